@@ -1,0 +1,38 @@
+/**
+ * Every limit in one place, with the relations between them asserted at load (STYLE.md §2,
+ * tigerbeetle src/constants.zig). Config may lower or raise the user-facing ones within bounds.
+ */
+import { assert } from './assert.js';
+
+/** socket.request.max.bytes: a frame larger than this closes the connection. */
+export const requestBytesMax = 100 * 1024 * 1024;
+/** Requests decoded but not yet answered, per connection; beyond it we stop reading the socket. */
+export const inFlightRequestsPerConnectionMax = 64;
+/** Open client connections per broker. */
+export const connectionsMax = 4096;
+/** message.max.bytes default: the largest record batch a topic accepts. */
+export const messageBytesMaxDefault = 1024 * 1024 + 12;
+/** segment.bytes default. */
+export const segmentBytesDefault = 1024 * 1024 * 1024;
+/** Bytes between two offset-index entries (log.index.interval.bytes). */
+export const indexIntervalBytes = 4096;
+/** Maximum index file size before a segment rolls (log.index.size.max.bytes). */
+export const indexBytesMax = 10 * 1024 * 1024;
+/** Producer state: batch sequences remembered per producer and partition (Kafka keeps 5). */
+export const producerBatchesRememberedMax = 5;
+/** Fetch long-poll cap, whatever the client asks. */
+export const fetchWaitMsMax = 30_000;
+/** Produce requests waiting for their fsync or replication, per broker. */
+export const waitingProducesMax = 10_000;
+/** Partitions per request we will look at; larger requests are refused as malformed. */
+export const partitionsPerRequestMax = 100_000;
+/** Bytes one fetch response may carry, whatever the client asks. */
+export const fetchResponseBytesMax = 64 * 1024 * 1024;
+/** Free disk below which produce is refused (log.disk.reserve.bytes default). */
+export const diskReserveBytesDefault = 64 * 1024 * 1024;
+/** Shutdown deadline after the first signal. */
+export const shutdownMsMax = 5_000;
+
+assert(messageBytesMaxDefault < requestBytesMax, 'a batch must fit in a request');
+assert(indexIntervalBytes < messageBytesMaxDefault, 'index interval below batch size');
+assert(fetchResponseBytesMax <= requestBytesMax, 'responses no larger than requests');
