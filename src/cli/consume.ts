@@ -1,0 +1,173 @@
+/**
+ * `pado consume <topic>`: a fetch loop over the topic's partitions (or one with -p), printing
+ * records as value, key<TAB>value, or JSON lines. It runs until -n records were printed, until
+ * every partition is caught up with -e, or until interrupted; no consumer group is joined.
+ */
+import type { HostPort } from '../config/index.js';
+import { validateTopicName } from '../config/index.js';
+import { decodeFetchedRecords, OffsetSpec, type KafkaClient } from '../client/index.js';
+import type { DecodedRecord } from '../protocol/records/index.js';
+import {
+  argumentError, booleanOption, choiceOption, intOption, parseBootstrap,
+} from './args.js';
+import { checkBrokerError } from './broker-errors.js';
+import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
+
+export const consumeFormats = ['value', 'kv', 'json'] as const;
+export type ConsumeFormat = (typeof consumeFormats)[number];
+
+export type StartPosition =
+  | { kind: 'beginning' }
+  | { kind: 'latest' }
+  | { kind: 'offset'; offset: number };
+
+export interface ConsumeArgs {
+  bootstrap: HostPort;
+  topic: string;
+  start: StartPosition;
+  /** Stop after this many records; null: no limit. */
+  count: number | null;
+  partition: number | null;
+  format: ConsumeFormat;
+  exitAtEnd: boolean;
+}
+
+/** Long-poll per fetch; short enough that -e notices the end promptly. */
+const fetchWaitMs = 500;
+
+export const consume = defineVerb<ConsumeArgs>({
+  command: 'consume <topic>',
+  description: 'Print records from a topic',
+  options: [
+    bootstrapOption,
+    { flags: '--from-beginning', description: 'Start at the earliest offset' },
+    { flags: '--offset <n>', description: 'Start at this offset (in each partition)' },
+    { flags: '--latest', description: 'Start at the end: only new records (default)' },
+    { flags: '-n, --count <n>', description: 'Exit after this many records' },
+    { flags: '-p, --partition <n>', description: 'Read only this partition' },
+    { flags: '--format <format>', description: 'value, kv (key<TAB>value) or json' },
+    { flags: '-e, --exit-at-end', description: 'Exit once every partition is caught up' },
+  ],
+  examples: ['pado consume orders --from-beginning -e --format json'],
+  parse(positionals, options, env) {
+    const topic = String(positionals[0] ?? '');
+    const nameError = validateTopicName(topic);
+    if (nameError !== null) throw argumentError(nameError);
+    return {
+      bootstrap: parseBootstrap(options, env),
+      topic,
+      start: parseStart(options),
+      count: intOption(options, 'count', '-n', 1, Number.MAX_SAFE_INTEGER, '-n 10') ?? null,
+      partition: intOption(options, 'partition', '-p', 0, 2 ** 31 - 1, '-p 0') ?? null,
+      format: choiceOption(options, 'format', '--format', consumeFormats, 'value'),
+      exitAtEnd: booleanOption(options, 'exitAtEnd'),
+    };
+  },
+  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => consumeLoop(args, ctx, client)),
+});
+
+function parseStart(options: Readonly<Record<string, unknown>>): StartPosition {
+  const offset = intOption(options, 'offset', '--offset', 0, Number.MAX_SAFE_INTEGER, '--offset 0');
+  const chosen = [
+    booleanOption(options, 'fromBeginning') ? 'from-beginning' : null,
+    offset !== undefined ? 'offset' : null,
+    booleanOption(options, 'latest') ? 'latest' : null,
+  ].filter((c) => c !== null);
+  if (chosen.length > 1) {
+    throw argumentError(`--${chosen.join(' and --')} contradict each other; choose one`);
+  }
+  if (booleanOption(options, 'fromBeginning')) return { kind: 'beginning' };
+  if (offset !== undefined) return { kind: 'offset', offset };
+  return { kind: 'latest' };
+}
+
+interface Position {
+  partition: number;
+  offset: number;
+  /** High watermark from the last fetch; the partition is caught up when offset reaches it. */
+  highWatermark: number;
+}
+
+async function consumeLoop(
+  args: ConsumeArgs, ctx: CliContext, client: KafkaClient,
+): Promise<number> {
+  const positions = await startPositions(client, args);
+  let printed = 0;
+  // Bounded by -n, by -e (every pass either advances or reaches the end), or by a signal.
+  for (;;) {
+    if (args.exitAtEnd && positions.every((p) => p.offset >= p.highWatermark)) return ExitCode.ok;
+    const response = await client.fetch(positions.map((p) => ({
+      topic: args.topic, partition: p.partition, offset: p.offset,
+    })), { maxWaitMs: fetchWaitMs });
+    checkBrokerError(response.errorCode, { topic: args.topic });
+    for (const data of response.responses.flatMap((t) => t.partitions)) {
+      const position = positions.find((p) => p.partition === data.partitionIndex);
+      if (position === undefined) continue;
+      checkBrokerError(data.errorCode, { topic: args.topic, partition: data.partitionIndex });
+      position.highWatermark = data.highWatermark;
+      const fetched = decodeFetchedRecords(data.records);
+      for (const record of fetched.records) {
+        // A batch may start before the requested offset; Kafka clients skip those records too.
+        if (record.offset < position.offset) continue;
+        ctx.stdout.write(formatRecord(record, data.partitionIndex, args.format));
+        printed++;
+        if (args.count !== null && printed >= args.count) return ExitCode.ok;
+      }
+      if (fetched.nextOffset !== null) {
+        position.offset = Math.max(position.offset, fetched.nextOffset);
+      }
+    }
+  }
+}
+
+async function startPositions(client: KafkaClient, args: ConsumeArgs): Promise<Position[]> {
+  const metadata = await client.metadata([args.topic]);
+  const topic = metadata.topics.find((t) => t.name === args.topic);
+  checkBrokerError(topic === undefined ? 3 : topic.errorCode, { topic: args.topic });
+  const all = (topic?.partitions ?? []).map((p) => p.partitionIndex).sort((a, b) => a - b);
+  if (args.partition !== null && !all.includes(args.partition)) {
+    throw argumentError(`-p: topic '${args.topic}' has no partition ${args.partition} ` +
+      `(it has ${all.length}); write e.g. -p 0`);
+  }
+  const chosen = args.partition === null ? all : [args.partition];
+  const latest = await listOffsets(client, args.topic, chosen, OffsetSpec.latest);
+  const earliest = args.start.kind === 'beginning'
+    ? await listOffsets(client, args.topic, chosen, OffsetSpec.earliest) : latest;
+  return chosen.map((partition) => {
+    const end = latest.get(partition) ?? 0;
+    const offset = args.start.kind === 'offset' ? args.start.offset
+      : (args.start.kind === 'beginning' ? earliest : latest).get(partition) ?? 0;
+    return { partition, offset, highWatermark: end };
+  });
+}
+
+async function listOffsets(
+  client: KafkaClient, topic: string, partitions: readonly number[], timestamp: number,
+): Promise<Map<number, number>> {
+  const response = await client.listOffsets(topic,
+    partitions.map((partition) => ({ partition, timestamp })));
+  const offsets = new Map<number, number>();
+  for (const p of response.topics.flatMap((t) => t.partitions)) {
+    checkBrokerError(p.errorCode, { topic, partition: p.partitionIndex });
+    offsets.set(p.partitionIndex, p.offset);
+  }
+  return offsets;
+}
+
+export function formatRecord(
+  record: DecodedRecord, partition: number, format: ConsumeFormat,
+): string {
+  const value = record.value === null ? '' : record.value.toString('utf8');
+  if (format === 'value') return `${value}\n`;
+  const key = record.key === null ? '' : record.key.toString('utf8');
+  if (format === 'kv') return `${key}\t${value}\n`;
+  return `${JSON.stringify({
+    partition,
+    offset: record.offset,
+    timestamp: record.timestamp,
+    key: record.key === null ? null : key,
+    value: record.value === null ? null : value,
+    headers: Object.fromEntries(
+      record.headers.map((h) => [h.key, h.value?.toString('utf8') ?? null])),
+  })}\n`;
+}

@@ -1,0 +1,187 @@
+/**
+ * The `pado` command line: argv → one verb's typed arguments → its run. cac matches a command
+ * by the first word only, so `topic create …` is joined into one word before parsing.
+ */
+import { cac, type CAC } from 'cac';
+import { isPadoError } from '../common/index.js';
+import { suggest, type Environment } from '../config/index.js';
+import { argumentError, type RawOptions } from './args.js';
+import { consume } from './consume.js';
+import { produce } from './produce.js';
+import { start } from './start.js';
+import { topicAlterConfig } from './topic/alter-config.js';
+import { topicCreate } from './topic/create.js';
+import { topicDelete } from './topic/delete.js';
+import { topicDescribe } from './topic/describe.js';
+import { topicList } from './topic/list.js';
+import { ExitCode, type CliContext, type Verb } from './verb.js';
+
+export { ExitCode, type CliContext, type Signal, type SignalSource, type Verb } from './verb.js';
+export { signalExitCode } from './start.js';
+
+export const cliVersion = '0.1.0';
+
+export interface Invocation {
+  /** The verb's command name ('topic create'), or 'help' / 'version'. */
+  name: string;
+  args: unknown;
+  run(ctx: CliContext): Promise<number>;
+}
+
+/** A verb with its argument type closed over, so verbs of different types share one list. */
+interface Entry {
+  command: string;
+  description: string;
+  options: Verb<unknown>['options'];
+  examples: readonly string[];
+  invoke(positionals: readonly string[], options: RawOptions, env: Environment): Invocation;
+}
+
+function entry<Args>(verb: Verb<Args>): Entry {
+  return {
+    command: verb.command,
+    description: verb.description,
+    options: verb.options,
+    examples: verb.examples ?? [],
+    invoke(positionals, options, env) {
+      const args = verb.parse(positionals, options, env);
+      return { name: commandName(verb), args, run: (ctx) => verb.run(args, ctx) };
+    },
+  };
+}
+
+/** Every verb; the order is the order of `pado --help`. */
+const entries: readonly Entry[] = [
+  entry(start), entry(topicCreate), entry(topicList), entry(topicDescribe),
+  entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
+];
+
+export const commandNames: readonly string[] = entries.map(commandName);
+
+/** First words of multi-word commands ('topic'). */
+const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
+
+/** Flags whose value may be negative; mri would read `--acks -1` as a flag `-1`. */
+const negativeValueFlags = new Set(['--acks']);
+
+/** `topic create x` → `topic create`, `x`; `--acks -1` → `--acks=-1`. */
+export function normalizeArgv(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i]!;
+    const next = args[i + 1];
+    if (i === 0 && nouns.has(word) && next !== undefined && !next.startsWith('-')) {
+      out.push(`${word} ${next}`);
+      i++;
+    } else if (negativeValueFlags.has(word) && next !== undefined && /^-\d+$/.test(next)) {
+      out.push(`${word}=${next}`);
+      i++;
+    } else {
+      out.push(word);
+    }
+  }
+  return out;
+}
+
+/** Parses `args` (argv without node and script) into an invocation; throws on bad usage. */
+export function parseArgv(args: readonly string[], env: Environment): Invocation {
+  let chosen: Invocation | undefined;
+  const cli = buildCac(false, (e, positionals, options) => {
+    chosen = e.invoke(positionals, options, env);
+  });
+  const argv = normalizeArgv(args);
+  const parsed = cli.parse(['node', 'pado', ...argv], { run: false });
+  if (parsed.options['help'] === true || parsed.options['h'] === true) {
+    return { name: 'help', args: null, run: async () => ExitCode.ok };
+  }
+  if (parsed.options['version'] === true && cli.matchedCommand === undefined) {
+    return { name: 'version', args: null, run: async () => ExitCode.ok };
+  }
+  if (cli.matchedCommand === undefined) throw unknownCommand(argv[0]);
+  try {
+    cli.runMatchedCommand();
+  } catch (e) {
+    if (isPadoError(e)) throw e;
+    // cac's own errors (unknown option, missing argument) are usage errors too.
+    throw argumentError(`${e instanceof Error ? e.message : String(e)}; see \`pado ` +
+      `${cli.matchedCommand.name} --help\``);
+  }
+  if (chosen === undefined) throw unknownCommand(argv[0]);
+  return chosen;
+}
+
+function unknownCommand(word: string | undefined): Error {
+  if (word === undefined) return argumentError('no command given; see `pado --help`');
+  const best = suggest(word, [...commandNames, ...nouns]);
+  return argumentError(`unknown command '${word}'` +
+    (best === undefined ? '' : `; did you mean \`pado ${best}\`?`) + '; see `pado --help`');
+}
+
+function commandName(verb: { command: string }): string {
+  return verb.command.replace(/\s*[<[].*$/, '').trim();
+}
+
+type OnAction = (verb: Entry, positionals: readonly string[], options: RawOptions) => void;
+
+/** With `withHelp`, cac itself prints help/version for -h/-v while parsing. */
+function buildCac(withHelp: boolean, onAction: OnAction): CAC {
+  const cli = cac('pado');
+  for (const verb of entries) {
+    const command = cli.command(verb.command, verb.description);
+    for (const option of verb.options) {
+      command.option(option.flags, option.description,
+        option.default === undefined ? undefined : { default: option.default });
+    }
+    for (const example of verb.examples) command.example(example);
+    command.action((...actionArgs: unknown[]) => {
+      const options = actionArgs.pop() as RawOptions;
+      onAction(verb, actionArgs.map((a) => String(a)), options);
+    });
+  }
+  if (withHelp) {
+    cli.help();
+    cli.version(cliVersion);
+  }
+  return cli;
+}
+
+/**
+ * Runs `pado <args>` and returns the exit code: 2 when the command line itself is wrong, 1 when
+ * running it failed (broker error, config file, connection). Errors become one line on stderr.
+ */
+export async function runCli(args: readonly string[], ctx: CliContext): Promise<number> {
+  if (args.length === 0) {
+    printHelp(args);
+    return ExitCode.ok;
+  }
+  let invocation: Invocation;
+  try {
+    invocation = parseArgv(args, ctx.env);
+  } catch (e) {
+    ctx.stderr.write(`pado: ${errorMessage(e)}\n`);
+    return ExitCode.usage;
+  }
+  if (invocation.name === 'help' || invocation.name === 'version') {
+    printHelp(args);
+    return ExitCode.ok;
+  }
+  try {
+    return await invocation.run(ctx);
+  } catch (e) {
+    ctx.stderr.write(`pado: ${errorMessage(e)}\n`);
+    return ExitCode.failure;
+  }
+}
+
+/** cac prints help and version itself (to stdout) when parsing with its flags enabled. */
+function printHelp(args: readonly string[]): void {
+  const cli: CAC = buildCac(true, () => undefined);
+  const argv = normalizeArgv(args.length === 0 ? ['--help'] : args);
+  cli.parse(['node', 'pado', ...argv], { run: false });
+}
+
+function errorMessage(e: unknown): string {
+  if (isPadoError(e)) return e.message;
+  if (e instanceof Error) return `${e.message}\n${e.stack ?? ''}`;
+  return String(e);
+}

@@ -1,0 +1,109 @@
+/**
+ * `pado start`: load the config, create the logger, start the node, and stop it on the first
+ * SIGINT/SIGTERM within limits.shutdownMsMax. A second signal exits at once (130/143).
+ */
+import { limits } from '../common/index.js';
+import { loadNodeConfig, type NodeConfig, type NodeConfigFlags } from '../config/index.js';
+import type { Logger, RunningNode } from '../node/index.js';
+import { intOption, stringOption } from './args.js';
+import { defineVerb, ExitCode, type CliContext, type Signal } from './verb.js';
+
+export interface StartArgs {
+  flags: NodeConfigFlags;
+}
+
+export type StartNode = (config: NodeConfig, log: Logger) => Promise<RunningNode>;
+
+/** What `start` needs from node/: passed in so a test can run the lifecycle on a fake node. */
+export interface NodeApi {
+  startNode: StartNode;
+  createLogger: typeof import('../node/index.js').createLogger;
+  flushLogger: (log: Logger) => void;
+}
+
+/**
+ * node/ (storage, level, the server) is loaded only by this verb, so `pado topic list` and the
+ * other client verbs start fast and do not depend on the broker's modules.
+ */
+async function loadNodeApi(): Promise<NodeApi> {
+  return import('../node/index.js');
+}
+
+export const start = defineVerb<StartArgs>({
+  command: 'start',
+  description: 'Run a Pado node',
+  options: [
+    { flags: '--config <file>', description: 'JSON config file' },
+    { flags: '--listen <host:port>', description: 'Kafka listener (env PADO_LISTEN)' },
+    { flags: '--data-dir <dir>', description: 'Data directory (env PADO_DATA_DIR)' },
+    { flags: '--node-id <id>', description: 'Node id (env PADO_NODE_ID)' },
+    { flags: '--log-level <level>', description: 'fatal … trace (env PADO_LOG_LEVEL)' },
+  ],
+  examples: ['pado start --listen :9092 --data-dir ./data'],
+  parse(_positionals, options) {
+    const flags: NodeConfigFlags = {};
+    // Values stay raw here: loadNodeConfig checks them and names the field in its message.
+    const config = stringOption(options, 'config');
+    if (config !== undefined) flags.config = config;
+    const listen = stringOption(options, 'listen');
+    if (listen !== undefined) flags.listen = listen;
+    const dataDir = stringOption(options, 'dataDir');
+    if (dataDir !== undefined) flags.dataDir = dataDir;
+    const nodeId = stringOption(options, 'nodeId');
+    if (nodeId !== undefined) flags.nodeId = nodeId;
+    const logLevel = stringOption(options, 'logLevel');
+    if (logLevel !== undefined) flags.logLevel = logLevel;
+    return { flags };
+  },
+  run: async (args, ctx) => runNode(args, ctx, await loadNodeApi()),
+});
+
+/** Exit codes after a second signal, as shells report a process killed by it (128 + number). */
+export function signalExitCode(signal: Signal): number {
+  return signal === 'SIGINT' ? 130 : 143;
+}
+
+export async function runNode(args: StartArgs, ctx: CliContext, api: NodeApi): Promise<number> {
+  const { createLogger, flushLogger } = api;
+  // A config error throws a PadoError with the friendly message; cli/index.ts prints it.
+  const config = loadNodeConfig({ flags: args.flags, env: ctx.env });
+  const log = createLogger({
+    level: config.logLevel, nodeId: config.nodeId, pretty: ctx.stdoutIsTty,
+  });
+  let node: RunningNode;
+  try {
+    node = await api.startNode(config, log);
+  } catch (e) {
+    log.fatal({ err: e }, 'startup failed');
+    flushLogger(log);
+    throw e;
+  }
+  log.info({ address: node.address, dataDir: config.dataDir }, 'node started');
+  const signal = await ctx.signals.next();
+  void ctx.signals.next().then((second) => {
+    log.warn({ signal: second }, 'second signal: exiting at once');
+    flushLogger(log);
+    ctx.exitNow(signalExitCode(second));
+  });
+  log.info({ signal, deadlineMs: limits.shutdownMsMax }, 'stopping');
+  const stopped = await withDeadline(node.stop(), limits.shutdownMsMax);
+  if (stopped === 'timeout') {
+    log.error({ deadlineMs: limits.shutdownMsMax }, 'shutdown deadline passed; exiting anyway');
+  } else {
+    log.info('node stopped');
+  }
+  flushLogger(log);
+  return stopped === 'timeout' ? ExitCode.failure : ExitCode.ok;
+}
+
+async function withDeadline(work: Promise<void>, deadlineMs: number): Promise<'done' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deadlineMs);
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * What every verb file exports: its command line (for cac), its options, a pure `parse` from
+ * parsed argv to typed arguments (unit-tested without a broker), and `run`.
+ */
+import type { Environment, HostPort } from '../config/index.js';
+import type { KafkaClient } from '../client/index.js';
+import type { RawOptions } from './args.js';
+import type { TextSink } from './output.js';
+
+export interface OptionSpec {
+  /** As cac takes it: '-p, --partitions <count>'. */
+  flags: string;
+  description: string;
+  default?: string | number | boolean;
+}
+
+export type Signal = 'SIGINT' | 'SIGTERM';
+
+/** Each call waits for the next signal; a signal nobody waits for exits the process at once. */
+export interface SignalSource {
+  next(): Promise<Signal>;
+}
+
+/** Everything a verb touches outside itself, so main.ts owns the process and tests can fake it. */
+export interface CliContext {
+  stdout: TextSink;
+  stderr: TextSink;
+  stdin: AsyncIterable<Buffer | string>;
+  env: Environment;
+  /** Whether stdout is a terminal (pretty logs, tables vs. JSON defaults). */
+  stdoutIsTty: boolean;
+  connect(address: HostPort): Promise<KafkaClient>;
+  signals: SignalSource;
+  /** Ends the process now (second signal). Only main.ts implements it with process.exit. */
+  exitNow(code: number): never;
+}
+
+export interface Verb<Args> {
+  /** cac command line: 'topic create <name>'. Multi-word commands are joined by cli/index.ts. */
+  command: string;
+  description: string;
+  options: readonly OptionSpec[];
+  examples?: readonly string[];
+  parse(positionals: readonly string[], options: RawOptions, env: Environment): Args;
+  run(args: Args, ctx: CliContext): Promise<number>;
+}
+
+/** Exit codes: 0 ok, 1 operating error (broker, config, I/O), 2 bad usage. */
+export const ExitCode = { ok: 0, failure: 1, usage: 2 } as const;
+
+export function defineVerb<Args>(verb: Verb<Args>): Verb<Args> {
+  return verb;
+}
+
+/** Connects, runs `fn`, and always closes the connection. */
+export async function withClient<T>(
+  ctx: CliContext, address: HostPort, fn: (client: KafkaClient) => Promise<T>,
+): Promise<T> {
+  const client = await ctx.connect(address);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export const bootstrapOption: OptionSpec = {
+  flags: '--bootstrap <host:port>',
+  description: 'Broker to connect to (env PADO_BOOTSTRAP; default 127.0.0.1:9092)',
+};

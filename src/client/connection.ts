@@ -1,0 +1,183 @@
+/**
+ * One TCP connection to a broker: size-prefixed frames, correlation ids, a bounded map of requests
+ * in flight, a timeout per request. Knows nothing about which API it carries beyond asking the
+ * codec to encode and decode (src/protocol).
+ */
+import { connect, type Socket } from 'node:net';
+import { limits, PadoError, PadoErrorCode } from '../common/index.js';
+import { decodeResponseFrame, encodeRequestFrame } from '../protocol/index.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  clientId: string;
+  connectTimeoutMs: number;
+}
+
+interface Pending {
+  apiKey: number;
+  version: number;
+  resolve(body: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+/** Requests awaiting a response on one connection; more is a caller bug or a stuck broker. */
+export const clientInFlightMax = limits.inFlightRequestsPerConnectionMax;
+
+export class Connection {
+  private readonly pending = new Map<number, Pending>();
+  private nextCorrelationId = 1;
+  /** Bytes received but not yet a whole frame. Invariant: bufferedBytes = sum of chunk lengths. */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
+  private closedError: Error | null = null;
+  private readonly socket: Socket;
+  private readonly options: ConnectionOptions;
+
+  private constructor(socket: Socket, options: ConnectionOptions) {
+    this.socket = socket;
+    this.options = options;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => {
+      this.fail(this.connectionError(`connection failed: ${e.message}`, e));
+    });
+    socket.on('close', () => this.fail(this.connectionError('connection closed by the broker')));
+  }
+
+  static open(options: ConnectionOptions): Promise<Connection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: options.host, port: options.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(connectionError(options, `no answer within ${options.connectTimeoutMs} ms`));
+      }, options.connectTimeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new Connection(socket, options));
+      });
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        reject(connectionError(options, e.message, e));
+      });
+    });
+  }
+
+  /**
+   * Sends one request. With `expectResponse` false (Produce with acks=0, where Kafka sends no
+   * response) the promise resolves with null once the bytes are handed to the socket.
+   */
+  send(
+    apiKey: number, version: number, msg: unknown, expectResponse: boolean, timeoutMs: number,
+  ): Promise<unknown> {
+    if (this.closedError !== null) return Promise.reject(this.closedError);
+    if (this.pending.size >= clientInFlightMax) {
+      return Promise.reject(new PadoError(PadoErrorCode.connection,
+        `${clientInFlightMax} requests already in flight to ${this.address()}; await some first`));
+    }
+    const correlationId = this.nextCorrelationId;
+    // Correlation ids are int32 on the wire; wrap before overflow.
+    this.nextCorrelationId = correlationId === 0x7fffffff ? 1 : correlationId + 1;
+    const frame = encodeRequestFrame(apiKey, version, correlationId, this.options.clientId, msg);
+    if (!expectResponse) {
+      return new Promise((resolve) => this.writeFrame(frame, () => resolve(null)));
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(new PadoError(PadoErrorCode.timeout,
+          `no response from ${this.address()} within ${timeoutMs} ms (api ${apiKey})`));
+      }, timeoutMs);
+      this.pending.set(correlationId, { apiKey, version, resolve, reject, timer });
+      this.writeFrame(frame);
+    });
+  }
+
+  /** Parts written under one cork: one syscall, and large record payloads are not copied. */
+  private writeFrame(parts: readonly Buffer[], written?: () => void): void {
+    this.socket.cork();
+    parts.forEach((part, i) => {
+      this.socket.write(part, i === parts.length - 1 ? written : undefined);
+    });
+    this.socket.uncork();
+  }
+
+  close(): void {
+    this.fail(this.connectionError('connection closed'));
+  }
+
+  private onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.bufferedBytes += chunk.length;
+    // Bounded: each pass consumes one whole frame; chunks are joined once per complete frame,
+    // not on every arrival, so a large fetch response is copied once.
+    while (this.bufferedBytes >= 4) {
+      const size = this.peekFrameSize();
+      if (size < 4 || size > limits.requestBytesMax) {
+        this.fail(this.connectionError(`response frame of ${size} bytes is malformed`));
+        return;
+      }
+      if (this.bufferedBytes < 4 + size) return;
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      const rest = all.subarray(4 + size);
+      this.chunks = rest.length === 0 ? [] : [rest];
+      this.bufferedBytes = rest.length;
+      this.onFrame(all.subarray(4, 4 + size));
+    }
+  }
+
+  /** The int32 size prefix, which may straddle chunks. Requires bufferedBytes >= 4. */
+  private peekFrameSize(): number {
+    const first = this.chunks[0]!;
+    if (first.length >= 4) return first.readInt32BE(0);
+    const head = Buffer.alloc(4);
+    let at = 0;
+    for (const chunk of this.chunks) {
+      at += chunk.copy(head, at, 0, Math.min(chunk.length, 4 - at));
+      if (at === 4) break;
+    }
+    return head.readInt32BE(0);
+  }
+
+  private onFrame(frame: Buffer): void {
+    const correlationId = frame.readInt32BE(0);
+    const entry = this.pending.get(correlationId);
+    // A response after its timeout finds no entry; it is dropped, as the caller has moved on.
+    if (entry === undefined) return;
+    this.pending.delete(correlationId);
+    clearTimeout(entry.timer);
+    try {
+      entry.resolve(decodeResponseFrame(entry.apiKey, entry.version, frame).body);
+    } catch (e) {
+      entry.reject(new PadoError(PadoErrorCode.protocolDecode,
+        `cannot decode the response to api ${entry.apiKey} v${entry.version}: ${String(e)}`,
+        { cause: e }));
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.closedError !== null) return;
+    this.closedError = error;
+    for (const entry of this.pending.values()) {
+      clearTimeout(entry.timer);
+      entry.reject(error);
+    }
+    this.pending.clear();
+    this.socket.destroy();
+  }
+
+  private address(): string {
+    return `${this.options.host}:${this.options.port}`;
+  }
+
+  private connectionError(message: string, cause?: unknown): PadoError {
+    return connectionError(this.options, message, cause);
+  }
+}
+
+function connectionError(options: ConnectionOptions, message: string, cause?: unknown): PadoError {
+  return new PadoError(PadoErrorCode.connection,
+    `broker ${options.host}:${options.port}: ${message}; is \`pado start\` running there? ` +
+    '(set the address with --bootstrap host:port)', cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,103 @@
+/**
+ * The broker configs reported by DescribeConfigs on a broker resource (type 4). Kafka clients and
+ * tools (kafka-configs, kcat -L, admin UIs) look for these names; all are read-only here because
+ * Pado changes node settings through its config file, not dynamically.
+ */
+import type { NodeConfig } from './node-config.js';
+import { ConfigSource, ConfigType, topicConfigDefaults, type ConfigEntry } from './topic-config.js';
+
+interface BrokerConfigDef {
+  name: string;
+  type: ConfigType;
+  doc: string;
+  value(config: NodeConfig): string;
+}
+
+const hostPort = (h: { host: string; port: number }): string => `PLAINTEXT://${h.host}:${h.port}`;
+
+const brokerConfigDefs: readonly BrokerConfigDef[] = [
+  { name: 'node.id', type: ConfigType.int, doc: 'This node\'s id.', value: (c) => `${c.nodeId}` },
+  { name: 'broker.id', type: ConfigType.int, doc: 'Same as node.id.', value: (c) => `${c.nodeId}` },
+  {
+    name: 'listeners', type: ConfigType.list, doc: 'Kafka listener.',
+    value: (c) => hostPort(c.listen),
+  },
+  {
+    name: 'advertised.listeners', type: ConfigType.list, doc: 'Address given to clients.',
+    value: (c) => hostPort(c.advertised ?? c.listen),
+  },
+  { name: 'log.dirs', type: ConfigType.string, doc: 'Data directory.', value: (c) => c.dataDir },
+  {
+    name: 'auto.create.topics.enable', type: ConfigType.boolean,
+    doc: 'Create unknown topics on metadata or produce.', value: (c) => String(c.autoCreateTopics),
+  },
+  {
+    name: 'num.partitions', type: ConfigType.int, doc: 'Partitions of auto-created topics.',
+    value: (c) => String(c.defaultPartitions),
+  },
+  {
+    name: 'default.replication.factor', type: ConfigType.int,
+    doc: 'Replication factor of auto-created topics.',
+    value: (c) => String(c.defaultReplicationFactor),
+  },
+  {
+    name: 'socket.request.max.bytes', type: ConfigType.int, doc: 'Largest request frame.',
+    value: (c) => String(c.socketRequestMaxBytes),
+  },
+  {
+    name: 'message.max.bytes', type: ConfigType.int, doc: 'Default max.message.bytes.',
+    value: (c) => String(c.topicDefaults['max.message.bytes']),
+  },
+  {
+    name: 'log.segment.bytes', type: ConfigType.int, doc: 'Default segment.bytes.',
+    value: (c) => String(c.topicDefaults['segment.bytes']),
+  },
+  {
+    name: 'log.roll.ms', type: ConfigType.long, doc: 'Default segment.ms.',
+    value: (c) => String(c.topicDefaults['segment.ms']),
+  },
+  {
+    name: 'log.retention.ms', type: ConfigType.long, doc: 'Default retention.ms.',
+    value: (c) => String(c.topicDefaults['retention.ms']),
+  },
+  {
+    name: 'log.retention.bytes', type: ConfigType.long, doc: 'Default retention.bytes.',
+    value: (c) => String(c.topicDefaults['retention.bytes']),
+  },
+  {
+    name: 'min.insync.replicas', type: ConfigType.int, doc: 'Default min.insync.replicas.',
+    value: (c) => String(c.topicDefaults['min.insync.replicas']),
+  },
+  {
+    name: 'log.cleanup.policy', type: ConfigType.list, doc: 'Default cleanup.policy.',
+    value: (c) => c.topicDefaults['cleanup.policy'],
+  },
+];
+
+/** Names whose value equals Kafka's built-in default are reported as defaults. */
+const builtinDefaults: Readonly<Record<string, string>> = {
+  'message.max.bytes': String(topicConfigDefaults['max.message.bytes']),
+  'log.segment.bytes': String(topicConfigDefaults['segment.bytes']),
+  'log.roll.ms': String(topicConfigDefaults['segment.ms']),
+  'log.retention.ms': String(topicConfigDefaults['retention.ms']),
+  'log.retention.bytes': String(topicConfigDefaults['retention.bytes']),
+  'min.insync.replicas': String(topicConfigDefaults['min.insync.replicas']),
+  'log.cleanup.policy': topicConfigDefaults['cleanup.policy'],
+};
+
+export function describeBrokerConfig(config: NodeConfig): ConfigEntry[] {
+  return brokerConfigDefs.map((def) => {
+    const value = def.value(config);
+    const isDefault = builtinDefaults[def.name] === value;
+    return {
+      name: def.name,
+      value,
+      isDefault,
+      readOnly: true,
+      isSensitive: false,
+      source: isDefault ? ConfigSource.defaultConfig : ConfigSource.staticBrokerConfig,
+      configType: def.type,
+      documentation: def.doc,
+    };
+  });
+}

@@ -1,0 +1,20 @@
+export {
+  nodeConfigDefaults, nodeConfigSchema, logLevels, kafkaKeyAliases, fieldHints,
+  defaultHost, defaultListenPort,
+  type NodeConfig, type HostPort, type LogLevel, type FieldHint,
+} from './node-config.js';
+export {
+  loadNodeConfig, resolveNodeConfig, validateNodeConfig, parseConfigFile, parseHostPort,
+  envLayer, flagLayer,
+  type NodeConfigFlags, type ConfigSources, type Environment,
+} from './load.js';
+export {
+  validateTopicConfigs, describeTopicConfig, effectiveTopicConfigs, topicConfigDefs,
+  topicConfigDef, topicConfigDefaults, parseTopicConfigValue, formatTopicConfigValue,
+  ConfigSource, ConfigType,
+  type TopicConfigs, type TopicConfigName, type TopicConfigDef, type TopicConfigsResult,
+  type ConfigEntry,
+} from './topic-config.js';
+export { describeBrokerConfig } from './broker-config.js';
+export { validateTopicName, topicCollisionKey, topicNameLengthMax } from './topic-name.js';
+export { suggest, editDistance } from './suggest.js';

@@ -1,0 +1,238 @@
+/**
+ * Loading the node config: defaults < config file (JSON) < environment < command-line flags,
+ * validated once with ajv on the merged result. Every error names the field, the bad value and
+ * what to write instead, and is thrown as PadoError('PADO_CONFIG_INVALID').
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { PadoError, PadoErrorCode } from '../common/index.js';
+import {
+  defaultHost, fieldHints, kafkaKeyAliases, nodeConfigDefaults, nodeConfigSchema,
+  type HostPort, type NodeConfig,
+} from './node-config.js';
+import { suggest } from './suggest.js';
+
+/** Flags as the CLI parser hands them over (numbers may arrive already parsed). */
+export interface NodeConfigFlags {
+  config?: string | undefined;
+  listen?: string | number | undefined;
+  dataDir?: string | undefined;
+  nodeId?: string | number | undefined;
+  logLevel?: string | undefined;
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface ConfigSources {
+  flags: NodeConfigFlags;
+  env: Environment;
+}
+
+type Layer = Record<string, unknown>;
+
+/** Reads the file named by --config (if any) and resolves the final config. */
+export function loadNodeConfig(
+  sources: ConfigSources,
+  readText: (path: string) => string = (path) => readFileSync(path, 'utf8'),
+): NodeConfig {
+  const path = sources.flags.config;
+  let file: Layer = {};
+  if (path !== undefined) {
+    let text: string;
+    try {
+      text = readText(path);
+    } catch (e) {
+      throw configError(`config file ${path}: cannot be read (${errorText(e)}); ` +
+        'check the path given to --config', e);
+    }
+    file = parseConfigFile(text, path);
+  }
+  return resolveNodeConfig([file, envLayer(sources.env), flagLayer(sources.flags)]);
+}
+
+/** Merges layers over the defaults (later wins, objects merge key by key) and validates. */
+export function resolveNodeConfig(layers: readonly Layer[]): NodeConfig {
+  let merged: Layer = nodeConfigDefaults() as unknown as Layer;
+  for (const layer of layers) merged = mergeObjects(merged, layer);
+  return validateNodeConfig(merged);
+}
+
+/** Parses a config file's text; says where the JSON is broken, and maps Kafka-style keys. */
+export function parseConfigFile(text: string, path: string): Layer {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw configError(`config file ${path}: not valid JSON ${jsonErrorWhere(text, e)}; ` +
+      'the file must be one JSON object, e.g. { "listen": "127.0.0.1:9092" }', e);
+  }
+  if (!isPlainObject(value)) {
+    throw configError(`config file ${path}: top level is ${describeValue(value)}, not an ` +
+      'object; write e.g. { "listen": "127.0.0.1:9092" }');
+  }
+  return normalizeFileKeys(value);
+}
+
+function jsonErrorWhere(text: string, e: unknown): string {
+  const match = /position (\d+)/.exec(errorText(e));
+  if (match?.[1] === undefined) return `(${errorText(e)})`;
+  const position = Number(match[1]);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < position && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `at line ${line} column ${position - lineStart + 1} (${errorText(e)})`;
+}
+
+/** Kafka-style keys move to their Pado place; "host:port" strings become objects. */
+function normalizeFileKeys(file: Layer): Layer {
+  const out: Layer = {};
+  const origin = new Map<string, string>();
+  for (const [key, value] of Object.entries(file)) {
+    const target = kafkaKeyAliases[key] ?? [key];
+    const targetName = target.join('.');
+    const earlier = origin.get(targetName);
+    if (earlier !== undefined) {
+      throw configError(`config ${key}: sets the same thing as "${earlier}"; keep only one`);
+    }
+    origin.set(targetName, key);
+    setPath(out, target, hostPortFields.has(targetName) ? hostPortValue(targetName, value) : value);
+  }
+  return out;
+}
+
+const hostPortFields = new Set(['listen', 'advertised', 'httpListen']);
+
+function hostPortValue(field: string, value: unknown): unknown {
+  return typeof value === 'string' || typeof value === 'number'
+    ? parseHostPort(String(value), field) : value;
+}
+
+function setPath(target: Layer, path: readonly string[], value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    target[head] = value;
+    return;
+  }
+  const child = isPlainObject(target[head]) ? target[head] : {};
+  target[head] = child;
+  setPath(child, rest, value);
+}
+
+/**
+ * `host:port`, `:port` or `port` (host 127.0.0.1); `[v6]:port` for IPv6 literals. The port's
+ * range is left to the schema so its message is the same whatever the source.
+ */
+export function parseHostPort(text: string, field: string): HostPort {
+  const trimmed = text.trim();
+  const bracketed = /^\[([^\]]+)\]:(.*)$/.exec(trimmed);
+  const colon = trimmed.lastIndexOf(':');
+  const host = bracketed?.[1] ?? (colon < 0 ? '' : trimmed.slice(0, colon));
+  const portText = bracketed?.[2] ?? trimmed.slice(colon + 1);
+  if (!/^\d{1,6}$/.test(portText) || (bracketed === null && host.includes(':'))) {
+    const hint = fieldHints[field];
+    throw configError(`config ${field}: '${text}' is not a host:port; write e.g. ` +
+      `${hint?.example ?? '127.0.0.1:9092'}`);
+  }
+  return { host: host === '' ? defaultHost : host, port: Number(portText) };
+}
+
+/** PADO_* environment variables; numbers stay strings when not numeric so the schema names them. */
+export function envLayer(env: Environment): Layer {
+  const layer: Layer = {};
+  const listen = env['PADO_LISTEN'];
+  if (listen !== undefined) layer['listen'] = parseHostPort(listen, 'listen');
+  if (env['PADO_DATA_DIR'] !== undefined) layer['dataDir'] = env['PADO_DATA_DIR'];
+  if (env['PADO_NODE_ID'] !== undefined) layer['nodeId'] = numberOrText(env['PADO_NODE_ID']);
+  if (env['PADO_LOG_LEVEL'] !== undefined) layer['logLevel'] = env['PADO_LOG_LEVEL'];
+  return layer;
+}
+
+export function flagLayer(flags: NodeConfigFlags): Layer {
+  const layer: Layer = {};
+  if (flags.listen !== undefined) layer['listen'] = parseHostPort(String(flags.listen), 'listen');
+  if (flags.dataDir !== undefined) layer['dataDir'] = String(flags.dataDir);
+  if (flags.nodeId !== undefined) layer['nodeId'] = numberOrText(String(flags.nodeId));
+  if (flags.logLevel !== undefined) layer['logLevel'] = String(flags.logLevel);
+  return layer;
+}
+
+function numberOrText(text: string): number | string {
+  return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+}
+
+function mergeObjects(base: Layer, over: Layer): Layer {
+  const out: Layer = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const prior = out[key];
+    out[key] = isPlainObject(prior) && isPlainObject(value) ? mergeObjects(prior, value) : value;
+  }
+  return out;
+}
+
+const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
+const validateSchema = ajv.compile<NodeConfig>(nodeConfigSchema);
+
+export function validateNodeConfig(merged: unknown): NodeConfig {
+  if (validateSchema(merged)) return merged;
+  const errors = validateSchema.errors ?? [];
+  const lines = [...new Set(errors.map(describeSchemaError))];
+  throw configError(lines.join('\n'));
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const path = error.instancePath.split('/').slice(1).map(unescapePointer);
+  const field = path.join('.');
+  if (error.keyword === 'additionalProperties') {
+    const key = String((error.params as { additionalProperty: string }).additionalProperty);
+    return unknownKeyMessage(path, key, error.parentSchema);
+  }
+  if (error.keyword === 'required') {
+    const missing = String((error.params as { missingProperty: string }).missingProperty);
+    const hint = fieldHints[field];
+    return `config ${field}: "${missing}" is missing` +
+      (hint === undefined ? '' : `; write e.g. ${hint.example}`);
+  }
+  const hint = fieldHints[field];
+  if (hint === undefined) return `config ${field}: ${describeValue(error.data)} ${error.message}`;
+  return `config ${field}: ${describeValue(error.data)} is not ${hint.what}; ` +
+    `write e.g. ${hint.example}`;
+}
+
+function unknownKeyMessage(path: readonly string[], key: string, schema: unknown): string {
+  const field = [...path, key].join('.');
+  const properties = (schema as { properties?: Record<string, unknown> }).properties ?? {};
+  const known = Object.keys(properties);
+  const candidates = path.length === 0 ? [...known, ...Object.keys(kafkaKeyAliases)] : known;
+  const best = suggest(key, candidates);
+  if (best !== undefined) return `config ${field}: unknown key; did you mean "${best}"?`;
+  return `config ${field}: unknown key; known keys: ${known.join(', ')}`;
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function isPlainObject(value: unknown): value is Layer {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function configError(message: string, cause?: unknown): PadoError {
+  return new PadoError(PadoErrorCode.configInvalid, message,
+    cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,167 @@
+/**
+ * The node config: its TypeScript shape, defaults, JSON Schema, the Kafka-style keys accepted in
+ * a file, and the per-field wording used in error messages.
+ */
+import { limits } from '../common/index.js';
+import {
+  topicConfigDefaults, topicConfigDefs, type TopicConfigDef, type TopicConfigs,
+} from './topic-config.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
+
+export interface NodeConfig {
+  nodeId: number;
+  /** Kafka listener. Port 0 picks a free port (tests); the bound one is reported by startNode. */
+  listen: HostPort;
+  /** What other nodes and clients are told to connect to; defaults to the bound listener. */
+  advertised?: HostPort;
+  dataDir: string;
+  /** HTTP health and metrics. */
+  httpListen: HostPort;
+  autoCreateTopics: boolean;
+  defaultPartitions: number;
+  defaultReplicationFactor: number;
+  logLevel: LogLevel;
+  /** Free disk below which produce is refused with KAFKA_STORAGE_ERROR. */
+  diskReserveBytes: number;
+  /** A request frame larger than this closes the connection (socket.request.max.bytes). */
+  socketRequestMaxBytes: number;
+  topicDefaults: TopicConfigs;
+}
+
+export const defaultListenPort = 9092;
+export const defaultHost = '127.0.0.1';
+
+export function nodeConfigDefaults(): NodeConfig {
+  return {
+    nodeId: 1,
+    listen: { host: defaultHost, port: defaultListenPort },
+    dataDir: './data',
+    httpListen: { host: defaultHost, port: 9644 },
+    autoCreateTopics: true,
+    defaultPartitions: 1,
+    defaultReplicationFactor: 1,
+    logLevel: 'info',
+    diskReserveBytes: limits.diskReserveBytesDefault,
+    socketRequestMaxBytes: limits.requestBytesMax,
+    topicDefaults: { ...topicConfigDefaults },
+  };
+}
+
+/** Kafka broker keys accepted at the top of a config file, and where they go. */
+export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
+  'node.id': ['nodeId'],
+  'broker.id': ['nodeId'],
+  'log.dirs': ['dataDir'],
+  'log.dir': ['dataDir'],
+  'auto.create.topics.enable': ['autoCreateTopics'],
+  'num.partitions': ['defaultPartitions'],
+  'default.replication.factor': ['defaultReplicationFactor'],
+  'socket.request.max.bytes': ['socketRequestMaxBytes'],
+  'log.segment.bytes': ['topicDefaults', 'segment.bytes'],
+  'log.roll.ms': ['topicDefaults', 'segment.ms'],
+  'log.retention.ms': ['topicDefaults', 'retention.ms'],
+  'log.retention.bytes': ['topicDefaults', 'retention.bytes'],
+  'message.max.bytes': ['topicDefaults', 'max.message.bytes'],
+  'min.insync.replicas': ['topicDefaults', 'min.insync.replicas'],
+  'log.cleanup.policy': ['topicDefaults', 'cleanup.policy'],
+};
+
+/** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
+export interface FieldHint {
+  what: string;
+  example: string;
+}
+
+const portHint = (flag: string): FieldHint => ({
+  what: 'a port (0–65535; 0 picks a free port)', example: flag,
+});
+const listenExample = '--listen 127.0.0.1:9092';
+const httpExample = '"httpListen": "127.0.0.1:9644"';
+const advertisedExample = '"advertised": "broker1.example.com:9092"';
+
+export const fieldHints: Readonly<Record<string, FieldHint>> = {
+  nodeId: { what: 'a node id (integer 0–2147483647)', example: '--node-id 1' },
+  listen: { what: 'a host:port', example: listenExample },
+  'listen.host': { what: 'a host name or IP address', example: listenExample },
+  'listen.port': portHint(listenExample),
+  advertised: { what: 'a host:port', example: advertisedExample },
+  'advertised.host': { what: 'a host name or IP address', example: advertisedExample },
+  'advertised.port': { what: 'a port (1–65535)', example: advertisedExample },
+  httpListen: { what: 'a host:port', example: httpExample },
+  'httpListen.host': { what: 'a host name or IP address', example: httpExample },
+  'httpListen.port': portHint(httpExample),
+  dataDir: { what: 'a directory path', example: '--data-dir ./data' },
+  autoCreateTopics: { what: 'true or false', example: '"autoCreateTopics": false' },
+  defaultPartitions: { what: 'a partition count (1–100000)', example: '"defaultPartitions": 3' },
+  defaultReplicationFactor: {
+    what: 'a replication factor (1–32767)', example: '"defaultReplicationFactor": 3',
+  },
+  logLevel: { what: `a log level (${logLevels.join(', ')})`, example: '--log-level info' },
+  diskReserveBytes: {
+    what: 'a byte count (≥ 0)', example: '"diskReserveBytes": 67108864',
+  },
+  socketRequestMaxBytes: {
+    what: `a byte count (1024–${limits.requestBytesMax})`,
+    example: `"socketRequestMaxBytes": ${limits.requestBytesMax}`,
+  },
+  topicDefaults: { what: 'an object of topic configs', example: '"topicDefaults": {}' },
+  ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
+};
+
+function topicHint(def: TopicConfigDef): FieldHint {
+  const sample = def.kind === 'boolean' ? 'true'
+    : def.kind === 'policy' ? '"delete"' : String(topicConfigDefaults[def.name]);
+  return { what: def.what, example: `"topicDefaults": { "${def.name}": ${sample} }` };
+}
+
+const hostSchema = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[^\\s/]+$' };
+
+function hostPortSchema(portMin: number): object {
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: ['host', 'port'],
+    properties: {
+      host: hostSchema,
+      port: { type: 'integer', minimum: portMin, maximum: 65535 },
+    },
+  };
+}
+
+function topicDefaultsSchema(): object {
+  const properties: Record<string, object> = {};
+  for (const def of topicConfigDefs) {
+    properties[def.name] = def.kind === 'boolean' ? { type: 'boolean' }
+      : def.kind === 'policy' ? { type: 'string', enum: ['delete'] }
+      : { type: 'integer', minimum: def.min, maximum: def.max };
+  }
+  return { type: 'object', additionalProperties: false, properties };
+}
+
+/** JSON Schema of a fully merged NodeConfig (defaults already applied). */
+export const nodeConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: Object.keys(nodeConfigDefaults()),
+  properties: {
+    nodeId: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
+    listen: hostPortSchema(0),
+    advertised: hostPortSchema(1),
+    dataDir: { type: 'string', minLength: 1 },
+    httpListen: hostPortSchema(0),
+    autoCreateTopics: { type: 'boolean' },
+    defaultPartitions: { type: 'integer', minimum: 1, maximum: limits.partitionsPerRequestMax },
+    defaultReplicationFactor: { type: 'integer', minimum: 1, maximum: 32767 },
+    logLevel: { type: 'string', enum: [...logLevels] },
+    diskReserveBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    socketRequestMaxBytes: { type: 'integer', minimum: 1024, maximum: limits.requestBytesMax },
+    topicDefaults: topicDefaultsSchema(),
+  },
+} as const;

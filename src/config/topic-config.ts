@@ -1,0 +1,246 @@
+/**
+ * Topic configs: one table of definitions (Kafka's names, bounds from Kafka's LogConfig) drives
+ * validation of CreateTopics/IncrementalAlterConfigs entries, the node config schema for
+ * `topicDefaults`, and DescribeConfigs output, so the three can never disagree.
+ */
+import { limits } from '../common/index.js';
+import { suggest } from './suggest.js';
+
+/** Effective configuration of one topic. Keys keep Kafka's names so users' knowledge carries. */
+export interface TopicConfigs {
+  'segment.bytes': number;
+  'segment.ms': number;
+  'retention.ms': number;
+  'retention.bytes': number;
+  'max.message.bytes': number;
+  'min.insync.replicas': number;
+  'cleanup.policy': 'delete';
+  /** Pado's own: false lets a replica ack before its fsync (DESIGN.md "Durable by default"). */
+  'flush.durable': boolean;
+}
+export type TopicConfigName = keyof TopicConfigs;
+
+/** Kafka's DescribeConfigs ConfigType codes (KIP-569). */
+export const ConfigType = { boolean: 1, string: 2, int: 3, long: 5, list: 7 } as const;
+export type ConfigType = (typeof ConfigType)[keyof typeof ConfigType];
+
+/** Kafka's DescribeConfigs ConfigSource codes. */
+export const ConfigSource = {
+  dynamicTopicConfig: 1,
+  staticBrokerConfig: 4,
+  defaultConfig: 5,
+} as const;
+export type ConfigSource = (typeof ConfigSource)[keyof typeof ConfigSource];
+
+const int32Max = 2 ** 31 - 1;
+const weekMs = 7 * 24 * 60 * 60 * 1000;
+
+interface NumberDef {
+  kind: 'int' | 'long';
+  min: number;
+  max: number;
+  /** What a valid value is, for messages: "is not <what>". */
+  what: string;
+}
+interface BooleanDef {
+  kind: 'boolean';
+  what: string;
+}
+interface PolicyDef {
+  kind: 'policy';
+  what: string;
+}
+export type TopicConfigDef = (NumberDef | BooleanDef | PolicyDef) & {
+  name: TopicConfigName;
+  doc: string;
+};
+
+/** Bounds follow Kafka's LogConfig (segment.bytes ≥ 14 = legacy record overhead). */
+export const topicConfigDefs: readonly TopicConfigDef[] = [
+  {
+    name: 'segment.bytes', kind: 'int', min: 14, max: int32Max,
+    what: 'a segment size in bytes (14–2147483647)',
+    doc: 'Size at which the partition log rolls to a new segment.',
+  },
+  {
+    name: 'segment.ms', kind: 'long', min: 1, max: Number.MAX_SAFE_INTEGER,
+    what: 'a duration in ms (≥ 1)',
+    doc: 'Age at which the active segment rolls even if not full.',
+  },
+  {
+    name: 'retention.ms', kind: 'long', min: -1, max: Number.MAX_SAFE_INTEGER,
+    what: 'a duration in ms (≥ 0, or -1 for no time limit)',
+    doc: 'How long closed segments are kept; -1 keeps them forever.',
+  },
+  {
+    name: 'retention.bytes', kind: 'long', min: -1, max: Number.MAX_SAFE_INTEGER,
+    what: 'a size in bytes (≥ 0, or -1 for no size limit)',
+    doc: 'Partition size above which the oldest segments are deleted; -1 for no limit.',
+  },
+  {
+    name: 'max.message.bytes', kind: 'int', min: 0, max: int32Max,
+    what: 'a batch size in bytes (0–2147483647)',
+    doc: 'Largest record batch the topic accepts.',
+  },
+  {
+    name: 'min.insync.replicas', kind: 'int', min: 1, max: int32Max,
+    what: 'a replica count (≥ 1)',
+    doc: 'Replicas that must have a batch before acks=all succeeds.',
+  },
+  {
+    name: 'cleanup.policy', kind: 'policy',
+    what: "'delete' (Pado does not compact)",
+    doc: 'How old segments are removed; Pado supports delete only.',
+  },
+  {
+    name: 'flush.durable', kind: 'boolean',
+    what: 'true or false',
+    doc: 'Pado: when false, a replica may ack a batch before it is fsynced.',
+  },
+];
+
+const defsByName = new Map<string, TopicConfigDef>(topicConfigDefs.map((d) => [d.name, d]));
+
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return defsByName.get(name);
+}
+
+export const topicConfigDefaults: Readonly<TopicConfigs> = Object.freeze({
+  'segment.bytes': limits.segmentBytesDefault,
+  'segment.ms': weekMs,
+  'retention.ms': weekMs,
+  'retention.bytes': -1,
+  'max.message.bytes': limits.messageBytesMaxDefault,
+  'min.insync.replicas': 1,
+  'cleanup.policy': 'delete',
+  'flush.durable': true,
+});
+
+export type TopicConfigsResult =
+  | { ok: true; configs: Partial<TopicConfigs> }
+  | { ok: false; error: 'INVALID_CONFIG'; field: string; message: string };
+
+type ParsedValue = { value: number | boolean | 'delete' } | { message: string };
+
+/**
+ * Validates config entries as they arrive on the wire (all strings). A null value means "unset"
+ * (use the default) and is left out of `configs`. Unknown names are refused with a suggestion,
+ * as Kafka refuses them, so a typo never silently does nothing.
+ */
+export function validateTopicConfigs(entries: Record<string, string | null>): TopicConfigsResult {
+  const configs: Partial<Record<TopicConfigName, unknown>> = {};
+  for (const [name, raw] of Object.entries(entries)) {
+    const def = defsByName.get(name);
+    if (def === undefined) {
+      return invalid(name, `unknown topic config '${name}'${didYouMean(name)}`);
+    }
+    if (raw === null) continue;
+    const parsed = parseTopicConfigValue(def, raw);
+    if ('message' in parsed) return invalid(name, parsed.message);
+    configs[def.name] = parsed.value;
+  }
+  return { ok: true, configs: configs as Partial<TopicConfigs> };
+}
+
+function invalid(field: string, message: string): TopicConfigsResult {
+  return { ok: false, error: 'INVALID_CONFIG', field, message };
+}
+
+function didYouMean(name: string): string {
+  const best = suggest(name, defsByName.keys());
+  const known = [...defsByName.keys()].join(', ');
+  return best === undefined ? `; known: ${known}` : `; did you mean '${best}'?`;
+}
+
+export function parseTopicConfigValue(def: TopicConfigDef, raw: string): ParsedValue {
+  const text = raw.trim();
+  const bad = `${def.name}: '${raw}' is not ${def.what}`;
+  switch (def.kind) {
+    case 'int':
+    case 'long': {
+      if (!/^-?\d+$/.test(text)) return { message: bad };
+      const n = Number(text);
+      if (!Number.isSafeInteger(n) || n < def.min || n > def.max) return { message: bad };
+      return { value: n };
+    }
+    case 'boolean': {
+      const lower = text.toLowerCase();
+      if (lower !== 'true' && lower !== 'false') return { message: bad };
+      return { value: lower === 'true' };
+    }
+    case 'policy':
+      return parsePolicy(text, bad);
+  }
+}
+
+function parsePolicy(text: string, bad: string): ParsedValue {
+  const parts = text.split(',').map((p) => p.trim().toLowerCase());
+  if (parts.includes('compact')) {
+    return {
+      message: 'cleanup.policy: compaction is not supported by Pado; ' +
+        'remove cleanup.policy or set cleanup.policy=delete',
+    };
+  }
+  if (parts.length === 1 && parts[0] === 'delete') return { value: 'delete' };
+  return { message: bad };
+}
+
+/** The string form DescribeConfigs reports, as Kafka prints it. */
+export function formatTopicConfigValue(value: TopicConfigs[TopicConfigName]): string {
+  return String(value);
+}
+
+export interface ConfigEntry {
+  name: string;
+  value: string;
+  isDefault: boolean;
+  readOnly: boolean;
+  isSensitive: boolean;
+  source: ConfigSource;
+  configType: ConfigType;
+  documentation: string;
+}
+
+/**
+ * DescribeConfigs entries for one topic. `overrides` are the topic's own settings; `defaults`
+ * are the node's topicDefaults (a value differing from Kafka's built-in default came from the
+ * node config file, which Kafka calls a static broker config).
+ */
+export function describeTopicConfig(
+  overrides: Partial<TopicConfigs>,
+  defaults: Readonly<TopicConfigs> = topicConfigDefaults,
+): ConfigEntry[] {
+  return topicConfigDefs.map((def) => {
+    const own = overrides[def.name];
+    const fromNode = defaults[def.name] !== topicConfigDefaults[def.name];
+    const source = own !== undefined ? ConfigSource.dynamicTopicConfig
+      : fromNode ? ConfigSource.staticBrokerConfig : ConfigSource.defaultConfig;
+    return {
+      name: def.name,
+      value: formatTopicConfigValue(own ?? defaults[def.name]),
+      isDefault: own === undefined,
+      readOnly: false,
+      isSensitive: false,
+      source,
+      configType: configTypeOf(def),
+      documentation: def.doc,
+    };
+  });
+}
+
+function configTypeOf(def: TopicConfigDef): ConfigType {
+  switch (def.kind) {
+    case 'int': return ConfigType.int;
+    case 'long': return ConfigType.long;
+    case 'boolean': return ConfigType.boolean;
+    case 'policy': return ConfigType.list;
+  }
+}
+
+/** Effective configs: node defaults overlaid with the topic's overrides. */
+export function effectiveTopicConfigs(
+  overrides: Partial<TopicConfigs>,
+  defaults: Readonly<TopicConfigs> = topicConfigDefaults,
+): TopicConfigs {
+  return { ...defaults, ...overrides };
+}

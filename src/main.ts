@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `pado` entry: argv → cli/. The only place that touches process-wide state: exit codes,
+ * signal handlers, the real stdio and network.
+ */
+import { KafkaClient } from './client/index.js';
+import {
+  runCli, signalExitCode, type CliContext, type Signal, type SignalSource,
+} from './cli/index.js';
+
+/**
+ * Signals are queued to waiters in order. A signal with no waiter exits at once: that is the
+ * "second signal" case of `pado start`, and any signal before start waits for one.
+ */
+function processSignals(): SignalSource {
+  const waiters: ((signal: Signal) => void)[] = [];
+  let installed = false;
+  const onSignal = (signal: Signal): void => {
+    const waiter = waiters.shift();
+    if (waiter === undefined) process.exit(signalExitCode(signal));
+    waiter(signal);
+  };
+  return {
+    next() {
+      if (!installed) {
+        installed = true;
+        process.on('SIGINT', () => onSignal('SIGINT'));
+        process.on('SIGTERM', () => onSignal('SIGTERM'));
+      }
+      return new Promise((resolve) => waiters.push(resolve));
+    },
+  };
+}
+
+const ctx: CliContext = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  stdoutIsTty: process.stdout.isTTY === true,
+  connect: (address) => KafkaClient.connect({ host: address.host, port: address.port }),
+  signals: processSignals(),
+  exitNow: (code) => process.exit(code),
+};
+
+const code = await runCli(process.argv.slice(2), ctx);
+// Let stdout drain before exiting: process.exit would cut a piped consumer's output short.
+process.stdout.write('', () => process.exit(code));

@@ -1,0 +1,2 @@
+export { startNode, newUuid, type RunningNode } from './node.js';
+export { createLogger, flushLogger, type Logger } from './logger.js';

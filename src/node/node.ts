@@ -1,0 +1,127 @@
+/**
+ * The composition root of one `pado` process: metadata store and image, the partitions it leads,
+ * the Kafka listener with every handler, and an orderly stop (stop accepting, let in-flight
+ * requests finish within the deadline, close every log with a final fsync, close the store).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { limits } from '../common/index.js';
+import { effectiveTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
+import { createTopics, type ControllerContext } from '../controller/index.js';
+import type { MetadataImage } from '../metadata/index.js';
+import { brokerHandlers, KafkaListener, type Broker } from '../server/index.js';
+import { MetadataStore } from '../storage/index.js';
+import { LocalMetadata } from './local-metadata.js';
+import { flushLogger } from './logger.js';
+import { ReplicaManager, topicOverrides } from './replica-manager.js';
+
+export interface RunningNode {
+  readonly address: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+/** Kafka's Uuid.toString: 16 random bytes, base64url without padding. */
+export function newUuid(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+const partitionsPerTopicMax = 10_000;
+
+export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await MetadataStore.open(join(config.dataDir, '__metadata'));
+  const clusterId = await store.clusterId(newUuid);
+  const metadata = await LocalMetadata.load(store, clusterId, log.child({ module: 'metadata' }));
+  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
+  await replicas.applyImage(emptyLike(metadata.image()), metadata.image());
+  await replicas.dropStrays();
+  metadata.onChange((previous, next) => replicas.applyImage(previous, next));
+
+  const broker = makeBroker(config, metadata, replicas);
+  const listener = new KafkaListener({
+    host: config.listen.host,
+    port: config.listen.port,
+    handlers: brokerHandlers(broker),
+    log: log.child({ module: 'server' }),
+    frameBytesMax: config.socketRequestMaxBytes,
+    inFlightMax: limits.inFlightRequestsPerConnectionMax,
+    connectionsMax: limits.connectionsMax,
+  });
+  const address = await listener.listen();
+  const advertised = config.advertised ?? address;
+  await metadata.propose((image) => registration(image, config.nodeId, advertised));
+  replicas.startRetention();
+  log.info({ host: address.host, port: address.port, dataDir: config.dataDir, clusterId }, 'kafka listener ready');
+  flushLogger(log);
+
+  let stopping: Promise<void> | null = null;
+  return {
+    address,
+    stop() {
+      stopping ??= (async () => {
+        log.info('stopping: no new connections; finishing in-flight requests');
+        await listener.close(limits.shutdownMsMax - 1_000);
+        await replicas.close();
+        await store.close();
+        log.info('stopped');
+      })();
+      return stopping;
+    },
+  };
+}
+
+function emptyLike(image: MetadataImage): MetadataImage {
+  return { ...image, topicsById: new Map(), topicsByName: new Map() };
+}
+
+/** Registers (or re-registers, when the address changed) this broker. */
+function registration(image: MetadataImage, nodeId: number, at: { host: string; port: number }) {
+  const known = image.brokers.get(nodeId);
+  const same = known !== undefined && known.host === at.host && known.port === at.port;
+  const records = same
+    ? []
+    : [{ type: 'registerBroker' as const, brokerId: nodeId, host: at.host, port: at.port, rack: null }];
+  return { records, result: undefined };
+}
+
+function makeBroker(config: NodeConfig, metadata: LocalMetadata, replicas: ReplicaManager): Broker {
+  const controllerContext: ControllerContext = {
+    newTopicId: newUuid,
+    defaultPartitions: config.defaultPartitions,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+    partitionsPerTopicMax,
+  };
+  const overrides = (topic: string): Partial<TopicConfigs> => {
+    const t = metadata.image().topicsByName.get(topic);
+    return t === undefined ? {} : topicOverrides(t);
+  };
+  return {
+    nodeId: config.nodeId,
+    clusterId: metadata.image().clusterId,
+    autoCreateTopics: config.autoCreateTopics,
+    controllerContext,
+    nodeConfig: config,
+    image: () => metadata.image(),
+    propose: (decide) => metadata.propose(decide),
+    async autoCreate(names) {
+      const wanted = [...new Set(names)].map((name) => ({
+        name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [],
+      }));
+      await metadata.propose((image) => {
+        const missing = wanted.filter((t) => !image.topicsByName.has(t.name));
+        const { records } = createTopics(image, missing, controllerContext);
+        return { records, result: undefined };
+      });
+    },
+    partition: (topic, partition) => replicas.get(topic, partition),
+    waitForData: (partitions, timeoutMs, signal) => replicas.waitForData(partitions, timeoutMs, signal),
+    topicConfig(topic) {
+      if (!metadata.image().topicsByName.has(topic)) return undefined;
+      return effectiveTopicConfigs(overrides(topic), config.topicDefaults);
+    },
+    topicOverrides: overrides,
+    nowMs: () => Date.now(),
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * What handlers may use of the running broker. `node/` implements it; handlers see only this
+ * surface, so they stay free of sockets, timers and files (STYLE.md §5).
+ */
+import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
+import type { ControllerContext } from '../controller/index.js';
+import type { NodeConfig, TopicConfigs } from '../config/index.js';
+
+export interface Decision<T> {
+  readonly records: readonly MetadataRecord[];
+  readonly result: T;
+}
+
+export interface ProduceOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly baseOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+}
+
+export interface ReadOutcome {
+  readonly errorCode: number;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  /** Whole record batches starting at or before the fetch offset; null when none. */
+  readonly records: Buffer | null;
+}
+
+/** A partition this broker leads. */
+export interface LocalPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  logStartOffset(): number;
+  logEndOffset(): number;
+  highWatermark(): number;
+  /** Validates, appends and resolves once durable (fsync unless the topic relaxes it). */
+  produce(records: Buffer, nowMs: number): Promise<ProduceOutcome>;
+  read(fetchOffset: number, maxBytes: number): Promise<ReadOutcome>;
+  /** The first offset whose batch has a timestamp at or after timestampMs (time index), or null. */
+  offsetForTimestamp(timestampMs: number): Promise<number | null>;
+  /** Advances the log start offset; resolves to the new low watermark, or an error code. */
+  deleteRecords(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
+}
+
+export interface Broker {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly autoCreateTopics: boolean;
+  readonly controllerContext: ControllerContext;
+  /** The current metadata image (replaced atomically on every commit). */
+  image(): MetadataImage;
+  /**
+   * Runs a controller decision on the newest image and commits its records, one decision at a
+   * time, so two requests never decide on the same image (two CreateTopics of one name).
+   * Resolves with the decision's result once its records are applied locally.
+   */
+  propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T>;
+  /** Creates topics with defaults (auto-creation on produce/metadata); returns which exist afterwards. */
+  autoCreate(names: readonly string[]): Promise<void>;
+  partition(topic: string, partition: number): LocalPartition | undefined;
+  /** Resolves on the next high-watermark advance of any of these partitions, or after timeoutMs/abort. */
+  waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /** Effective (node default + topic override) configs of a topic, or undefined if unknown. */
+  topicConfig(topic: string): Readonly<TopicConfigs> | undefined;
+  /** The topic's own overrides (what DescribeConfigs reports as dynamic). */
+  topicOverrides(topic: string): Partial<TopicConfigs>;
+  readonly nodeConfig: Readonly<NodeConfig>;
+  nowMs(): number;
+}

@@ -1,0 +1,218 @@
+/**
+ * One client connection: frames in, handler calls, responses out in request order (the Kafka
+ * protocol requires it). Bounded: at most `inFlightMax` requests are being handled; beyond that
+ * the socket is paused, as it is while the kernel send buffer is full. A frame that is too large,
+ * a header or body that does not decode, or an unknown API closes this connection only, with a
+ * log line that says why; the broker and every other connection go on.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import {
+  Reader,
+  apiTable,
+  decodeRequestHeader,
+  encodeResponseFrame,
+} from '../protocol/index.js';
+import { FrameSplitter } from './frames.js';
+import type { HandlerTable, RequestContext } from './handler.js';
+import { unsupportedVersionResponse } from './handlers/api-versions.js';
+
+export interface ConnectionOptions {
+  readonly frameBytesMax: number;
+  readonly inFlightMax: number;
+  readonly handlers: HandlerTable;
+  readonly log: Logger;
+  readonly onClose: (connection: Connection) => void;
+}
+
+interface Slot {
+  chunks: Buffer[] | null;
+  done: boolean;
+}
+
+const apiVersionsKey = 18;
+
+export class Connection {
+  readonly id: number;
+  private readonly socket: Socket;
+  private readonly opts: ConnectionOptions;
+  private readonly log: Logger;
+  private readonly splitter: FrameSplitter;
+  private readonly slots: Slot[] = [];
+  private readonly abort = new AbortController();
+  private closed = false;
+  private paused = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, id: number, opts: ConnectionOptions) {
+    this.socket = socket;
+    this.id = id;
+    this.opts = opts;
+    this.log = opts.log.child({ connectionId: id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.splitter = new FrameSplitter(opts.frameBytesMax);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.log.debug({ err }, 'connection error'));
+    socket.on('close', () => this.onClosed());
+  }
+
+  get inFlight(): number {
+    return this.slots.length;
+  }
+
+  /** Resolves once no request is in flight (used by shutdown). */
+  idle(): Promise<void> {
+    if (this.slots.length === 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.log.debug({ reason }, 'closing connection');
+    this.socket.destroy();
+    this.onClosed();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.splitter.push(chunk);
+    this.drainFrames();
+  }
+
+  private drainFrames(): void {
+    while (!this.closed && this.slots.length < this.opts.inFlightMax) {
+      const next = this.splitter.next();
+      if (next.kind === 'need') break;
+      if (next.kind === 'oversize') {
+        this.log.warn(
+          { frameBytes: next.size, frameBytesMax: this.opts.frameBytesMax },
+          'closing connection: request frame size out of bounds (socket.request.max.bytes)',
+        );
+        this.close('oversize frame');
+        return;
+      }
+      this.onFrame(next.frame);
+    }
+    this.updatePause();
+  }
+
+  private onFrame(frame: Buffer): void {
+    const r = new Reader(frame);
+    const header = decodeRequestHeader(r);
+    if (r.failed) return this.protocolViolation('malformed request header', { reason: r.error });
+    const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
+    const handler = this.opts.handlers.get(apiKey);
+    const api = apiTable.get(apiKey);
+    if (handler === undefined || api === undefined) {
+      return this.protocolViolation('unsupported api key', { apiKey, version });
+    }
+    if (version < handler.minVersion || version > handler.maxVersion) {
+      if (apiKey === apiVersionsKey) {
+        // KIP-511: answer v0 with UNSUPPORTED_VERSION and our ranges so the client can fall back.
+        this.respond(this.newSlot(), apiKey, 0, correlationId, unsupportedVersionResponse(this.opts.handlers));
+        return;
+      }
+      return this.protocolViolation('unsupported api version', { apiKey, version });
+    }
+    const request = api.decodeRequest(r, version);
+    if (r.failed) return this.protocolViolation('malformed request', { apiKey, version, reason: r.error });
+    const ctx: RequestContext = {
+      apiVersion: version,
+      correlationId,
+      clientId: header.clientId,
+      connectionId: this.id,
+      log: this.log,
+      signal: this.abort.signal,
+    };
+    const slot = this.newSlot();
+    let result: unknown;
+    try {
+      result = handler.handle(ctx, request);
+    } catch (err) {
+      return this.handlerFailed(err, apiKey, version);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response: unknown) => this.respond(slot, apiKey, version, correlationId, response),
+        (err: unknown) => this.handlerFailed(err, apiKey, version),
+      );
+    } else {
+      this.respond(slot, apiKey, version, correlationId, result);
+    }
+  }
+
+  private newSlot(): Slot {
+    const slot: Slot = { chunks: null, done: false };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private respond(slot: Slot, apiKey: number, version: number, correlationId: number, response: unknown) {
+    if (this.closed) return;
+    slot.done = true;
+    if (response !== null) {
+      try {
+        slot.chunks = encodeResponseFrame(apiKey, version, correlationId, response);
+      } catch (err) {
+        return this.handlerFailed(err, apiKey, version);
+      }
+    }
+    this.flush();
+  }
+
+  /** Writes finished responses at the head of the queue, in request order. */
+  private flush(): void {
+    let wrote = false;
+    while (this.slots.length > 0 && (this.slots[0] as Slot).done) {
+      const slot = this.slots.shift() as Slot;
+      if (slot.chunks === null) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const c of slot.chunks) this.socket.write(c);
+    }
+    if (wrote) this.socket.uncork();
+    if (this.slots.length === 0) this.notifyIdle();
+    this.drainFrames();
+  }
+
+  private updatePause(): void {
+    const shouldPause =
+      this.slots.length >= this.opts.inFlightMax || this.socket.writableNeedDrain;
+    if (shouldPause && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!shouldPause && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private maybeResume(): void {
+    this.drainFrames();
+  }
+
+  private protocolViolation(what: string, fields: Record<string, unknown>): void {
+    this.log.warn(fields, `closing connection: ${what}`);
+    this.close(what);
+  }
+
+  private handlerFailed(err: unknown, apiKey: number, version: number): void {
+    this.log.error({ err, apiKey, version }, 'closing connection: request handler failed');
+    this.close('handler failed');
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private onClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.slots.length = 0;
+    this.notifyIdle();
+    this.opts.onClose(this);
+  }
+}

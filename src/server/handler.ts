@@ -1,0 +1,34 @@
+/**
+ * The handler contract: a decoded request in, a response out (or null: no response, as for
+ * Produce with acks=0). Handlers never touch sockets. Each declares the versions it serves;
+ * ApiVersions is built from this table (franz-go kfake regKey, redpanda handler.h).
+ */
+import type { Logger } from 'pino';
+
+export interface RequestContext {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  readonly log: Logger;
+  /** Aborted when the connection closes or the broker shuts down. */
+  readonly signal: AbortSignal;
+}
+
+export interface Handler<Req = unknown, Res = unknown> {
+  readonly apiKey: number;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  handle(ctx: RequestContext, request: Req): Res | null | Promise<Res | null>;
+}
+
+export type HandlerTable = ReadonlyMap<number, Handler>;
+
+export function handlerTable(handlers: readonly Handler<never, unknown>[]): HandlerTable {
+  const table = new Map<number, Handler>();
+  for (const h of handlers) {
+    if (table.has(h.apiKey)) throw new Error(`two handlers for api key ${h.apiKey}`);
+    table.set(h.apiKey, h as Handler);
+  }
+  return table;
+}

@@ -1,0 +1,135 @@
+/**
+ * AlterConfigs (key 33), v0–v2, and IncrementalAlterConfigs (key 44), v0–v1, for topics.
+ * AlterConfigs replaces a topic's whole set of overrides (what is not named goes back to the
+ * default), as Kafka's legacy API does; IncrementalAlterConfigs applies SET (0), DELETE (1),
+ * APPEND (2) and SUBTRACT (3) — the last two only for list configs (cleanup.policy). Values are
+ * validated by the controller; a resource with an error changes nothing. validateOnly commits
+ * nothing. Broker configs are read-only (they come from the node config file).
+ */
+import { alterTopicConfigs, type Outcome } from '../../controller/index.js';
+import type { MetadataImage, MetadataRecord } from '../../metadata/index.js';
+import {
+  KafkaError,
+  type AlterConfigsRequest,
+  type AlterConfigsResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
+} from '../../protocol/index.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../handler.js';
+import { ResourceType } from './describe-configs.js';
+
+type Change = { name: string; value: string | null };
+
+const OpType = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
+
+export function alterConfigsHandler(broker: Broker): Handler<AlterConfigsRequest, AlterConfigsResponse> {
+  return {
+    apiKey: 33,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(_ctx, req) {
+      const responses = await alterAll(broker, req.validateOnly, req.resources, (r) => {
+        const named = new Set(r.configs.map((c) => c.name));
+        const resets = Object.keys(broker.topicOverrides(r.resourceName))
+          .filter((n) => !named.has(n))
+          .map((name) => ({ name, value: null }));
+        return [...r.configs.map((c) => ({ name: c.name, value: c.value })), ...resets];
+      });
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}
+
+export function incrementalAlterConfigsHandler(
+  broker: Broker,
+): Handler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
+  return {
+    apiKey: 44,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(_ctx, req) {
+      const responses = await alterAll(broker, req.validateOnly, req.resources, (r) => {
+        const changes: Change[] = [];
+        for (const c of r.configs) {
+          if (c.configOperation === OpType.set) changes.push({ name: c.name, value: c.value });
+          else if (c.configOperation === OpType.delete) changes.push({ name: c.name, value: null });
+          else if (c.configOperation === OpType.append || c.configOperation === OpType.subtract) {
+            const list = applyListOp(broker, r.resourceName, c.name, c.configOperation, c.value);
+            if ('error' in list) return { errorCode: KafkaError.invalidConfig.code, errorMessage: list.error };
+            changes.push({ name: c.name, value: list.value });
+          } else {
+            const errorMessage = `unknown config operation ${c.configOperation} (0 set, 1 delete, 2 append, 3 subtract)`;
+            return { errorCode: KafkaError.invalidRequest.code, errorMessage };
+          }
+        }
+        return changes;
+      });
+      return { throttleTimeMs: 0, responses };
+    },
+  };
+}
+
+/** APPEND/SUBTRACT on a list config: the new value, or why it cannot apply. */
+function applyListOp(
+  broker: Broker,
+  topic: string,
+  name: string,
+  op: number,
+  value: string | null,
+): { value: string } | { error: string } {
+  if (name !== 'cleanup.policy') return { error: `${name} is not a list config; use SET or DELETE` };
+  const current = broker.topicConfig(topic)?.['cleanup.policy'] ?? 'delete';
+  const items = new Set(String(current).split(',').filter((s) => s !== ''));
+  for (const v of (value ?? '').split(',').filter((s) => s !== '')) {
+    if (op === OpType.append) items.add(v);
+    else items.delete(v);
+  }
+  return { value: [...items].join(',') };
+}
+
+interface ResourceLike {
+  resourceType: number;
+  resourceName: string;
+}
+
+async function alterAll<R extends ResourceLike>(
+  broker: Broker,
+  validateOnly: boolean,
+  resources: readonly R[],
+  changesOf: (r: R) => Change[] | Outcome,
+) {
+  return broker.propose((image) => {
+    const records: MetadataRecord[] = [];
+    const result = resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+      return { ...base, ...alterOne(image, r, changesOf, records) };
+    });
+    return { records: validateOnly ? [] : records, result };
+  });
+}
+
+function alterOne<R extends ResourceLike>(
+  image: MetadataImage,
+  r: R,
+  changesOf: (r: R) => Change[] | Outcome,
+  records: MetadataRecord[],
+): Outcome {
+  if (r.resourceType === ResourceType.broker) {
+    return {
+      errorCode: KafkaError.invalidRequest.code,
+      errorMessage: 'broker configs are read-only here: set them in the node config file and restart',
+    };
+  }
+  if (r.resourceType !== ResourceType.topic) {
+    return {
+      errorCode: KafkaError.invalidRequest.code,
+      errorMessage: `resource type ${r.resourceType} is not supported (2 = topic)`,
+    };
+  }
+  const changes = changesOf(r);
+  if (!Array.isArray(changes)) return changes;
+  const { outcome, records: more } = alterTopicConfigs(image, r.resourceName, changes);
+  if (outcome.errorCode === 0) records.push(...more);
+  return outcome;
+}

@@ -1,0 +1,39 @@
+/** Every Kafka API this broker serves, one handler per file. */
+import type { Broker } from '../broker.js';
+import { handlerTable, type Handler, type HandlerTable } from '../handler.js';
+import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
+import { apiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
+import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
+import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { fetchHandler } from './fetch.js';
+import { initProducerIdHandler } from './init-producer-id.js';
+import { listOffsetsHandler } from './list-offsets.js';
+import { metadataHandler } from './metadata.js';
+import { produceHandler } from './produce.js';
+
+export function brokerHandlers(broker: Broker, extra: readonly Handler<never, unknown>[] = []): HandlerTable {
+  let table: HandlerTable | null = null;
+  const all: Handler<never, unknown>[] = [
+    apiVersionsHandler(() => table as HandlerTable),
+    metadataHandler(broker),
+    produceHandler(broker),
+    fetchHandler(broker),
+    listOffsetsHandler(broker),
+    createTopicsHandler(broker),
+    deleteTopicsHandler(broker),
+    createPartitionsHandler(broker),
+    describeConfigsHandler(broker),
+    alterConfigsHandler(broker),
+    incrementalAlterConfigsHandler(broker),
+    initProducerIdHandler(broker),
+    describeClusterHandler(broker),
+    deleteRecordsHandler(broker),
+    ...extra,
+  ];
+  table = handlerTable(all);
+  return table;
+}

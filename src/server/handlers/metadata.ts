@@ -1,0 +1,97 @@
+/**
+ * Metadata (key 3), v0–v12. Lists the brokers, the controller and the requested topics with their
+ * partitions (leader, epoch, replicas, ISR, offline replicas). Topics: null (v1+) or empty (v0)
+ * means all; an unknown topic is created when both the broker (auto.create.topics.enable) and,
+ * from v4, the request allow it, otherwise UNKNOWN_TOPIC_OR_PARTITION. v10+ carries topic ids,
+ * v12 may ask by id only. Authorized-operations fields are -2147483648 (not computed).
+ */
+import {
+  KafkaError,
+  type MetadataRequest,
+  type MetadataResponse,
+} from '../../protocol/index.js';
+import type { MetadataImage, TopicImage } from '../../metadata/index.js';
+import type { Broker } from '../broker.js';
+import type { Handler } from '../handler.js';
+
+type TopicOut = MetadataResponse['topics'][number];
+const operationsUnknown = -2147483648;
+const zeroUuid = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+export function metadataHandler(broker: Broker): Handler<MetadataRequest, MetadataResponse> {
+  return {
+    apiKey: 3,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(ctx, req) {
+      const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+      let image = broker.image();
+      if (!all && req.topics !== null) {
+        const allowed = broker.autoCreateTopics && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+        const missing = req.topics
+          .map((t) => t.name)
+          .filter((n): n is string => n !== null && !image.topicsByName.has(n));
+        if (allowed && missing.length > 0) {
+          await broker.autoCreate(missing);
+          image = broker.image();
+        }
+      }
+      const topics = all
+        ? [...image.topicsByName.values()].map((t) => describeTopic(t))
+        : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId));
+      return {
+        throttleTimeMs: 0,
+        brokers: [...image.brokers.values()].map((b) => ({
+          nodeId: b.brokerId,
+          host: b.host,
+          port: b.port,
+          rack: b.rack,
+        })),
+        clusterId: image.clusterId,
+        controllerId: broker.nodeId,
+        topics,
+        clusterAuthorizedOperations: operationsUnknown,
+      };
+    },
+  };
+}
+
+function lookupTopic(image: MetadataImage, name: string | null, topicId: string): TopicOut {
+  const topic =
+    name !== null ? image.topicsByName.get(name)
+    : topicId !== zeroUuid ? image.topicsById.get(topicId)
+    : undefined;
+  if (topic !== undefined) return describeTopic(topic);
+  const invalid = name !== null && !/^[a-zA-Z0-9._-]{1,249}$/.test(name);
+  const error =
+    invalid ? KafkaError.invalidTopicException
+    : name === null ? KafkaError.unknownTopicId
+    : KafkaError.unknownTopicOrPartition;
+  return {
+    errorCode: error.code,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: operationsUnknown,
+  };
+}
+
+function describeTopic(topic: TopicImage): TopicOut {
+  return {
+    errorCode: 0,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: topic.name.startsWith('__'),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: 0,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas as number[],
+      isrNodes: p.isr as number[],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: operationsUnknown,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Produce (key 0), v3–v11 (v3 is the first with RecordBatch v2; older message formats are not
+ * served, so clients negotiate v3+). Behaviour:
+ * - acks 0: no response at all; 1 and -1: answered once the batch is durable (fsync, or written
+ *   when the topic sets flush.durable=false). On one node the ISR is this node, so -1 adds nothing.
+ * - An unknown topic is created when auto.create.topics.enable is on, else UNKNOWN_TOPIC_OR_PARTITION.
+ * - Per partition: exactly one batch (as Kafka requires from v3), CRC32C checked (CORRUPT_MESSAGE),
+ *   size ≤ max.message.bytes (MESSAGE_TOO_LARGE), idempotent sequences checked; errors change nothing.
+ * - Transactions are not served yet: a transactional produce gets INVALID_RECORD with a message
+ *   that says so, and nothing is written.
+ * Version notes: v5+ logStartOffset; v8+ recordErrors/errorMessage; v9+ flexible; v10+ currentLeader.
+ */
+import { KafkaError, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
+import type { Broker, ProduceOutcome } from '../broker.js';
+import type { Handler } from '../handler.js';
+
+type PartitionOut = ProduceResponse['responses'][number]['partitionResponses'][number];
+
+export function produceHandler(broker: Broker): Handler<ProduceRequest, ProduceResponse> {
+  return {
+    apiKey: 0,
+    minVersion: 3,
+    maxVersion: 11,
+    async handle(ctx, req) {
+      const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+      if (validAcks && broker.autoCreateTopics) {
+        const image = broker.image();
+        const missing = req.topicData.map((t) => t.name).filter((n) => !image.topicsByName.has(n));
+        if (missing.length > 0) await broker.autoCreate(missing);
+      }
+      const now = broker.nowMs();
+      const responses = await Promise.all(
+        req.topicData.map(async (topic) => ({
+          name: topic.name,
+          partitionResponses: await Promise.all(
+            topic.partitionData.map(async (p) => {
+              const outcome = validAcks
+                ? await produceOne(broker, topic.name, p.index, p.records, req.transactionalId, now)
+                : failure(KafkaError.invalidRequiredAcks, `acks must be 0, 1 or -1, got ${req.acks}`);
+              return partitionResponse(p.index, outcome);
+            }),
+          ),
+        })),
+      );
+      if (req.acks === 0) return null;
+      return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    },
+  };
+}
+
+async function produceOne(
+  broker: Broker,
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  transactionalId: string | null,
+  nowMs: number,
+): Promise<ProduceOutcome> {
+  const partition = broker.partition(topic, index);
+  if (partition === undefined) {
+    const known = broker.image().topicsByName.has(topic);
+    const why = known ? `topic '${topic}' has no partition ${index}` : `topic '${topic}' does not exist`;
+    return failure(KafkaError.unknownTopicOrPartition, why);
+  }
+  if (transactionalId !== null) {
+    return failure(KafkaError.invalidRecord, 'transactions are not supported by this broker yet');
+  }
+  if (records === null || records.length === 0) {
+    return failure(KafkaError.corruptMessage, 'the produce request carries no record batch');
+  }
+  const maxBytes = broker.topicConfig(topic)?.['max.message.bytes'] ?? 0;
+  if (records.length > maxBytes) {
+    return failure(
+      KafkaError.messageTooLarge,
+      `batch of ${records.length} bytes is larger than max.message.bytes=${maxBytes}`,
+    );
+  }
+  return partition.produce(records, nowMs);
+}
+
+function failure(error: { code: number }, message: string): ProduceOutcome {
+  return { errorCode: error.code, errorMessage: message, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+}
+
+function partitionResponse(index: number, o: ProduceOutcome): PartitionOut {
+  return {
+    index,
+    errorCode: o.errorCode,
+    baseOffset: o.baseOffset,
+    logAppendTimeMs: o.logAppendTimeMs,
+    logStartOffset: o.logStartOffset,
+    recordErrors: [],
+    errorMessage: o.errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './broker.js';
+export * from './handler.js';
+export { KafkaListener, type ListenerOptions } from './server.js';
+export { brokerHandlers } from './handlers/index.js';
+export { FrameSplitter } from './frames.js';

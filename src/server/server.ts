@@ -1,0 +1,76 @@
+/**
+ * The Kafka listener: accepts connections (bounded count) and hands each to a Connection.
+ * `close()` stops accepting, lets in-flight requests finish until the deadline, then destroys
+ * what is left.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Connection } from './connection.js';
+import type { HandlerTable } from './handler.js';
+
+export interface ListenerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly handlers: HandlerTable;
+  readonly log: Logger;
+  readonly frameBytesMax: number;
+  readonly inFlightMax: number;
+  readonly connectionsMax: number;
+}
+
+export class KafkaListener {
+  private readonly opts: ListenerOptions;
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private nextId = 1;
+
+  constructor(opts: ListenerOptions) {
+    this.opts = opts;
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        const addr = this.server.address();
+        if (addr === null || typeof addr === 'string') throw new Error('listener has no address');
+        resolve({ host: this.opts.host, port: addr.port });
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting; waits for in-flight requests up to `deadlineMs`; then closes every socket. */
+  async close(deadlineMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const idle = Promise.all([...this.connections].map((c) => c.idle()));
+    await Promise.race([idle, delay(deadlineMs)]);
+    for (const c of [...this.connections]) c.close('shutdown');
+    await closed;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.connections.size >= this.opts.connectionsMax) {
+      this.opts.log.warn({ connectionsMax: this.opts.connectionsMax }, 'refusing connection: too many open');
+      socket.destroy();
+      return;
+    }
+    const connection = new Connection(socket, this.nextId++, {
+      frameBytesMax: this.opts.frameBytesMax,
+      inFlightMax: this.opts.inFlightMax,
+      handlers: this.opts.handlers,
+      log: this.opts.log,
+      onClose: (c) => this.connections.delete(c),
+    });
+    this.connections.add(connection);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,13 @@
+/** Storage: partition logs (segments + indexes), recovery, retention, disk-space guard. */
+export { DiskSpaceGuard, type DiskSpaceGuardOptions, freeBytes } from './disk-space.js';
+export { type FsOps, isDiskFullError, nodeFsOps, type StorageFile } from './fs-ops.js';
+export { checkLogConfig, type LogConfig, logConfigDefaults } from './log-config.js';
+export { LogManager, type LogManagerOptions, partitionDirName } from './log-manager.js';
+export type { ReadResult } from './log-reader.js';
+export {
+  type AppendResult,
+  PartitionLog,
+  type PartitionLogOptions,
+  pendingBatchesMax,
+} from './partition-log.js';
+export { MetadataStore } from './metadata-store.js';

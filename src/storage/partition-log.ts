@@ -1,0 +1,545 @@
+/**
+ * The log of one partition: a directory of segments named by base offset. Appends assign offsets
+ * synchronously and are written later, in order, by one writer per partition; everything appended
+ * in one turn of the event loop is written together and shares one fsync per file (group commit,
+ * DESIGN.md "Data flow"). Reads go through the sparse offset index to a file range.
+ *
+ * Invariants: logStartOffset ≤ durableEndOffset ≤ writtenEndOffset ≤ logEndOffset;
+ * segments are sorted by base offset and only the last one takes appends.
+ */
+import { assert, isPadoError, PadoError, PadoErrorCode } from '../common/index.js';
+import { ProducerState } from '../partitions/index.js';
+import {
+  type BatchHeader,
+  batchLogOverheadBytes,
+  rewriteBatchHeader,
+} from '../protocol/records/index.js';
+import { DiskSpaceGuard } from './disk-space.js';
+import { type FsOps, isDiskFullError, nodeFsOps } from './fs-ops.js';
+import { checkLogConfig, type LogConfig } from './log-config.js';
+import { writeLogStartOffset, writeSnapshot } from './log-files.js';
+import {
+  loadPartition,
+  rebuildProducerState,
+  recordProducerBatch,
+  removeSnapshotsAbove,
+  removeSnapshotsBefore,
+} from './log-loader.js';
+import { findOffsetForTimestamp, locateBatch, readBatches, type ReadResult } from './log-reader.js';
+import { Segment } from './segment.js';
+
+export interface PartitionLogOptions {
+  /** File-operation seam (fault injection in tests); defaults to node:fs. */
+  readonly fs?: FsOps;
+  /** Shared per data directory by the log manager; a private one is made when absent. */
+  readonly diskGuard?: DiskSpaceGuard;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** -1: batches keep their CreateTime timestamps. */
+  readonly logAppendTimeMs: number;
+  /**
+   * Resolves once the batches are fsynced (or written, with durable: false); rejects on failure.
+   */
+  readonly durable: Promise<void>;
+}
+
+/** Appended batches waiting for the writer: one item per batch, plus segment rolls in order. */
+type PendingItem =
+  | {
+      readonly kind: 'batch';
+      readonly segment: Segment;
+      readonly position: number;
+      readonly bytes: Buffer;
+      readonly nextOffset: number;
+    }
+  | {
+      readonly kind: 'roll';
+      readonly sealed: Segment;
+      readonly created: Segment;
+      readonly snapshot: Buffer;
+    };
+
+interface PendingAck {
+  readonly nextOffset: number;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Appends waiting for the writer; a bound on memory, far above what group commit gathers. */
+export const pendingBatchesMax = 100_000;
+
+export class PartitionLog {
+  readonly dir: string;
+  private currentConfig: LogConfig;
+  readonly producerState = new ProducerState();
+  private readonly fs: FsOps;
+  private readonly diskGuard: DiskSpaceGuard;
+  /** Sorted by base offset; never empty; the last one is active. */
+  private segments: Segment[] = [];
+  private startOffset = 0;
+  private endOffset = 0;
+  private writtenEnd = 0;
+  private durableEnd = 0;
+  private pending: PendingItem[] = [];
+  private pendingAcks: PendingAck[] = [];
+  private flushScheduled = false;
+  /** Serialises every file mutation: writes, rolls, truncation, retention, close. */
+  private tail: Promise<void> = Promise.resolve();
+  private state: 'open' | 'repairing' | 'closed' = 'open';
+
+  private constructor(dir: string, config: LogConfig, options: PartitionLogOptions) {
+    this.dir = dir;
+    this.currentConfig = config;
+    this.fs = options.fs ?? nodeFsOps;
+    this.diskGuard = options.diskGuard ?? new DiskSpaceGuard(
+      dir,
+      { reserveBytes: config.diskReserveBytes },
+    );
+  }
+
+  /** Opens (or creates) the partition directory and recovers the last segment (see log-loader). */
+  get config(): LogConfig {
+    return this.currentConfig;
+  }
+
+  /** A topic config change (AlterConfigs) takes effect from the next append or retention run. */
+  updateConfig(config: LogConfig): void {
+    checkLogConfig(config);
+    this.currentConfig = config;
+  }
+
+  static async open(
+    dir: string,
+    config: LogConfig,
+    options: PartitionLogOptions = {},
+  ): Promise<PartitionLog> {
+    checkLogConfig(config);
+    const log = new PartitionLog(dir, config, options);
+    const loaded = await loadPartition(log.fs, dir, log.producerState);
+    log.segments = loaded.segments;
+    log.startOffset = loaded.logStartOffset;
+    log.endOffset = log.activeSegment.nextOffset;
+    log.writtenEnd = log.endOffset;
+    log.durableEnd = log.endOffset;
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+  /** The next offset to assign. */
+  get logEndOffset(): number {
+    return this.endOffset;
+  }
+  /** Offset after the last batch written to a file (readable). */
+  get writtenEndOffset(): number {
+    return this.writtenEnd;
+  }
+  /** Offset after the last batch fsynced (or written, with durable: false): the single-node HW. */
+  get durableEndOffset(): number {
+    return this.durableEnd;
+  }
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+  get sizeBytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.sizeBytes;
+    return total;
+  }
+  /** Base offsets of the segments, oldest first (diagnostics and tests). */
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((segment) => segment.baseOffset);
+  }
+
+  private get activeSegment(): Segment {
+    const active = this.segments[this.segments.length - 1];
+    assert(active !== undefined, 'a log always has a segment');
+    return active;
+  }
+
+  /**
+   * Appends validated batches that lie back to back in `records`. Offsets are assigned now, in
+   * place; the bytes are written on the next turn. Throws PadoError PADO_DISK_FULL without changing
+   * anything when free space is below the reserve (or the log is repairing a failed write).
+   */
+  append(
+    records: Buffer,
+    batches: readonly BatchHeader[],
+    leaderEpoch: number,
+    nowMs: number,
+  ): AppendResult {
+    this.refuseAppendUnlessWritable(records.length, nowMs);
+    assert(batches.length > 0, 'append needs a batch');
+    if (this.pending.length + batches.length > pendingBatchesMax) {
+      throw new PadoError(PadoErrorCode.storageIo, `${this.dir}: ${pendingBatchesMax} appends already pending; retry`);
+    }
+    const baseOffset = this.endOffset;
+    for (const batch of batches) this.appendOne(records, batch, leaderEpoch, nowMs);
+    let ack: PendingAck | undefined;
+    const durable = new Promise<void>((resolve, reject) => {
+      ack = { nextOffset: this.endOffset, resolve, reject };
+    });
+    assert(ack !== undefined, 'promise executor runs synchronously');
+    this.pendingAcks.push(ack);
+    // Callers may drop the promise (acks=0); a failure then must not become an unhandled rejection.
+    durable.catch(() => undefined);
+    this.scheduleFlush();
+    return { baseOffset, lastOffset: this.endOffset - 1, logAppendTimeMs: -1, durable };
+  }
+
+  private refuseAppendUnlessWritable(bytes: number, nowMs: number): void {
+    assert(this.state !== 'closed', 'append after close');
+    if (this.state === 'repairing') {
+      throw new PadoError(
+        PadoErrorCode.diskFull,
+        `${this.dir}: repairing after a failed write; retry`,
+      );
+    }
+    if (!this.diskGuard.tryReserve(bytes, nowMs)) {
+      throw new PadoError(
+        PadoErrorCode.diskFull,
+        `${this.dir}: free disk space below the reserve of ${this.diskGuard.reserveBytes} bytes; ` +
+          'free space or lower retention',
+      );
+    }
+  }
+
+  private appendOne(records: Buffer, batch: BatchHeader, leaderEpoch: number, nowMs: number): void {
+    const bytes = batch.batchLength + batchLogOverheadBytes;
+    const baseOffset = this.endOffset;
+    const lastOffset = baseOffset + batch.lastOffsetDelta;
+    const config = this.config;
+    if (this.activeSegment.mustRoll(bytes, lastOffset, nowMs, config)) this.roll();
+    const segment = this.activeSegment;
+    segment.rollStartMs ??= nowMs;
+    rewriteBatchHeader(records, batch.position, baseOffset, leaderEpoch);
+    const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, bytes);
+    const slice = records.subarray(batch.position, batch.position + bytes);
+    this.pending.push(
+      { kind: 'batch', segment, position, bytes: slice, nextOffset: lastOffset + 1 },
+    );
+    recordProducerBatch(this.producerState, batch, baseOffset);
+    this.endOffset = lastOffset + 1;
+  }
+
+  /** Starts a new segment at the log end; the writer seals the old one and opens the new file. */
+  private roll(): void {
+    const sealed = this.activeSegment;
+    const created = new Segment(this.endOffset);
+    sealed.finishTimeIndex();
+    this.segments.push(created);
+    this.pending.push({ kind: 'roll', sealed, created, snapshot: this.producerState.snapshot() });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      void this.serial(() => this.writePending());
+    });
+  }
+
+  /** Runs `task` after every earlier file mutation; the chain survives a failing task. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task);
+    this.tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  /** Writes everything appended so far, then fsyncs once per touched file and resolves the acks. */
+  private async writePending(): Promise<void> {
+    this.flushScheduled = false;
+    const items = this.pending;
+    const acks = this.pendingAcks;
+    this.pending = [];
+    this.pendingAcks = [];
+    if (items.length === 0) return;
+    try {
+      const touched = await this.writeItems(items);
+      if (this.config.durable) {
+        for (const segment of touched) await segment.file?.sync();
+      }
+    } catch (error) {
+      await this.repairAfterFailedWrite(error, acks);
+      return;
+    }
+    this.durableEnd = this.writtenEnd;
+    for (const ack of acks) ack.resolve();
+  }
+
+  /**
+   * Writes items in order, coalescing contiguous batches into one writev; returns unsynced files.
+   */
+  private async writeItems(items: readonly PendingItem[]): Promise<Set<Segment>> {
+    const unsynced = new Set<Segment>();
+    let run: Buffer[] = [];
+    let runSegment: Segment | undefined;
+    let runNextOffset = 0;
+    const flushRun = async (): Promise<void> => {
+      if (runSegment === undefined || run.length === 0) return;
+      const segment = runSegment;
+      assert(segment.file !== undefined, 'segment file opened before its writes');
+      let bytes = 0;
+      for (const buffer of run) bytes += buffer.length;
+      await segment.file.writev(run, segment.writtenBytes);
+      segment.writtenBytes += bytes;
+      segment.writtenNextOffset = runNextOffset;
+      this.writtenEnd = runNextOffset;
+      unsynced.add(segment);
+      run = [];
+    };
+    for (const item of items) {
+      if (item.kind === 'roll') {
+        await flushRun();
+        await this.sealAndOpen(item.sealed, item.created, item.snapshot);
+        unsynced.delete(item.sealed);
+        continue;
+      }
+      // writev takes at most IOV_MAX (1024) buffers; start a new run before that.
+      if (item.segment !== runSegment || run.length >= 1024) await flushRun();
+      runSegment = item.segment;
+      run.push(item.bytes);
+      runNextOffset = item.nextOffset;
+    }
+    await flushRun();
+    return unsynced;
+  }
+
+  /**
+   * Segment roll on disk: fsync and index the old segment, snapshot producers, open the new file.
+   */
+  private async sealAndOpen(sealed: Segment, created: Segment, snapshot: Buffer): Promise<void> {
+    if (!sealed.sealed) {
+      await sealed.file?.sync();
+      await sealed.writeIndexes(this.fs, this.dir);
+      sealed.sealed = true;
+    }
+    await writeSnapshot(this.fs, this.dir, created.baseOffset, snapshot);
+    created.file = await this.fs.open(created.path(this.dir), true);
+    await this.fs.syncDir(this.dir);
+  }
+
+  /**
+   * A write or fsync failed: every append not yet acknowledged fails, and the log goes back to
+   * what is fully written (offsets not advanced past the disk), truncating any partial write.
+   * Appends are refused until the repair (which re-reads producer state) is done.
+   */
+  private async repairAfterFailedWrite(cause: unknown, acks: PendingAck[]): Promise<void> {
+    const diskFull = isDiskFullError(cause) || isPadoError(cause, PadoErrorCode.diskFull);
+    const error = diskFull
+      ? new PadoError(PadoErrorCode.diskFull, `${this.dir}: disk full while appending`, { cause })
+      : new PadoError(
+        PadoErrorCode.storageIo,
+        `${this.dir}: write failed while appending`,
+        { cause },
+      );
+    const failed = [...acks, ...this.pendingAcks];
+    this.pending = [];
+    this.pendingAcks = [];
+    this.state = 'repairing';
+    for (const ack of failed) ack.reject(error);
+    try {
+      await this.rollBackTo(this.writtenEnd);
+      this.state = 'open';
+    } catch (repairError) {
+      // Still inconsistent (e.g. truncate failed too): stay refusing appends; reopen recovers.
+      void repairError;
+    }
+  }
+
+  /** Drops everything from `offset` on: in memory, then files. Caller holds the serial chain. */
+  private async rollBackTo(offset: number): Promise<void> {
+    const keep = this.segments.filter(
+      (segment) => segment.baseOffset < offset || segment === this.segments[0],
+    );
+    const drop = this.segments.slice(keep.length);
+    this.segments = keep;
+    for (const segment of drop) {
+      await segment.release();
+      await segment.removeFiles(this.fs, this.dir);
+    }
+    const active = this.activeSegment;
+    active.sealed = false;
+    const position = await locateBatch(active, offset);
+    active.truncateBookkeeping(position.position, position.baseOffset);
+    assert(active.file !== undefined, 'active segment file open');
+    await active.file.truncate(position.position);
+    this.endOffset = active.nextOffset;
+    this.writtenEnd = Math.min(this.writtenEnd, this.endOffset);
+    this.durableEnd = Math.min(this.durableEnd, this.endOffset);
+    this.startOffset = Math.min(this.startOffset, this.endOffset);
+    await removeSnapshotsAbove(this.fs, this.dir, this.endOffset);
+    await rebuildProducerState(
+      this.fs,
+      this.dir,
+      this.segments,
+      this.producerState,
+      this.endOffset,
+    );
+  }
+
+  /** Waits until everything appended so far has been written (and fsynced when durable). */
+  async flush(): Promise<void> {
+    if (this.pending.length > 0) await this.serial(() => this.writePending());
+    await this.serial(async () => undefined);
+  }
+
+  /**
+   * Reads whole batches from `fetchOffset`, at most `maxBytes` (but always one whole batch), never
+   * a batch at or past `maxOffsetExclusive` (the high watermark) nor unwritten bytes.
+   */
+  async read(
+    fetchOffset: number,
+    maxBytes: number,
+    maxOffsetExclusive: number,
+  ): Promise<ReadResult> {
+    assert(this.state !== 'closed', 'read after close');
+    if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) {
+      const logStartOffset = this.startOffset;
+      return { kind: 'offsetOutOfRange', logStartOffset, logEndOffset: this.endOffset };
+    }
+    const limit = Math.min(maxOffsetExclusive, this.writtenEnd);
+    const segment = this.segmentFor(fetchOffset);
+    if (fetchOffset >= limit || segment === undefined) return emptyRead(fetchOffset);
+    return readBatches(segment, fetchOffset, maxBytes, limit);
+  }
+
+  /** The segment that holds `offset`, skipping to the next one if it ends before it. */
+  private segmentFor(offset: number): Segment | undefined {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.segments[mid]?.baseOffset ?? 0) <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    for (let i = found; i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      if (segment !== undefined && segment.writtenNextOffset > offset) return segment;
+    }
+    return undefined;
+  }
+
+  /** ListOffsets by time: the first batch whose max timestamp ≥ `timestampMs`, or null if none. */
+  async offsetForTimestamp(timestampMs: number): Promise<number | null> {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestampMs) continue;
+      if (segment.writtenNextOffset <= this.startOffset) continue;
+      const offset = await findOffsetForTimestamp(segment, timestampMs, this.writtenEnd);
+      if (offset !== undefined) return Math.max(offset, this.startOffset);
+    }
+    return null;
+  }
+
+  /**
+   * DeleteRecords: moves the log start forward (checkpointed) and deletes segments wholly below it.
+   */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    if (offset > this.durableEnd) {
+      throw new PadoError(
+        PadoErrorCode.invalidArgument,
+        `${this.dir}: cannot delete records before ${offset}, ` +
+          `beyond the high watermark ${this.durableEnd}`,
+      );
+    }
+    if (offset <= this.startOffset) return this.startOffset;
+    this.startOffset = offset;
+    await this.serial(async () => {
+      await writeLogStartOffset(this.fs, this.dir, offset);
+      await this.deleteOldSegments((segment) => segment.nextOffset <= this.startOffset, Infinity);
+    });
+    return this.startOffset;
+  }
+
+  /**
+   * Retention (retention.ms by the segment's newest timestamp, retention.bytes by total size), at
+   * most `segmentsMax` segments per call; never the active segment. Returns segments deleted.
+   */
+  applyRetention(nowMs: number, segmentsMax = 16): Promise<number> {
+    return this.serial(async () => {
+      const retentionBytes = this.config.retentionBytes;
+      let excessBytes = retentionBytes < 0 ? 0 : this.sizeBytes - retentionBytes;
+      const expired = (segment: Segment): boolean => {
+        const byTime = this.config.retentionMs >= 0 && segment.maxTimestamp >= 0 &&
+          nowMs - segment.maxTimestamp > this.config.retentionMs;
+        const bySize = excessBytes >= segment.sizeBytes;
+        const belowStart = segment.nextOffset <= this.startOffset;
+        if (!byTime && !bySize && !belowStart) return false;
+        excessBytes -= segment.sizeBytes;
+        return true;
+      };
+      return this.deleteOldSegments(expired, segmentsMax);
+    });
+  }
+
+  /** Deletes sealed segments from the front while `expired` says so. Caller holds the chain. */
+  private async deleteOldSegments(
+    expired: (segment: Segment) => boolean, segmentsMax: number,
+  ): Promise<number> {
+    let count = 0;
+    while (count < segmentsMax && this.segments.length > 1) {
+      const oldest = this.segments[0];
+      const next = this.segments[1];
+      if (oldest === undefined || next === undefined || !oldest.sealed || !expired(oldest)) break;
+      this.segments.shift();
+      count++;
+      if (next.baseOffset > this.startOffset) {
+        this.startOffset = next.baseOffset;
+        await writeLogStartOffset(this.fs, this.dir, this.startOffset);
+      }
+      await oldest.release();
+      await oldest.removeFiles(this.fs, this.dir);
+    }
+    const firstBase = this.segments[0]?.baseOffset ?? 0;
+    if (count > 0) await removeSnapshotsBefore(this.fs, this.dir, firstBase);
+    return count;
+  }
+
+  /** Replication: removes every batch at or after `offset` (the batch containing it too). */
+  truncateTo(offset: number): Promise<void> {
+    return this.serial(async () => {
+      if (offset >= this.endOffset) return;
+      assert(this.state !== 'closed', 'truncate after close');
+      // Appends not yet written are dropped by the rollback; their acks must fail.
+      await this.writePending();
+      await this.rollBackTo(Math.max(offset, this.segments[0]?.baseOffset ?? 0));
+    });
+  }
+
+  /** Writes and fsyncs what is pending, snapshots producer state at the log end, closes files. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    await this.flush();
+    await this.serial(async () => {
+      const active = this.activeSegment;
+      if (this.state === 'open') {
+        await active.file?.sync();
+        await writeSnapshot(this.fs, this.dir, this.endOffset, this.producerState.snapshot());
+      }
+      this.state = 'closed';
+      for (const segment of this.segments) await segment.release();
+    });
+  }
+
+  /** Closes and removes the partition directory (DeleteTopics). */
+  async delete(): Promise<void> {
+    await this.close();
+    await this.fs.removeDir(this.dir);
+  }
+}
+
+function emptyRead(offset: number): ReadResult {
+  return { kind: 'records', records: Buffer.alloc(0), nextOffset: offset };
+}

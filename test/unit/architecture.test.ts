@@ -1,0 +1,98 @@
+/**
+ * Module boundaries (STYLE.md §1), checked from the import lines of every file in src/:
+ * - a folder imports only folders above it in the layer list, and only through their index.ts
+ *   (a sub-folder's own index.ts, like protocol/records/index.ts, counts as a surface too);
+ * - only main.ts and cli/ import node/;
+ * - pure folders use no fs/net/timers, process, Date, Math.random, setTimeout or performance.now.
+ * Like tigerbeetle's tidy.zig: the rules live as a test so a violation fails `npm test`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, dirname, sep } from 'node:path';
+
+const layers = [
+  'common', 'config', 'protocol', 'raft', 'metadata', 'controller', 'partitions', 'groups',
+  'storage', 'client', 'server', 'node', 'cli',
+];
+const pure = new Set(['protocol', 'raft', 'metadata', 'controller', 'partitions', 'groups']);
+const srcRoot = resolve('src');
+
+function files(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+function folderOf(path: string): string {
+  const rel = relative(srcRoot, path).split(sep);
+  return rel.length === 1 ? '' : (rel[0] as string);
+}
+
+const importRe = /^\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm;
+
+test('every cross-folder import goes up the layer list through an index.ts', () => {
+  const problems: string[] = [];
+  for (const file of files(srcRoot)) {
+    const from = folderOf(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(importRe)) {
+      const spec = m[1] ?? m[2] ?? '';
+      if (!spec.startsWith('.')) continue;
+      const target = resolve(dirname(file), spec);
+      const to = folderOf(target);
+      if (to === from) continue;
+      const where = relative(process.cwd(), file);
+      if (from === '' || to === '') {
+        if (to === '') problems.push(`${where}: imports ${spec} from the src/ root`);
+        continue; // main.ts may import anything
+      }
+      if (!target.endsWith(`${sep}index.js`)) problems.push(`${where}: ${spec} is not an index.ts surface`);
+      if (to === 'node' && from !== 'cli') problems.push(`${where}: only main.ts and cli/ import node/`);
+      else if (layers.indexOf(to) >= layers.indexOf(from)) {
+        problems.push(`${where}: ${from}/ may not import ${to}/ (it is not above it)`);
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+});
+
+const impure = [
+  /from\s+'node:(fs|fs\/promises|net|timers|child_process|http|os)'/,
+  /\bprocess\./,
+  /\bDate\.now\(|\bnew Date\(/,
+  /\bMath\.random\(/,
+  /\bsetTimeout\(|\bsetInterval\(|\bsetImmediate\(/,
+  /\bperformance\.now\(/,
+];
+
+test('pure folders do no I/O and read no clock or global randomness', () => {
+  const problems: string[] = [];
+  for (const file of files(srcRoot)) {
+    if (!pure.has(folderOf(file))) continue;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (/^\s*(\*|\/\/)/.test(line)) return;
+      for (const re of impure) {
+        if (re.test(line)) problems.push(`${relative(process.cwd(), file)}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(problems, []);
+});
+
+test('every top-level folder has a README', () => {
+  const present = layers.filter((l) => files(srcRoot).some((f) => folderOf(f) === l));
+  const missing = present.filter((l) => {
+    try {
+      return !statSync(join(srcRoot, l, 'README.md')).isFile();
+    } catch {
+      return true;
+    }
+  });
+  assert.deepEqual(missing, []);
+});

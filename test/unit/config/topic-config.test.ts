@@ -1,0 +1,97 @@
+// Proves topic config validation accepts Kafka's bounds and refuses everything else with the
+// field named (compact gets its own message), that DescribeConfigs entries mark defaults and
+// sources correctly, and Kafka's topic name rules. Pure table tests.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ConfigSource, describeBrokerConfig, describeTopicConfig, nodeConfigDefaults,
+  topicConfigDefaults, validateTopicConfigs, validateTopicName,
+} from '../../../src/config/index.js';
+
+test('valid entries are parsed to typed values; null means unset', () => {
+  const result = validateTopicConfigs({
+    'retention.ms': '-1', 'retention.bytes': '1048576', 'segment.bytes': '14', 'segment.ms': '1',
+    'max.message.bytes': '0', 'min.insync.replicas': '2', 'cleanup.policy': 'delete',
+    'flush.durable': 'FALSE', 'segment.ms ': null,
+  });
+  assert.equal(result.ok, false, 'a key with a trailing space is unknown');
+  const ok = validateTopicConfigs({
+    'retention.ms': '-1', 'segment.bytes': '14', 'flush.durable': 'FALSE', 'segment.ms': null,
+  });
+  assert.deepEqual(ok, {
+    ok: true, configs: { 'retention.ms': -1, 'segment.bytes': 14, 'flush.durable': false },
+  });
+});
+
+const invalid: [Record<string, string | null>, string, string][] = [
+  [{ 'segment.bytes': '13' }, 'segment.bytes',
+    "segment.bytes: '13' is not a segment size in bytes (14–2147483647)"],
+  [{ 'segment.bytes': '2147483648' }, 'segment.bytes',
+    "segment.bytes: '2147483648' is not a segment size in bytes (14–2147483647)"],
+  [{ 'segment.ms': '0' }, 'segment.ms', "segment.ms: '0' is not a duration in ms (≥ 1)"],
+  [{ 'retention.ms': '-2' }, 'retention.ms',
+    "retention.ms: '-2' is not a duration in ms (≥ 0, or -1 for no time limit)"],
+  [{ 'retention.bytes': '1.5' }, 'retention.bytes',
+    "retention.bytes: '1.5' is not a size in bytes (≥ 0, or -1 for no size limit)"],
+  [{ 'max.message.bytes': 'big' }, 'max.message.bytes',
+    "max.message.bytes: 'big' is not a batch size in bytes (0–2147483647)"],
+  [{ 'min.insync.replicas': '0' }, 'min.insync.replicas',
+    "min.insync.replicas: '0' is not a replica count (≥ 1)"],
+  [{ 'cleanup.policy': 'compact' }, 'cleanup.policy',
+    'cleanup.policy: compaction is not supported by Pado; remove cleanup.policy or set ' +
+    'cleanup.policy=delete'],
+  [{ 'cleanup.policy': 'delete,compact' }, 'cleanup.policy',
+    'cleanup.policy: compaction is not supported by Pado; remove cleanup.policy or set ' +
+    'cleanup.policy=delete'],
+  [{ 'flush.durable': 'yes' }, 'flush.durable', "flush.durable: 'yes' is not true or false"],
+  [{ 'retention.mss': '1' }, 'retention.mss',
+    "unknown topic config 'retention.mss'; did you mean 'retention.ms'?"],
+];
+
+for (const [entries, field, message] of invalid) {
+  test(`invalid topic config ${JSON.stringify(entries)}`, () => {
+    assert.deepEqual(validateTopicConfigs(entries),
+      { ok: false, error: 'INVALID_CONFIG', field, message });
+  });
+}
+
+test('describeTopicConfig: overrides are dynamic, node defaults static, the rest default', () => {
+  const defaults = { ...topicConfigDefaults, 'retention.bytes': 1000 };
+  const entries = describeTopicConfig({ 'retention.ms': 5 }, defaults);
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  assert.equal(entries.length, 8);
+  assert.deepEqual(
+    [byName.get('retention.ms')?.value, byName.get('retention.ms')?.isDefault,
+      byName.get('retention.ms')?.source], ['5', false, ConfigSource.dynamicTopicConfig]);
+  assert.deepEqual([byName.get('retention.bytes')?.value, byName.get('retention.bytes')?.source],
+    ['1000', ConfigSource.staticBrokerConfig]);
+  assert.deepEqual([byName.get('cleanup.policy')?.value, byName.get('cleanup.policy')?.source],
+    ['delete', ConfigSource.defaultConfig]);
+  assert.equal(byName.get('flush.durable')?.value, 'true');
+});
+
+test('describeBrokerConfig reports the listener and Kafka-named defaults read-only', () => {
+  const entries = describeBrokerConfig({ ...nodeConfigDefaults(), nodeId: 3 });
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  assert.equal(byName.get('node.id')?.value, '3');
+  assert.equal(byName.get('listeners')?.value, 'PLAINTEXT://127.0.0.1:9092');
+  assert.equal(byName.get('message.max.bytes')?.isDefault, true);
+  assert.ok(entries.every((e) => e.readOnly));
+});
+
+test('topic names follow Kafka rules', () => {
+  for (const good of ['a', 'orders', 'a.b_c-D9', 'x'.repeat(249), '...']) {
+    assert.equal(validateTopicName(good), null, good);
+  }
+  const bad: [string, string][] = [
+    ['', 'topic name is empty; write e.g. orders'],
+    ['.', "topic name '.' is not allowed; write e.g. orders"],
+    ['..', "topic name '..' is not allowed; write e.g. orders"],
+    ['x'.repeat(250), 'topic name is 250 characters; at most 249 are allowed'],
+    ['my topic', "topic name 'my topic' has characters other than ASCII letters, digits, " +
+      "'.', '_' and '-'; write e.g. my-topic"],
+    ['ü', "topic name 'ü' has characters other than ASCII letters, digits, '.', '_' and '-'; " +
+      'write e.g. orders'],
+  ];
+  for (const [name, message] of bad) assert.equal(validateTopicName(name), message);
+});
