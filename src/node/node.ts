@@ -11,8 +11,9 @@ import { limits } from '../common/index.js';
 import { effectiveTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import type { MetadataImage } from '../metadata/index.js';
-import { brokerHandlers, KafkaListener, type Broker } from '../server/index.js';
-import { MetadataStore } from '../storage/index.js';
+import { brokerHandlers, groupHandlers, KafkaListener, type Broker } from '../server/index.js';
+import { GroupStoreLevel, MetadataStore } from '../storage/index.js';
+import { GroupDriver } from './group-driver.js';
 import { LocalMetadata } from './local-metadata.js';
 import { flushLogger } from './logger.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
@@ -40,10 +41,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   metadata.onChange((previous, next) => replicas.applyImage(previous, next));
 
   const broker = makeBroker(config, metadata, replicas);
+  const groupStore = await GroupStoreLevel.open(join(config.dataDir, '__groups'));
+  const groups = await GroupDriver.open({ store: groupStore, log: log.child({ module: 'groups' }) });
   const listener = new KafkaListener({
     host: config.listen.host,
     port: config.listen.port,
-    handlers: brokerHandlers(broker),
+    handlers: brokerHandlers(broker, groupHandlers(groups, broker)),
     log: log.child({ module: 'server' }),
     frameBytesMax: config.socketRequestMaxBytes,
     inFlightMax: limits.inFlightRequestsPerConnectionMax,
@@ -62,7 +65,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     stop() {
       stopping ??= (async () => {
         log.info('stopping: no new connections; finishing in-flight requests');
-        await listener.close(limits.shutdownMsMax - 1_000);
+        const listenerClosed = listener.close(limits.shutdownMsMax - 1_000);
+        // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
+        await groups.close();
+        await listenerClosed;
+        await groupStore.close();
         await replicas.close();
         await store.close();
         log.info('stopped');

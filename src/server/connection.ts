@@ -43,6 +43,7 @@ export class Connection {
   private closed = false;
   private paused = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly clientHost: string;
 
   constructor(socket: Socket, id: number, opts: ConnectionOptions) {
     this.socket = socket;
@@ -50,6 +51,7 @@ export class Connection {
     this.opts = opts;
     this.log = opts.log.child({ connectionId: id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
     this.splitter = new FrameSplitter(opts.frameBytesMax);
+    this.clientHost = `/${socket.remoteAddress ?? ''}`;
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -120,6 +122,7 @@ export class Connection {
       apiVersion: version,
       correlationId,
       clientId: header.clientId,
+      clientHost: this.clientHost,
       connectionId: this.id,
       log: this.log,
       signal: this.abort.signal,

@@ -9,6 +9,8 @@ export interface RequestContext {
   readonly apiVersion: number;
   readonly correlationId: number;
   readonly clientId: string | null;
+  /** The client's address as the socket saw it (DescribeGroups shows it per member). */
+  readonly clientHost: string;
   readonly connectionId: number;
   readonly log: Logger;
   /** Aborted when the connection closes or the broker shuts down. */

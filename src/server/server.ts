@@ -5,6 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { PadoError, PadoErrorCode } from '../common/index.js';
 import { Connection } from './connection.js';
 import type { HandlerTable } from './handler.js';
 
@@ -31,9 +32,10 @@ export class KafkaListener {
 
   listen(): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
+      const onError = (e: Error) => reject(listenError(e, this.opts.host, this.opts.port));
+      this.server.once('error', onError);
       this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', onError);
         const addr = this.server.address();
         if (addr === null || typeof addr === 'string') throw new Error('listener has no address');
         resolve({ host: this.opts.host, port: addr.port });
@@ -69,6 +71,23 @@ export class KafkaListener {
     });
     this.connections.add(connection);
   }
+}
+
+/**
+ * A bind failure is an operating error, not a bug: name the address and what to do, so startup
+ * prints one clear line instead of a stack trace.
+ */
+function listenError(e: Error, host: string, port: number): Error {
+  const code = (e as NodeJS.ErrnoException).code;
+  const address = `${host}:${port}`;
+  const why = code === 'EADDRINUSE' ? 'the address is already in use (another process listens there)'
+    : code === 'EADDRNOTAVAIL' ? 'no local interface has that address'
+    : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
+    : null;
+  if (why === null) return e;
+  return new PadoError(PadoErrorCode.connection,
+    `cannot listen on ${address}: ${why}; stop the other process or choose another address ` +
+    'with --listen host:port', { cause: e });
 }
 
 function delay(ms: number): Promise<void> {

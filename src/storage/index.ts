@@ -11,3 +11,4 @@ export {
   pendingBatchesMax,
 } from './partition-log.js';
 export { MetadataStore } from './metadata-store.js';
+export { GroupStoreLevel } from './group-store.js';
