@@ -49,6 +49,18 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.describeConfigs]: { min: 1, max: 4 },
   [ApiKey.createPartitions]: { min: 0, max: 3 },
   [ApiKey.incrementalAlterConfigs]: { min: 0, max: 1 },
+  // Group APIs (group-requests.ts). FindCoordinator stops at 3 and OffsetFetch at 7: later
+  // versions batch several groups per request, which the client never needs.
+  [ApiKey.findCoordinator]: { min: 0, max: 3 },
+  [ApiKey.joinGroup]: { min: 1, max: 9 },
+  [ApiKey.syncGroup]: { min: 0, max: 5 },
+  [ApiKey.heartbeat]: { min: 0, max: 4 },
+  [ApiKey.leaveGroup]: { min: 0, max: 5 },
+  [ApiKey.offsetCommit]: { min: 2, max: 8 },
+  [ApiKey.offsetFetch]: { min: 2, max: 7 },
+  [ApiKey.listGroups]: { min: 0, max: 5 },
+  [ApiKey.describeGroups]: { min: 0, max: 5 },
+  [ApiKey.deleteGroups]: { min: 0, max: 2 },
 };
 
 const unsupportedVersion = 35;

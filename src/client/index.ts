@@ -7,3 +7,20 @@ export {
 } from './requests.js';
 export { murmur2, toPositive, partitionForKey, Partitioner } from './partitioner.js';
 export { decodeFetchedRecords, type FetchedRecords } from './fetched.js';
+export {
+  encodeSubscription, decodeSubscription, encodeAssignment, decodeAssignment,
+  consumerProtocolVersionMax,
+  type TopicPartitions, type ConsumerSubscription, type ConsumerAssignment,
+  type SubscriptionInput, type AssignmentInput,
+} from './consumer-protocol.js';
+export { rangeAssign, rangeAssignorName, type AssignorMember } from './range-assignor.js';
+export {
+  findGroupCoordinator, joinGroup, syncGroup, heartbeat, leaveGroup, commitOffsets, fetchOffsets,
+  listGroups, describeGroups, deleteGroups, consumerProtocolType, noGeneration,
+  type PartitionOffset, type Coordinator, type CommitMember, type JoinGroupInput,
+  type SyncGroupInput,
+} from './group-requests.js';
+export {
+  GroupMember, joinAttemptsMax, describeCode,
+  type GroupMemberOptions, type GroupAssignment,
+} from './group-member.js';

@@ -27,6 +27,12 @@ export interface NodeConfig {
   autoCreateTopics: boolean;
   defaultPartitions: number;
   defaultReplicationFactor: number;
+  /**
+   * Partitions of the internal `__consumer_offsets` topic, fixed when it is first created
+   * (offsets.topic.num.partitions). Kafka's 50 spreads coordinators over large clusters; 10 is
+   * plenty for a few nodes and keeps open files and recovery work small on a Pi.
+   */
+  offsetsTopicPartitions: number;
   logLevel: LogLevel;
   /** Free disk below which produce is refused with KAFKA_STORAGE_ERROR. */
   diskReserveBytes: number;
@@ -47,6 +53,7 @@ export function nodeConfigDefaults(): NodeConfig {
     autoCreateTopics: true,
     defaultPartitions: 1,
     defaultReplicationFactor: 1,
+    offsetsTopicPartitions: 10,
     logLevel: 'info',
     diskReserveBytes: limits.diskReserveBytesDefault,
     socketRequestMaxBytes: limits.requestBytesMax,
@@ -63,6 +70,7 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'auto.create.topics.enable': ['autoCreateTopics'],
   'num.partitions': ['defaultPartitions'],
   'default.replication.factor': ['defaultReplicationFactor'],
+  'offsets.topic.num.partitions': ['offsetsTopicPartitions'],
   'socket.request.max.bytes': ['socketRequestMaxBytes'],
   'log.segment.bytes': ['topicDefaults', 'segment.bytes'],
   'log.roll.ms': ['topicDefaults', 'segment.ms'],
@@ -102,6 +110,9 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   defaultPartitions: { what: 'a partition count (1–100000)', example: '"defaultPartitions": 3' },
   defaultReplicationFactor: {
     what: 'a replication factor (1–32767)', example: '"defaultReplicationFactor": 3',
+  },
+  offsetsTopicPartitions: {
+    what: 'a partition count (1–1000)', example: '"offsetsTopicPartitions": 10',
   },
   logLevel: { what: `a log level (${logLevels.join(', ')})`, example: '--log-level info' },
   diskReserveBytes: {
@@ -159,6 +170,7 @@ export const nodeConfigSchema = {
     autoCreateTopics: { type: 'boolean' },
     defaultPartitions: { type: 'integer', minimum: 1, maximum: limits.partitionsPerRequestMax },
     defaultReplicationFactor: { type: 'integer', minimum: 1, maximum: 32767 },
+    offsetsTopicPartitions: { type: 'integer', minimum: 1, maximum: 1000 },
     logLevel: { type: 'string', enum: [...logLevels] },
     diskReserveBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     socketRequestMaxBytes: { type: 'integer', minimum: 1024, maximum: limits.requestBytesMax },

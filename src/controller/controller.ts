@@ -5,7 +5,7 @@
  * a request with an error yields no records for that resource.
  */
 import { KafkaError } from '../protocol/index.js';
-import type { MetadataImage, MetadataRecord, TopicImage } from '../metadata/index.js';
+import { internalTopics, type MetadataImage, type MetadataRecord, type TopicImage } from '../metadata/index.js';
 import { validateTopicName, validateTopicConfigs } from '../config/index.js';
 
 export interface Outcome {
@@ -201,6 +201,10 @@ export function deleteTopic(
     name !== null && name !== '' ? image.topicsByName.get(name)
     : topicId !== null ? image.topicsById.get(topicId)
     : undefined;
+  if (topic !== undefined && internalTopics.has(topic.name)) {
+    const why = `'${topic.name}' is an internal topic; Pado keeps consumer group state in it`;
+    return { outcome: fail(KafkaError.invalidTopicException, why), topic: null, records: [] };
+  }
   if (topic === undefined) {
     const outcome =
       name !== null && name !== ''

@@ -40,6 +40,9 @@ export interface MetadataImage {
   readonly nextProducerId: number;
 }
 
+/** Topics Pado writes itself; clients may read them but never produce to or delete them. */
+export const internalTopics: ReadonlySet<string> = new Set(['__consumer_offsets']);
+
 export function emptyImage(clusterId: string): MetadataImage {
   return {
     clusterId,

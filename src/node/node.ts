@@ -7,13 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { limits } from '../common/index.js';
+import { assert, limits } from '../common/index.js';
 import { effectiveTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import type { MetadataImage } from '../metadata/index.js';
 import { brokerHandlers, groupHandlers, KafkaListener, type Broker } from '../server/index.js';
-import { GroupStoreLevel, MetadataStore } from '../storage/index.js';
+import { GroupSnapshotStore, MetadataStore } from '../storage/index.js';
 import { GroupDriver } from './group-driver.js';
+import { OffsetsTopicStore, offsetsTopicConfigs, offsetsTopicName } from './offsets-topic.js';
+import type { PartitionReplica } from './partition-replica.js';
 import { LocalMetadata } from './local-metadata.js';
 import { flushLogger } from './logger.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
@@ -41,12 +43,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   metadata.onChange((previous, next) => replicas.applyImage(previous, next));
 
   const broker = makeBroker(config, metadata, replicas);
-  const groupStore = await GroupStoreLevel.open(join(config.dataDir, '__groups'));
-  const groups = await GroupDriver.open({ store: groupStore, log: log.child({ module: 'groups' }) });
   const listener = new KafkaListener({
     host: config.listen.host,
     port: config.listen.port,
-    handlers: brokerHandlers(broker, groupHandlers(groups, broker)),
     log: log.child({ module: 'server' }),
     frameBytesMax: config.socketRequestMaxBytes,
     inFlightMax: limits.inFlightRequestsPerConnectionMax,
@@ -55,6 +54,9 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const address = await listener.listen();
   const advertised = config.advertised ?? address;
   await metadata.propose((image) => registration(image, config.nodeId, advertised));
+  const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
+  const groups = await openGroups(config, metadata, replicas, groupSnapshots, log);
+  listener.serve(brokerHandlers(broker, groupHandlers(groups, broker)));
   replicas.startRetention();
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir, clusterId }, 'kafka listener ready');
   flushLogger(log);
@@ -69,7 +71,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
         await groups.close();
         await listenerClosed;
-        await groupStore.close();
+        await groupSnapshots.close();
         await replicas.close();
         await store.close();
         log.info('stopped');
@@ -77,6 +79,39 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       return stopping;
     },
   };
+}
+
+/**
+ * Creates `__consumer_offsets` on first start (offsetsTopicPartitions partitions), then loads every
+ * group from it before the listener opens, so no client ever sees a half-loaded coordinator.
+ */
+async function openGroups(
+  config: NodeConfig,
+  metadata: LocalMetadata,
+  replicas: ReplicaManager,
+  snapshots: GroupSnapshotStore,
+  log: Logger,
+): Promise<GroupDriver> {
+  const ctx = {
+    newTopicId: newUuid,
+    defaultPartitions: config.offsetsTopicPartitions,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+    partitionsPerTopicMax,
+  };
+  await metadata.propose((image) => {
+    if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
+    const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor: -1, assignments: [],
+      configs: offsetsTopicConfigs };
+    const { results, records } = createTopics(image, [topic], ctx);
+    assert(results[0]?.errorCode === 0, `cannot create ${offsetsTopicName}: ${results[0]?.errorMessage}`);
+    return { records, result: undefined };
+  });
+  const topic = metadata.image().topicsByName.get(offsetsTopicName);
+  assert(topic !== undefined, `${offsetsTopicName} exists`);
+  const partitions = topic.partitions.map((p) => replicas.get(offsetsTopicName, p.partition));
+  assert(partitions.every((p) => p !== undefined), `this node leads every ${offsetsTopicName} partition`);
+  const store = new OffsetsTopicStore(partitions as PartitionReplica[], snapshots, log.child({ module: 'groups' }));
+  return GroupDriver.open({ store, log });
 }
 
 function emptyLike(image: MetadataImage): MetadataImage {

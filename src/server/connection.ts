@@ -57,6 +57,7 @@ export class Connection {
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.log.debug({ err }, 'connection error'));
     socket.on('close', () => this.onClosed());
+    socket.resume(); // accepted paused (pauseOnConnect) until the broker serves
   }
 
   get inFlight(): number {

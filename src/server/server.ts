@@ -12,7 +12,6 @@ import type { HandlerTable } from './handler.js';
 export interface ListenerOptions {
   readonly host: string;
   readonly port: number;
-  readonly handlers: HandlerTable;
   readonly log: Logger;
   readonly frameBytesMax: number;
   readonly inFlightMax: number;
@@ -23,11 +22,26 @@ export class KafkaListener {
   private readonly opts: ListenerOptions;
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
+  /** Sockets accepted (paused) before `serve` was called; bounded by connectionsMax. */
+  private early: Socket[] = [];
+  private handlers: HandlerTable | null = null;
   private nextId = 1;
 
+  /**
+   * Binding and serving are two steps: the node binds first (it must know its port to register
+   * itself) and serves once every handler's state is loaded. A client that connects in between
+   * waits (its socket is paused) instead of meeting a half-started broker.
+   */
   constructor(opts: ListenerOptions) {
     this.opts = opts;
-    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
+  }
+
+  serve(handlers: HandlerTable): void {
+    this.handlers = handlers;
+    const early = this.early;
+    this.early = [];
+    for (const socket of early) this.accept(socket);
   }
 
   listen(): Promise<{ host: string; port: number }> {
@@ -53,19 +67,25 @@ export class KafkaListener {
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
     await Promise.race([idle, delay(deadlineMs)]);
     for (const c of [...this.connections]) c.close('shutdown');
+    for (const s of this.early) s.destroy();
+    this.early = [];
     await closed;
   }
 
   private accept(socket: Socket): void {
-    if (this.connections.size >= this.opts.connectionsMax) {
+    if (this.connections.size + this.early.length >= this.opts.connectionsMax) {
       this.opts.log.warn({ connectionsMax: this.opts.connectionsMax }, 'refusing connection: too many open');
       socket.destroy();
+      return;
+    }
+    if (this.handlers === null) {
+      this.early.push(socket);
       return;
     }
     const connection = new Connection(socket, this.nextId++, {
       frameBytesMax: this.opts.frameBytesMax,
       inFlightMax: this.opts.inFlightMax,
-      handlers: this.opts.handlers,
+      handlers: this.handlers,
       log: this.opts.log,
       onClose: (c) => this.connections.delete(c),
     });

@@ -1,90 +1,90 @@
 /**
- * Durable consumer-group state on level: one key per group and one per committed offset, so the
- * store is compacted by construction (the last record for a key is all that is kept, as log
- * compaction keeps for Kafka's __consumer_offsets) and start-up replays at most one record per
- * live key, however many commits were made. Each append is one synced write batch.
- *
- * With replication (issue 6) group state moves into the replicated `__consumer_offsets` log so
- * the coordinator can follow partition leadership; the record shapes stay the same.
+ * Consumer-group records on disk: the key and value encoding used in the `__consumer_offsets` log
+ * (one key per group and one per committed offset; a tombstone, value null, removes a key), and
+ * the snapshot store that bounds recovery: per `__consumer_offsets` partition, the live records as
+ * of an offset, after which the log below that offset can be deleted. Recovery then replays at most
+ * one record per live key plus the log written since the snapshot, however many commits were made.
  */
 import { Level } from 'level';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import type { GroupRecord } from '../groups/index.js';
 
-type Key = string;
-
-function groupKey(groupId: string): Key {
-  return JSON.stringify(['g', groupId]);
+/** The record's key in the log: what later records for the same thing overwrite. */
+export function groupRecordKey(r: GroupRecord): string {
+  return r.type === 'group' || r.type === 'groupRemoved'
+    ? JSON.stringify(['g', r.groupId])
+    : JSON.stringify(['o', r.groupId, r.topic, r.partition]);
 }
 
-function offsetKey(groupId: string, topic: string, partition: number): Key {
-  return JSON.stringify(['o', groupId, topic, partition]);
+/** The record's value; null for removals (a tombstone: the key alone says what is removed). */
+export function encodeGroupRecord(r: GroupRecord): Buffer | null {
+  if (r.type === 'offsetRemoved' || r.type === 'groupRemoved') return null;
+  return Buffer.from(JSON.stringify(r, bufferReplacer));
 }
 
-/** Buffers (member metadata, assignments) survive JSON as base64. */
-function encode(record: GroupRecord): string {
-  return JSON.stringify(record, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer'
-      ? { $b64: Buffer.from((v as { data: number[] }).data).toString('base64') }
-      : v,
-  );
+/** Decodes a key and value written by the two functions above; undefined when not ours. */
+export function decodeGroupRecord(key: Buffer, value: Buffer | null): GroupRecord | undefined {
+  let parsedKey: unknown;
+  try {
+    parsedKey = JSON.parse(key.toString());
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsedKey)) return undefined;
+  if (value === null) {
+    const [kind, groupId, topic, partition] = parsedKey as [string, string, string, number];
+    if (kind === 'g') return { type: 'groupRemoved', groupId };
+    if (kind === 'o') return { type: 'offsetRemoved', groupId, topic, partition };
+    return undefined;
+  }
+  return JSON.parse(value.toString(), bufferReviver) as GroupRecord;
 }
 
-function decode(text: string): GroupRecord {
-  return JSON.parse(text, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string'
-      ? Buffer.from((v as { $b64: string }).$b64, 'base64')
-      : v,
-  ) as GroupRecord;
+function bufferReplacer(_key: string, v: unknown): unknown {
+  return v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'Buffer'
+    ? { $b64: Buffer.from((v as { data: number[] }).data).toString('base64') }
+    : v;
 }
 
-export class GroupStoreLevel {
+function bufferReviver(_key: string, v: unknown): unknown {
+  return v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string'
+    ? Buffer.from((v as { $b64: string }).$b64, 'base64')
+    : v;
+}
+
+export interface GroupSnapshot {
+  /** The log offset the snapshot covers up to (exclusive): replay resumes here. */
+  readonly offset: number;
+  readonly records: readonly GroupRecord[];
+}
+
+export class GroupSnapshotStore {
   private readonly db: Level<string, string>;
 
   private constructor(db: Level<string, string>) {
     this.db = db;
   }
 
-  static async open(path: string): Promise<GroupStoreLevel> {
+  static async open(path: string): Promise<GroupSnapshotStore> {
     const db = new Level<string, string>(path, { valueEncoding: 'utf8' });
     try {
       await db.open();
     } catch (cause) {
-      throw new PadoError(PadoErrorCode.storageIo, `cannot open the group store at ${path}`, { cause });
+      throw new PadoError(PadoErrorCode.storageIo, `cannot open the group snapshot store at ${path}`, {
+        cause,
+      });
     }
-    return new GroupStoreLevel(db);
+    return new GroupSnapshotStore(db);
   }
 
-  /** Group records first, then offsets: one record per live key. */
-  async load(): Promise<GroupRecord[]> {
-    const groups: GroupRecord[] = [];
-    const offsets: GroupRecord[] = [];
-    for await (const [key, value] of this.db.iterator()) {
-      (key.startsWith('["g"') ? groups : offsets).push(decode(value));
-    }
-    return [...groups, ...offsets];
+  async get(partition: number): Promise<GroupSnapshot | undefined> {
+    const text = await this.db.get(String(partition));
+    return text === undefined ? undefined : (JSON.parse(text, bufferReviver) as GroupSnapshot);
   }
 
-  async append(records: readonly GroupRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const batch = this.db.batch();
-    for (const r of records) {
-      switch (r.type) {
-        case 'offset':
-          batch.put(offsetKey(r.groupId, r.topic, r.partition), encode(r));
-          break;
-        case 'offsetRemoved':
-          batch.del(offsetKey(r.groupId, r.topic, r.partition));
-          break;
-        case 'group':
-          batch.put(groupKey(r.groupId), encode(r));
-          break;
-        case 'groupRemoved':
-          batch.del(groupKey(r.groupId));
-          break;
-      }
-    }
-    await batch.write({ sync: true });
+  /** Durable before it resolves: the log below `offset` may be deleted afterwards. */
+  async put(partition: number, snapshot: GroupSnapshot): Promise<void> {
+    await this.db.put(String(partition), JSON.stringify(snapshot, bufferReplacer), { sync: true });
   }
 
   close(): Promise<void> {

@@ -11,4 +11,6 @@ export {
   pendingBatchesMax,
 } from './partition-log.js';
 export { MetadataStore } from './metadata-store.js';
-export { GroupStoreLevel } from './group-store.js';
+export {
+  GroupSnapshotStore, type GroupSnapshot, groupRecordKey, encodeGroupRecord, decodeGroupRecord,
+} from './group-store.js';

@@ -10,7 +10,7 @@ import {
   type MetadataRequest,
   type MetadataResponse,
 } from '../../protocol/index.js';
-import type { MetadataImage, TopicImage } from '../../metadata/index.js';
+import { internalTopics, type MetadataImage, type TopicImage } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -82,7 +82,7 @@ function describeTopic(topic: TopicImage): TopicOut {
     errorCode: 0,
     name: topic.name,
     topicId: topic.topicId,
-    isInternal: topic.name.startsWith('__'),
+    isInternal: internalTopics.has(topic.name),
     partitions: topic.partitions.map((p) => ({
       errorCode: 0,
       partitionIndex: p.partition,

@@ -11,6 +11,7 @@
  * Version notes: v5+ logStartOffset; v8+ recordErrors/errorMessage; v9+ flexible; v10+ currentLeader.
  */
 import { KafkaError, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
+import { internalTopics } from '../../metadata/index.js';
 import type { Broker, ProduceOutcome } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -61,6 +62,9 @@ async function produceOne(
     const known = broker.image().topicsByName.has(topic);
     const why = known ? `topic '${topic}' has no partition ${index}` : `topic '${topic}' does not exist`;
     return failure(KafkaError.unknownTopicOrPartition, why);
+  }
+  if (internalTopics.has(topic)) {
+    return failure(KafkaError.invalidTopicException, `cannot produce to the internal topic '${topic}'`);
   }
   if (transactionalId !== null) {
     return failure(KafkaError.invalidRecord, 'transactions are not supported by this broker yet');
