@@ -50,6 +50,14 @@ export class ReplicaManager {
       diskReserveBytes: config.diskReserveBytes,
       configFor: () => logConfigOf(config.topicDefaults, config),
     });
+    // A torn tail after a crash is expected and repaired, but the operator should know data
+    // that was never acknowledged was dropped (and how much, in case it was not a crash).
+    for (const [dir, partitionLog] of logs.all()) {
+      const truncatedBytes = partitionLog.truncatedAtOpenBytes;
+      if (truncatedBytes === 0) continue;
+      log.warn({ dir, truncatedBytes, logEndOffset: partitionLog.logEndOffset },
+        'recovered a torn log tail: truncated the last segment');
+    }
     return new ReplicaManager(config, log, logs);
   }
 

@@ -100,7 +100,8 @@ export class KafkaListener {
 function listenError(e: Error, host: string, port: number): Error {
   const code = (e as NodeJS.ErrnoException).code;
   const address = `${host}:${port}`;
-  const why = code === 'EADDRINUSE' ? 'the address is already in use (another process listens there)'
+  const why = code === 'EADDRINUSE'
+    ? 'the address is already in use (another process listens there)'
     : code === 'EADDRNOTAVAIL' ? 'no local interface has that address'
     : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)'
     : null;

@@ -83,6 +83,8 @@ export class PartitionLog {
   private endOffset = 0;
   private writtenEnd = 0;
   private durableEnd = 0;
+  /** Bytes recovery cut from a torn or corrupt tail when this log was opened (0: clean). */
+  private truncatedAtOpen = 0;
   private pending: PendingItem[] = [];
   private pendingAcks: PendingAck[] = [];
   private flushScheduled = false;
@@ -124,7 +126,13 @@ export class PartitionLog {
     log.endOffset = log.activeSegment.nextOffset;
     log.writtenEnd = log.endOffset;
     log.durableEnd = log.endOffset;
+    log.truncatedAtOpen = loaded.truncatedBytes;
     return log;
+  }
+
+  /** Bytes recovery removed from the tail at open, so the node can tell the operator. */
+  get truncatedAtOpenBytes(): number {
+    return this.truncatedAtOpen;
   }
 
   get logStartOffset(): number {
