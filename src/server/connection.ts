@@ -42,6 +42,7 @@ export class Connection {
   private readonly abort = new AbortController();
   private closed = false;
   private paused = false;
+  private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly clientHost: string;
 
@@ -82,7 +83,22 @@ export class Connection {
     this.drainFrames();
   }
 
+  /**
+   * Not re-entrant: a synchronous handler's response flushes, and flushing asks for more frames;
+   * the outer loop picks those up, so a burst of small requests never deepens the stack.
+   */
   private drainFrames(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      this.drainLoop();
+    } finally {
+      this.draining = false;
+    }
+    this.updatePause();
+  }
+
+  private drainLoop(): void {
     while (!this.closed && this.slots.length < this.opts.inFlightMax) {
       const next = this.splitter.next();
       if (next.kind === 'need') break;
@@ -96,7 +112,6 @@ export class Connection {
       }
       this.onFrame(next.frame);
     }
-    this.updatePause();
   }
 
   private onFrame(frame: Buffer): void {
