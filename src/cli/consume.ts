@@ -1,16 +1,18 @@
 /**
  * `pado consume <topic>`: a fetch loop over the topic's partitions (or one with -p), printing
  * records as value, key<TAB>value, or JSON lines. It runs until -n records were printed, until
- * every partition is caught up with -e, or until interrupted; no consumer group is joined.
+ * every partition is caught up with -e, or until interrupted. With --group it joins that consumer
+ * group instead and reads only its assigned partitions (consume-group.ts).
  */
 import type { HostPort } from '../config/index.js';
 import { validateTopicName } from '../config/index.js';
 import { decodeFetchedRecords, OffsetSpec, type KafkaClient } from '../client/index.js';
 import type { DecodedRecord } from '../protocol/records/index.js';
 import {
-  argumentError, booleanOption, choiceOption, intOption, parseBootstrap,
+  argumentError, booleanOption, choiceOption, intOption, parseBootstrap, stringOption,
 } from './args.js';
 import { checkBrokerError } from './broker-errors.js';
+import { consumeInGroup } from './consume-group.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
 
 export const consumeFormats = ['value', 'kv', 'json'] as const;
@@ -30,6 +32,8 @@ export interface ConsumeArgs {
   partition: number | null;
   format: ConsumeFormat;
   exitAtEnd: boolean;
+  /** Consumer group to join; absent: read every partition (or -p) without a group. */
+  group?: string;
 }
 
 /** Long-poll per fetch; short enough that -e notices the end promptly. */
@@ -47,13 +51,16 @@ export const consume = defineVerb<ConsumeArgs>({
     { flags: '-p, --partition <n>', description: 'Read only this partition' },
     { flags: '--format <format>', description: 'value, kv (key<TAB>value) or json' },
     { flags: '-e, --exit-at-end', description: 'Exit once every partition is caught up' },
+    { flags: '-g, --group <group>', description: 'Join this consumer group: read its assigned ' +
+      'partitions from the committed offsets (else per --from-beginning/--latest), commit' },
   ],
-  examples: ['pado consume orders --from-beginning -e --format json'],
+  examples: ['pado consume orders --from-beginning -e --format json',
+    'pado consume orders --group billing --from-beginning'],
   parse(positionals, options, env) {
     const topic = String(positionals[0] ?? '');
     const nameError = validateTopicName(topic);
     if (nameError !== null) throw argumentError(nameError);
-    return {
+    const args: ConsumeArgs = {
       bootstrap: parseBootstrap(options, env),
       topic,
       start: parseStart(options),
@@ -62,9 +69,35 @@ export const consume = defineVerb<ConsumeArgs>({
       format: choiceOption(options, 'format', '--format', consumeFormats, 'value'),
       exitAtEnd: booleanOption(options, 'exitAtEnd'),
     };
+    const group = parseGroup(options, args);
+    return group === undefined ? args : { ...args, group };
   },
-  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => consumeLoop(args, ctx, client)),
+  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => args.group === undefined
+    ? consumeLoop(args, ctx, client)
+    : consumeInGroup({ ...args, group: args.group }, ctx, client, formatRecord)),
 });
+
+/** --group; the group assigns partitions and starts at commits, so -p and --offset conflict. */
+function parseGroup(
+  options: Readonly<Record<string, unknown>>, args: ConsumeArgs,
+): string | undefined {
+  if (options['group'] === true) throw argumentError('--group: a group id is missing');
+  const group = stringOption(options, 'group');
+  if (group === undefined) return undefined;
+  if (group === '' || group.length > 255) {
+    throw argumentError(`--group: '${group}' must have 1–255 characters; ` +
+      'write e.g. --group billing');
+  }
+  if (args.partition !== null) {
+    throw argumentError('-p and --group contradict each other: the group assigns partitions; ' +
+      'choose one');
+  }
+  if (args.start.kind === 'offset') {
+    throw argumentError('--offset and --group contradict each other: a group member starts at ' +
+      'its committed offsets; reset them with `pado group reset-offsets`');
+  }
+  return group;
+}
 
 function parseStart(options: Readonly<Record<string, unknown>>): StartPosition {
   const offset = intOption(options, 'offset', '--offset', 0, Number.MAX_SAFE_INTEGER, '--offset 0');

@@ -7,6 +7,10 @@ import { isPadoError } from '../common/index.js';
 import { suggest, type Environment } from '../config/index.js';
 import { argumentError, type RawOptions } from './args.js';
 import { consume } from './consume.js';
+import { groupDelete } from './group/delete.js';
+import { groupDescribe } from './group/describe.js';
+import { groupList } from './group/list.js';
+import { groupResetOffsets } from './group/reset-offsets.js';
 import { produce } from './produce.js';
 import { start } from './start.js';
 import { topicAlterConfig } from './topic/alter-config.js';
@@ -54,6 +58,7 @@ function entry<Args>(verb: Verb<Args>): Entry {
 const entries: readonly Entry[] = [
   entry(start), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
+  entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);
@@ -62,7 +67,7 @@ export const commandNames: readonly string[] = entries.map(commandName);
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
 
 /** Flags whose value may be negative; mri would read `--acks -1` as a flag `-1`. */
-const negativeValueFlags = new Set(['--acks']);
+const negativeValueFlags = new Set(['--acks', '--shift-by']);
 
 /** `topic create x` → `topic create`, `x`; `--acks -1` → `--acks=-1`. */
 export function normalizeArgv(args: readonly string[]): string[] {

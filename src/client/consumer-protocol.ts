@@ -103,8 +103,7 @@ export function decodeAssignment(buf: Buffer): ConsumerAssignment {
   const r = new Reader(buf);
   const version = r.int16();
   const assignedPartitions = readTopicPartitions(r);
-  // Some writers end right after the partitions; user data is then absent.
-  const userData = r.remaining() > 0 ? r.nullableBytes(false) : null;
+  const userData = r.nullableBytes(false);
   finish(r, version, 'assignment');
   return { version, assignedPartitions, userData };
 }

@@ -161,7 +161,8 @@ export class GroupMember {
       groupInstanceId: m.groupInstanceId,
       topics: decodeSubscription(m.metadata).topics,
     }));
-    const counts = await this.options.partitionCounts([...new Set(members.flatMap((m) => m.topics))]);
+    const topics = [...new Set(members.flatMap((m) => m.topics))];
+    const counts = await this.options.partitionCounts(topics);
     const plan = rangeAssign(members, counts);
     return [...plan].map(([memberId, assignedPartitions]) => ({
       memberId, assignment: encodeAssignment({ assignedPartitions }),

@@ -32,7 +32,8 @@ const groupMessages: Readonly<Record<number, (group: string) => string>> = {
   15: (g) => `no coordinator is available for group '${g}' yet; retry in a moment, or check ` +
     '`pado topic list` and the broker logs',
   16: (g) => `this broker is not the coordinator of group '${g}'; retry (it is looked up again)`,
-  25: (g) => `group '${g}': unknown member; the member's session has expired`,
+  25: (g) => `group '${g}': the coordinator does not know this member (its session expired, or ` +
+    'the group has active members)',
   27: (g) => `group '${g}' is rebalancing; retry once \`pado group describe ${g}\` shows Stable`,
   30: (g) => `not authorized for group '${g}'`,
   68: (g) => `group '${g}' still has active members; stop its consumers (or wait for their ` +
@@ -107,7 +108,8 @@ export async function offsetsAt(
 ): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (partitions.length === 0) return out;
-  const r = await client.listOffsets(topic, partitions.map((partition) => ({ partition, timestamp })));
+  const queries = partitions.map((partition) => ({ partition, timestamp }));
+  const r = await client.listOffsets(topic, queries);
   for (const p of r.topics.flatMap((t) => t.partitions)) {
     checkBrokerError(p.errorCode, { topic, partition: p.partitionIndex });
     out.set(p.partitionIndex, p.offset);
