@@ -65,8 +65,14 @@ export class GroupDriver {
   private readonly now: () => number;
   private readonly waiting = new Map<Token, Resolver>();
   private nextToken = 1;
-  /** Every persist-then-deliver step, chained so records are appended and answered in order. */
-  private chain: Promise<unknown> = Promise.resolve();
+  /**
+   * Group commit: records taken while an append is in flight wait in `pending` and are appended
+   * together when it completes — one durable write for everything that arrived meanwhile, in
+   * order, and no answer leaves before the write that makes it true.
+   */
+  private pending: PendingStep | null = null;
+  /** The step being appended, or null when idle. */
+  private inFlight: Promise<boolean> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -105,7 +111,6 @@ export class GroupDriver {
     if (this.timer !== null) clearInterval(this.timer);
     this.core.shutdown();
     await this.flush();
-    await this.chain;
   }
 
   /** One step of time; also callable by tests that drive a fake clock. */
@@ -207,13 +212,28 @@ export class GroupDriver {
   private flush(): Promise<boolean> {
     const records = this.core.takeRecords();
     const outputs = this.core.takeOutputs();
-    if (records.length === 0 && outputs.length === 0) return this.chain.then(() => true);
-    const step = this.chain.then(() => this.persist(records)).then((ok) => {
-      for (const o of outputs) this.deliver(o, ok);
-      return ok;
-    });
-    this.chain = step;
-    return step;
+    if (records.length === 0 && outputs.length === 0) {
+      // Nothing new: resolve once everything taken before is durable.
+      return this.pending?.done ?? this.inFlight ?? Promise.resolve(true);
+    }
+    const step = (this.pending ??= newStep());
+    step.records.push(...records);
+    step.outputs.push(...outputs);
+    if (this.inFlight === null) void this.drain();
+    return step.done;
+  }
+
+  /** Appends pending steps one at a time until none is left. */
+  private async drain(): Promise<void> {
+    while (this.pending !== null) {
+      const step = this.pending;
+      this.pending = null;
+      this.inFlight = step.done;
+      const ok = await this.persist(step.records);
+      for (const o of step.outputs) this.deliver(o, ok);
+      step.resolve(ok);
+    }
+    this.inFlight = null;
   }
 
   private async persist(records: readonly GroupRecord[]): Promise<boolean> {
@@ -233,6 +253,21 @@ export class GroupDriver {
     this.waiting.delete(output.token);
     resolve(ok ? output : null);
   }
+}
+
+interface PendingStep {
+  readonly records: GroupRecord[];
+  readonly outputs: GroupOutput[];
+  readonly done: Promise<boolean>;
+  readonly resolve: (ok: boolean) => void;
+}
+
+function newStep(): PendingStep {
+  let resolve: (ok: boolean) => void = () => undefined;
+  const done = new Promise<boolean>((r) => {
+    resolve = r;
+  });
+  return { records: [], outputs: [], done, resolve };
 }
 
 function failedJoin(errorCode: number, memberId: string): JoinResult {
