@@ -1,0 +1,60 @@
+/**
+ * `npm run bench` runs every measure; `npm run bench -- <name> [--runs N] [--mib N]
+ * [--records100 N] [--probe N]` runs one. Each measure prints one JSON line to stdout (progress
+ * and errors go to stderr), so results can be appended to a file and compared across commits.
+ */
+import { parseArgs } from 'node:util';
+import { defaultOptions, produceConsume, type ProduceConsumeOptions } from './produce-consume.js';
+import { produceProfile } from './produce-profile.js';
+import { groups, groupsDefaults } from './groups.js';
+
+type Measure = (opts: ProduceConsumeOptions) => Promise<object>;
+
+const measures: ReadonlyMap<string, Measure> = new Map([
+  ['produce-consume', produceConsume],
+  ['produce-profile', produceProfile],
+  ['groups', (opts) => groups({ ...groupsDefaults, runs: opts.runs })],
+]);
+
+function parseOptions(args: readonly string[]): { names: string[]; opts: ProduceConsumeOptions } {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      runs: { type: 'string' }, mib: { type: 'string' },
+      records100: { type: 'string' }, probe: { type: 'string' },
+    },
+  });
+  const int = (raw: string | undefined, fallback: number, name: string): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} ${raw}: expected an integer ≥ 1`);
+    return n;
+  };
+  const opts: ProduceConsumeOptions = {
+    runs: int(values.runs, defaultOptions.runs, 'runs'),
+    mib1k: int(values.mib, defaultOptions.mib1k, 'mib'),
+    records100: int(values.records100, defaultOptions.records100, 'records100'),
+    probeCount: int(values.probe, defaultOptions.probeCount, 'probe'),
+  };
+  for (const name of positionals) {
+    if (!measures.has(name)) {
+      throw new Error(`unknown measure ${name}; known: ${[...measures.keys()].join(', ')}`);
+    }
+  }
+  return { names: positionals.length > 0 ? positionals : [...measures.keys()], opts };
+}
+
+async function main(): Promise<void> {
+  const { names, opts } = parseOptions(process.argv.slice(2));
+  for (const name of names) {
+    process.stderr.write(`bench: ${name} ${JSON.stringify(opts)}\n`);
+    const result = await measures.get(name)!(opts);
+    process.stdout.write(`${JSON.stringify({ ...result, date: new Date().toISOString() })}\n`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
