@@ -44,5 +44,10 @@ const ctx: CliContext = {
 };
 
 const code = await runCli(process.argv.slice(2), ctx);
-// Let stdout drain before exiting: process.exit would cut a piped consumer's output short.
-process.stdout.write('', () => process.exit(code));
+// Let stdout drain before exiting: process.exit would cut a piped consumer's output short. A
+// reader that went away (EPIPE) or never drains must not keep the process alive, hence the error
+// handler and the deadline.
+const exit = (): never => process.exit(code);
+process.stdout.once('error', exit);
+setTimeout(exit, 2_000);
+process.stdout.write('', exit);

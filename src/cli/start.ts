@@ -18,7 +18,7 @@ export type StartNode = (config: NodeConfig, log: Logger) => Promise<RunningNode
 export interface NodeApi {
   startNode: StartNode;
   createLogger: typeof import('../node/index.js').createLogger;
-  flushLogger: (log: Logger) => void;
+  flushLogger: (log: Logger) => Promise<void>;
 }
 
 /**
@@ -75,14 +75,13 @@ export async function runNode(args: StartArgs, ctx: CliContext, api: NodeApi): P
     node = await api.startNode(config, log);
   } catch (e) {
     log.fatal({ err: e }, 'startup failed');
-    flushLogger(log);
+    await flushLogger(log);
     throw e;
   }
   log.info({ address: node.address, dataDir: config.dataDir }, 'node started');
   const signal = await ctx.signals.next();
   void ctx.signals.next().then((second) => {
     log.warn({ signal: second }, 'second signal: exiting at once');
-    flushLogger(log);
     ctx.exitNow(signalExitCode(second));
   });
   log.info({ signal, deadlineMs: limits.shutdownMsMax }, 'stopping');
@@ -92,7 +91,7 @@ export async function runNode(args: StartArgs, ctx: CliContext, api: NodeApi): P
   } else {
     log.info('node stopped');
   }
-  flushLogger(log);
+  await flushLogger(log);
   return stopped === 'timeout' ? ExitCode.failure : ExitCode.ok;
 }
 

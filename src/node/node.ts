@@ -59,7 +59,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   listener.serve(brokerHandlers(broker, groupHandlers(groups, broker)));
   replicas.startRetention();
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir, clusterId }, 'kafka listener ready');
-  flushLogger(log);
+  void flushLogger(log);
 
   let stopping: Promise<void> | null = null;
   return {

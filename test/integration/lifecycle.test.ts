@@ -6,6 +6,7 @@
  * - A second signal exits at once with 143 / 130. To make "at once" observable, a long-poll Fetch
  *   holds the first shutdown open (the listener waits for in-flight requests); the second signal is
  *   sent once the listener has stopped accepting (new connections refused), i.e. mid-shutdown.
+ * - A broker whose stdout reader went away (EPIPE on its log) still stops on SIGTERM.
  * - Startup errors: the Kafka port already in use, and bad config files, each give one line on
  *   stderr naming the address or field, no stack trace, and exit code 1.
  */
@@ -111,6 +112,19 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       await longPoll;
     });
 }
+
+test('SIGTERM still stops the broker when its log reader has gone away (`pado start | head`)', async (t) => {
+  const broker = await startBroker();
+  t.after(() => broker.stop());
+  // The reader of the broker's stdout goes away, like `head` after its first line.
+  broker.proc.stdout!.destroy();
+  // Some log lines are written after that (they fail with EPIPE and must be dropped, not retried).
+  const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  await client.createTopics([{ name: 'after-reader-left', numPartitions: 1, replicationFactor: 1 }]);
+  await client.close();
+  const exit = await within('exit after SIGTERM', broker.signal('SIGTERM'), shutdownDeadlineMs);
+  assert.equal(exit.signal, null);
+});
 
 test('port already in use: a clear message naming the address, exit code 1', async (t) => {
   const first = await startBroker();
