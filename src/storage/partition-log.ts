@@ -88,6 +88,16 @@ export class PartitionLog {
   private pending: PendingItem[] = [];
   private pendingAcks: PendingAck[] = [];
   private flushScheduled = false;
+  /**
+   * Write/fsync pipelining: a write does not wait for the previous fsync. Acks whose bytes are
+   * written wait in `awaitingSync` for an fsync that starts after their write completed; files
+   * written since the last fsync are in `unsynced`. Invariant: every ack in awaitingSync has
+   * nextOffset ≤ writtenEnd.
+   */
+  private awaitingSync: PendingAck[] = [];
+  private readonly unsynced = new Set<Segment>();
+  private syncing: Promise<void> | null = null;
+  private syncAgain = false;
   /** Serialises every file mutation: writes, rolls, truncation, retention, close. */
   private tail: Promise<void> = Promise.resolve();
   private state: 'open' | 'repairing' | 'closed' = 'open';
@@ -269,17 +279,54 @@ export class PartitionLog {
     this.pending = [];
     this.pendingAcks = [];
     if (items.length === 0) return;
+    let touched: Set<Segment>;
     try {
-      const touched = await this.writeItems(items);
-      if (this.config.durable) {
-        for (const segment of touched) await segment.file?.sync();
-      }
+      touched = await this.writeItems(items);
     } catch (error) {
+      if (this.syncing !== null) await this.syncing;
       await this.repairAfterFailedWrite(error, acks);
       return;
     }
-    this.durableEnd = this.writtenEnd;
-    for (const ack of acks) ack.resolve();
+    if (!this.config.durable) {
+      this.durableEnd = this.writtenEnd;
+      for (const ack of acks) ack.resolve();
+      return;
+    }
+    for (const segment of touched) this.unsynced.add(segment);
+    for (const ack of acks) this.awaitingSync.push(ack);
+    this.requestSync();
+  }
+
+  private requestSync(): void {
+    if (this.syncing !== null) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.syncLoop();
+  }
+
+  /** fsyncs what has been written, resolving the acks it covers, until nothing is left. */
+  private async syncLoop(): Promise<void> {
+    do {
+      this.syncAgain = false;
+      const target = this.writtenEnd;
+      const files = [...this.unsynced];
+      const acks = this.awaitingSync;
+      this.unsynced.clear();
+      this.awaitingSync = [];
+      try {
+        for (const segment of files) await segment.file?.sync();
+      } catch (error) {
+        this.syncing = null;
+        // Not awaited: a writer may be waiting for this loop before it repairs (no deadlock).
+        void this.serial(() => this.repairAfterFailedWrite(error, acks));
+        return;
+      }
+      // A rollback meanwhile may have lowered writtenEnd; never claim more than is written.
+      this.durableEnd = Math.max(this.durableEnd, Math.min(target, this.writtenEnd));
+      for (const ack of acks) ack.resolve();
+    } while (this.syncAgain);
+    this.syncing = null;
   }
 
   /**
@@ -348,9 +395,11 @@ export class PartitionLog {
         `${this.dir}: write failed while appending`,
         { cause },
       );
-    const failed = [...acks, ...this.pendingAcks];
+    const failed = [...acks, ...this.awaitingSync, ...this.pendingAcks];
     this.pending = [];
     this.pendingAcks = [];
+    this.awaitingSync = [];
+    this.unsynced.clear();
     this.state = 'repairing';
     for (const ack of failed) ack.reject(error);
     try {
@@ -397,6 +446,7 @@ export class PartitionLog {
   async flush(): Promise<void> {
     if (this.pending.length > 0) await this.serial(() => this.writePending());
     await this.serial(async () => undefined);
+    while (this.syncing !== null) await this.syncing;
   }
 
   /**
