@@ -4,7 +4,7 @@
  * issue 5) and answers the client once they are applied. Nothing here changes state on error:
  * a request with an error yields no records for that resource.
  */
-import { KafkaError } from '../protocol/index.js';
+import { KafkaError, zeroUuid } from '../protocol/index.js';
 import { internalTopics, type MetadataImage, type MetadataRecord, type TopicImage } from '../metadata/index.js';
 import { validateTopicName, validateTopicConfigs } from '../config/index.js';
 
@@ -65,7 +65,6 @@ export function createTopics(
   return { results, records };
 }
 
-export const zeroUuid = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 function createTopic(
   image: MetadataImage,

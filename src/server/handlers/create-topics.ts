@@ -6,9 +6,9 @@
  * Version notes: v1+ errorMessage; v4+ numPartitions/replicationFactor -1 mean the defaults;
  * v5+ the reply carries the effective configs; v7+ topic ids.
  */
-import { createTopics, zeroUuid } from '../../controller/index.js';
+import { createTopics } from '../../controller/index.js';
 import { describeTopicConfig } from '../../config/index.js';
-import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/index.js';
+import { zeroUuid, type CreateTopicsRequest, type CreateTopicsResponse } from '../../protocol/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 

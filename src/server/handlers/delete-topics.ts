@@ -3,9 +3,9 @@
  * Unknown → UNKNOWN_TOPIC_OR_PARTITION (by name) or UNKNOWN_TOPIC_ID (by id). The reply is sent
  * once the removal is committed; the partition directories are deleted as the image changes.
  */
-import { deleteTopic, zeroUuid } from '../../controller/index.js';
+import { deleteTopic } from '../../controller/index.js';
 import type { MetadataRecord } from '../../metadata/index.js';
-import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/index.js';
+import { zeroUuid, type DeleteTopicsRequest, type DeleteTopicsResponse } from '../../protocol/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 

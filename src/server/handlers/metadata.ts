@@ -7,16 +7,17 @@
  */
 import {
   KafkaError,
+  zeroUuid,
   type MetadataRequest,
   type MetadataResponse,
 } from '../../protocol/index.js';
+import { validateTopicName } from '../../config/index.js';
 import { internalTopics, type MetadataImage, type TopicImage } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
 type TopicOut = MetadataResponse['topics'][number];
 const operationsUnknown = -2147483648;
-const zeroUuid = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 export function metadataHandler(broker: Broker): Handler<MetadataRequest, MetadataResponse> {
   return {
@@ -62,7 +63,7 @@ function lookupTopic(image: MetadataImage, name: string | null, topicId: string)
     : topicId !== zeroUuid ? image.topicsById.get(topicId)
     : undefined;
   if (topic !== undefined) return describeTopic(topic);
-  const invalid = name !== null && !/^[a-zA-Z0-9._-]{1,249}$/.test(name);
+  const invalid = name !== null && validateTopicName(name) !== null;
   const error =
     invalid ? KafkaError.invalidTopicException
     : name === null ? KafkaError.unknownTopicId
