@@ -12,7 +12,8 @@ const typeCodes: readonly ConfChangeType[] = [
 ];
 
 export function encodeConfChange(change: ConfChange): Buffer {
-  assert(change.nodeId > 0 && change.nodeId <= 0xffff_ffff, `bad conf change node ${change.nodeId}`);
+  assert(change.nodeId > 0 && change.nodeId <= 0xffff_ffff,
+    `bad conf change node ${change.nodeId}`);
   const buf = Buffer.allocUnsafe(5);
   buf.writeUInt8(typeCodes.indexOf(change.type), 0);
   buf.writeUInt32BE(change.nodeId, 1);

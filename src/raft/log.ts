@@ -110,7 +110,7 @@ export class RaftLog {
     return this.term(index) === term;
   }
 
-  /** Election restriction (thesis §3.6.1): is (lastIndex, lastTerm) at least as up to date as ours? */
+  /** Election restriction (§3.6.1): is (lastIndex, lastTerm) at least as up to date as ours? */
   isUpToDate(lastIndex: Index, lastTerm: Term): boolean {
     const ourTerm = this.lastTerm();
     return lastTerm > ourTerm || (lastTerm === ourTerm && lastIndex >= this.lastIndex());
@@ -125,8 +125,8 @@ export class RaftLog {
   }
 
   /**
-   * Largest index ≤ `index` whose term is ≤ `term` (the fast-backtracking probe, thesis §5.3). Stops
-   * at the compaction point: the caller then falls back to a snapshot.
+   * Largest index ≤ `index` whose term is ≤ `term` (the fast-backtracking probe, thesis §5.3).
+   * Stops at the compaction point: the caller then falls back to a snapshot.
    */
   findConflictByTerm(index: Index, term: Term): Index {
     let i = Math.min(index, this.lastIndex());
@@ -161,7 +161,8 @@ export class RaftLog {
   append(entries: readonly Entry[]): Index {
     const first = entries[0];
     if (first === undefined) return this.lastIndex();
-    assert(first.index - 1 >= this.committed, `append at ${first.index} over committed ${this.committed}`);
+    assert(first.index - 1 >= this.committed,
+      `append at ${first.index} over committed ${this.committed}`);
     this.unstable.truncateAndAppend(entries);
     return this.lastIndex();
   }

@@ -7,7 +7,11 @@
 import { assert } from '../common/index.js';
 import type { Index } from './types.js';
 
-export const ProgressState = { probe: 'probe', replicate: 'replicate', snapshot: 'snapshot' } as const;
+export const ProgressState = {
+  probe: 'probe',
+  replicate: 'replicate',
+  snapshot: 'snapshot',
+} as const;
 export type ProgressState = (typeof ProgressState)[keyof typeof ProgressState];
 
 /** A bounded ring of the last index and byte size of each append in flight, oldest first. */
@@ -51,6 +55,12 @@ export class Inflights {
     if (this.count === 0) this.start = 0;
   }
 
+  /** Lets one more append out when full: a heartbeat answer proves the follower is reachable. */
+  freeFirstOne(): void {
+    if (this.count === 0) return;
+    this.freeLE(this.indexes[this.start] as number);
+  }
+
   reset(): void {
     this.start = 0;
     this.count = 0;
@@ -71,6 +81,8 @@ export class Progress {
   /** In snapshot: the snapshot's index, and heartbeat answers seen while waiting on it. */
   pendingSnapshot: Index = 0;
   snapshotWaitHeartbeats = 0;
+  /** Highest commit index sent to the follower: if below what it could apply, tell it again. */
+  sentCommit: Index = 0;
   /** Heard from since the last check-quorum round (thesis §6.2). */
   recentActive = false;
   isLearner: boolean;
@@ -164,7 +176,8 @@ export class Progress {
 
 /**
  * The commit index a majority of voters hold: sort matches descending, take the one at position
- * ⌊n/2⌋ (thesis §3.6.2). `scratch` avoids an allocation per call on the hot path.
+ * ⌊n/2⌋ (thesis §3.6.2). `matches` is the caller's scratch buffer (sorted in place) so the hot
+ * path allocates nothing.
  */
 export function quorumIndex(matches: Float64Array, count: number): Index {
   assert(count > 0, 'no voters');

@@ -5,12 +5,16 @@
  * tail in memory (bounded by compaction) and persists it alongside — storage/raft-store.ts does.
  */
 import { assert } from '../common/index.js';
+import { encodeConfChange } from './conf-change.js';
 import {
+  ConfChangeType,
   type ConfState,
   type Entry,
   entryBytes,
+  EntryType,
   type HardState,
   type Index,
+  type NodeId,
   type Snapshot,
   type Term,
 } from './types.js';
@@ -43,9 +47,18 @@ export class MemoryStorage implements RaftLogStorage {
   /** Invariant: ents[i].index === snap.meta.index + 1 + i; terms never decrease along ents. */
   private ents: Entry[] = [];
 
-  /** A fresh storage whose first configuration is `conf` (a bootstrap snapshot at index 0). */
-  constructor(conf: ConfState = emptyConf) {
-    this.snap = { meta: { index: 0, term: 0, conf }, data: Buffer.alloc(0) };
+  /** An empty log with no membership: a node waiting to be added by a leader. */
+  constructor() {
+    this.snap = { meta: { index: 0, term: 0, conf: emptyConf }, data: Buffer.alloc(0) };
+  }
+
+  /** The storage of one of a new group's first members (see bootstrapLog). */
+  static bootstrap(voters: readonly NodeId[]): MemoryStorage {
+    const storage = new MemoryStorage();
+    const { entries, hardState } = bootstrapLog(voters);
+    storage.append(entries);
+    storage.setHardState(hardState);
+    return storage;
   }
 
   initialState(): { hardState: HardState; conf: ConfState } {
@@ -112,8 +125,7 @@ export class MemoryStorage implements RaftLogStorage {
 
   /**
    * Records a snapshot of the state machine at `index` (≤ applied, so ≤ lastIndex) and compacts
-   * the entries it covers. A host that wants to keep a trailing window for slow followers snapshots
-   * at an index below its applied one (its state machine must be able to produce that image).
+   * the entries it covers: a follower that needs them is sent the snapshot instead.
    */
   createSnapshot(index: Index, conf: ConfState, data: Buffer): Snapshot {
     assert(index > this.snap.meta.index && index <= this.lastIndex(),
@@ -128,12 +140,33 @@ export class MemoryStorage implements RaftLogStorage {
 
   /** A copy sharing the (immutable) entries: what a simulated crash leaves on disk. */
   clone(): MemoryStorage {
-    const copy = new MemoryStorage(this.snap.meta.conf);
+    const copy = new MemoryStorage();
     copy.hard = this.hard;
     copy.snap = this.snap;
     copy.ents = this.ents.slice();
     return copy;
   }
+}
+
+/**
+ * The first entries of a new group's log: one committed addVoter per initial member at term 1
+ * (etcd's Bootstrap does the same). Membership then lives in the log from index 1, so a node added
+ * later learns it by replaying the log or from a snapshot, never from its own configuration.
+ * Every initial member must bootstrap with the same list.
+ */
+export function bootstrapLog(voters: readonly NodeId[]): {
+  entries: Entry[];
+  hardState: HardState;
+} {
+  assert(voters.length > 0 && new Set(voters).size === voters.length,
+    'bootstrap needs distinct voters');
+  const entries = [...voters].sort((a, b) => a - b).map((nodeId, i): Entry => ({
+    index: i + 1,
+    term: 1,
+    type: EntryType.confChange,
+    data: encodeConfChange({ type: ConfChangeType.addVoter, nodeId }),
+  }));
+  return { entries, hardState: { term: 1, vote: 0, commit: entries.length } };
 }
 
 /** Up to `count` entries from `start`, within maxBytes but never fewer than one. */

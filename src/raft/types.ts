@@ -83,7 +83,7 @@ interface Envelope {
   readonly term: Term;
 }
 
-/** AppendEntries (thesis §3.5): entries follow (index, logTerm); `commit` is the leader's commit. */
+/** AppendEntries (§3.5): entries follow (index, logTerm); `commit` is the leader's commit. */
 export interface AppendMessage extends Envelope {
   readonly type: 'append';
   readonly index: Index;
@@ -119,7 +119,7 @@ export interface VoteResponseMessage extends Envelope {
   readonly reject: boolean;
 }
 
-/** `commit` is min(follower's match, leader's commit) so it never points past the follower's log. */
+/** `commit` is min(follower's match, leader's commit): never past the follower's log. */
 export interface HeartbeatMessage extends Envelope {
   readonly type: 'heartbeat';
   readonly commit: Index;

@@ -14,3 +14,4 @@ export { MetadataStore } from './metadata-store.js';
 export {
   GroupSnapshotStore, type GroupSnapshot, groupRecordKey, encodeGroupRecord, decodeGroupRecord,
 } from './group-store.js';
+export { RaftStore, type RaftStoreOptions } from './raft-store.js';

@@ -1,0 +1,29 @@
+// Runs the compiled simulation tests (dist/test/sim/) with a seed count.
+// Usage: node scripts/run-sim.mjs [--seeds N] [--first S]     (npm run test:sim -- --seeds 10000)
+// PADO_SEED=<n> replays one seed (add PADO_SIM_TRACE=1 to print every step).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const args = process.argv.slice(2);
+function option(name) {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = args[at + 1];
+  if (value === undefined || !/^\d+$/.test(value)) {
+    console.error(`${name} needs a positive integer, got ${value ?? 'nothing'}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const env = { ...process.env };
+const seeds = option('--seeds');
+const first = option('--first');
+if (seeds !== undefined) env.PADO_SIM_SEEDS = seeds;
+if (first !== undefined) env.PADO_SIM_FIRST_SEED = first;
+if (!existsSync('dist/test/sim')) {
+  console.error('dist/test/sim is missing: run `npx tsc -p .` first');
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ['scripts/run-tests.mjs', 'sim'], { stdio: 'inherit', env });
+process.exit(r.status ?? 1);

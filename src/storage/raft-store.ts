@@ -1,0 +1,225 @@
+/**
+ * The Raft log on level: entries, hard state and the latest snapshot (metadata and image). Each
+ * Ready is written as one batch — synced when it says mustSync — before its messages may be sent,
+ * so a crash leaves either all of a Ready or none of it. Taking a snapshot writes it and deletes
+ * the entries it covers in one synced batch.
+ *
+ * Raft reads its storage synchronously, so the store keeps the log tail (everything after the
+ * latest snapshot, which compaction bounds) in a MemoryStorage it updates only after each write
+ * succeeds: `storage` is what RawNode reads, and it never shows what the disk does not hold.
+ *
+ * Layout (keys sort as written): `h` hard state (JSON); `m` snapshot metadata (JSON); `d` snapshot
+ * image; `e/<index: 16 hex digits>` one entry: u8 version · u8 type · u48 index · u48 term ·
+ * u32 CRC32C of everything else · data. The CRC pairs the write-side assertion with a read-side
+ * check: a damaged entry stops start-up with PADO_STORAGE_CORRUPT rather than being replayed.
+ */
+import { crc32c } from '@node-rs/crc32';
+import { Level } from 'level';
+import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import {
+  bootstrapLog,
+  type ConfState,
+  type Entry,
+  EntryType,
+  type HardState,
+  type Index,
+  MemoryStorage,
+  type NodeId,
+  type Ready,
+  type Snapshot,
+  type SnapshotMeta,
+} from '../raft/index.js';
+
+const hardStateKey = 'h';
+const snapshotMetaKey = 'm';
+const snapshotDataKey = 'd';
+const entryPrefix = 'e/';
+const entryVersion = 1;
+const entryHeaderBytes = 1 + 1 + 6 + 6 + 4;
+
+function entryKey(index: Index): string {
+  return entryPrefix + index.toString(16).padStart(16, '0');
+}
+
+export function encodeRaftEntry(e: Entry): Buffer {
+  assert(Number.isSafeInteger(e.index) && e.index > 0 && Number.isSafeInteger(e.term),
+    `entry ${e.index}/${e.term} out of range`);
+  const buf = Buffer.allocUnsafe(entryHeaderBytes + e.data.length);
+  buf.writeUInt8(entryVersion, 0);
+  buf.writeUInt8(e.type === EntryType.confChange ? 1 : 0, 1);
+  buf.writeUIntBE(e.index, 2, 6);
+  buf.writeUIntBE(e.term, 8, 6);
+  e.data.copy(buf, entryHeaderBytes);
+  buf.writeUInt32BE(entryCrc(buf), 14);
+  return buf;
+}
+
+function entryCrc(buf: Buffer): number {
+  return crc32c(buf.subarray(entryHeaderBytes), crc32c(buf.subarray(0, 14))) >>> 0;
+}
+
+export function decodeRaftEntry(buf: Buffer, where: string): Entry {
+  const corrupt = (why: string): PadoError => new PadoError(PadoErrorCode.storageCorrupt,
+    `raft log entry ${where} is damaged (${why}): restore this node from a peer or a backup`);
+  if (buf.length < entryHeaderBytes) throw corrupt(`${buf.length} bytes`);
+  if (buf.readUInt8(0) !== entryVersion) throw corrupt(`version ${buf.readUInt8(0)}`);
+  if (buf.readUInt32BE(14) !== entryCrc(buf)) throw corrupt('CRC mismatch');
+  const typeCode = buf.readUInt8(1);
+  if (typeCode > 1) throw corrupt(`type ${typeCode}`);
+  return {
+    type: typeCode === 1 ? EntryType.confChange : EntryType.normal,
+    index: buf.readUIntBE(2, 6),
+    term: buf.readUIntBE(8, 6),
+    // A copy: level may reuse the buffer it handed us.
+    data: Buffer.from(buf.subarray(entryHeaderBytes)),
+  };
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+function putEntry(e: Entry): Op {
+  return { type: 'put', key: entryKey(e.index), value: encodeRaftEntry(e) };
+}
+
+type Op =
+  | { readonly type: 'put'; readonly key: string; readonly value: Buffer }
+  | { readonly type: 'del'; readonly key: string };
+
+export interface RaftStoreOptions {
+  /** For a brand-new store only: the first members of a new group (see raft bootstrapLog). */
+  readonly bootstrapVoters?: readonly NodeId[];
+}
+
+export class RaftStore {
+  private readonly db: Level<string, Buffer>;
+  /** The durable state as Raft reads it; changed only after a write succeeded. */
+  readonly storage: MemoryStorage;
+  private readonly path: string;
+
+  private constructor(db: Level<string, Buffer>, storage: MemoryStorage, path: string) {
+    this.db = db;
+    this.storage = storage;
+    this.path = path;
+  }
+
+  static async open(path: string, options: RaftStoreOptions = {}): Promise<RaftStore> {
+    const db = new Level<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+    try {
+      await db.open();
+    } catch (cause) {
+      throw new PadoError(PadoErrorCode.storageIo,
+        `cannot open the raft log at ${path}: is another pado using this data directory?`,
+        { cause });
+    }
+    try {
+      const storage = await load(db, path);
+      const store = new RaftStore(db, storage, path);
+      if (storage.lastIndex() === 0 && options.bootstrapVoters !== undefined) {
+        await store.bootstrap(options.bootstrapVoters);
+      }
+      return store;
+    } catch (e) {
+      await db.close();
+      throw e;
+    }
+  }
+
+  private async bootstrap(voters: readonly NodeId[]): Promise<void> {
+    const { entries, hardState } = bootstrapLog(voters);
+    const ops: Op[] = entries.map(putEntry);
+    ops.push({ type: 'put', key: hardStateKey, value: json(hardState) });
+    await this.write(ops, true);
+    this.storage.append(entries);
+    this.storage.setHardState(hardState);
+  }
+
+  /** Step 1 of the Ready contract: one batch, fsynced if mustSync, then visible to Raft. */
+  async persist(rd: Ready): Promise<void> {
+    const mem = this.storage;
+    const ops: Op[] = [];
+    // Stored entries this Ready supersedes: all of them under a snapshot; else those after the
+    // last new entry (a new leader's log wins over an unreplicated tail). Entries being rewritten
+    // need no delete: the puts below come later in the batch and win.
+    let deleteFrom = Number.POSITIVE_INFINITY;
+    const first = rd.entries[0];
+    if (rd.snapshot !== null) {
+      ops.push({ type: 'put', key: snapshotMetaKey, value: json(rd.snapshot.meta) });
+      ops.push({ type: 'put', key: snapshotDataKey, value: rd.snapshot.data });
+      deleteFrom = mem.firstIndex();
+    } else if (first !== undefined) {
+      deleteFrom = first.index + rd.entries.length;
+    }
+    for (let i = Math.max(deleteFrom, mem.firstIndex()); i <= mem.lastIndex(); i++) {
+      ops.push({ type: 'del', key: entryKey(i) });
+    }
+    for (const e of rd.entries) ops.push(putEntry(e));
+    if (rd.hardState !== null) {
+      ops.push({ type: 'put', key: hardStateKey, value: json(rd.hardState) });
+    }
+    if (ops.length === 0) return;
+    await this.write(ops, rd.mustSync);
+    if (rd.snapshot !== null) mem.applySnapshot(rd.snapshot);
+    mem.append(rd.entries);
+    if (rd.hardState !== null) mem.setHardState(rd.hardState);
+  }
+
+  /**
+   * Records a state-machine image at `index` (≤ applied) with the membership then in force
+   * (RawNode.confState()), and deletes the entries it covers: one synced batch.
+   */
+  async createSnapshot(index: Index, conf: ConfState, data: Buffer): Promise<Snapshot> {
+    const mem = this.storage;
+    const term = mem.term(index);
+    assert(term !== undefined && index >= mem.firstIndex(), `snapshot at ${index} not in the log`);
+    const meta: SnapshotMeta = { index, term, conf };
+    const ops: Op[] = [
+      { type: 'put', key: snapshotMetaKey, value: json(meta) },
+      { type: 'put', key: snapshotDataKey, value: data },
+    ];
+    for (let i = mem.firstIndex(); i <= index; i++) ops.push({ type: 'del', key: entryKey(i) });
+    await this.write(ops, true);
+    return mem.createSnapshot(index, conf, data);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  private async write(ops: Op[], sync: boolean): Promise<void> {
+    try {
+      await this.db.batch(ops, { sync });
+    } catch (cause) {
+      throw new PadoError(PadoErrorCode.storageIo,
+        `cannot write the raft log at ${this.path}: check the disk (space, permissions)`,
+        { cause });
+    }
+  }
+}
+
+/** Reads everything back and checks it hangs together: snapshot, then contiguous entries. */
+async function load(db: Level<string, Buffer>, path: string): Promise<MemoryStorage> {
+  const storage = new MemoryStorage();
+  const metaBuf = await db.get(snapshotMetaKey);
+  if (metaBuf !== undefined) {
+    const meta = JSON.parse(metaBuf.toString()) as SnapshotMeta;
+    const data = (await db.get(snapshotDataKey)) ?? Buffer.alloc(0);
+    storage.applySnapshot({ meta, data });
+  }
+  const entries: Entry[] = [];
+  for await (const [key, value] of db.iterator({ gte: entryPrefix, lt: `${entryPrefix}~` })) {
+    const e = decodeRaftEntry(value, `${key} in ${path}`);
+    const expected = storage.firstIndex() + entries.length;
+    if (e.index !== expected || entryKey(e.index) !== key) {
+      throw new PadoError(PadoErrorCode.storageCorrupt,
+        `raft log at ${path}: found entry ${e.index} under ${key}, expected ${expected}; ` +
+        'restore this node from a peer or a backup');
+    }
+    entries.push(e);
+  }
+  storage.append(entries);
+  const hardBuf = await db.get(hardStateKey);
+  if (hardBuf !== undefined) storage.setHardState(JSON.parse(hardBuf.toString()) as HardState);
+  return storage;
+}
