@@ -13,3 +13,4 @@ export type {
 export { selectProtocol, candidateProtocols, subscribedTopics, type ProtocolOffer } from
   './protocol-selection.js';
 export type * from './types.js';
+export { offsetsTopicName, partitionForGroup } from './placement.js';

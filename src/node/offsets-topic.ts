@@ -8,7 +8,7 @@
  */
 import type { Logger } from 'pino';
 import { PadoError, PadoErrorCode } from '../common/index.js';
-import type { GroupRecord } from '../groups/index.js';
+import { offsetsTopicName, partitionForGroup, type GroupRecord } from '../groups/index.js';
 import { buildBatch, decodeRecords, parseBatchHeader, batchLogOverheadBytes } from '../protocol/records/index.js';
 import {
   decodeGroupRecord, encodeGroupRecord, groupRecordKey, type GroupSnapshotStore,
@@ -16,18 +16,9 @@ import {
 import type { GroupStore } from './group-driver.js';
 import type { PartitionReplica } from './partition-replica.js';
 
-export const offsetsTopicName = '__consumer_offsets';
 /** Records appended to a partition between two snapshots. */
 export const snapshotEveryRecords = 10_000;
 const readChunkBytes = 1024 * 1024;
-
-/** Kafka's choice of partition for a group: Utils.abs(groupId.hashCode) % partitions. */
-export function partitionForGroup(groupId: string, partitions: number): number {
-  let hash = 0;
-  for (let i = 0; i < groupId.length; i++) hash = (Math.imul(hash, 31) + groupId.charCodeAt(i)) | 0;
-  const positive = hash === -2147483648 ? 0 : Math.abs(hash);
-  return positive % partitions;
-}
 
 /** Topic configs of the internal topic: never expire by time or size; trimmed after snapshots. */
 export const offsetsTopicConfigs = [

@@ -1,17 +1,19 @@
 /**
- * FindCoordinator (key 10), v0–v5. This single broker coordinates every group, so a group key
- * (keyType 0) is answered with this broker's id and advertised address from the metadata image.
+ * FindCoordinator (key 10), v0–v5. A group's coordinator is the leader of its partition of
+ * `__consumer_offsets` (groups/placement.ts), answered with that broker's id and advertised address
+ * from the metadata image; on a single node that is always this broker.
  * Behaviour:
  * - Transaction keys (keyType 1) get INVALID_REQUEST with a message: transactions are not served,
  *   and COORDINATOR_NOT_AVAILABLE would make clients retry forever. Other key types likewise.
  * - An empty group id gets INVALID_REQUEST (Kafka: a group coordinator needs a key).
- * - While this broker is not yet in the image it answers COORDINATOR_NOT_AVAILABLE (retriable).
+ * - While the partition has no live leader it answers COORDINATOR_NOT_AVAILABLE (retriable).
  * Version notes: v1+ keyType, errorMessage, throttleTimeMs; v3+ flexible; v4+ batched
  * `coordinatorKeys` answered in `coordinators` (KIP-699).
  */
 import {
   KafkaError, type FindCoordinatorRequest, type FindCoordinatorResponse,
 } from '../../protocol/index.js';
+import { offsetsTopicName, partitionForGroup } from '../../groups/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -49,12 +51,15 @@ function findOne(broker: Broker, key: string, keyType: number): Coordinator {
     return failed(key, KafkaError.invalidRequest.code, `unknown coordinator key type ${keyType}`);
   }
   if (key === '') return failed(key, KafkaError.invalidRequest.code, 'the group id is empty');
-  const self = broker.image().brokers.get(broker.nodeId);
-  if (self === undefined) {
+  const image = broker.image();
+  const topic = image.topicsByName.get(offsetsTopicName);
+  const partition = topic?.partitions[partitionForGroup(key, topic.partitions.length)];
+  const leader = partition === undefined ? undefined : image.brokers.get(partition.leader);
+  if (leader === undefined) {
     const code = KafkaError.coordinatorNotAvailable.code;
-    return failed(key, code, 'this broker is not registered yet');
+    return failed(key, code, `the ${offsetsTopicName} partition of this group has no leader yet`);
   }
-  return { key, nodeId: broker.nodeId, host: self.host, port: self.port, errorCode: 0,
+  return { key, nodeId: leader.brokerId, host: leader.host, port: leader.port, errorCode: 0,
     errorMessage: null };
 }
 
