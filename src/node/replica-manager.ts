@@ -13,6 +13,9 @@ import { PartitionReplica } from './partition-replica.js';
 
 type Waiter = () => void;
 
+const producerIdExpirationMs = 24 * 60 * 60 * 1000;
+const producerExpiryCheckMs = 10 * 60 * 1000;
+
 export function topicOverrides(topic: TopicImage): Partial<TopicConfigs> {
   const checked = validateTopicConfigs(Object.fromEntries(topic.configs));
   // Invariant: the controller validated every config before it was committed.
@@ -37,6 +40,7 @@ export class ReplicaManager {
   private readonly config: NodeConfig;
   private readonly log: Logger;
   private readonly logs: LogManager;
+  private expiryTimer: NodeJS.Timeout | null = null;
 
   private constructor(config: NodeConfig, log: Logger, logs: LogManager) {
     this.config = config;
@@ -84,8 +88,24 @@ export class ReplicaManager {
     return this.replicas.size;
   }
 
+  /** Starts the background work: log retention, and forgetting idle idempotent producers. */
   startRetention(): void {
     this.logs.startRetention(() => Date.now());
+    this.expiryTimer = setInterval(() => this.expireProducers(Date.now()), producerExpiryCheckMs);
+    this.expiryTimer.unref();
+  }
+
+  /**
+   * producer.id.expiration.ms (Kafka: 1 day): a producer id silent that long is forgotten, so
+   * producer state stays bounded however many producers come and go.
+   */
+  expireProducers(nowMs: number): number {
+    let removed = 0;
+    for (const replica of this.replicas.values()) {
+      removed += replica.log.producerState.expire(nowMs - producerIdExpirationMs);
+    }
+    if (removed > 0) this.log.debug({ removed }, 'expired idle producer ids');
+    return removed;
   }
 
   /** Brings the local partitions in line with the image: open new ones, drop removed ones. */
@@ -171,6 +191,7 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     for (const replica of this.replicas.values()) this.wake(replica);
     this.replicas.clear();
     await this.logs.close();
