@@ -38,6 +38,10 @@ export const start = defineVerb<StartArgs>({
     { flags: '--data-dir <dir>', description: 'Data directory (env PADO_DATA_DIR)' },
     { flags: '--node-id <id>', description: 'Node id (env PADO_NODE_ID)' },
     { flags: '--log-level <level>', description: 'fatal … trace (env PADO_LOG_LEVEL)' },
+    {
+      flags: '--initial-voters <list>',
+      description: 'First Raft voters, id@host:port,… (env PADO_INITIAL_VOTERS)',
+    },
   ],
   examples: ['pado start --listen :9092 --data-dir ./data'],
   parse(_positionals, options) {
@@ -53,6 +57,8 @@ export const start = defineVerb<StartArgs>({
     if (nodeId !== undefined) flags.nodeId = nodeId;
     const logLevel = stringOption(options, 'logLevel');
     if (logLevel !== undefined) flags.logLevel = logLevel;
+    const initialVoters = stringOption(options, 'initialVoters');
+    if (initialVoters !== undefined) flags.initialVoters = initialVoters;
     return { flags };
   },
   run: async (args, ctx) => runNode(args, ctx, await loadNodeApi()),

@@ -36,3 +36,24 @@ export const shutdownMsMax = 5_000;
 assert(messageBytesMaxDefault < requestBytesMax, 'a batch must fit in a request');
 assert(indexIntervalBytes < messageBytesMaxDefault, 'index interval below batch size');
 assert(fetchResponseBytesMax <= requestBytesMax, 'responses no larger than requests');
+
+// ---- Raft transport and driver (node/raft-transport.ts, node/raft-driver.ts) ----
+/** Raft messages queued for one peer; beyond it the oldest is dropped (Raft retransmits). */
+export const raftPeerQueueMessagesMax = 4096;
+/** Messages per RaftMessage request (one batch per peer per turn, split beyond this). */
+export const raftBatchMessagesMax = 512;
+/** Entry bytes per RaftMessage request (a single larger append still goes alone). */
+export const raftBatchBytesMax = 8 * 1024 * 1024;
+/** RaftMessage requests awaiting their ack per peer: pipelining without unbounded buffering. */
+export const raftPeerInFlightMax = 8;
+/** Reconnect backoff to a peer: doubles from min to max (bounded, so a restarted peer is found). */
+export const raftReconnectBackoffMsMin = 50;
+export const raftReconnectBackoffMsMax = 1_000;
+/** Proposals and reads waiting for their outcome, per node; more are refused. */
+export const raftWaitersMax = 10_000;
+/** Ready iterations per driver turn before it yields to the event loop. */
+export const raftReadiesPerTurnMax = 64;
+
+assert(raftPeerInFlightMax <= inFlightRequestsPerConnectionMax, 'peer pipeline fits a connection');
+assert(raftBatchBytesMax < requestBytesMax, 'a raft batch must fit in a request');
+assert(raftReconnectBackoffMsMin <= raftReconnectBackoffMsMax, 'backoff range');

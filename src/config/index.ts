@@ -1,11 +1,11 @@
 export {
   nodeConfigDefaults, nodeConfigSchema, logLevels, kafkaKeyAliases, fieldHints,
-  defaultHost, defaultListenPort,
-  type NodeConfig, type HostPort, type LogLevel, type FieldHint,
+  defaultHost, defaultListenPort, initialVotersMax,
+  type NodeConfig, type RaftVoterAddress, type HostPort, type LogLevel, type FieldHint,
 } from './node-config.js';
 export {
   loadNodeConfig, resolveNodeConfig, validateNodeConfig, parseConfigFile, parseHostPort,
-  envLayer, flagLayer,
+  envLayer, flagLayer, parseVoters,
   type NodeConfigFlags, type ConfigSources, type Environment,
 } from './load.js';
 export {

@@ -8,7 +8,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import {
   defaultHost, fieldHints, kafkaKeyAliases, nodeConfigDefaults, nodeConfigSchema,
-  type HostPort, type NodeConfig,
+  type HostPort, type NodeConfig, type RaftVoterAddress,
 } from './node-config.js';
 import { suggest } from './suggest.js';
 
@@ -19,6 +19,8 @@ export interface NodeConfigFlags {
   dataDir?: string | undefined;
   nodeId?: string | number | undefined;
   logLevel?: string | undefined;
+  /** `1@host:port,2@host:port,…` */
+  initialVoters?: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -100,7 +102,9 @@ function normalizeFileKeys(file: Layer): Layer {
       throw configError(`config ${key}: sets the same thing as "${earlier}"; keep only one`);
     }
     origin.set(targetName, key);
-    setPath(out, target, hostPortFields.has(targetName) ? hostPortValue(targetName, value) : value);
+    const normalized = targetName === 'initialVoters' ? votersValue(value)
+      : hostPortFields.has(targetName) ? hostPortValue(targetName, value) : value;
+    setPath(out, target, normalized);
   }
   return out;
 }
@@ -110,6 +114,45 @@ const hostPortFields = new Set(['listen', 'advertised', 'httpListen']);
 function hostPortValue(field: string, value: unknown): unknown {
   return typeof value === 'string' || typeof value === 'number'
     ? parseHostPort(String(value), field) : value;
+}
+
+/** In a file: an array of "id@host:port" strings (or objects), or one comma-separated string. */
+function votersValue(value: unknown): unknown {
+  if (typeof value === 'string') return parseVoters(value);
+  if (!Array.isArray(value)) return value;
+  return value.map((v) => (typeof v === 'string' ? parseVoter(v) : v));
+}
+
+/** `1@127.0.0.1:9092,2@127.0.0.1:9093`: the Raft group's first voters. */
+export function parseVoters(text: string): RaftVoterAddress[] {
+  return text.split(',').filter((part) => part.trim() !== '').map(parseVoter);
+}
+
+function parseVoter(text: string): RaftVoterAddress {
+  const match = /^\s*(\d{1,10})@(.+)$/.exec(text);
+  if (match === null) {
+    const hint = fieldHints['initialVoters'];
+    throw configError(`config initialVoters: '${text}' is not id@host:port; write e.g. ` +
+      `${hint?.example ?? '1@127.0.0.1:9092'}`);
+  }
+  const { host, port } = parseHostPort(match[2] as string, 'initialVoters');
+  return { id: Number(match[1]), host, port };
+}
+
+/** What the schema cannot say: distinct ids, and this node among them. */
+function checkVoters(config: NodeConfig): void {
+  const voters = config.initialVoters;
+  if (voters === undefined) return;
+  const ids = voters.map((v) => v.id);
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) {
+    throw configError(`config initialVoters: node ${twice} is listed twice; give each voter ` +
+      'its own id');
+  }
+  if (!ids.includes(config.nodeId)) {
+    throw configError(`config initialVoters: this node (${config.nodeId}) is not in ` +
+      `[${ids.join(', ')}]; list it, or set --node-id to one of them`);
+  }
 }
 
 function setPath(target: Layer, path: readonly string[], value: unknown): void {
@@ -150,6 +193,8 @@ export function envLayer(env: Environment): Layer {
   if (env['PADO_DATA_DIR'] !== undefined) layer['dataDir'] = env['PADO_DATA_DIR'];
   if (env['PADO_NODE_ID'] !== undefined) layer['nodeId'] = numberOrText(env['PADO_NODE_ID']);
   if (env['PADO_LOG_LEVEL'] !== undefined) layer['logLevel'] = env['PADO_LOG_LEVEL'];
+  const voters = env['PADO_INITIAL_VOTERS'];
+  if (voters !== undefined) layer['initialVoters'] = parseVoters(voters);
   return layer;
 }
 
@@ -159,6 +204,7 @@ export function flagLayer(flags: NodeConfigFlags): Layer {
   if (flags.dataDir !== undefined) layer['dataDir'] = String(flags.dataDir);
   if (flags.nodeId !== undefined) layer['nodeId'] = numberOrText(String(flags.nodeId));
   if (flags.logLevel !== undefined) layer['logLevel'] = String(flags.logLevel);
+  if (flags.initialVoters !== undefined) layer['initialVoters'] = parseVoters(flags.initialVoters);
   return layer;
 }
 
@@ -179,7 +225,10 @@ const ajv = new Ajv({ allErrors: true, verbose: true, strict: true });
 const validateSchema = ajv.compile<NodeConfig>(nodeConfigSchema);
 
 export function validateNodeConfig(merged: unknown): NodeConfig {
-  if (validateSchema(merged)) return merged;
+  if (validateSchema(merged)) {
+    checkVoters(merged);
+    return merged;
+  }
   const errors = validateSchema.errors ?? [];
   const lines = [...new Set(errors.map(describeSchemaError))];
   throw configError(lines.join('\n'));

@@ -12,6 +12,13 @@ export interface HostPort {
   port: number;
 }
 
+/** A first member of the Raft group: its node id and Kafka listener address. */
+export interface RaftVoterAddress {
+  id: number;
+  host: string;
+  port: number;
+}
+
 export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof logLevels)[number];
 
@@ -39,7 +46,16 @@ export interface NodeConfig {
   /** A request frame larger than this closes the connection (socket.request.max.bytes). */
   socketRequestMaxBytes: number;
   topicDefaults: TopicConfigs;
+  /**
+   * The first voters of the Raft group (`--initial-voters 1@host:port,2@host:port,…`). Set on
+   * every first member, with the same list: the node then runs Raft over the Kafka listener.
+   * Absent: a single node without Raft, as before. Joining later without a list is issue 5.
+   */
+  initialVoters?: RaftVoterAddress[];
 }
+
+/** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
+export const initialVotersMax = 7;
 
 export const defaultListenPort = 9092;
 export const defaultHost = '127.0.0.1';
@@ -122,6 +138,10 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
     what: `a byte count (1024–${limits.requestBytesMax})`,
     example: `"socketRequestMaxBytes": ${limits.requestBytesMax}`,
   },
+  initialVoters: {
+    what: `a list of 1–${initialVotersMax} voters, each id@host:port with a distinct id`,
+    example: '--initial-voters 1@127.0.0.1:9092,2@127.0.0.1:9093,3@127.0.0.1:9094',
+  },
   topicDefaults: { what: 'an object of topic configs', example: '"topicDefaults": {}' },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
@@ -175,5 +195,20 @@ export const nodeConfigSchema = {
     diskReserveBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     socketRequestMaxBytes: { type: 'integer', minimum: 1024, maximum: limits.requestBytesMax },
     topicDefaults: topicDefaultsSchema(),
+    initialVoters: {
+      type: 'array',
+      minItems: 1,
+      maxItems: initialVotersMax,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'host', 'port'],
+        properties: {
+          id: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
+          host: hostSchema,
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+        },
+      },
+    },
   },
 } as const;

@@ -19,6 +19,7 @@ import { offsetsTopicName } from '../groups/index.js';
 import type { PartitionReplica } from './partition-replica.js';
 import { LocalMetadata } from './local-metadata.js';
 import { flushLogger } from './logger.js';
+import { openRaftGroup, type RaftGroup } from './raft-group.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
 
 export interface RunningNode {
@@ -57,7 +58,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   await metadata.propose((image) => registration(image, config.nodeId, advertised));
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
   const groups = await openGroups(config, metadata, replicas, groupSnapshots, log);
-  listener.serve(brokerHandlers(broker, groupHandlers(groups, broker)));
+  // Raft runs only when initial voters are configured: single-node `pado start` is unchanged.
+  const raft: RaftGroup | null = config.initialVoters === undefined ? null
+    : await openRaftGroup(config, config.initialVoters, log.child({ module: 'raft' }));
+  const extra = [...groupHandlers(groups, broker), ...raft?.handlers ?? []];
+  listener.serve(brokerHandlers(broker, extra));
+  raft?.start();
   replicas.startRetention();
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir, clusterId }, 'kafka listener ready');
   void flushLogger(log);
@@ -71,6 +77,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         const listenerClosed = listener.close(limits.shutdownMsMax - 1_000);
         // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
         await groups.close();
+        await raft?.close();
         await listenerClosed;
         await groupSnapshots.close();
         await replicas.close();

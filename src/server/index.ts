@@ -5,3 +5,7 @@ export { brokerHandlers } from './handlers/index.js';
 export { groupHandlers } from './handlers/groups.js';
 export type * from './group-service.js';
 export { FrameSplitter } from './frames.js';
+export type * from './raft-service.js';
+export { raftMessageHandler } from './handlers/raft-message.js';
+export { raftKvHandler, RaftKvOp } from './handlers/raft-kv.js';
+export { raftMessagesFromWire, raftMessagesToWire, type DecodedRaftBatch } from './raft-wire.js';

@@ -137,6 +137,16 @@ import {
   decodeDescribeClusterResponse, encodeDescribeClusterResponse, sizeDescribeClusterResponse,
   type DescribeClusterRequest, type DescribeClusterResponse,
 } from './describe-cluster.js';
+import {
+  decodeRaftMessageRequest, encodeRaftMessageRequest, sizeRaftMessageRequest,
+  decodeRaftMessageResponse, encodeRaftMessageResponse, sizeRaftMessageResponse,
+  type RaftMessageRequest, type RaftMessageResponse,
+} from './raft-message.js';
+import {
+  decodeRaftKvRequest, encodeRaftKvRequest, sizeRaftKvRequest,
+  decodeRaftKvResponse, encodeRaftKvResponse, sizeRaftKvResponse,
+  type RaftKvRequest, type RaftKvResponse,
+} from './raft-kv.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
@@ -163,6 +173,8 @@ export * from './offset-delete.js';
 export * from './offset-fetch.js';
 export * from './offset-for-leader-epoch.js';
 export * from './produce.js';
+export * from './raft-kv.js';
+export * from './raft-message.js';
 export * from './request-header.js';
 export * from './response-header.js';
 export * from './sasl-handshake.js';
@@ -197,6 +209,8 @@ export const ApiKey = {
   incrementalAlterConfigs: 44,
   offsetDelete: 47,
   describeCluster: 60,
+  raftMessage: 1000,
+  raftKv: 1001,
 } as const;
 
 export const produceApi: ApiInfo<ProduceRequest, ProduceResponse> = {
@@ -577,6 +591,34 @@ export const describeClusterApi: ApiInfo<DescribeClusterRequest, DescribeCluster
   sizeResponse: sizeDescribeClusterResponse,
 };
 
+export const raftMessageApi: ApiInfo<RaftMessageRequest, RaftMessageResponse> = {
+  key: 1000,
+  name: 'RaftMessage',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeRaftMessageRequest,
+  encodeRequest: encodeRaftMessageRequest,
+  sizeRequest: sizeRaftMessageRequest,
+  decodeResponse: decodeRaftMessageResponse,
+  encodeResponse: encodeRaftMessageResponse,
+  sizeResponse: sizeRaftMessageResponse,
+};
+
+export const raftKvApi: ApiInfo<RaftKvRequest, RaftKvResponse> = {
+  key: 1001,
+  name: 'RaftKv',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeRaftKvRequest,
+  encodeRequest: encodeRaftKvRequest,
+  sizeRequest: sizeRaftKvRequest,
+  decodeResponse: decodeRaftKvResponse,
+  encodeResponse: encodeRaftKvResponse,
+  sizeResponse: sizeRaftKvResponse,
+};
+
 /** Every API we have a schema for, by key, over the schema's full version range. */
 export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [0, produceApi],
@@ -606,4 +648,6 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [44, incrementalAlterConfigsApi],
   [47, offsetDeleteApi],
   [60, describeClusterApi],
+  [1000, raftMessageApi],
+  [1001, raftKvApi],
 ]);

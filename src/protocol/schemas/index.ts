@@ -24,6 +24,8 @@ import { offsetDelete } from './offset-delete.js';
 import { offsetFetch } from './offset-fetch.js';
 import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
+import { raftKv } from './raft-kv.js';
+import { raftMessage } from './raft-message.js';
 import { requestHeader } from './request-header.js';
 import { responseHeader } from './response-header.js';
 import { saslHandshake } from './sasl-handshake.js';
@@ -57,6 +59,8 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'offset-fetch', text: offsetFetch },
   { file: 'offset-for-leader-epoch', text: offsetForLeaderEpoch },
   { file: 'produce', text: produce },
+  { file: 'raft-kv', text: raftKv },
+  { file: 'raft-message', text: raftMessage },
   { file: 'request-header', text: requestHeader },
   { file: 'response-header', text: responseHeader },
   { file: 'sasl-handshake', text: saslHandshake },

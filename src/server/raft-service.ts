@@ -1,0 +1,29 @@
+/**
+ * What the Raft handlers may use of the Raft driver (node/raft-driver.ts implements it). Handlers
+ * stay free of timers, storage and the core; messages are decoded here, stepped there.
+ */
+import type { Message, NodeId } from '../raft/index.js';
+
+export interface RaftService {
+  readonly nodeId: NodeId;
+  /** Hands a batch received from a peer to Raft (effects leave in a later Ready); never throws. */
+  receive(messages: readonly Message[]): void;
+}
+
+/** The answer to a test key-value operation (RaftKv API); errors are Kafka codes. */
+export interface RaftKvResult {
+  readonly errorCode: number;
+  /** The leader this node knows, or -1: where a client should retry NOT_LEADER_OR_FOLLOWER. */
+  readonly leaderId: number;
+  readonly value: Buffer | null;
+  /** The log index the put was applied at, or the read index of a get. */
+  readonly index: number;
+}
+
+/** TEST ONLY: the replicated key-value store the Raft process test and bench drive. */
+export interface RaftKvService {
+  /** Linearizable: served after a read-index round, once applied up to it. */
+  get(key: string): Promise<RaftKvResult>;
+  /** Resolves once the put is committed and applied here (or refused). */
+  put(key: string, value: Buffer): Promise<RaftKvResult>;
+}

@@ -1,0 +1,141 @@
+/**
+ * A Raft group of real `pado start` processes on 127.0.0.1 for the process test and the raft
+ * bench: free ports are picked first (the voters list needs them up front), each node gets its
+ * own data directory that survives a SIGKILL and restart, and the test-only RaftKv API (key 1001)
+ * is spoken through the project's own client. `stop()` kills every process and removes the dirs.
+ */
+import { rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { KafkaClient } from '../../src/client/index.js';
+import type { RaftKvResponse } from '../../src/protocol/index.js';
+import { startBroker, tempDir, type BrokerProcess } from './broker.js';
+
+export const raftKvApiKey = 1001;
+export const kvOp = { get: 0, put: 1 } as const;
+const notLeader = 6;
+
+/** Ports free right now: all bound at once (so distinct), then released for the nodes. */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = createServer();
+      servers.push(server);
+      await new Promise<void>((res, rej) => {
+        server.once('error', rej);
+        server.listen(0, '127.0.0.1', () => res());
+      });
+    }
+    return servers.map((s) => (s.address() as { port: number }).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((res) => s.close(res))));
+  }
+}
+
+export class RaftCluster {
+  readonly ids: readonly number[];
+  private readonly ports = new Map<number, number>();
+  private readonly root = tempDir('pado-raft-');
+  private readonly procs = new Map<number, BrokerProcess>();
+  private readonly clients = new Map<number, KafkaClient>();
+
+  private constructor(ports: readonly number[]) {
+    this.ids = ports.map((_, i) => i + 1);
+    ports.forEach((port, i) => this.ports.set(i + 1, port));
+  }
+
+  static async start(size: number): Promise<RaftCluster> {
+    const cluster = new RaftCluster(await freePorts(size));
+    try {
+      await Promise.all(cluster.ids.map((id) => cluster.startNode(id)));
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  voters(): string {
+    return this.ids.map((id) => `${id}@127.0.0.1:${this.ports.get(id)}`).join(',');
+  }
+
+  /** Starts (or restarts, on its old data) node `id`; resolves once its listener serves. */
+  async startNode(id: number): Promise<BrokerProcess> {
+    const proc = await startBroker({
+      dataDir: join(this.root, `node-${id}`),
+      port: this.ports.get(id) as number,
+      args: ['--node-id', String(id), '--initial-voters', this.voters()],
+    });
+    this.procs.set(id, proc);
+    return proc;
+  }
+
+  process(id: number): BrokerProcess | undefined {
+    return this.procs.get(id);
+  }
+
+  /** SIGKILL by PID; the data directory stays for a restart. */
+  async kill(id: number): Promise<void> {
+    this.dropClient(id);
+    const proc = this.procs.get(id);
+    this.procs.delete(id);
+    await proc?.stop({ keepData: true });
+  }
+
+  running(): number[] {
+    return this.ids.filter((id) => this.procs.has(id));
+  }
+
+  async kv(id: number, op: number, key: string, value: Buffer | null,
+    timeoutMs = 5_000): Promise<RaftKvResponse> {
+    const client = await this.client(id, timeoutMs);
+    try {
+      return await client.request<RaftKvResponse>(raftKvApiKey, { op, key, value }, 0);
+    } catch (e) {
+      this.dropClient(id);
+      throw e;
+    }
+  }
+
+  /**
+   * One put through whichever node leads: asks `hint` first and follows NOT_LEADER answers.
+   * Resolves with the leader that applied it, or undefined if no attempt succeeded.
+   */
+  async putAnywhere(key: string, value: Buffer, hint?: number): Promise<number | undefined> {
+    const order = [...new Set([hint, ...this.running()])].filter(
+      (id): id is number => id !== undefined && this.procs.has(id));
+    for (let i = 0, at = order[0]; i < order.length + 1 && at !== undefined; i++) {
+      const r = await this.kv(at, kvOp.put, key, value).catch(() => undefined);
+      if (r?.errorCode === 0) return at;
+      const next = r?.errorCode === notLeader && this.procs.has(r.leaderId) ? r.leaderId
+        : order[(order.indexOf(at) + 1) % order.length];
+      at = next;
+    }
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    for (const id of [...this.clients.keys()]) this.dropClient(id);
+    await Promise.all([...this.procs.values()].map((p) => p.stop({ keepData: true })));
+    this.procs.clear();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+
+  private async client(id: number, timeoutMs: number): Promise<KafkaClient> {
+    const known = this.clients.get(id);
+    if (known !== undefined) return known;
+    const client = await KafkaClient.connect({
+      host: '127.0.0.1', port: this.ports.get(id) as number, clientId: 'raft-test',
+      connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs,
+    });
+    this.clients.set(id, client);
+    return client;
+  }
+
+  private dropClient(id: number): void {
+    const client = this.clients.get(id);
+    this.clients.delete(id);
+    void client?.close();
+  }
+}
