@@ -84,12 +84,15 @@ function readPort(proc: ChildProcess, exited: Promise<unknown>): Promise<number>
   return new Promise<number>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(
       `broker did not start in ${brokerStartMsMax} ms:\n${lines.join('\n')}`)), brokerStartMsMax);
+    let port: number | null = null;
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       keep(line);
       const m = /"msg":"kafka listener ready"/.test(line) ? /"port":(\d+)/.exec(line) : null;
-      if (m === null) return;
+      if (m !== null) port = Number(m[1]);
+      // Measure only once the node has finished starting (controller elected, groups loaded).
+      if (port === null || !/"msg":"node started"/.test(line)) return;
       clearTimeout(timer);
-      res(Number(m[1]));
+      res(port);
     });
     createInterface({ input: proc.stderr! }).on('line', keep);
     void exited.then(() => {

@@ -73,9 +73,11 @@ async function main(): Promise<void> {
     '--config', configPath,
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((res) => {
+    let listening: number | null = null;
     createInterface({ input: broker.stdout! }).on('line', (l) => {
       const m = /"msg":"kafka listener ready"/.test(l) ? /"port":(\d+)/.exec(l) : null;
-      if (m) res(Number(m[1]));
+      if (m) listening = Number(m[1]);
+      if (listening !== null && /"msg":"node started"/.test(l)) res(listening);
     });
   });
   let current = 'kafkajs';

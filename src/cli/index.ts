@@ -6,7 +6,10 @@ import { cac, type CAC } from 'cac';
 import { isPadoError } from '../common/index.js';
 import { suggest, type Environment } from '../config/index.js';
 import { argumentError, type RawOptions } from './args.js';
+import { clusterHealth } from './cluster/health.js';
+import { clusterInfo } from './cluster/info.js';
 import { consume } from './consume.js';
+import { dev } from './dev.js';
 import { groupDelete } from './group/delete.js';
 import { groupDescribe } from './group/describe.js';
 import { groupList } from './group/list.js';
@@ -56,9 +59,10 @@ function entry<Args>(verb: Verb<Args>): Entry {
 
 /** Every verb; the order is the order of `pado --help`. */
 const entries: readonly Entry[] = [
-  entry(start), entry(topicCreate), entry(topicList), entry(topicDescribe),
+  entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
+  entry(clusterInfo), entry(clusterHealth),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

@@ -76,16 +76,29 @@ export async function runNode(args: StartArgs, ctx: CliContext, api: NodeApi): P
   const log = createLogger({
     level: config.logLevel, nodeId: config.nodeId, pretty: ctx.stdoutIsTty,
   });
-  let node: RunningNode;
+  // Signals are watched from the start: a node waiting for its quorum must still stop on Ctrl+C.
+  const firstSignal = ctx.signals.next();
+  const starting = api.startNode(config, log);
+  let started: { node: RunningNode } | { signal: Signal };
   try {
-    node = await api.startNode(config, log);
+    started = await Promise.race([
+      starting.then((node) => ({ node })),
+      firstSignal.then((signal) => ({ signal })),
+    ]);
   } catch (e) {
     log.fatal({ err: e }, 'startup failed');
     await flushLogger(log);
     throw e;
   }
+  if ('signal' in started) {
+    starting.catch(() => undefined);
+    log.warn({ signal: started.signal }, 'signal during start-up: exiting');
+    await flushLogger(log);
+    return signalExitCode(started.signal);
+  }
+  const node = started.node;
   log.info({ address: node.address, dataDir: config.dataDir }, 'node started');
-  const signal = await ctx.signals.next();
+  const signal = await firstSignal;
   void ctx.signals.next().then((second) => {
     log.warn({ signal: second }, 'second signal: exiting at once');
     ctx.exitNow(signalExitCode(second));

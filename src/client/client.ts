@@ -61,6 +61,10 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.listGroups]: { min: 0, max: 5 },
   [ApiKey.describeGroups]: { min: 0, max: 5 },
   [ApiKey.deleteGroups]: { min: 0, max: 2 },
+  // Cluster APIs (cluster-requests.ts). DescribeQuorum is used only when this build's protocol
+  // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
+  [ApiKey.describeCluster]: { min: 0, max: 1 },
+  [55]: { min: 0, max: 2 },
 };
 
 const unsupportedVersion = 35;
@@ -131,6 +135,11 @@ export class KafkaClient {
         'this client speaks; upgrade the broker or the CLI');
     }
     return version;
+  }
+
+  /** Whether the broker and this client share a version of the API (see `versionOf`). */
+  supports(apiKey: number): boolean {
+    return this.versions.has(apiKey);
   }
 
   /** Any request, at `version` or the negotiated one. The response type is the caller's claim. */

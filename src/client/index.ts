@@ -24,3 +24,7 @@ export {
   GroupMember, joinAttemptsMax, describeCode,
   type GroupMemberOptions, type GroupAssignment,
 } from './group-member.js';
+export {
+  describeCluster, describeQuorum, canDescribeQuorum, describeQuorumApiKey, clusterMetadataTopic,
+  type QuorumReplica, type QuorumDescription,
+} from './cluster-requests.js';

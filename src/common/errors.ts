@@ -12,6 +12,7 @@ export const PadoErrorCode = {
   invalidArgument: 'PADO_INVALID_ARGUMENT',
   connection: 'PADO_CONNECTION',
   timeout: 'PADO_TIMEOUT',
+  notController: 'PADO_NOT_CONTROLLER',
 } as const;
 export type PadoErrorCode = (typeof PadoErrorCode)[keyof typeof PadoErrorCode];
 

@@ -5,8 +5,13 @@
  * a request with an error yields no records for that resource.
  */
 import { KafkaError, zeroUuid } from '../protocol/index.js';
-import { internalTopics, type MetadataImage, type MetadataRecord, type TopicImage } from '../metadata/index.js';
+import {
+  internalTopics, LeaderRecoveryState, liveBrokers,
+  type MetadataImage, type MetadataRecord, type PartitionRecord, type TopicImage,
+} from '../metadata/index.js';
 import { validateTopicName, validateTopicConfigs } from '../config/index.js';
+import { producerIdBlockSize } from './config.js';
+import { brokerLoad, placeReplicas } from './placement.js';
 
 export interface Outcome {
   readonly errorCode: number;
@@ -85,12 +90,14 @@ function createTopic(
   const placement = placeTopic(image, topic, ctx);
   if ('errorCode' in placement) return refuse(placement);
   const topicId = ctx.newTopicId();
+  const partitions = newPartitions(image, topicId, 0, placement);
+  if ('errorCode' in partitions) return refuse(partitions);
   const records: MetadataRecord[] = [{ type: 'topic', name: topic.name, topicId }];
   for (const c of topic.configs) {
     if (c.value === null) continue;
     records.push({ type: 'config', resourceType: 'topic', resourceName: topic.name, ...c });
   }
-  placement.forEach((replicas, partition) => records.push(newPartition(topicId, partition, replicas)));
+  records.push(...partitions);
   const replicationFactor = placement[0]?.length ?? 0;
   return {
     result: { ...ok, topicId, numPartitions: placement.length, replicationFactor },
@@ -98,18 +105,32 @@ function createTopic(
   };
 }
 
-function newPartition(topicId: string, partition: number, replicas: readonly number[]) {
-  const leader = replicas[0] ?? -1;
-  return {
-    type: 'partition' as const,
-    topicId,
-    partition,
-    replicas,
-    isr: replicas,
-    leader,
-    leaderEpoch: 0,
-    partitionEpoch: 0,
-  };
+/**
+ * Partition records for new partitions `first`…: the ISR is the live replicas (a fenced broker
+ * cannot be in sync) and the leader the first of them in replica order. A partition whose
+ * replicas are all fenced cannot be created (Kafka refuses it the same way).
+ */
+function newPartitions(image: MetadataImage, topicId: string, first: number,
+  placement: readonly (readonly number[])[]): PartitionRecord[] | Outcome {
+  const records: PartitionRecord[] = [];
+  for (const [i, replicas] of placement.entries()) {
+    const isr = replicas.filter((id) => image.brokers.get(id)?.fenced === false);
+    const leader = isr[0];
+    if (leader === undefined) {
+      const why = `partition ${first + i}: every replica (${replicas.join(', ')}) is fenced`;
+      return fail(KafkaError.invalidReplicaAssignment, why);
+    }
+    records.push({
+      type: 'partition', topicId, partition: first + i, replicas, isr, leader,
+      leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: LeaderRecoveryState.recovered,
+    });
+  }
+  return records;
+}
+
+/** Ids of live brokers: the ones new replicas may be placed on. */
+function liveIds(image: MetadataImage): number[] {
+  return liveBrokers(image).map((b) => b.brokerId);
 }
 
 function checkConfigs(configs: readonly { name: string; value: string | null }[]): Outcome | null {
@@ -128,6 +149,7 @@ function placeTopic(
 ): number[][] | Outcome {
   const brokerIds = [...image.brokers.keys()].sort((a, b) => a - b);
   if (topic.assignments.length > 0) return checkAssignments(topic, brokerIds, ctx);
+  const live = liveBrokers(image);
   const partitions = topic.numPartitions === -1 ? ctx.defaultPartitions : topic.numPartitions;
   const rf = topic.replicationFactor === -1 ? ctx.defaultReplicationFactor : topic.replicationFactor;
   if (partitions < 1 || partitions > ctx.partitionsPerTopicMax) {
@@ -137,16 +159,19 @@ function placeTopic(
   if (rf < 1) {
     return fail(KafkaError.invalidReplicationFactor, `replication factor must be ≥ 1, got ${rf}`);
   }
-  if (rf > brokerIds.length) {
+  if (rf > live.length) {
     return fail(
       KafkaError.invalidReplicationFactor,
-      `replication factor ${rf} is larger than the ${brokerIds.length} available broker(s)`,
+      `replication factor ${rf} is larger than the ${live.length} available broker(s)`,
     );
   }
-  return roundRobin(brokerIds, partitions, rf, image.topicsByName.size);
+  return placeReplicas(live, brokerLoad(image), partitions, rf);
 }
 
-/** Spreads leaders and replicas evenly: partition p's replicas start at broker (start + p). */
+/**
+ * Spreads leaders and replicas evenly: partition p's replicas start at broker (start + p).
+ * Superseded by placement.ts (load- and rack-aware); kept for callers of the old surface.
+ */
 export function roundRobin(brokerIds: readonly number[], partitions: number, rf: number, start: number) {
   const out: number[][] = [];
   for (let p = 0; p < partitions; p++) {
@@ -234,6 +259,7 @@ export function createPartitions(
   }
   const rf = topic.partitions[0]?.replicas.length ?? 1;
   const brokerIds = [...image.brokers.keys()].sort((a, b) => a - b);
+  const live = liveIds(image);
   let placement: number[][];
   if (request.assignments !== null && request.assignments.length > 0) {
     const checked = checkAssignments(
@@ -252,13 +278,14 @@ export function createPartitions(
     }
     placement = checked;
   } else {
-    if (rf > brokerIds.length) {
-      const why = `replication factor ${rf} is larger than the ${brokerIds.length} available broker(s)`;
+    if (rf > live.length) {
+      const why = `replication factor ${rf} is larger than the ${live.length} available broker(s)`;
       return { outcome: fail(KafkaError.invalidReplicationFactor, why), records: [] };
     }
-    placement = roundRobin(brokerIds, request.count - current, rf, current);
+    placement = placeReplicas(liveBrokers(image), brokerLoad(image), request.count - current, rf);
   }
-  const records = placement.map((replicas, i) => newPartition(topic.topicId, current + i, replicas));
+  const records = newPartitions(image, topic.topicId, current, placement);
+  if ('errorCode' in records) return { outcome: records, records: [] };
   return { outcome: ok, records };
 }
 
@@ -285,8 +312,39 @@ export function alterTopicConfigs(
   return { outcome: ok, records };
 }
 
-/** Hands out producer ids one at a time (blocks per broker come with the Raft metadata log). */
+/**
+ * Hands out one producer id to the node itself (the single-node path, brokerId -1). Clusters use
+ * allocateProducerIds: a broker takes a block and hands its ids out without asking again.
+ */
 export function allocateProducerId(image: MetadataImage): { producerId: number; records: MetadataRecord[] } {
   const producerId = image.nextProducerId;
-  return { producerId, records: [{ type: 'producerIds', nextProducerId: producerId + 1 }] };
+  return {
+    producerId,
+    records: [{ type: 'producerIds', brokerId: -1, nextProducerId: producerId + 1 }],
+  };
+}
+
+export interface ProducerIdBlock {
+  readonly errorCode: number;
+  /** First id of the block; -1 on error. */
+  readonly firstProducerId: number;
+  readonly count: number;
+}
+
+/**
+ * AllocateProducerIds (KIP-730): the next block of producerIdBlockSize ids to a registered broker;
+ * the record moves nextProducerId to the block's end, so no id is ever handed out twice.
+ */
+export function allocateProducerIds(image: MetadataImage,
+  brokerId: number): { records: MetadataRecord[]; result: ProducerIdBlock } {
+  if (!image.brokers.has(brokerId)) {
+    const errorCode = KafkaError.brokerIdNotRegistered.code;
+    return { records: [], result: { errorCode, firstProducerId: -1, count: 0 } };
+  }
+  const firstProducerId = image.nextProducerId;
+  const nextProducerId = firstProducerId + producerIdBlockSize;
+  return {
+    records: [{ type: 'producerIds', brokerId, nextProducerId }],
+    result: { errorCode: 0, firstProducerId, count: producerIdBlockSize },
+  };
 }

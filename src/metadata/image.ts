@@ -2,24 +2,39 @@
  * MetadataImage: an immutable view of the committed metadata. `applyRecords` returns a new image
  * that shares every untouched part with the old one; handlers read one whole image and never see a
  * half-applied change (DESIGN.md, Metadata).
+ *
+ * Records are validated by the controller before commit, and the controller decides on the newest
+ * image (each decision sees the records of the one before), so a record that contradicts the image
+ * is a bug: it fails an assert rather than being skipped, which would let nodes diverge.
  */
 import { assert } from '../common/index.js';
-import type { MetadataRecord, PartitionRecord } from './records.js';
+import {
+  LeaderRecoveryState, noLeader,
+  type MetadataRecord, type PartitionChangeRecord, type PartitionRecord,
+} from './records.js';
 
 export interface BrokerImage {
   readonly brokerId: number;
+  readonly incarnationId: string;
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  readonly brokerEpoch: number;
+  /** Invariant: a fenced broker leads no partition once the controller's batch is applied. */
+  readonly fenced: boolean;
 }
 
 export interface PartitionImage {
   readonly partition: number;
+  /** Invariant: non-empty, distinct; isr ⊆ replicas; leader is noLeader or in isr. */
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
   readonly leader: number;
+  /** Bumped whenever the leader changes; never goes back. */
   readonly leaderEpoch: number;
+  /** Bumped by every change (AlterPartition's fencing token, KIP-497). */
   readonly partitionEpoch: number;
+  readonly leaderRecoveryState: LeaderRecoveryState;
 }
 
 export interface TopicImage {
@@ -34,9 +49,12 @@ export interface MetadataImage {
   /** Number of records applied so far; the next record's index. */
   readonly recordCount: number;
   readonly brokers: ReadonlyMap<number, BrokerImage>;
+  /** The highest broker epoch ever registered (also of brokers since unregistered). */
+  readonly brokerEpochMax: number;
   readonly topicsByName: ReadonlyMap<string, TopicImage>;
   readonly topicsById: ReadonlyMap<string, TopicImage>;
   readonly brokerConfigs: ReadonlyMap<string, string>;
+  /** The first producer id no broker owns yet. */
   readonly nextProducerId: number;
 }
 
@@ -48,6 +66,7 @@ export function emptyImage(clusterId: string): MetadataImage {
     clusterId,
     recordCount: 0,
     brokers: new Map(),
+    brokerEpochMax: 0,
     topicsByName: new Map(),
     topicsById: new Map(),
     brokerConfigs: new Map(),
@@ -55,69 +74,115 @@ export function emptyImage(clusterId: string): MetadataImage {
   };
 }
 
+/** Registered and unfenced brokers, by id: the ones that may lead, join ISRs and get replicas. */
+export function liveBrokers(image: MetadataImage): BrokerImage[] {
+  const live: BrokerImage[] = [];
+  for (const b of image.brokers.values()) if (!b.fenced) live.push(b);
+  return live.sort((a, b) => a.brokerId - b.brokerId);
+}
+
 /** Applies records in order. Invariant: records were validated by the controller before commit. */
-export function applyRecords(image: MetadataImage, records: readonly MetadataRecord[]): MetadataImage {
+export function applyRecords(image: MetadataImage,
+  records: readonly MetadataRecord[]): MetadataImage {
   if (records.length === 0) return image;
   const next = new ImageBuilder(image);
   for (const record of records) next.apply(record);
   return next.build(image.recordCount + records.length);
 }
 
+/** Copy-on-first-write of each map and partition list a batch touches; the rest is shared. */
 class ImageBuilder {
   private brokers: Map<number, BrokerImage> | null = null;
   private byName: Map<string, TopicImage> | null = null;
   private byId: Map<string, TopicImage> | null = null;
   private brokerConfigs: Map<string, string> | null = null;
+  /** Partition lists copied in this batch, by topic id; folded into their topics by build(). */
+  private readonly ownedPartitions = new Map<string, PartitionImage[]>();
+  private brokerEpochMax: number;
   private nextProducerId: number;
   private readonly base: MetadataImage;
 
   constructor(base: MetadataImage) {
     this.base = base;
+    this.brokerEpochMax = base.brokerEpochMax;
     this.nextProducerId = base.nextProducerId;
   }
 
   apply(record: MetadataRecord): void {
     switch (record.type) {
       case 'registerBroker': {
-        this.brokers ??= new Map(this.base.brokers);
-        const { brokerId, host, port, rack } = record;
-        this.brokers.set(brokerId, { brokerId, host, port, rack });
+        const known = (this.brokers ?? this.base.brokers).get(record.brokerId);
+        assert(known === undefined || record.brokerEpoch > known.brokerEpoch,
+          `broker ${record.brokerId}: epoch ${record.brokerEpoch} does not increase`);
+        const { brokerId, incarnationId, host, port, rack, brokerEpoch } = record;
+        this.ownBrokers().set(brokerId,
+          { brokerId, incarnationId, host, port, rack, brokerEpoch, fenced: true });
+        this.brokerEpochMax = Math.max(this.brokerEpochMax, brokerEpoch);
         return;
       }
+      case 'fenceBroker':
+      case 'unfenceBroker': {
+        const broker = this.broker(record.brokerId, record.brokerEpoch, record.type);
+        const fenced = record.type === 'fenceBroker';
+        this.ownBrokers().set(broker.brokerId, { ...broker, fenced });
+        return;
+      }
+      case 'unregisterBroker':
+        this.broker(record.brokerId, record.brokerEpoch, record.type);
+        this.ownBrokers().delete(record.brokerId);
+        return;
       case 'topic': {
         assert(!this.topics().byName.has(record.name), `topic ${record.name} exists`);
-        this.putTopic({ name: record.name, topicId: record.topicId, partitions: [], configs: new Map() });
+        assert(!this.topics().byId.has(record.topicId), `topic id ${record.topicId} exists`);
+        const { name, topicId } = record;
+        this.putTopic({ name, topicId, partitions: [], configs: new Map() });
         return;
       }
       case 'partition':
         return this.applyPartition(record);
-      case 'removeTopic': {
-        const { byName, byId } = this.topics();
-        const topic = byId.get(record.topicId);
-        assert(topic !== undefined, `removeTopic: unknown topic id ${record.topicId}`);
-        byId.delete(topic.topicId);
-        byName.delete(topic.name);
-        return;
-      }
+      case 'partitionChange':
+        return this.applyPartitionChange(record);
+      case 'removeTopic':
+        return this.removeTopic(record.topicId);
       case 'config':
-        return this.applyConfig(record.resourceType, record.resourceName, record.name, record.value);
+        return this.applyConfig(record.resourceType, record.resourceName, record.name,
+          record.value);
       case 'producerIds':
-        assert(record.nextProducerId >= this.nextProducerId, 'producer ids never go back');
+        assert(record.nextProducerId > this.nextProducerId, 'producer ids never go back');
         this.nextProducerId = record.nextProducerId;
         return;
     }
   }
 
   build(recordCount: number): MetadataImage {
+    for (const [topicId, partitions] of this.ownedPartitions) {
+      const topic = this.topics().byId.get(topicId);
+      if (topic !== undefined) this.putTopic({ ...topic, partitions });
+    }
     return {
       clusterId: this.base.clusterId,
       recordCount,
       brokers: this.brokers ?? this.base.brokers,
+      brokerEpochMax: this.brokerEpochMax,
       topicsByName: this.byName ?? this.base.topicsByName,
       topicsById: this.byId ?? this.base.topicsById,
       brokerConfigs: this.brokerConfigs ?? this.base.brokerConfigs,
       nextProducerId: this.nextProducerId,
     };
+  }
+
+  private ownBrokers(): Map<number, BrokerImage> {
+    this.brokers ??= new Map(this.base.brokers);
+    return this.brokers;
+  }
+
+  /** The registered broker a fence/unfence/unregister names, at the epoch it names. */
+  private broker(brokerId: number, brokerEpoch: number, what: string): BrokerImage {
+    const broker = (this.brokers ?? this.base.brokers).get(brokerId);
+    assert(broker !== undefined, `${what}: broker ${brokerId} is not registered`);
+    assert(broker.brokerEpoch === brokerEpoch,
+      `${what}: broker ${brokerId} is at epoch ${broker.brokerEpoch}, not ${brokerEpoch}`);
+    return broker;
   }
 
   private topics(): { byName: Map<string, TopicImage>; byId: Map<string, TopicImage> } {
@@ -132,17 +197,58 @@ class ImageBuilder {
     byId.set(topic.topicId, topic);
   }
 
-  private applyPartition(record: PartitionRecord): void {
-    const topic = this.topics().byId.get(record.topicId);
-    assert(topic !== undefined, `partition record for unknown topic id ${record.topicId}`);
-    assert(record.partition <= topic.partitions.length, 'partitions are added in order');
-    const partitions = topic.partitions.slice();
-    const { partition, replicas, isr, leader, leaderEpoch, partitionEpoch } = record;
-    partitions[partition] = { partition, replicas, isr, leader, leaderEpoch, partitionEpoch };
-    this.putTopic({ ...topic, partitions });
+  private removeTopic(topicId: string): void {
+    const { byName, byId } = this.topics();
+    const topic = byId.get(topicId);
+    assert(topic !== undefined, `removeTopic: unknown topic id ${topicId}`);
+    byId.delete(topic.topicId);
+    byName.delete(topic.name);
+    this.ownedPartitions.delete(topicId);
   }
 
-  private applyConfig(kind: 'topic' | 'broker', resource: string, name: string, value: string | null) {
+  /** This batch's own copy of a topic's partition list (one copy per topic per batch). */
+  private partitionsOf(topicId: string): PartitionImage[] {
+    const owned = this.ownedPartitions.get(topicId);
+    if (owned !== undefined) return owned;
+    const topic = this.topics().byId.get(topicId);
+    assert(topic !== undefined, `partition record for unknown topic id ${topicId}`);
+    const copy = topic.partitions.slice();
+    this.ownedPartitions.set(topicId, copy);
+    return copy;
+  }
+
+  private applyPartition(record: PartitionRecord): void {
+    const partitions = this.partitionsOf(record.topicId);
+    assert(record.partition <= partitions.length, 'partitions are added in order');
+    const { partition, replicas, isr, leader, leaderEpoch, partitionEpoch } = record;
+    const next = { partition, replicas, isr, leader, leaderEpoch, partitionEpoch,
+      leaderRecoveryState: record.leaderRecoveryState };
+    checkPartition(next, record.topicId);
+    partitions[partition] = next;
+  }
+
+  /** Kafka's PartitionChangeRecord: partitionEpoch + 1; leaderEpoch + 1 when the leader changes. */
+  private applyPartitionChange(record: PartitionChangeRecord): void {
+    const partitions = this.partitionsOf(record.topicId);
+    const prev = partitions[record.partition];
+    assert(prev !== undefined,
+      `partitionChange: no partition ${record.topicId}/${record.partition}`);
+    const leader = record.leader ?? prev.leader;
+    const next: PartitionImage = {
+      partition: prev.partition,
+      replicas: record.replicas ?? prev.replicas,
+      isr: record.isr ?? prev.isr,
+      leader,
+      leaderEpoch: leader === prev.leader ? prev.leaderEpoch : prev.leaderEpoch + 1,
+      partitionEpoch: prev.partitionEpoch + 1,
+      leaderRecoveryState: record.leaderRecoveryState ?? prev.leaderRecoveryState,
+    };
+    checkPartition(next, record.topicId);
+    partitions[record.partition] = next;
+  }
+
+  private applyConfig(kind: 'topic' | 'broker', resource: string, name: string,
+    value: string | null): void {
     if (kind === 'broker') {
       this.brokerConfigs ??= new Map(this.base.brokerConfigs);
       if (value === null) this.brokerConfigs.delete(name);
@@ -156,4 +262,15 @@ class ImageBuilder {
     else configs.set(name, value);
     this.putTopic({ ...topic, configs });
   }
+}
+
+/** The partition invariants of PartitionImage; a record that breaks them is a controller bug. */
+function checkPartition(p: PartitionImage, topicId: string): void {
+  const where = `${topicId}/${p.partition}`;
+  assert(p.replicas.length > 0 && new Set(p.replicas).size === p.replicas.length,
+    `${where}: replicas must be non-empty and distinct`);
+  assert(p.isr.every((id) => p.replicas.includes(id)), `${where}: isr ⊄ replicas`);
+  assert(p.leader === noLeader || p.isr.includes(p.leader), `${where}: leader not in isr`);
+  assert(p.leaderRecoveryState === LeaderRecoveryState.recovered
+    || p.leaderRecoveryState === LeaderRecoveryState.recovering, `${where}: bad recovery state`);
 }

@@ -1,2 +1,5 @@
 export * from './records.js';
 export * from './image.js';
+export * from './codec.js';
+export * from './snapshot.js';
+export * from './diff.js';

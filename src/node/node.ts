@@ -1,25 +1,37 @@
 /**
- * The composition root of one `pado` process: metadata store and image, the partitions it leads,
- * the Kafka listener with every handler, and an orderly stop (stop accepting, let in-flight
- * requests finish within the deadline, close every log with a final fsync, close the store).
+ * The composition root of one `pado` process: the metadata quorum (Raft) and its image, the
+ * partitions this node leads, the consumer groups it coordinates, the Kafka listener with every
+ * handler, and an orderly stop (stop accepting, let in-flight requests finish within the deadline,
+ * close every log with a final fsync). Start-up order: bind (the port is needed to register), serve
+ * (Raft messages must flow for a controller to be elected; other requests wait for readiness),
+ * then wait for the controller to register this broker, then load the groups.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { assert, limits } from '../common/index.js';
-import { effectiveTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
+import {
+  effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
+} from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
-import type { MetadataImage } from '../metadata/index.js';
-import { brokerHandlers, groupHandlers, KafkaListener, type Broker } from '../server/index.js';
-import { GroupSnapshotStore, MetadataStore } from '../storage/index.js';
+import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
+import {
+  brokerHandlers, groupHandlers, KafkaListener, raftKvHandler, raftMessageHandler, withForwarding,
+  type Broker, type GroupService, type Handler,
+} from '../server/index.js';
+import { ApiKey } from '../protocol/index.js';
+import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
 import { GroupDriver } from './group-driver.js';
 import { OffsetsTopicStore, offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
-import type { PartitionReplica } from './partition-replica.js';
-import { LocalMetadata } from './local-metadata.js';
+import { ControllerLink } from './controller-link.js';
+import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
+import { RaftKv, RaftKvMachine } from './raft-kv.js';
+import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
+import { RaftTransport } from './raft-transport.js';
+import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './logger.js';
-import { openRaftGroup, type RaftGroup } from './raft-group.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
 
 export interface RunningNode {
@@ -36,15 +48,6 @@ const partitionsPerTopicMax = 10_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await MetadataStore.open(join(config.dataDir, '__metadata'));
-  const clusterId = await store.clusterId(newUuid);
-  const metadata = await LocalMetadata.load(store, clusterId, log.child({ module: 'metadata' }));
-  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
-  await replicas.applyImage(emptyLike(metadata.image()), metadata.image());
-  await replicas.dropStrays();
-  metadata.onChange((previous, next) => replicas.applyImage(previous, next));
-
-  const broker = makeBroker(config, metadata, replicas);
   const listener = new KafkaListener({
     host: config.listen.host,
     port: config.listen.port,
@@ -55,17 +58,34 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   });
   const address = await listener.listen();
   const advertised = config.advertised ?? address;
-  await metadata.propose((image) => registration(image, config.nodeId, advertised));
+  // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
+  const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
+  const quorum = await openQuorum(config, voters, log);
+  const { metadata, machine, driver } = quorum;
+  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
+  machine.onChange((previous, next) => replicas.applyImage(previous, next));
+  // Entries the driver restored from its snapshot were applied before the listener existed.
+  await replicas.applyImage(emptyLike(machine.image), machine.image);
+
+  const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
+  const broker = makeBroker(config, metadata, replicas, link);
+  const groups = deferredGroups();
+  const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers];
+  listener.serve(withForwarding(brokerHandlers(broker, extra), broker));
+  log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
+  void flushLogger(log);
+  quorum.start(() => void bootstrapCluster(config, voters, metadata, log));
+
+  // The controller registers each voter at its address in the voter list.
+  const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
+  await waitForCluster(config, registeredAs, metadata, log);
+  await machine.settled();
+  await replicas.dropStrays();
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
-  const groups = await openGroups(config, metadata, replicas, groupSnapshots, log);
-  // Raft runs only when initial voters are configured: single-node `pado start` is unchanged.
-  const raft: RaftGroup | null = config.initialVoters === undefined ? null
-    : await openRaftGroup(config, config.initialVoters, log.child({ module: 'raft' }));
-  const extra = [...groupHandlers(groups, broker), ...raft?.handlers ?? []];
-  listener.serve(brokerHandlers(broker, extra));
-  raft?.start();
+  const groupDriver = await openGroups(metadata, replicas, groupSnapshots, log);
+  groups.resolve(groupDriver);
   replicas.startRetention();
-  log.info({ host: address.host, port: address.port, dataDir: config.dataDir, clusterId }, 'kafka listener ready');
+  log.info({ clusterId: metadata.image().clusterId, controllerId: metadata.controllerId() }, 'node ready');
   void flushLogger(log);
 
   let stopping: Promise<void> | null = null;
@@ -76,12 +96,12 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         log.info('stopping: no new connections; finishing in-flight requests');
         const listenerClosed = listener.close(limits.shutdownMsMax - 1_000);
         // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
-        await groups.close();
-        await raft?.close();
+        await groupDriver.close();
+        link.drop();
+        await quorum.close();
         await listenerClosed;
         await groupSnapshots.close();
         await replicas.close();
-        await store.close();
         log.info('stopped');
       })();
       return stopping;
@@ -90,35 +110,49 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
 }
 
 /**
- * Creates `__consumer_offsets` on first start (offsetsTopicPartitions partitions), then loads every
- * group from it before the listener opens, so no client ever sees a half-loaded coordinator.
+ * Waits (logging now and then) until a controller is elected and has registered this broker at the
+ * address it advertises now (a restart may change it) and created the internal topic.
+ */
+async function waitForCluster(
+  config: NodeConfig,
+  advertised: { host: string; port: number },
+  metadata: RaftMetadata,
+  log: Logger,
+): Promise<void> {
+  let waitedMs = 0;
+  for (;;) {
+    const image = metadata.image();
+    const self = image.brokers.get(config.nodeId);
+    const registered = self !== undefined && !self.fenced && self.host === advertised.host &&
+      self.port === advertised.port;
+    const ready = registered && image.topicsByName.has(offsetsTopicName) && metadata.controllerId() > 0;
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, clusterPollMs));
+    waitedMs += clusterPollMs;
+    if (waitedMs % 5_000 === 0) {
+      log.warn({ waitedMs, controllerId: metadata.controllerId() },
+        'waiting for a controller: a majority of the initial voters must be running');
+      void flushLogger(log);
+    }
+  }
+}
+
+const clusterPollMs = 50;
+
+/**
+ * Loads the groups of the `__consumer_offsets` partitions this node leads (their coordinator is
+ * this node), before any group request is served.
  */
 async function openGroups(
-  config: NodeConfig,
-  metadata: LocalMetadata,
+  metadata: RaftMetadata,
   replicas: ReplicaManager,
   snapshots: GroupSnapshotStore,
   log: Logger,
 ): Promise<GroupDriver> {
-  const ctx = {
-    newTopicId: newUuid,
-    defaultPartitions: config.offsetsTopicPartitions,
-    defaultReplicationFactor: config.defaultReplicationFactor,
-    partitionsPerTopicMax,
-  };
-  await metadata.propose((image) => {
-    if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
-    const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor: -1, assignments: [],
-      configs: offsetsTopicConfigs };
-    const { results, records } = createTopics(image, [topic], ctx);
-    assert(results[0]?.errorCode === 0, `cannot create ${offsetsTopicName}: ${results[0]?.errorMessage}`);
-    return { records, result: undefined };
-  });
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
   const partitions = topic.partitions.map((p) => replicas.get(offsetsTopicName, p.partition));
-  assert(partitions.every((p) => p !== undefined), `this node leads every ${offsetsTopicName} partition`);
-  const store = new OffsetsTopicStore(partitions as PartitionReplica[], snapshots, log.child({ module: 'groups' }));
+  const store = new OffsetsTopicStore(partitions, snapshots, log.child({ module: 'groups' }));
   return GroupDriver.open({ store, log });
 }
 
@@ -126,44 +160,45 @@ function emptyLike(image: MetadataImage): MetadataImage {
   return { ...image, topicsById: new Map(), topicsByName: new Map() };
 }
 
-/** Registers (or re-registers, when the address changed) this broker. */
-function registration(image: MetadataImage, nodeId: number, at: { host: string; port: number }) {
-  const known = image.brokers.get(nodeId);
-  const same = known !== undefined && known.host === at.host && known.port === at.port;
-  const records = same
-    ? []
-    : [{ type: 'registerBroker' as const, brokerId: nodeId, host: at.host, port: at.port, rack: null }];
-  return { records, result: undefined };
-}
-
-function makeBroker(config: NodeConfig, metadata: LocalMetadata, replicas: ReplicaManager): Broker {
-  const controllerContext: ControllerContext = {
-    newTopicId: newUuid,
-    defaultPartitions: config.defaultPartitions,
-    defaultReplicationFactor: config.defaultReplicationFactor,
-    partitionsPerTopicMax,
-  };
+function makeBroker(
+  config: NodeConfig,
+  metadata: RaftMetadata,
+  replicas: ReplicaManager,
+  link: ControllerLink,
+): Broker {
+  const controllerContext = controllerContextOf(config, config.defaultPartitions);
   const overrides = (topic: string): Partial<TopicConfigs> => {
     const t = metadata.image().topicsByName.get(topic);
     return t === undefined ? {} : topicOverrides(t);
   };
   return {
     nodeId: config.nodeId,
-    clusterId: metadata.image().clusterId,
+    get clusterId() {
+      return metadata.image().clusterId;
+    },
     autoCreateTopics: config.autoCreateTopics,
     controllerContext,
     nodeConfig: config,
     image: () => metadata.image(),
     propose: (decide) => metadata.propose(decide),
+    isController: () => metadata.isController(),
+    controllerId: () => metadata.controllerId(),
+    forwardToController: (apiKey, version, request) => link.forward(apiKey, version, request),
     async autoCreate(names) {
       const wanted = [...new Set(names)].map((name) => ({
         name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [],
       }));
+      if (!metadata.isController()) {
+        // CreateTopics v4+ takes -1 for "the broker's defaults", as auto-creation wants.
+        await link.forward(ApiKey.createTopics, 4, { topics: wanted, timeoutMs: 5_000, validateOnly: false })
+          .catch(() => undefined);
+        return;
+      }
       await metadata.propose((image) => {
         const missing = wanted.filter((t) => !image.topicsByName.has(t.name));
         const { records } = createTopics(image, missing, controllerContext);
         return { records, result: undefined };
-      });
+      }).catch(() => undefined);
     },
     partition: (topic, partition) => replicas.get(topic, partition),
     waitForData: (partitions, timeoutMs, signal) => replicas.waitForData(partitions, timeoutMs, signal),
@@ -174,4 +209,162 @@ function makeBroker(config: NodeConfig, metadata: LocalMetadata, replicas: Repli
     topicOverrides: overrides,
     nowMs: () => Date.now(),
   };
+}
+
+function controllerContextOf(config: NodeConfig, defaultPartitions: number): ControllerContext {
+  return {
+    newTopicId: newUuid,
+    defaultPartitions,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+    partitionsPerTopicMax,
+  };
+}
+
+interface Quorum {
+  readonly driver: RaftDriver;
+  readonly machine: MetadataMachine;
+  readonly metadata: RaftMetadata;
+  readonly handlers: readonly Handler<never, unknown>[];
+  /** Starts ticking and sending; `onLeader` runs each time this node becomes the controller. */
+  start(onLeader: () => void): void;
+  close(): Promise<void>;
+}
+
+/**
+ * This node's member of the metadata quorum: the Raft log under <dataDir>/__raft (bootstrapped with
+ * the voter ids on first start), the metadata state machine, the transport to the other voters, and
+ * the test-only replicated key-value store behind the RaftKv API.
+ */
+async function openQuorum(
+  config: NodeConfig,
+  voters: readonly RaftVoterAddress[],
+  log: Logger,
+): Promise<Quorum> {
+  const raftLog = log.child({ module: 'raft' });
+  const store = await RaftStore.open(join(config.dataDir, '__raft'), {
+    bootstrapVoters: voters.map((v) => v.id),
+  });
+  const machine = new MetadataMachine(log.child({ module: 'metadata' }));
+  const kv = new RaftKvMachine();
+  let onLeader: () => void = () => undefined;
+  const driver = new RaftDriver({
+    nodeId: config.nodeId,
+    store,
+    stateMachine: new TaggedStateMachine(new Map<number, RaftStateMachine>([
+      [EntryTag.metadata, machine], [EntryTag.testKv, kv],
+    ])),
+    log: raftLog,
+    onLeaderChange: (leaderId) => {
+      if (leaderId === config.nodeId) onLeader();
+    },
+  });
+  const transport = new RaftTransport({
+    self: config.nodeId,
+    peers: voters,
+    log: raftLog,
+    events: {
+      unreachable: (to) => driver.reportUnreachable(to),
+      snapshotStatus: (to, delivered) => driver.reportSnapshot(to, delivered),
+    },
+  });
+  return {
+    driver,
+    machine,
+    metadata: new RaftMetadata(driver, machine, config.nodeId),
+    handlers: [raftMessageHandler(driver), raftKvHandler(new RaftKv(driver, kv))],
+    start(leader) {
+      onLeader = leader;
+      driver.start(transport);
+      // A cluster of one needs no election timeout to elect itself: campaign as soon as the
+      // bootstrap membership is applied (a few Ready turns after start), a bounded number of times.
+      if (voters.length === 1) {
+        let attempts = 0;
+        const kick = (): void => {
+          if (driver.leader === config.nodeId || attempts++ >= 100) return;
+          driver.campaign();
+          setTimeout(kick, 10).unref();
+        };
+        kick();
+      }
+    },
+    async close() {
+      await driver.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * What a newly active controller makes sure of, each a decision of its own (idempotent): the
+ * cluster id, every voter registered at its configured address, and the internal topic
+ * `__consumer_offsets`. Broker heartbeats and fencing build on this (issue 5, next step).
+ */
+async function bootstrapCluster(
+  config: NodeConfig,
+  voters: readonly RaftVoterAddress[],
+  metadata: RaftMetadata,
+  log: Logger,
+): Promise<void> {
+  try {
+    await metadata.propose((image) => {
+      if (image.clusterId !== '') return { records: [], result: undefined };
+      const records: MetadataRecord[] = [
+        { type: 'config', resourceType: 'broker', resourceName: '', name: clusterIdConfig, value: newUuid() },
+      ];
+      return { records, result: undefined };
+    });
+    await metadata.propose((image) => ({ records: registrations(image, voters), result: undefined }));
+    const ctx = controllerContextOf(config, config.offsetsTopicPartitions);
+    await metadata.propose((image) => {
+      if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
+      const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor: -1, assignments: [],
+        configs: offsetsTopicConfigs };
+      const { results, records } = createTopics(image, [topic], ctx);
+      if (results[0]?.errorCode !== 0) log.warn({ why: results[0]?.errorMessage }, 'cannot create the offsets topic yet');
+      return { records, result: undefined };
+    });
+  } catch (err) {
+    log.info({ err: (err as Error).message }, 'controller bootstrap interrupted; the next controller resumes it');
+  }
+}
+
+/** Registers every voter not registered at its address (and unfences it: it is in the quorum). */
+function registrations(image: MetadataImage, voters: readonly RaftVoterAddress[]): MetadataRecord[] {
+  // Epochs only go up, also past brokers that have unregistered (the image asserts it).
+  let epoch = image.brokerEpochMax;
+  const records: MetadataRecord[] = [];
+  for (const v of voters) {
+    const known = image.brokers.get(v.id);
+    if (known !== undefined && known.host === v.host && known.port === v.port && !known.fenced) continue;
+    const brokerEpoch = ++epoch;
+    records.push(
+      { type: 'registerBroker', brokerId: v.id, incarnationId: newUuid(), host: v.host, port: v.port,
+        rack: null, brokerEpoch },
+      { type: 'unfenceBroker', brokerId: v.id, brokerEpoch },
+    );
+  }
+  return records;
+}
+
+/** Group requests that arrive before the groups are loaded wait for them (bounded by the client). */
+function deferredGroups(): { service: GroupService; resolve: (driver: GroupDriver) => void } {
+  let resolve: (driver: GroupDriver) => void = () => undefined;
+  const ready = new Promise<GroupDriver>((r) => {
+    resolve = r;
+  });
+  const later = <A extends unknown[], R>(f: (d: GroupDriver, ...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => ready.then((d) => f(d, ...args));
+  const service: GroupService = {
+    joinGroup: later((d, req) => d.joinGroup(req)),
+    syncGroup: later((d, req) => d.syncGroup(req)),
+    heartbeat: later((d, req) => d.heartbeat(req)),
+    leaveGroup: later((d, req) => d.leaveGroup(req)),
+    commitOffsets: later((d, req) => d.commitOffsets(req)),
+    fetchOffsets: later((d, groupId, topics) => d.fetchOffsets(groupId, topics)),
+    deleteOffsets: later((d, groupId, topics) => d.deleteOffsets(groupId, topics)),
+    listGroups: later((d, states) => d.listGroups(states)),
+    describeGroups: later((d, ids) => d.describeGroups(ids)),
+    deleteGroups: later((d, ids) => d.deleteGroups(ids)),
+  };
+  return { service, resolve };
 }

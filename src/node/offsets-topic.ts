@@ -29,14 +29,19 @@ export const offsetsTopicConfigs = [
 ];
 
 export class OffsetsTopicStore implements GroupStore {
-  private readonly partitions: readonly PartitionReplica[];
+  /** Indexed by partition; undefined where another broker leads (its groups are coordinated there). */
+  private readonly partitions: readonly (PartitionReplica | undefined)[];
   private readonly snapshots: GroupSnapshotStore;
   private readonly log: Logger;
   /** Per partition: the live record of every key (what a snapshot saves). */
   private readonly live: Map<string, GroupRecord>[];
   private readonly sinceSnapshot: number[];
 
-  constructor(partitions: readonly PartitionReplica[], snapshots: GroupSnapshotStore, log: Logger) {
+  constructor(
+    partitions: readonly (PartitionReplica | undefined)[],
+    snapshots: GroupSnapshotStore,
+    log: Logger,
+  ) {
     this.partitions = partitions;
     this.snapshots = snapshots;
     this.log = log;
@@ -47,6 +52,7 @@ export class OffsetsTopicStore implements GroupStore {
   async load(): Promise<GroupRecord[]> {
     const all: GroupRecord[] = [];
     for (let p = 0; p < this.partitions.length; p++) {
+      if (this.partitions[p] === undefined) continue;
       const replayed = await this.loadPartition(p);
       all.push(...this.live[p]!.values());
       this.log.debug({ partition: p, replayed, liveKeys: this.live[p]!.size }, 'group partition loaded');
@@ -106,7 +112,11 @@ export class OffsetsTopicStore implements GroupStore {
   }
 
   private async appendTo(p: number, records: readonly GroupRecord[]): Promise<void> {
-    const replica = this.partitions[p]!;
+    const replica = this.partitions[p];
+    if (replica === undefined) {
+      throw new PadoError(PadoErrorCode.notController,
+        `${offsetsTopicName}-${p} is not led by this broker: its groups are coordinated elsewhere`);
+    }
     const now = Date.now();
     const batch = buildBatch({
       records: records.map((r) => ({

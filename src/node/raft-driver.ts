@@ -47,6 +47,8 @@ export interface RaftDriverOptions {
   readonly snapshotEveryEntries?: number;
   /** Deadline for a proposal or read to resolve. */
   readonly waitMsMax?: number;
+  /** Called after every change of leader this node sees (noneId while there is none). */
+  readonly onLeaderChange?: (leaderId: NodeId) => void;
   readonly seed?: number;
 }
 
@@ -80,7 +82,8 @@ export class RaftDriver {
   private readonly store: RaftStore;
   private readonly sm: RaftStateMachine;
   private readonly log: Logger;
-  private readonly opts: Required<Omit<RaftDriverOptions, 'seed'>>;
+  private readonly opts: Required<Omit<RaftDriverOptions, 'seed' | 'onLeaderChange'>>;
+  private readonly onLeaderChange: (leaderId: NodeId) => void;
   private transport: RaftSender | null = null;
   private readonly proposals = new Map<Index, ProposalWaiter>();
   private readonly reads = new Map<string, ReadWaiter>();
@@ -100,6 +103,7 @@ export class RaftDriver {
     this.sm = options.stateMachine;
     this.log = options.log;
     this.opts = { ...raftDriverDefaults, ...options };
+    this.onLeaderChange = options.onLeaderChange ?? (() => undefined);
     const snap = this.store.storage.snapshot();
     // Restart: the state machine resumes from the snapshot; later entries are handed out again.
     if (snap.meta.index > 0) this.sm.restore(snap.data);
@@ -128,6 +132,21 @@ export class RaftDriver {
     if (this.closed) return;
     for (const m of messages) this.node.step(m);
     this.schedule();
+  }
+
+  /**
+   * Starts an election now instead of after an election timeout: a node that is the only voter
+   * (a cluster of one) becomes leader at once.
+   */
+  campaign(): void {
+    if (this.closed) return;
+    this.node.campaign();
+    this.schedule();
+  }
+
+  /** The leader this node knows of, or noneId. */
+  get leader(): NodeId {
+    return this.leaderId;
   }
 
   /** Transport feedback. */
@@ -275,6 +294,7 @@ export class RaftDriver {
     const s = this.node.status();
     this.log.info({ term: s.term, leaderId, role: s.role }, 'raft leader changed');
     this.leaderId = leaderId;
+    this.onLeaderChange(leaderId);
   }
 
   /** Snapshot + compaction every snapshotEveryEntries applied entries (one synced batch). */

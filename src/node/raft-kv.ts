@@ -6,6 +6,7 @@
  * Entry data: u16 key length · key (UTF-8) · value. Image: u32 count, then per key
  * u16 key length · key · u32 value length · value, in insertion order.
  */
+import { EntryTag, tagged } from './replicated-state.js';
 import { assert } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import type { Entry } from '../raft/index.js';
@@ -104,7 +105,7 @@ export class RaftKv {
   async put(key: string, value: Buffer): Promise<RaftKvResult> {
     if (Buffer.byteLength(key) > keyBytesMax) return invalid();
     if (this.machine.size >= raftKvKeysMax && this.machine.get(key) === null) return invalid();
-    const outcome = await this.driver.propose(encodePut(key, value));
+    const outcome = await this.driver.propose(tagged(EntryTag.testKv, encodePut(key, value)));
     if (!outcome.ok) return failed(outcome);
     return { errorCode: 0, leaderId: this.driver.nodeId, value: null, index: outcome.index };
   }

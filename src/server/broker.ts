@@ -57,6 +57,15 @@ export interface Broker {
    * Resolves with the decision's result once its records are applied locally.
    */
   propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T>;
+  /** Whether this node is the active controller (the Raft leader) right now. */
+  isController(): boolean;
+  /** The active controller's node id, or -1 while none is elected. */
+  controllerId(): number;
+  /**
+   * Sends a request unchanged to the controller and resolves with its response, once this node's
+   * own image has caught up with what the controller committed (so a follow-up read here sees it).
+   */
+  forwardToController(apiKey: number, version: number, request: unknown): Promise<unknown>;
   /** Creates topics with defaults (auto-creation on produce/metadata); returns which exist afterwards. */
   autoCreate(names: readonly string[]): Promise<void>;
   partition(topic: string, partition: number): LocalPartition | undefined;

@@ -10,7 +10,6 @@ export {
   type PartitionLogOptions,
   pendingBatchesMax,
 } from './partition-log.js';
-export { MetadataStore } from './metadata-store.js';
 export {
   GroupSnapshotStore, type GroupSnapshot, groupRecordKey, encodeGroupRecord, decodeGroupRecord,
 } from './group-store.js';

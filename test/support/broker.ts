@@ -51,14 +51,17 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
     proc.once('exit', (code, signal) => res({ code, signal })),
   );
+  let listening: number | null = null;
   const port = await new Promise<number>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`broker did not start in ${startTimeoutMs} ms:\n${lines.join('\n')}`)), startTimeoutMs);
     const onLine = (line: string) => {
       lines.push(line);
       const m = /"msg":"kafka listener ready"/.test(line) ? /"port":(\d+)/.exec(line) : null;
-      if (m) {
+      if (m) listening = Number(m[1]);
+      // Ready = the node finished starting (controller elected, broker registered, groups loaded).
+      if (listening !== null && /"msg":"node started"/.test(line)) {
         clearTimeout(timer);
-        res(Number(m[1]));
+        res(listening);
       }
     };
     createInterface({ input: proc.stdout! }).on('line', onLine);

@@ -147,6 +147,11 @@ import {
   decodeRaftKvResponse, encodeRaftKvResponse, sizeRaftKvResponse,
   type RaftKvRequest, type RaftKvResponse,
 } from './raft-kv.js';
+import {
+  decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest, sizeMetadataRecordBatchRequest,
+  decodeMetadataRecordBatchResponse, encodeMetadataRecordBatchResponse, sizeMetadataRecordBatchResponse,
+  type MetadataRecordBatchRequest, type MetadataRecordBatchResponse,
+} from './metadata-record-batch.js';
 
 export * from './alter-configs.js';
 export * from './api-versions.js';
@@ -168,6 +173,7 @@ export * from './leave-group.js';
 export * from './list-groups.js';
 export * from './list-offsets.js';
 export * from './metadata.js';
+export * from './metadata-record-batch.js';
 export * from './offset-commit.js';
 export * from './offset-delete.js';
 export * from './offset-fetch.js';
@@ -211,6 +217,7 @@ export const ApiKey = {
   describeCluster: 60,
   raftMessage: 1000,
   raftKv: 1001,
+  metadataRecordBatch: 1100,
 } as const;
 
 export const produceApi: ApiInfo<ProduceRequest, ProduceResponse> = {
@@ -619,6 +626,20 @@ export const raftKvApi: ApiInfo<RaftKvRequest, RaftKvResponse> = {
   sizeResponse: sizeRaftKvResponse,
 };
 
+export const metadataRecordBatchApi: ApiInfo<MetadataRecordBatchRequest, MetadataRecordBatchResponse> = {
+  key: 1100,
+  name: 'MetadataRecordBatch',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeMetadataRecordBatchRequest,
+  encodeRequest: encodeMetadataRecordBatchRequest,
+  sizeRequest: sizeMetadataRecordBatchRequest,
+  decodeResponse: decodeMetadataRecordBatchResponse,
+  encodeResponse: encodeMetadataRecordBatchResponse,
+  sizeResponse: sizeMetadataRecordBatchResponse,
+};
+
 /** Every API we have a schema for, by key, over the schema's full version range. */
 export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [0, produceApi],
@@ -650,4 +671,5 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [60, describeClusterApi],
   [1000, raftMessageApi],
   [1001, raftKvApi],
+  [1100, metadataRecordBatchApi],
 ]);

@@ -19,6 +19,7 @@ import { leaveGroup } from './leave-group.js';
 import { listGroups } from './list-groups.js';
 import { listOffsets } from './list-offsets.js';
 import { metadata } from './metadata.js';
+import { metadataRecordBatch } from './metadata-record-batch.js';
 import { offsetCommit } from './offset-commit.js';
 import { offsetDelete } from './offset-delete.js';
 import { offsetFetch } from './offset-fetch.js';
@@ -54,6 +55,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'list-groups', text: listGroups },
   { file: 'list-offsets', text: listOffsets },
   { file: 'metadata', text: metadata },
+  { file: 'metadata-record-batch', text: metadataRecordBatch },
   { file: 'offset-commit', text: offsetCommit },
   { file: 'offset-delete', text: offsetDelete },
   { file: 'offset-fetch', text: offsetFetch },

@@ -6,6 +6,7 @@
 import { KafkaError, type DeleteRecordsRequest, type DeleteRecordsResponse } from '../../protocol/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
+import { partitionNotHere } from '../partition-errors.js';
 
 export function deleteRecordsHandler(broker: Broker): Handler<DeleteRecordsRequest, DeleteRecordsResponse> {
   return {
@@ -20,7 +21,7 @@ export function deleteRecordsHandler(broker: Broker): Handler<DeleteRecordsReque
             t.partitions.map(async (p) => {
               const local = broker.partition(t.name, p.partitionIndex);
               if (local === undefined) {
-                const errorCode = KafkaError.unknownTopicOrPartition.code;
+                const { errorCode } = partitionNotHere(broker.image(), t.name, p.partitionIndex);
                 return { partitionIndex: p.partitionIndex, lowWatermark: -1, errorCode };
               }
               const target = p.offset === -1 ? local.highWatermark() : p.offset;

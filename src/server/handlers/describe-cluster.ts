@@ -24,7 +24,7 @@ export function describeClusterHandler(broker: Broker): Handler<DescribeClusterR
         errorMessage: null,
         endpointType: req.endpointType,
         clusterId: image.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId(),
         brokers: [] as DescribeClusterResponse['brokers'],
         clusterAuthorizedOperations: -2147483648,
       };

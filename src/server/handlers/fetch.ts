@@ -16,6 +16,7 @@ import { limits } from '../../common/index.js';
 import { KafkaError, type FetchRequest, type FetchResponse } from '../../protocol/index.js';
 import type { Broker, LocalPartition } from '../broker.js';
 import type { Handler, RequestContext } from '../handler.js';
+import { partitionNotHere } from '../partition-errors.js';
 
 type TopicOut = FetchResponse['responses'][number];
 type PartitionOut = TopicOut['partitions'][number];
@@ -63,8 +64,10 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
     for (const p of t.partitions) {
       const local = topic === undefined ? undefined : broker.partition(topic.name, p.partition);
       if (local === undefined) {
-        const unknown = useIds && topic === undefined ? KafkaError.unknownTopicId : KafkaError.unknownTopicOrPartition;
-        partitions.push(errorPartition(p.partition, unknown.code));
+        const code = topic === undefined
+          ? (useIds ? KafkaError.unknownTopicId : KafkaError.unknownTopicOrPartition).code
+          : partitionNotHere(image, topic.name, p.partition).errorCode;
+        partitions.push(errorPartition(p.partition, code));
         continue;
       }
       locals.push(local);

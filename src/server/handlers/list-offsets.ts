@@ -10,6 +10,7 @@ import { KafkaError, type ListOffsetsRequest, type ListOffsetsResponse } from '.
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 import { checkEpoch } from './fetch.js';
+import { partitionNotHere } from '../partition-errors.js';
 
 type PartitionOut = ListOffsetsResponse['topics'][number]['partitions'][number];
 
@@ -41,7 +42,7 @@ async function listOne(
 ): Promise<PartitionOut> {
   const base = { partitionIndex: index, errorCode: 0, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
   const local = broker.partition(topic, index);
-  if (local === undefined) return { ...base, errorCode: KafkaError.unknownTopicOrPartition.code };
+  if (local === undefined) return { ...base, errorCode: partitionNotHere(broker.image(), topic, index).errorCode };
   const epochError = checkEpoch(local, currentLeaderEpoch);
   if (epochError !== 0) return { ...base, errorCode: epochError };
   const leaderEpoch = local.leaderEpoch;

@@ -49,7 +49,7 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
           rack: b.rack,
         })),
         clusterId: image.clusterId,
-        controllerId: broker.nodeId,
+        controllerId: broker.controllerId(),
         topics,
         clusterAuthorizedOperations: operationsUnknown,
       };

@@ -13,6 +13,7 @@
 import { KafkaError, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
 import { internalTopics } from '../../metadata/index.js';
 import type { Broker, ProduceOutcome } from '../broker.js';
+import { partitionNotHere } from '../partition-errors.js';
 import type { Handler } from '../handler.js';
 
 type PartitionOut = ProduceResponse['responses'][number]['partitionResponses'][number];
@@ -59,9 +60,8 @@ async function produceOne(
 ): Promise<ProduceOutcome> {
   const partition = broker.partition(topic, index);
   if (partition === undefined) {
-    const known = broker.image().topicsByName.has(topic);
-    const why = known ? `topic '${topic}' has no partition ${index}` : `topic '${topic}' does not exist`;
-    return failure(KafkaError.unknownTopicOrPartition, why);
+    const why = partitionNotHere(broker.image(), topic, index);
+    return failure({ code: why.errorCode }, why.message);
   }
   if (internalTopics.has(topic)) {
     return failure(KafkaError.invalidTopicException, `cannot produce to the internal topic '${topic}'`);

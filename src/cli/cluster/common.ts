@@ -1,0 +1,71 @@
+/**
+ * What `pado cluster info` and `pado cluster health` read from one broker: Metadata (all topics,
+ * live brokers), DescribeCluster (the controller; Metadata's controllerId where the broker lacks
+ * it) and, when served, DescribeQuorum for the metadata Raft group. One snapshot, then pure code.
+ */
+import {
+  describeCluster, describeQuorum, type KafkaClient, type QuorumDescription,
+} from '../../client/index.js';
+import { ApiKey, type MetadataResponseTopic } from '../../protocol/index.js';
+import { checkBrokerError } from '../broker-errors.js';
+
+export interface BrokerAddress {
+  brokerId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+export interface ClusterSnapshot {
+  clusterId: string | null;
+  /** -1 when no controller is active. */
+  controllerId: number;
+  /** Live brokers: Kafka's Metadata lists only registered, unfenced brokers. */
+  brokers: BrokerAddress[];
+  topics: MetadataResponseTopic[];
+  /** null: the broker does not serve DescribeQuorum. */
+  quorum: QuorumDescription | null;
+}
+
+export const quorumUnavailable = 'quorum: not available from this broker';
+
+export async function fetchClusterSnapshot(client: KafkaClient): Promise<ClusterSnapshot> {
+  const metadata = await client.metadata(null);
+  let clusterId = metadata.clusterId;
+  let controllerId = metadata.controllerId;
+  let brokers: BrokerAddress[] = metadata.brokers.map((b) => ({
+    brokerId: b.nodeId, host: b.host, port: b.port, rack: b.rack,
+  }));
+  if (client.supports(ApiKey.describeCluster)) {
+    const described = await describeCluster(client);
+    checkBrokerError(described.errorCode, {}, described.errorMessage);
+    ({ clusterId, controllerId } = described);
+    brokers = described.brokers.map((b) => ({ ...b }));
+  }
+  return {
+    clusterId,
+    controllerId,
+    brokers: brokers.sort((a, b) => a.brokerId - b.brokerId),
+    topics: metadata.topics,
+    quorum: await describeQuorum(client),
+  };
+}
+
+/** Ids named as partition replicas or quorum members but absent from the live broker list. */
+export function missingBrokerIds(snapshot: ClusterSnapshot): number[] {
+  const live = new Set(snapshot.brokers.map((b) => b.brokerId));
+  const named = new Set<number>();
+  for (const topic of snapshot.topics) {
+    for (const p of topic.partitions) for (const id of p.replicaNodes) named.add(id);
+  }
+  for (const r of snapshot.quorum?.voters ?? []) named.add(r.replicaId);
+  return [...named].filter((id) => id >= 0 && !live.has(id)).sort((a, b) => a - b);
+}
+
+/** Offsets a quorum member is behind the leader's log end; null when either end is unknown. */
+export function quorumLag(quorum: QuorumDescription, logEndOffset: number): number | null {
+  const leader = quorum.voters.find((v) => v.replicaId === quorum.leaderId);
+  const leaderEnd = leader?.logEndOffset ?? -1;
+  if (leaderEnd < 0 || logEndOffset < 0) return null;
+  return Math.max(0, leaderEnd - logEndOffset);
+}

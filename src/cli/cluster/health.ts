@@ -1,0 +1,195 @@
+/**
+ * `pado cluster health`: problems found in one broker's view of the cluster, each with the next
+ * step to take; exit 0 when there are none, 1 otherwise (so scripts and probes can use it).
+ * `evaluateHealth` is pure (snapshot in, report out) and table-tested.
+ */
+import type { HostPort } from '../../config/index.js';
+import type { QuorumDescription } from '../../client/index.js';
+import { choiceOption, parseBootstrap } from '../args.js';
+import { outputFormats, type OutputFormat } from '../output.js';
+import { formatOption } from '../topic/list.js';
+import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
+import {
+  fetchClusterSnapshot, missingBrokerIds, quorumLag, quorumUnavailable, type ClusterSnapshot,
+} from './common.js';
+
+export const healthProblemKinds = [
+  'no-controller', 'missing-broker', 'offline', 'leaderless', 'under-replicated', 'topic-error',
+  'quorum-no-leader', 'quorum-voter-behind', 'quorum-error',
+] as const;
+export type HealthProblemKind = (typeof healthProblemKinds)[number];
+
+export interface HealthProblem {
+  kind: HealthProblemKind;
+  /** What it is about: 'orders-2', 'broker 3', 'quorum'. */
+  subject: string;
+  /** What is wrong and what to do, in one line. */
+  message: string;
+}
+
+export interface HealthReport {
+  healthy: boolean;
+  /** False when the broker does not serve DescribeQuorum (quorum checks were skipped). */
+  quorumChecked: boolean;
+  problems: HealthProblem[];
+}
+
+/**
+ * A voter this many metadata records behind the leader counts as behind. Metadata changes are
+ * rare (registrations, topics, leader moves), so a healthy voter is within a few heartbeats of
+ * records; a thousand is a voter that has stopped fetching, not one that is a tick late.
+ */
+export const quorumLagRecordsMax = 1_000;
+
+/** Every problem in the snapshot, in a stable order: brokers, partitions, quorum. */
+export function evaluateHealth(snapshot: ClusterSnapshot): HealthReport {
+  const problems: HealthProblem[] = [];
+  if (snapshot.controllerId < 0) {
+    problems.push({ kind: 'no-controller', subject: 'controller',
+      message: 'no active controller: the metadata quorum has no leader; start the stopped ' +
+        'nodes so that a majority of voters runs' });
+  }
+  const missing = missingBrokerIds(snapshot);
+  for (const id of missing) {
+    problems.push({ kind: 'missing-broker', subject: `broker ${id}`,
+      message: `broker ${id} is named as a replica or voter but is not registered (down or ` +
+        `fenced); start broker ${id}, or check its log for why it was fenced` });
+  }
+  problems.push(...partitionProblems(snapshot, new Set(missing)));
+  if (snapshot.quorum !== null) problems.push(...quorumProblems(snapshot.quorum));
+  return { healthy: problems.length === 0, quorumChecked: snapshot.quorum !== null, problems };
+}
+
+function partitionProblems(
+  snapshot: ClusterSnapshot, missing: ReadonlySet<number>,
+): HealthProblem[] {
+  const live = new Set(snapshot.brokers.map((b) => b.brokerId));
+  const problems: HealthProblem[] = [];
+  const topics = [...snapshot.topics].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
+  for (const topic of topics) {
+    const name = topic.name ?? '?';
+    if (topic.errorCode !== 0) {
+      problems.push({ kind: 'topic-error', subject: name,
+        message: `topic ${name}: broker error code ${topic.errorCode}; run \`pado topic ` +
+          `describe ${name}\`` });
+      continue;
+    }
+    const partitions = [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
+    for (const p of partitions) {
+      const problem = partitionProblem(`${name}-${p.partitionIndex}`, p, live, missing);
+      if (problem !== null) problems.push(problem);
+    }
+  }
+  return problems;
+}
+
+interface PartitionView {
+  leaderId: number;
+  replicaNodes: readonly number[];
+  isrNodes: readonly number[];
+}
+
+/**
+ * At most one problem per partition, the worst: offline (no leader and every replica down: only
+ * starting a broker helps) > leaderless (no live leader but a replica is up: an election is due)
+ * > under-replicated (ISR smaller than the replica set).
+ */
+export function partitionProblem(
+  subject: string, p: PartitionView, live: ReadonlySet<number>, missing: ReadonlySet<number>,
+): HealthProblem | null {
+  const down = p.replicaNodes.filter((id) => !live.has(id));
+  const hasLeader = p.leaderId >= 0 && live.has(p.leaderId);
+  if (!hasLeader && down.length === p.replicaNodes.length) {
+    return { kind: 'offline', subject, message: `partition ${subject} has no leader: ` +
+      `${replicasPhrase(p.replicaNodes)} down; start ${brokersPhrase(down)}` };
+  }
+  if (!hasLeader) {
+    const why = p.leaderId >= 0 ? `its leader, broker ${p.leaderId}, is down` : 'none elected';
+    const up = p.replicaNodes.filter((id) => live.has(id));
+    return { kind: 'leaderless', subject, message: `partition ${subject} has no leader (${why}) ` +
+      `although ${brokersPhrase(up)} ${up.length === 1 ? 'is' : 'are'} up; the controller ` +
+      'elects one from the ISR within seconds: if this persists, run `pado cluster info` to ' +
+      'check the controller' };
+  }
+  const outOfSync = p.replicaNodes.filter((id) => !p.isrNodes.includes(id));
+  if (outOfSync.length === 0) return null;
+  const stopped = outOfSync.filter((id) => missing.has(id) || !live.has(id));
+  const next = stopped.length > 0 ? `start ${brokersPhrase(stopped)}`
+    : `check that ${brokersPhrase(outOfSync)} can fetch from broker ${p.leaderId}`;
+  return { kind: 'under-replicated', subject, message: `partition ${subject}: ` +
+    `${p.isrNodes.length} of ${p.replicaNodes.length} replicas in sync (behind: ` +
+    `${outOfSync.join(',')}); ${next}` };
+}
+
+function replicasPhrase(ids: readonly number[]): string {
+  if (ids.length === 0) return 'it has no replicas, so it is';
+  if (ids.length === 1) return `its only replica, broker ${ids[0]}, is`;
+  return `all its replicas, brokers ${ids.join(',')}, are`;
+}
+
+function brokersPhrase(ids: readonly number[]): string {
+  return ids.length === 1 ? `broker ${ids[0]}` : `brokers ${ids.join(',')}`;
+}
+
+/** Raft needs a majority of voters caught up to commit; each voter behind is one problem. */
+export function quorumProblems(quorum: QuorumDescription): HealthProblem[] {
+  if (quorum.errorCode !== 0) {
+    return [{ kind: 'quorum-error', subject: 'quorum', message: `the broker could not describe ` +
+      `the quorum (error ${quorum.errorCode}${quorum.errorMessage ? `: ${quorum.errorMessage}`
+        : ''}); retry, or ask another broker with --bootstrap` }];
+  }
+  if (quorum.leaderId < 0) {
+    return [{ kind: 'quorum-no-leader', subject: 'quorum', message: 'the metadata quorum has no ' +
+      `leader (epoch ${quorum.leaderEpoch}); start stopped voters until a majority ` +
+      `(${Math.floor(quorum.voters.length / 2) + 1} of ${quorum.voters.length}) runs` }];
+  }
+  const problems: HealthProblem[] = [];
+  for (const voter of quorum.voters) {
+    const lag = quorumLag(quorum, voter.logEndOffset);
+    if (lag !== null && lag <= quorumLagRecordsMax) continue;
+    const how = lag === null ? 'has not fetched from the leader'
+      : `is ${lag} records behind the leader`;
+    problems.push({ kind: 'quorum-voter-behind', subject: `voter ${voter.replicaId}`,
+      message: `metadata voter ${voter.replicaId} ${how}; start node ${voter.replicaId} or ` +
+        `check that it can reach node ${quorum.leaderId}` });
+  }
+  return problems;
+}
+
+export interface ClusterHealthArgs {
+  bootstrap: HostPort;
+  format: OutputFormat;
+}
+
+export const clusterHealth = defineVerb<ClusterHealthArgs>({
+  command: 'cluster health',
+  description: 'Check partitions, brokers and the metadata quorum; exit 1 when unhealthy',
+  options: [bootstrapOption, formatOption],
+  examples: ['pado cluster health --bootstrap 127.0.0.1:9092'],
+  parse(_positionals, options, env) {
+    return {
+      bootstrap: parseBootstrap(options, env),
+      format: choiceOption(options, 'format', '--format', outputFormats, 'table'),
+    };
+  },
+  async run(args, ctx) {
+    const report = await withClient(ctx, args.bootstrap,
+      async (client) => evaluateHealth(await fetchClusterSnapshot(client)));
+    printHealth(ctx, args.format, report);
+    return report.healthy ? ExitCode.ok : ExitCode.failure;
+  },
+});
+
+function printHealth(ctx: CliContext, format: OutputFormat, report: HealthReport): void {
+  if (format === 'json') {
+    ctx.stdout.write(`${JSON.stringify(report)}\n`);
+    return;
+  }
+  if (!report.quorumChecked) ctx.stdout.write(`${quorumUnavailable}\n`);
+  if (report.healthy) {
+    ctx.stdout.write('healthy: every partition has a leader and a full ISR\n');
+    return;
+  }
+  ctx.stdout.write(`unhealthy: ${report.problems.length} problem(s)\n`);
+  for (const problem of report.problems) ctx.stdout.write(`- ${problem.message}\n`);
+}

@@ -1,0 +1,251 @@
+/**
+ * `pado dev --nodes N`: a local cluster on one machine for development. Starts N `pado start`
+ * children (this same Node binary and main.js, no shell, so it runs on Windows too) with ids 1..N,
+ * listeners 127.0.0.1:basePort+i-1, data under <data-dir>/dev-<id> and the same --initial-voters;
+ * prefixes their log lines with [n<id>]; prints the bootstrap list once every node has logged
+ * "kafka listener ready". The first SIGINT/SIGTERM stops every child (SIGTERM, then SIGKILL past
+ * the deadline); a second kills them at once. A child that exits on its own stops the rest.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { limits } from '../common/index.js';
+import { argumentError, intOption, stringOption } from './args.js';
+import { signalExitCode } from './start.js';
+import { defineVerb, ExitCode, type CliContext, type Signal } from './verb.js';
+
+export interface DevArgs {
+  nodes: number;
+  basePort: number;
+  dataDir: string;
+  logLevel: string | undefined;
+}
+
+/** A laptop cluster: 9 nodes is already more than 5 voters plus observers need. */
+export const devNodesMax = 9;
+export const devBasePortDefault = 9092;
+export const devDataDirDefault = './data';
+/** The children's own shutdown deadline, plus time for them to flush their logs and exit. */
+export const devStopMsMax = limits.shutdownMsMax + 1_000;
+
+export interface DevNodePlan {
+  nodeId: number;
+  port: number;
+  dataDir: string;
+  /** Arguments after main.js. */
+  args: string[];
+}
+
+export interface DevPlan {
+  nodes: DevNodePlan[];
+  /** `127.0.0.1:9092,127.0.0.1:9093,…`, what clients are given. */
+  bootstrap: string;
+}
+
+/** Pure: the children to start for `args`. */
+export function planDevCluster(args: DevArgs): DevPlan {
+  const ids = Array.from({ length: args.nodes }, (_, i) => i + 1);
+  const port = (id: number): number => args.basePort + id - 1;
+  const voters = ids.map((id) => `${id}@127.0.0.1:${port(id)}`).join(',');
+  const nodes = ids.map((id) => {
+    const dataDir = join(args.dataDir, `dev-${id}`);
+    const childArgs = ['start', '--node-id', String(id), '--listen', `127.0.0.1:${port(id)}`,
+      '--data-dir', dataDir, '--initial-voters', voters];
+    if (args.logLevel !== undefined) childArgs.push('--log-level', args.logLevel);
+    return { nodeId: id, port: port(id), dataDir, args: childArgs };
+  });
+  return { nodes, bootstrap: ids.map((id) => `127.0.0.1:${port(id)}`).join(',') };
+}
+
+export const dev = defineVerb<DevArgs>({
+  command: 'dev',
+  description: 'Run a local N-node cluster (for development); Ctrl+C stops it',
+  options: [
+    { flags: '--nodes <count>', description: `Number of nodes, 1–${devNodesMax} (default 3)` },
+    { flags: '--base-port <port>', description: 'Port of node 1; node i listens on base+i-1 ' +
+      `(default ${devBasePortDefault})` },
+    { flags: '--data-dir <dir>', description: `Parent of the dev-<id> data directories ` +
+      `(default ${devDataDirDefault})` },
+    { flags: '--log-level <level>', description: 'fatal … trace, passed to every node' },
+  ],
+  examples: ['pado dev --nodes 3', 'pado dev --nodes 3 --base-port 19092 --data-dir /tmp/pado'],
+  parse(_positionals, options) {
+    const nodes = intOption(options, 'nodes', '--nodes', 1, devNodesMax, '--nodes 3') ?? 3;
+    const basePort = intOption(options, 'basePort', '--base-port', 1, 65535 - nodes + 1,
+      '--base-port 9092') ?? devBasePortDefault;
+    const dataDir = stringOption(options, 'dataDir') ?? devDataDirDefault;
+    if (dataDir === '') throw argumentError('--data-dir: empty; write e.g. --data-dir ./data');
+    return { nodes, basePort, dataDir, logLevel: stringOption(options, 'logLevel') };
+  },
+  run: (args, ctx) => runDev(args, ctx, spawnPadoNode),
+});
+
+export interface ChildExit {
+  code: number | null;
+  signal: string | null;
+}
+
+/** One running child, as `runDev` needs it; tests substitute fakes. */
+export interface DevChild {
+  /** Resolves once the process has exited (never rejects). */
+  readonly exited: Promise<ChildExit>;
+  /** Called with every line the child writes to stdout or stderr. */
+  onLine(listener: (line: string) => void): void;
+  kill(signal: 'SIGTERM' | 'SIGKILL'): void;
+}
+
+export type SpawnDevNode = (plan: DevNodePlan) => DevChild;
+
+/** dist/src/cli/dev.js → dist/src/main.js: the children run the same build as this process. */
+const mainJs = fileURLToPath(new URL('../main.js', import.meta.url));
+
+/**
+ * A real child process. Own process group on POSIX (detached): a terminal's Ctrl+C goes to the
+ * foreground group, and a child that got it directly would take our SIGTERM as its *second*
+ * signal and skip its graceful stop. Windows has no such groups; kill() there is immediate.
+ */
+export function spawnPadoNode(plan: DevNodePlan): DevChild {
+  const child = spawn(process.execPath, [mainJs, ...plan.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: process.platform !== 'win32',
+    windowsHide: true,
+  });
+  const exited = new Promise<ChildExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: null, signal: null }));
+  });
+  return {
+    exited,
+    onLine(listener) {
+      createInterface({ input: child.stdout }).on('line', listener);
+      createInterface({ input: child.stderr }).on('line', listener);
+    },
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+interface Member {
+  plan: DevNodePlan;
+  child: DevChild;
+  ready: boolean;
+  exit: ChildExit | null;
+}
+
+type Outcome = { kind: 'signal'; signal: Signal } | { kind: 'exit'; member: Member };
+
+export async function runDev(
+  args: DevArgs, ctx: CliContext, spawnNode: SpawnDevNode,
+): Promise<number> {
+  const plan = planDevCluster(args);
+  // Await signals before the first child exists: main.ts exits at once on a signal nobody
+  // awaits, which would leave the children running.
+  const firstSignal = ctx.signals.next();
+  let readyCount = 0;
+  const members = plan.nodes.map((node): Member => {
+    const member: Member = { plan: node, child: spawnNode(node), ready: false, exit: null };
+    member.child.onLine((line) => {
+      const entry = parseLogLine(line);
+      ctx.stdout.write(formatChildLine(node.nodeId, line, entry, ctx.stdoutIsTty));
+      if (member.ready || entry?.['msg'] !== 'kafka listener ready') return;
+      member.ready = true;
+      readyCount++;
+      if (readyCount === plan.nodes.length) {
+        ctx.stdout.write(`pado dev: ${plan.nodes.length} node(s) ready; bootstrap servers: ` +
+          `${plan.bootstrap}\n`);
+      }
+    });
+    void member.child.exited.then((exit) => {
+      member.exit = exit;
+    });
+    return member;
+  });
+  const outcome = await Promise.race<Outcome>([
+    firstSignal.then((signal) => ({ kind: 'signal', signal })),
+    ...members.map((member) => member.child.exited.then((): Outcome => ({ kind: 'exit', member }))),
+  ]);
+  // The next signal (the first, if a child's exit came first) kills everything at once.
+  void (outcome.kind === 'signal' ? ctx.signals.next() : firstSignal).then((signal) => {
+    ctx.stderr.write(`pado dev: ${signal} while stopping: killing every node now\n`);
+    for (const member of members) member.child.kill('SIGKILL');
+    ctx.exitNow(signalExitCode(signal));
+  });
+  ctx.stderr.write(outcome.kind === 'exit' ? unexpectedExitMessage(outcome.member)
+    : `pado dev: ${outcome.signal}: stopping ${members.length} node(s) within ${devStopMsMax} ms ` +
+      '(again to kill them now)\n');
+  const clean = await stopAll(members, ctx);
+  return outcome.kind === 'signal' && clean ? ExitCode.ok : ExitCode.failure;
+}
+
+function unexpectedExitMessage(member: Member): string {
+  const { nodeId, port } = member.plan;
+  const exit = member.exit ?? { code: null, signal: null };
+  const how = exit.signal !== null ? `was killed by ${exit.signal}`
+    : `exited with code ${exit.code}`;
+  const hint = member.ready ? `see its [n${nodeId}] lines above`
+    : `before it was ready; see its [n${nodeId}] lines above (if port ${port} is in use, ` +
+      'choose another with --base-port)';
+  return `pado dev: node ${nodeId} ${how} ${hint}; stopping the other nodes\n`;
+}
+
+/**
+ * SIGTERM to every running child, SIGKILL to those still running after `devStopMsMax`. Resolves
+ * once all have exited (SIGKILL cannot be refused), true if every one stopped with code 0.
+ */
+async function stopAll(members: readonly Member[], ctx: CliContext): Promise<boolean> {
+  const running = members.filter((m) => m.exit === null);
+  for (const member of running) member.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), devStopMsMax);
+  });
+  const allExited = Promise.all(members.map((m) => m.child.exited));
+  const first = await Promise.race([allExited, deadline]);
+  clearTimeout(timer);
+  if (first === 'timeout') {
+    const stuck = members.filter((m) => m.exit === null);
+    ctx.stderr.write(`pado dev: node(s) ${stuck.map((m) => m.plan.nodeId).join(',')} still ` +
+      `running after ${devStopMsMax} ms; killing them\n`);
+    for (const member of stuck) member.child.kill('SIGKILL');
+  }
+  const exits = await allExited;
+  return first !== 'timeout' && running.every((m) => exits[members.indexOf(m)]?.code === 0);
+}
+
+/** A pino JSON line as an object; null for anything else (a crash's stack trace, say). */
+export function parseLogLine(line: string): Record<string, unknown> | null {
+  if (!line.startsWith('{')) return null;
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null ? value as Record<string, unknown> : null;
+  } catch {
+    return null;
+  }
+}
+
+const levelNames: Readonly<Record<number, string>> = {
+  10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL',
+};
+/** Fields the pretty line shows in its own place, or that the [n<id>] prefix already says. */
+const prettySkippedKeys = new Set(['level', 'time', 'msg', 'nodeId', 'pid', 'hostname']);
+
+/**
+ * `[n2] <line>` as the child wrote it; on a terminal, a JSON line becomes
+ * `[n2] 12:00:01.250 INFO  kafka listener ready port=9093`.
+ */
+export function formatChildLine(
+  nodeId: number, line: string, entry: Record<string, unknown> | null, pretty: boolean,
+): string {
+  if (!pretty || entry === null) return `[n${nodeId}] ${line}\n`;
+  const time = typeof entry['time'] === 'string' ? entry['time'].slice(11, 23) : '';
+  const level = levelNames[Number(entry['level'])] ?? String(entry['level']);
+  const fields: string[] = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (prettySkippedKeys.has(key)) continue;
+    fields.push(`${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  const data = fields.length === 0 ? '' : ` ${fields.join(' ')}`;
+  return `[n${nodeId}] ${time} ${level} ${String(entry['msg'] ?? '')}${data}\n`;
+}

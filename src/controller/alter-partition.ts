@@ -1,0 +1,68 @@
+/**
+ * AlterPartition (KIP-497): a partition leader asks to change its ISR. Accepted only from the
+ * current leader at the current leader epoch and partition epoch, so a deposed leader or a request
+ * crossing another change is refused and the leader retries with fresh metadata. The new ISR is
+ * the leader's view of who is caught up; the controller checks it is possible: a subset of the
+ * replicas, with the leader, and no fenced or unregistered broker (KIP-841: INELIGIBLE_REPLICA).
+ */
+import { KafkaError } from '../protocol/index.js';
+import {
+  LeaderRecoveryState,
+  type MetadataImage, type MetadataRecord, type PartitionChangeRecord,
+} from '../metadata/index.js';
+import { isLive } from './elections.js';
+
+export interface AlterPartitionRequest {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly topicId: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly newIsr: readonly number[];
+  /** RECOVERED once an uncleanly elected leader has made its log consistent (KIP-704). */
+  readonly leaderRecoveryState?: LeaderRecoveryState;
+}
+
+export interface AlterPartitionResult {
+  readonly records: MetadataRecord[];
+  readonly errorCode: number;
+  /** The partition epoch once the change is applied (the leader's next token); -1 on error. */
+  readonly partitionEpoch: number;
+}
+
+export function alterPartition(image: MetadataImage,
+  req: AlterPartitionRequest): AlterPartitionResult {
+  const refuse = (error: { code: number }): AlterPartitionResult =>
+    ({ records: [], errorCode: error.code, partitionEpoch: -1 });
+  const broker = image.brokers.get(req.brokerId);
+  if (broker === undefined || broker.brokerEpoch !== req.brokerEpoch) {
+    return refuse(KafkaError.staleBrokerEpoch);
+  }
+  const topic = image.topicsById.get(req.topicId);
+  if (topic === undefined) return refuse(KafkaError.unknownTopicId);
+  const p = topic.partitions[req.partition];
+  if (p === undefined) return refuse(KafkaError.unknownTopicOrPartition);
+  if (req.leaderEpoch !== p.leaderEpoch) return refuse(KafkaError.fencedLeaderEpoch);
+  if (p.leader !== req.brokerId) return refuse(KafkaError.notLeaderOrFollower);
+  if (req.partitionEpoch !== p.partitionEpoch) return refuse(KafkaError.invalidUpdateVersion);
+  const isr = req.newIsr;
+  const distinct = new Set(isr).size === isr.length;
+  if (!distinct || !isr.includes(p.leader) || !isr.every((id) => p.replicas.includes(id))) {
+    return refuse(KafkaError.invalidRequest);
+  }
+  if (!isr.every((id) => isLive(image, id))) return refuse(KafkaError.ineligibleReplica);
+  const recovery = req.leaderRecoveryState;
+  // A leader may finish recovery, never start it again (only an unclean election does that).
+  if (recovery === LeaderRecoveryState.recovering
+    && p.leaderRecoveryState === LeaderRecoveryState.recovered) {
+    return refuse(KafkaError.invalidRequest);
+  }
+  const change: { -readonly [K in keyof PartitionChangeRecord]: PartitionChangeRecord[K] } = {
+    type: 'partitionChange', topicId: topic.topicId, partition: p.partition, isr: [...isr],
+  };
+  if (recovery !== undefined && recovery !== p.leaderRecoveryState) {
+    change.leaderRecoveryState = recovery;
+  }
+  return { records: [change], errorCode: 0, partitionEpoch: p.partitionEpoch + 1 };
+}

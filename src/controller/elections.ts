@@ -1,0 +1,112 @@
+/**
+ * Leader elections (DESIGN.md, Controller duties): a new leader comes from the ISR, among live
+ * (registered, unfenced) brokers, in replica order so the preferred leader wins when it can; the
+ * leader epoch goes up by one (applying a partitionChange with a new leader does that). A replica
+ * outside the ISR may be missing acknowledged data, so it is elected only when the topic sets
+ * `unclean.leader.election.enable=true`; it then leads alone and RECOVERING (KIP-704). With no
+ * candidate the partition goes offline (leader -1) and keeps its last ISR, so the last in-sync
+ * replica can take over when it comes back.
+ */
+import {
+  LeaderRecoveryState, noLeader, applyRecords,
+  type MetadataImage, type MetadataRecord, type PartitionChangeRecord, type PartitionImage,
+  type TopicImage,
+} from '../metadata/index.js';
+import { uncleanLeaderElectionConfig } from './config.js';
+
+export function isLive(image: MetadataImage, brokerId: number): boolean {
+  const b = image.brokers.get(brokerId);
+  return b !== undefined && !b.fenced;
+}
+
+function uncleanAllowed(topic: TopicImage): boolean {
+  return topic.configs.get(uncleanLeaderElectionConfig) === 'true';
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function change(topic: TopicImage, p: PartitionImage): Mutable<PartitionChangeRecord> {
+  return { type: 'partitionChange', topicId: topic.topicId, partition: p.partition };
+}
+
+/**
+ * Fences a broker and, in the same batch, takes it out of every leadership and ISR: what a lease
+ * expiry and a controlled shutdown both do. The moves are computed on the image with the broker
+ * already fenced, so it is never chosen again.
+ */
+export function fenceAndMoveAway(image: MetadataImage, brokerId: number): MetadataRecord[] {
+  const broker = image.brokers.get(brokerId);
+  if (broker === undefined || broker.fenced) return [];
+  const fence: MetadataRecord = { type: 'fenceBroker', brokerId, brokerEpoch: broker.brokerEpoch };
+  return [fence, ...moveAway(applyRecords(image, [fence]), brokerId)];
+}
+
+/** partitionChanges removing a (fenced) broker from every leadership and ISR it holds. */
+export function moveAway(image: MetadataImage, brokerId: number): MetadataRecord[] {
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions) {
+      if (!p.isr.includes(brokerId)) continue;
+      // Keep at least one ISR member: the last in-sync copy must stay known (Kafka keeps it too).
+      const isr = p.isr.length > 1 ? p.isr.filter((id) => id !== brokerId) : p.isr;
+      const c = change(topic, p);
+      if (p.leader === brokerId) electInto(c, image, topic, p, isr);
+      else if (isr !== p.isr) c.isr = isr;
+      if (c.leader !== undefined || c.isr !== undefined) records.push(c);
+    }
+  }
+  return records;
+}
+
+/** Sets leader (and ISR, recovery) on `c` for a partition whose leader must change. */
+function electInto(c: Mutable<PartitionChangeRecord>, image: MetadataImage, topic: TopicImage,
+  p: PartitionImage, isr: readonly number[]): void {
+  const clean = p.replicas.find((id) => isr.includes(id) && isLive(image, id));
+  if (clean !== undefined) {
+    if (clean !== p.leader) c.leader = clean;
+    const liveIsr = isr.filter((id) => isLive(image, id));
+    if (!sameIds(liveIsr, p.isr)) c.isr = liveIsr;
+    return;
+  }
+  const unclean = uncleanAllowed(topic) ? p.replicas.find((id) => isLive(image, id)) : undefined;
+  if (unclean !== undefined) {
+    c.leader = unclean;
+    c.isr = [unclean];
+    c.leaderRecoveryState = LeaderRecoveryState.recovering;
+    return;
+  }
+  if (p.leader !== noLeader) c.leader = noLeader;
+  if (!sameIds(isr, p.isr)) c.isr = isr;
+}
+
+/** Leaders for offline partitions that now have a candidate (e.g. a broker was unfenced). */
+export function electOfflineLeaders(image: MetadataImage): MetadataRecord[] {
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions) {
+      if (p.leader !== noLeader) continue;
+      const c = change(topic, p);
+      electInto(c, image, topic, p, p.isr);
+      if (c.leader !== undefined) records.push(c);
+    }
+  }
+  return records;
+}
+
+/** Preferred-leader election: leader := first replica, when it is live and in the ISR. */
+export function electPreferredLeaders(image: MetadataImage): MetadataRecord[] {
+  const records: MetadataRecord[] = [];
+  for (const topic of image.topicsById.values()) {
+    for (const p of topic.partitions) {
+      const preferred = p.replicas[0];
+      if (preferred === undefined || p.leader === preferred) continue;
+      if (!p.isr.includes(preferred) || !isLive(image, preferred)) continue;
+      records.push({ ...change(topic, p), leader: preferred });
+    }
+  }
+  return records;
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id, i) => b[i] === id);
+}

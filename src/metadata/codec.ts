@@ -1,0 +1,211 @@
+/**
+ * Metadata records on the wire: one Raft entry carries one MetadataRecordBatch (schema in
+ * src/protocol/schemas/metadata-record-batch.ts, codec generated). This file maps the generated
+ * union-as-tagged-structs form to the `type`-tagged records of records.ts and back.
+ *
+ * Decoding never throws on bad bytes: a truncated, bit-flipped or semantically impossible batch
+ * (unknown type, negative id, bad enum) is refused as a whole with the reason, so a corrupt entry
+ * can never be half-applied.
+ */
+import { assert } from '../common/index.js';
+import {
+  Reader, Writer,
+  decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest,
+  sizeMetadataRecordBatchRequest,
+  defaultMetadataRecordBatchRequestConfigRecord as defaultConfig,
+  defaultMetadataRecordBatchRequestFenceBrokerRecord as defaultFence,
+  defaultMetadataRecordBatchRequestPartitionChangeRecord as defaultChange,
+  defaultMetadataRecordBatchRequestPartitionRecord as defaultPartition,
+  defaultMetadataRecordBatchRequestProducerIdsRecord as defaultProducerIds,
+  defaultMetadataRecordBatchRequestRegisterBrokerRecord as defaultRegister,
+  defaultMetadataRecordBatchRequestRemoveTopicRecord as defaultRemoveTopic,
+  defaultMetadataRecordBatchRequestTopicRecord as defaultTopic,
+  defaultMetadataRecordBatchRequestUnfenceBrokerRecord as defaultUnfence,
+  defaultMetadataRecordBatchRequestUnregisterBrokerRecord as defaultUnregister,
+  type MetadataRecordBatchRequest as WireBatch,
+  type MetadataRecordBatchRequestMetadataRecordData as WireRecord,
+  type MetadataRecordBatchRequestPartitionChangeRecord as WireChange,
+  type MetadataRecordBatchRequestPartitionRecord as WirePartition,
+} from '../protocol/index.js';
+import type { LeaderRecoveryState, MetadataRecord, PartitionChangeRecord } from './records.js';
+
+/** Wire `type` per record kind; also the tag of the struct that carries it. */
+const typeCodes = {
+  registerBroker: 0, fenceBroker: 1, unfenceBroker: 2, unregisterBroker: 3, topic: 4,
+  removeTopic: 5, config: 6, partition: 7, partitionChange: 8, producerIds: 9,
+} as const satisfies Record<MetadataRecord['type'], number>;
+
+/** Kafka's ConfigResource types. */
+const configTopic = 2;
+const configBroker = 4;
+/** PartitionChangeRecord "unchanged" markers (Kafka uses the same values). */
+const leaderUnchanged = -2;
+const recoveryUnchanged = -1;
+
+/** Every kind at its default: absent kinds share these (encode only reads them, never writes). */
+const absent: Omit<WireRecord, 'type'> = {
+  registerBroker: defaultRegister(), fenceBroker: defaultFence(), unfenceBroker: defaultUnfence(),
+  unregisterBroker: defaultUnregister(), topic: defaultTopic(), removeTopic: defaultRemoveTopic(),
+  config: defaultConfig(), partition: defaultPartition(), partitionChange: defaultChange(),
+  producerIds: defaultProducerIds(),
+};
+
+export type DecodedRecords =
+  | { readonly ok: true; readonly records: MetadataRecord[] }
+  | { readonly ok: false; readonly problem: string };
+
+/** The bytes of one Raft entry holding `records`, in order. */
+export function encodeMetadataRecords(records: readonly MetadataRecord[]): Buffer {
+  return encodeWireBatch({
+    records: records.map(toWire), clusterId: null, recordCount: 0, brokerEpochMax: 0,
+  });
+}
+
+/** Records of one Raft entry, or why the bytes are not a valid batch. Never throws. */
+export function decodeMetadataRecords(buf: Buffer): DecodedRecords {
+  const batch = decodeWireBatch(buf);
+  if (typeof batch === 'string') return { ok: false, problem: batch };
+  return fromWireRecords(batch.records);
+}
+
+/** Shared with snapshot.ts: a whole batch, sized first, one allocation. */
+export function encodeWireBatch(batch: WireBatch): Buffer {
+  const w = new Writer(sizeMetadataRecordBatchRequest(0, batch));
+  encodeMetadataRecordBatchRequest(w, 0, batch);
+  const chunks = w.finish();
+  assert(chunks.length === 1, 'a metadata batch has no zero-copy records');
+  return chunks[0] as Buffer;
+}
+
+/** The decoded batch, or why it is malformed. */
+export function decodeWireBatch(buf: Buffer): WireBatch | string {
+  const r = new Reader(buf);
+  const batch = decodeMetadataRecordBatchRequest(r, 0);
+  r.expectEnd();
+  return r.failed ? `malformed metadata batch: ${r.error ?? 'unknown'}` : batch;
+}
+
+export function fromWireRecords(wire: readonly WireRecord[]): DecodedRecords {
+  const records: MetadataRecord[] = [];
+  for (const [i, d] of wire.entries()) {
+    const record = fromWire(d);
+    if (typeof record === 'string') return { ok: false, problem: `record ${i}: ${record}` };
+    records.push(record);
+  }
+  return { ok: true, records };
+}
+
+export function toWire(record: MetadataRecord): WireRecord {
+  const type = typeCodes[record.type];
+  // The records carry exactly the wire fields (plus `type`, which the writer ignores), so most
+  // go out as they are; `readonly` arrays are only read by the writer.
+  switch (record.type) {
+    case 'registerBroker': return { ...absent, type, registerBroker: record };
+    case 'fenceBroker': return { ...absent, type, fenceBroker: record };
+    case 'unfenceBroker': return { ...absent, type, unfenceBroker: record };
+    case 'unregisterBroker': return { ...absent, type, unregisterBroker: record };
+    case 'topic': return { ...absent, type, topic: record };
+    case 'removeTopic': return { ...absent, type, removeTopic: record };
+    case 'producerIds': return { ...absent, type, producerIds: record };
+    case 'partition': return { ...absent, type, partition: record as unknown as WirePartition };
+    case 'config': {
+      const configType = record.resourceType === 'topic' ? configTopic : configBroker;
+      const { resourceName, name, value } = record;
+      return { ...absent, type, config: { configType, resourceName, name, value } };
+    }
+    case 'partitionChange': return { ...absent, type, partitionChange: changeToWire(record) };
+  }
+}
+
+function changeToWire(c: PartitionChangeRecord): WireChange {
+  return {
+    topicId: c.topicId,
+    partition: c.partition,
+    leader: c.leader ?? leaderUnchanged,
+    isr: (c.isr as number[] | undefined) ?? null,
+    replicas: (c.replicas as number[] | undefined) ?? null,
+    leaderRecoveryState: c.leaderRecoveryState ?? recoveryUnchanged,
+  };
+}
+
+const isId = (n: number): boolean => n >= 0;
+const isEpoch = (n: number): boolean => n >= 0;
+const isLeader = (n: number): boolean => n >= -1;
+const isRecovery = (n: number): n is LeaderRecoveryState => n === 0 || n === 1;
+const isIdList = (a: readonly number[]): boolean => a.every(isId) && new Set(a).size === a.length;
+
+/** A record, or why the struct is not a valid one. */
+function fromWire(d: WireRecord): MetadataRecord | string {
+  switch (d.type) {
+    case typeCodes.registerBroker: {
+      const { brokerId, incarnationId, host, port, rack, brokerEpoch } = d.registerBroker;
+      if (!isId(brokerId) || !isEpoch(brokerEpoch)) return 'registerBroker: bad id or epoch';
+      if (port < 0 || port > 65535) return `registerBroker: bad port ${port}`;
+      return { type: 'registerBroker', brokerId, incarnationId, host, port, rack, brokerEpoch };
+    }
+    case typeCodes.fenceBroker: return brokerEvent('fenceBroker', d.fenceBroker);
+    case typeCodes.unfenceBroker: return brokerEvent('unfenceBroker', d.unfenceBroker);
+    case typeCodes.unregisterBroker: return brokerEvent('unregisterBroker', d.unregisterBroker);
+    case typeCodes.topic: return { type: 'topic', name: d.topic.name, topicId: d.topic.topicId };
+    case typeCodes.removeTopic: return { type: 'removeTopic', topicId: d.removeTopic.topicId };
+    case typeCodes.config: {
+      const { configType, resourceName, name, value } = d.config;
+      if (configType !== configTopic && configType !== configBroker) {
+        return `config: unknown resource type ${configType}`;
+      }
+      const resourceType = configType === configTopic ? 'topic' : 'broker';
+      return { type: 'config', resourceType, resourceName, name, value };
+    }
+    case typeCodes.partition: return partitionFromWire(d.partition);
+    case typeCodes.partitionChange: return changeFromWire(d.partitionChange);
+    case typeCodes.producerIds: {
+      const { brokerId, nextProducerId } = d.producerIds;
+      if (!isLeader(brokerId) || nextProducerId < 0) return 'producerIds: bad broker or id';
+      return { type: 'producerIds', brokerId, nextProducerId };
+    }
+    default: return `unknown record type ${d.type}`;
+  }
+}
+
+function brokerEvent<T extends 'fenceBroker' | 'unfenceBroker' | 'unregisterBroker'>(
+  type: T, d: { brokerId: number; brokerEpoch: number },
+): { type: T; brokerId: number; brokerEpoch: number } | string {
+  if (!isId(d.brokerId) || !isEpoch(d.brokerEpoch)) return `${type}: bad id or epoch`;
+  return { type, brokerId: d.brokerId, brokerEpoch: d.brokerEpoch };
+}
+
+function partitionFromWire(p: WirePartition): MetadataRecord | string {
+  const { topicId, partition, replicas, isr, leader, leaderEpoch, partitionEpoch } = p;
+  const recovery = p.leaderRecoveryState;
+  if (!isId(partition) || !isLeader(leader) || !isEpoch(leaderEpoch) || !isEpoch(partitionEpoch)) {
+    return 'partition: bad index, leader or epoch';
+  }
+  if (!isIdList(replicas) || !isIdList(isr) || !isRecovery(recovery)) {
+    return 'partition: bad replicas, isr or recovery state';
+  }
+  return {
+    type: 'partition', topicId, partition, replicas, isr, leader, leaderEpoch, partitionEpoch,
+    leaderRecoveryState: recovery,
+  };
+}
+
+function changeFromWire(c: WireChange): MetadataRecord | string {
+  if (!isId(c.partition)) return 'partitionChange: bad partition index';
+  if (c.leader !== leaderUnchanged && !isLeader(c.leader)) return 'partitionChange: bad leader';
+  if ((c.isr !== null && !isIdList(c.isr)) || (c.replicas !== null && !isIdList(c.replicas))) {
+    return 'partitionChange: bad isr or replicas';
+  }
+  const recovery = c.leaderRecoveryState;
+  if (recovery !== recoveryUnchanged && !isRecovery(recovery)) {
+    return 'partitionChange: bad recovery state';
+  }
+  // exactOptionalPropertyTypes: an unchanged field is absent, never `undefined`.
+  const out: { -readonly [K in keyof PartitionChangeRecord]: PartitionChangeRecord[K] } = {
+    type: 'partitionChange', topicId: c.topicId, partition: c.partition,
+  };
+  if (c.leader !== leaderUnchanged) out.leader = c.leader;
+  if (c.isr !== null) out.isr = c.isr;
+  if (c.replicas !== null) out.replicas = c.replicas;
+  if (recovery !== recoveryUnchanged) out.leaderRecoveryState = recovery as LeaderRecoveryState;
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * This broker's way to the active controller: a Kafka client connection to whichever node leads the
+ * Raft group, re-opened when leadership moves. Used to forward admin requests unchanged.
+ */
+import type { Logger } from 'pino';
+import { KafkaClient } from '../client/index.js';
+import type { RaftVoterAddress } from '../config/index.js';
+import type { RaftMetadata } from './raft-metadata.js';
+import { notController } from './raft-metadata.js';
+
+const attemptsMax = 5;
+const retryDelayMs = 200;
+
+export class ControllerLink {
+  private readonly metadata: RaftMetadata;
+  private readonly voters: readonly RaftVoterAddress[];
+  private readonly log: Logger;
+  private client: { readonly id: number; readonly connected: Promise<KafkaClient> } | null = null;
+
+  constructor(metadata: RaftMetadata, voters: readonly RaftVoterAddress[], log: Logger) {
+    this.metadata = metadata;
+    this.voters = voters;
+    this.log = log;
+  }
+
+  /** Sends the request to the controller; retries briefly while leadership settles. */
+  async forward(apiKey: number, version: number, request: unknown): Promise<unknown> {
+    for (let attempt = 0; attempt < attemptsMax; attempt++) {
+      const id = this.metadata.controllerId();
+      if (id > 0) {
+        try {
+          const client = await this.connect(id);
+          const response = await client.request(apiKey, request, version);
+          // Our own image must show what the controller just committed before we answer.
+          await this.metadata.catchUp().catch(() => undefined);
+          return response;
+        } catch (err) {
+          this.log.debug({ err, controllerId: id, attempt }, 'forwarding to the controller failed');
+          this.drop();
+        }
+      }
+      await new Promise((r) => setTimeout(r, retryDelayMs));
+    }
+    throw notController(this.metadata.controllerId());
+  }
+
+  private connect(id: number): Promise<KafkaClient> {
+    if (this.client !== null && this.client.id === id) return this.client.connected;
+    this.drop();
+    const address = this.addressOf(id);
+    if (address === undefined) return Promise.reject(notController(id));
+    const connected = KafkaClient.connect({ host: address.host, port: address.port, clientId: 'pado-forward' });
+    this.client = { id, connected };
+    return connected;
+  }
+
+  private addressOf(id: number): { host: string; port: number } | undefined {
+    return this.metadata.image().brokers.get(id) ?? this.voters.find((v) => v.id === id);
+  }
+
+  drop(): void {
+    const old = this.client;
+    this.client = null;
+    void old?.connected.then((c) => c.close(), () => undefined);
+  }
+}

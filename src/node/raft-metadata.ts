@@ -1,0 +1,152 @@
+/**
+ * Cluster metadata on the Raft log (DESIGN.md, Metadata): every node applies the committed metadata
+ * records, in order, to an immutable MetadataImage; the Raft leader is the active controller and the
+ * only node that decides. A decision runs on the newest image after a read barrier (so a freshly
+ * elected leader has applied everything its predecessors committed), one decision at a time; its
+ * records are proposed as one Raft entry and the caller is answered once they are applied here and
+ * the image listeners (the partition manager) have caught up.
+ */
+import type { Logger } from 'pino';
+import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import {
+  applyRecords, decodeImageSnapshot, decodeMetadataRecords, emptyImage, encodeImageSnapshot,
+  encodeMetadataRecords, type MetadataImage, type MetadataRecord,
+} from '../metadata/index.js';
+import type { Entry } from '../raft/index.js';
+import type { Decision } from '../server/index.js';
+import type { RaftDriver, RaftStateMachine } from './raft-driver.js';
+import { EntryTag, tagged } from './replicated-state.js';
+
+/** The broker-level config entry holding the cluster id. */
+export const clusterIdConfig = 'cluster.id';
+
+export type ImageListener = (previous: MetadataImage, next: MetadataImage) => Promise<void>;
+
+/** Records in a Raft entry: one decision's batch, in the metadata record wire format. */
+export function encodeRecords(records: readonly MetadataRecord[]): Buffer {
+  return encodeMetadataRecords(records);
+}
+
+function decodeRecords(data: Buffer): MetadataRecord[] {
+  const decoded = decodeMetadataRecords(data);
+  // Invariant: entries are written by controllers running this code; a bad one is a bug.
+  assert(decoded.ok, `undecodable metadata entry: ${decoded.ok ? '' : decoded.problem}`);
+  return [...decoded.records];
+}
+
+/**
+ * The replicated state machine. Applying is synchronous (the Raft driver's contract); listeners run
+ * after it, in order, on a chain that `settled()` waits for.
+ */
+export class MetadataMachine implements RaftStateMachine {
+  private current: MetadataImage;
+  private readonly listeners: ImageListener[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(log: Logger) {
+    this.current = emptyImage('');
+    this.log = log;
+  }
+
+  get image(): MetadataImage {
+    return this.current;
+  }
+
+  onChange(listener: ImageListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Resolves once every listener has seen every image applied so far. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  apply(entry: Entry): unknown {
+    this.install(applyRecords(this.current, decodeRecords(entry.data)));
+    return undefined;
+  }
+
+  snapshot(): Buffer {
+    return encodeImageSnapshot(this.current);
+  }
+
+  restore(image: Buffer): void {
+    const decoded = decodeImageSnapshot(image);
+    assert(decoded.ok, `unreadable metadata snapshot: ${decoded.ok ? '' : decoded.problem}`);
+    this.install(decoded.image);
+  }
+
+  private install(applied: MetadataImage): void {
+    const previous = this.current;
+    // The cluster id is chosen once by the first controller and replicated as a broker config.
+    const clusterId = applied.clusterId === '' ? applied.brokerConfigs.get(clusterIdConfig) : undefined;
+    const next = clusterId === undefined ? applied : { ...applied, clusterId };
+    this.current = next;
+    for (const listener of this.listeners) {
+      this.chain = this.chain.then(() => listener(previous, next)).catch((err: unknown) => {
+        this.log.error({ err }, 'metadata listener failed');
+      });
+    }
+  }
+}
+
+export class RaftMetadata {
+  private readonly driver: RaftDriver;
+  private readonly machine: MetadataMachine;
+  private readonly nodeId: number;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(driver: RaftDriver, machine: MetadataMachine, nodeId: number) {
+    this.driver = driver;
+    this.machine = machine;
+    this.nodeId = nodeId;
+  }
+
+  image(): MetadataImage {
+    return this.machine.image;
+  }
+
+  onChange(listener: ImageListener): void {
+    this.machine.onChange(listener);
+  }
+
+  /** The active controller (the Raft leader), or -1 while there is none. */
+  controllerId(): number {
+    const leader = this.driver.leader;
+    return leader === 0 ? -1 : leader;
+  }
+
+  isController(): boolean {
+    return this.driver.leader === this.nodeId;
+  }
+
+  /** Waits until this node has applied everything committed before the call (read-index). */
+  async catchUp(): Promise<void> {
+    const outcome = await this.driver.read();
+    if (!outcome.ok) throw notController(outcome.leaderId);
+    await this.machine.settled();
+  }
+
+  /** Runs a decision on the controller; refused with NOT_CONTROLLER elsewhere. */
+  propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (!this.isController()) throw notController(this.driver.leader);
+      await this.catchUp();
+      const { records, result } = decide(this.machine.image);
+      if (records.length === 0) return result;
+      const outcome = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
+      if (!outcome.ok) throw notController(outcome.leaderId);
+      await this.machine.settled();
+      return result;
+    };
+    const next = this.tail.then(run, run);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export function notController(leaderId: number): PadoError {
+  return new PadoError(PadoErrorCode.notController,
+    leaderId > 0 ? `not the controller; the controller is node ${leaderId}` : 'no controller elected yet');
+}

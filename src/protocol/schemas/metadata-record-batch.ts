@@ -1,0 +1,70 @@
+/**
+ * MetadataRecordBatch (key 1100, Pado's private range ≥ 1000; no Kafka reference definition): the
+ * metadata records that one Raft entry carries, and the records an image snapshot is written as
+ * (src/metadata/codec.ts maps them to the `type`-tagged records of src/metadata/records.ts). Never
+ * sent as a request: only the request side is used, the response is empty.
+ *
+ * The wire has no unions, so each record is a `type` byte plus the one tagged struct of that kind
+ * (tag = type); the other kinds are absent and cost nothing. Meanings follow Kafka's KRaft records
+ * (RegisterBrokerRecord, FenceBrokerRecord, PartitionRecord, PartitionChangeRecord, …; KIP-631).
+ * In partitionChange, leader -2 and leaderRecoveryState -1 mean "unchanged", and a null isr or
+ * replicas list means "unchanged". configType is Kafka's ConfigResource type: 2 topic, 4 broker.
+ * clusterId, recordCount and brokerEpochMax are set only in snapshots: the image's identity, its
+ * position, and the highest broker epoch ever handed out (so epochs keep increasing after a
+ * restart).
+ */
+export const metadataRecordBatch = `
+api MetadataRecordBatch key 1100 versions 0 flexible 0+
+request
+  records []MetadataRecordData
+    type int8
+    registerBroker RegisterBrokerRecord tag 0
+      brokerId int32
+      incarnationId string
+      host string
+      port int32
+      rack string nullable
+      brokerEpoch int64
+    fenceBroker FenceBrokerRecord tag 1
+      brokerId int32
+      brokerEpoch int64
+    unfenceBroker UnfenceBrokerRecord tag 2
+      brokerId int32
+      brokerEpoch int64
+    unregisterBroker UnregisterBrokerRecord tag 3
+      brokerId int32
+      brokerEpoch int64
+    topic TopicRecord tag 4
+      name string
+      topicId uuid
+    removeTopic RemoveTopicRecord tag 5
+      topicId uuid
+    config ConfigRecord tag 6
+      configType int8
+      resourceName string
+      name string
+      value string nullable
+    partition PartitionRecord tag 7
+      topicId uuid
+      partition int32
+      replicas []int32
+      isr []int32
+      leader int32
+      leaderEpoch int32
+      partitionEpoch int32
+      leaderRecoveryState int8
+    partitionChange PartitionChangeRecord tag 8
+      topicId uuid
+      partition int32
+      leader int32 default -2
+      isr []int32 nullable
+      replicas []int32 nullable
+      leaderRecoveryState int8 default -1
+    producerIds ProducerIdsRecord tag 9
+      brokerId int32
+      nextProducerId int64
+  clusterId string nullable tag 0
+  recordCount int64 tag 1
+  brokerEpochMax int64 tag 2
+response
+`;

@@ -1,0 +1,126 @@
+/**
+ * Proves `pado dev --nodes 3` end to end with real processes: it is started as a child process on
+ * three consecutive free ports and a temporary data dir; once it prints the bootstrap line, kcat
+ * -L succeeds against each of the three listeners (each answers with at least itself in the broker
+ * list) and `pado cluster info` / `cluster health --format json` answer. Then one SIGINT to
+ * `pado dev` alone (not its process group) must stop every node: `pado dev` exits 0 and no listener
+ * accepts connections within 10 s. Cleanup (also on failure) sends two signals, which kill every
+ * node at once, then SIGKILL.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { createInterface } from 'node:readline';
+import { tempDir, mainJs } from '../support/broker.js';
+import { run, waitFor } from '../support/run.js';
+
+const nodeCount = 3;
+const readyMsMax = 30_000;
+const stopMsMax = 10_000;
+const metadataMsMax = 30_000;
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A base port with `count` free ports from it: random bases in 20000–59999, bounded attempts. */
+async function freeConsecutivePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let free = true;
+    for (let i = 0; i < count && free; i++) free = await portFree(base + i);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const dataDir = tempDir('pado-dev-');
+let dev: ChildProcess | undefined;
+let exited: Promise<number | null> | undefined;
+
+after(async () => {
+  if (dev !== undefined && dev.exitCode === null && dev.signalCode === null) {
+    // Two signals: the second makes `pado dev` SIGKILL every node before it exits.
+    dev.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    dev.kill('SIGTERM');
+    const timer = setTimeout(() => dev?.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('pado dev --nodes 3: bootstrap line, every node answers, SIGINT stops them all', async () => {
+  const basePort = await freeConsecutivePorts(nodeCount);
+  const ports = Array.from({ length: nodeCount }, (_, i) => basePort + i);
+  const proc = spawn(process.execPath, [mainJs, 'dev', '--nodes', String(nodeCount),
+    '--base-port', String(basePort), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  dev = proc;
+  exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  const lines: string[] = [];
+  let bootstrap: string | undefined;
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    lines.push(line);
+    const m = /^pado dev: \d+ node\(s\) ready; bootstrap servers: (\S+)$/.exec(line);
+    if (m) bootstrap = m[1];
+  });
+  createInterface({ input: proc.stderr! }).on('line', (line) => lines.push(line));
+
+  await waitFor('the bootstrap line', () => bootstrap ?? (proc.exitCode !== null
+    ? Promise.reject(new Error(`pado dev exited ${proc.exitCode}:\n${lines.join('\n')}`))
+    : undefined), readyMsMax, 50);
+  assert.equal(bootstrap, ports.map((p) => `127.0.0.1:${p}`).join(','));
+  for (const id of [1, 2, 3]) {
+    assert.ok(lines.some((l) => l.startsWith(`[n${id}] `)), `node ${id}'s log lines are prefixed`);
+  }
+
+  // A listener may be up before the metadata quorum has elected its first leader, so each
+  // node gets until `metadataMsMax` to answer Metadata.
+  for (const port of ports) {
+    const names = await waitFor(`kcat -L against 127.0.0.1:${port}`, async () => {
+      const r = await run('kcat', ['-b', `127.0.0.1:${port}`, '-L', '-J', '-m', '5'],
+        { timeoutMs: 10_000 }).catch(() => undefined);
+      if (r?.code !== 0) return undefined;
+      return (JSON.parse(r.stdout) as { brokers: { name: string }[] }).brokers.map((b) => b.name);
+    }, metadataMsMax, 200);
+    assert.ok(names.includes(`127.0.0.1:${port}`), `${port} lists itself: ${names.join(',')}`);
+  }
+
+  const info = await run(process.execPath, [mainJs, 'cluster', 'info', '--bootstrap',
+    `127.0.0.1:${ports[1]}`], { timeoutMs: 20_000 });
+  assert.equal(info.code, 0, info.stderr);
+  assert.match(info.stdout, /^controller: /m);
+  const health = await run(process.execPath, [mainJs, 'cluster', 'health', '--bootstrap',
+    `127.0.0.1:${ports[2]}`, '--format', 'json'], { timeoutMs: 20_000 });
+  assert.ok(health.code === 0 || health.code === 1, health.stderr);
+  const report = JSON.parse(health.stdout) as { healthy: boolean; problems: unknown[] };
+  assert.equal(report.healthy, health.code === 0);
+
+  proc.kill('SIGINT');
+  const code = await Promise.race([exited, new Promise<'timeout'>((r) => {
+    setTimeout(() => r('timeout'), stopMsMax).unref();
+  })]);
+  assert.equal(code, 0, lines.slice(-20).join('\n'));
+  await waitFor('every listener to close', async () => {
+    const open = await Promise.all(ports.map(accepts));
+    return open.every((o) => !o) ? true : undefined;
+  }, 1_000, 50);
+});

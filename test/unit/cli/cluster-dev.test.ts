@@ -1,0 +1,174 @@
+// Proves `pado dev` without processes: argv parsing (defaults, bounds, messages), the plan of
+// children (ids, ports, data dirs, one shared --initial-voters, the bootstrap list), log-line
+// prefixing, and the supervisor on fake children driven step by step: the bootstrap line appears
+// only when every node is ready; a signal SIGTERMs every child and exits 0 once they stop; a
+// second signal SIGKILLs them and exits at once; a child that exits on its own is named with its
+// code and the others are stopped (exit 1).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { parseArgv, type CliContext, type Signal } from '../../../src/cli/index.js';
+import {
+  formatChildLine, parseLogLine, planDevCluster, runDev,
+  type ChildExit, type DevArgs, type DevChild, type DevNodePlan,
+} from '../../../src/cli/dev.js';
+import { isPadoError } from '../../../src/common/index.js';
+
+function parse(line: string): unknown {
+  return parseArgv(line.split(' ').filter((w) => w !== ''), {}).args;
+}
+
+test('dev: defaults and flags', () => {
+  assert.deepEqual(parse('dev'),
+    { nodes: 3, basePort: 9092, dataDir: './data', logLevel: undefined });
+  assert.deepEqual(parse('dev --nodes 5 --base-port 19092 --data-dir /tmp/d --log-level debug'),
+    { nodes: 5, basePort: 19092, dataDir: '/tmp/d', logLevel: 'debug' });
+});
+
+test('dev: out-of-range values are usage errors that say what to write', () => {
+  for (const [line, message] of [
+    ['dev --nodes 0', /--nodes: '0' is not an integer in 1–9; write e.g. --nodes 3/],
+    ['dev --nodes 10', /--nodes: '10' is not an integer in 1–9/],
+    ['dev --nodes 3 --base-port 65534', /--base-port: '65534' is not an integer in 1–65533/],
+    ['dev --base-port x', /--base-port: 'x'/],
+  ] as const) {
+    assert.throws(() => parse(line), (e: unknown) => {
+      assert.ok(isPadoError(e, 'PADO_INVALID_ARGUMENT'), String(e));
+      assert.match(e.message, message);
+      return true;
+    }, line);
+  }
+});
+
+const args: DevArgs = { nodes: 3, basePort: 9092, dataDir: 'data', logLevel: undefined };
+
+test('dev: plan gives ids 1..N, consecutive ports, own data dirs, the same voters', () => {
+  const plan = planDevCluster(args);
+  assert.equal(plan.bootstrap, '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094');
+  const voters = '1@127.0.0.1:9092,2@127.0.0.1:9093,3@127.0.0.1:9094';
+  assert.deepEqual(plan.nodes[1], {
+    nodeId: 2, port: 9093, dataDir: join('data', 'dev-2'),
+    args: ['start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--data-dir',
+      join('data', 'dev-2'), '--initial-voters', voters],
+  });
+  assert.ok(plan.nodes.every((n) => n.args.includes(voters)));
+  const debug = planDevCluster({ ...args, nodes: 1, logLevel: 'debug' });
+  assert.deepEqual(debug.nodes[0]?.args.slice(-2), ['--log-level', 'debug']);
+});
+
+test('dev: log lines get [n<id>], pretty on a terminal', () => {
+  const line = '{"level":30,"time":"2026-01-02T03:04:05.678Z","nodeId":2,"port":9093,' +
+    '"msg":"kafka listener ready"}';
+  assert.equal(formatChildLine(2, line, parseLogLine(line), false), `[n2] ${line}\n`);
+  assert.equal(formatChildLine(2, line, parseLogLine(line), true),
+    '[n2] 03:04:05.678 INFO  kafka listener ready port=9093\n');
+  assert.equal(formatChildLine(3, '    at x (y.js:1)', null, true), '[n3]     at x (y.js:1)\n');
+  assert.equal(parseLogLine('{not json'), null);
+});
+
+interface FakeChild extends DevChild {
+  plan: DevNodePlan;
+  kills: string[];
+  emit(line: string): void;
+  exit(e: ChildExit): void;
+}
+
+function fakeChild(plan: DevNodePlan, exitOnTerm: boolean): FakeChild {
+  let listener = (_line: string): void => undefined;
+  let resolveExit = (_e: ChildExit): void => undefined;
+  const exited = new Promise<ChildExit>((resolve) => {
+    resolveExit = resolve;
+  });
+  const kills: string[] = [];
+  return {
+    plan, kills, exited,
+    onLine: (l) => {
+      listener = l;
+    },
+    emit: (line) => listener(line),
+    exit: (e) => resolveExit(e),
+    kill(signal) {
+      kills.push(signal);
+      if (signal === 'SIGKILL') resolveExit({ code: null, signal: 'SIGKILL' });
+      else if (exitOnTerm) resolveExit({ code: 0, signal: null });
+    },
+  };
+}
+
+function harness(exitOnTerm = true) {
+  const waiters: ((s: Signal) => void)[] = [];
+  const out: string[] = [];
+  const err: string[] = [];
+  const exits: number[] = [];
+  const children: FakeChild[] = [];
+  const ctx: CliContext = {
+    stdout: { write: (t: string) => out.push(t) },
+    stderr: { write: (t: string) => err.push(t) },
+    stdin: (async function* empty() {})(),
+    env: {},
+    stdoutIsTty: false,
+    connect: () => Promise.reject(new Error('no network in this test')),
+    signals: { next: () => new Promise((resolve) => waiters.push(resolve)) },
+    exitNow: (code: number) => {
+      exits.push(code);
+      return undefined as never;
+    },
+  };
+  const done = runDev(args, ctx, (plan) => {
+    const child = fakeChild(plan, exitOnTerm);
+    children.push(child);
+    return child;
+  });
+  const ready = (c: FakeChild): void =>
+    c.emit(`{"level":30,"nodeId":${c.plan.nodeId},"msg":"kafka listener ready"}`);
+  return { ctx, out, err, exits, children, done, ready,
+    send: (s: Signal) => waiters.shift()?.(s), waiting: () => waiters.length };
+}
+
+/** Resolves once `cond` holds, checking after each turn of the event loop (bounded). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  assert.ok(cond(), 'condition not reached');
+}
+
+const bootstrapLine = 'pado dev: 3 node(s) ready; bootstrap servers: ' +
+  '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094\n';
+
+test('dev: bootstrap once all are ready; a signal stops every child; exit 0', async () => {
+  const h = harness();
+  assert.equal(h.children.length, 3);
+  assert.equal(h.waiting(), 1, 'signals are awaited before children run');
+  h.ready(h.children[0]!);
+  h.ready(h.children[1]!);
+  h.ready(h.children[1]!);
+  assert.ok(!h.out.includes(bootstrapLine));
+  h.ready(h.children[2]!);
+  assert.equal(h.out.filter((l) => l === bootstrapLine).length, 1);
+  assert.ok(h.out[0]?.startsWith('[n1] {'));
+  h.send('SIGINT');
+  assert.equal(await h.done, 0);
+  assert.deepEqual(h.children.map((c) => c.kills), [['SIGTERM'], ['SIGTERM'], ['SIGTERM']]);
+  assert.deepEqual(h.exits, []);
+});
+
+test('dev: a second signal kills every child and exits at once', async () => {
+  const h = harness(false);
+  h.send('SIGTERM');
+  await until(() => h.waiting() === 1 && h.children.every((c) => c.kills.length === 1));
+  h.send('SIGINT');
+  await until(() => h.exits.length === 1);
+  assert.deepEqual(h.exits, [130]);
+  assert.deepEqual(h.children.map((c) => c.kills), [['SIGTERM', 'SIGKILL'],
+    ['SIGTERM', 'SIGKILL'], ['SIGTERM', 'SIGKILL']]);
+  assert.equal(await h.done, 1, 'killed children did not stop cleanly');
+});
+
+test('dev: a child exiting on its own is named and the others are stopped; exit 1', async () => {
+  const h = harness();
+  h.ready(h.children[0]!);
+  h.children[1]!.exit({ code: 1, signal: null });
+  assert.equal(await h.done, 1);
+  assert.match(h.err.join(''), /node 2 exited with code 1 before it was ready.*port 9093/);
+  assert.deepEqual(h.children.map((c) => c.kills), [['SIGTERM'], [], ['SIGTERM']]);
+  assert.equal(h.waiting(), 1, 'a signal during the stop still kills at once');
+});

@@ -1,0 +1,155 @@
+// Proves `pado cluster health`'s evaluation and `pado cluster info`'s view, both pure functions
+// over a snapshot of Metadata / DescribeCluster / DescribeQuorum answers: a table of cluster
+// states (healthy, broker down, partition offline, leaderless, under-replicated, no controller,
+// quorum voter behind or silent, quorum without leader) each yields exactly the expected problem
+// kinds, and the messages name the partition, the broker and the next step.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
+import { evaluateHealth, quorumLagRecordsMax } from '../../../src/cli/cluster/health.js';
+import { clusterInfoView } from '../../../src/cli/cluster/info.js';
+import type { QuorumDescription, QuorumReplica } from '../../../src/client/index.js';
+import type { MetadataResponseTopic } from '../../../src/protocol/index.js';
+
+function broker(id: number): ClusterSnapshot['brokers'][number] {
+  return { brokerId: id, host: '127.0.0.1', port: 9091 + id, rack: null };
+}
+
+/** A topic whose partitions are [leader, replicas, isr]. */
+function topic(name: string, partitions: [number, number[], number[]][]): MetadataResponseTopic {
+  return {
+    errorCode: 0, name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', isInternal: false,
+    topicAuthorizedOperations: -2147483648,
+    partitions: partitions.map(([leaderId, replicaNodes, isrNodes], partitionIndex) => ({
+      errorCode: leaderId < 0 ? 5 : 0, partitionIndex, leaderId, leaderEpoch: 0, replicaNodes,
+      isrNodes, offlineReplicas: [],
+    })),
+  };
+}
+
+function replica(
+  replicaId: number, logEndOffset: number, lastCaughtUpTimestamp = -1,
+): QuorumReplica {
+  return { replicaId, logEndOffset, lastFetchTimestamp: -1, lastCaughtUpTimestamp };
+}
+
+function quorum(leaderId: number, voters: QuorumReplica[]): QuorumDescription {
+  return { errorCode: 0, errorMessage: null, leaderId, leaderEpoch: 4, highWatermark: 100,
+    voters, observers: [] };
+}
+
+function snapshot(over: Partial<ClusterSnapshot>): ClusterSnapshot {
+  return { clusterId: 'c', controllerId: 1, brokers: [broker(1), broker(2), broker(3)],
+    topics: [], quorum: null, ...over };
+}
+
+const healthyQuorum = quorum(1, [replica(1, 100), replica(2, 100), replica(3, 99)]);
+
+const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?: RegExp[] }[] = [
+  {
+    name: 'all replicas in sync, quorum caught up',
+    snapshot: snapshot({ topics: [topic('orders', [[1, [1, 2, 3], [1, 2, 3]]])],
+      quorum: healthyQuorum }),
+    kinds: [],
+  },
+  {
+    name: 'no DescribeQuorum: partitions still checked',
+    snapshot: snapshot({ topics: [topic('orders', [[2, [2], [2]]])] }),
+    kinds: [],
+  },
+  {
+    name: 'RF=1 partition whose only broker is down',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)],
+      topics: [topic('orders', [[1, [1], [1]], [2, [2], [2]], [-1, [3], [3]]])] }),
+    kinds: ['missing-broker', 'offline'],
+    match: [/broker 3 is named as a replica or voter but is not registered.*start broker 3/,
+      /^partition orders-2 has no leader: its only replica, broker 3, is down; start broker 3$/],
+  },
+  {
+    name: 'leader id still names a broker that left the broker list',
+    snapshot: snapshot({ brokers: [broker(1)], topics: [topic('t', [[2, [2], [2]]])] }),
+    kinds: ['missing-broker', 'offline'],
+  },
+  {
+    name: 'no leader although a replica is up',
+    snapshot: snapshot({ topics: [topic('t', [[-1, [1, 2], [1]]])] }),
+    kinds: ['leaderless'],
+    match: [/partition t-0 has no leader \(none elected\) although brokers 1,2 are up/],
+  },
+  {
+    name: 'ISR smaller than replicas, lagging broker up',
+    snapshot: snapshot({ topics: [topic('t', [[1, [1, 2, 3], [1, 2]]])] }),
+    kinds: ['under-replicated'],
+    match: [/partition t-0: 2 of 3 replicas in sync \(behind: 3\); check that broker 3 can fetch/],
+  },
+  {
+    name: 'ISR shrunk because a broker is down',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)],
+      topics: [topic('t', [[1, [1, 2, 3], [1, 2]]])] }),
+    kinds: ['missing-broker', 'under-replicated'],
+    match: [/broker 3/, /start broker 3$/],
+  },
+  {
+    name: 'no controller',
+    snapshot: snapshot({ controllerId: -1 }),
+    kinds: ['no-controller'],
+  },
+  {
+    name: 'quorum voter far behind, another never fetched',
+    snapshot: snapshot({ quorum: quorum(1, [replica(1, 5_000), replica(2, 5_000 -
+      quorumLagRecordsMax - 1), replica(3, -1)]) }),
+    kinds: ['quorum-voter-behind', 'quorum-voter-behind'],
+    match: [/voter 2 is 1001 records behind/,
+      /voter 3 has not fetched from the leader; start node 3/],
+  },
+  {
+    name: 'quorum without a leader',
+    snapshot: snapshot({ controllerId: -1, quorum: quorum(-1, [replica(1, 10), replica(2, -1),
+      replica(3, -1)]) }),
+    kinds: ['no-controller', 'quorum-no-leader'],
+    match: [/no active controller/, /quorum has no leader.*majority \(2 of 3\)/],
+  },
+  {
+    name: 'quorum voter missing from the broker list',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)],
+      quorum: quorum(1, [replica(1, 10), replica(2, 10), replica(3, -1)]) }),
+    kinds: ['missing-broker', 'quorum-voter-behind'],
+  },
+];
+
+for (const c of cases) {
+  test(`health: ${c.name}`, () => {
+    const report = evaluateHealth(c.snapshot);
+    assert.deepEqual(report.problems.map((p) => p.kind), c.kinds);
+    assert.equal(report.healthy, c.kinds.length === 0);
+    assert.equal(report.quorumChecked, c.snapshot.quorum !== null);
+    (c.match ?? []).forEach((re, i) => assert.match(report.problems[i]?.message ?? '', re));
+  });
+}
+
+test('health: problems come in a stable order (topics by name, partitions by index)', () => {
+  const report = evaluateHealth(snapshot({ topics: [
+    topic('b', [[1, [1], [1]], [-1, [1, 2], []]]), topic('a', [[1, [1, 2], [1]]]),
+  ] }));
+  assert.deepEqual(report.problems.map((p) => p.subject), ['a-0', 'b-1']);
+});
+
+test('info: live and missing brokers, controller, quorum members with lag and age', () => {
+  const view = clusterInfoView(snapshot({
+    controllerId: 2, brokers: [broker(2), broker(1)],
+    topics: [topic('t', [[1, [1, 3], [1]]])],
+    quorum: { ...quorum(2, [replica(1, 90, 9_000), replica(2, 100, 10_000), replica(3, -1)]),
+      observers: [replica(4, 100, 10_000)] },
+  }));
+  assert.deepEqual(view.brokers.map((b) => [b.id, b.state, b.controller, b.address]), [
+    [1, 'live', false, '127.0.0.1:9092'], [2, 'live', true, '127.0.0.1:9093'],
+    [3, 'missing', false, null],
+  ]);
+  assert.deepEqual(view.quorum?.members, [
+    { id: 1, role: 'voter', logEndOffset: 90, lag: 10, caughtUpMsAgo: 1_000 },
+    { id: 2, role: 'leader', logEndOffset: 100, lag: 0, caughtUpMsAgo: 0 },
+    { id: 3, role: 'voter', logEndOffset: -1, lag: null, caughtUpMsAgo: null },
+    { id: 4, role: 'observer', logEndOffset: 100, lag: 0, caughtUpMsAgo: 0 },
+  ]);
+  assert.equal(clusterInfoView(snapshot({})).quorum, null);
+});

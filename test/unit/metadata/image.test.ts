@@ -1,0 +1,157 @@
+/**
+ * Proves the MetadataImage rules: registration starts fenced and replaces an older one; fencing
+ * needs the current epoch; liveBrokers lists unfenced brokers; partitionChange bumps the partition
+ * epoch always and the leader epoch only on a leader change; impossible records fail an assert.
+ * Snapshots: images built by hundreds of seeded random records equal themselves after
+ * encode/decode, bytes are deterministic, and bad bytes are refused without throwing. imageDiff
+ * reports leadership gained and lost, follower changes and deleted topics for one node.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Prng } from '../../../src/common/index.js';
+import {
+  applyRecords, decodeImageSnapshot, emptyImage, encodeImageSnapshot, imageDiff, liveBrokers,
+  type MetadataImage, type MetadataRecord,
+} from '../../../src/metadata/index.js';
+import { randomBatch, randomImage } from './support.js';
+
+const topicId = 'AAECAwQFBgcICQoLDA0ODw';
+
+function reg(brokerId: number, brokerEpoch: number, incarnationId = `i${brokerEpoch}`): MetadataRecord {
+  return { type: 'registerBroker', brokerId, incarnationId, host: 'h', port: 9092, rack: null,
+    brokerEpoch };
+}
+
+function base(): MetadataImage {
+  return applyRecords(emptyImage('c'), [
+    reg(1, 1), reg(2, 2), reg(3, 3),
+    { type: 'unfenceBroker', brokerId: 1, brokerEpoch: 1 },
+    { type: 'unfenceBroker', brokerId: 2, brokerEpoch: 2 },
+    { type: 'unfenceBroker', brokerId: 3, brokerEpoch: 3 },
+    { type: 'topic', name: 't', topicId },
+    { type: 'partition', topicId, partition: 0, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1,
+      leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: 0 },
+    { type: 'partition', topicId, partition: 1, replicas: [2, 3, 1], isr: [2, 3, 1], leader: 2,
+      leaderEpoch: 0, partitionEpoch: 0, leaderRecoveryState: 0 },
+  ]);
+}
+
+test('brokers: registration starts fenced, unfence makes it live, re-registration replaces', () => {
+  let image = applyRecords(emptyImage('c'), [reg(1, 1)]);
+  assert.equal(image.brokers.get(1)?.fenced, true);
+  assert.deepEqual(liveBrokers(image), []);
+  image = applyRecords(image, [{ type: 'unfenceBroker', brokerId: 1, brokerEpoch: 1 }]);
+  assert.deepEqual(liveBrokers(image).map((b) => b.brokerId), [1]);
+  image = applyRecords(image, [reg(1, 5, 'new')]);
+  assert.deepEqual(image.brokers.get(1), { brokerId: 1, incarnationId: 'new', host: 'h', port: 9092,
+    rack: null, brokerEpoch: 5, fenced: true });
+  assert.equal(image.brokerEpochMax, 5);
+  image = applyRecords(image, [{ type: 'unregisterBroker', brokerId: 1, brokerEpoch: 5 }]);
+  assert.equal(image.brokers.size, 0);
+  assert.equal(image.brokerEpochMax, 5, 'the highest epoch outlives the broker');
+});
+
+test('brokers: impossible records fail an assert', () => {
+  const image = base();
+  const bad: [string, MetadataRecord][] = [
+    ['epoch not increasing', reg(1, 1)],
+    ['fence at a stale epoch', { type: 'fenceBroker', brokerId: 1, brokerEpoch: 9 }],
+    ['unfence unknown broker', { type: 'unfenceBroker', brokerId: 9, brokerEpoch: 1 }],
+    ['unregister at stale epoch', { type: 'unregisterBroker', brokerId: 2, brokerEpoch: 1 }],
+  ];
+  for (const [label, record] of bad) assert.throws(() => applyRecords(image, [record]), label);
+});
+
+test('partitionChange: partition epoch always, leader epoch on a leader change', () => {
+  const image = base();
+  const shrink = applyRecords(image, [{ type: 'partitionChange', topicId, partition: 0, isr: [1, 2] }]);
+  const p0 = shrink.topicsById.get(topicId)?.partitions[0];
+  assert.deepEqual([p0?.leader, p0?.leaderEpoch, p0?.partitionEpoch, p0?.isr], [1, 0, 1, [1, 2]]);
+  const moved = applyRecords(shrink, [
+    { type: 'partitionChange', topicId, partition: 0, leader: 2, isr: [2] },
+    { type: 'partitionChange', topicId, partition: 0, leader: 2 },
+  ]);
+  const p1 = moved.topicsById.get(topicId)?.partitions[0];
+  assert.deepEqual([p1?.leader, p1?.leaderEpoch, p1?.partitionEpoch, p1?.isr], [2, 1, 3, [2]]);
+  const offline = applyRecords(moved, [{ type: 'partitionChange', topicId, partition: 0, leader: -1 }]);
+  assert.equal(offline.topicsById.get(topicId)?.partitions[0]?.leaderEpoch, 2);
+  assert.equal(image.topicsById.get(topicId)?.partitions[0]?.partitionEpoch, 0, 'old image unchanged');
+  assert.equal(moved.topicsByName.get('t'), moved.topicsById.get(topicId), 'both maps agree');
+});
+
+test('partitionChange: impossible states fail an assert', () => {
+  const image = base();
+  const bad: [string, MetadataRecord][] = [
+    ['leader outside isr', { type: 'partitionChange', topicId, partition: 0, leader: 3, isr: [1, 2] }],
+    ['isr outside replicas', { type: 'partitionChange', topicId, partition: 0, isr: [1, 4] }],
+    ['unknown partition', { type: 'partitionChange', topicId, partition: 7, leader: 1 }],
+    ['unknown topic', { type: 'partitionChange', topicId: 'AAAAAAAAAAAAAAAAAAAAAA', partition: 0 }],
+    ['no replicas', { type: 'partitionChange', topicId, partition: 0, replicas: [], isr: [],
+      leader: -1 }],
+    ['producer ids back', { type: 'producerIds', brokerId: 1, nextProducerId: 0 }],
+  ];
+  for (const [label, record] of bad) assert.throws(() => applyRecords(image, [record]), label);
+});
+
+test('snapshots of seeded random images decode to the same image, with the same bytes', () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const image = randomImage(seed, 200);
+    const bytes = encodeImageSnapshot(image);
+    const decoded = decodeImageSnapshot(bytes);
+    assert.ok(decoded.ok, `seed ${seed}`);
+    assert.deepEqual(decoded.image, image, `seed ${seed}`);
+    assert.deepEqual(encodeImageSnapshot(decoded.image), bytes, `seed ${seed}: deterministic`);
+  }
+  const empty = decodeImageSnapshot(encodeImageSnapshot(emptyImage('c')));
+  assert.ok(empty.ok);
+  assert.deepEqual(empty.image, emptyImage('c'));
+});
+
+test('a restarted node = the snapshot + a replay of the later batches', () => {
+  const p = new Prng(99);
+  let live = emptyImage('c');
+  let snapshot: Buffer | null = null;
+  const later: MetadataRecord[][] = [];
+  for (let i = 0; i < 300; i++) {
+    const batch = randomBatch(p, live);
+    live = applyRecords(live, batch);
+    if (i === 149) snapshot = encodeImageSnapshot(live);
+    else if (i > 149) later.push(batch);
+  }
+  const loaded = decodeImageSnapshot(snapshot as Buffer);
+  assert.ok(loaded.ok);
+  let restarted = loaded.image;
+  for (const batch of later) restarted = applyRecords(restarted, batch);
+  assert.deepEqual(restarted, live);
+});
+
+test('bad snapshot bytes are refused without throwing', () => {
+  const bytes = encodeImageSnapshot(randomImage(3, 50));
+  for (let cut = 0; cut < bytes.length; cut += 7) {
+    assert.equal(decodeImageSnapshot(bytes.subarray(0, cut)).ok, false, `cut ${cut}`);
+  }
+  const log = decodeImageSnapshot(Buffer.from([0, 0]));
+  assert.equal(log.ok, false);
+});
+
+test('imageDiff: leadership gained and lost, follower changes, deleted topics', () => {
+  const image = base();
+  const next = applyRecords(image, [
+    { type: 'partitionChange', topicId, partition: 0, leader: 2, isr: [2, 3] },
+    { type: 'partitionChange', topicId, partition: 1, leader: 3 },
+  ]);
+  const for1 = imageDiff(image, next, 1);
+  assert.deepEqual(for1.stoppedLeading, [{ topicId, topicName: 't', partition: 0 }]);
+  assert.deepEqual(for1.becameLeader, []);
+  assert.deepEqual(for1.followerChanges.map((c) => [c.partition, c.leader, c.leaderEpoch]),
+    [[0, 2, 1], [1, 3, 1]]);
+  const for2 = imageDiff(image, next, 2);
+  assert.deepEqual(for2.becameLeader, [{ topicId, topicName: 't', partition: 0, leaderEpoch: 1 }]);
+  assert.deepEqual(for2.stoppedLeading, [{ topicId, topicName: 't', partition: 1 }]);
+  const created = imageDiff(emptyImage('c'), image, 1);
+  assert.deepEqual(created.becameLeader.map((c) => c.partition), [0]);
+  assert.deepEqual(created.followerChanges.map((c) => c.partition), [1]);
+  const gone = applyRecords(next, [{ type: 'removeTopic', topicId }]);
+  assert.deepEqual(imageDiff(next, gone, 2).deletedTopics, [{ topicId, name: 't' }]);
+  assert.deepEqual(imageDiff(next, next, 2).becameLeader, []);
+});
