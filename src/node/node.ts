@@ -138,6 +138,16 @@ async function waitForCluster(
 }
 
 const clusterPollMs = 50;
+/** A metadata read waits at most this long for the controller (then answers from what it has). */
+const catchUpMsMax = 1_000;
+
+function withinMs(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Loads the groups of the `__consumer_offsets` partitions this node leads (their coordinator is
@@ -182,6 +192,7 @@ function makeBroker(
     image: () => metadata.image(),
     propose: (decide) => metadata.propose(decide),
     isController: () => metadata.isController(),
+    catchUp: () => withinMs(metadata.catchUp().catch(() => undefined), catchUpMsMax),
     controllerId: () => metadata.controllerId(),
     forwardToController: (apiKey, version, request) => link.forward(apiKey, version, request),
     async autoCreate(names) {

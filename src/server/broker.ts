@@ -57,6 +57,11 @@ export interface Broker {
    * Resolves with the decision's result once its records are applied locally.
    */
   propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T>;
+  /**
+   * Waits (bounded) until this node has applied everything the controller had committed when the
+   * call was made; resolves anyway when no controller answers in time (the caller uses what it has).
+   */
+  catchUp(): Promise<void>;
   /** Whether this node is the active controller (the Raft leader) right now. */
   isController(): boolean;
   /** The active controller's node id, or -1 while none is elected. */

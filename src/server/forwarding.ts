@@ -16,7 +16,8 @@ import type { Broker } from './broker.js';
 import type { Handler, HandlerTable, RequestContext } from './handler.js';
 
 const notController = KafkaError.notController.code;
-const message = 'no controller could be reached; retry shortly';
+const message = 'no controller could be reached: a majority of the metadata quorum must be running; ' +
+  'retry shortly, and check `pado cluster health`';
 
 type Refusal = (req: unknown, version: number) => unknown;
 

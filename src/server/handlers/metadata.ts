@@ -32,8 +32,15 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
         const missing = req.topics
           .map((t) => t.name)
           .filter((n): n is string => n !== null && !image.topicsByName.has(n));
-        if (allowed && missing.length > 0) {
-          await broker.autoCreate(missing);
+        if (missing.length > 0) {
+          // A topic just created through another broker may not be applied here yet: catch up
+          // with the controller's commit first, so "created anywhere" means "visible everywhere".
+          await broker.catchUp();
+          image = broker.image();
+        }
+        const stillMissing = missing.filter((n) => !image.topicsByName.has(n));
+        if (allowed && stillMissing.length > 0) {
+          await broker.autoCreate(stillMissing);
           image = broker.image();
         }
       }
