@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { defaultOptions, produceConsume, type ProduceConsumeOptions } from './produce-consume.js';
 import { produceProfile } from './produce-profile.js';
 import { groups, groupsDefaults } from './groups.js';
+import { controllerFailover } from './controller-failover.js';
 import { raft, raftDefaults } from './raft.js';
 
 type Measure = (opts: ProduceConsumeOptions) => Promise<object>;
@@ -15,6 +16,7 @@ const measures: ReadonlyMap<string, Measure> = new Map([
   ['produce-consume', produceConsume],
   ['produce-profile', produceProfile],
   ['groups', (opts) => groups({ ...groupsDefaults, runs: opts.runs })],
+  ['controller-failover', () => controllerFailover()],
   ['raft', (opts) => raft({ ...raftDefaults, runs: opts.runs })],
 ]);
 
