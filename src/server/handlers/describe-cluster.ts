@@ -8,6 +8,7 @@ import {
   type DescribeClusterRequest,
   type DescribeClusterResponse,
 } from '../../protocol/index.js';
+import { liveBrokers } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -35,7 +36,7 @@ export function describeClusterHandler(broker: Broker): Handler<DescribeClusterR
           errorMessage: 'Pado brokers are also its controllers; ask for endpoint type 1 (brokers)',
         };
       }
-      const brokers = [...image.brokers.values()].map((b) => ({
+      const brokers = liveBrokers(image).map((b) => ({
         brokerId: b.brokerId,
         host: b.host,
         port: b.port,

@@ -12,7 +12,9 @@ import {
   type MetadataResponse,
 } from '../../protocol/index.js';
 import { validateTopicName } from '../../config/index.js';
-import { internalTopics, type MetadataImage, type TopicImage } from '../../metadata/index.js';
+import {
+  internalTopics, liveBrokers, type MetadataImage, type TopicImage,
+} from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -45,11 +47,11 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
         }
       }
       const topics = all
-        ? [...image.topicsByName.values()].map((t) => describeTopic(t))
+        ? [...image.topicsByName.values()].map((t) => describeTopic(t, image))
         : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId));
       return {
         throttleTimeMs: 0,
-        brokers: [...image.brokers.values()].map((b) => ({
+        brokers: liveBrokers(image).map((b) => ({
           nodeId: b.brokerId,
           host: b.host,
           port: b.port,
@@ -69,7 +71,7 @@ function lookupTopic(image: MetadataImage, name: string | null, topicId: string)
     name !== null ? image.topicsByName.get(name)
     : topicId !== zeroUuid ? image.topicsById.get(topicId)
     : undefined;
-  if (topic !== undefined) return describeTopic(topic);
+  if (topic !== undefined) return describeTopic(topic, image);
   const invalid = name !== null && validateTopicName(name) !== null;
   const error =
     invalid ? KafkaError.invalidTopicException
@@ -85,20 +87,25 @@ function lookupTopic(image: MetadataImage, name: string | null, topicId: string)
   };
 }
 
-function describeTopic(topic: TopicImage): TopicOut {
+/**
+ * A partition whose leader is not a live broker is reported with LEADER_NOT_AVAILABLE (clients
+ * retry), and replicas on fenced or unregistered brokers as offline.
+ */
+function describeTopic(topic: TopicImage, image: MetadataImage): TopicOut {
+  const live = (id: number) => image.brokers.get(id)?.fenced === false;
   return {
     errorCode: 0,
     name: topic.name,
     topicId: topic.topicId,
     isInternal: internalTopics.has(topic.name),
     partitions: topic.partitions.map((p) => ({
-      errorCode: 0,
+      errorCode: live(p.leader) ? 0 : KafkaError.leaderNotAvailable.code,
       partitionIndex: p.partition,
-      leaderId: p.leader,
+      leaderId: live(p.leader) ? p.leader : -1,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas as number[],
       isrNodes: p.isr as number[],
-      offlineReplicas: [],
+      offlineReplicas: p.replicas.filter((id) => !live(id)),
     })),
     topicAuthorizedOperations: operationsUnknown,
   };
