@@ -367,7 +367,8 @@ const runtimeImports: readonly [string, string][] = [
   ['sizeInt32Array', '../writer.js'], ['sizeInt64Array', '../writer.js'],
   ['sizeNullableBytes', '../writer.js'], ['sizeNullableString', '../writer.js'],
   ['sizeRecords', '../writer.js'], ['sizeString', '../writer.js'],
-  ['sizeStringArray', '../writer.js'], ['sizeUvarint', '../writer.js'],
+  ['sizeStringArray', '../writer.js'], ['sizeUuidArray', '../writer.js'],
+  ['sizeUvarint', '../writer.js'],
 ];
 
 function importLines(body: string): string[] {

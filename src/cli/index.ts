@@ -6,10 +6,13 @@ import { cac, type CAC } from 'cac';
 import { isPadoError } from '../common/index.js';
 import { suggest, type Environment } from '../config/index.js';
 import { argumentError, type RawOptions } from './args.js';
+import { clusterAddVoter } from './cluster/add-voter.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
+import { clusterRemoveVoter } from './cluster/remove-voter.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
+import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
 import { groupDescribe } from './group/describe.js';
 import { groupList } from './group/list.js';
@@ -62,7 +65,8 @@ const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
-  entry(clusterInfo), entry(clusterHealth),
+  entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
+  entry(doctor),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

@@ -42,8 +42,15 @@ export const start = defineVerb<StartArgs>({
       flags: '--initial-voters <list>',
       description: 'First Raft voters, id@host:port,… (env PADO_INITIAL_VOTERS)',
     },
+    {
+      flags: '--join <host:port>',
+      description: 'Join the cluster of this running node (first start only; env PADO_JOIN)',
+    },
   ],
-  examples: ['pado start --listen :9092 --data-dir ./data'],
+  examples: [
+    'pado start --listen :9092 --data-dir ./data',
+    'pado start --node-id 2 --listen :9093 --data-dir ./data2 --join 127.0.0.1:9092',
+  ],
   parse(_positionals, options) {
     const flags: NodeConfigFlags = {};
     // Values stay raw here: loadNodeConfig checks them and names the field in its message.
@@ -59,6 +66,8 @@ export const start = defineVerb<StartArgs>({
     if (logLevel !== undefined) flags.logLevel = logLevel;
     const initialVoters = stringOption(options, 'initialVoters');
     if (initialVoters !== undefined) flags.initialVoters = initialVoters;
+    const join = stringOption(options, 'join');
+    if (join !== undefined) flags.join = join;
     return { flags };
   },
   run: async (args, ctx) => runNode(args, ctx, await loadNodeApi()),

@@ -21,6 +21,8 @@ export interface NodeConfigFlags {
   logLevel?: string | undefined;
   /** `1@host:port,2@host:port,…` */
   initialVoters?: string | undefined;
+  /** host:port of a running node to join. */
+  join?: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -109,7 +111,7 @@ function normalizeFileKeys(file: Layer): Layer {
   return out;
 }
 
-const hostPortFields = new Set(['listen', 'advertised', 'httpListen']);
+const hostPortFields = new Set(['listen', 'advertised', 'httpListen', 'join']);
 
 function hostPortValue(field: string, value: unknown): unknown {
   return typeof value === 'string' || typeof value === 'number'
@@ -148,6 +150,10 @@ function checkVoters(config: NodeConfig): void {
   if (twice !== undefined) {
     throw configError(`config initialVoters: node ${twice} is listed twice; give each voter ` +
       'its own id');
+  }
+  if (config.join !== undefined) {
+    throw configError('config join: a node either bootstraps a cluster with initialVoters or ' +
+      'joins one with join, not both; remove one of them');
   }
   if (!ids.includes(config.nodeId)) {
     throw configError(`config initialVoters: this node (${config.nodeId}) is not in ` +
@@ -195,6 +201,7 @@ export function envLayer(env: Environment): Layer {
   if (env['PADO_LOG_LEVEL'] !== undefined) layer['logLevel'] = env['PADO_LOG_LEVEL'];
   const voters = env['PADO_INITIAL_VOTERS'];
   if (voters !== undefined) layer['initialVoters'] = parseVoters(voters);
+  if (env['PADO_JOIN'] !== undefined) layer['join'] = parseHostPort(env['PADO_JOIN'], 'join');
   return layer;
 }
 
@@ -205,6 +212,7 @@ export function flagLayer(flags: NodeConfigFlags): Layer {
   if (flags.nodeId !== undefined) layer['nodeId'] = numberOrText(String(flags.nodeId));
   if (flags.logLevel !== undefined) layer['logLevel'] = String(flags.logLevel);
   if (flags.initialVoters !== undefined) layer['initialVoters'] = parseVoters(flags.initialVoters);
+  if (flags.join !== undefined) layer['join'] = parseHostPort(flags.join, 'join');
   return layer;
 }
 

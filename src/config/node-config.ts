@@ -52,6 +52,15 @@ export interface NodeConfig {
    * Absent: a single node without Raft, as before. Joining later without a list is issue 5.
    */
   initialVoters?: RaftVoterAddress[];
+  /**
+   * Any running node of the cluster to join (`--join host:port`), used only on the first start
+   * (an empty Raft log): the node asks it to be added to the metadata quorum, first as a learner,
+   * then as a voter while the quorum has fewer than votersMax voters. Absent, and without
+   * initialVoters: the node starts a new cluster of one.
+   */
+  join?: HostPort;
+  /** Voters the quorum grows to by joins (3 or 5); nodes beyond it join as observers. */
+  votersMax: 3 | 5;
 }
 
 /** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
@@ -74,6 +83,7 @@ export function nodeConfigDefaults(): NodeConfig {
     diskReserveBytes: limits.diskReserveBytesDefault,
     socketRequestMaxBytes: limits.requestBytesMax,
     topicDefaults: { ...topicConfigDefaults },
+    votersMax: 3,
   };
 }
 
@@ -142,6 +152,10 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
     what: `a list of 1–${initialVotersMax} voters, each id@host:port with a distinct id`,
     example: '--initial-voters 1@127.0.0.1:9092,2@127.0.0.1:9093,3@127.0.0.1:9094',
   },
+  join: { what: 'a host:port of a running node', example: '--join 192.168.1.10:9092' },
+  'join.host': { what: 'a host name or IP address', example: '--join 192.168.1.10:9092' },
+  'join.port': { what: 'a port (1–65535)', example: '--join 192.168.1.10:9092' },
+  votersMax: { what: 'a voter count: 3 or 5', example: '"votersMax": 5' },
   topicDefaults: { what: 'an object of topic configs', example: '"topicDefaults": {}' },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
@@ -195,6 +209,8 @@ export const nodeConfigSchema = {
     diskReserveBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     socketRequestMaxBytes: { type: 'integer', minimum: 1024, maximum: limits.requestBytesMax },
     topicDefaults: topicDefaultsSchema(),
+    join: hostPortSchema(1),
+    votersMax: { type: 'integer', enum: [3, 5] },
     initialVoters: {
       type: 'array',
       minItems: 1,

@@ -17,7 +17,8 @@ import {
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import {
-  brokerHandlers, groupHandlers, KafkaListener, raftKvHandler, raftMessageHandler, withForwarding,
+  brokerHandlers, groupHandlers, KafkaListener, membershipHandlers, raftKvHandler, raftMessageHandler,
+  withForwarding,
   type Broker, type GroupService, type Handler,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
@@ -30,6 +31,8 @@ import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 import { RaftKv, RaftKvMachine } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
 import { RaftTransport } from './raft-transport.js';
+import { RaftPeers } from './raft-peers.js';
+import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './logger.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
@@ -57,11 +60,17 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     connectionsMax: limits.connectionsMax,
   });
   const address = await listener.listen();
-  const advertised = config.advertised ?? address;
+  // A joining node advertises the address it reaches its peers from (join.ts).
+  const advertised = config.join === undefined ? config.advertised ?? address
+    : await detectAdvertised(config.advertised, address, config.join);
   // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
-  const quorum = await openQuorum(config, voters, log);
+  const peers = new RaftPeers(voters);
+  const quorum = await openQuorum(config, voters, peers, log);
   const { metadata, machine, driver } = quorum;
+  // Every node's transport learns the quorum's endpoints from the replicated metadata.
+  learnPeers(peers, machine.image, config.nodeId);
+  machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
   machine.onChange((previous, next) => replicas.applyImage(previous, next));
   // Entries the driver restored from its snapshot were applied before the listener existed.
@@ -70,11 +79,22 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
   const broker = makeBroker(config, metadata, replicas, link);
   const groups = deferredGroups();
-  const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers];
+  const membership = new RaftMembership({
+    nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
+    forward: (apiKey, version, request) => link.forward(apiKey, version, request),
+    log: log.child({ module: 'membership' }),
+    onAdmitted: () => bootstrapCluster(config, voters, metadata, log),
+  });
+  const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers,
+    ...membershipHandlers(membership)];
   listener.serve(withForwarding(brokerHandlers(broker, extra), broker));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   quorum.start(() => void bootstrapCluster(config, voters, metadata, log));
+  if (quorum.mustJoin && config.join !== undefined) {
+    await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address,
+      configured: config.advertised, peers, log: log.child({ module: 'join' }) });
+  }
 
   // The controller registers each voter at its address in the voter list.
   const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
@@ -236,6 +256,8 @@ interface Quorum {
   readonly machine: MetadataMachine;
   readonly metadata: RaftMetadata;
   readonly handlers: readonly Handler<never, unknown>[];
+  /** Configured to join and the Raft log is empty: this node must ask to be added (join.ts). */
+  readonly mustJoin: boolean;
   /** Starts ticking and sending; `onLeader` runs each time this node becomes the controller. */
   start(onLeader: () => void): void;
   close(): Promise<void>;
@@ -249,12 +271,14 @@ interface Quorum {
 async function openQuorum(
   config: NodeConfig,
   voters: readonly RaftVoterAddress[],
+  peers: RaftPeers,
   log: Logger,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
-  const store = await RaftStore.open(join(config.dataDir, '__raft'), {
-    bootstrapVoters: voters.map((v) => v.id),
-  });
+  // A joining node starts with an empty log and receives it from the leader.
+  const store = await RaftStore.open(join(config.dataDir, '__raft'),
+    config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
+  const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }));
   const kv = new RaftKvMachine();
   let onLeader: () => void = () => undefined;
@@ -271,7 +295,7 @@ async function openQuorum(
   });
   const transport = new RaftTransport({
     self: config.nodeId,
-    peers: voters,
+    peers,
     log: raftLog,
     events: {
       unreachable: (to) => driver.reportUnreachable(to),
@@ -283,12 +307,13 @@ async function openQuorum(
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId),
     handlers: [raftMessageHandler(driver), raftKvHandler(new RaftKv(driver, kv))],
+    mustJoin,
     start(leader) {
       onLeader = leader;
       driver.start(transport);
       // A cluster of one needs no election timeout to elect itself: campaign as soon as the
       // bootstrap membership is applied (a few Ready turns after start), a bounded number of times.
-      if (voters.length === 1) {
+      if (voters.length === 1 && config.join === undefined) {
         let attempts = 0;
         const kick = (): void => {
           if (driver.leader === config.nodeId || attempts++ >= 100) return;
@@ -324,7 +349,9 @@ async function bootstrapCluster(
       ];
       return { records, result: undefined };
     });
-    await metadata.propose((image) => ({ records: registrations(image, voters), result: undefined }));
+    await metadata.propose((image) => ({
+      records: registrations(image, [...voters, ...joined(image, voters)]), result: undefined,
+    }));
     const ctx = controllerContextOf(config, config.offsetsTopicPartitions);
     await metadata.propose((image) => {
       if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
@@ -337,6 +364,11 @@ async function bootstrapCluster(
   } catch (err) {
     log.info({ err: (err as Error).message }, 'controller bootstrap interrupted; the next controller resumes it');
   }
+}
+
+/** Nodes admitted by a join (their replicated endpoints) that are not in the voter list. */
+function joined(image: MetadataImage, voters: readonly RaftVoterAddress[]): RaftVoterAddress[] {
+  return raftEndpoints(image).filter((p) => !voters.some((v) => v.id === p.id));
 }
 
 /** Registers every voter not registered at its address (and unfences it: it is in the quorum). */

@@ -9,6 +9,10 @@
  *
  * Connections are opened lazily and re-opened after a failure with exponential backoff, bounded
  * by limits.raftReconnectBackoffMsMax so a restarted peer is found within about a second.
+ *
+ * Peers come from an address book (raft-peers.ts) that changes at run time: a node added to the
+ * quorum gets a link on the first message for it; a changed or removed address closes its link
+ * (the next message opens one to the new address).
  */
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
@@ -16,12 +20,9 @@ import { Connection } from '../client/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { type Message, type NodeId } from '../raft/index.js';
 import { raftMessagesToWire } from '../server/index.js';
+import { type RaftPeer, RaftPeers } from './raft-peers.js';
 
-export interface RaftPeer {
-  readonly id: NodeId;
-  readonly host: string;
-  readonly port: number;
-}
+export type { RaftPeer } from './raft-peers.js';
 
 /** What the transport tells Raft about deliveries (RawNode.reportUnreachable / reportSnapshot). */
 export interface RaftTransportEvents {
@@ -38,7 +39,8 @@ export interface RaftSender {
 
 export interface RaftTransportOptions {
   readonly self: NodeId;
-  readonly peers: readonly RaftPeer[];
+  /** A fixed list, or an address book that may change while the transport runs. */
+  readonly peers: readonly RaftPeer[] | RaftPeers;
   readonly events: RaftTransportEvents;
   readonly log: Logger;
   /** An ack slower than this marks the connection dead (then reconnect). */
@@ -49,23 +51,25 @@ export interface RaftTransportOptions {
 const raftMessageVersion = 0;
 
 export class RaftTransport implements RaftSender {
+  /** Invariant: every link's peer is the book's current entry for its id. */
   private readonly links = new Map<NodeId, PeerLink>();
+  private readonly book: RaftPeers;
+  private readonly options: RaftTransportOptions;
   private readonly log: Logger;
   private closed = false;
 
   constructor(options: RaftTransportOptions) {
+    this.options = options;
     this.log = options.log;
-    for (const peer of options.peers) {
-      if (peer.id === options.self) continue;
-      this.links.set(peer.id, new PeerLink(peer, options));
-    }
+    this.book = options.peers instanceof RaftPeers ? options.peers : new RaftPeers(options.peers);
+    this.book.onChange((id) => this.forget(id));
   }
 
   send(messages: readonly Message[]): void {
     if (this.closed) return;
     const touched = new Set<PeerLink>();
     for (const m of messages) {
-      const link = this.links.get(m.to);
+      const link = this.linkTo(m.to);
       if (link === undefined) {
         this.log.debug({ to: m.to, type: m.type }, 'raft message to an unknown peer dropped');
         continue;
@@ -79,6 +83,27 @@ export class RaftTransport implements RaftSender {
   close(): void {
     this.closed = true;
     for (const link of this.links.values()) link.close();
+    this.links.clear();
+  }
+
+  /** The link to `id`, opened lazily from the address book; undefined for an unknown peer. */
+  private linkTo(id: NodeId): PeerLink | undefined {
+    const existing = this.links.get(id);
+    if (existing !== undefined || id === this.options.self) return existing;
+    const peer = this.book.get(id);
+    if (peer === undefined) return undefined;
+    const link = new PeerLink(peer, this.options);
+    this.links.set(id, link);
+    return link;
+  }
+
+  /** The peer's address changed or it left: its link (and what it queued) goes. */
+  private forget(id: NodeId): void {
+    const link = this.links.get(id);
+    if (link === undefined) return;
+    this.links.delete(id);
+    link.close();
+    this.log.info({ peer: id, address: this.book.get(id) }, 'raft peer address changed');
   }
 }
 

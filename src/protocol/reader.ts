@@ -268,6 +268,16 @@ export class Reader {
     return out;
   }
 
+  uuidArray(compact: boolean, nullable: false): string[];
+  uuidArray(compact: boolean, nullable: boolean): string[] | null;
+  uuidArray(compact: boolean, nullable: boolean): string[] | null {
+    const n = this.arrayLength(compact, nullable);
+    if (n < 0) return null;
+    const out: string[] = [];
+    for (let i = 0; i < n && !this.failed; i++) out.push(this.uuid());
+    return out;
+  }
+
   stringArray(compact: boolean, nullable: false): string[];
   stringArray(compact: boolean, nullable: boolean): string[] | null;
   stringArray(compact: boolean, nullable: boolean): string[] | null {

@@ -189,6 +189,11 @@ export class Writer {
     if (a !== null) for (const v of a) this.int64(v);
   }
 
+  uuidArray(a: readonly string[] | null, compact: boolean): void {
+    this.arrayLength(a === null ? null : a.length, compact);
+    if (a !== null) for (const v of a) this.uuid(v);
+  }
+
   stringArray(a: readonly string[] | null, compact: boolean): void {
     this.arrayLength(a === null ? null : a.length, compact);
     if (a !== null) for (const v of a) this.string(v, compact);
@@ -263,4 +268,8 @@ export function sizeStringArray(a: readonly string[] | null, compact: boolean): 
   let n = sizeArrayLength(a === null ? null : a.length, compact);
   if (a !== null) for (const s of a) n += sizeString(s, compact);
   return n;
+}
+
+export function sizeUuidArray(a: readonly string[] | null, compact: boolean): number {
+  return sizeArrayLength(a === null ? null : a.length, compact) + (a === null ? 0 : a.length * 16);
 }

@@ -133,10 +133,40 @@ import {
   type OffsetDeleteRequest, type OffsetDeleteResponse,
 } from './offset-delete.js';
 import {
+  decodeDescribeQuorumRequest, encodeDescribeQuorumRequest, sizeDescribeQuorumRequest,
+  decodeDescribeQuorumResponse, encodeDescribeQuorumResponse, sizeDescribeQuorumResponse,
+  type DescribeQuorumRequest, type DescribeQuorumResponse,
+} from './describe-quorum.js';
+import {
   decodeDescribeClusterRequest, encodeDescribeClusterRequest, sizeDescribeClusterRequest,
   decodeDescribeClusterResponse, encodeDescribeClusterResponse, sizeDescribeClusterResponse,
   type DescribeClusterRequest, type DescribeClusterResponse,
 } from './describe-cluster.js';
+import {
+  decodeBrokerRegistrationRequest, encodeBrokerRegistrationRequest, sizeBrokerRegistrationRequest,
+  decodeBrokerRegistrationResponse, encodeBrokerRegistrationResponse, sizeBrokerRegistrationResponse,
+  type BrokerRegistrationRequest, type BrokerRegistrationResponse,
+} from './broker-registration.js';
+import {
+  decodeBrokerHeartbeatRequest, encodeBrokerHeartbeatRequest, sizeBrokerHeartbeatRequest,
+  decodeBrokerHeartbeatResponse, encodeBrokerHeartbeatResponse, sizeBrokerHeartbeatResponse,
+  type BrokerHeartbeatRequest, type BrokerHeartbeatResponse,
+} from './broker-heartbeat.js';
+import {
+  decodeUnregisterBrokerRequest, encodeUnregisterBrokerRequest, sizeUnregisterBrokerRequest,
+  decodeUnregisterBrokerResponse, encodeUnregisterBrokerResponse, sizeUnregisterBrokerResponse,
+  type UnregisterBrokerRequest, type UnregisterBrokerResponse,
+} from './unregister-broker.js';
+import {
+  decodeAddRaftVoterRequest, encodeAddRaftVoterRequest, sizeAddRaftVoterRequest,
+  decodeAddRaftVoterResponse, encodeAddRaftVoterResponse, sizeAddRaftVoterResponse,
+  type AddRaftVoterRequest, type AddRaftVoterResponse,
+} from './add-raft-voter.js';
+import {
+  decodeRemoveRaftVoterRequest, encodeRemoveRaftVoterRequest, sizeRemoveRaftVoterRequest,
+  decodeRemoveRaftVoterResponse, encodeRemoveRaftVoterResponse, sizeRemoveRaftVoterResponse,
+  type RemoveRaftVoterRequest, type RemoveRaftVoterResponse,
+} from './remove-raft-voter.js';
 import {
   decodeRaftMessageRequest, encodeRaftMessageRequest, sizeRaftMessageRequest,
   decodeRaftMessageResponse, encodeRaftMessageResponse, sizeRaftMessageResponse,
@@ -148,13 +178,22 @@ import {
   type RaftKvRequest, type RaftKvResponse,
 } from './raft-kv.js';
 import {
+  decodeConnectCheckRequest, encodeConnectCheckRequest, sizeConnectCheckRequest,
+  decodeConnectCheckResponse, encodeConnectCheckResponse, sizeConnectCheckResponse,
+  type ConnectCheckRequest, type ConnectCheckResponse,
+} from './connect-check.js';
+import {
   decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest, sizeMetadataRecordBatchRequest,
   decodeMetadataRecordBatchResponse, encodeMetadataRecordBatchResponse, sizeMetadataRecordBatchResponse,
   type MetadataRecordBatchRequest, type MetadataRecordBatchResponse,
 } from './metadata-record-batch.js';
 
+export * from './add-raft-voter.js';
 export * from './alter-configs.js';
 export * from './api-versions.js';
+export * from './broker-heartbeat.js';
+export * from './broker-registration.js';
+export * from './connect-check.js';
 export * from './create-partitions.js';
 export * from './create-topics.js';
 export * from './delete-groups.js';
@@ -163,6 +202,7 @@ export * from './delete-topics.js';
 export * from './describe-cluster.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
+export * from './describe-quorum.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
@@ -181,10 +221,12 @@ export * from './offset-for-leader-epoch.js';
 export * from './produce.js';
 export * from './raft-kv.js';
 export * from './raft-message.js';
+export * from './remove-raft-voter.js';
 export * from './request-header.js';
 export * from './response-header.js';
 export * from './sasl-handshake.js';
 export * from './sync-group.js';
+export * from './unregister-broker.js';
 
 /** Kafka API keys by lowerCamel API name (`ApiKey.produce === 0`). */
 export const ApiKey = {
@@ -214,9 +256,16 @@ export const ApiKey = {
   deleteGroups: 42,
   incrementalAlterConfigs: 44,
   offsetDelete: 47,
+  describeQuorum: 55,
   describeCluster: 60,
+  brokerRegistration: 62,
+  brokerHeartbeat: 63,
+  unregisterBroker: 64,
+  addRaftVoter: 80,
+  removeRaftVoter: 81,
   raftMessage: 1000,
   raftKv: 1001,
+  connectCheck: 1002,
   metadataRecordBatch: 1100,
 } as const;
 
@@ -584,6 +633,20 @@ export const offsetDeleteApi: ApiInfo<OffsetDeleteRequest, OffsetDeleteResponse>
   sizeResponse: sizeOffsetDeleteResponse,
 };
 
+export const describeQuorumApi: ApiInfo<DescribeQuorumRequest, DescribeQuorumResponse> = {
+  key: 55,
+  name: 'DescribeQuorum',
+  minVersion: 0,
+  maxVersion: 2,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeDescribeQuorumRequest,
+  encodeRequest: encodeDescribeQuorumRequest,
+  sizeRequest: sizeDescribeQuorumRequest,
+  decodeResponse: decodeDescribeQuorumResponse,
+  encodeResponse: encodeDescribeQuorumResponse,
+  sizeResponse: sizeDescribeQuorumResponse,
+};
+
 export const describeClusterApi: ApiInfo<DescribeClusterRequest, DescribeClusterResponse> = {
   key: 60,
   name: 'DescribeCluster',
@@ -596,6 +659,76 @@ export const describeClusterApi: ApiInfo<DescribeClusterRequest, DescribeCluster
   decodeResponse: decodeDescribeClusterResponse,
   encodeResponse: encodeDescribeClusterResponse,
   sizeResponse: sizeDescribeClusterResponse,
+};
+
+export const brokerRegistrationApi: ApiInfo<BrokerRegistrationRequest, BrokerRegistrationResponse> = {
+  key: 62,
+  name: 'BrokerRegistration',
+  minVersion: 0,
+  maxVersion: 4,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeBrokerRegistrationRequest,
+  encodeRequest: encodeBrokerRegistrationRequest,
+  sizeRequest: sizeBrokerRegistrationRequest,
+  decodeResponse: decodeBrokerRegistrationResponse,
+  encodeResponse: encodeBrokerRegistrationResponse,
+  sizeResponse: sizeBrokerRegistrationResponse,
+};
+
+export const brokerHeartbeatApi: ApiInfo<BrokerHeartbeatRequest, BrokerHeartbeatResponse> = {
+  key: 63,
+  name: 'BrokerHeartbeat',
+  minVersion: 0,
+  maxVersion: 1,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeBrokerHeartbeatRequest,
+  encodeRequest: encodeBrokerHeartbeatRequest,
+  sizeRequest: sizeBrokerHeartbeatRequest,
+  decodeResponse: decodeBrokerHeartbeatResponse,
+  encodeResponse: encodeBrokerHeartbeatResponse,
+  sizeResponse: sizeBrokerHeartbeatResponse,
+};
+
+export const unregisterBrokerApi: ApiInfo<UnregisterBrokerRequest, UnregisterBrokerResponse> = {
+  key: 64,
+  name: 'UnregisterBroker',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeUnregisterBrokerRequest,
+  encodeRequest: encodeUnregisterBrokerRequest,
+  sizeRequest: sizeUnregisterBrokerRequest,
+  decodeResponse: decodeUnregisterBrokerResponse,
+  encodeResponse: encodeUnregisterBrokerResponse,
+  sizeResponse: sizeUnregisterBrokerResponse,
+};
+
+export const addRaftVoterApi: ApiInfo<AddRaftVoterRequest, AddRaftVoterResponse> = {
+  key: 80,
+  name: 'AddRaftVoter',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAddRaftVoterRequest,
+  encodeRequest: encodeAddRaftVoterRequest,
+  sizeRequest: sizeAddRaftVoterRequest,
+  decodeResponse: decodeAddRaftVoterResponse,
+  encodeResponse: encodeAddRaftVoterResponse,
+  sizeResponse: sizeAddRaftVoterResponse,
+};
+
+export const removeRaftVoterApi: ApiInfo<RemoveRaftVoterRequest, RemoveRaftVoterResponse> = {
+  key: 81,
+  name: 'RemoveRaftVoter',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeRemoveRaftVoterRequest,
+  encodeRequest: encodeRemoveRaftVoterRequest,
+  sizeRequest: sizeRemoveRaftVoterRequest,
+  decodeResponse: decodeRemoveRaftVoterResponse,
+  encodeResponse: encodeRemoveRaftVoterResponse,
+  sizeResponse: sizeRemoveRaftVoterResponse,
 };
 
 export const raftMessageApi: ApiInfo<RaftMessageRequest, RaftMessageResponse> = {
@@ -624,6 +757,20 @@ export const raftKvApi: ApiInfo<RaftKvRequest, RaftKvResponse> = {
   decodeResponse: decodeRaftKvResponse,
   encodeResponse: encodeRaftKvResponse,
   sizeResponse: sizeRaftKvResponse,
+};
+
+export const connectCheckApi: ApiInfo<ConnectCheckRequest, ConnectCheckResponse> = {
+  key: 1002,
+  name: 'ConnectCheck',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeConnectCheckRequest,
+  encodeRequest: encodeConnectCheckRequest,
+  sizeRequest: sizeConnectCheckRequest,
+  decodeResponse: decodeConnectCheckResponse,
+  encodeResponse: encodeConnectCheckResponse,
+  sizeResponse: sizeConnectCheckResponse,
 };
 
 export const metadataRecordBatchApi: ApiInfo<MetadataRecordBatchRequest, MetadataRecordBatchResponse> = {
@@ -668,8 +815,15 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [42, deleteGroupsApi],
   [44, incrementalAlterConfigsApi],
   [47, offsetDeleteApi],
+  [55, describeQuorumApi],
   [60, describeClusterApi],
+  [62, brokerRegistrationApi],
+  [63, brokerHeartbeatApi],
+  [64, unregisterBrokerApi],
+  [80, addRaftVoterApi],
+  [81, removeRaftVoterApi],
   [1000, raftMessageApi],
   [1001, raftKvApi],
+  [1002, connectCheckApi],
   [1100, metadataRecordBatchApi],
 ]);

@@ -1,6 +1,10 @@
 /** Every schema, by the file name its generated code gets (src/protocol/generated/<file>.ts). */
+import { addRaftVoter } from './add-raft-voter.js';
 import { alterConfigs } from './alter-configs.js';
 import { apiVersions } from './api-versions.js';
+import { brokerHeartbeat } from './broker-heartbeat.js';
+import { brokerRegistration } from './broker-registration.js';
+import { connectCheck } from './connect-check.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
 import { deleteGroups } from './delete-groups.js';
@@ -9,6 +13,7 @@ import { deleteTopics } from './delete-topics.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
+import { describeQuorum } from './describe-quorum.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
@@ -27,16 +32,22 @@ import { offsetForLeaderEpoch } from './offset-for-leader-epoch.js';
 import { produce } from './produce.js';
 import { raftKv } from './raft-kv.js';
 import { raftMessage } from './raft-message.js';
+import { removeRaftVoter } from './remove-raft-voter.js';
 import { requestHeader } from './request-header.js';
 import { responseHeader } from './response-header.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { syncGroup } from './sync-group.js';
+import { unregisterBroker } from './unregister-broker.js';
 
 export * from './dsl.js';
 
 export const schemaSources: readonly { readonly file: string; readonly text: string }[] = [
+  { file: 'add-raft-voter', text: addRaftVoter },
   { file: 'alter-configs', text: alterConfigs },
   { file: 'api-versions', text: apiVersions },
+  { file: 'broker-heartbeat', text: brokerHeartbeat },
+  { file: 'broker-registration', text: brokerRegistration },
+  { file: 'connect-check', text: connectCheck },
   { file: 'create-partitions', text: createPartitions },
   { file: 'create-topics', text: createTopics },
   { file: 'delete-groups', text: deleteGroups },
@@ -45,6 +56,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'describe-cluster', text: describeCluster },
   { file: 'describe-configs', text: describeConfigs },
   { file: 'describe-groups', text: describeGroups },
+  { file: 'describe-quorum', text: describeQuorum },
   { file: 'fetch', text: fetch },
   { file: 'find-coordinator', text: findCoordinator },
   { file: 'heartbeat', text: heartbeat },
@@ -63,8 +75,10 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'produce', text: produce },
   { file: 'raft-kv', text: raftKv },
   { file: 'raft-message', text: raftMessage },
+  { file: 'remove-raft-voter', text: removeRaftVoter },
   { file: 'request-header', text: requestHeader },
   { file: 'response-header', text: responseHeader },
   { file: 'sasl-handshake', text: saslHandshake },
   { file: 'sync-group', text: syncGroup },
+  { file: 'unregister-broker', text: unregisterBroker },
 ];

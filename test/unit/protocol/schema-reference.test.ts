@@ -24,14 +24,15 @@ interface RefField {
   type: string;
   versions: string;
   nullableVersions?: string;
-  tag?: number;
+  /** Kafka writes it as a number or a string ("tag": "0"). */
+  tag?: number | string;
   taggedVersions?: string;
   flexibleVersions?: string;
   fields?: RefField[];
 }
 
 function loadRef(name: string): { apiKey?: number; validVersions: string; flexibleVersions: string;
-  fields: RefField[] } {
+  fields: RefField[]; commonStructs?: RefField[] } {
   const text = readFileSync(resolve(refDir, `${name}.json`), 'utf8');
   return JSON.parse(text.replace(/^\s*\/\/.*$/gm, '')) as ReturnType<typeof loadRef>;
 }
@@ -40,7 +41,7 @@ const show = (r: VersionRange | null): string =>
   r === null || r.min > r.max ? 'none' : `${r.min}${r.max === versionMax ? '+' : `-${r.max}`}`;
 
 function compareFields(ours: readonly FieldSchema[], refs: readonly RefField[], parent: VersionRange,
-  path: string): string[] {
+  path: string, common: readonly RefField[] = []): string[] {
   const out: string[] = [];
   const names = (a: readonly { name: string }[]): string =>
     a.map((f) => f.name.charAt(0).toLowerCase() + f.name.slice(1)).join(',');
@@ -54,13 +55,16 @@ function compareFields(ours: readonly FieldSchema[], refs: readonly RefField[], 
     if (f.type !== ref.type) out.push(`${p}: type ${f.type} vs ${ref.type}`);
     if (show(f.versions) !== show(versions)) out.push(`${p}: versions ${show(f.versions)} vs ${show(versions)}`);
     if (show(f.nullable) !== show(nullable)) out.push(`${p}: nullable ${show(f.nullable)} vs ${show(nullable)}`);
-    if (f.tag !== (ref.tag ?? null)) out.push(`${p}: tag ${f.tag} vs ${ref.tag}`);
+    const tag = ref.tag === undefined ? null : Number(ref.tag);
+    if (f.tag !== tag) out.push(`${p}: tag ${f.tag} vs ${ref.tag}`);
     if (ref.taggedVersions !== undefined
       && show(intersect(versions, parseVersions(ref.taggedVersions))) !== show(f.versions)) {
       out.push(`${p}: taggedVersions differ from versions (unsupported)`);
     }
     if (f.neverCompact !== (ref.flexibleVersions === 'none')) out.push(`${p}: flexibleVersions`);
-    out.push(...compareFields(f.fields, ref.fields ?? [], versions, p));
+    // A field typed by one of Kafka's commonStructs has no children of its own: look them up.
+    const shared = common.find((c) => `[]${c.name}` === ref.type || c.name === ref.type);
+    out.push(...compareFields(f.fields, ref.fields ?? shared?.fields ?? [], versions, p, common));
   });
   return out;
 }
@@ -83,7 +87,7 @@ for (const s of schemas) {
       assert.equal(show(s.versions), show(parseVersions(ref.validVersions)), `${file} versions`);
       const flex = parseVersions(ref.flexibleVersions);
       assert.equal(s.flexibleFrom, flex.min > flex.max ? versionMax + 1 : flex.min, `${file} flexible`);
-      assert.deepEqual(compareFields(fields, ref.fields, s.versions, file), []);
+      assert.deepEqual(compareFields(fields, ref.fields, s.versions, file, ref.commonStructs), []);
     }
   });
 }

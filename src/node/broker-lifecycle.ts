@@ -1,0 +1,306 @@
+/**
+ * The broker side of KIP-631: register with the active controller once per process start (retry
+ * with backoff until it succeeds), then heartbeat every heartbeatIntervalMs with how far this node
+ * has applied the metadata log; the controller unfences the broker once it has caught up. On stop,
+ * controlled shutdown: heartbeat with wantShutDown until the controller answers shouldShutDown —
+ * its leaderships moved and its fence record committed — bounded by a deadline inside the node's
+ * shutdown budget; then heartbeats stop.
+ *
+ * When this node is itself the controller the requests go to ControllerDuties directly (`local`),
+ * else over the network (`remote`, a RemoteController). Both answer with Kafka codes and never
+ * reject, so the loop below only looks at codes.
+ */
+import type { Logger } from 'pino';
+import { KafkaClient } from '../client/index.js';
+import { heartbeatIntervalMsDefault } from '../controller/index.js';
+import {
+  ApiKey, KafkaError, type BrokerHeartbeatResponse, type BrokerRegistrationResponse,
+  type UnregisterBrokerResponse,
+} from '../protocol/index.js';
+import type {
+  BrokerHeartbeatInput, BrokerHeartbeatOutcome, BrokerRegistrationInput,
+  BrokerRegistrationOutcome, ControllerService, UnregisterOutcome,
+} from '../server/index.js';
+import { PadoError, PadoErrorCode } from '../common/index.js';
+
+/** Waits `ms` or until `signal` aborts; the default uses setTimeout. Tests pass a manual one. */
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export interface BrokerLifecycleOptions {
+  readonly nodeId: number;
+  /** Random per process start (Kafka's Uuid string form). */
+  readonly incarnationId: string;
+  readonly advertised: { readonly host: string; readonly port: number };
+  readonly rack: string | null;
+  /** The cluster id from the local image; '' until this node has applied it. */
+  readonly clusterId: () => string;
+  /** The Raft index this node has applied the metadata log to. */
+  readonly metadataOffset: () => number;
+  /** The active controller's id, or -1. */
+  readonly controllerId: () => number;
+  readonly isController: () => boolean;
+  readonly local: ControllerService;
+  readonly remote: ControllerService;
+  readonly log: Logger;
+  readonly heartbeatIntervalMs?: number;
+  readonly nowMs?: () => number;
+  readonly sleep?: Sleep;
+}
+
+/** Registration retries: 100 ms doubling to 500 ms (a restarted broker waits out its old session). */
+const retryBackoffMsMin = 100;
+const retryBackoffMsMax = 500;
+/** Default bound on controlled shutdown: leaves the rest of the 5 s budget to closing logs. */
+export const controlledShutdownMsDefault = 3_000;
+
+const realSleep: Sleep = (ms, signal) => new Promise((resolve) => {
+  if (signal.aborted) return resolve();
+  const timer = setTimeout(done, ms);
+  function done(): void {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', done);
+    resolve();
+  }
+  signal.addEventListener('abort', done, { once: true });
+});
+
+export class BrokerLifecycle {
+  private readonly o: BrokerLifecycleOptions;
+  private readonly heartbeatIntervalMs: number;
+  private readonly nowMs: () => number;
+  private readonly sleep: Sleep;
+  /** -1 until registered (again, after STALE_BROKER_EPOCH). */
+  private brokerEpoch = -1;
+  private fenced = true;
+  private shutdownDeadlineMs: number | null = null;
+  private shutdownGranted = false;
+  /** Aborted to wake the loop early (stop requested) and, at the end, to end it. */
+  private wake = new AbortController();
+  private stopped = false;
+  private loop: Promise<void> | null = null;
+  private readonly unfencedOnce: Promise<void>;
+  private settleRegistered: (err?: Error) => void = () => undefined;
+
+  constructor(options: BrokerLifecycleOptions) {
+    this.o = options;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.sleep = options.sleep ?? realSleep;
+    this.unfencedOnce = new Promise<void>((resolve, reject) => {
+      this.settleRegistered = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    // Nobody may be waiting when stop() rejects it.
+    this.unfencedOnce.catch(() => undefined);
+  }
+
+  /** Starts registering and heartbeating in the background. */
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Resolves once the controller has unfenced this broker; rejects if stopped before. */
+  registered(): Promise<void> {
+    return this.unfencedOnce;
+  }
+
+  /** This broker's epoch, or -1 while unregistered. */
+  epoch(): number {
+    return this.brokerEpoch;
+  }
+
+  isFenced(): boolean {
+    return this.fenced;
+  }
+
+  /**
+   * Controlled shutdown within `deadlineMs`, then no more heartbeats. Resolves true when the
+   * controller confirmed (its fence record is committed), false when the deadline passed first or
+   * the broker was never registered.
+   */
+  async stop(deadlineMs = controlledShutdownMsDefault): Promise<boolean> {
+    if (this.loop === null) this.stopped = true;
+    this.shutdownDeadlineMs ??= this.nowMs() + deadlineMs;
+    this.settleRegistered(new PadoError(PadoErrorCode.notController,
+      'stopped before the controller registered this broker'));
+    this.wake.abort();
+    // A request in flight may wait long on a quorum that lost its leader: bound it by the deadline.
+    const timeUp = new AbortController();
+    await Promise.race([this.loop, this.sleep(deadlineMs, timeUp.signal)]);
+    timeUp.abort();
+    this.stopped = true;
+    return this.shutdownGranted;
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = retryBackoffMsMin;
+    while (!this.done()) {
+      const startedMs = this.nowMs();
+      let waitMs: number;
+      if (this.brokerEpoch < 0) {
+        if (this.shutdownDeadlineMs !== null) break; // never registered: nothing to hand over
+        const ok = await this.register();
+        waitMs = ok ? 0 : backoffMs;
+        backoffMs = ok ? retryBackoffMsMin : Math.min(backoffMs * 2, retryBackoffMsMax);
+      } else {
+        await this.heartbeat();
+        waitMs = this.heartbeatIntervalMs - (this.nowMs() - startedMs);
+      }
+      if (this.done()) break;
+      if (waitMs > 0) await this.pause(waitMs);
+    }
+    this.stopped = true;
+  }
+
+  private done(): boolean {
+    if (this.stopped || this.shutdownGranted) return true;
+    return this.shutdownDeadlineMs !== null && this.nowMs() >= this.shutdownDeadlineMs;
+  }
+
+  /** Sleeps; a stop request wakes it once (shutdown heartbeats then run at the normal pace). */
+  private async pause(ms: number): Promise<void> {
+    if (this.wake.signal.aborted && this.shutdownDeadlineMs !== null) this.wake = new AbortController();
+    await this.sleep(ms, this.wake.signal);
+  }
+
+  /** The controller to ask, or null while none is known. */
+  private controller(): ControllerService | null {
+    if (this.o.isController()) return this.o.local;
+    return this.o.controllerId() > 0 ? this.o.remote : null;
+  }
+
+  private async register(): Promise<boolean> {
+    const controller = this.controller();
+    const clusterId = this.o.clusterId();
+    // The cluster id is replicated: a node that has not applied it yet cannot name it.
+    if (controller === null || clusterId === '') return false;
+    const { host, port } = this.o.advertised;
+    const r = await controller.registerBroker({ brokerId: this.o.nodeId, clusterId,
+      incarnationId: this.o.incarnationId, host, port, rack: this.o.rack });
+    if (r.errorCode !== 0) {
+      this.o.log.debug({ errorCode: r.errorCode, controllerId: this.o.controllerId() },
+        'broker registration refused; retrying');
+      return false;
+    }
+    this.brokerEpoch = r.brokerEpoch;
+    this.fenced = true;
+    this.o.log.info({ brokerEpoch: r.brokerEpoch }, 'registered with the controller');
+    return true;
+  }
+
+  private async heartbeat(): Promise<void> {
+    const controller = this.controller();
+    if (controller === null) return;
+    const wantShutdown = this.shutdownDeadlineMs !== null;
+    const r = await controller.brokerHeartbeat({
+      brokerId: this.o.nodeId, brokerEpoch: this.brokerEpoch,
+      currentMetadataOffset: this.o.metadataOffset(), wantFence: false, wantShutdown,
+    });
+    if (r.errorCode === KafkaError.staleBrokerEpoch.code
+      || r.errorCode === KafkaError.brokerIdNotRegistered.code) {
+      // Our registration was replaced or removed: register again (or, stopping, just stop).
+      this.o.log.warn({ errorCode: r.errorCode, brokerEpoch: this.brokerEpoch },
+        'controller no longer knows this registration');
+      this.brokerEpoch = -1;
+      this.fenced = true;
+      if (wantShutdown) this.stopped = true;
+      return;
+    }
+    if (r.errorCode !== 0) return; // NOT_CONTROLLER, unreachable: next interval, maybe elsewhere
+    this.noteFenced(r.isFenced);
+    if (wantShutdown && r.shouldShutdown) {
+      this.shutdownGranted = true;
+      this.o.log.info('controlled shutdown: the controller moved this broker\'s leaderships');
+    }
+  }
+
+  private noteFenced(isFenced: boolean): void {
+    if (isFenced === this.fenced) return;
+    this.fenced = isFenced;
+    this.o.log.info({ brokerEpoch: this.brokerEpoch }, isFenced ? 'broker fenced' : 'broker unfenced');
+    if (!isFenced) this.settleRegistered();
+  }
+}
+
+export interface RemoteControllerOptions {
+  /** The active controller's id, or -1. */
+  readonly controllerId: () => number;
+  /** Where node `id` listens (from the image, or the voter list before it is registered). */
+  readonly addressOf: (id: number) => { host: string; port: number } | undefined;
+  /** Connect and request timeout: a heartbeat answered later than this is no use. */
+  readonly timeoutMs?: number;
+  readonly log: Logger;
+}
+
+const notController = KafkaError.notController.code;
+
+/**
+ * The controller over the network: one Kafka connection to the active controller, re-opened when
+ * leadership moves or the connection fails. Every failure becomes NOT_CONTROLLER (retriable).
+ */
+export class RemoteController implements ControllerService {
+  private readonly o: RemoteControllerOptions;
+  private client: { readonly id: number; readonly connected: Promise<KafkaClient> } | null = null;
+
+  constructor(options: RemoteControllerOptions) {
+    this.o = options;
+  }
+
+  async registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome> {
+    const request = {
+      brokerId: req.brokerId, clusterId: req.clusterId, incarnationId: req.incarnationId,
+      listeners: [{ name: 'PLAINTEXT', host: req.host, port: req.port, securityProtocol: 0 }],
+      features: [], rack: req.rack, isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1,
+    };
+    const r = await this.send<BrokerRegistrationResponse>(ApiKey.brokerRegistration, 0, request);
+    return r ?? { errorCode: notController, brokerEpoch: -1 };
+  }
+
+  async brokerHeartbeat(req: BrokerHeartbeatInput): Promise<BrokerHeartbeatOutcome> {
+    const request = {
+      brokerId: req.brokerId, brokerEpoch: req.brokerEpoch,
+      currentMetadataOffset: req.currentMetadataOffset, wantFence: req.wantFence,
+      wantShutDown: req.wantShutdown, offlineLogDirs: [],
+    };
+    const r = await this.send<BrokerHeartbeatResponse>(ApiKey.brokerHeartbeat, 0, request);
+    if (r === null) return { errorCode: notController, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+    return { errorCode: r.errorCode, isCaughtUp: r.isCaughtUp, isFenced: r.isFenced,
+      shouldShutdown: r.shouldShutDown };
+  }
+
+  async unregisterBroker(brokerId: number): Promise<UnregisterOutcome> {
+    const r = await this.send<UnregisterBrokerResponse>(ApiKey.unregisterBroker, 0, { brokerId });
+    return r ?? { errorCode: notController, errorMessage: 'the controller could not be reached' };
+  }
+
+  close(): void {
+    const old = this.client;
+    this.client = null;
+    void old?.connected.then((c) => c.close(), () => undefined);
+  }
+
+  /** The response, or null when there is no controller or it could not be reached. */
+  private async send<R>(apiKey: number, version: number, request: unknown): Promise<R | null> {
+    const id = this.o.controllerId();
+    if (id <= 0) return null;
+    try {
+      const client = await this.connect(id);
+      return await client.request<R>(apiKey, request, version);
+    } catch (err) {
+      this.o.log.debug({ err, controllerId: id, apiKey }, 'controller request failed');
+      this.close();
+      return null;
+    }
+  }
+
+  private connect(id: number): Promise<KafkaClient> {
+    if (this.client !== null && this.client.id === id) return this.client.connected;
+    this.close();
+    const address = this.o.addressOf(id);
+    if (address === undefined) return Promise.reject(new Error(`no address for node ${id}`));
+    const timeoutMs = this.o.timeoutMs ?? 1_000;
+    const connected = KafkaClient.connect({ host: address.host, port: address.port,
+      clientId: 'pado-broker-lifecycle', connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+    this.client = { id, connected };
+    return connected;
+  }
+}

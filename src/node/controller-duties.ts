@@ -1,0 +1,261 @@
+/**
+ * The active controller's broker duties (DESIGN.md, Controller duties; KIP-631): registration,
+ * heartbeats, session expiry and unregistration, decided by the pure functions of controller/
+ * and committed through RaftMetadata.propose. Active only while this node leads the metadata
+ * quorum: `onLeaderChange(true)` starts the session check timer with fresh leases for every
+ * broker (leases are controller memory, not replicated, so a failover never fences anyone by
+ * itself); `onLeaderChange(false)` stops it. Requests while inactive get NOT_CONTROLLER.
+ *
+ * "Caught up" (the condition for unfencing): a broker's heartbeat carries the Raft index it has
+ * applied the metadata log to (`currentMetadataOffset`); it has caught up once that reaches the
+ * index of its registration record. We do not know that exact index, so we use this node's
+ * applied index right after the registration committed (≥ the record's index: conservative). For
+ * a registration made under an earlier controller we use our applied index when we first decided
+ * after taking over (every earlier registration is at or below it, as decisions run after a read
+ * barrier).
+ */
+import type { Logger } from 'pino';
+import { PadoError } from '../common/index.js';
+import {
+  BrokerLeases, expireSessions, fenceAndMoveAway, heartbeat, registerBroker,
+  sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
+} from '../controller/index.js';
+import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
+import { KafkaError } from '../protocol/index.js';
+import { noneId, type Status } from '../raft/index.js';
+import type {
+  BrokerHeartbeatInput, BrokerHeartbeatOutcome, BrokerRegistrationInput,
+  BrokerRegistrationOutcome, ControllerService, Decision, QuorumReplicaStatus, QuorumStatus,
+  UnregisterOutcome,
+} from '../server/index.js';
+
+/** What the duties need of the metadata quorum (RaftMetadata implements it). */
+export interface MetadataDecider {
+  image(): MetadataImage;
+  isController(): boolean;
+  propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T>;
+}
+
+/** A repeating timer; the default is setInterval (unref'd). Tests pass a manual one. */
+export type IntervalTimer = (run: () => void, intervalMs: number) => { cancel(): void };
+
+export interface ControllerDutiesOptions {
+  readonly metadata: MetadataDecider;
+  /** The Raft index this node has applied the metadata log to. */
+  readonly metadataOffset: () => number;
+  readonly log: Logger;
+  readonly nowMs?: () => number;
+  readonly every?: IntervalTimer;
+  readonly sessionTimeoutMs?: number;
+  readonly sessionCheckIntervalMs?: number;
+  /** Called after a commit that unfenced a broker (the node may retry bootstrap work then). */
+  readonly onBrokerUnfenced?: (brokerId: number) => void;
+}
+
+const realInterval: IntervalTimer = (run, intervalMs) => {
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  return { cancel: () => clearInterval(timer) };
+};
+
+const notControllerCode = KafkaError.notController.code;
+
+export class ControllerDuties implements ControllerService {
+  private readonly metadata: MetadataDecider;
+  private readonly metadataOffset: () => number;
+  private readonly log: Logger;
+  private readonly nowMs: () => number;
+  private readonly every: IntervalTimer;
+  private readonly sessionTimeoutMs: number;
+  private readonly sessionCheckIntervalMs: number;
+  private readonly onBrokerUnfenced: (brokerId: number) => void;
+  /** Non-null exactly while active (this node is the controller). */
+  private term: ActiveTerm | null = null;
+
+  constructor(options: ControllerDutiesOptions) {
+    this.metadata = options.metadata;
+    this.metadataOffset = options.metadataOffset;
+    this.log = options.log;
+    this.nowMs = options.nowMs ?? Date.now;
+    this.every = options.every ?? realInterval;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? sessionTimeoutMsDefault;
+    this.sessionCheckIntervalMs = options.sessionCheckIntervalMs ?? sessionCheckIntervalMsDefault;
+    this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
+  }
+
+  /** Call on every leader change this node sees: `isLeader` = this node leads now. */
+  onLeaderChange(isLeader: boolean): void {
+    if (isLeader && this.term === null) {
+      const term = new ActiveTerm();
+      term.timer = this.every(() => void this.checkSessions(), this.sessionCheckIntervalMs);
+      this.term = term;
+      this.log.info({ sessionTimeoutMs: this.sessionTimeoutMs }, 'controller duties started');
+    } else if (!isLeader && this.term !== null) {
+      this.term.timer?.cancel();
+      this.term = null;
+      this.log.info('controller duties stopped');
+    }
+  }
+
+  /** Stops the timer for good (node shutdown). */
+  close(): void {
+    this.onLeaderChange(false);
+  }
+
+  async registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome> {
+    const term = this.activeTerm();
+    if (term === null) return { errorCode: notControllerCode, brokerEpoch: -1 };
+    try {
+      const result = await this.metadata.propose((image) => registerBroker(image, req, {
+        leases: term.leases, nowMs: this.nowMs(), sessionTimeoutMs: this.sessionTimeoutMs,
+      }));
+      if (result.errorCode === 0) {
+        // The record is applied here now: our applied index is at or past it.
+        term.registeredAt.set(req.brokerId, this.metadataOffset());
+        this.log.info({ brokerId: req.brokerId, brokerEpoch: result.brokerEpoch,
+          host: req.host, port: req.port }, 'broker registered');
+      }
+      return result;
+    } catch (err) {
+      return { errorCode: this.refusalCode(err, 'registration'), brokerEpoch: -1 };
+    }
+  }
+
+  async brokerHeartbeat(req: BrokerHeartbeatInput): Promise<BrokerHeartbeatOutcome> {
+    const term = this.activeTerm();
+    if (term === null) {
+      return { errorCode: notControllerCode, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+    }
+    try {
+      const outcome = await this.metadata.propose((image) => this.decideHeartbeat(term, image, req));
+      if (outcome.unfenced) this.onBrokerUnfenced(req.brokerId);
+      return outcome.result;
+    } catch (err) {
+      const errorCode = this.refusalCode(err, 'heartbeat');
+      return { errorCode, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+    }
+  }
+
+  async unregisterBroker(brokerId: number): Promise<UnregisterOutcome> {
+    if (this.activeTerm() === null) {
+      return { errorCode: notControllerCode, errorMessage: 'not the active controller' };
+    }
+    try {
+      return await this.metadata.propose((image) => decideUnregister(image, brokerId));
+    } catch (err) {
+      return { errorCode: this.refusalCode(err, 'unregistration'), errorMessage: null };
+    }
+  }
+
+  /**
+   * Fences every broker whose lease expired (one batch, committed). Runs on the timer; one run at
+   * a time, so a slow commit never piles up checks. Exposed for tests.
+   */
+  async checkSessions(): Promise<void> {
+    const term = this.activeTerm();
+    if (term === null || term.checking) return;
+    term.checking = true;
+    try {
+      const fenced = await this.metadata.propose((image) => {
+        const records = expireSessions(image, term.leases, this.nowMs(), this.sessionTimeoutMs);
+        term.prune(image);
+        return { records, result: fencedIds(records) };
+      });
+      if (fenced.length > 0) this.log.warn({ brokerIds: fenced }, 'broker sessions expired: fenced');
+    } catch (err) {
+      this.log.debug({ err }, 'session check not committed (leadership moved?)');
+    } finally {
+      term.checking = false;
+    }
+  }
+
+  private decideHeartbeat(term: ActiveTerm, image: MetadataImage, req: BrokerHeartbeatInput):
+    Decision<{ result: BrokerHeartbeatOutcome; unfenced: boolean }> {
+    // Runs after propose's read barrier: our applied index covers every earlier controller's work.
+    term.takeoverOffset ??= this.metadataOffset();
+    const required = term.registeredAt.get(req.brokerId) ?? term.takeoverOffset;
+    const caughtUp = req.currentMetadataOffset >= required;
+    const wasFenced = image.brokers.get(req.brokerId)?.fenced ?? true;
+    const decided = heartbeat(image, term.leases, {
+      brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, caughtUp, wantShutdown: req.wantShutdown,
+    }, this.nowMs());
+    let { records } = decided;
+    let isFenced = decided.result.isFenced;
+    // wantFence (KIP-631: a broker that cannot serve) fences without asking to shut down.
+    if (req.wantFence && !req.wantShutdown && decided.result.errorCode === 0) {
+      records = fenceAndMoveAway(image, req.brokerId);
+      isFenced = true;
+    }
+    const result = { errorCode: decided.result.errorCode, isCaughtUp: caughtUp, isFenced,
+      shouldShutdown: decided.result.shouldShutdown };
+    return { records, result: { result, unfenced: wasFenced && !isFenced } };
+  }
+
+  private activeTerm(): ActiveTerm | null {
+    return this.term !== null && this.metadata.isController() ? this.term : null;
+  }
+
+  /** A decision that did not commit: leadership moved or the quorum is unavailable. */
+  private refusalCode(err: unknown, what: string): number {
+    this.log.debug({ err, what }, 'controller request not committed');
+    if (err instanceof PadoError) return notControllerCode;
+    throw err;
+  }
+}
+
+/** State of one tenure as controller; dropped when leadership is lost. */
+class ActiveTerm {
+  readonly leases = new BrokerLeases();
+  /** Applied index right after each registration this tenure committed; bounded by prune. */
+  readonly registeredAt = new Map<number, number>();
+  /** Applied index at this tenure's first decision; null until then. */
+  takeoverOffset: number | null = null;
+  timer: { cancel(): void } | null = null;
+  checking = false;
+
+  prune(image: MetadataImage): void {
+    for (const id of this.registeredAt.keys()) {
+      if (!image.brokers.has(id)) this.registeredAt.delete(id);
+    }
+  }
+}
+
+/** Fences the broker, moves its leaderships, and removes its registration, in one batch. */
+export function decideUnregister(image: MetadataImage, brokerId: number): Decision<UnregisterOutcome> {
+  const broker = image.brokers.get(brokerId);
+  if (broker === undefined) {
+    return { records: [], result: { errorCode: KafkaError.brokerIdNotRegistered.code,
+      errorMessage: `broker ${brokerId} is not registered` } };
+  }
+  const records: MetadataRecord[] = [
+    ...fenceAndMoveAway(image, brokerId),
+    { type: 'unregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch },
+  ];
+  return { records, result: { errorCode: 0, errorMessage: null } };
+}
+
+function fencedIds(records: readonly MetadataRecord[]): number[] {
+  const ids: number[] = [];
+  for (const r of records) if (r.type === 'fenceBroker') ids.push(r.brokerId);
+  return ids;
+}
+
+/**
+ * DescribeQuorum's view of the local Raft status. Raft index i is KRaft offset i-1, so a match
+ * index is a log end offset and the commit index is the high watermark. Only the leader tracks
+ * followers (its progress); elsewhere other members' log end offsets are unknown (-1).
+ */
+export function quorumStatusOf(s: Status): QuorumStatus {
+  const leading = s.role === 'leader';
+  const member = (id: number): QuorumReplicaStatus => {
+    if (id === s.id) return { replicaId: id, logEndOffset: s.lastIndex };
+    return { replicaId: id, logEndOffset: leading ? s.progress.get(id)?.match ?? -1 : -1 };
+  };
+  return {
+    leaderId: s.leaderId === noneId ? -1 : s.leaderId,
+    leaderEpoch: s.term,
+    highWatermark: s.commit,
+    voters: s.conf.voters.map(member),
+    observers: s.conf.learners.map(member),
+  };
+}

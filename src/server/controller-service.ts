@@ -1,0 +1,91 @@
+/**
+ * What the KRaft broker-lifecycle handlers may use of the active controller (BrokerRegistration,
+ * BrokerHeartbeat, UnregisterBroker; KIP-631) and of the local Raft status (DescribeQuorum,
+ * KIP-595). `node/controller-duties.ts` implements ControllerService; node/ builds QuorumStatus
+ * from the Raft driver. Handlers stay free of timers and Raft. No promise rejects: errors are Kafka
+ * codes (NOT_CONTROLLER on a node that is not the active controller).
+ */
+import type { Handler } from './handler.js';
+import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
+import { brokerRegistrationHandler } from './handlers/broker-registration.js';
+import { describeQuorumHandler } from './handlers/describe-quorum.js';
+import { unregisterBrokerHandler } from './handlers/unregister-broker.js';
+
+export interface BrokerRegistrationInput {
+  readonly brokerId: number;
+  readonly clusterId: string;
+  /** Random per process start (Kafka's Uuid string form). */
+  readonly incarnationId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface BrokerRegistrationOutcome {
+  readonly errorCode: number;
+  /** -1 on error. */
+  readonly brokerEpoch: number;
+}
+
+export interface BrokerHeartbeatInput {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  /** The Raft index up to which the broker has applied the metadata log. */
+  readonly currentMetadataOffset: number;
+  readonly wantFence: boolean;
+  readonly wantShutdown: boolean;
+}
+
+export interface BrokerHeartbeatOutcome {
+  readonly errorCode: number;
+  readonly isCaughtUp: boolean;
+  readonly isFenced: boolean;
+  readonly shouldShutdown: boolean;
+}
+
+export interface UnregisterOutcome {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+}
+
+export interface ControllerService {
+  /** Resolves once the registration is committed (or refused). */
+  registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome>;
+  /** Resolves once any fence/unfence/shutdown records it caused are committed. */
+  brokerHeartbeat(req: BrokerHeartbeatInput): Promise<BrokerHeartbeatOutcome>;
+  unregisterBroker(brokerId: number): Promise<UnregisterOutcome>;
+}
+
+/** One quorum member as DescribeQuorum reports it. */
+export interface QuorumReplicaStatus {
+  readonly replicaId: number;
+  /** Next offset after the member's last log entry as the leader knows it; -1 when unknown. */
+  readonly logEndOffset: number;
+}
+
+/** This node's view of the metadata Raft group. */
+export interface QuorumStatus {
+  /** -1 while no leader is known. */
+  readonly leaderId: number;
+  /** The Raft term: KRaft's leader epoch is the term. */
+  readonly leaderEpoch: number;
+  /** The commit index: entries 1..commit are committed, i.e. offsets 0..commit-1. */
+  readonly highWatermark: number;
+  readonly voters: readonly QuorumReplicaStatus[];
+  readonly observers: readonly QuorumReplicaStatus[];
+}
+
+export interface QuorumView {
+  quorumStatus(): QuorumStatus;
+}
+
+/** The handlers of this file's APIs, for `brokerHandlers(broker, extra)`. */
+export function lifecycleHandlers(controller: ControllerService,
+  quorum: QuorumView): Handler<never, unknown>[] {
+  return [
+    brokerRegistrationHandler(controller),
+    brokerHeartbeatHandler(controller),
+    unregisterBrokerHandler(controller),
+    describeQuorumHandler(quorum),
+  ];
+}
