@@ -47,7 +47,8 @@ export interface BrokerLifecycleOptions {
   readonly sleep?: Sleep;
 }
 
-/** Registration retries: 100 ms doubling to 500 ms (a restarted broker waits out its old session). */
+/** Registration retries: 100 ms doubling to 500 ms (a restarted broker waits out its old
+ * session, DUPLICATE_BROKER_REGISTRATION until then). */
 const retryBackoffMsMin = 100;
 const retryBackoffMsMax = 500;
 /** Default bound on controlled shutdown: leaves the rest of the 5 s budget to closing logs. */
@@ -158,7 +159,9 @@ export class BrokerLifecycle {
 
   /** Sleeps; a stop request wakes it once (shutdown heartbeats then run at the normal pace). */
   private async pause(ms: number): Promise<void> {
-    if (this.wake.signal.aborted && this.shutdownDeadlineMs !== null) this.wake = new AbortController();
+    if (this.wake.signal.aborted && this.shutdownDeadlineMs !== null) {
+      this.wake = new AbortController();
+    }
     await this.sleep(ms, this.wake.signal);
   }
 
@@ -216,7 +219,8 @@ export class BrokerLifecycle {
   private noteFenced(isFenced: boolean): void {
     if (isFenced === this.fenced) return;
     this.fenced = isFenced;
-    this.o.log.info({ brokerEpoch: this.brokerEpoch }, isFenced ? 'broker fenced' : 'broker unfenced');
+    const message = isFenced ? 'broker fenced' : 'broker unfenced';
+    this.o.log.info({ brokerEpoch: this.brokerEpoch }, message);
     if (!isFenced) this.settleRegistered();
   }
 }
@@ -232,6 +236,9 @@ export interface RemoteControllerOptions {
 }
 
 const notController = KafkaError.notController.code;
+const unreachableHeartbeat: BrokerHeartbeatOutcome = {
+  errorCode: notController, isCaughtUp: false, isFenced: true, shouldShutdown: false,
+};
 
 /**
  * The controller over the network: one Kafka connection to the active controller, re-opened when
@@ -249,7 +256,8 @@ export class RemoteController implements ControllerService {
     const request = {
       brokerId: req.brokerId, clusterId: req.clusterId, incarnationId: req.incarnationId,
       listeners: [{ name: 'PLAINTEXT', host: req.host, port: req.port, securityProtocol: 0 }],
-      features: [], rack: req.rack, isMigratingZkBroker: false, logDirs: [], previousBrokerEpoch: -1,
+      features: [], rack: req.rack, isMigratingZkBroker: false, logDirs: [],
+      previousBrokerEpoch: -1,
     };
     const r = await this.send<BrokerRegistrationResponse>(ApiKey.brokerRegistration, 0, request);
     return r ?? { errorCode: notController, brokerEpoch: -1 };
@@ -262,7 +270,7 @@ export class RemoteController implements ControllerService {
       wantShutDown: req.wantShutdown, offlineLogDirs: [],
     };
     const r = await this.send<BrokerHeartbeatResponse>(ApiKey.brokerHeartbeat, 0, request);
-    if (r === null) return { errorCode: notController, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+    if (r === null) return unreachableHeartbeat;
     return { errorCode: r.errorCode, isCaughtUp: r.isCaughtUp, isFenced: r.isFenced,
       shouldShutdown: r.shouldShutDown };
   }
@@ -299,7 +307,8 @@ export class RemoteController implements ControllerService {
     if (address === undefined) return Promise.reject(new Error(`no address for node ${id}`));
     const timeoutMs = this.o.timeoutMs ?? 1_000;
     const connected = KafkaClient.connect({ host: address.host, port: address.port,
-      clientId: 'pado-broker-lifecycle', connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs });
+      clientId: 'pado-broker-lifecycle', connectTimeoutMs: timeoutMs,
+      requestTimeoutMs: timeoutMs });
     this.client = { id, connected };
     return connected;
   }

@@ -124,15 +124,15 @@ export class ControllerDuties implements ControllerService {
   async brokerHeartbeat(req: BrokerHeartbeatInput): Promise<BrokerHeartbeatOutcome> {
     const term = this.activeTerm();
     if (term === null) {
-      return { errorCode: notControllerCode, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+      return refusedHeartbeat(notControllerCode);
     }
     try {
-      const outcome = await this.metadata.propose((image) => this.decideHeartbeat(term, image, req));
+      const outcome = await this.metadata.propose((image) =>
+        this.decideHeartbeat(term, image, req));
       if (outcome.unfenced) this.onBrokerUnfenced(req.brokerId);
       return outcome.result;
     } catch (err) {
-      const errorCode = this.refusalCode(err, 'heartbeat');
-      return { errorCode, isCaughtUp: false, isFenced: true, shouldShutdown: false };
+      return refusedHeartbeat(this.refusalCode(err, 'heartbeat'));
     }
   }
 
@@ -161,7 +161,9 @@ export class ControllerDuties implements ControllerService {
         term.prune(image);
         return { records, result: fencedIds(records) };
       });
-      if (fenced.length > 0) this.log.warn({ brokerIds: fenced }, 'broker sessions expired: fenced');
+      if (fenced.length > 0) {
+        this.log.warn({ brokerIds: fenced }, 'broker sessions expired: fenced');
+      }
     } catch (err) {
       this.log.debug({ err }, 'session check not committed (leadership moved?)');
     } finally {
@@ -177,7 +179,8 @@ export class ControllerDuties implements ControllerService {
     const caughtUp = req.currentMetadataOffset >= required;
     const wasFenced = image.brokers.get(req.brokerId)?.fenced ?? true;
     const decided = heartbeat(image, term.leases, {
-      brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, caughtUp, wantShutdown: req.wantShutdown,
+      brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, caughtUp,
+      wantShutdown: req.wantShutdown,
     }, this.nowMs());
     let { records } = decided;
     let isFenced = decided.result.isFenced;
@@ -221,7 +224,8 @@ class ActiveTerm {
 }
 
 /** Fences the broker, moves its leaderships, and removes its registration, in one batch. */
-export function decideUnregister(image: MetadataImage, brokerId: number): Decision<UnregisterOutcome> {
+export function decideUnregister(image: MetadataImage,
+  brokerId: number): Decision<UnregisterOutcome> {
   const broker = image.brokers.get(brokerId);
   if (broker === undefined) {
     return { records: [], result: { errorCode: KafkaError.brokerIdNotRegistered.code,
@@ -232,6 +236,10 @@ export function decideUnregister(image: MetadataImage, brokerId: number): Decisi
     { type: 'unregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch },
   ];
   return { records, result: { errorCode: 0, errorMessage: null } };
+}
+
+function refusedHeartbeat(errorCode: number): BrokerHeartbeatOutcome {
+  return { errorCode, isCaughtUp: false, isFenced: true, shouldShutdown: false };
 }
 
 function fencedIds(records: readonly MetadataRecord[]): number[] {

@@ -15,10 +15,10 @@ import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
-import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
+import { liveBrokers, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
 import {
-  brokerHandlers, groupHandlers, KafkaListener, membershipHandlers, raftKvHandler, raftMessageHandler,
-  withForwarding,
+  brokerHandlers, groupHandlers, KafkaListener, lifecycleHandlers, membershipHandlers, raftKvHandler,
+  raftMessageHandler, withForwarding,
   type Broker, type GroupService, type Handler,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
@@ -27,6 +27,8 @@ import { GroupDriver } from './group-driver.js';
 import { OffsetsTopicStore, offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
+import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
+import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 import { RaftKv, RaftKvMachine } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
@@ -79,6 +81,25 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
   const broker = makeBroker(config, metadata, replicas, link);
   const groups = deferredGroups();
+  const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
+  // Issue 5: the controller's broker duties, and this broker's own registration and heartbeats.
+  const duties = new ControllerDuties({
+    metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
+    onBrokerUnfenced: bootstrap,
+  });
+  const lifecycleLog = log.child({ module: 'broker-lifecycle' });
+  const remote = new RemoteController({
+    controllerId: () => metadata.controllerId(),
+    addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
+    log: lifecycleLog,
+  });
+  const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
+  const lifecycle = new BrokerLifecycle({
+    nodeId: config.nodeId, incarnationId: newUuid(), advertised: registeredAs, rack: null,
+    clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
+    controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
+    local: duties, remote, log: lifecycleLog,
+  });
   const membership = new RaftMembership({
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
     forward: (apiKey, version, request) => link.forward(apiKey, version, request),
@@ -86,18 +107,22 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     onAdmitted: () => bootstrapCluster(config, voters, metadata, log),
   });
   const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers,
-    ...membershipHandlers(membership)];
+    ...membershipHandlers(membership),
+    ...lifecycleHandlers(duties, { quorumStatus: () => quorumStatusOf(driver.status()) })];
   listener.serve(withForwarding(brokerHandlers(broker, extra), broker));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
-  quorum.start(() => void bootstrapCluster(config, voters, metadata, log));
+  quorum.start((isLeader) => {
+    duties.onLeaderChange(isLeader);
+    if (isLeader) bootstrap();
+  });
   if (quorum.mustJoin && config.join !== undefined) {
     await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address,
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
 
-  // The controller registers each voter at its address in the voter list.
-  const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
+  lifecycle.start();
+  await lifecycle.registered();
   await waitForCluster(config, registeredAs, metadata, log);
   await machine.settled();
   await replicas.dropStrays();
@@ -113,8 +138,11 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     address,
     stop() {
       stopping ??= (async () => {
-        log.info('stopping: no new connections; finishing in-flight requests');
-        const listenerClosed = listener.close(limits.shutdownMsMax - 1_000);
+        const controlled = await lifecycle.stop(controlledShutdownMsMax);
+        log.info({ controlled }, 'stopping: no new connections; finishing in-flight requests');
+        duties.close();
+        remote.close();
+        const listenerClosed = listener.close(limits.shutdownMsMax - controlledShutdownMsMax - 500);
         // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
         await groupDriver.close();
         link.drop();
@@ -158,6 +186,8 @@ async function waitForCluster(
 }
 
 const clusterPollMs = 50;
+/** Part of the shutdown budget (limits.shutdownMsMax) for moving leaderships away first. */
+const controlledShutdownMsMax = 2_000;
 /** A metadata read waits at most this long for the controller (then answers from what it has). */
 const catchUpMsMax = 1_000;
 
@@ -258,8 +288,8 @@ interface Quorum {
   readonly handlers: readonly Handler<never, unknown>[];
   /** Configured to join and the Raft log is empty: this node must ask to be added (join.ts). */
   readonly mustJoin: boolean;
-  /** Starts ticking and sending; `onLeader` runs each time this node becomes the controller. */
-  start(onLeader: () => void): void;
+  /** Starts ticking and sending; `onLeaderChange` runs on every leader change this node sees. */
+  start(onLeaderChange: (isLeader: boolean) => void): void;
   close(): Promise<void>;
 }
 
@@ -281,7 +311,7 @@ async function openQuorum(
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }));
   const kv = new RaftKvMachine();
-  let onLeader: () => void = () => undefined;
+  let onLeader: (isLeader: boolean) => void = () => undefined;
   const driver = new RaftDriver({
     nodeId: config.nodeId,
     store,
@@ -289,9 +319,7 @@ async function openQuorum(
       [EntryTag.metadata, machine], [EntryTag.testKv, kv],
     ])),
     log: raftLog,
-    onLeaderChange: (leaderId) => {
-      if (leaderId === config.nodeId) onLeader();
-    },
+    onLeaderChange: (leaderId) => onLeader(leaderId === config.nodeId),
   });
   const transport = new RaftTransport({
     self: config.nodeId,
@@ -349,12 +377,11 @@ async function bootstrapCluster(
       ];
       return { records, result: undefined };
     });
-    await metadata.propose((image) => ({
-      records: registrations(image, [...voters, ...joined(image, voters)]), result: undefined,
-    }));
     const ctx = controllerContextOf(config, config.offsetsTopicPartitions);
     await metadata.propose((image) => {
       if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
+      // Brokers register themselves: wait for every initial voter, so the topic is spread.
+      if (liveBrokers(image).length < voters.length) return { records: [], result: undefined };
       const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor: -1, assignments: [],
         configs: offsetsTopicConfigs };
       const { results, records } = createTopics(image, [topic], ctx);
@@ -364,29 +391,6 @@ async function bootstrapCluster(
   } catch (err) {
     log.info({ err: (err as Error).message }, 'controller bootstrap interrupted; the next controller resumes it');
   }
-}
-
-/** Nodes admitted by a join (their replicated endpoints) that are not in the voter list. */
-function joined(image: MetadataImage, voters: readonly RaftVoterAddress[]): RaftVoterAddress[] {
-  return raftEndpoints(image).filter((p) => !voters.some((v) => v.id === p.id));
-}
-
-/** Registers every voter not registered at its address (and unfences it: it is in the quorum). */
-function registrations(image: MetadataImage, voters: readonly RaftVoterAddress[]): MetadataRecord[] {
-  // Epochs only go up, also past brokers that have unregistered (the image asserts it).
-  let epoch = image.brokerEpochMax;
-  const records: MetadataRecord[] = [];
-  for (const v of voters) {
-    const known = image.brokers.get(v.id);
-    if (known !== undefined && known.host === v.host && known.port === v.port && !known.fenced) continue;
-    const brokerEpoch = ++epoch;
-    records.push(
-      { type: 'registerBroker', brokerId: v.id, incarnationId: newUuid(), host: v.host, port: v.port,
-        rack: null, brokerEpoch },
-      { type: 'unfenceBroker', brokerId: v.id, brokerEpoch },
-    );
-  }
-  return records;
 }
 
 /** Group requests that arrive before the groups are loaded wait for them (bounded by the client). */

@@ -1,1 +1,5 @@
 export * from './producer-state.js';
+export * from './leader-epoch-cache.js';
+export * from './leader-replica.js';
+export * from './follower-replica.js';
+export * from './election.js';

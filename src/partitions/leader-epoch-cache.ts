@@ -7,7 +7,7 @@
  */
 import { assert } from '../common/index.js';
 
-/** No epoch / no offset, as Kafka writes -1 on the wire (UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET). */
+/** No epoch / no offset: -1 on the wire (Kafka's UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET). */
 export const undefinedEpoch = -1;
 export const undefinedOffset = -1;
 
@@ -56,7 +56,7 @@ export class LeaderEpochCache {
     if (last !== undefined && epoch === last.epoch) return;
     assert(last === undefined || epoch > last.epoch, `epoch ${epoch} after ${last?.epoch}`);
     assert(last === undefined || startOffset >= last.startOffset,
-      `epoch ${epoch} starts at ${startOffset}, before epoch ${last?.epoch} at ${last?.startOffset}`);
+      `epoch ${epoch} starts at ${startOffset}, before ${last?.epoch} at ${last?.startOffset}`);
     this.list.push({ epoch, startOffset });
   }
 
@@ -64,9 +64,9 @@ export class LeaderEpochCache {
    * Where `requested` ends in a log whose end offset is `logEndOffset`: the largest epoch ≤
    * requested that we know, with the start of the next epoch after it (or our end when it is our
    * latest). Kafka's rules for the edges: the latest epoch ends at the log end; an epoch newer than
-   * all we know is undefined (the asker is ahead of us, which a current leader never sees); an epoch
-   * older than all we know ends where our first one starts (everything before it is gone to
-   * retention or never existed here).
+   * all we know is undefined (the asker is ahead of us, which a current leader never sees);
+   * an epoch older than all we know ends where our first one starts (everything before it is
+   * gone to retention or never existed here).
    */
   endOffsetFor(requested: number, logEndOffset: number): EpochEndOffset {
     if (requested === undefinedEpoch) return unknownEpochEnd;

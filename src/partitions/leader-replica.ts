@@ -38,13 +38,21 @@ export interface LeaderStart {
   readonly syncedOffset: number;
   /** This replica's high watermark so far (as a follower it learnt it from the old leader). */
   readonly highWatermark: number;
-  /** The log's epoch cache, shared with the host, which persists it; the leader assigns its epoch. */
+  /** The log's epoch cache, shared with the host, which persists it; we assign our epoch. */
   readonly epochs: LeaderEpochCache;
   readonly nowMs: number;
   readonly replicaLagTimeMaxMs?: number;
   /** Produce waits held at once; beyond it a wait fails at once with requestTimedOut. */
   readonly waitsMax?: number;
+  /** An ISR change with no answer (a new partition epoch) after this long is sent again. */
+  readonly isrChangeTimeoutMs?: number;
 }
+
+/**
+ * AlterPartition answer deadline: the controller commits through Raft (tens of ms on a LAN); a
+ * request or answer lost on the way must not freeze the ISR, so we send it again after 2 s.
+ */
+export const isrChangeTimeoutMsDefault = 2_000;
 
 /** What a follower's Fetch says about it (replica id ≥ 0 in the request). */
 export interface FollowerFetch {
@@ -84,7 +92,7 @@ export interface FollowerProgress {
   readonly fetchOffset: number;
   /** The end of what it has fsynced; -1 until it fetches in this epoch. */
   readonly syncedOffset: number;
-  /** The last time it had fetched up to our log end offset as of its previous fetch (Kafka's rule). */
+  /** When it last reached our log end offset as of its previous fetch (Kafka's rule). */
   readonly lastCaughtUpMs: number;
   readonly lastFetchMs: number;
 }
@@ -106,6 +114,7 @@ export class LeaderReplica {
   private readonly epochs: LeaderEpochCache;
   private readonly lagMaxMs: number;
   private readonly waitsMax: number;
+  private readonly isrChangeTimeoutMs: number;
   private partitionEpochValue: number;
   private isrValue: readonly number[];
   private readonly progress = new Map<number, Progress>();
@@ -117,20 +126,24 @@ export class LeaderReplica {
   private readonly waitsAll = new AckQueue();
   private readonly waitsLeader = new AckQueue();
   private completions: AckCompletion[] = [];
-  /** Invariant: at most one ISR change in flight; `sent` once the host has taken it. */
-  private pending: { readonly proposal: IsrChangeProposal; sent: boolean } | undefined;
+  /** Invariant: at most one ISR change in flight; `sentMs` once the host has taken it. */
+  private pending: { readonly proposal: IsrChangeProposal; sentMs: number | undefined } | undefined;
 
   constructor(start: LeaderStart) {
     const { partition: p, brokerId } = start;
     assert(p.isr.includes(brokerId), `leader ${brokerId} not in ISR ${p.isr.join(',')}`);
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
     assert(start.highWatermark <= start.syncedOffset, 'high watermark beyond synced offset');
-    assert(p.leaderEpoch >= start.epochs.latestEpoch, 'leader epoch older than the log');
+    // A leader epoch is led once: a restarted leader resuming its epoch could reuse offsets that
+    // followers hold with other records (the controller bumps the epoch on re-registration).
+    assert(p.leaderEpoch > start.epochs.latestEpoch,
+      `leader epoch ${p.leaderEpoch} not newer than the log's ${start.epochs.latestEpoch}`);
     this.brokerId = brokerId;
     this.leaderEpoch = p.leaderEpoch;
     this.epochs = start.epochs;
     this.lagMaxMs = start.replicaLagTimeMaxMs ?? replicaLagTimeMaxMsDefault;
     this.waitsMax = start.waitsMax ?? limits.waitingProducesMax;
+    this.isrChangeTimeoutMs = start.isrChangeTimeoutMs ?? isrChangeTimeoutMsDefault;
     this.partitionEpochValue = p.partitionEpoch;
     this.isrValue = [...p.isr];
     this.logEnd = start.logEndOffset;
@@ -215,7 +228,9 @@ export class LeaderReplica {
     if (fetchOffset < 0 || fetchOffset > this.logEnd) return { kind: 'offsetOutOfRange' };
     // Kafka's caught-up rule: at our end now, or at least at our end as of its previous fetch.
     if (fetchOffset >= this.logEnd) p.lastCaughtUpMs = nowMs;
-    else if (fetchOffset >= p.leaderEndAtLastFetch) p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
+    else if (fetchOffset >= p.leaderEndAtLastFetch) {
+      p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
+    }
     p.leaderEndAtLastFetch = this.logEnd;
     p.lastFetchMs = nowMs;
     p.fetchOffset = fetchOffset;
@@ -259,7 +274,7 @@ export class LeaderReplica {
    * change is settled by it: either it is this very change or ours was stale.
    */
   updatePartition(p: PartitionState, nowMs: number): void {
-    assert(p.leaderEpoch === this.leaderEpoch, `leader epoch ${p.leaderEpoch}: build a new replica`);
+    assert(p.leaderEpoch === this.leaderEpoch, `epoch ${p.leaderEpoch}: build a new replica`);
     if (p.partitionEpoch <= this.partitionEpochValue) return;
     assert(p.isr.includes(this.brokerId), `leader ${this.brokerId} dropped from ISR`);
     this.partitionEpochValue = p.partitionEpoch;
@@ -276,16 +291,31 @@ export class LeaderReplica {
       (w) => this.complete(w, 'notEnoughReplicasAfterAppend'));
   }
 
-  /** The controller refused our ISR change or it timed out: forget it, propose again on tick. */
-  isrChangeFailed(): void {
-    this.pending = undefined;
+  /**
+   * The controller refused `proposal`, its partition being at `partitionEpoch` now. Only if that
+   * is still the proposal's epoch do we know nothing changed, and forget it (to propose afresh on
+   * tick). Otherwise the partition moved on — maybe by this very change, applied before a retry
+   * was refused — so the proposal keeps counting toward the HW until the new image arrives
+   * (`updatePartition`): dropping it earlier could let the HW pass a replica just added.
+   */
+  isrChangeRejected(proposal: IsrChangeProposal, partitionEpoch: number): void {
+    if (this.pending?.proposal !== proposal) return;
+    if (partitionEpoch === proposal.partitionEpoch) this.pending = undefined;
   }
 
-  /** The ISR change to send to the controller, once; undefined when none is due. */
-  takeIsrChangeProposal(): IsrChangeProposal | undefined {
-    if (this.pending === undefined || this.pending.sent) return undefined;
-    this.pending.sent = true;
-    return this.pending.proposal;
+  /**
+   * The ISR change to send to the controller now: a new one, or the same again when the last send
+   * got no answer within isrChangeTimeoutMs (the controller refuses a duplicate by its partition
+   * epoch). Undefined when none is due.
+   */
+  takeIsrChangeProposal(nowMs: number): IsrChangeProposal | undefined {
+    const pending = this.pending;
+    if (pending === undefined) return undefined;
+    if (pending.sentMs !== undefined && nowMs - pending.sentMs < this.isrChangeTimeoutMs) {
+      return undefined;
+    }
+    pending.sentMs = nowMs;
+    return pending.proposal;
   }
 
   takeCompletions(): AckCompletion[] {
@@ -301,7 +331,7 @@ export class LeaderReplica {
     return this.hw;
   }
 
-  /** Leadership is lost: every wait ends with notLeaderOrFollower; the replica is then discarded. */
+  /** Leadership lost: every wait ends with notLeaderOrFollower; the replica is then dropped. */
   abort(): void {
     const fail = (w: AckWait) => this.complete(w, 'notLeaderOrFollower');
     this.waitsAll.removeWhere(() => true, fail);
@@ -344,7 +374,7 @@ export class LeaderReplica {
       newIsr: [...keep, ...add], leaderEpoch: this.leaderEpoch,
       partitionEpoch: this.partitionEpochValue,
     };
-    this.pending = { proposal, sent: false };
+    this.pending = { proposal, sentMs: undefined };
   }
 
   /** Out of sync: not caught up with our log end for longer than replica.lag.time.max.ms. */

@@ -35,7 +35,8 @@ function bootstrap(id: number): string {
 
 async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
   const [host, port] = bootstrap(id).split(':');
-  const client = await KafkaClient.connect({ host: host!, port: Number(port), requestTimeoutMs: 5_000 });
+  const client = await KafkaClient.connect(
+    { host: host!, port: Number(port), requestTimeoutMs: 5_000 });
   try {
     return await f(client);
   } finally {
@@ -55,7 +56,8 @@ async function controllerSeenBy(id: number): Promise<number> {
 /** The running controller, once every running node agrees on one. */
 async function controller(): Promise<number> {
   return waitFor('a controller every running node agrees on', async () => {
-    const seen = await Promise.all(cluster.running().map((id) => controllerSeenBy(id).catch(() => -1)));
+    const seen = await Promise.all(
+      cluster.running().map((id) => controllerSeenBy(id).catch(() => -1)));
     const first = seen[0];
     return first !== undefined && first > 0 && seen.every((c) => c === first) ? first : undefined;
   });
@@ -95,7 +97,8 @@ test('SIGKILL of a non-controller: fenced within the session, unhealthy; listed 
       const ids = await listedBrokers(ctrl);
       return ids.includes(victim) ? ids : undefined;
     });
-    await waitFor('a healthy cluster', async () => ((await health(ctrl)).code === 0 ? true : undefined));
+    await waitFor('a healthy cluster',
+      async () => ((await health(ctrl)).code === 0 ? true : undefined));
   });
 
 test('SIGTERM: controlled shutdown commits the broker\'s fence before it exits', async () => {
@@ -104,7 +107,8 @@ test('SIGTERM: controlled shutdown commits the broker\'s fence before it exits',
   const proc = cluster.process(victim)!;
   const exit = await proc.signal('SIGTERM');
   assert.equal(exit.code, 0, proc.lines.slice(-20).join('\n'));
-  assert.ok(proc.lines.some((l) => l.includes('controlled shutdown')), proc.lines.slice(-20).join('\n'));
+  const tail = proc.lines.slice(-20).join('\n');
+  assert.ok(proc.lines.some((l) => l.includes('controlled shutdown')), tail);
   // Read at once, from the controller (it answered shouldShutDown only after the fence committed).
   assert.ok(!(await listedBrokers(ctrl)).includes(victim));
   await cluster.kill(victim); // forget the exited process

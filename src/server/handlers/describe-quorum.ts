@@ -9,6 +9,7 @@
  */
 import {
   KafkaError, zeroUuid, type DescribeQuorumRequest, type DescribeQuorumResponse,
+  type DescribeQuorumResponseReplicaState,
 } from '../../protocol/index.js';
 import type { QuorumReplicaStatus, QuorumView } from '../controller-service.js';
 import type { Handler } from '../handler.js';
@@ -16,7 +17,7 @@ import type { Handler } from '../handler.js';
 /** Kafka's name for the metadata log's topic (KIP-500). */
 export const clusterMetadataTopic = '__cluster_metadata';
 
-type ReplicaState = DescribeQuorumResponse['topics'][number]['partitions'][number]['observers'][number];
+type ReplicaState = DescribeQuorumResponseReplicaState;
 
 function replicaState(r: QuorumReplicaStatus): ReplicaState {
   return {
@@ -40,8 +41,8 @@ export function describeQuorumHandler(
     maxVersion: 2,
     handle(_ctx, req) {
       if (!asksForMetadataLog(req)) {
-        return { errorCode: KafkaError.unknownTopicOrPartition.code,
-          errorMessage: `only ${clusterMetadataTopic} partition 0 has a quorum`, topics: [], nodes: [] };
+        return { errorCode: KafkaError.unknownTopicOrPartition.code, topics: [], nodes: [],
+          errorMessage: `only ${clusterMetadataTopic} partition 0 has a quorum` };
       }
       const s = quorum.quorumStatus();
       const partition = {

@@ -33,7 +33,8 @@ function setup(records: MetadataRecord[] = []) {
 }
 
 const reg = (brokerId: number, incarnationId = `inc-${brokerId}`) => ({
-  brokerId, clusterId: 'cluster', incarnationId, host: '127.0.0.1', port: 9000 + brokerId, rack: null,
+  brokerId, clusterId: 'cluster', incarnationId, host: '127.0.0.1', port: 9000 + brokerId,
+  rack: null,
 });
 const hb = (brokerId: number, brokerEpoch: number, currentMetadataOffset: number,
   more: { wantShutdown?: boolean; wantFence?: boolean } = {}) => ({
@@ -60,9 +61,11 @@ test('a broker is unfenced only once its metadata offset reaches its registratio
   assert.equal(r.errorCode, 0);
   assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
   const behind = await s.duties.brokerHeartbeat(hb(1, r.brokerEpoch, s.metadata.offset - 1));
-  assert.deepEqual(behind, { errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutdown: false });
+  assert.deepEqual(behind,
+    { errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutdown: false });
   const caughtUp = await s.duties.brokerHeartbeat(hb(1, r.brokerEpoch, s.metadata.offset));
-  assert.deepEqual(caughtUp, { errorCode: 0, isCaughtUp: true, isFenced: false, shouldShutdown: false });
+  assert.deepEqual(caughtUp,
+    { errorCode: 0, isCaughtUp: true, isFenced: false, shouldShutdown: false });
   assert.equal(s.metadata.image().brokers.get(1)?.fenced, false);
   assert.deepEqual(s.unfenced, [1]);
   const stale = await s.duties.brokerHeartbeat(hb(1, r.brokerEpoch - 1, s.metadata.offset));
@@ -94,7 +97,8 @@ test('the timer drives the session check, and stops with leadership', async () =
   await live(s, 1);
   s.clock.ms += sessionTimeoutMs + 1;
   s.timer.fire();
-  await s.metadata.propose(() => ({ records: [], result: undefined })); // after the check's decision
+  // Queued behind the check's decision: resolves after it.
+  await s.metadata.propose(() => ({ records: [], result: undefined }));
   assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
   s.duties.onLeaderChange(false);
   assert.equal(s.timer.cancelled(), true);
@@ -125,7 +129,7 @@ test('a registration this controller did not see needs the offset of its takeove
   assert.equal(caughtUp.isFenced, false);
 });
 
-test('controlled shutdown: wantShutDown fences, moves leaderships, then says shut down', async () => {
+test('controlled shutdown: wantShutDown fences, moves leaderships, says shut down', async () => {
   const s = setup();
   const epochs = await live(s, 2);
   s.metadata.current = withTopic(s.metadata.current, 't', 2, 2);
@@ -145,7 +149,8 @@ test('controlled shutdown: wantShutDown fences, moves leaderships, then says shu
 test('wantFence fences without shutting down', async () => {
   const s = setup();
   const [epoch] = await live(s, 1);
-  const r = await s.duties.brokerHeartbeat(hb(1, epoch as number, s.metadata.offset, { wantFence: true }));
+  const r = await s.duties.brokerHeartbeat(
+    hb(1, epoch as number, s.metadata.offset, { wantFence: true }));
   assert.equal(r.isFenced, true);
   assert.equal(r.shouldShutdown, false);
   assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
@@ -156,12 +161,13 @@ test('unregister removes the broker; an unknown id is BROKER_ID_NOT_REGISTERED',
   const [epoch] = await live(s, 1);
   assert.deepEqual(await s.duties.unregisterBroker(1), { errorCode: 0, errorMessage: null });
   assert.equal(s.metadata.image().brokers.has(1), false);
-  assert.equal((await s.duties.unregisterBroker(1)).errorCode, KafkaError.brokerIdNotRegistered.code);
+  const again = await s.duties.unregisterBroker(1);
+  assert.equal(again.errorCode, KafkaError.brokerIdNotRegistered.code);
   const h = await s.duties.brokerHeartbeat(hb(1, epoch as number, s.metadata.offset));
   assert.equal(h.errorCode, KafkaError.brokerIdNotRegistered.code);
 });
 
-test('a second live process with the same id is refused until the first one\'s session ends', async () => {
+test('a second live process with the same id waits out the first one\'s session', async () => {
   const s = setup();
   await live(s, 1);
   const dup = await s.duties.registerBroker(reg(1, 'other-process'));

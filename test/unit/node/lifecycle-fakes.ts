@@ -1,4 +1,4 @@
-/** Fakes shared by the broker-lifecycle tests: a metadata quorum of one, a manual timer, a clock. */
+/** Shared by the broker-lifecycle tests: a metadata quorum of one, a manual timer, a clock. */
 import { pino } from 'pino';
 import { applyRecords, type MetadataImage } from '../../../src/metadata/index.js';
 import type { IntervalTimer, MetadataDecider } from '../../../src/node/controller-duties.js';
@@ -53,7 +53,8 @@ export class FakeClock {
 }
 
 /** Records the callback; the test fires it. */
-export function manualTimer(): { every: IntervalTimer; fire: () => void; cancelled: () => boolean } {
+export function manualTimer():
+  { every: IntervalTimer; fire: () => void; cancelled: () => boolean } {
   let run: (() => void) | null = null;
   let cancelled = false;
   return {

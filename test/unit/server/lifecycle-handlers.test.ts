@@ -13,7 +13,8 @@ import {
   decodeResponseFrame, encodeResponseFrame, KafkaError,
 } from '../../../src/protocol/index.js';
 import {
-  lifecycleHandlers, type BrokerHeartbeatInput, type BrokerRegistrationInput, type ControllerService,
+  lifecycleHandlers, type BrokerHeartbeatInput, type BrokerRegistrationInput,
+  type ControllerService,
   type Handler, type QuorumStatus, type RequestContext,
 } from '../../../src/server/index.js';
 
@@ -26,11 +27,13 @@ const controller: ControllerService = {
   },
   brokerHeartbeat: (req) => {
     seen.heartbeat = req;
-    return Promise.resolve({ errorCode: 0, isCaughtUp: true, isFenced: false, shouldShutdown: true });
+    return Promise.resolve(
+      { errorCode: 0, isCaughtUp: true, isFenced: false, shouldShutdown: true });
   },
   unregisterBroker: (id) => {
     seen.unregister = id;
-    return Promise.resolve({ errorCode: KafkaError.brokerIdNotRegistered.code, errorMessage: 'no' });
+    const errorCode = KafkaError.brokerIdNotRegistered.code;
+    return Promise.resolve({ errorCode, errorMessage: 'no' });
   },
 };
 const status: QuorumStatus = {
@@ -75,7 +78,7 @@ test('BrokerRegistration passes the first listener and answers the epoch', async
   assert.equal(none.errorCode, KafkaError.invalidRequest.code);
 });
 
-test('BrokerHeartbeat passes offset and shutdown wish, answers the controller\'s verdict', async () => {
+test('BrokerHeartbeat passes offset and shutdown wish, answers the verdict', async () => {
   const res = await call(63, { brokerId: 3, brokerEpoch: 17, currentMetadataOffset: 40,
     wantFence: false, wantShutDown: true, offlineLogDirs: [] });
   assert.deepEqual(seen.heartbeat, { brokerId: 3, brokerEpoch: 17, currentMetadataOffset: 40,
@@ -92,8 +95,9 @@ test('UnregisterBroker answers the controller\'s code and message', async () => 
 });
 
 test('DescribeQuorum reports the local Raft status for __cluster_metadata-0 only', async () => {
-  const req = { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] };
-  const res = await call(55, req) as { errorCode: number; topics: { partitions: Record<string, unknown>[] }[] };
+  const ask = (topicName: string) => ({ topics: [{ topicName, partitions: [{ partitionIndex: 0 }] }] });
+  type Answer = { errorCode: number; topics: { partitions: Record<string, unknown>[] }[] };
+  const res = await call(55, ask('__cluster_metadata')) as Answer;
   assert.equal(res.errorCode, 0);
   const p = res.topics[0]?.partitions[0];
   assert.equal(p?.leaderId, 2);
@@ -102,6 +106,6 @@ test('DescribeQuorum reports the local Raft status for __cluster_metadata-0 only
   assert.deepEqual((p?.currentVoters as { replicaId: number; logEndOffset: number }[])
     .map((v) => [v.replicaId, v.logEndOffset]), [[1, 99], [2, 100]]);
   assert.deepEqual((p?.observers as { replicaId: number }[]).map((v) => v.replicaId), [4]);
-  const other = await call(55, { topics: [{ topicName: 'orders', partitions: [{ partitionIndex: 0 }] }] });
+  const other = await call(55, ask('orders'));
   assert.equal(other.errorCode, KafkaError.unknownTopicOrPartition.code);
 });

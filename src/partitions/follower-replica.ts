@@ -1,0 +1,191 @@
+/**
+ * A partition on a follower, pure: it says what to ask the leader next (`nextRequest`) and turns
+ * the answers into decisions for the host — append these batches, truncate the log here, ignore
+ * this stale answer. Truncation follows KIP-101/KIP-279: ask where our last epoch ends in the
+ * leader's log (OffsetForLeaderEpoch, or the Fetch response's divergingEpoch, KIP-595) and cut
+ * exactly at the divergence — never at our own high watermark, which may be behind and would
+ * throw away records the new leader relies on us to hold. The contract is in README.md.
+ */
+import { assert } from '../common/index.js';
+import { type EpochEndOffset, LeaderEpochCache, undefinedEpoch, undefinedOffset }
+  from './leader-epoch-cache.js';
+
+export interface FollowerStart {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly logEndOffset: number;
+  readonly syncedOffset: number;
+  readonly highWatermark: number;
+  /** The log's epoch cache, shared with the host, which persists it. */
+  readonly epochs: LeaderEpochCache;
+  /**
+   * Ask OffsetForLeaderEpoch before the first fetch (KIP-101/279). When false the first fetch
+   * carries lastFetchedEpoch and the leader answers divergingEpoch if we differ (KIP-595).
+   */
+  readonly truncateFirst?: boolean;
+  /** Durable topics (the default) fetch again only once everything fetched is fsynced. */
+  readonly durable?: boolean;
+}
+
+export type FollowerRequest =
+  | { readonly kind: 'offsetForLeaderEpoch'; readonly currentLeaderEpoch: number;
+      readonly leaderEpoch: number }
+  | { readonly kind: 'fetch'; readonly currentLeaderEpoch: number; readonly fetchOffset: number;
+      readonly lastFetchedEpoch: number };
+
+/** One record batch of a fetch response: offsets (inclusive) and its partition leader epoch. */
+export interface FetchedBatch {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  readonly epoch: number;
+}
+
+export type FetchResponse =
+  | { readonly kind: 'records'; readonly batches: readonly FetchedBatch[];
+      readonly highWatermark: number }
+  | { readonly kind: 'diverging'; readonly divergingEpoch: EpochEndOffset };
+
+export type FollowerDecision =
+  /** Nothing to do (no truncation needed, or nothing fetched). */
+  | { readonly kind: 'none' }
+  /** Not an answer to where we are now (late, duplicated, or for an older position): ignore. */
+  | { readonly kind: 'stale' }
+  /** Append the first `batchCount` fetched batches, as they are (the rest did not fit: dropped). */
+  | { readonly kind: 'append'; readonly batchCount: number }
+  /** Truncate the log (and its epoch cache, already done here) to end at `endOffset`. */
+  | { readonly kind: 'truncate'; readonly endOffset: number }
+  /** The leader could not place our epoch: keep the log, refresh metadata and ask again. */
+  | { readonly kind: 'retry' };
+
+const none: FollowerDecision = { kind: 'none' };
+const stale: FollowerDecision = { kind: 'stale' };
+const retry: FollowerDecision = { kind: 'retry' };
+
+export class FollowerReplica {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  private readonly epochs: LeaderEpochCache;
+  private readonly durable: boolean;
+  private logEnd: number;
+  private syncedEnd: number;
+  private hw: number;
+  /** Invariant: while true we only ask OffsetForLeaderEpoch; fetching starts once it is false. */
+  private truncating: boolean;
+
+  constructor(start: FollowerStart) {
+    assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
+    assert(start.logEndOffset === 0 || start.epochs.latestEpoch !== undefinedEpoch,
+      'a non-empty log has an epoch cache');
+    this.leaderId = start.leaderId;
+    this.leaderEpoch = start.leaderEpoch;
+    this.epochs = start.epochs;
+    this.durable = start.durable ?? true;
+    this.logEnd = start.logEndOffset;
+    this.syncedEnd = start.syncedOffset;
+    this.hw = Math.min(start.highWatermark, start.logEndOffset);
+    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0;
+  }
+
+  get logEndOffset(): number {
+    return this.logEnd;
+  }
+
+  get syncedOffset(): number {
+    return this.syncedEnd;
+  }
+
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  /** The epoch of our last record (sent as a Fetch's lastFetchedEpoch). */
+  get lastFetchedEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+
+  /**
+   * What to send the leader next; undefined while a durable follower still has fetched records to
+   * fsync — so a fetch offset is always a synced offset and the leader may count it.
+   */
+  nextRequest(): FollowerRequest | undefined {
+    const currentLeaderEpoch = this.leaderEpoch;
+    if (this.truncating) {
+      const leaderEpoch = this.lastFetchedEpoch;
+      return { kind: 'offsetForLeaderEpoch', currentLeaderEpoch, leaderEpoch };
+    }
+    if (this.durable && this.syncedEnd < this.logEnd) return undefined;
+    return { kind: 'fetch', currentLeaderEpoch, fetchOffset: this.logEnd,
+      lastFetchedEpoch: this.lastFetchedEpoch };
+  }
+
+  /** The leader's answer to OffsetForLeaderEpoch(`requestedEpoch`). */
+  onOffsetForLeaderEpoch(requestedEpoch: number, answer: EpochEndOffset): FollowerDecision {
+    if (!this.truncating || requestedEpoch !== this.lastFetchedEpoch) return stale;
+    const cut = this.divergence(answer);
+    if (cut === undefined) return retry;
+    if (cut.done) this.truncating = false;
+    return this.truncate(cut.endOffset);
+  }
+
+  /** The leader's answer to our fetch `request` (as nextRequest returned it). */
+  onFetchResponse(request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
+    response: FetchResponse): FollowerDecision {
+    if (this.truncating || request.fetchOffset !== this.logEnd ||
+      request.lastFetchedEpoch !== this.lastFetchedEpoch) return stale;
+    if (response.kind === 'diverging') {
+      const cut = this.divergence(response.divergingEpoch);
+      if (cut === undefined) return retry;
+      // An intermediate cut (the leader's epoch is unknown to us) needs one more round trip.
+      if (!cut.done) this.truncating = true;
+      return this.truncate(cut.endOffset);
+    }
+    let batchCount = 0;
+    for (const b of response.batches) {
+      // Offsets must continue our log and epochs never go back nor pass our leader's.
+      const fits = b.baseOffset === this.logEnd && b.lastOffset >= b.baseOffset &&
+        b.epoch >= Math.max(this.lastFetchedEpoch, 0) && b.epoch <= this.leaderEpoch;
+      if (!fits) break;
+      this.epochs.assign(b.epoch, b.baseOffset);
+      this.logEnd = b.lastOffset + 1;
+      batchCount++;
+    }
+    this.hw = Math.max(this.hw, Math.min(response.highWatermark, this.logEnd));
+    return batchCount === 0 ? none : { kind: 'append', batchCount };
+  }
+
+  /** Our log is fsynced up to `endOffset` (exclusive). */
+  synced(endOffset: number): void {
+    assert(endOffset <= this.logEnd, `synced ${endOffset} beyond log end ${this.logEnd}`);
+    if (endOffset > this.syncedEnd) this.syncedEnd = endOffset;
+  }
+
+  /**
+   * Where our log stops matching the leader's, from its (epoch, endOffset) for the epoch we asked
+   * about (KIP-279). If the leader has that epoch, both logs agree up to the smaller of the two
+   * ends of it. If not, the leader answered with an older epoch we may lack as well: then all our
+   * records from the first epoch after our floor of it are divergent — cut there and ask again.
+   */
+  private divergence(answer: EpochEndOffset): { endOffset: number; done: boolean } | undefined {
+    if (answer.epoch === undefinedEpoch || answer.endOffset === undefinedOffset) return undefined;
+    if (this.logEnd === 0) return { endOffset: 0, done: true };
+    const own = this.epochs.endOffsetFor(answer.epoch, this.logEnd);
+    // The leader names an epoch newer than our latest: not an answer to our question.
+    if (own.epoch === undefinedEpoch) return undefined;
+    if (own.epoch !== answer.epoch) {
+      return { endOffset: Math.min(own.endOffset, this.logEnd), done: false };
+    }
+    return { endOffset: Math.min(own.endOffset, answer.endOffset, this.logEnd), done: true };
+  }
+
+  private truncate(endOffset: number): FollowerDecision {
+    // Even without records to cut, epochs that start at our end are dropped: they hold nothing
+    // and asking about them again would loop.
+    this.epochs.truncateFromEnd(endOffset);
+    if (endOffset >= this.logEnd) return none;
+    this.logEnd = endOffset;
+    this.syncedEnd = Math.min(this.syncedEnd, endOffset);
+    // Only an unclean election can make us cut below our HW; the HW then follows the log.
+    this.hw = Math.min(this.hw, endOffset);
+    return { kind: 'truncate', endOffset };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Proves FollowerReplica truncates exactly at the divergence (KIP-101/279), over one or two
+ * OffsetForLeaderEpoch rounds or from a Fetch's divergingEpoch (KIP-595), never at its own HW;
+ * that a durable follower fetches again only once synced; that fetched batches extend the log
+ * and its epoch cache (an inconsistent batch is not taken); and that stale answers are ignored.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  FollowerReplica, type FollowerStart, LeaderEpochCache, type EpochEntry,
+} from '../../../src/partitions/index.js';
+
+function follower(entries: EpochEntry[], logEndOffset: number, over: Partial<FollowerStart> = {}) {
+  const epochs = new LeaderEpochCache(entries);
+  const f = new FollowerReplica({ leaderId: 9, leaderEpoch: 5, logEndOffset,
+    syncedOffset: logEndOffset, highWatermark: 2, epochs, ...over });
+  return { f, epochs };
+}
+
+test('one round: truncate to the smaller end of the shared epoch, not to the HW', () => {
+  const { f } = follower([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 5 }], 9);
+  assert.deepEqual(f.nextRequest(), { kind: 'offsetForLeaderEpoch', currentLeaderEpoch: 5,
+    leaderEpoch: 2 });
+  assert.deepEqual(f.onOffsetForLeaderEpoch(2, { epoch: 2, endOffset: 7 }),
+    { kind: 'truncate', endOffset: 7 });
+  assert.equal(f.highWatermark, 2);
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 7,
+    lastFetchedEpoch: 2 });
+});
+
+test('two rounds when the leader answers an epoch we never had (KIP-279)', () => {
+  // Ours: epoch 0 from 0, epoch 3 from 5, end 9. Leader: 0 from 0, 2 from 4, 4 from 6.
+  const { f, epochs } = follower([{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 5 }], 9);
+  assert.deepEqual(f.onOffsetForLeaderEpoch(3, { epoch: 2, endOffset: 6 }),
+    { kind: 'truncate', endOffset: 5 });
+  assert.deepEqual(f.nextRequest(), { kind: 'offsetForLeaderEpoch', currentLeaderEpoch: 5,
+    leaderEpoch: 0 });
+  assert.equal(epochs.latestEpoch, 0);
+  assert.deepEqual(f.onOffsetForLeaderEpoch(0, { epoch: 0, endOffset: 4 }),
+    { kind: 'truncate', endOffset: 4 });
+  assert.equal(f.nextRequest()?.kind, 'fetch');
+});
+
+test('no truncation when the leader has all we have; stale and unknown answers', () => {
+  const { f } = follower([{ epoch: 1, startOffset: 0 }], 4);
+  assert.deepEqual(f.onOffsetForLeaderEpoch(0, { epoch: 1, endOffset: 9 }), { kind: 'stale' });
+  assert.deepEqual(f.onOffsetForLeaderEpoch(1, { epoch: -1, endOffset: -1 }), { kind: 'retry' });
+  assert.deepEqual(f.onOffsetForLeaderEpoch(1, { epoch: 1, endOffset: 9 }), { kind: 'none' });
+  assert.equal(f.logEndOffset, 4);
+});
+
+test('divergingEpoch in a fetch response truncates the same way', () => {
+  const { f } = follower([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 6 }], 8,
+    { truncateFirst: false });
+  const request = f.nextRequest();
+  assert.deepEqual(request, { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 8,
+    lastFetchedEpoch: 3 });
+  const req = { fetchOffset: 8, lastFetchedEpoch: 3 };
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'diverging',
+    divergingEpoch: { epoch: 1, endOffset: 7 } }), { kind: 'truncate', endOffset: 6 });
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'diverging',
+    divergingEpoch: { epoch: 1, endOffset: 7 } }), { kind: 'stale' }, 'asked from 8, now at 6');
+});
+
+test('fetched batches extend the log and epochs; a durable follower syncs before fetching', () => {
+  const { f, epochs } = follower([], 0);
+  const req = { fetchOffset: 0, lastFetchedEpoch: -1 };
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+  const batches = [
+    { baseOffset: 0, lastOffset: 2, epoch: 4 }, { baseOffset: 3, lastOffset: 3, epoch: 5 },
+    { baseOffset: 5, lastOffset: 6, epoch: 5 }, // a gap: not taken
+  ];
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches, highWatermark: 9 }),
+    { kind: 'append', batchCount: 2 });
+  assert.equal(f.logEndOffset, 4);
+  assert.equal(f.highWatermark, 4, 'HW capped at our log end');
+  assert.deepEqual(epochs.entries(), [{ epoch: 4, startOffset: 0 }, { epoch: 5, startOffset: 3 }]);
+  assert.equal(f.nextRequest(), undefined, 'fetched records not yet fsynced');
+  f.synced(4);
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 4,
+    lastFetchedEpoch: 5 });
+});

@@ -1,0 +1,158 @@
+/**
+ * Proves LeaderReplica's decisions on scripted event sequences: the HW is the minimum synced
+ * offset over the (maximal) ISR, ignores unsynced and unvalidated copies, waits for followers to
+ * fetch in a new epoch and never goes back; acks=all and acks=1 waits complete, time out, fail
+ * with NOT_ENOUGH_REPLICAS_AFTER_APPEND or notLeaderOrFollower, and are bounded; ISR shrink and
+ * expand proposals follow the lag and catch-up rules, one at a time, resent when unanswered and
+ * kept in the HW until the controller's answer is known; diverging fetches are answered with
+ * divergingEpoch and not counted.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  LeaderEpochCache, LeaderReplica, type LeaderStart, type PartitionState,
+} from '../../../src/partitions/index.js';
+
+const partition: PartitionState = { leaderEpoch: 2, partitionEpoch: 5, replicas: [1, 2, 3],
+  isr: [1, 2, 3] };
+
+function leader(over: Partial<LeaderStart> = {}): LeaderReplica {
+  return new LeaderReplica({ brokerId: 1, partition, logEndOffset: 0, syncedOffset: 0,
+    highWatermark: 0, epochs: new LeaderEpochCache(), nowMs: 0, replicaLagTimeMaxMs: 100,
+    isrChangeTimeoutMs: 50, ...over });
+}
+
+const fetch = (fetchOffset: number, syncedOffset?: number) => ({ fetchOffset,
+  lastFetchedEpoch: fetchOffset > 0 ? 2 : -1,
+  ...(syncedOffset === undefined ? {} : { syncedOffset }) });
+
+test('HW is the minimum synced offset over the ISR, ours included, and never goes back', () => {
+  const l = leader();
+  l.appended(9);
+  assert.deepEqual(l.followerFetched(2, fetch(10), 1), { kind: 'ok' });
+  assert.equal(l.followerFetched(3, fetch(10, 4), 1).kind, 'ok');
+  assert.equal(l.highWatermark, 0, 'our own copy is not synced yet');
+  l.synced(10);
+  assert.equal(l.highWatermark, 4, 'follower 3 has synced only 4');
+  assert.equal(l.takeHighWatermarkChange(), 4);
+  assert.equal(l.takeHighWatermarkChange(), undefined);
+  l.followerFetched(3, fetch(10), 2);
+  assert.equal(l.highWatermark, 10);
+  l.followerFetched(3, fetch(6), 3); // a late request from before
+  assert.equal(l.highWatermark, 10);
+});
+
+test('a new leader waits for its followers to fetch in its epoch', () => {
+  const epochs = new LeaderEpochCache([{ epoch: 1, startOffset: 0 }]);
+  const l = leader({ logEndOffset: 8, syncedOffset: 8, highWatermark: 3, epochs });
+  assert.deepEqual(epochs.entries().at(-1), { epoch: 2, startOffset: 8 });
+  assert.equal(l.epochStartOffset, 8);
+  l.followerFetched(2, { fetchOffset: 8, lastFetchedEpoch: 1 }, 1);
+  assert.equal(l.highWatermark, 3, 'follower 3 has not fetched yet');
+  l.followerFetched(3, { fetchOffset: 6, lastFetchedEpoch: 1 }, 1);
+  assert.equal(l.highWatermark, 6);
+});
+
+test('a diverging follower gets divergingEpoch and does not count', () => {
+  const epochs = new LeaderEpochCache([{ epoch: 0, startOffset: 0 }, { epoch: 1, startOffset: 5 }]);
+  const l = leader({ logEndOffset: 8, syncedOffset: 8, highWatermark: 0, epochs });
+  // It has epoch-0 records up to 7, but ours end at 5.
+  assert.deepEqual(l.followerFetched(2, { fetchOffset: 7, lastFetchedEpoch: 0 }, 1),
+    { kind: 'diverging', divergingEpoch: { epoch: 0, endOffset: 5 } });
+  assert.equal(l.followerProgress(2)?.fetchOffset, -1);
+  assert.deepEqual(l.followerFetched(2, { fetchOffset: 9, lastFetchedEpoch: 2 }, 1),
+    { kind: 'diverging', divergingEpoch: { epoch: 2, endOffset: 8 } });
+  assert.equal(l.followerFetched(9, fetch(0), 1).kind, 'notReplica');
+  assert.equal(l.followerFetched(2, { fetchOffset: 9, lastFetchedEpoch: -1 }, 1).kind,
+    'offsetOutOfRange');
+});
+
+test('acks=all completes at the HW; acks=1 at our fsync; deadlines time out', () => {
+  const l = leader();
+  assert.equal(l.canAcceptAcksAll(2), true);
+  l.appended(4);
+  l.waitForAcks(1, 2, -1, 2, 100);
+  l.waitForAcks(2, 4, -1, 2, 50);
+  l.waitForAcks(3, 4, 1, 2, 100);
+  l.synced(5);
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 3, error: 'none' }]);
+  l.followerFetched(2, fetch(3), 1);
+  l.followerFetched(3, fetch(5), 1);
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 1, error: 'none' }]);
+  l.tick(49);
+  assert.deepEqual(l.takeCompletions(), []);
+  l.tick(50);
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 2, error: 'requestTimedOut' }]);
+  assert.equal(l.waitingCount, 0);
+});
+
+test('waits fail when the ISR shrinks below min.insync.replicas, or leadership is lost', () => {
+  const l = leader();
+  l.appended(1);
+  l.waitForAcks(1, 0, -1, 2, 100);
+  l.waitForAcks(2, 1, -1, 3, 100);
+  l.updatePartition({ ...partition, partitionEpoch: 6, isr: [1, 2] }, 1);
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 2, error: 'notEnoughReplicasAfterAppend' }]);
+  assert.equal(l.canAcceptAcksAll(3), false);
+  l.abort();
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 1, error: 'notLeaderOrFollower' }]);
+});
+
+test('the purgatory is bounded', () => {
+  const l = leader({ waitsMax: 2 });
+  l.appended(2);
+  for (const id of [1, 2, 3]) l.waitForAcks(id, id - 1, -1, 1, 100);
+  assert.deepEqual(l.takeCompletions(), [{ requestId: 3, error: 'requestTimedOut' }]);
+  assert.equal(l.waitingCount, 2);
+});
+
+test('a laggard is proposed out of the ISR, one change at a time, resent until answered', () => {
+  const l = leader();
+  l.appended(4);
+  l.synced(5);
+  l.followerFetched(2, fetch(5), 90);
+  l.tick(100);
+  assert.equal(l.takeIsrChangeProposal(100), undefined, 'within replica.lag.time.max.ms');
+  l.tick(101);
+  const shrink = l.takeIsrChangeProposal(101);
+  assert.deepEqual(shrink, { newIsr: [1, 2], leaderEpoch: 2, partitionEpoch: 5 });
+  assert.equal(l.takeIsrChangeProposal(120), undefined, 'in flight');
+  assert.equal(l.takeIsrChangeProposal(151), shrink, 'no answer within the timeout: resent');
+  assert.equal(l.highWatermark, 0, 'still counting 3 until the controller decides');
+  l.updatePartition({ ...partition, partitionEpoch: 6, isr: [1, 2] }, 160);
+  assert.equal(l.highWatermark, 5);
+  assert.equal(l.takeIsrChangeProposal(160), undefined);
+});
+
+test('a replica rejoins once synced to HW and epoch start; it counts from the proposal', () => {
+  const epochs = new LeaderEpochCache([{ epoch: 1, startOffset: 0 }]);
+  const l = leader({ partition: { ...partition, isr: [1, 2] }, logEndOffset: 6, syncedOffset: 6,
+    highWatermark: 2, epochs });
+  l.followerFetched(2, { fetchOffset: 6, lastFetchedEpoch: 1 }, 1);
+  assert.equal(l.highWatermark, 6);
+  l.followerFetched(3, { fetchOffset: 4, lastFetchedEpoch: 1 }, 1);
+  assert.equal(l.takeIsrChangeProposal(1), undefined, 'below the HW');
+  l.appended(9);
+  l.synced(10);
+  l.followerFetched(3, { fetchOffset: 6, lastFetchedEpoch: 1 }, 2);
+  const expand = l.takeIsrChangeProposal(2);
+  assert.deepEqual(expand?.newIsr, [1, 2, 3]);
+  l.followerFetched(2, fetch(10), 3);
+  assert.equal(l.highWatermark, 6, 'the joining replica already holds the HW back');
+  // Refused with a newer partition epoch: maybe applied, so it keeps counting until the image.
+  l.isrChangeRejected(expand!, 6);
+  l.followerFetched(2, fetch(10), 4);
+  assert.equal(l.highWatermark, 6);
+  l.updatePartition({ ...partition, partitionEpoch: 7, isr: [1, 2] }, 5);
+  assert.equal(l.highWatermark, 10, 'the image says it was not applied');
+});
+
+test('a refusal at the same partition epoch drops the proposal', () => {
+  const l = leader();
+  l.tick(200);
+  const p = l.takeIsrChangeProposal(200)!;
+  l.isrChangeRejected(p, 5);
+  assert.equal(l.takeIsrChangeProposal(201), undefined);
+  l.tick(202);
+  assert.deepEqual(l.takeIsrChangeProposal(202), p, 'proposed afresh on tick');
+});
