@@ -7,6 +7,7 @@ import { isPadoError } from '../common/index.js';
 import { suggest, type Environment } from '../config/index.js';
 import { argumentError, type RawOptions } from './args.js';
 import { clusterAddVoter } from './cluster/add-voter.js';
+import { clusterDecommission } from './cluster/decommission.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
@@ -66,7 +67,7 @@ const entries: readonly Entry[] = [
   entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
-  entry(doctor),
+  entry(clusterDecommission), entry(doctor),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

@@ -14,12 +14,12 @@ import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
 import { heartbeatIntervalMsDefault } from '../controller/index.js';
 import {
-  ApiKey, KafkaError, type BrokerHeartbeatResponse, type BrokerRegistrationResponse,
-  type UnregisterBrokerResponse,
+  ApiKey, KafkaError, type AllocateProducerIdsResponse, type BrokerHeartbeatResponse,
+  type BrokerRegistrationResponse, type UnregisterBrokerResponse,
 } from '../protocol/index.js';
 import type {
   BrokerHeartbeatInput, BrokerHeartbeatOutcome, BrokerRegistrationInput,
-  BrokerRegistrationOutcome, ControllerService, UnregisterOutcome,
+  BrokerRegistrationOutcome, ControllerService, ProducerIdBlockOutcome, UnregisterOutcome,
 } from '../server/index.js';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 
@@ -278,6 +278,14 @@ export class RemoteController implements ControllerService {
   async unregisterBroker(brokerId: number): Promise<UnregisterOutcome> {
     const r = await this.send<UnregisterBrokerResponse>(ApiKey.unregisterBroker, 0, { brokerId });
     return r ?? { errorCode: notController, errorMessage: 'the controller could not be reached' };
+  }
+
+  async allocateProducerIds(brokerId: number, brokerEpoch: number):
+    Promise<ProducerIdBlockOutcome> {
+    const r = await this.send<AllocateProducerIdsResponse>(ApiKey.allocateProducerIds, 0,
+      { brokerId, brokerEpoch });
+    if (r === null) return { errorCode: notController, firstProducerId: -1, count: 0 };
+    return { errorCode: r.errorCode, firstProducerId: r.producerIdStart, count: r.producerIdLen };
   }
 
   close(): void {

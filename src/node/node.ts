@@ -17,8 +17,8 @@ import {
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import { liveBrokers, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
 import {
-  brokerHandlers, groupHandlers, KafkaListener, lifecycleHandlers, membershipHandlers, raftKvHandler,
-  raftMessageHandler, withForwarding,
+  brokerHandlers, controllerHandlers, groupHandlers, KafkaListener, lifecycleHandlers,
+  membershipHandlers, raftKvHandler, raftMessageHandler, withForwarding,
   type Broker, type GroupService, type Handler,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
@@ -29,6 +29,7 @@ import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
 import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
+import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 import { RaftKv, RaftKvMachine } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
@@ -108,7 +109,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   });
   const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers,
     ...membershipHandlers(membership),
-    ...lifecycleHandlers(duties, { quorumStatus: () => quorumStatusOf(driver.status()) })];
+    ...lifecycleHandlers(duties, { quorumStatus: () => quorumStatusOf(driver.status()) }),
+    ...controllerHandlers(duties, new ProducerIdBlocks({ nodeId: config.nodeId, local: duties,
+      remote, brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController(),
+    }))];
   listener.serve(withForwarding(brokerHandlers(broker, extra), broker));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);

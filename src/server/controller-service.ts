@@ -10,6 +10,9 @@ import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
 import { brokerRegistrationHandler } from './handlers/broker-registration.js';
 import { describeQuorumHandler } from './handlers/describe-quorum.js';
 import { unregisterBrokerHandler } from './handlers/unregister-broker.js';
+import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids.js';
+import { alterPartitionHandler } from './handlers/alter-partition.js';
+import { initProducerIdHandler } from './handlers/init-producer-id.js';
 
 export interface BrokerRegistrationInput {
   readonly brokerId: number;
@@ -87,5 +90,76 @@ export function lifecycleHandlers(controller: ControllerService,
     brokerHeartbeatHandler(controller),
     unregisterBrokerHandler(controller),
     describeQuorumHandler(quorum),
+  ];
+}
+
+/** A block of producer ids granted by the controller (AllocateProducerIds, KIP-730). */
+export interface ProducerIdBlockOutcome {
+  readonly errorCode: number;
+  /** First id of the block; -1 on error. */
+  readonly firstProducerId: number;
+  /** Ids in the block: firstProducerId … firstProducerId + count - 1; 0 on error. */
+  readonly count: number;
+}
+
+/** One partition of an AlterPartition request, whatever the version (names resolved to ids). */
+export interface AlterPartitionItem {
+  /** v2+ name topics by id; v0–v1 by name (the other is then ''). */
+  readonly topicId: string;
+  readonly topicName: string;
+  readonly partition: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+  readonly newIsr: readonly number[];
+  /** v3+ (KIP-903): the epoch each ISR member had when the leader saw it caught up; -1 unknown. */
+  readonly newIsrEpochs: readonly number[] | null;
+  /** v1+; undefined before (the request cannot change it). */
+  readonly leaderRecoveryState?: number;
+}
+
+export interface AlterPartitionInput {
+  readonly brokerId: number;
+  readonly brokerEpoch: number;
+  readonly partitions: readonly AlterPartitionItem[];
+}
+
+/** The partition as the controller has it after the request (the new state, or the current one). */
+export interface AlterPartitionItemOutcome {
+  readonly errorCode: number;
+  /** -1 when the partition is unknown. */
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  readonly isr: readonly number[];
+  readonly leaderRecoveryState: number;
+  readonly partitionEpoch: number;
+}
+
+/** The controller's answers to partition leaders and to brokers handing out producer ids. */
+export interface PartitionControllerService {
+  /** Resolves once the block's record is committed: its ids are never handed out again. */
+  allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdBlockOutcome>;
+  /**
+   * One outcome per item, in order; a top-level error code (NOT_CONTROLLER, STALE_BROKER_EPOCH)
+   * applies to every item and leaves the outcomes empty.
+   */
+  alterPartition(req: AlterPartitionInput):
+    Promise<{ errorCode: number; partitions: AlterPartitionItemOutcome[] }>;
+}
+
+/** What InitProducerId needs: the next never-used producer id, or a retriable error code. */
+export interface ProducerIdSource {
+  nextProducerId(): Promise<{ errorCode: number; producerId: number }>;
+}
+
+/**
+ * AllocateProducerIds and AlterPartition (controller APIs) and InitProducerId, which every broker
+ * serves from its block of producer ids.
+ */
+export function controllerHandlers(controller: PartitionControllerService,
+  producerIds: ProducerIdSource): Handler<never, unknown>[] {
+  return [
+    allocateProducerIdsHandler(controller),
+    alterPartitionHandler(controller),
+    initProducerIdHandler(producerIds),
   ];
 }

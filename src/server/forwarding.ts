@@ -3,6 +3,7 @@
  * leader — decides; every other broker forwards the request unchanged, at the client's version, to
  * the controller and relays its answer. When no controller can be reached the client gets
  * NOT_CONTROLLER (retriable) for every resource it named, so it retries after refreshing metadata.
+ * InitProducerId is not forwarded: every broker serves it from its own block of producer ids.
  */
 import {
   KafkaError,
@@ -55,7 +56,6 @@ const refusals: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
     responses: req.resources.map((r) => ({ errorCode: notController, errorMessage: message,
       resourceType: r.resourceType, resourceName: r.resourceName })),
   }))],
-  [22, refusal(() => ({ throttleTimeMs: 0, errorCode: notController, producerId: -1, producerEpoch: -1 }))],
 ]);
 
 export const forwardedApiKeys: ReadonlySet<number> = new Set(refusals.keys());

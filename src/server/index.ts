@@ -10,7 +10,7 @@ export type * from './raft-service.js';
 export { raftMessageHandler } from './handlers/raft-message.js';
 export { raftKvHandler, RaftKvOp } from './handlers/raft-kv.js';
 export { raftMessagesFromWire, raftMessagesToWire, type DecodedRaftBatch } from './raft-wire.js';
-export { lifecycleHandlers } from './controller-service.js';
+export { controllerHandlers, lifecycleHandlers } from './controller-service.js';
 export type * from './controller-service.js';
 export type * from './membership-service.js';
 export { membershipHandlers } from './handlers/connect-check.js';

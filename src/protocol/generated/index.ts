@@ -138,6 +138,11 @@ import {
   type DescribeQuorumRequest, type DescribeQuorumResponse,
 } from './describe-quorum.js';
 import {
+  decodeAlterPartitionRequest, encodeAlterPartitionRequest, sizeAlterPartitionRequest,
+  decodeAlterPartitionResponse, encodeAlterPartitionResponse, sizeAlterPartitionResponse,
+  type AlterPartitionRequest, type AlterPartitionResponse,
+} from './alter-partition.js';
+import {
   decodeDescribeClusterRequest, encodeDescribeClusterRequest, sizeDescribeClusterRequest,
   decodeDescribeClusterResponse, encodeDescribeClusterResponse, sizeDescribeClusterResponse,
   type DescribeClusterRequest, type DescribeClusterResponse,
@@ -157,6 +162,11 @@ import {
   decodeUnregisterBrokerResponse, encodeUnregisterBrokerResponse, sizeUnregisterBrokerResponse,
   type UnregisterBrokerRequest, type UnregisterBrokerResponse,
 } from './unregister-broker.js';
+import {
+  decodeAllocateProducerIdsRequest, encodeAllocateProducerIdsRequest, sizeAllocateProducerIdsRequest,
+  decodeAllocateProducerIdsResponse, encodeAllocateProducerIdsResponse, sizeAllocateProducerIdsResponse,
+  type AllocateProducerIdsRequest, type AllocateProducerIdsResponse,
+} from './allocate-producer-ids.js';
 import {
   decodeAddRaftVoterRequest, encodeAddRaftVoterRequest, sizeAddRaftVoterRequest,
   decodeAddRaftVoterResponse, encodeAddRaftVoterResponse, sizeAddRaftVoterResponse,
@@ -189,7 +199,9 @@ import {
 } from './metadata-record-batch.js';
 
 export * from './add-raft-voter.js';
+export * from './allocate-producer-ids.js';
 export * from './alter-configs.js';
+export * from './alter-partition.js';
 export * from './api-versions.js';
 export * from './broker-heartbeat.js';
 export * from './broker-registration.js';
@@ -257,10 +269,12 @@ export const ApiKey = {
   incrementalAlterConfigs: 44,
   offsetDelete: 47,
   describeQuorum: 55,
+  alterPartition: 56,
   describeCluster: 60,
   brokerRegistration: 62,
   brokerHeartbeat: 63,
   unregisterBroker: 64,
+  allocateProducerIds: 67,
   addRaftVoter: 80,
   removeRaftVoter: 81,
   raftMessage: 1000,
@@ -647,6 +661,20 @@ export const describeQuorumApi: ApiInfo<DescribeQuorumRequest, DescribeQuorumRes
   sizeResponse: sizeDescribeQuorumResponse,
 };
 
+export const alterPartitionApi: ApiInfo<AlterPartitionRequest, AlterPartitionResponse> = {
+  key: 56,
+  name: 'AlterPartition',
+  minVersion: 0,
+  maxVersion: 3,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAlterPartitionRequest,
+  encodeRequest: encodeAlterPartitionRequest,
+  sizeRequest: sizeAlterPartitionRequest,
+  decodeResponse: decodeAlterPartitionResponse,
+  encodeResponse: encodeAlterPartitionResponse,
+  sizeResponse: sizeAlterPartitionResponse,
+};
+
 export const describeClusterApi: ApiInfo<DescribeClusterRequest, DescribeClusterResponse> = {
   key: 60,
   name: 'DescribeCluster',
@@ -701,6 +729,20 @@ export const unregisterBrokerApi: ApiInfo<UnregisterBrokerRequest, UnregisterBro
   decodeResponse: decodeUnregisterBrokerResponse,
   encodeResponse: encodeUnregisterBrokerResponse,
   sizeResponse: sizeUnregisterBrokerResponse,
+};
+
+export const allocateProducerIdsApi: ApiInfo<AllocateProducerIdsRequest, AllocateProducerIdsResponse> = {
+  key: 67,
+  name: 'AllocateProducerIds',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAllocateProducerIdsRequest,
+  encodeRequest: encodeAllocateProducerIdsRequest,
+  sizeRequest: sizeAllocateProducerIdsRequest,
+  decodeResponse: decodeAllocateProducerIdsResponse,
+  encodeResponse: encodeAllocateProducerIdsResponse,
+  sizeResponse: sizeAllocateProducerIdsResponse,
 };
 
 export const addRaftVoterApi: ApiInfo<AddRaftVoterRequest, AddRaftVoterResponse> = {
@@ -816,10 +858,12 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [44, incrementalAlterConfigsApi],
   [47, offsetDeleteApi],
   [55, describeQuorumApi],
+  [56, alterPartitionApi],
   [60, describeClusterApi],
   [62, brokerRegistrationApi],
   [63, brokerHeartbeatApi],
   [64, unregisterBrokerApi],
+  [67, allocateProducerIdsApi],
   [80, addRaftVoterApi],
   [81, removeRaftVoterApi],
   [1000, raftMessageApi],

@@ -1,6 +1,8 @@
 /** Every schema, by the file name its generated code gets (src/protocol/generated/<file>.ts). */
 import { addRaftVoter } from './add-raft-voter.js';
+import { allocateProducerIds } from './allocate-producer-ids.js';
 import { alterConfigs } from './alter-configs.js';
+import { alterPartition } from './alter-partition.js';
 import { apiVersions } from './api-versions.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
 import { brokerRegistration } from './broker-registration.js';
@@ -43,7 +45,9 @@ export * from './dsl.js';
 
 export const schemaSources: readonly { readonly file: string; readonly text: string }[] = [
   { file: 'add-raft-voter', text: addRaftVoter },
+  { file: 'allocate-producer-ids', text: allocateProducerIds },
   { file: 'alter-configs', text: alterConfigs },
+  { file: 'alter-partition', text: alterPartition },
   { file: 'api-versions', text: apiVersions },
   { file: 'broker-heartbeat', text: brokerHeartbeat },
   { file: 'broker-registration', text: brokerRegistration },

@@ -10,7 +10,6 @@ import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
-import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -29,7 +28,6 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     describeConfigsHandler(broker),
     alterConfigsHandler(broker),
     incrementalAlterConfigsHandler(broker),
-    initProducerIdHandler(broker),
     describeClusterHandler(broker),
     deleteRecordsHandler(broker),
     ...extra,

@@ -1,20 +1,24 @@
 /**
  * InitProducerId (key 22), v0–v5, for idempotent producers (KIP-98): a new producer id with epoch
- * 0, committed to the metadata log before the reply so no id is ever handed out twice, even
- * across a crash. A v3+ request that names its old id and epoch (KIP-360) also gets a fresh id.
- * Transactions are not served yet: a transactional id gets UNSUPPORTED_VERSION (not retriable),
- * so the client fails at once with a clear error instead of retrying.
+ * 0. Every broker serves ids from a block the controller committed to the metadata log before
+ * granting it (AllocateProducerIds, KIP-730), so no id is ever handed out twice, even across a
+ * crash or on two brokers. A v3+ request that names its old id and epoch (KIP-360) also gets a
+ * fresh id. While no block can be had (no controller) the answer is COORDINATOR_LOAD_IN_PROGRESS,
+ * which clients retry, as Kafka's broker answers then. Transactions are not served yet: a
+ * transactional id gets UNSUPPORTED_VERSION (not retriable), so the client fails at once with a
+ * clear error instead of retrying.
  */
-import { allocateProducerId } from '../../controller/index.js';
 import {
   KafkaError,
   type InitProducerIdRequest,
   type InitProducerIdResponse,
 } from '../../protocol/index.js';
-import type { Broker } from '../broker.js';
+import type { ProducerIdSource } from '../controller-service.js';
 import type { Handler } from '../handler.js';
 
-export function initProducerIdHandler(broker: Broker): Handler<InitProducerIdRequest, InitProducerIdResponse> {
+export function initProducerIdHandler(
+  producerIds: ProducerIdSource,
+): Handler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
     apiKey: 22,
     minVersion: 0,
@@ -22,13 +26,11 @@ export function initProducerIdHandler(broker: Broker): Handler<InitProducerIdReq
     async handle(ctx, req) {
       if (req.transactionalId !== null) {
         ctx.log.debug({ clientId: ctx.clientId }, 'refused transactional InitProducerId');
-        return { throttleTimeMs: 0, errorCode: KafkaError.unsupportedVersion.code, producerId: -1, producerEpoch: -1 };
+        return { throttleTimeMs: 0, errorCode: KafkaError.unsupportedVersion.code,
+          producerId: -1, producerEpoch: -1 };
       }
-      const producerId = await broker.propose((image) => {
-        const { producerId, records } = allocateProducerId(image);
-        return { records, result: producerId };
-      });
-      return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch: 0 };
+      const { errorCode, producerId } = await producerIds.nextProducerId();
+      return { throttleTimeMs: 0, errorCode, producerId, producerEpoch: errorCode === 0 ? 0 : -1 };
     },
   };
 }
