@@ -4,7 +4,7 @@
  * it) and, when served, DescribeQuorum for the metadata Raft group. One snapshot, then pure code.
  */
 import {
-  describeCluster, describeQuorum, type KafkaClient, type QuorumDescription,
+  describeCluster, describeQuorum, KafkaClient, type QuorumDescription,
 } from '../../client/index.js';
 import { ApiKey, type MetadataResponseTopic } from '../../protocol/index.js';
 import { checkBrokerError } from '../broker-errors.js';
@@ -42,13 +42,39 @@ export async function fetchClusterSnapshot(client: KafkaClient): Promise<Cluster
     ({ clusterId, controllerId } = described);
     brokers = described.brokers.map((b) => ({ ...b }));
   }
+  const sorted = brokers.sort((a, b) => a.brokerId - b.brokerId);
   return {
     clusterId,
     controllerId,
-    brokers: brokers.sort((a, b) => a.brokerId - b.brokerId),
+    brokers: sorted,
     topics: metadata.topics,
-    quorum: await describeQuorum(client),
+    quorum: await quorumFromLeader(client, sorted),
   };
+}
+
+/**
+ * Only the quorum leader knows how far each voter is; a follower knows only its own log end and
+ * answers -1 for the others, the leader included. So when the leader's own entry is unknown, ask
+ * the leader itself (falling back to the first answer).
+ */
+async function quorumFromLeader(
+  client: KafkaClient,
+  brokers: readonly BrokerAddress[],
+): Promise<QuorumDescription | null> {
+  const first = await describeQuorum(client);
+  const leaderEntry = first?.voters.find((v) => v.replicaId === first.leaderId);
+  if (first === null || first.leaderId < 0 || (leaderEntry?.logEndOffset ?? -1) >= 0) return first;
+  const leader = brokers.find((b) => b.brokerId === first.leaderId);
+  if (leader === undefined) return first;
+  let other: KafkaClient | undefined;
+  try {
+    other = await KafkaClient.connect({ host: leader.host, port: leader.port, clientId: 'pado-cli' });
+    return (await describeQuorum(other)) ?? first;
+  } catch {
+    return first;
+  } finally {
+    await other?.close();
+  }
 }
 
 /** Ids named as partition replicas or quorum members but absent from the live broker list. */

@@ -144,6 +144,9 @@ export function quorumProblems(quorum: QuorumDescription): HealthProblem[] {
       `(${Math.floor(quorum.voters.length / 2) + 1} of ${quorum.voters.length}) runs` }];
   }
   const problems: HealthProblem[] = [];
+  // The leader's own end unknown: a follower answered, which cannot know the voters' progress.
+  const leader = quorum.voters.find((v) => v.replicaId === quorum.leaderId);
+  if ((leader?.logEndOffset ?? -1) < 0) return problems;
   for (const voter of quorum.voters) {
     const lag = quorumLag(quorum, voter.logEndOffset);
     if (lag !== null && lag <= quorumLagRecordsMax) continue;
