@@ -113,3 +113,30 @@ test('SIGTERM: controlled shutdown commits the broker\'s fence before it exits',
   assert.ok(!(await listedBrokers(ctrl)).includes(victim));
   await cluster.kill(victim); // forget the exited process
 });
+
+test('a dead broker\'s partitions move to another in-sync replica with a new leader epoch', async (t) => {
+  for (const id of cluster.ids.filter((n) => !cluster.running().includes(n))) await cluster.startNode(id);
+  const ctrl = await controller();
+  await waitFor('all three brokers live again', async () =>
+    ((await listedBrokers(ctrl).catch(() => [])).length === 3 ? true : undefined), fencedWithinMs);
+  const created = await withClient(ctrl, (c) =>
+    c.createTopics([{ name: 'replicated', numPartitions: 3, replicationFactor: 3 }]));
+  assert.equal(created.topics[0]?.errorCode, 0);
+  const before = await withClient(ctrl, (c) => c.metadata(['replicated']));
+  // A partition led by a broker that is not the controller (so only the broker dies, not both).
+  const victimPartition = before.topics[0]!.partitions.find((p) => p.leaderId !== ctrl)!;
+  const victim = victimPartition.leaderId;
+  assert.deepEqual([...victimPartition.replicaNodes].sort(), [1, 2, 3]);
+  const killedAt = Date.now();
+  await cluster.kill(victim);
+  const moved = await waitFor('a new leader for the dead broker\'s partition', async () => {
+    const md = await withClient(ctrl, (c) => c.metadata(['replicated'])).catch(() => undefined);
+    const p = md?.topics[0]?.partitions.find((q) => q.partitionIndex === victimPartition.partitionIndex);
+    return p !== undefined && p.leaderId > 0 && p.leaderId !== victim ? p : undefined;
+  }, fencedWithinMs);
+  t.diagnostic(`leadership moved ${Date.now() - killedAt} ms after SIGKILL of broker ${victim}`);
+  assert.ok(moved.leaderEpoch > victimPartition.leaderEpoch, 'leader epoch + 1');
+  assert.ok(!moved.isrNodes.includes(victim), 'the dead broker left the ISR');
+  assert.ok(moved.offlineReplicas.includes(victim) || moved.offlineReplicas.length === 0);
+  await cluster.startNode(victim);
+});
