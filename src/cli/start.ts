@@ -46,6 +46,7 @@ export const start = defineVerb<StartArgs>({
       flags: '--join <host:port>',
       description: 'Join the cluster of this running node (first start only; env PADO_JOIN)',
     },
+    { flags: '--rack <name>', description: 'Rack of this node, for replica placement (env PADO_RACK)' },
   ],
   examples: [
     'pado start --listen :9092 --data-dir ./data',
@@ -68,6 +69,8 @@ export const start = defineVerb<StartArgs>({
     if (initialVoters !== undefined) flags.initialVoters = initialVoters;
     const join = stringOption(options, 'join');
     if (join !== undefined) flags.join = join;
+    const rack = stringOption(options, 'rack');
+    if (rack !== undefined) flags.rack = rack;
     return { flags };
   },
   run: async (args, ctx) => runNode(args, ctx, await loadNodeApi()),

@@ -23,6 +23,7 @@ export interface NodeConfigFlags {
   initialVoters?: string | undefined;
   /** host:port of a running node to join. */
   join?: string | undefined;
+  rack?: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -202,6 +203,7 @@ export function envLayer(env: Environment): Layer {
   const voters = env['PADO_INITIAL_VOTERS'];
   if (voters !== undefined) layer['initialVoters'] = parseVoters(voters);
   if (env['PADO_JOIN'] !== undefined) layer['join'] = parseHostPort(env['PADO_JOIN'], 'join');
+  if (env['PADO_RACK'] !== undefined) layer['rack'] = env['PADO_RACK'];
   return layer;
 }
 
@@ -213,6 +215,7 @@ export function flagLayer(flags: NodeConfigFlags): Layer {
   if (flags.logLevel !== undefined) layer['logLevel'] = String(flags.logLevel);
   if (flags.initialVoters !== undefined) layer['initialVoters'] = parseVoters(flags.initialVoters);
   if (flags.join !== undefined) layer['join'] = parseHostPort(flags.join, 'join');
+  if (flags.rack !== undefined) layer['rack'] = String(flags.rack);
   return layer;
 }
 

@@ -61,6 +61,11 @@ export interface NodeConfig {
   join?: HostPort;
   /** Voters the quorum grows to by joins (3 or 5); nodes beyond it join as observers. */
   votersMax: 3 | 5;
+  /**
+   * The rack (or room, or shelf) this node is in (broker.rack). When brokers name racks, the
+   * controller puts the replicas of a partition on distinct racks where it can.
+   */
+  rack?: string;
 }
 
 /** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
@@ -90,6 +95,7 @@ export function nodeConfigDefaults(): NodeConfig {
 /** Kafka broker keys accepted at the top of a config file, and where they go. */
 export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'node.id': ['nodeId'],
+  'broker.rack': ['rack'],
   'broker.id': ['nodeId'],
   'log.dirs': ['dataDir'],
   'log.dir': ['dataDir'],
@@ -156,6 +162,7 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   'join.host': { what: 'a host name or IP address', example: '--join 192.168.1.10:9092' },
   'join.port': { what: 'a port (1–65535)', example: '--join 192.168.1.10:9092' },
   votersMax: { what: 'a voter count: 3 or 5', example: '"votersMax": 5' },
+  rack: { what: 'a rack name (1–64 characters)', example: '--rack shelf-1' },
   topicDefaults: { what: 'an object of topic configs', example: '"topicDefaults": {}' },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
@@ -211,6 +218,7 @@ export const nodeConfigSchema = {
     topicDefaults: topicDefaultsSchema(),
     join: hostPortSchema(1),
     votersMax: { type: 'integer', enum: [3, 5] },
+    rack: { type: 'string', minLength: 1, maxLength: 64 },
     initialVoters: {
       type: 'array',
       minItems: 1,

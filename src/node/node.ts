@@ -96,7 +96,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   });
   const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
   const lifecycle = new BrokerLifecycle({
-    nodeId: config.nodeId, incarnationId: newUuid(), advertised: registeredAs, rack: null,
+    nodeId: config.nodeId, incarnationId: newUuid(), advertised: registeredAs, rack: config.rack ?? null,
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
     local: duties, remote, log: lifecycleLog,
