@@ -54,14 +54,7 @@ const partitionsPerTopicMax = 10_000;
 
 export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
   mkdirSync(config.dataDir, { recursive: true });
-  const listener = new KafkaListener({
-    host: config.listen.host,
-    port: config.listen.port,
-    log: log.child({ module: 'server' }),
-    frameBytesMax: config.socketRequestMaxBytes,
-    inFlightMax: limits.inFlightRequestsPerConnectionMax,
-    connectionsMax: limits.connectionsMax,
-  });
+  const listener = createListener(config, log);
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
@@ -70,7 +63,53 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log);
-  const { metadata, machine, driver } = quorum;
+  const replicas = await openReplicas(config, quorum, peers, log);
+  const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log });
+  listener.serve(withForwarding(brokerHandlers(services.broker, services.handlers), services.broker));
+  log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
+  void flushLogger(log);
+  quorum.start((isLeader) => {
+    services.duties.onLeaderChange(isLeader);
+    if (isLeader) services.bootstrap();
+  });
+  if (quorum.mustJoin && config.join !== undefined) {
+    await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address,
+      configured: config.advertised, peers, log: log.child({ module: 'join' }) });
+  }
+  services.lifecycle.start();
+  await services.lifecycle.registered();
+  await waitForCluster(config, services.registeredAs, quorum.metadata, log);
+  await quorum.machine.settled();
+  await replicas.dropStrays();
+  const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
+  const groupDriver = await openGroups(quorum.metadata, replicas, groupSnapshots, log);
+  services.groups.resolve(groupDriver);
+  replicas.startRetention();
+  log.info({ clusterId: quorum.metadata.image().clusterId, controllerId: quorum.metadata.controllerId() },
+    'node ready');
+  void flushLogger(log);
+  return {
+    address,
+    stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, log }),
+  };
+}
+
+function createListener(config: NodeConfig, log: Logger): KafkaListener {
+  return new KafkaListener({
+    host: config.listen.host,
+    port: config.listen.port,
+    log: log.child({ module: 'server' }),
+    frameBytesMax: config.socketRequestMaxBytes,
+    inFlightMax: limits.inFlightRequestsPerConnectionMax,
+    connectionsMax: limits.connectionsMax,
+  });
+}
+
+/** The partitions on this node, kept in line with every image the quorum applies. */
+async function openReplicas(
+  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger,
+): Promise<ReplicaManager> {
+  const { machine } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
@@ -78,12 +117,43 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   machine.onChange((previous, next) => replicas.applyImage(previous, next));
   // Entries the driver restored from its snapshot were applied before the listener existed.
   await replicas.applyImage(emptyLike(machine.image), machine.image);
+  return replicas;
+}
 
+interface ServiceInputs {
+  readonly config: NodeConfig;
+  readonly quorum: Quorum;
+  readonly replicas: ReplicaManager;
+  readonly peers: RaftPeers;
+  readonly voters: readonly RaftVoterAddress[];
+  readonly advertised: { host: string; port: number };
+  readonly log: Logger;
+}
+
+interface ClusterServices {
+  readonly broker: Broker;
+  readonly link: ControllerLink;
+  readonly groups: ReturnType<typeof deferredGroups>;
+  readonly duties: ControllerDuties;
+  readonly remote: RemoteController;
+  readonly lifecycle: BrokerLifecycle;
+  readonly registeredAs: { host: string; port: number };
+  readonly handlers: Handler<never, unknown>[];
+  bootstrap(): void;
+}
+
+/**
+ * What a broker does beside serving partitions: the handlers' view of the node, forwarding to the
+ * controller, the controller's duties (while this node leads the quorum), this broker's own
+ * registration and heartbeats, quorum membership (joins), and producer-id blocks.
+ */
+function clusterServices(inputs: ServiceInputs): ClusterServices {
+  const { config, quorum, replicas, peers, voters, advertised, log } = inputs;
+  const { metadata, driver } = quorum;
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
   const broker = makeBroker(config, metadata, replicas, link);
   const groups = deferredGroups();
   const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
-  // Issue 5: the controller's broker duties, and this broker's own registration and heartbeats.
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
@@ -107,57 +177,47 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
     log: log.child({ module: 'membership' }),
     onAdmitted: () => bootstrapCluster(config, voters, metadata, log),
   });
-  const extra = [...groupHandlers(groups.service, broker), ...quorum.handlers,
+  const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
+    brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController() });
+  const handlers = [...groupHandlers(groups.service, broker), ...quorum.handlers,
     ...membershipHandlers(membership),
     ...lifecycleHandlers(duties, { quorumStatus: () => quorumStatusOf(driver.status()) }),
-    ...controllerHandlers(duties, new ProducerIdBlocks({ nodeId: config.nodeId, local: duties,
-      remote, brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController(),
-    }))];
-  listener.serve(withForwarding(brokerHandlers(broker, extra), broker));
-  log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
-  void flushLogger(log);
-  quorum.start((isLeader) => {
-    duties.onLeaderChange(isLeader);
-    if (isLeader) bootstrap();
-  });
-  if (quorum.mustJoin && config.join !== undefined) {
-    await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address,
-      configured: config.advertised, peers, log: log.child({ module: 'join' }) });
-  }
+    ...controllerHandlers(duties, producerIds)];
+  return { broker, link, groups, duties, remote, lifecycle, registeredAs, handlers, bootstrap };
+}
 
-  lifecycle.start();
-  await lifecycle.registered();
-  await waitForCluster(config, registeredAs, metadata, log);
-  await machine.settled();
-  await replicas.dropStrays();
-  const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
-  const groupDriver = await openGroups(metadata, replicas, groupSnapshots, log);
-  groups.resolve(groupDriver);
-  replicas.startRetention();
-  log.info({ clusterId: metadata.image().clusterId, controllerId: metadata.controllerId() }, 'node ready');
-  void flushLogger(log);
-
+/**
+ * The orderly stop: controlled shutdown first (leaderships move while we still serve), then no new
+ * connections, in-flight requests finish within the deadline, and every store closes with a sync.
+ */
+function stopper(parts: {
+  listener: KafkaListener;
+  services: ClusterServices;
+  quorum: Quorum;
+  groupDriver: GroupDriver;
+  groupSnapshots: GroupSnapshotStore;
+  replicas: ReplicaManager;
+  log: Logger;
+}): () => Promise<void> {
+  const { listener, services, quorum, groupDriver, groupSnapshots, replicas, log } = parts;
   let stopping: Promise<void> | null = null;
-  return {
-    address,
-    stop() {
-      stopping ??= (async () => {
-        const controlled = await lifecycle.stop(controlledShutdownMsMax);
-        log.info({ controlled }, 'stopping: no new connections; finishing in-flight requests');
-        duties.close();
-        remote.close();
-        const listenerClosed = listener.close(limits.shutdownMsMax - controlledShutdownMsMax - 500);
-        // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
-        await groupDriver.close();
-        link.drop();
-        await quorum.close();
-        await listenerClosed;
-        await groupSnapshots.close();
-        await replicas.close();
-        log.info('stopped');
-      })();
-      return stopping;
-    },
+  return () => {
+    stopping ??= (async () => {
+      const controlled = await services.lifecycle.stop(controlledShutdownMsMax);
+      log.info({ controlled }, 'stopping: no new connections; finishing in-flight requests');
+      services.duties.close();
+      services.remote.close();
+      const listenerClosed = listener.close(limits.shutdownMsMax - controlledShutdownMsMax - 500);
+      // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.
+      await groupDriver.close();
+      services.link.drop();
+      await quorum.close();
+      await listenerClosed;
+      await groupSnapshots.close();
+      await replicas.close();
+      log.info('stopped');
+    })();
+    return stopping;
   };
 }
 
