@@ -155,7 +155,7 @@ export class ReplicaManager {
       const existing = this.replicas.get(key);
       if (existing === undefined) await this.open(topic, p.partition, p.leaderEpoch, configs);
       else {
-        existing.leaderEpoch = p.leaderEpoch;
+        existing.lead(p.leaderEpoch);
         existing.maxMessageBytes = configs['max.message.bytes'];
         existing.log.updateConfig(logConfigOf(configs, this.config));
       }

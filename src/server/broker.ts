@@ -40,6 +40,11 @@ export interface LocalPartition {
   read(fetchOffset: number, maxBytes: number): Promise<ReadOutcome>;
   /** The first offset whose batch has a timestamp at or after timestampMs (time index), or null. */
   offsetForTimestamp(timestampMs: number): Promise<number | null>;
+  /**
+   * OffsetForLeaderEpoch (KIP-101/279): the largest epoch ≤ `epoch` in this log and the offset
+   * where it ends (the log end for the latest); -1/-1 when unknown.
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
   /** Advances the log start offset; resolves to the new low watermark, or an error code. */
   deleteRecords(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
 }
