@@ -28,6 +28,7 @@ import { OffsetsTopicStore, offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
 import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
+import { ReplicaFetchers } from './replica-fetcher.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
@@ -75,9 +76,19 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
-  machine.onChange((previous, next) => replicas.applyImage(previous, next));
+  // Issue 6: partitions this node follows are fetched from their leaders, one fetcher per leader.
+  const fetchers = new ReplicaFetchers({
+    nodeId: config.nodeId, followers: () => replicas.allFollowers(), nowMs: () => Date.now(),
+    addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
+    log: log.child({ module: 'replica-fetcher' }),
+  });
+  machine.onChange(async (previous, next) => {
+    await replicas.applyImage(previous, next);
+    fetchers.sync();
+  });
   // Entries the driver restored from its snapshot were applied before the listener existed.
   await replicas.applyImage(emptyLike(machine.image), machine.image);
+  fetchers.sync();
 
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
   const broker = makeBroker(config, metadata, replicas, link);
@@ -153,6 +164,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
         await quorum.close();
         await listenerClosed;
         await groupSnapshots.close();
+        await fetchers.close();
         await replicas.close();
         log.info('stopped');
       })();
