@@ -16,7 +16,9 @@ import {
   type BatchHeader,
 } from '../protocol/records/index.js';
 import { lastSequenceOf } from '../partitions/index.js';
-import type { LocalPartition, ProduceOutcome, ReadOutcome } from '../server/index.js';
+import type {
+  LocalPartition, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
+} from '../server/index.js';
 import type { PartitionLog } from '../storage/index.js';
 
 export class PartitionReplica implements LocalPartition {
@@ -136,6 +138,24 @@ export class PartitionReplica implements LocalPartition {
     if (fetchOffset === hw) return base;
     const result = await this.log.read(fetchOffset, maxBytes, hw);
     if (result.kind === 'offsetOutOfRange') return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    return { ...base, records: result.records.length > 0 ? result.records : null };
+  }
+
+  async readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number):
+    Promise<ReplicaReadOutcome> {
+    const base = { errorCode: 0, highWatermark: this.highWatermark(),
+      logStartOffset: this.logStartOffset(), records: null, divergingEpoch: null };
+    if (lastFetchedEpoch >= 0) {
+      // KIP-595: the follower's last epoch must end here at or after its fetch offset.
+      const end = this.log.leaderEpochs.endOffsetFor(lastFetchedEpoch, this.log.logEndOffset);
+      if (end.epoch !== lastFetchedEpoch || end.endOffset < fetchOffset) {
+        return { ...base, divergingEpoch: end };
+      }
+    }
+    const result = await this.log.read(fetchOffset, maxBytes, Number.MAX_SAFE_INTEGER);
+    if (result.kind === 'offsetOutOfRange') {
+      return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    }
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 

@@ -4,7 +4,9 @@
  * the log's is -1/-1; a leader in a new epoch answers where the previous one ended before it
  * appends anything (the epoch starts at the log end); a stale or future currentLeaderEpoch is
  * FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH; a partition led elsewhere NOT_LEADER_OR_FOLLOWER;
- * and the response survives the wire at every version served.
+ * and the response survives the wire at every version served. Also a follower's Fetch (replica
+ * id ≥ 0, v12): a last fetched epoch that ends before the fetch offset gets divergingEpoch and
+ * no records (KIP-595); a matching one gets the records.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +38,7 @@ async function append(log: PartitionLog, epoch: number, count: number): Promise<
   }
 }
 
-test('OffsetForLeaderEpoch answers from the leader epoch cache', async (t) => {
+async function leaderWithEpochs(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'pado-ofle-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
     diskReserveBytes: 0 });
@@ -55,8 +57,15 @@ test('OffsetForLeaderEpoch answers from the leader epoch cache', async (t) => {
   const image = { ...emptyImage('c'), topicsByName: new Map([['t', topic]]) };
   const broker = {
     image: () => image,
+    nowMs: () => 0,
+    waitForData: () => Promise.resolve(),
     partition: (name: string, index: number) => name === 't' && index === 0 ? local : undefined,
   } as unknown as Broker;
+  return broker;
+}
+
+test('OffsetForLeaderEpoch answers from the leader epoch cache', async (t) => {
+  const broker = await leaderWithEpochs(t);
   const handler = brokerHandlers(broker).get(23);
   assert.ok(handler !== undefined);
   const ask = (leaderEpoch: number, currentLeaderEpoch = -1, partition = 0) => ({
@@ -86,4 +95,32 @@ test('OffsetForLeaderEpoch answers from the leader epoch cache', async (t) => {
       assert.deepEqual(answer, expected);
     }
   }
+});
+
+test('a follower Fetch gets divergingEpoch, or the records when its epoch matches', async (t) => {
+  const broker = await leaderWithEpochs(t);
+  const handler = brokerHandlers(broker).get(1);
+  assert.ok(handler !== undefined);
+  const fetch = (fetchOffset: number, lastFetchedEpoch: number) => ({
+    clusterId: null, replicaId: 2, replicaState: { replicaId: -1, replicaEpoch: -1 },
+    maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0,
+    sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+    topics: [{ topic: 't', topicId: '', partitions: [{ partition: 0, currentLeaderEpoch: 4,
+      fetchOffset, lastFetchedEpoch, logStartOffset: -1, partitionMaxBytes: 1 << 20,
+      replicaDirectoryId: '' }] }],
+  });
+  type Out = { responses: { partitions: { errorCode: number; records: Buffer;
+    divergingEpoch: { epoch: number; endOffset: number } }[] }[] };
+  const diverged = await handler.handle(ctx(12), fetch(4, 1)) as Out;
+  const d = diverged.responses[0]?.partitions[0];
+  assert.deepEqual(d?.divergingEpoch, { epoch: 1, endOffset: 3 });
+  assert.equal(d?.records.length, 0);
+  const matched = await handler.handle(ctx(12), fetch(3, 1)) as Out;
+  const m = matched.responses[0]?.partitions[0];
+  assert.deepEqual(m?.divergingEpoch, { epoch: -1, endOffset: -1 });
+  assert.equal(m?.errorCode, 0);
+  const checked = validateBatches(m?.records ?? Buffer.alloc(0));
+  assert.ok(checked.ok);
+  assert.deepEqual(checked.batches.map((b) => [b.baseOffset, b.partitionLeaderEpoch]),
+    [[3, 2], [4, 2]]);
 });
