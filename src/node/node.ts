@@ -79,6 +79,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // Issue 6: partitions this node follows are fetched from their leaders, one fetcher per leader.
   const fetchers = new ReplicaFetchers({
     nodeId: config.nodeId, followers: () => replicas.allFollowers(), nowMs: () => Date.now(),
+    followerOf: (topic, partition) => replicas.follower(topic, partition),
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
     log: log.child({ module: 'replica-fetcher' }),
   });

@@ -24,6 +24,8 @@ export interface ReplicaFetcherOptions {
   readonly sourceId: number;
   /** The partitions to fetch now (read every round, so role changes are picked up). */
   readonly partitions: () => readonly FollowerSlot[];
+  /** Whether `slot` is still the partition's follower state (see `current`). */
+  readonly isCurrent: (slot: FollowerSlot) => boolean;
   readonly send: SendToSource;
   readonly log: Logger;
   /** Long-poll wait asked of the leader. */
@@ -101,7 +103,7 @@ export class ReplicaFetcher {
     for (const a of asked) {
       const answer = response.topics.find((t) => t.topic === a.slot.topic)?.partitions
         .find((p) => p.partition === a.slot.partition);
-      if (answer === undefined || answer.errorCode !== 0) continue;
+      if (answer === undefined || answer.errorCode !== 0 || !this.current(a.slot)) continue;
       const asking = a.request.kind === 'offsetForLeaderEpoch' ? a.request.leaderEpoch : -1;
       const decision = a.slot.replica.onOffsetForLeaderEpoch(asking,
         { epoch: answer.leaderEpoch, endOffset: answer.endOffset });
@@ -131,7 +133,8 @@ export class ReplicaFetcher {
     for (const a of asked) {
       const data = response.responses.find((t) => t.topic === a.slot.topic)?.partitions
         .find((p) => p.partitionIndex === a.slot.partition);
-      if (data === undefined || data.errorCode !== 0 || a.request.kind !== 'fetch') continue;
+      if (data === undefined || data.errorCode !== 0 || a.request.kind !== 'fetch' ||
+        !this.current(a.slot)) continue;
       const outcome = this.onPartitionData(a.slot, a.request, data);
       if (outcome !== undefined) appends.push(outcome);
       progressed = true;
@@ -139,6 +142,15 @@ export class ReplicaFetcher {
     // Group commit: one wait for every partition's fsync, then each reports its synced end.
     await Promise.all(appends);
     return progressed;
+  }
+
+  /**
+   * Whether `slot` is still how this node follows the partition. An answer that arrives after a
+   * role change (this node now leads it, or follows a newer epoch) must not touch the log or the
+   * shared epoch cache: checked synchronously right before the state machine and the append.
+   */
+  private current(slot: FollowerSlot): boolean {
+    return this.o.isCurrent(slot);
   }
 
   /** Applies one partition's fetch answer; returns the append's durability when it appended. */
@@ -218,6 +230,8 @@ export interface ReplicaFetchersOptions {
   readonly addressOf: (id: number) => { readonly host: string; readonly port: number } | undefined;
   /** Every partition this node follows now. */
   readonly followers: () => Iterable<FollowerSlot>;
+  /** The partition's follower state now, if this node follows it. */
+  readonly followerOf: (topic: string, partition: number) => FollowerSlot | undefined;
   readonly log: Logger;
   readonly nowMs: () => number;
   readonly requestTimeoutMs?: number;
@@ -275,6 +289,7 @@ export class ReplicaFetchers {
       nodeId: this.o.nodeId, sourceId, send, nowMs: this.o.nowMs,
       log: this.o.log.child({ sourceId }),
       partitions: () => [...this.o.followers()].filter((s) => s.replica.leaderId === sourceId),
+      isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,
     });
     this.fetchers.set(sourceId, { fetcher, close });
     fetcher.start();
