@@ -28,6 +28,7 @@ import { OffsetsTopicStore, offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
 import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
+import { ReplicaFetchers } from './replica-fetcher.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
@@ -63,7 +64,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log);
-  const replicas = await openReplicas(config, quorum, peers, log);
+  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log });
   listener.serve(withForwarding(brokerHandlers(services.broker, services.handlers), services.broker));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
@@ -90,7 +91,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   void flushLogger(log);
   return {
     address,
-    stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, log }),
+    stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log }),
   };
 }
 
@@ -105,19 +106,32 @@ function createListener(config: NodeConfig, log: Logger): KafkaListener {
   });
 }
 
-/** The partitions on this node, kept in line with every image the quorum applies. */
+/**
+ * The partitions on this node, kept in line with every image the quorum applies, and the fetchers
+ * that copy the partitions this node follows from their leaders (one fetcher per leader).
+ */
 async function openReplicas(
   config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger,
-): Promise<ReplicaManager> {
-  const { machine } = quorum;
+): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
+  const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
-  machine.onChange((previous, next) => replicas.applyImage(previous, next));
+  const fetchers = new ReplicaFetchers({
+    nodeId: config.nodeId, followers: () => replicas.allFollowers(), nowMs: () => Date.now(),
+    followerOf: (topic, partition) => replicas.follower(topic, partition),
+    addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
+    log: log.child({ module: 'replica-fetcher' }),
+  });
+  machine.onChange(async (previous, next) => {
+    await replicas.applyImage(previous, next);
+    fetchers.sync();
+  });
   // Entries the driver restored from its snapshot were applied before the listener existed.
   await replicas.applyImage(emptyLike(machine.image), machine.image);
-  return replicas;
+  fetchers.sync();
+  return { replicas, fetchers };
 }
 
 interface ServiceInputs {
@@ -197,9 +211,10 @@ function stopper(parts: {
   groupDriver: GroupDriver;
   groupSnapshots: GroupSnapshotStore;
   replicas: ReplicaManager;
+  fetchers: ReplicaFetchers;
   log: Logger;
 }): () => Promise<void> {
-  const { listener, services, quorum, groupDriver, groupSnapshots, replicas, log } = parts;
+  const { listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log } = parts;
   let stopping: Promise<void> | null = null;
   return () => {
     stopping ??= (async () => {
@@ -214,6 +229,7 @@ function stopper(parts: {
       await quorum.close();
       await listenerClosed;
       await groupSnapshots.close();
+      await fetchers.close();
       await replicas.close();
       log.info('stopped');
     })();

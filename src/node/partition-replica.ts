@@ -16,13 +16,15 @@ import {
   type BatchHeader,
 } from '../protocol/records/index.js';
 import { lastSequenceOf } from '../partitions/index.js';
-import type { LocalPartition, ProduceOutcome, ReadOutcome } from '../server/index.js';
+import type {
+  LocalPartition, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
+} from '../server/index.js';
 import type { PartitionLog } from '../storage/index.js';
 
 export class PartitionReplica implements LocalPartition {
   readonly topic: string;
   readonly partition: number;
-  leaderEpoch: number;
+  private epoch = -1;
   readonly log: PartitionLog;
   private readonly logger: Logger;
   private readonly onAdvance: (replica: PartitionReplica) => void;
@@ -41,11 +43,34 @@ export class PartitionReplica implements LocalPartition {
   }) {
     this.topic = opts.topic;
     this.partition = opts.partition;
-    this.leaderEpoch = opts.leaderEpoch;
     this.log = opts.log;
     this.logger = opts.logger;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.onAdvance = opts.onAdvance;
+    this.lead(opts.leaderEpoch);
+  }
+
+  get leaderEpoch(): number {
+    return this.epoch;
+  }
+
+  /**
+   * Leads in `leaderEpoch` from now on. A newer epoch starts at the log end in the epoch cache
+   * (KIP-101), so OffsetForLeaderEpoch tells a follower where the previous epoch ended here even
+   * before this leader appends. Replication's LeaderReplica takes this over (it assigns the epoch
+   * itself and asserts it is new): replace this assignment when wiring it.
+   */
+  lead(leaderEpoch: number): void {
+    this.epoch = leaderEpoch;
+    const epochs = this.log.leaderEpochs;
+    if (leaderEpoch <= epochs.latestEpoch) return;
+    epochs.assign(leaderEpoch, this.log.logEndOffset);
+    this.log.checkpointLeaderEpochs();
+  }
+
+  /** OffsetForLeaderEpoch: where `epoch` (or the newest one before it) ends in this log. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.log.leaderEpochs.endOffsetFor(epoch, this.log.logEndOffset);
   }
 
   logStartOffset(): number {
@@ -113,6 +138,24 @@ export class PartitionReplica implements LocalPartition {
     if (fetchOffset === hw) return base;
     const result = await this.log.read(fetchOffset, maxBytes, hw);
     if (result.kind === 'offsetOutOfRange') return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    return { ...base, records: result.records.length > 0 ? result.records : null };
+  }
+
+  async readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number):
+    Promise<ReplicaReadOutcome> {
+    const base = { errorCode: 0, highWatermark: this.highWatermark(),
+      logStartOffset: this.logStartOffset(), records: null, divergingEpoch: null };
+    if (lastFetchedEpoch >= 0) {
+      // KIP-595: the follower's last epoch must end here at or after its fetch offset.
+      const end = this.log.leaderEpochs.endOffsetFor(lastFetchedEpoch, this.log.logEndOffset);
+      if (end.epoch !== lastFetchedEpoch || end.endOffset < fetchOffset) {
+        return { ...base, divergingEpoch: end };
+      }
+    }
+    const result = await this.log.read(fetchOffset, maxBytes, Number.MAX_SAFE_INTEGER);
+    if (result.kind === 'offsetOutOfRange') {
+      return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    }
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 

@@ -1,17 +1,28 @@
 /**
- * Owns the partitions this node leads: opens their logs at start, creates and deletes them as the
- * metadata image changes, applies topic config changes, runs retention in the background, and
+ * Owns the partitions this node replicates: opens their logs at start, creates and deletes them as
+ * the metadata image changes (a log for every replica, leader or follower), gives each one its
+ * role — a PartitionReplica for the leader (what handlers see), a FollowerReplica per leader epoch
+ * for a follower (what the replica fetcher drives) — applies topic config changes, runs retention in the background, and
  * wakes long-polling fetches when a high watermark advances. Every waiter and timer is bounded and
  * released on close.
  */
 import type { Logger } from 'pino';
 import { effectiveTopicConfigs, validateTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
-import type { MetadataImage, TopicImage } from '../metadata/index.js';
+import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/index.js';
+import { FollowerReplica } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
-import { LogManager, type LogConfig } from '../storage/index.js';
+import { LogManager, type LogConfig, type PartitionLog } from '../storage/index.js';
 import { PartitionReplica } from './partition-replica.js';
 
 type Waiter = () => void;
+
+/** A partition this node follows: its log and the state machine of the current leader epoch. */
+export interface FollowerSlot {
+  readonly topic: string;
+  readonly partition: number;
+  readonly log: PartitionLog;
+  readonly replica: FollowerReplica;
+}
 
 const producerIdExpirationMs = 24 * 60 * 60 * 1000;
 const producerExpiryCheckMs = 10 * 60 * 1000;
@@ -35,7 +46,10 @@ export function logConfigOf(configs: Readonly<TopicConfigs>, node: NodeConfig): 
 }
 
 export class ReplicaManager {
+  /** Partitions this node leads; the only ones handlers may serve. */
   private readonly replicas = new Map<string, PartitionReplica>();
+  /** Invariant: no key is in both maps. */
+  private readonly followers = new Map<string, FollowerSlot>();
   private readonly waiters = new Map<PartitionReplica, Set<Waiter>>();
   private readonly config: NodeConfig;
   private readonly log: Logger;
@@ -65,9 +79,10 @@ export class ReplicaManager {
     return new ReplicaManager(config, log, logs);
   }
 
-  /** Deletes logs on disk that no partition this node leads owns (a topic deleted meanwhile). */
+  /** Deletes logs on disk that no partition this node replicates owns (e.g. a deleted topic). */
   async dropStrays(): Promise<void> {
-    const owned = new Set([...this.replicas.values()].map((r) => r.log));
+    const owned = new Set([...this.replicas.values(), ...this.followers.values()]
+      .map((r) => r.log));
     for (const [name, log] of [...this.logs.all()]) {
       if (owned.has(log)) continue;
       this.log.info({ dir: name }, 'deleting a partition log that no topic owns');
@@ -86,6 +101,16 @@ export class ReplicaManager {
 
   get size(): number {
     return this.replicas.size;
+  }
+
+  /** The partition if this node follows it (for the replica fetcher). */
+  follower(topic: string, partition: number): FollowerSlot | undefined {
+    return this.followers.get(ReplicaManager.key(topic, partition));
+  }
+
+  /** Every followed partition (the fetchers group them by leader). */
+  allFollowers(): IterableIterator<FollowerSlot> {
+    return this.followers.values();
   }
 
   /** Starts the background work: log retention, and forgetting idle idempotent producers. */
@@ -117,17 +142,65 @@ export class ReplicaManager {
       const before = previous.topicsById.get(topic.topicId);
       if (before === topic) continue;
       const configs = effectiveTopicConfigs(topicOverrides(topic), this.config.topicDefaults);
-      for (const p of topic.partitions) {
-        if (p.leader !== this.config.nodeId) continue;
-        const existing = this.get(topic.name, p.partition);
-        if (existing === undefined) await this.open(topic, p.partition, p.leaderEpoch, configs);
-        else {
-          existing.leaderEpoch = p.leaderEpoch;
-          existing.maxMessageBytes = configs['max.message.bytes'];
-          existing.log.updateConfig(logConfigOf(configs, this.config));
-        }
-      }
+      for (const p of topic.partitions) await this.applyPartition(topic, p, configs);
     }
+  }
+
+  /** One partition's role on this node: leader, follower, or none (its log deleted). */
+  private async applyPartition(topic: TopicImage, p: PartitionImage, configs: TopicConfigs) {
+    const key = ReplicaManager.key(topic.name, p.partition);
+    const nodeId = this.config.nodeId;
+    if (p.leader === nodeId) {
+      this.followers.delete(key);
+      const existing = this.replicas.get(key);
+      if (existing === undefined) await this.open(topic, p.partition, p.leaderEpoch, configs);
+      else {
+        existing.lead(p.leaderEpoch);
+        existing.maxMessageBytes = configs['max.message.bytes'];
+        existing.log.updateConfig(logConfigOf(configs, this.config));
+      }
+      return;
+    }
+    const leading = this.replicas.get(key);
+    if (leading !== undefined) {
+      // Stopped leading: handlers must no longer serve it; long polls end and see the new image.
+      this.replicas.delete(key);
+      this.wake(leading);
+    }
+    if (p.replicas.includes(nodeId)) await this.follow(topic, p, configs);
+    else if (this.followers.delete(key) || leading !== undefined) {
+      this.log.info({ topic: topic.name, partition: p.partition }, 'replica moved away');
+      await this.logs.deletePartition(topic.name, p.partition);
+    }
+  }
+
+  /**
+   * A FollowerReplica per (leader, leader epoch): a new leader or epoch starts over with
+   * OffsetForLeaderEpoch (KIP-279), so the log is cut exactly at its divergence from the leader.
+   */
+  private async follow(topic: TopicImage, p: PartitionImage, configs: TopicConfigs) {
+    const key = ReplicaManager.key(topic.name, p.partition);
+    const logConfig = logConfigOf(configs, this.config);
+    const existing = this.followers.get(key);
+    existing?.log.updateConfig(logConfig);
+    const same = existing !== undefined && existing.replica.leaderId === p.leader &&
+      existing.replica.leaderEpoch === p.leaderEpoch;
+    if (same) return;
+    const log = existing?.log ?? await this.logs.getOrCreate(topic.name, p.partition, logConfig);
+    log.updateConfig(logConfig);
+    const replica = new FollowerReplica({
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      logEndOffset: log.logEndOffset,
+      syncedOffset: log.durableEndOffset,
+      // No HW checkpoint yet: the leader's fetch responses bring it (it only bounds reads).
+      highWatermark: 0,
+      epochs: log.leaderEpochs,
+      durable: logConfig.durable,
+    });
+    this.followers.set(key, { topic: topic.name, partition: p.partition, log, replica });
+    this.log.debug({ topic: topic.name, partition: p.partition, leader: p.leader,
+      leaderEpoch: p.leaderEpoch }, 'following');
   }
 
   private async open(topic: TopicImage, partition: number, leaderEpoch: number, configs: TopicConfigs) {
@@ -150,9 +223,10 @@ export class ReplicaManager {
     for (const p of topic.partitions) {
       const key = ReplicaManager.key(topic.name, p.partition);
       const replica = this.replicas.get(key);
-      if (replica === undefined) continue;
+      const followed = this.followers.delete(key);
+      if (replica === undefined && !followed) continue;
       this.replicas.delete(key);
-      this.wake(replica);
+      if (replica !== undefined) this.wake(replica);
       await this.logs.deletePartition(topic.name, p.partition);
     }
     this.log.info({ topic: topic.name }, 'topic deleted');
@@ -194,6 +268,7 @@ export class ReplicaManager {
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     for (const replica of this.replicas.values()) this.wake(replica);
     this.replicas.clear();
+    this.followers.clear();
     await this.logs.close();
   }
 }

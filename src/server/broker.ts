@@ -27,6 +27,12 @@ export interface ReadOutcome {
   readonly records: Buffer | null;
 }
 
+/** A follower's read: records past the high watermark too, or where its log diverges. */
+export interface ReplicaReadOutcome extends ReadOutcome {
+  /** KIP-595: set (records null) when the follower's last fetched epoch does not match ours. */
+  readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
+}
+
 /** A partition this broker leads. */
 export interface LocalPartition {
   readonly topic: string;
@@ -38,8 +44,19 @@ export interface LocalPartition {
   /** Validates, appends and resolves once durable (fsync unless the topic relaxes it). */
   produce(records: Buffer, nowMs: number): Promise<ProduceOutcome>;
   read(fetchOffset: number, maxBytes: number): Promise<ReadOutcome>;
+  /**
+   * A follower's Fetch (replica id ≥ 0): up to what this leader has written, not just the high
+   * watermark, after checking `lastFetchedEpoch`/`fetchOffset` against our epochs (KIP-595).
+   */
+  readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number):
+    Promise<ReplicaReadOutcome>;
   /** The first offset whose batch has a timestamp at or after timestampMs (time index), or null. */
   offsetForTimestamp(timestampMs: number): Promise<number | null>;
+  /**
+   * OffsetForLeaderEpoch (KIP-101/279): the largest epoch ≤ `epoch` in this log and the offset
+   * where it ends (the log end for the latest); -1/-1 when unknown.
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
   /** Advances the log start offset; resolves to the new low watermark, or an error code. */
   deleteRecords(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
 }

@@ -14,7 +14,7 @@ export const snapshotSuffix = '.snapshot';
 const crcBytes = 4;
 
 /** Wraps a payload as [crc32c u32][payload]. */
-function seal(payload: Buffer): Buffer {
+export function seal(payload: Buffer): Buffer {
   const out = Buffer.allocUnsafe(crcBytes + payload.length);
   out.writeUInt32BE(crc32c(payload), 0);
   payload.copy(out, crcBytes);
@@ -22,7 +22,7 @@ function seal(payload: Buffer): Buffer {
 }
 
 /** The payload of a sealed file, or undefined when it is too short or its CRC does not match. */
-function unseal(file: Buffer): Buffer | undefined {
+export function unseal(file: Buffer): Buffer | undefined {
   if (file.length < crcBytes) return undefined;
   const payload = file.subarray(crcBytes);
   return crc32c(payload) === file.readUInt32BE(0) ? payload : undefined;

@@ -8,13 +8,14 @@
  * segments are sorted by base offset and only the last one takes appends.
  */
 import { assert, isPadoError, PadoError, PadoErrorCode } from '../common/index.js';
-import { ProducerState } from '../partitions/index.js';
+import { type EpochEntry, LeaderEpochCache, ProducerState } from '../partitions/index.js';
 import {
   type BatchHeader,
   batchLogOverheadBytes,
   rewriteBatchHeader,
 } from '../protocol/records/index.js';
 import { DiskSpaceGuard } from './disk-space.js';
+import { loadLeaderEpochs, writeLeaderEpochs } from './leader-epoch-file.js';
 import { type FsOps, isDiskFullError, nodeFsOps } from './fs-ops.js';
 import { checkLogConfig, type LogConfig } from './log-config.js';
 import { writeLogStartOffset, writeSnapshot } from './log-files.js';
@@ -60,7 +61,9 @@ type PendingItem =
       readonly sealed: Segment;
       readonly created: Segment;
       readonly snapshot: Buffer;
-    };
+    }
+  /** A leader-epoch checkpoint, written before the batches that follow it (they may use it). */
+  | { readonly kind: 'epochs'; readonly entries: readonly EpochEntry[] };
 
 interface PendingAck {
   readonly nextOffset: number;
@@ -75,6 +78,14 @@ export class PartitionLog {
   readonly dir: string;
   private currentConfig: LogConfig;
   readonly producerState = new ProducerState();
+  /**
+   * Epoch → start offset of this log (KIP-101), shared with the replica state machines, which
+   * assign and cut epochs in it; this log persists it in order with the batches.
+   */
+  private epochs = new LeaderEpochCache();
+  /** What the checkpoint holds (or a queued write will): the cache's length and last entry. */
+  private checkpointedEpochCount = 0;
+  private checkpointedLastEpoch: EpochEntry | undefined;
   private readonly fs: FsOps;
   private readonly diskGuard: DiskSpaceGuard;
   /** Sorted by base offset; never empty; the last one is active. */
@@ -137,7 +148,14 @@ export class PartitionLog {
     log.writtenEnd = log.endOffset;
     log.durableEnd = log.endOffset;
     log.truncatedAtOpen = loaded.truncatedBytes;
+    log.epochs = await loadLeaderEpochs(log.fs, dir, log.segments, log.startOffset, log.endOffset);
+    log.markEpochsCheckpointed();
     return log;
+  }
+
+  /** The leader-epoch cache of this log (persisted by the log; see checkpointLeaderEpochs). */
+  get leaderEpochs(): LeaderEpochCache {
+    return this.epochs;
   }
 
   /** Bytes recovery removed from the tail at open, so the node can tell the operator. */
@@ -190,13 +208,69 @@ export class PartitionLog {
     leaderEpoch: number,
     nowMs: number,
   ): AppendResult {
-    this.refuseAppendUnlessWritable(records.length, nowMs);
-    assert(batches.length > 0, 'append needs a batch');
-    if (this.pending.length + batches.length > pendingBatchesMax) {
-      throw new PadoError(PadoErrorCode.storageIo, `${this.dir}: ${pendingBatchesMax} appends already pending; retry`);
-    }
+    this.refuseAppendUnlessWritable(records.length, batches.length, nowMs);
     const baseOffset = this.endOffset;
+    // A new LeaderReplica assigned its epoch at our end: checkpoint it before these batches.
+    this.queueEpochsCheckpoint();
+    // A leader appends in its own epoch; an epoch not yet in the cache starts here.
+    if (leaderEpoch > this.epochs.latestEpoch) this.noteEpoch(leaderEpoch, baseOffset);
     for (const batch of batches) this.appendOne(records, batch, leaderEpoch, nowMs);
+    return this.acknowledgeAppend(baseOffset);
+  }
+
+  /**
+   * A follower's append: batches as the leader wrote them — its offsets and partition leader
+   * epochs kept, nothing rewritten — continuing this log exactly (asserted). A batch of an epoch
+   * newer than the cache's latest starts that epoch. Same durability and refusals as `append`.
+   */
+  appendAsFollower(records: Buffer, batches: readonly BatchHeader[], nowMs: number): AppendResult {
+    this.refuseAppendUnlessWritable(records.length, batches.length, nowMs);
+    const baseOffset = this.endOffset;
+    // FollowerReplica has usually assigned these batches' epochs (and may have cut others):
+    // the checkpoint goes first, ahead of the batches, never behind them.
+    this.queueEpochsCheckpoint();
+    for (const batch of batches) {
+      assert(batch.baseOffset === this.endOffset,
+        `${this.dir}: follower batch at ${batch.baseOffset}, log end ${this.endOffset}`);
+      const epoch = batch.partitionLeaderEpoch;
+      if (epoch > this.epochs.latestEpoch) this.noteEpoch(epoch, batch.baseOffset);
+      this.appendOne(records, batch, undefined, nowMs);
+    }
+    return this.acknowledgeAppend(baseOffset);
+  }
+
+  /**
+   * Persists the epoch cache if it changed since the last checkpoint (e.g. a new LeaderReplica
+   * assigned its epoch at the log end): queued in order, before any batch appended after it.
+   */
+  checkpointLeaderEpochs(): void {
+    if (!this.queueEpochsCheckpoint()) return;
+    this.scheduleFlush();
+  }
+
+  private noteEpoch(epoch: number, startOffset: number): void {
+    this.epochs.assign(epoch, startOffset);
+    this.queueEpochsCheckpoint();
+  }
+
+  /** Queues a checkpoint write when the cache differs from the last one queued; true if queued. */
+  private queueEpochsCheckpoint(): boolean {
+    const entries = this.epochs.entries();
+    if (entries.length === this.checkpointedEpochCount &&
+      entries.at(-1) === this.checkpointedLastEpoch) return false;
+    this.pending.push({ kind: 'epochs', entries: [...entries] });
+    this.markEpochsCheckpointed();
+    return true;
+  }
+
+  private markEpochsCheckpointed(): void {
+    const entries = this.epochs.entries();
+    this.checkpointedEpochCount = entries.length;
+    this.checkpointedLastEpoch = entries.at(-1);
+  }
+
+  /** The durable promise of what was just appended (from `baseOffset` to the log end). */
+  private acknowledgeAppend(baseOffset: number): AppendResult {
     let ack: PendingAck | undefined;
     const durable = new Promise<void>((resolve, reject) => {
       ack = { nextOffset: this.endOffset, resolve, reject };
@@ -209,8 +283,13 @@ export class PartitionLog {
     return { baseOffset, lastOffset: this.endOffset - 1, logAppendTimeMs: -1, durable };
   }
 
-  private refuseAppendUnlessWritable(bytes: number, nowMs: number): void {
+  private refuseAppendUnlessWritable(bytes: number, batchCount: number, nowMs: number): void {
     assert(this.state !== 'closed', 'append after close');
+    assert(batchCount > 0, 'append needs a batch');
+    if (this.pending.length + batchCount > pendingBatchesMax) {
+      throw new PadoError(PadoErrorCode.storageIo,
+        `${this.dir}: ${pendingBatchesMax} appends already pending; retry`);
+    }
     if (this.state === 'repairing') {
       throw new PadoError(
         PadoErrorCode.diskFull,
@@ -226,7 +305,10 @@ export class PartitionLog {
     }
   }
 
-  private appendOne(records: Buffer, batch: BatchHeader, leaderEpoch: number, nowMs: number): void {
+  /** Places one batch at the log end; `leaderEpoch` undefined keeps the batch's header as is. */
+  private appendOne(
+    records: Buffer, batch: BatchHeader, leaderEpoch: number | undefined, nowMs: number,
+  ): void {
     const bytes = batch.batchLength + batchLogOverheadBytes;
     const baseOffset = this.endOffset;
     const lastOffset = baseOffset + batch.lastOffsetDelta;
@@ -234,7 +316,9 @@ export class PartitionLog {
     if (this.activeSegment.mustRoll(bytes, lastOffset, nowMs, config)) this.roll();
     const segment = this.activeSegment;
     segment.rollStartMs ??= nowMs;
-    rewriteBatchHeader(records, batch.position, baseOffset, leaderEpoch);
+    if (leaderEpoch !== undefined) {
+      rewriteBatchHeader(records, batch.position, baseOffset, leaderEpoch);
+    }
     const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, bytes);
     const slice = records.subarray(batch.position, batch.position + bytes);
     this.pending.push(
@@ -292,6 +376,9 @@ export class PartitionLog {
       for (const ack of acks) ack.resolve();
       return;
     }
+    // Only a checkpoint written (fsynced on its own): a sync loop with nothing to do would end
+    // before requestSync stores it, leaving `syncing` set for ever.
+    if (touched.size === 0 && acks.length === 0) return;
     for (const segment of touched) this.unsynced.add(segment);
     for (const ack of acks) this.awaitingSync.push(ack);
     this.requestSync();
@@ -351,6 +438,11 @@ export class PartitionLog {
       run = [];
     };
     for (const item of items) {
+      if (item.kind === 'epochs') {
+        await flushRun();
+        await writeLeaderEpochs(this.fs, this.dir, item.entries);
+        continue;
+      }
       if (item.kind === 'roll') {
         await flushRun();
         await this.sealAndOpen(item.sealed, item.created, item.snapshot);
@@ -402,6 +494,9 @@ export class PartitionLog {
     this.unsynced.clear();
     this.state = 'repairing';
     for (const ack of failed) ack.reject(error);
+    // A queued checkpoint may have been dropped: the next append queues a fresh one first, so no
+    // batch reaches the disk after a checkpoint that names epochs beyond the log end.
+    this.checkpointedEpochCount = -1;
     try {
       await this.rollBackTo(this.writtenEnd);
       this.state = 'open';
@@ -433,6 +528,7 @@ export class PartitionLog {
     this.durableEnd = Math.min(this.durableEnd, this.endOffset);
     this.startOffset = Math.min(this.startOffset, this.endOffset);
     await removeSnapshotsAbove(this.fs, this.dir, this.endOffset);
+    this.epochs.truncateFromEnd(this.endOffset);
     await rebuildProducerState(
       this.fs,
       this.dir,
@@ -561,6 +657,8 @@ export class PartitionLog {
       await oldest.removeFiles(this.fs, this.dir);
     }
     const firstBase = this.segments[0]?.baseOffset ?? 0;
+    // The next checkpoint write records it; until then reopening cuts the start again.
+    this.epochs.truncateFromStart(this.startOffset);
     if (count > 0) await removeSnapshotsBefore(this.fs, this.dir, firstBase);
     return count;
   }
@@ -573,6 +671,10 @@ export class PartitionLog {
       // Appends not yet written are dropped by the rollback; their acks must fail.
       await this.writePending();
       await this.rollBackTo(Math.max(offset, this.segments[0]?.baseOffset ?? 0));
+      // Before any later batch: a checkpoint naming an epoch past the new end, followed by
+      // batches of an older epoch, would put that epoch inside them on the next open.
+      await writeLeaderEpochs(this.fs, this.dir, this.epochs.entries());
+      this.markEpochsCheckpointed();
     });
   }
 

@@ -45,6 +45,11 @@ export class RaftCluster {
     ports.forEach((port, i) => this.ports.set(i + 1, port));
   }
 
+  /** The data directory of node `id` (kept across restarts). */
+  dataDir(id: number): string {
+    return join(this.root, `node-${id}`);
+  }
+
   static async start(size: number): Promise<RaftCluster> {
     const cluster = new RaftCluster(await freePorts(size));
     try {

@@ -71,7 +71,7 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
         continue;
       }
       locals.push(local);
-      const out = await readOne(local, p, budget, bytes === 0);
+      const out = await readOne(local, p, budget, bytes === 0, replicaIdOf(ctx, req));
       const size = out.records?.length ?? 0;
       bytes += size;
       budget = Math.max(0, budget - size);
@@ -82,11 +82,17 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
   return { responses, bytes, locals };
 }
 
+/** The fetching replica's id (v15+ in replicaState), or -1 for a consumer. */
+function replicaIdOf(ctx: RequestContext, req: FetchRequest): number {
+  return ctx.apiVersion >= 15 ? req.replicaState.replicaId : req.replicaId;
+}
+
 async function readOne(
   local: LocalPartition,
   p: PartitionIn,
   budget: number,
   first: boolean,
+  replicaId: number,
 ): Promise<PartitionOut> {
   const epochError = checkEpoch(local, p.currentLeaderEpoch);
   if (epochError !== 0) return errorPartition(p.partition, epochError);
@@ -96,7 +102,9 @@ async function readOne(
     return { ...base, highWatermark: local.highWatermark(), lastStableOffset: local.highWatermark(),
       logStartOffset: local.logStartOffset() };
   }
-  const read = await local.read(p.fetchOffset, Math.max(maxBytes, 1));
+  const read = replicaId >= 0
+    ? await local.readAsReplica(p.fetchOffset, p.lastFetchedEpoch, Math.max(maxBytes, 1))
+    : { ...await local.read(p.fetchOffset, Math.max(maxBytes, 1)), divergingEpoch: null };
   // KIP-74: only the first non-empty partition may exceed the limits (by its first batch).
   const fits = first || read.records === null || read.records.length <= maxBytes;
   return {
@@ -105,6 +113,7 @@ async function readOne(
     highWatermark: read.highWatermark,
     lastStableOffset: read.highWatermark,
     logStartOffset: read.logStartOffset,
+    divergingEpoch: read.divergingEpoch ?? base.divergingEpoch,
     records: (fits ? read.records : null) ?? noRecords,
   };
 }

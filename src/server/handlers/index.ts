@@ -12,6 +12,7 @@ import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 
 export function brokerHandlers(broker: Broker, extra: readonly Handler<never, unknown>[] = []): HandlerTable {
@@ -30,6 +31,7 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     incrementalAlterConfigsHandler(broker),
     describeClusterHandler(broker),
     deleteRecordsHandler(broker),
+    offsetForLeaderEpochHandler(broker),
     ...extra,
   ];
   table = handlerTable(all);

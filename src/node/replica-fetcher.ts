@@ -1,0 +1,306 @@
+/**
+ * One replica fetcher per source broker (DESIGN.md "Replication rules"): a loop that batches every
+ * partition this node follows from that leader into one OffsetForLeaderEpoch request (partitions
+ * still finding their divergence, KIP-279) and one Fetch request with our replica id, appends what
+ * comes back as follower (the leader's offsets and epochs kept), waits for the group-commit fsync
+ * and only then reports the partitions synced — so the next fetch offset, which the leader counts
+ * toward the high watermark, is always durable here. Bytes in flight are bounded by one response
+ * of at most `responseBytesMax`; the loop does one round at a time.
+ */
+import type { Logger } from 'pino';
+import { ApiKey, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse } from '../protocol/index.js';
+import { type BatchHeader, batchLogOverheadBytes, validateBatches }
+  from '../protocol/records/index.js';
+import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
+import { KafkaClient } from '../client/index.js';
+import type { FollowerSlot } from './replica-manager.js';
+
+/** Sends one request to the source broker; rejects when it cannot be reached. */
+export type SendToSource = <R>(apiKey: number, version: number, request: unknown) => Promise<R>;
+
+export interface ReplicaFetcherOptions {
+  readonly nodeId: number;
+  readonly sourceId: number;
+  /** The partitions to fetch now (read every round, so role changes are picked up). */
+  readonly partitions: () => readonly FollowerSlot[];
+  /** Whether `slot` is still the partition's follower state (see `current`). */
+  readonly isCurrent: (slot: FollowerSlot) => boolean;
+  readonly send: SendToSource;
+  readonly log: Logger;
+  /** Long-poll wait asked of the leader. */
+  readonly maxWaitMs?: number;
+  readonly responseBytesMax?: number;
+  readonly partitionBytesMax?: number;
+  /** Pause after a failed round (source unreachable, error answers). */
+  readonly backoffMs?: number;
+  readonly nowMs: () => number;
+}
+
+const fetchVersion = 12;
+const offsetForLeaderEpochVersion = 4;
+
+type Asked = { readonly slot: FollowerSlot; readonly request: FollowerRequest };
+
+export class ReplicaFetcher {
+  private readonly o: ReplicaFetcherOptions;
+  private running = true;
+  private loop: Promise<void> | null = null;
+
+  constructor(options: ReplicaFetcherOptions) {
+    this.o = options;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops after the round in flight (at most one long poll); resolves when it has. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let ok = false;
+      try {
+        ok = await this.round();
+      } catch (err) {
+        this.o.log.debug({ err, sourceId: this.o.sourceId }, 'replica fetch round failed');
+      }
+      if (!ok && this.running) await pause(this.o.backoffMs ?? 100);
+    }
+  }
+
+  /** One round: divergence questions first, then one fetch. False: nothing useful happened. */
+  async round(): Promise<boolean> {
+    const asked: Asked[] = [];
+    for (const slot of this.o.partitions()) {
+      // A FollowerReplica made for a new epoch while an append was syncing learns it here.
+      slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
+      const request = slot.replica.nextRequest();
+      if (request !== undefined) asked.push({ slot, request });
+    }
+    const epochs = asked.filter((a) => a.request.kind === 'offsetForLeaderEpoch');
+    if (epochs.length > 0) return this.askEpochs(epochs);
+    const fetches = asked.filter((a) => a.request.kind === 'fetch');
+    if (fetches.length === 0) return false;
+    return this.fetch(fetches);
+  }
+
+  private async askEpochs(asked: readonly Asked[]): Promise<boolean> {
+    const request: OffsetForLeaderEpochRequest = { replicaId: this.o.nodeId,
+      topics: byTopic(asked, (a) => {
+        const r = a.request;
+        const leaderEpoch = r.kind === 'offsetForLeaderEpoch' ? r.leaderEpoch : -1;
+        return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
+          leaderEpoch };
+      }) };
+    const response = await this.o.send<OffsetForLeaderEpochResponse>(
+      ApiKey.offsetForLeaderEpoch, offsetForLeaderEpochVersion, request);
+    let progressed = false;
+    for (const a of asked) {
+      const answer = response.topics.find((t) => t.topic === a.slot.topic)?.partitions
+        .find((p) => p.partition === a.slot.partition);
+      if (answer === undefined || answer.errorCode !== 0 || !this.current(a.slot)) continue;
+      const asking = a.request.kind === 'offsetForLeaderEpoch' ? a.request.leaderEpoch : -1;
+      const decision = a.slot.replica.onOffsetForLeaderEpoch(asking,
+        { epoch: answer.leaderEpoch, endOffset: answer.endOffset });
+      progressed = await this.execute(a.slot, decision, null) || progressed;
+    }
+    return progressed;
+  }
+
+  private async fetch(asked: readonly Asked[]): Promise<boolean> {
+    const request: FetchRequest = {
+      clusterId: null, replicaId: this.o.nodeId, replicaState: { replicaId: -1, replicaEpoch: -1 },
+      maxWaitMs: this.o.maxWaitMs ?? 500, minBytes: 1,
+      maxBytes: this.o.responseBytesMax ?? 8 * 1024 * 1024, isolationLevel: 0,
+      sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
+      topics: byTopic(asked, (a) => {
+        const r = a.request;
+        const fetch = r.kind === 'fetch' ? r : { fetchOffset: 0, lastFetchedEpoch: -1 };
+        return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
+          fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
+          logStartOffset: -1, partitionMaxBytes: this.o.partitionBytesMax ?? 1024 * 1024,
+          replicaDirectoryId: '' };
+      }).map((t) => ({ ...t, topicId: '' })),
+    };
+    const response = await this.o.send<FetchResponse>(ApiKey.fetch, fetchVersion, request);
+    const appends: Promise<void>[] = [];
+    let progressed = false;
+    for (const a of asked) {
+      const data = response.responses.find((t) => t.topic === a.slot.topic)?.partitions
+        .find((p) => p.partitionIndex === a.slot.partition);
+      if (data === undefined || data.errorCode !== 0 || a.request.kind !== 'fetch' ||
+        !this.current(a.slot)) continue;
+      const outcome = this.onPartitionData(a.slot, a.request, data);
+      if (outcome !== undefined) appends.push(outcome);
+      progressed = true;
+    }
+    // Group commit: one wait for every partition's fsync, then each reports its synced end.
+    await Promise.all(appends);
+    return progressed;
+  }
+
+  /**
+   * Whether `slot` is still how this node follows the partition. An answer that arrives after a
+   * role change (this node now leads it, or follows a newer epoch) must not touch the log or the
+   * shared epoch cache: checked synchronously right before the state machine and the append.
+   */
+  private current(slot: FollowerSlot): boolean {
+    return this.o.isCurrent(slot);
+  }
+
+  /** Applies one partition's fetch answer; returns the append's durability when it appended. */
+  private onPartitionData(slot: FollowerSlot,
+    request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
+    data: FetchResponse['responses'][number]['partitions'][number]): Promise<void> | undefined {
+    if (data.divergingEpoch.epoch >= 0) {
+      const decision = slot.replica.onFetchResponse(request,
+        { kind: 'diverging', divergingEpoch: data.divergingEpoch });
+      return this.execute(slot, decision, null).then(() => undefined);
+    }
+    const records = data.records ?? Buffer.alloc(0);
+    const checked = records.length === 0 ? undefined : validateBatches(records);
+    if (checked !== undefined && !checked.ok) {
+      this.o.log.warn({ topic: slot.topic, partition: slot.partition, message: checked.message },
+        'replica fetch returned invalid records; fetching again');
+      return undefined;
+    }
+    const headers = checked?.batches ?? [];
+    const batches = headers.map((b) => ({ baseOffset: b.baseOffset,
+      lastOffset: b.baseOffset + b.lastOffsetDelta, epoch: b.partitionLeaderEpoch }));
+    const decision = slot.replica.onFetchResponse(request,
+      { kind: 'records', batches, highWatermark: data.highWatermark });
+    return this.execute(slot, decision, { records, headers }).then(() => undefined);
+  }
+
+  /** Carries out a follower decision on the log. True when the log or position changed. */
+  private async execute(slot: FollowerSlot, decision: FollowerDecision,
+    fetched: { records: Buffer; headers: readonly BatchHeader[] } | null): Promise<boolean> {
+    switch (decision.kind) {
+      case 'append': {
+        if (fetched === null) return false;
+        const headers = fetched.headers.slice(0, decision.batchCount);
+        const last = headers.at(-1);
+        if (last === undefined) return false;
+        const end = last.position + last.batchLength + batchLogOverheadBytes;
+        const appended = slot.log.appendAsFollower(fetched.records.subarray(0, end), headers,
+          this.o.nowMs());
+        await appended.durable;
+        slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
+        return true;
+      }
+      case 'truncate':
+        this.o.log.info({ topic: slot.topic, partition: slot.partition,
+          endOffset: decision.endOffset }, 'truncating follower log at the divergence');
+        await slot.log.truncateTo(decision.endOffset);
+        return true;
+      case 'retry':
+      case 'stale':
+      case 'none':
+        return false;
+    }
+  }
+}
+
+/** Groups per-partition entries by topic, in first-seen order. */
+function byTopic<T>(asked: readonly Asked[], entry: (a: Asked) => T):
+  { topic: string; partitions: T[] }[] {
+  const topics = new Map<string, T[]>();
+  for (const a of asked) {
+    let list = topics.get(a.slot.topic);
+    if (list === undefined) {
+      list = [];
+      topics.set(a.slot.topic, list);
+    }
+    list.push(entry(a));
+  }
+  return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export interface ReplicaFetchersOptions {
+  readonly nodeId: number;
+  readonly addressOf: (id: number) => { readonly host: string; readonly port: number } | undefined;
+  /** Every partition this node follows now. */
+  readonly followers: () => Iterable<FollowerSlot>;
+  /** The partition's follower state now, if this node follows it. */
+  readonly followerOf: (topic: string, partition: number) => FollowerSlot | undefined;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  readonly requestTimeoutMs?: number;
+}
+
+/**
+ * The fetchers of one node: one per broker that leads a partition we follow, started when the
+ * first such partition appears and stopped when the last one goes (call `sync` after every image).
+ */
+export class ReplicaFetchers {
+  private readonly o: ReplicaFetchersOptions;
+  private readonly fetchers = new Map<number, { fetcher: ReplicaFetcher; close: () => void }>();
+  private closed = false;
+
+  constructor(options: ReplicaFetchersOptions) {
+    this.o = options;
+  }
+
+  sync(): void {
+    if (this.closed) return;
+    const sources = new Set<number>();
+    for (const slot of this.o.followers()) sources.add(slot.replica.leaderId);
+    for (const source of sources) {
+      if (source >= 0 && !this.fetchers.has(source)) this.startFetcher(source);
+    }
+    for (const [source, entry] of this.fetchers) {
+      if (sources.has(source)) continue;
+      this.fetchers.delete(source);
+      void entry.fetcher.stop().then(entry.close);
+    }
+  }
+
+  private startFetcher(sourceId: number): void {
+    const timeoutMs = this.o.requestTimeoutMs ?? 5_000;
+    let client: Promise<KafkaClient> | null = null;
+    const close = (): void => {
+      const old = client;
+      client = null;
+      void old?.then((c) => c.close(), () => undefined);
+    };
+    const send: SendToSource = async <R>(apiKey: number, version: number, request: unknown) => {
+      const address = this.o.addressOf(sourceId);
+      if (address === undefined) throw new Error(`no address for broker ${sourceId}`);
+      client ??= KafkaClient.connect({ host: address.host, port: address.port,
+        clientId: `pado-replica-fetcher-${this.o.nodeId}`, connectTimeoutMs: timeoutMs,
+        requestTimeoutMs: timeoutMs });
+      try {
+        return await (await client).request<R>(apiKey, request, version);
+      } catch (err) {
+        close();
+        throw err;
+      }
+    };
+    const fetcher = new ReplicaFetcher({
+      nodeId: this.o.nodeId, sourceId, send, nowMs: this.o.nowMs,
+      log: this.o.log.child({ sourceId }),
+      partitions: () => [...this.o.followers()].filter((s) => s.replica.leaderId === sourceId),
+      isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,
+    });
+    this.fetchers.set(sourceId, { fetcher, close });
+    fetcher.start();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const entries = [...this.fetchers.values()];
+    this.fetchers.clear();
+    // Closing the connection first ends a long poll in flight at once.
+    for (const e of entries) e.close();
+    await Promise.all(entries.map((e) => e.fetcher.stop()));
+  }
+}

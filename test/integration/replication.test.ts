@@ -1,0 +1,115 @@
+/**
+ * Followers copy their leaders (issue 6) with 3 real `pado start` processes: records produced to
+ * the leader of an RF=3 partition reach both followers byte for byte (same offsets and epochs, so
+ * the same log file); after a SIGKILL of that leader the new leader serves every one of them, in
+ * order; the old leader, restarted on its data, catches up with what the new leader wrote since
+ * (OffsetForLeaderEpoch, then Fetch). Not yet acks=all: records are waited for on the followers'
+ * disks before the kill. Waits are conditions with deadlines; every process is killed in `after`.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeFetchedRecords, KafkaClient } from '../../src/client/index.js';
+import { sessionTimeoutMsDefault } from '../../src/controller/index.js';
+import { buildBatch } from '../../src/protocol/records/index.js';
+import { RaftCluster } from '../support/raft-cluster.js';
+import { waitFor } from '../support/run.js';
+
+const movedWithinMs = sessionTimeoutMsDefault + 8_000;
+const topic = 'copied';
+let cluster: RaftCluster;
+
+before(async () => {
+  cluster = await RaftCluster.start(3);
+});
+after(async () => {
+  await cluster?.stop();
+});
+
+async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
+  const [host, port] = cluster.voters().split(',')[id - 1]!.split('@')[1]!.split(':');
+  const client = await KafkaClient.connect(
+    { host: host!, port: Number(port), requestTimeoutMs: 5_000 });
+  try {
+    return await f(client);
+  } finally {
+    await client.close();
+  }
+}
+
+async function leaderSeenBy(id: number): Promise<{ leaderId: number; leaderEpoch: number }> {
+  const md = await withClient(id, (c) => c.metadata([topic]));
+  const p = md.topics[0]?.partitions[0];
+  return { leaderId: p?.leaderId ?? -1, leaderEpoch: p?.leaderEpoch ?? -1 };
+}
+
+async function produce(leader: number, from: number, count: number): Promise<void> {
+  await withClient(leader, async (c) => {
+    for (let i = from; i < from + count; i++) {
+      const batch = buildBatch({ records: [{ key: null, value: Buffer.from(`v${i}`),
+        timestamp: Date.now() }], compression: 'none' });
+      const r = await c.produce(topic, 0, batch, -1);
+      assert.equal(r?.responses[0]?.partitionResponses[0]?.errorCode, 0);
+    }
+  });
+}
+
+async function logBytes(id: number): Promise<Buffer> {
+  const file = join(cluster.dataDir(id), `${topic}-0`, '00000000000000000000.log');
+  return readFile(file).catch(() => Buffer.alloc(0));
+}
+
+/** Every node in `ids` holds exactly the leader's log file. */
+async function copiedTo(leader: number, ids: readonly number[]): Promise<void> {
+  await waitFor(`the log of ${leader} copied to ${ids.join(',')}`, async () => {
+    const expected = await logBytes(leader);
+    if (expected.length === 0) return undefined;
+    for (const id of ids) if (!expected.equals(await logBytes(id))) return undefined;
+    return true;
+  }, movedWithinMs);
+}
+
+async function values(id: number): Promise<string[]> {
+  return withClient(id, async (c) => {
+    const out: string[] = [];
+    for (let offset = 0, round = 0; round < 100; round++) {
+      const r = await c.fetch([{ topic, partition: 0, offset }], { maxWaitMs: 0 });
+      const fetched = decodeFetchedRecords(r.responses[0]?.partitions[0]?.records ?? null);
+      if (fetched.nextOffset === null) break;
+      for (const record of fetched.records) out.push(record.value?.toString() ?? '');
+      offset = fetched.nextOffset;
+    }
+    return out;
+  });
+}
+
+test('followers copy the leader; a new leader serves everything; the old one catches up',
+  async () => {
+    await waitFor('three brokers', async () =>
+      ((await withClient(1, (c) => c.metadata([]))).brokers.length === 3 ? true : undefined));
+    const created = await withClient(1, (c) =>
+      c.createTopics([{ name: topic, numPartitions: 1, replicationFactor: 3 }]));
+    assert.equal(created.topics[0]?.errorCode, 0);
+    const first = await waitFor('a leader', async () => {
+      const seen = await leaderSeenBy(1).catch(() => undefined);
+      return seen !== undefined && seen.leaderId > 0 ? seen : undefined;
+    });
+    await produce(first.leaderId, 0, 20);
+    const others = cluster.ids.filter((id) => id !== first.leaderId);
+    await copiedTo(first.leaderId, others);
+
+    await cluster.kill(first.leaderId);
+    const second = await waitFor('a new leader', async () => {
+      const seen = await leaderSeenBy(others[0]!).catch(() => undefined);
+      return seen !== undefined && seen.leaderId > 0 && seen.leaderId !== first.leaderId
+        ? seen : undefined;
+    }, movedWithinMs);
+    assert.ok(second.leaderEpoch > first.leaderEpoch);
+    const expected = Array.from({ length: 20 }, (_, i) => `v${i}`);
+    assert.deepEqual(await values(second.leaderId), expected);
+
+    await produce(second.leaderId, 20, 5);
+    await cluster.startNode(first.leaderId);
+    await copiedTo(second.leaderId, cluster.ids.filter((id) => id !== second.leaderId));
+  });

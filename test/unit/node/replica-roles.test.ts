@@ -1,0 +1,88 @@
+/**
+ * Proves ReplicaManager gives each partition its role from the metadata image, on real logs in a
+ * temp directory: a log for every replica (leader or follower); handlers see only partitions this
+ * node leads; a follower gets one FollowerReplica per (leader, leader epoch), kept across changes
+ * that move neither (an ISR change) and sharing the log's epoch cache; leadership moving away
+ * makes the node a follower, moving here makes it the leader; a replica moved away drops its log.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { nodeConfigDefaults } from '../../../src/config/index.js';
+import {
+  emptyImage, LeaderRecoveryState, type MetadataImage, type PartitionImage, type TopicImage,
+} from '../../../src/metadata/index.js';
+import { ReplicaManager } from '../../../src/node/replica-manager.js';
+
+type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> & { isr?: number[] };
+
+function imageOf(placements: readonly Placement[]): MetadataImage {
+  const partitions: PartitionImage[] = placements.map((p, partition) => ({
+    partition,
+    replicas: p.replicas,
+    isr: p.isr ?? [...p.replicas],
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    partitionEpoch: p.leaderEpoch,
+    leaderRecoveryState: LeaderRecoveryState.recovered,
+  }));
+  const topic: TopicImage = { name: 't', topicId: 'id-t', partitions, configs: new Map() };
+  return { ...emptyImage('c'), topicsById: new Map([['id-t', topic]]),
+    topicsByName: new Map([['t', topic]]) };
+}
+
+test('each partition gets its role from the image', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pado-roles-'));
+  const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
+  // Hooks run in order: close (which writes snapshots) before the directory goes.
+  t.after(() => manager.close());
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const first = imageOf([
+    { leader: 1, leaderEpoch: 0, replicas: [1, 2, 3] },
+    { leader: 2, leaderEpoch: 0, replicas: [2, 1, 3] },
+    { leader: 3, leaderEpoch: 0, replicas: [3, 2, 4] },
+  ]);
+  await manager.applyImage(emptyImage('c'), first);
+  assert.ok(manager.get('t', 0) !== undefined);
+  assert.equal(manager.follower('t', 0), undefined);
+  assert.equal(manager.get('t', 1), undefined, 'handlers never see a followed partition');
+  const followed = manager.follower('t', 1);
+  assert.equal(followed?.replica.leaderId, 2);
+  assert.equal(followed?.replica.leaderEpoch, 0);
+  assert.equal(followed?.replica.lastFetchedEpoch, followed?.log.leaderEpochs.latestEpoch);
+  assert.equal(manager.follower('t', 2), undefined);
+  assert.deepEqual((await readdir(dataDir)).sort(), ['t-0', 't-1']);
+
+  // Only the ISR changes: the follower state machine (and its progress) stays.
+  const isrOnly = imageOf([
+    { leader: 1, leaderEpoch: 0, replicas: [1, 2, 3] },
+    { leader: 2, leaderEpoch: 0, replicas: [2, 1, 3], isr: [2, 3] },
+    { leader: 3, leaderEpoch: 0, replicas: [3, 2, 4] },
+  ]);
+  await manager.applyImage(first, isrOnly);
+  assert.equal(manager.follower('t', 1), followed);
+
+  const moved = imageOf([
+    { leader: 2, leaderEpoch: 1, replicas: [1, 2, 3] },
+    { leader: 1, leaderEpoch: 1, replicas: [2, 1, 3] },
+    { leader: 3, leaderEpoch: 0, replicas: [3, 2, 4] },
+  ]);
+  await manager.applyImage(isrOnly, moved);
+  assert.equal(manager.get('t', 0), undefined, 'stopped leading');
+  assert.equal(manager.follower('t', 0)?.replica.leaderEpoch, 1);
+  assert.ok(manager.get('t', 1) !== undefined, 'became leader');
+  assert.equal(manager.follower('t', 1), undefined);
+
+  const away = imageOf([
+    { leader: 2, leaderEpoch: 1, replicas: [2, 3] },
+    { leader: 1, leaderEpoch: 1, replicas: [2, 1, 3] },
+    { leader: 3, leaderEpoch: 0, replicas: [3, 2, 4] },
+  ]);
+  await manager.applyImage(moved, away);
+  assert.equal(manager.follower('t', 0), undefined);
+  assert.deepEqual(await readdir(dataDir), ['t-1']);
+});
