@@ -2,8 +2,10 @@
  * A partition this node leads: the Kafka-facing checks around its log. Produce validates the batch
  * (CRC32C, size, one batch per request as Kafka requires from v3, idempotent sequence), appends it
  * (offsets assigned in place, bytes stored as sent), and answers once the append is durable.
- * Nothing is changed by a request that fails a check. On one node the high watermark is the
- * durable end of the log: what has been fsynced (or written, when flush.durable=false).
+ * Nothing is changed by a request that fails a check. Replication state (HW, follower progress,
+ * acks=all waits, ISR changes) lives in a LeaderReplica per leader epoch, built only when the
+ * image names this node leader in an epoch newer than any in its log (a leader epoch is led
+ * once); until then produce is refused with NOT_LEADER_OR_FOLLOWER.
  */
 import type { Logger } from 'pino';
 import { isPadoError, PadoErrorCode } from '../common/index.js';
@@ -15,19 +17,31 @@ import {
   validateBatches,
   type BatchHeader,
 } from '../protocol/records/index.js';
-import { lastSequenceOf } from '../partitions/index.js';
+import {
+  lastSequenceOf, LeaderReplica, type AckError, type IsrChangeProposal, type PartitionState,
+} from '../partitions/index.js';
 import type {
-  LocalPartition, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
+  LocalPartition, ProduceAcks, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
 } from '../server/index.js';
 import type { PartitionLog } from '../storage/index.js';
+
+/** What a produce with no acks options waits for: the leader's own fsync (acks=1). */
+const leaderOnly: ProduceAcks = { requiredAcks: 1, minIsr: 1, timeoutMs: 30_000 };
 
 export class PartitionReplica implements LocalPartition {
   readonly topic: string;
   readonly partition: number;
+  readonly brokerId: number;
   private epoch = -1;
   readonly log: PartitionLog;
   private readonly logger: Logger;
   private readonly onAdvance: (replica: PartitionReplica) => void;
+  private readonly onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
+  /** Undefined while this node is named leader in an epoch its log already holds. */
+  private leader: LeaderReplica | undefined;
+  /** Produces waiting for their acks, by request id; bounded by the LeaderReplica's waitsMax. */
+  private readonly ackWaits = new Map<number, (error: AckError) => void>();
+  private nextRequestId = 0;
   /** Resolves when everything appended so far is durable (appends become durable in order). */
   private lastDurable: Promise<void> = Promise.resolve();
   maxMessageBytes: number;
@@ -35,37 +49,102 @@ export class PartitionReplica implements LocalPartition {
   constructor(opts: {
     topic: string;
     partition: number;
-    leaderEpoch: number;
+    brokerId: number;
+    state: PartitionState;
     log: PartitionLog;
     logger: Logger;
     maxMessageBytes: number;
+    nowMs: number;
+    /** The HW learnt as a follower; defaults to what this log holds durably. */
+    highWatermark?: number | undefined;
     onAdvance: (replica: PartitionReplica) => void;
+    onIsrChange?: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
   }) {
     this.topic = opts.topic;
     this.partition = opts.partition;
+    this.brokerId = opts.brokerId;
     this.log = opts.log;
     this.logger = opts.logger;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.onAdvance = opts.onAdvance;
-    this.lead(opts.leaderEpoch);
+    this.onIsrChange = opts.onIsrChange ?? (() => undefined);
+    this.lead(opts.state, opts.nowMs, opts.highWatermark);
   }
 
   get leaderEpoch(): number {
     return this.epoch;
   }
 
+  /** The replication state of this leader epoch (tests and diagnostics). */
+  get leaderReplica(): LeaderReplica | undefined {
+    return this.leader;
+  }
+
   /**
-   * Leads in `leaderEpoch` from now on. A newer epoch starts at the log end in the epoch cache
-   * (KIP-101), so OffsetForLeaderEpoch tells a follower where the previous epoch ended here even
-   * before this leader appends. Replication's LeaderReplica takes this over (it assigns the epoch
-   * itself and asserts it is new): replace this assignment when wiring it.
+   * The image names this node leader of `state`. A newer leader epoch than any in the log gets a
+   * new LeaderReplica, which assigns the epoch at the log end (KIP-101); the same epoch updates
+   * the ISR. An epoch the log already holds (a restart before the controller moved it on) is not
+   * led again: produce is refused until the next epoch arrives.
    */
-  lead(leaderEpoch: number): void {
-    this.epoch = leaderEpoch;
+  lead(state: PartitionState, nowMs: number, highWatermark?: number): void {
+    this.epoch = state.leaderEpoch;
+    const current = this.leader;
+    if (current !== undefined && current.leaderEpoch === state.leaderEpoch) {
+      current.updatePartition(state, nowMs);
+      this.drain(nowMs);
+      return;
+    }
+    this.abort(nowMs);
     const epochs = this.log.leaderEpochs;
-    if (leaderEpoch <= epochs.latestEpoch) return;
-    epochs.assign(leaderEpoch, this.log.logEndOffset);
+    if (state.leaderEpoch <= epochs.latestEpoch) {
+      this.logger.warn({ leaderEpoch: state.leaderEpoch, logEpoch: epochs.latestEpoch },
+        'named leader in an epoch already in the log: refusing produce until the next epoch');
+      return;
+    }
+    const synced = this.log.durableEndOffset;
+    this.leader = new LeaderReplica({
+      brokerId: this.brokerId, partition: state, logEndOffset: this.log.logEndOffset,
+      syncedOffset: synced, highWatermark: Math.min(highWatermark ?? synced, synced),
+      epochs, nowMs,
+    });
     this.log.checkpointLeaderEpochs();
+    this.drain(nowMs);
+  }
+
+  /** Leadership lost (or a new epoch): waiting produces end with NOT_LEADER_OR_FOLLOWER. */
+  abort(nowMs: number): void {
+    const leader = this.leader;
+    if (leader === undefined) return;
+    leader.abort();
+    this.drain(nowMs);
+    this.leader = undefined;
+  }
+
+  /** Timer: expired produce waits and lagging followers. */
+  tick(nowMs: number): void {
+    if (this.leader === undefined) return;
+    this.leader.tick(nowMs);
+    this.drain(nowMs);
+  }
+
+  /** The controller refused `proposal`, the partition being at `partitionEpoch` there. */
+  isrChangeRejected(proposal: IsrChangeProposal, partitionEpoch: number, nowMs: number): void {
+    this.leader?.isrChangeRejected(proposal, partitionEpoch);
+    this.drain(nowMs);
+  }
+
+  /** Executes the LeaderReplica's decisions after every event (README: contract with the host). */
+  private drain(nowMs: number): void {
+    const leader = this.leader;
+    if (leader === undefined) return;
+    for (const c of leader.takeCompletions()) {
+      const resolve = this.ackWaits.get(c.requestId);
+      this.ackWaits.delete(c.requestId);
+      resolve?.(c.error);
+    }
+    if (leader.takeHighWatermarkChange() !== undefined) this.onAdvance(this);
+    const proposal = leader.takeIsrChangeProposal(nowMs);
+    if (proposal !== undefined) this.onIsrChange(this, proposal);
   }
 
   /** OffsetForLeaderEpoch: where `epoch` (or the newest one before it) ends in this log. */
@@ -81,11 +160,17 @@ export class PartitionReplica implements LocalPartition {
     return this.log.logEndOffset;
   }
 
+  /** The leader's HW; while not leading (an old epoch), what this log holds durably. */
   highWatermark(): number {
-    return this.log.durableEndOffset;
+    return this.leader?.highWatermark ?? this.log.durableEndOffset;
   }
 
-  async produce(records: Buffer, nowMs: number): Promise<ProduceOutcome> {
+  async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
+    Promise<ProduceOutcome> {
+    if (this.leader === undefined) {
+      return this.failure(KafkaError.notLeaderOrFollower,
+        `leader epoch ${this.epoch} is not led here yet; retry after a metadata refresh`);
+    }
     const checked = validateBatches(records, { batchBytesMax: this.maxMessageBytes });
     if (!checked.ok) {
       const error = checked.error === 'tooLarge' ? KafkaError.messageTooLarge : KafkaError.corruptMessage;
@@ -106,17 +191,24 @@ export class PartitionReplica implements LocalPartition {
       return this.success(state.baseOffset, -1);
     }
     if (state.kind === 'error') return this.failure(producerError(state.error), `producer ${batch.producerId}: ${state.error}`);
-    return this.append(records, checked.batches, batch, nowMs);
+    if (acks.requiredAcks === -1 && !this.leader.canAcceptAcksAll(acks.minIsr)) {
+      return this.failure(KafkaError.notEnoughReplicas,
+        `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`);
+    }
+    return this.append(records, checked.batches, batch, nowMs, acks);
   }
 
   /** The log records the producer state of what it appends (and rebuilds it after a failed write). */
-  private async append(records: Buffer, batches: BatchHeader[], batch: BatchHeader, nowMs: number) {
+  private async append(records: Buffer, batches: BatchHeader[], batch: BatchHeader, nowMs: number,
+    acks: ProduceAcks) {
+    const leader = this.leader as LeaderReplica;
     let appended;
     try {
       appended = this.log.append(records, batches, this.leaderEpoch, nowMs);
     } catch (err) {
       return this.storageFailure(err);
     }
+    leader.appended(appended.lastOffset);
     const durable = appended.durable;
     this.lastDurable = durable.catch(() => undefined);
     try {
@@ -124,33 +216,64 @@ export class PartitionReplica implements LocalPartition {
     } catch (err) {
       return this.storageFailure(err);
     }
-    this.onAdvance(this);
+    // Our copy counts once durable: the HW may advance (alone in the ISR, to this very batch).
+    if (this.leader === leader) {
+      leader.synced(this.log.durableEndOffset);
+      this.drain(nowMs);
+    }
+    if (acks.requiredAcks === -1) {
+      const error = await this.waitForReplicas(leader, appended.lastOffset, acks, nowMs);
+      if (error !== 'none') return this.failure(ackError(error), `acks=all: ${error}`);
+    }
     const appendTime = isLogAppendTime(batch.attributes) ? appended.logAppendTimeMs : -1;
     return this.success(appended.baseOffset, appendTime);
+  }
+
+  /** acks=all: resolves once the HW passes `lastOffset`, or with why it will not. */
+  private waitForReplicas(leader: LeaderReplica, lastOffset: number, acks: ProduceAcks,
+    nowMs: number): Promise<AckError> {
+    if (this.leader !== leader) return Promise.resolve('notLeaderOrFollower');
+    const requestId = this.nextRequestId++;
+    const done = new Promise<AckError>((resolve) => this.ackWaits.set(requestId, resolve));
+    leader.waitForAcks(requestId, lastOffset, -1, acks.minIsr, nowMs + acks.timeoutMs);
+    this.drain(nowMs);
+    return done;
   }
 
   async read(fetchOffset: number, maxBytes: number): Promise<ReadOutcome> {
     const hw = this.highWatermark();
     const base = { errorCode: 0, highWatermark: hw, logStartOffset: this.logStartOffset(), records: null };
-    if (fetchOffset < this.logStartOffset() || fetchOffset > hw) {
+    // Kafka's rule: between the HW and the log end is not out of range, only not readable yet
+    // (a new leader's HW may trail what consumers already read from the old one).
+    if (fetchOffset < this.logStartOffset() || fetchOffset > Math.max(hw, this.logEndOffset())) {
       return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
     }
-    if (fetchOffset === hw) return base;
+    if (fetchOffset >= hw) return base;
     const result = await this.log.read(fetchOffset, maxBytes, hw);
     if (result.kind === 'offsetOutOfRange') return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 
-  async readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number):
-    Promise<ReplicaReadOutcome> {
-    const base = { errorCode: 0, highWatermark: this.highWatermark(),
-      logStartOffset: this.logStartOffset(), records: null, divergingEpoch: null };
-    if (lastFetchedEpoch >= 0) {
-      // KIP-595: the follower's last epoch must end here at or after its fetch offset.
-      const end = this.log.leaderEpochs.endOffsetFor(lastFetchedEpoch, this.log.logEndOffset);
-      if (end.epoch !== lastFetchedEpoch || end.endOffset < fetchOffset) {
-        return { ...base, divergingEpoch: end };
-      }
+  /**
+   * A follower's fetch: its fetch offset is its synced end (Pado followers fsync before fetching
+   * again), so it may advance the HW and complete acks=all produces.
+   */
+  async readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number,
+    replicaId: number, nowMs: number): Promise<ReplicaReadOutcome> {
+    const leader = this.leader;
+    const noRecords = { logStartOffset: this.logStartOffset(), records: null, divergingEpoch: null };
+    if (leader === undefined) {
+      return { ...noRecords, errorCode: KafkaError.notLeaderOrFollower.code, highWatermark: -1 };
+    }
+    const check = leader.followerFetched(replicaId, { fetchOffset, lastFetchedEpoch }, nowMs);
+    this.drain(nowMs);
+    const base = { ...noRecords, errorCode: 0, highWatermark: leader.highWatermark };
+    if (check.kind === 'diverging') return { ...base, divergingEpoch: check.divergingEpoch };
+    if (check.kind === 'notReplica') {
+      return { ...base, errorCode: KafkaError.notLeaderOrFollower.code };
+    }
+    if (check.kind === 'offsetOutOfRange') {
+      return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
     }
     const result = await this.log.read(fetchOffset, maxBytes, Number.MAX_SAFE_INTEGER);
     if (result.kind === 'offsetOutOfRange') {
@@ -192,6 +315,17 @@ export class PartitionReplica implements LocalPartition {
       ? 'the broker disk is full (below its free-space reserve); producing resumes when space returns'
       : 'the broker could not write this partition';
     return this.failure(KafkaError.kafkaStorageError, message);
+  }
+}
+
+function ackError(error: Exclude<AckError, 'none'>) {
+  switch (error) {
+    case 'notEnoughReplicasAfterAppend':
+      return KafkaError.notEnoughReplicasAfterAppend;
+    case 'requestTimedOut':
+      return KafkaError.requestTimedOut;
+    case 'notLeaderOrFollower':
+      return KafkaError.notLeaderOrFollower;
   }
 }
 

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import { effectiveTopicConfigs, validateTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/index.js';
-import { FollowerReplica } from '../partitions/index.js';
+import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
 import { LogManager, type LogConfig, type PartitionLog } from '../storage/index.js';
 import { PartitionReplica } from './partition-replica.js';
@@ -25,6 +25,8 @@ export interface FollowerSlot {
 }
 
 const producerIdExpirationMs = 24 * 60 * 60 * 1000;
+/** Leaders' timer: acks=all deadlines and follower lag are checked this often (README). */
+const leaderTickMs = 100;
 const producerExpiryCheckMs = 10 * 60 * 1000;
 
 export function topicOverrides(topic: TopicImage): Partial<TopicConfigs> {
@@ -55,6 +57,11 @@ export class ReplicaManager {
   private readonly log: Logger;
   private readonly logs: LogManager;
   private expiryTimer: NodeJS.Timeout | null = null;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** Where ISR change proposals go (AlterPartition to the controller); set by the lifecycle. */
+  onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void = (r, p) =>
+    this.log.info({ topic: r.topic, partition: r.partition, newIsr: p.newIsr },
+      'ISR change proposed (no controller link wired)');
 
   private constructor(config: NodeConfig, log: Logger, logs: LogManager) {
     this.config = config;
@@ -118,6 +125,11 @@ export class ReplicaManager {
     this.logs.startRetention(() => Date.now());
     this.expiryTimer = setInterval(() => this.expireProducers(Date.now()), producerExpiryCheckMs);
     this.expiryTimer.unref();
+    this.tickTimer = setInterval(() => {
+      const now = Date.now();
+      for (const replica of this.replicas.values()) replica.tick(now);
+    }, leaderTickMs);
+    this.tickTimer.unref();
   }
 
   /**
@@ -151,11 +163,13 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic.name, p.partition);
     const nodeId = this.config.nodeId;
     if (p.leader === nodeId) {
+      const followed = this.followers.get(key);
       this.followers.delete(key);
       const existing = this.replicas.get(key);
-      if (existing === undefined) await this.open(topic, p.partition, p.leaderEpoch, configs);
-      else {
-        existing.lead(p.leaderEpoch);
+      if (existing === undefined) {
+        await this.open(topic, p, configs, followed?.replica.highWatermark);
+      } else {
+        existing.lead(p, Date.now());
         existing.maxMessageBytes = configs['max.message.bytes'];
         existing.log.updateConfig(logConfigOf(configs, this.config));
       }
@@ -165,6 +179,7 @@ export class ReplicaManager {
     if (leading !== undefined) {
       // Stopped leading: handlers must no longer serve it; long polls end and see the new image.
       this.replicas.delete(key);
+      leading.abort(Date.now());
       this.wake(leading);
     }
     if (p.replicas.includes(nodeId)) await this.follow(topic, p, configs);
@@ -203,18 +218,24 @@ export class ReplicaManager {
       leaderEpoch: p.leaderEpoch }, 'following');
   }
 
-  private async open(topic: TopicImage, partition: number, leaderEpoch: number, configs: TopicConfigs) {
+  private async open(topic: TopicImage, state: PartitionImage & PartitionState,
+    configs: TopicConfigs, highWatermark: number | undefined) {
+    const partition = state.partition;
     const logger = this.log.child({ topic: topic.name, partition });
     const log = await this.logs.getOrCreate(topic.name, partition, logConfigOf(configs, this.config));
     log.updateConfig(logConfigOf(configs, this.config));
     const replica = new PartitionReplica({
       topic: topic.name,
       partition,
-      leaderEpoch,
+      brokerId: this.config.nodeId,
+      state,
       log,
       logger,
       maxMessageBytes: configs['max.message.bytes'],
+      nowMs: Date.now(),
+      highWatermark,
       onAdvance: (r) => this.wake(r),
+      onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
   }
@@ -226,6 +247,7 @@ export class ReplicaManager {
       const followed = this.followers.delete(key);
       if (replica === undefined && !followed) continue;
       this.replicas.delete(key);
+      replica?.abort(Date.now());
       if (replica !== undefined) this.wake(replica);
       await this.logs.deletePartition(topic.name, p.partition);
     }
@@ -266,7 +288,11 @@ export class ReplicaManager {
 
   async close(): Promise<void> {
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
-    for (const replica of this.replicas.values()) this.wake(replica);
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    for (const replica of this.replicas.values()) {
+      replica.abort(Date.now());
+      this.wake(replica);
+    }
     this.replicas.clear();
     this.followers.clear();
     await this.logs.close();

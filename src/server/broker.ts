@@ -33,6 +33,15 @@ export interface ReplicaReadOutcome extends ReadOutcome {
   readonly divergingEpoch: { readonly epoch: number; readonly endOffset: number } | null;
 }
 
+/** What a produce waits for: 1 = the leader's fsync, -1 = the ISR (KIP-497's high watermark). */
+export interface ProduceAcks {
+  readonly requiredAcks: -1 | 1;
+  /** The topic's min.insync.replicas (acks=-1 only). */
+  readonly minIsr: number;
+  /** The request's timeoutMs: an acks=-1 wait past it ends with REQUEST_TIMED_OUT. */
+  readonly timeoutMs: number;
+}
+
 /** A partition this broker leads. */
 export interface LocalPartition {
   readonly topic: string;
@@ -41,15 +50,18 @@ export interface LocalPartition {
   logStartOffset(): number;
   logEndOffset(): number;
   highWatermark(): number;
-  /** Validates, appends and resolves once durable (fsync unless the topic relaxes it). */
-  produce(records: Buffer, nowMs: number): Promise<ProduceOutcome>;
+  /**
+   * Validates, appends and resolves once durable (fsync unless the topic relaxes it) and, with
+   * acks=-1, once the ISR holds it; no `acks` means acks=1.
+   */
+  produce(records: Buffer, nowMs: number, acks?: ProduceAcks): Promise<ProduceOutcome>;
   read(fetchOffset: number, maxBytes: number): Promise<ReadOutcome>;
   /**
    * A follower's Fetch (replica id ≥ 0): up to what this leader has written, not just the high
    * watermark, after checking `lastFetchedEpoch`/`fetchOffset` against our epochs (KIP-595).
    */
-  readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number):
-    Promise<ReplicaReadOutcome>;
+  readAsReplica(fetchOffset: number, lastFetchedEpoch: number, maxBytes: number,
+    replicaId: number, nowMs: number): Promise<ReplicaReadOutcome>;
   /** The first offset whose batch has a timestamp at or after timestampMs (time index), or null. */
   offsetForTimestamp(timestampMs: number): Promise<number | null>;
   /**

@@ -71,7 +71,8 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
         continue;
       }
       locals.push(local);
-      const out = await readOne(local, p, budget, bytes === 0, replicaIdOf(ctx, req));
+      const out = await readOne(local, p, budget, bytes === 0, replicaIdOf(ctx, req),
+        broker.nowMs());
       const size = out.records?.length ?? 0;
       bytes += size;
       budget = Math.max(0, budget - size);
@@ -93,6 +94,7 @@ async function readOne(
   budget: number,
   first: boolean,
   replicaId: number,
+  nowMs: number,
 ): Promise<PartitionOut> {
   const epochError = checkEpoch(local, p.currentLeaderEpoch);
   if (epochError !== 0) return errorPartition(p.partition, epochError);
@@ -103,7 +105,8 @@ async function readOne(
       logStartOffset: local.logStartOffset() };
   }
   const read = replicaId >= 0
-    ? await local.readAsReplica(p.fetchOffset, p.lastFetchedEpoch, Math.max(maxBytes, 1))
+    ? await local.readAsReplica(p.fetchOffset, p.lastFetchedEpoch, Math.max(maxBytes, 1),
+      replicaId, nowMs)
     : { ...await local.read(p.fetchOffset, Math.max(maxBytes, 1)), divergingEpoch: null };
   // KIP-74: only the first non-empty partition may exceed the limits (by its first batch).
   const fits = first || read.records === null || read.records.length <= maxBytes;

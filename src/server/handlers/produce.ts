@@ -1,8 +1,11 @@
 /**
  * Produce (key 0), v3–v11 (v3 is the first with RecordBatch v2; older message formats are not
  * served, so clients negotiate v3+). Behaviour:
- * - acks 0: no response at all; 1 and -1: answered once the batch is durable (fsync, or written
- *   when the topic sets flush.durable=false). On one node the ISR is this node, so -1 adds nothing.
+ * - acks 0: no response at all; 1: answered once the batch is durable on the leader (fsync, or
+ *   written when the topic sets flush.durable=false); -1: refused with NOT_ENOUGH_REPLICAS when the
+ *   ISR is smaller than min.insync.replicas, else answered once the high watermark passes it
+ *   (every ISR member fsynced it), with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
+ *   min.insync.replicas meanwhile, or REQUEST_TIMED_OUT after the request's timeoutMs.
  * - An unknown topic is created when auto.create.topics.enable is on, else UNKNOWN_TOPIC_OR_PARTITION.
  * - Per partition: exactly one batch (as Kafka requires from v3), CRC32C checked (CORRUPT_MESSAGE),
  *   size ≤ max.message.bytes (MESSAGE_TOO_LARGE), idempotent sequences checked; errors change nothing.
@@ -12,7 +15,7 @@
  */
 import { KafkaError, type ProduceRequest, type ProduceResponse } from '../../protocol/index.js';
 import { internalTopics } from '../../metadata/index.js';
-import type { Broker, ProduceOutcome } from '../broker.js';
+import type { Broker, ProduceAcks, ProduceOutcome } from '../broker.js';
 import { partitionNotHere } from '../partition-errors.js';
 import type { Handler } from '../handler.js';
 
@@ -37,7 +40,7 @@ export function produceHandler(broker: Broker): Handler<ProduceRequest, ProduceR
           partitionResponses: await Promise.all(
             topic.partitionData.map(async (p) => {
               const outcome = validAcks
-                ? await produceOne(broker, topic.name, p.index, p.records, req.transactionalId, now)
+                ? await produceOne(broker, topic.name, p.index, p.records, req, now)
                 : failure(KafkaError.invalidRequiredAcks, `acks must be 0, 1 or -1, got ${req.acks}`);
               return partitionResponse(p.index, outcome);
             }),
@@ -55,7 +58,7 @@ async function produceOne(
   topic: string,
   index: number,
   records: Buffer | null,
-  transactionalId: string | null,
+  req: ProduceRequest,
   nowMs: number,
 ): Promise<ProduceOutcome> {
   const partition = broker.partition(topic, index);
@@ -66,20 +69,27 @@ async function produceOne(
   if (internalTopics.has(topic)) {
     return failure(KafkaError.invalidTopicException, `cannot produce to the internal topic '${topic}'`);
   }
-  if (transactionalId !== null) {
+  if (req.transactionalId !== null) {
     return failure(KafkaError.invalidRecord, 'transactions are not supported by this broker yet');
   }
   if (records === null || records.length === 0) {
     return failure(KafkaError.corruptMessage, 'the produce request carries no record batch');
   }
-  const maxBytes = broker.topicConfig(topic)?.['max.message.bytes'] ?? 0;
+  const configs = broker.topicConfig(topic);
+  const maxBytes = configs?.['max.message.bytes'] ?? 0;
   if (records.length > maxBytes) {
     return failure(
       KafkaError.messageTooLarge,
       `batch of ${records.length} bytes is larger than max.message.bytes=${maxBytes}`,
     );
   }
-  return partition.produce(records, nowMs);
+  // acks=0 needs no answer, so waiting for the leader's fsync (as acks=1) costs nothing extra.
+  const acks: ProduceAcks = {
+    requiredAcks: req.acks === -1 ? -1 : 1,
+    minIsr: configs?.['min.insync.replicas'] ?? 1,
+    timeoutMs: Math.max(req.timeoutMs, 0),
+  };
+  return partition.produce(records, nowMs, acks);
 }
 
 function failure(error: { code: number }, message: string): ProduceOutcome {

@@ -48,7 +48,8 @@ async function leaderWithEpochs(t: { after: (fn: () => Promise<void>) => void })
   });
   await append(log, 1, 3);
   await append(log, 2, 2);
-  const local = new PartitionReplica({ topic: 't', partition: 0, leaderEpoch: 4, log,
+  const local = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1,
+    state: { leaderEpoch: 4, partitionEpoch: 4, replicas: [1, 2], isr: [1, 2] }, log, nowMs: 0,
     logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20, onAdvance: () => undefined });
   const partitions = [0, 1].map((partition) => ({ partition, replicas: [1, 2], isr: [1, 2],
     leader: partition === 0 ? 1 : 2, leaderEpoch: 4, partitionEpoch: 4,
