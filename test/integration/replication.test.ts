@@ -3,8 +3,9 @@
  * the leader of an RF=3 partition reach both followers byte for byte (same offsets and epochs, so
  * the same log file); after a SIGKILL of that leader the new leader serves every one of them, in
  * order; the old leader, restarted on its data, catches up with what the new leader wrote since
- * (OffsetForLeaderEpoch, then Fetch). Not yet acks=all: records are waited for on the followers'
- * disks before the kill. Waits are conditions with deadlines; every process is killed in `after`.
+ * (OffsetForLeaderEpoch, then Fetch). acks=all: produces are acknowledged once every ISR member
+ * fsynced them; with min.insync.replicas=3, once a SIGKILLed follower is fenced (and so dropped
+ * from the ISR) the leader refuses acks=all with NOT_ENOUGH_REPLICAS (19). Waits are conditions with deadlines; every process is killed in `after`.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,9 +108,53 @@ test('followers copy the leader; a new leader serves everything; the old one cat
     }, movedWithinMs);
     assert.ok(second.leaderEpoch > first.leaderEpoch);
     const expected = Array.from({ length: 20 }, (_, i) => `v${i}`);
-    assert.deepEqual(await values(second.leaderId), expected);
+    // A new leader's HW is what it learnt as a follower, one fetch behind: it reaches the log end
+    // once the other ISR member has fetched in the new epoch (KIP-101; Kafka does the same).
+    const served = await waitFor('the new leader serving all 20', async () => {
+      const got = await values(second.leaderId).catch(() => []);
+      return got.length >= expected.length ? got : undefined;
+    }, movedWithinMs);
+    assert.deepEqual(served, expected);
 
     await produce(second.leaderId, 20, 5);
     await cluster.startNode(first.leaderId);
     await copiedTo(second.leaderId, cluster.ids.filter((id) => id !== second.leaderId));
   });
+
+/** One acks=all produce of `value` to `name`; its partition error code. */
+async function produceAll(id: number, name: string, value: string): Promise<number> {
+  return withClient(id, async (c) => {
+    const batch = buildBatch({ records: [{ key: null, value: Buffer.from(value),
+      timestamp: Date.now() }], compression: 'none' });
+    const r = await c.produce(name, 0, batch, -1, 3_000);
+    return r?.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
+  });
+}
+
+test('acks=all is acknowledged by 3 live replicas; with min.insync.replicas=3 and one follower ' +
+  'SIGKILLed and fenced it is refused with NOT_ENOUGH_REPLICAS', async () => {
+  const strict = 'strict';
+  const created = await withClient(anyNode(), (c) => c.createTopics([{ name: strict,
+    numPartitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '3' } }]));
+  assert.equal(created.topics[0]?.errorCode, 0);
+  const leader = await waitFor('a leader of strict', async () => {
+    const md = await withClient(anyNode(), (c) => c.metadata([strict])).catch(() => undefined);
+    const p = md?.topics[0]?.partitions[0];
+    return p !== undefined && p.leaderId > 0 && p.isrNodes.length === 3 ? p.leaderId : undefined;
+  }, movedWithinMs);
+  // Every replica live and in the ISR: the HW passes the batch once all three fsynced it.
+  await waitFor('an acks=all produce acknowledged', async () =>
+    ((await produceAll(leader, strict, 'ok').catch(() => -1)) === 0 ? true : undefined),
+  movedWithinMs);
+  const follower = cluster.ids.find((id) => id !== leader)!;
+  await cluster.kill(follower);
+  // Once the controller fences it, the ISR is 2 < 3: refused before anything is appended.
+  await waitFor('NOT_ENOUGH_REPLICAS after the follower is fenced', async () =>
+    ((await produceAll(leader, strict, 'refused').catch(() => -1)) === 19 ? true : undefined),
+  movedWithinMs);
+});
+
+/** A live node to ask (the first test may have killed and restarted any of them). */
+function anyNode(): number {
+  return cluster.ids[0]!;
+}
