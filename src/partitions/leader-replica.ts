@@ -155,6 +155,9 @@ export class LeaderReplica {
     // Followers' offsets are unknown until they fetch in this epoch, so the HW cannot advance on
     // what they held under an older leader; ISR members get the full lag time to show up.
     for (const id of p.replicas) if (id !== brokerId) this.progress.set(id, fresh(start.nowMs));
+    // Alone in the ISR, our synced offset is the HW at once (a restarted single replica whose
+    // HW was not kept would otherwise serve nothing until its next append).
+    this.advanceHighWatermark();
   }
 
   get logEndOffset(): number {

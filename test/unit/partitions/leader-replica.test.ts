@@ -1,7 +1,7 @@
 /**
  * Proves LeaderReplica's decisions on scripted event sequences: the HW is the minimum synced
  * offset over the (maximal) ISR, ignores unsynced and unvalidated copies, waits for followers to
- * fetch in a new epoch and never goes back; acks=all and acks=1 waits complete, time out, fail
+ * fetch in a new epoch (alone in the ISR, it is our synced offset at once) and never goes back; acks=all and acks=1 waits complete, time out, fail
  * with NOT_ENOUGH_REPLICAS_AFTER_APPEND or notLeaderOrFollower, and are bounded; ISR shrink and
  * expand proposals follow the lag and catch-up rules, one at a time, resent when unanswered and
  * kept in the HW until the controller's answer is known; diverging fetches are answered with
@@ -156,3 +156,12 @@ test('a refusal at the same partition epoch drops the proposal', () => {
   l.tick(202);
   assert.deepEqual(l.takeIsrChangeProposal(202), p, 'proposed afresh on tick');
 });
+
+test('alone in the ISR, a new leader\'s HW is its synced offset at once, not the HW it was given',
+  () => {
+    const l = leader({ partition: { ...partition, replicas: [1], isr: [1] }, logEndOffset: 8,
+      syncedOffset: 6, highWatermark: 0 });
+    assert.equal(l.highWatermark, 6);
+    const shared = leader({ logEndOffset: 8, syncedOffset: 6, highWatermark: 0 });
+    assert.equal(shared.highWatermark, 0, 'followers have not fetched in this epoch yet');
+  });
