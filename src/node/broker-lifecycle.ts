@@ -14,11 +14,13 @@ import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
 import { heartbeatIntervalMsDefault } from '../controller/index.js';
 import {
-  ApiKey, KafkaError, type AllocateProducerIdsResponse, type BrokerHeartbeatResponse,
+  ApiKey, KafkaError, type AllocateProducerIdsResponse, type AlterPartitionResponse,
+  type BrokerHeartbeatResponse,
   type BrokerRegistrationResponse, type UnregisterBrokerResponse,
 } from '../protocol/index.js';
 import type {
-  BrokerHeartbeatInput, BrokerHeartbeatOutcome, BrokerRegistrationInput,
+  AlterPartitionInput, AlterPartitionItemOutcome, BrokerHeartbeatInput, BrokerHeartbeatOutcome,
+  BrokerRegistrationInput,
   BrokerRegistrationOutcome, ControllerService, ProducerIdBlockOutcome, UnregisterOutcome,
 } from '../server/index.js';
 import { PadoError, PadoErrorCode } from '../common/index.js';
@@ -286,6 +288,23 @@ export class RemoteController implements ControllerService {
       { brokerId, brokerEpoch });
     if (r === null) return { errorCode: notController, firstProducerId: -1, count: 0 };
     return { errorCode: r.errorCode, firstProducerId: r.producerIdStart, count: r.producerIdLen };
+  }
+
+  /**
+   * AlterPartition v2 (topics by id, no member broker epochs): one outcome per item, in order.
+   * Items of one topic are sent together, as the request groups them.
+   */
+  async alterPartition(req: AlterPartitionInput):
+    Promise<{ errorCode: number; partitions: AlterPartitionItemOutcome[] }> {
+    const topics = req.partitions.map((p) => ({ topicName: '', topicId: p.topicId, partitions: [{
+      partitionIndex: p.partition, leaderEpoch: p.leaderEpoch, newIsr: [...p.newIsr],
+      newIsrWithEpochs: [], leaderRecoveryState: p.leaderRecoveryState ?? 0,
+      partitionEpoch: p.partitionEpoch }] }));
+    const r = await this.send<AlterPartitionResponse>(ApiKey.alterPartition, 2,
+      { brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, topics });
+    if (r === null) return { errorCode: notController, partitions: [] };
+    if (r.errorCode !== 0) return { errorCode: r.errorCode, partitions: [] };
+    return { errorCode: 0, partitions: r.topics.flatMap((t) => t.partitions) };
   }
 
   close(): void {

@@ -39,6 +39,7 @@ import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './logger.js';
+import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
 
 export interface RunningNode {
@@ -184,6 +185,11 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
     local: duties, remote, log: lifecycleLog,
+  });
+  replicas.onIsrChange = isrChangeSender({
+    nodeId: config.nodeId, brokerEpoch: () => lifecycle.epoch(),
+    isController: () => metadata.isController(), local: duties, remote,
+    image: () => metadata.image(), nowMs: () => Date.now(), log: log.child({ module: 'isr' }),
   });
   const membership = new RaftMembership({
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
