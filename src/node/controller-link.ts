@@ -4,12 +4,15 @@
  */
 import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
+import { withinMs } from '../common/index.js';
 import type { RaftVoterAddress } from '../config/index.js';
 import type { RaftMetadata } from './raft-metadata.js';
 import { notController } from './raft-metadata.js';
 
 const attemptsMax = 5;
 const retryDelayMs = 200;
+const catchUpMsMax = 1_000;
+
 
 export class ControllerLink {
   private readonly metadata: RaftMetadata;
@@ -31,8 +34,9 @@ export class ControllerLink {
         try {
           const client = await this.connect(id);
           const response = await client.request(apiKey, request, version);
-          // Our own image must show what the controller just committed before we answer.
-          await this.metadata.catchUp().catch(() => undefined);
+          // Our own image must show what the controller just committed before we answer — but a
+          // lost quorum must not hold the answer for the driver's 10 s read deadline.
+          await withinMs(this.metadata.catchUp().catch(() => undefined), catchUpMsMax);
           return response;
         } catch (err) {
           this.log.debug({ err, controllerId: id, attempt }, 'forwarding to the controller failed');

@@ -24,7 +24,7 @@ import { KafkaClient } from '../client/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import {
   ApiKey, KafkaError, type AddRaftVoterRequest, type AddRaftVoterResponse, type ConnectCheckRequest,
-  type ConnectCheckResponse, type RemoveRaftVoterRequest,
+  type ConnectCheckResponse, type RemoveRaftVoterRequest, zeroUuid
 } from '../protocol/index.js';
 import type { ConfState, NodeId } from '../raft/index.js';
 import type { MembershipResult, MembershipService } from '../server/index.js';
@@ -401,7 +401,7 @@ async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
       'asking to join the metadata quorum');
     const response = await client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
       clusterId: metadata.clusterId, timeoutMs: joinRequestTimeoutMs, voterId: o.nodeId,
-      voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      voterDirectoryId: zeroUuid,
       listeners: [{ name: 'PLAINTEXT', host: advertised.host, port: advertised.port }],
     }, 0);
     if (response.errorCode === 0) return { advertised };

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assert, limits } from '../common/index.js';
+import { assert, limits, withinMs } from '../common/index.js';
 import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
@@ -277,13 +277,6 @@ const controlledShutdownMsMax = 2_000;
 /** A metadata read waits at most this long for the controller (then answers from what it has). */
 const catchUpMsMax = 1_000;
 
-function withinMs(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Loads the groups of the `__consumer_offsets` partitions this node leads (their coordinator is

@@ -11,7 +11,7 @@ import {
   type CreatePartitionsRequest,
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
-  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsRequest, zeroUuid
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { Handler, HandlerTable, RequestContext } from './handler.js';
@@ -32,14 +32,14 @@ const refusals: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
   [19, refusal((req: CreateTopicsRequest) => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({
-      name: t.name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', errorCode: notController, errorMessage: message,
+      name: t.name, topicId: zeroUuid, errorCode: notController, errorMessage: message,
       topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
     })),
   }))],
   [20, refusal((req: DeleteTopicsRequest, version: number) => ({
     throttleTimeMs: 0,
     responses: (version >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId }))
-      : req.topicNames.map((name) => ({ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' })))
+      : req.topicNames.map((name) => ({ name, topicId: zeroUuid })))
       .map((t) => ({ ...t, errorCode: notController, errorMessage: message })),
   }))],
   [37, refusal((req: CreatePartitionsRequest) => ({

@@ -5,7 +5,7 @@
  */
 import type { HostPort } from '../../config/index.js';
 import type { KafkaClient } from '../../client/index.js';
-import { ApiKey, type AddRaftVoterResponse } from '../../protocol/index.js';
+import { ApiKey, type AddRaftVoterResponse, zeroUuid } from '../../protocol/index.js';
 import { argumentError, parseBootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 
@@ -47,7 +47,7 @@ async function addVoter(client: KafkaClient, ctx: CliContext, id: number): Promi
   }
   const response = await client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
     clusterId: metadata.clusterId, timeoutMs: 60_000, voterId: id,
-    voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+    voterDirectoryId: zeroUuid,
     listeners: [{ name: 'PLAINTEXT', host: broker.host, port: broker.port }],
   }, 0);
   return reportMembership(ctx, `node ${id} is in the metadata quorum ` +

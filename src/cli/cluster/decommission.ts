@@ -9,7 +9,7 @@
 import type { HostPort } from '../../config/index.js';
 import type { KafkaClient } from '../../client/index.js';
 import {
-  ApiKey, KafkaError, type RemoveRaftVoterResponse, type UnregisterBrokerResponse,
+  ApiKey, KafkaError, type RemoveRaftVoterResponse, type UnregisterBrokerResponse, zeroUuid
 } from '../../protocol/index.js';
 import { parseBootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
@@ -92,7 +92,7 @@ async function decommission(client: KafkaClient, ctx: CliContext, id: number): P
   let voter: DecommissionOutcome['voter'] = null;
   if (plan.removeVoter) {
     voter = await client.request<RemoveRaftVoterResponse>(ApiKey.removeRaftVoter, {
-      clusterId: snapshot.clusterId, voterId: id, voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      clusterId: snapshot.clusterId, voterId: id, voterDirectoryId: zeroUuid,
     }, 0);
   }
   let unregister: DecommissionOutcome['unregister'] = null;

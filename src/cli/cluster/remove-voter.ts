@@ -3,7 +3,7 @@
  * RemoveRaftVoter (KIP-853); it keeps following the metadata log. The active controller cannot be
  * removed (stop it first: another voter takes over).
  */
-import { ApiKey, type RemoveRaftVoterResponse } from '../../protocol/index.js';
+import { ApiKey, type RemoveRaftVoterResponse, zeroUuid } from '../../protocol/index.js';
 import { parseBootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, withClient } from '../verb.js';
 import { parseNodeId, reportMembership, type VoterArgs } from './add-voter.js';
@@ -19,7 +19,7 @@ export const clusterRemoveVoter = defineVerb<VoterArgs>({
   run: (args, ctx) => withClient(ctx, args.bootstrap, async (client) => {
     const metadata = await client.metadata([]);
     const response = await client.request<RemoveRaftVoterResponse>(ApiKey.removeRaftVoter, {
-      clusterId: metadata.clusterId, voterId: args.id, voterDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      clusterId: metadata.clusterId, voterId: args.id, voterDirectoryId: zeroUuid,
     }, 0);
     return reportMembership(ctx, `node ${args.id} is now an observer of the metadata quorum`,
       response);
