@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const kinds = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+// --full: the long chaos runs (100 leader kills…); without it chaos scenarios run a short version.
+const full = process.argv.includes('--full');
 const files = [];
 function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
@@ -25,5 +27,6 @@ const filter = process.env.PADO_TEST_FILTER;
 const chosen = filter ? files.filter((f) => f.includes(filter)) : files;
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...chosen], {
   stdio: 'inherit',
+  env: full ? { ...process.env, PADO_CHAOS: 'full' } : process.env,
 });
 process.exit(r.status ?? 1);

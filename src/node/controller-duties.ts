@@ -100,10 +100,19 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
   }
 
-  /** Call on every leader change this node sees: `isLeader` = this node leads now. */
-  onLeaderChange(isLeader: boolean): void {
+  /**
+   * Call on every leader change this node sees: `isLeader` = this node leads now. Leases start
+   * fresh, except the previous controller's: it starts from when its Raft messages last reached
+   * us. We were elected because it went silent for an election timeout; when it died, a fresh
+   * lease would add a whole session to its partitions' failover (a broker that is also the
+   * controller is the common case with 3 nodes). Fencing is never unsafe, only an availability
+   * cost, and a live previous leader heartbeats its lease back within 200 ms.
+   */
+  onLeaderChange(isLeader: boolean,
+    previous?: { readonly id: number; readonly heardMs: number }): void {
     if (isLeader && this.term === null) {
       const term = new ActiveTerm();
+      if (previous !== undefined) term.leases.touch(previous.id, previous.heardMs);
       term.rebalanceTimer = this.every(() => void this.rebalanceLeaders(),
         this.preferredLeaderCheckIntervalMs);
       // Started last: test fakes that keep one callback keep the session check.

@@ -71,7 +71,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   quorum.start((isLeader) => {
-    services.duties.onLeaderChange(isLeader);
+    services.duties.onLeaderChange(isLeader, quorum.driver.previousLeader);
     if (isLeader) services.bootstrap();
   });
   if (quorum.mustJoin && config.join !== undefined) {
@@ -341,7 +341,8 @@ function makeBroker(
       }).catch(() => undefined);
     },
     partition: (topic, partition) => replicas.get(topic, partition),
-    waitForData: (partitions, timeoutMs, signal) => replicas.waitForData(partitions, timeoutMs, signal),
+    waitForData: (partitions, timeoutMs, signal, forReplica) =>
+      replicas.waitForData(partitions, timeoutMs, signal, forReplica === true),
     topicConfig(topic) {
       if (!metadata.image().topicsByName.has(topic)) return undefined;
       return effectiveTopicConfigs(overrides(topic), config.topicDefaults);

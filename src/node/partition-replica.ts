@@ -36,6 +36,7 @@ export class PartitionReplica implements LocalPartition {
   readonly log: PartitionLog;
   private readonly logger: Logger;
   private readonly onAdvance: (replica: PartitionReplica) => void;
+  private readonly onAppend: (replica: PartitionReplica) => void;
   private readonly onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
   /** Undefined while this node is named leader in an epoch its log already holds. */
   private leader: LeaderReplica | undefined;
@@ -58,6 +59,8 @@ export class PartitionReplica implements LocalPartition {
     /** The HW learnt as a follower; defaults to what this log holds durably. */
     highWatermark?: number | undefined;
     onAdvance: (replica: PartitionReplica) => void;
+    /** Appended bytes were written: followers' long polls may answer at once. */
+    onAppend?: (replica: PartitionReplica) => void;
     onIsrChange?: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
   }) {
     this.topic = opts.topic;
@@ -67,6 +70,8 @@ export class PartitionReplica implements LocalPartition {
     this.logger = opts.logger;
     this.maxMessageBytes = opts.maxMessageBytes;
     this.onAdvance = opts.onAdvance;
+    this.onAppend = opts.onAppend ?? (() => undefined);
+    this.log.onWritten = () => this.onAppend(this);
     this.onIsrChange = opts.onIsrChange ?? (() => undefined);
     this.lead(opts.state, opts.nowMs, opts.highWatermark);
   }
@@ -185,11 +190,7 @@ export class PartitionReplica implements LocalPartition {
     }
     const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta);
     const state = this.log.producerState.check(batch.producerId, batch.producerEpoch, batch.baseSequence, lastSeq);
-    if (state.kind === 'duplicate') {
-      // The original may still be waiting for its fsync: answer once it is durable.
-      await this.lastDurable;
-      return this.success(state.baseOffset, -1);
-    }
+    if (state.kind === 'duplicate') return this.answerDuplicate(state.baseOffset, batch, nowMs, acks);
     if (state.kind === 'error') return this.failure(producerError(state.error), `producer ${batch.producerId}: ${state.error}`);
     if (acks.requiredAcks === -1 && !this.leader.canAcceptAcksAll(acks.minIsr)) {
       return this.failure(KafkaError.notEnoughReplicas,
@@ -227,6 +228,28 @@ export class PartitionReplica implements LocalPartition {
     }
     const appendTime = isLogAppendTime(batch.attributes) ? appended.logAppendTimeMs : -1;
     return this.success(appended.baseOffset, appendTime);
+  }
+
+  /**
+   * A retried batch (KIP-98) gets its original offsets, but only on the terms of the original
+   * ack: durable here, and for acks=all replicated to the ISR. The original may have been
+   * appended by this leader and never acknowledged (its producer timed out), or copied here from
+   * an earlier leader as a follower: acknowledging the retry on our own fsync could then ack a
+   * record that a leader change loses.
+   */
+  private async answerDuplicate(baseOffset: number, batch: BatchHeader, nowMs: number,
+    acks: ProduceAcks): Promise<ProduceOutcome> {
+    await this.lastDurable;
+    const leader = this.leader;
+    if (acks.requiredAcks === -1) {
+      if (leader === undefined) {
+        return this.failure(KafkaError.notLeaderOrFollower, 'leadership moved; retry');
+      }
+      const lastOffset = baseOffset + batch.lastOffsetDelta;
+      const error = await this.waitForReplicas(leader, lastOffset, acks, nowMs);
+      if (error !== 'none') return this.failure(ackError(error), `acks=all: ${error}`);
+    }
+    return this.success(baseOffset, -1);
   }
 
   /** acks=all: resolves once the HW passes `lastOffset`, or with why it will not. */

@@ -94,6 +94,9 @@ export class RaftDriver {
   private applied: Index;
   private snapshotIndex: Index;
   private leaderId: NodeId = noneId;
+  /** When the current leader last sent us a message (0: not since it became leader). */
+  private leaderHeardMs = 0;
+  private lastOtherLeader: { id: NodeId; heardMs: number } | undefined;
   private timer: NodeJS.Timeout | null = null;
   /** The running turn (the Ready loop), or null; at most one. */
   private turn: Promise<void> | null = null;
@@ -133,7 +136,11 @@ export class RaftDriver {
   /** RaftService: a batch from a peer. Stepped now; its effects leave in the next Ready. */
   receive(messages: readonly Message[]): void {
     if (this.closed) return;
-    for (const m of messages) this.node.step(m);
+    const nowMs = Date.now();
+    for (const m of messages) {
+      if (m.from === this.leaderId) this.leaderHeardMs = nowMs;
+      this.node.step(m);
+    }
     this.schedule();
   }
 
@@ -145,6 +152,14 @@ export class RaftDriver {
     if (this.closed) return;
     this.node.campaign();
     this.schedule();
+  }
+
+  /**
+   * The last leader other than this node and when a message from it last arrived (undefined if
+   * none was ever heard): a new controller starts that broker's session from then (duties).
+   */
+  get previousLeader(): { readonly id: NodeId; readonly heardMs: number } | undefined {
+    return this.lastOtherLeader;
   }
 
   /** The leader this node knows of, or noneId. */
@@ -318,7 +333,11 @@ export class RaftDriver {
     if (leaderId === this.leaderId) return;
     const s = this.node.status();
     this.log.info({ term: s.term, leaderId, role: s.role }, 'raft leader changed');
+    if (this.leaderId !== noneId && this.leaderId !== this.opts.nodeId && this.leaderHeardMs > 0) {
+      this.lastOtherLeader = { id: this.leaderId, heardMs: this.leaderHeardMs };
+    }
     this.leaderId = leaderId;
+    this.leaderHeardMs = 0;
     this.onLeaderChange(leaderId);
   }
 

@@ -35,6 +35,8 @@ export interface ReplicaFetcherOptions {
   /** Pause after a failed round (source unreachable, error answers). */
   readonly backoffMs?: number;
   readonly nowMs: () => number;
+  /** Ends the request in flight (closes the connection); see `kick`. */
+  readonly interrupt?: () => void;
 }
 
 const fetchVersion = 12;
@@ -46,6 +48,9 @@ export class ReplicaFetcher {
   private readonly o: ReplicaFetcherOptions;
   private running = true;
   private loop: Promise<void> | null = null;
+  /** Set by `kick` during a round: start the next one at once, without the backoff. */
+  private kicked = false;
+  private endPause: (() => void) | null = null;
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -61,16 +66,42 @@ export class ReplicaFetcher {
     await this.loop;
   }
 
+  /**
+   * A partition joined this source (a new leader epoch, a new replica): the long poll in flight
+   * does not name it and could hold it back for a whole `maxWaitMs` — after a failover, that
+   * is the new leader's HW (and every acks=all produce) waiting. End it and start a round now.
+   */
+  kick(): void {
+    this.kicked = true;
+    this.o.interrupt?.();
+    this.endPause?.();
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
+      this.kicked = false;
       let ok = false;
       try {
         ok = await this.round();
       } catch (err) {
         this.o.log.debug({ err, sourceId: this.o.sourceId }, 'replica fetch round failed');
       }
-      if (!ok && this.running) await pause(this.o.backoffMs ?? 100);
+      if (!ok && this.running && !this.kicked) await this.pause(this.o.backoffMs ?? 100);
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.endPause = null;
+        resolve();
+      }
+      this.endPause = done;
+    });
   }
 
   /** One round: divergence questions first, then one fetch. False: nothing useful happened. */
@@ -221,9 +252,6 @@ function byTopic<T>(asked: readonly Asked[], entry: (a: Asked) => T):
   return [...topics].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
 
 export interface ReplicaFetchersOptions {
   readonly nodeId: number;
@@ -237,13 +265,20 @@ export interface ReplicaFetchersOptions {
   readonly requestTimeoutMs?: number;
 }
 
+interface FetcherEntry {
+  readonly fetcher: ReplicaFetcher;
+  readonly close: () => void;
+  /** The follower slots it fetched at the last `sync` (a new one kicks the fetcher). */
+  slots: Set<FollowerSlot>;
+}
+
 /**
  * The fetchers of one node: one per broker that leads a partition we follow, started when the
  * first such partition appears and stopped when the last one goes (call `sync` after every image).
  */
 export class ReplicaFetchers {
   private readonly o: ReplicaFetchersOptions;
-  private readonly fetchers = new Map<number, { fetcher: ReplicaFetcher; close: () => void }>();
+  private readonly fetchers = new Map<number, FetcherEntry>();
   private closed = false;
 
   constructor(options: ReplicaFetchersOptions) {
@@ -252,10 +287,22 @@ export class ReplicaFetchers {
 
   sync(): void {
     if (this.closed) return;
-    const sources = new Set<number>();
-    for (const slot of this.o.followers()) sources.add(slot.replica.leaderId);
-    for (const source of sources) {
-      if (source >= 0 && !this.fetchers.has(source)) this.startFetcher(source);
+    const sources = new Map<number, Set<FollowerSlot>>();
+    for (const slot of this.o.followers()) {
+      const slots = sources.get(slot.replica.leaderId) ?? new Set();
+      slots.add(slot);
+      sources.set(slot.replica.leaderId, slots);
+    }
+    for (const [source, slots] of sources) {
+      if (source < 0) continue;
+      const entry = this.fetchers.get(source);
+      if (entry === undefined) {
+        this.startFetcher(source, slots);
+        continue;
+      }
+      const joined = [...slots].some((slot) => !entry.slots.has(slot));
+      entry.slots = slots;
+      if (joined) entry.fetcher.kick();
     }
     for (const [source, entry] of this.fetchers) {
       if (sources.has(source)) continue;
@@ -264,7 +311,7 @@ export class ReplicaFetchers {
     }
   }
 
-  private startFetcher(sourceId: number): void {
+  private startFetcher(sourceId: number, slots: Set<FollowerSlot>): void {
     const timeoutMs = this.o.requestTimeoutMs ?? 5_000;
     let client: Promise<KafkaClient> | null = null;
     const close = (): void => {
@@ -290,8 +337,9 @@ export class ReplicaFetchers {
       log: this.o.log.child({ sourceId }),
       partitions: () => [...this.o.followers()].filter((s) => s.replica.leaderId === sourceId),
       isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,
+      interrupt: close,
     });
-    this.fetchers.set(sourceId, { fetcher, close });
+    this.fetchers.set(sourceId, { fetcher, close, slots });
     fetcher.start();
   }
 

@@ -3,7 +3,8 @@
  * the metadata image changes (a log for every replica, leader or follower), gives each one its
  * role — a PartitionReplica for the leader (what handlers see), a FollowerReplica per leader epoch
  * for a follower (what the replica fetcher drives) — applies topic config changes, runs retention in the background, and
- * wakes long-polling fetches when a high watermark advances. Every waiter and timer is bounded and
+ * wakes long-polling fetches: consumers' when a high watermark advances, followers' on appends.
+ * Every waiter and timer is bounded and
  * released on close.
  */
 import type { Logger } from 'pino';
@@ -53,6 +54,8 @@ export class ReplicaManager {
   /** Invariant: no key is in both maps. */
   private readonly followers = new Map<string, FollowerSlot>();
   private readonly waiters = new Map<PartitionReplica, Set<Waiter>>();
+  /** Followers' long polls, woken by appends (`waiters`: consumers', woken by the HW). */
+  private readonly replicaWaiters = new Map<PartitionReplica, Set<Waiter>>();
   private readonly config: NodeConfig;
   private readonly log: Logger;
   private readonly logs: LogManager;
@@ -234,7 +237,8 @@ export class ReplicaManager {
       maxMessageBytes: configs['max.message.bytes'],
       nowMs: Date.now(),
       highWatermark,
-      onAdvance: (r) => this.wake(r),
+      onAdvance: (r) => this.wakeIn(this.waiters, r),
+      onAppend: (r) => this.wakeIn(this.replicaWaiters, r),
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
@@ -254,8 +258,14 @@ export class ReplicaManager {
     this.log.info({ topic: topic.name }, 'topic deleted');
   }
 
-  /** Resolves on the next advance of any of `partitions`, after `timeoutMs`, or on abort. */
-  waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves on the next advance of any of `partitions`, after `timeoutMs`, or on abort. A
+   * consumer waits for the HW; a follower (`forReplica`) for the leader's next append, since its
+   * own fetch is what moves the HW (waiting for the HW would stall acks=all a whole long poll).
+   */
+  waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal,
+    forReplica = false): Promise<void> {
+    const waiters = forReplica ? this.replicaWaiters : this.waiters;
     return new Promise((resolve) => {
       const sets: Set<Waiter>[] = [];
       const done = () => {
@@ -268,10 +278,10 @@ export class ReplicaManager {
       signal.addEventListener('abort', done, { once: true });
       for (const p of partitions) {
         const replica = p as PartitionReplica;
-        let set = this.waiters.get(replica);
+        let set = waiters.get(replica);
         if (set === undefined) {
           set = new Set();
-          this.waiters.set(replica, set);
+          waiters.set(replica, set);
         }
         set.add(done);
         sets.push(set);
@@ -279,10 +289,16 @@ export class ReplicaManager {
     });
   }
 
+  /** A role change: every long poll on `replica` ends and sees the new image. */
   private wake(replica: PartitionReplica): void {
-    const set = this.waiters.get(replica);
+    this.wakeIn(this.waiters, replica);
+    this.wakeIn(this.replicaWaiters, replica);
+  }
+
+  private wakeIn(waiters: Map<PartitionReplica, Set<Waiter>>, replica: PartitionReplica): void {
+    const set = waiters.get(replica);
     if (set === undefined) return;
-    this.waiters.delete(replica);
+    waiters.delete(replica);
     for (const w of set) w();
   }
 

@@ -104,7 +104,13 @@ export interface Broker {
   autoCreate(names: readonly string[]): Promise<void>;
   partition(topic: string, partition: number): LocalPartition | undefined;
   /** Resolves on the next high-watermark advance of any of these partitions, or after timeoutMs/abort. */
-  waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal): Promise<void>;
+  /**
+   * Resolves when one of `partitions` has more to read, after `timeoutMs`, or on abort. For a
+   * follower (`forReplica`) more means past the log end (it reads beyond the HW); for a consumer,
+   * past the high watermark.
+   */
+  waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal,
+    forReplica?: boolean): Promise<void>;
   /** Effective (node default + topic override) configs of a topic, or undefined if unknown. */
   topicConfig(topic: string): Readonly<TopicConfigs> | undefined;
   /** The topic's own overrides (what DescribeConfigs reports as dynamic). */

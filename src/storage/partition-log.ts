@@ -79,6 +79,11 @@ export class PartitionLog {
   private currentConfig: LogConfig;
   readonly producerState = new ProducerState();
   /**
+   * Called after appended bytes reach the file (before their fsync): followers read written
+   * bytes, so their long polls wait for this, not for the append (nothing readable yet).
+   */
+  onWritten: () => void = () => undefined;
+  /**
    * Epoch → start offset of this log (KIP-101), shared with the replica state machines, which
    * assign and cut epochs in it; this log persists it in order with the batches.
    */
@@ -371,6 +376,7 @@ export class PartitionLog {
       await this.repairAfterFailedWrite(error, acks);
       return;
     }
+    this.onWritten();
     if (!this.config.durable) {
       this.durableEnd = this.writtenEnd;
       for (const ack of acks) ack.resolve();

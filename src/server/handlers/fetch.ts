@@ -41,7 +41,7 @@ export function fetchHandler(broker: Broker): Handler<FetchRequest, FetchRespons
         if (bytes >= req.minBytes || remaining <= 0 || ctx.signal.aborted || locals.length === 0) {
           return { ...emptyResponse(), responses };
         }
-        await broker.waitForData(locals, remaining, ctx.signal);
+        await broker.waitForData(locals, remaining, ctx.signal, replicaIdOf(ctx, req) >= 0);
       }
     },
   };

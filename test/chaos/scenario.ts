@@ -1,0 +1,46 @@
+/**
+ * Shared body of the chaos scenarios (test/chaos/*.test.ts): start a ChaosRun with the printed
+ * seed, run the nemesis `rounds` times with seeded load in between, check the history, print the
+ * report (one JSON line; PADO_CHAOS_REPORT=<file> also appends it there) and assert the promises:
+ * nothing acknowledged lost, no duplicate, no reordering, the consumer group read everything.
+ * Figures (unavailability windows, ISR rejoin times) are reported, never asserted (bench/ and the
+ * issue note hold the targets).
+ */
+import assert from 'node:assert/strict';
+import { appendFileSync } from 'node:fs';
+import { ChaosRun, chaosScale, chaosSeed, formatReport, type Scale } from '../support/chaos.js';
+
+export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
+  nemesis: (run: ChaosRun, round: number) => Promise<void>): Promise<void> {
+  const seed = chaosSeed();
+  const scale = chaosScale();
+  const count = rounds[scale];
+  const replay = `replay: PADO_SEED=${seed} npm run test:chaos` +
+    (scale === 'short' ? ' (or PADO_TEST_FILTER=chaos npm test for the short run)' : '');
+  console.log(`chaos ${name}: seed=${seed} scale=${scale} rounds=${count} ${replay}`);
+  const run = await ChaosRun.start(name, seed);
+  try {
+    for (let round = 0; round < count; round++) {
+      await run.load();
+      await nemesis(run, round);
+    }
+    const report = await run.finish();
+    const line = formatReport(report);
+    console.log(`chaos report ${line}`);
+    if (process.env.PADO_CHAOS_REPORT) appendFileSync(process.env.PADO_CHAOS_REPORT, `${line}\n`);
+    const failed = report.lost.length + report.duplicates.length + report.reorders.length +
+      report.consumerMissing > 0;
+    const where = failed ? ` broker logs: ${run.dumpLogs()}` : '';
+    const context = `seed=${seed} ${replay}${where}`;
+    assert.deepEqual(report.lost, [], `acknowledged records lost; ${context}`);
+    assert.deepEqual(report.duplicates, [], `duplicates; ${context}`);
+    assert.deepEqual(report.reorders, [], `reordered records; ${context}`);
+    assert.equal(report.consumerMissing, 0, `the consumer group missed records; ${context}`);
+    assert.ok(report.acked > 0, `nothing was acknowledged; ${context}`);
+  } catch (e) {
+    console.log(`chaos ${name} failed: seed=${seed} ${replay} broker logs: ${run.dumpLogs()}`);
+    throw e;
+  } finally {
+    await run.stop();
+  }
+}
