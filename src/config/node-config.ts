@@ -40,6 +40,11 @@ export interface NodeConfig {
    * plenty for a few nodes and keeps open files and recovery work small on a Pi.
    */
   offsetsTopicPartitions: number;
+  /**
+   * Replicas of each `__consumer_offsets` partition (offsets.topic.replication.factor, Kafka: 3),
+   * capped at the brokers alive when the topic is created, so a cluster of one still starts.
+   */
+  offsetsTopicReplicationFactor: number;
   logLevel: LogLevel;
   /** Free disk below which produce is refused with KAFKA_STORAGE_ERROR. */
   diskReserveBytes: number;
@@ -84,6 +89,7 @@ export function nodeConfigDefaults(): NodeConfig {
     defaultPartitions: 1,
     defaultReplicationFactor: 1,
     offsetsTopicPartitions: 10,
+    offsetsTopicReplicationFactor: 3,
     logLevel: 'info',
     diskReserveBytes: limits.diskReserveBytesDefault,
     socketRequestMaxBytes: limits.requestBytesMax,
@@ -103,6 +109,7 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'num.partitions': ['defaultPartitions'],
   'default.replication.factor': ['defaultReplicationFactor'],
   'offsets.topic.num.partitions': ['offsetsTopicPartitions'],
+  'offsets.topic.replication.factor': ['offsetsTopicReplicationFactor'],
   'socket.request.max.bytes': ['socketRequestMaxBytes'],
   'log.segment.bytes': ['topicDefaults', 'segment.bytes'],
   'log.roll.ms': ['topicDefaults', 'segment.ms'],
@@ -145,6 +152,9 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   },
   offsetsTopicPartitions: {
     what: 'a partition count (1–1000)', example: '"offsetsTopicPartitions": 10',
+  },
+  offsetsTopicReplicationFactor: {
+    what: 'a replication factor (1–32767)', example: '"offsetsTopicReplicationFactor": 3',
   },
   logLevel: { what: `a log level (${logLevels.join(', ')})`, example: '--log-level info' },
   diskReserveBytes: {
@@ -212,6 +222,7 @@ export const nodeConfigSchema = {
     defaultPartitions: { type: 'integer', minimum: 1, maximum: limits.partitionsPerRequestMax },
     defaultReplicationFactor: { type: 'integer', minimum: 1, maximum: 32767 },
     offsetsTopicPartitions: { type: 'integer', minimum: 1, maximum: 1000 },
+    offsetsTopicReplicationFactor: { type: 'integer', minimum: 1, maximum: 32767 },
     logLevel: { type: 'string', enum: [...logLevels] },
     diskReserveBytes: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     socketRequestMaxBytes: { type: 'integer', minimum: 1024, maximum: limits.requestBytesMax },

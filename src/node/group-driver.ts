@@ -55,8 +55,8 @@ const tickIntervalMsDefault = 50;
 type Resolver = (output: GroupOutput | null) => void;
 
 /**
- * Implements server's `GroupService` (structurally: node/ imports server/ only through its index,
- * which does not export that interface yet).
+ * The groups of one `__consumer_offsets` partition this node leads (`GroupPartitions` routes each
+ * group's requests to the driver of its partition, or answers NOT_COORDINATOR).
  */
 export class GroupDriver {
   private readonly core: GroupCoordinator;
@@ -270,16 +270,16 @@ function newStep(): PendingStep {
   return { records: [], outputs: [], done, resolve };
 }
 
-function failedJoin(errorCode: number, memberId: string): JoinResult {
+export function failedJoin(errorCode: number, memberId: string): JoinResult {
   return { errorCode, generationId: -1, protocolType: null, protocolName: null, leader: '',
     skipAssignment: false, memberId, members: [] };
 }
 
-function failedSync(errorCode: number): SyncResult {
+export function failedSync(errorCode: number): SyncResult {
   return { errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
 }
 
-function allPartitions(topics: CommitInput['topics'], errorCode: number): TopicPartitionErrors[] {
+export function allPartitions(topics: CommitInput['topics'], errorCode: number): TopicPartitionErrors[] {
   return topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),

@@ -4,7 +4,8 @@
  * handler, and an orderly stop (stop accepting, let in-flight requests finish within the deadline,
  * close every log with a final fsync). Start-up order: bind (the port is needed to register), serve
  * (Raft messages must flow for a controller to be elected; other requests wait for readiness),
- * then wait for the controller to register this broker, then load the groups.
+ * then wait for the controller to register this broker, then follow the leadership of the
+ * `__consumer_offsets` partitions (their groups are loaded and unloaded with it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -23,8 +24,8 @@ import {
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
-import { GroupDriver } from './group-driver.js';
-import { OffsetsTopicStore, offsetsTopicConfigs } from './offsets-topic.js';
+import { GroupPartitions } from './group-partitions.js';
+import { offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
 import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
@@ -41,6 +42,7 @@ import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './logger.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
+import type { PartitionReplica } from './partition-replica.js';
 
 export interface RunningNode {
   readonly address: { host: string; port: number };
@@ -84,7 +86,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   await quorum.machine.settled();
   await replicas.dropStrays();
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
-  const groupDriver = await openGroups(quorum.metadata, replicas, groupSnapshots, log);
+  const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, log);
+  // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
+  // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
+  await withinMs(groupDriver.settled(), groupsLoadMsMax);
   services.groups.resolve(groupDriver);
   replicas.startRetention();
   log.info({ clusterId: quorum.metadata.image().clusterId, controllerId: quorum.metadata.controllerId() },
@@ -214,7 +219,7 @@ function stopper(parts: {
   listener: KafkaListener;
   services: ClusterServices;
   quorum: Quorum;
-  groupDriver: GroupDriver;
+  groupDriver: GroupPartitions;
   groupSnapshots: GroupSnapshotStore;
   replicas: ReplicaManager;
   fetchers: ReplicaFetchers;
@@ -272,6 +277,8 @@ async function waitForCluster(
 }
 
 const clusterPollMs = 50;
+/** How long start-up waits for the groups of the offsets partitions this node leads. */
+const groupsLoadMsMax = 5_000;
 /** Part of the shutdown budget (limits.shutdownMsMax) for moving leaderships away first. */
 const controlledShutdownMsMax = 2_000;
 /** A metadata read waits at most this long for the controller (then answers from what it has). */
@@ -279,20 +286,37 @@ const catchUpMsMax = 1_000;
 
 
 /**
- * Loads the groups of the `__consumer_offsets` partitions this node leads (their coordinator is
- * this node), before any group request is served.
+ * The group coordinator of the `__consumer_offsets` partitions this node leads, now and as
+ * leadership moves: the partitions led already are loaded at once, later changes come from the
+ * ReplicaManager.
  */
-async function openGroups(
+function openGroups(
   metadata: RaftMetadata,
   replicas: ReplicaManager,
   snapshots: GroupSnapshotStore,
   log: Logger,
-): Promise<GroupDriver> {
+): GroupPartitions {
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
-  const partitions = topic.partitions.map((p) => replicas.get(offsetsTopicName, p.partition));
-  const store = new OffsetsTopicStore(partitions, snapshots, log.child({ module: 'groups' }));
-  return GroupDriver.open({ store, log });
+  const groups = new GroupPartitions({
+    partitionCount: topic.partitions.length, snapshots, log: log.child({ module: 'groups' }),
+    waitForAdvance: (partition, timeoutMs, signal) => {
+      const replica = replicas.get(offsetsTopicName, partition);
+      if (replica !== undefined) return replicas.waitForData([replica], timeoutMs, signal);
+      return new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+    },
+  });
+  const follow = (partition: number, replica: PartitionReplica | undefined): void =>
+    // Named leader in an epoch its log already holds, a replica has no LeaderReplica and refuses
+    // writes: not a coordinator until the next epoch (replica-manager.ts).
+    groups.follow(partition, replica?.leaderReplica === undefined ? undefined : replica);
+  replicas.onLeadershipChange((name, partition, replica) => {
+    if (name === offsetsTopicName) follow(partition, replica);
+  });
+  for (const { partition } of topic.partitions) {
+    follow(partition, replicas.get(offsetsTopicName, partition));
+  }
+  return groups;
 }
 
 function emptyLike(image: MetadataImage): MetadataImage {
@@ -462,7 +486,10 @@ async function bootstrapCluster(
       if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
       // Brokers register themselves: wait for every initial voter, so the topic is spread.
       if (liveBrokers(image).length < voters.length) return { records: [], result: undefined };
-      const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor: -1, assignments: [],
+      // Kafka's offsets.topic.replication.factor, capped so a smaller cluster still gets one.
+      const replicationFactor = Math.min(config.offsetsTopicReplicationFactor,
+        liveBrokers(image).length);
+      const topic = { name: offsetsTopicName, numPartitions: -1, replicationFactor, assignments: [],
         configs: offsetsTopicConfigs };
       const { results, records } = createTopics(image, [topic], ctx);
       if (results[0]?.errorCode !== 0) log.warn({ why: results[0]?.errorMessage }, 'cannot create the offsets topic yet');
@@ -474,12 +501,12 @@ async function bootstrapCluster(
 }
 
 /** Group requests that arrive before the groups are loaded wait for them (bounded by the client). */
-function deferredGroups(): { service: GroupService; resolve: (driver: GroupDriver) => void } {
-  let resolve: (driver: GroupDriver) => void = () => undefined;
-  const ready = new Promise<GroupDriver>((r) => {
+function deferredGroups(): { service: GroupService; resolve: (driver: GroupService) => void } {
+  let resolve: (driver: GroupService) => void = () => undefined;
+  const ready = new Promise<GroupService>((r) => {
     resolve = r;
   });
-  const later = <A extends unknown[], R>(f: (d: GroupDriver, ...args: A) => Promise<R>) =>
+  const later = <A extends unknown[], R>(f: (d: GroupService, ...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => ready.then((d) => f(d, ...args));
   const service: GroupService = {
     joinGroup: later((d, req) => d.joinGroup(req)),

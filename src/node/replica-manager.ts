@@ -17,6 +17,14 @@ import { PartitionReplica } from './partition-replica.js';
 
 type Waiter = () => void;
 
+/**
+ * A change of this node's leadership of one partition: `replica` is the PartitionReplica it now
+ * leads at `replica.leaderEpoch` (a new one, or a new epoch of the same one), or undefined when it
+ * stopped leading. Listeners run synchronously inside `applyImage` and must not throw.
+ */
+export type LeadershipListener = (topic: string, partition: number,
+  replica: PartitionReplica | undefined) => void;
+
 /** A partition this node follows: its log and the state machine of the current leader epoch. */
 export interface FollowerSlot {
   readonly topic: string;
@@ -61,6 +69,7 @@ export class ReplicaManager {
   private readonly logs: LogManager;
   private expiryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
+  private readonly leadershipListeners: LeadershipListener[] = [];
   /** Where ISR change proposals go (AlterPartition to the controller); set by the lifecycle. */
   onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void = (r, p) =>
     this.log.info({ topic: r.topic, partition: r.partition, newIsr: p.newIsr },
@@ -70,6 +79,15 @@ export class ReplicaManager {
     this.config = config;
     this.log = log;
     this.logs = logs;
+  }
+
+  /** Tells `listener` of every later leadership change (the group coordinator follows them). */
+  onLeadershipChange(listener: LeadershipListener): void {
+    this.leadershipListeners.push(listener);
+  }
+
+  private leadershipChanged(topic: string, partition: number, replica?: PartitionReplica): void {
+    for (const listener of this.leadershipListeners) listener(topic, partition, replica);
   }
 
   /** Opens every partition log on disk; `applyImage` then adopts or removes each. */
@@ -170,11 +188,16 @@ export class ReplicaManager {
       this.followers.delete(key);
       const existing = this.replicas.get(key);
       if (existing === undefined) {
-        await this.open(topic, p, configs, followed?.replica.highWatermark);
+        const opened = await this.open(topic, p, configs, followed?.replica.highWatermark);
+        this.leadershipChanged(topic.name, p.partition, opened);
       } else {
+        const epoch = existing.leaderEpoch;
         existing.lead(p, Date.now());
         existing.maxMessageBytes = configs['max.message.bytes'];
         existing.log.updateConfig(logConfigOf(configs, this.config));
+        if (existing.leaderEpoch !== epoch) {
+          this.leadershipChanged(topic.name, p.partition, existing);
+        }
       }
       return;
     }
@@ -184,6 +207,7 @@ export class ReplicaManager {
       this.replicas.delete(key);
       leading.abort(Date.now());
       this.wake(leading);
+      this.leadershipChanged(topic.name, p.partition);
     }
     if (p.replicas.includes(nodeId)) await this.follow(topic, p, configs);
     else if (this.followers.delete(key) || leading !== undefined) {
@@ -222,7 +246,7 @@ export class ReplicaManager {
   }
 
   private async open(topic: TopicImage, state: PartitionImage & PartitionState,
-    configs: TopicConfigs, highWatermark: number | undefined) {
+    configs: TopicConfigs, highWatermark: number | undefined): Promise<PartitionReplica> {
     const partition = state.partition;
     const logger = this.log.child({ topic: topic.name, partition });
     const log = await this.logs.getOrCreate(topic.name, partition, logConfigOf(configs, this.config));
@@ -242,6 +266,7 @@ export class ReplicaManager {
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
+    return replica;
   }
 
   private async removeTopic(topic: TopicImage): Promise<void> {
@@ -252,7 +277,10 @@ export class ReplicaManager {
       if (replica === undefined && !followed) continue;
       this.replicas.delete(key);
       replica?.abort(Date.now());
-      if (replica !== undefined) this.wake(replica);
+      if (replica !== undefined) {
+        this.wake(replica);
+        this.leadershipChanged(topic.name, p.partition);
+      }
       await this.logs.deletePartition(topic.name, p.partition);
     }
     this.log.info({ topic: topic.name }, 'topic deleted');

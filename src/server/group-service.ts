@@ -1,6 +1,6 @@
 /**
- * What the group handlers may use of the group coordinator. `node/group-driver.ts` implements it
- * over the pure core in `groups/`; handlers stay free of timers and storage. Every promise resolves
+ * What the group handlers may use of the group coordinator. `node/group-partitions.ts` implements
+ * it over the pure core in `groups/`; handlers stay free of timers and storage. Every promise resolves
  * once the changes behind its answer are durable; none rejects (errors are Kafka codes).
  */
 import type {
@@ -17,10 +17,13 @@ export interface GroupService {
   heartbeat(req: HeartbeatInput): Promise<number>;
   leaveGroup(req: LeaveInput): Promise<LeaveResult>;
   commitOffsets(req: CommitInput): Promise<TopicPartitionErrors[]>;
-  /** `topics` null: every committed partition of the group. */
+  /**
+   * `topics` null: every committed partition of the group. A non-zero `errorCode` (this broker
+   * is not, or not yet, the group's coordinator) comes with no topics.
+   */
   fetchOffsets(
     groupId: string, topics: readonly TopicPartitionsInput[] | null,
-  ): Promise<FetchedTopic[]>;
+  ): Promise<{ errorCode: number; topics: FetchedTopic[] }>;
   deleteOffsets(groupId: string, topics: readonly TopicPartitionsInput[]):
     Promise<{ errorCode: number; topics: TopicPartitionErrors[] }>;
   listGroups(statesFilter: readonly string[]): Promise<ListedGroup[]>;

@@ -10,7 +10,6 @@ import { pino } from 'pino';
 import { GroupDriver, MemoryGroupStore } from '../../../src/node/group-driver.js';
 import type { GroupRecord } from '../../../src/groups/index.js';
 import { KafkaError as E } from '../../../src/protocol/index.js';
-import type { GroupService } from '../../../src/server/group-service.js';
 import { base } from './harness.js';
 
 const log = pino({ level: 'silent' });
@@ -49,8 +48,6 @@ test('answers wait for their records; failures are retriable; reopen replays', a
   const clock = { now: 1_000 };
   const store = new GatedStore();
   const d = await open(store, clock);
-  const service: GroupService = d; // the driver is the handlers' GroupService
-  void service;
   const j = await d.joinGroup({ ...base, groupId: 'g', memberId: '' });
   assert.equal(j.errorCode, 0);
   store.hold = true;
