@@ -1,6 +1,7 @@
 /**
  * `npm run bench` runs every measure; `npm run bench -- <name> [--runs N] [--mib N]
- * [--records100 N] [--probe N]` runs one. Each measure prints one JSON line to stdout (progress
+ * [--records100 N] [--probe N] [--kills N]` runs one (`--mib` and `--kills` left out, replication
+ * uses its own defaults: 100 MiB, 10 kills). Each measure prints one JSON line to stdout (progress
  * and errors go to stderr), so results can be appended to a file and compared across commits.
  */
 import { parseArgs } from 'node:util';
@@ -9,24 +10,37 @@ import { produceProfile } from './produce-profile.js';
 import { groups, groupsDefaults } from './groups.js';
 import { controllerFailover } from './controller-failover.js';
 import { raft, raftDefaults } from './raft.js';
+import { replication, replicationDefaults } from './replication.js';
 
-type Measure = (opts: ProduceConsumeOptions) => Promise<object>;
+/** Options only some measures take, as given on the command line (undefined when left out). */
+interface Given {
+  readonly mib?: number;
+  readonly kills?: number;
+}
 
-const measures: ReadonlyMap<string, Measure> = new Map([
+type Measure = (opts: ProduceConsumeOptions, given: Given) => Promise<object>;
+
+const measures: ReadonlyMap<string, Measure> = new Map<string, Measure>([
   ['produce-consume', produceConsume],
   ['produce-profile', produceProfile],
   ['groups', (opts) => groups({ ...groupsDefaults, runs: opts.runs })],
   ['controller-failover', () => controllerFailover()],
   ['raft', (opts) => raft({ ...raftDefaults, runs: opts.runs })],
+  ['replication', (opts, given) => replication({
+    runs: opts.runs, probeCount: opts.probeCount, mib: given.mib ?? replicationDefaults.mib,
+    kills: given.kills ?? replicationDefaults.kills,
+  })],
 ]);
 
-function parseOptions(args: readonly string[]): { names: string[]; opts: ProduceConsumeOptions } {
+function parseOptions(
+  args: readonly string[],
+): { names: string[]; opts: ProduceConsumeOptions; given: Given } {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     options: {
       runs: { type: 'string' }, mib: { type: 'string' },
-      records100: { type: 'string' }, probe: { type: 'string' },
+      records100: { type: 'string' }, probe: { type: 'string' }, kills: { type: 'string' },
     },
   });
   const int = (raw: string | undefined, fallback: number, name: string): number => {
@@ -46,14 +60,18 @@ function parseOptions(args: readonly string[]): { names: string[]; opts: Produce
       throw new Error(`unknown measure ${name}; known: ${[...measures.keys()].join(', ')}`);
     }
   }
-  return { names: positionals.length > 0 ? positionals : [...measures.keys()], opts };
+  const given: Given = {
+    ...(values.mib === undefined ? {} : { mib: opts.mib1k }),
+    ...(values.kills === undefined ? {} : { kills: int(values.kills, 1, 'kills') }),
+  };
+  return { names: positionals.length > 0 ? positionals : [...measures.keys()], opts, given };
 }
 
 async function main(): Promise<void> {
-  const { names, opts } = parseOptions(process.argv.slice(2));
+  const { names, opts, given } = parseOptions(process.argv.slice(2));
   for (const name of names) {
     process.stderr.write(`bench: ${name} ${JSON.stringify(opts)}\n`);
-    const result = await measures.get(name)!(opts);
+    const result = await measures.get(name)!(opts, given);
     process.stdout.write(`${JSON.stringify({ ...result, date: new Date().toISOString() })}\n`);
   }
 }
