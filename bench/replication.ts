@@ -20,13 +20,15 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { decodeFetchedRecords, KafkaClient } from '../src/client/index.js';
 import { buildBatch } from '../src/protocol/records/index.js';
 import { RaftCluster } from '../test/support/raft-cluster.js';
-import { percentile, round, spread, tempDir, writeLinesFile } from './support.js';
+import {
+  percentile, readCpuMs, readPeakRssKiB, round, spread, tempDir, writeLinesFile,
+} from './support.js';
 
 export interface ReplicationOptions {
   readonly runs: number;
@@ -54,12 +56,11 @@ const pollMs = 20;
 /** The failover loop gives up if no produce is acknowledged for this long. */
 const unavailableMsMax = 30_000;
 const retryDelayMs = 20;
-const clockTicksPerSecond = 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function portOf(c: RaftCluster, id: number): number {
-  return Number(c.voters().split(',')[id - 1]!.split(':')[1]);
+  return Number(c.address(id).split(':')[1]);
 }
 
 function bootstrap(c: RaftCluster): string {
@@ -257,21 +258,6 @@ function replicaWatch(c: RaftCluster, leader: number): { stop: () => Promise<Wat
       return { minIsr, maxLagMiB: maxLag / (1024 * 1024) };
     },
   };
-}
-
-function readCpuMs(pid: number): { userMs: number; systemMs: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const msPerTick = 1000 / clockTicksPerSecond;
-  return {
-    userMs: Number(fields[14 - 3]) * msPerTick, systemMs: Number(fields[15 - 3]) * msPerTick,
-  };
-}
-
-function readPeakRssKiB(pid: number): number {
-  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (m === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(m[1]);
 }
 
 interface RunSample {

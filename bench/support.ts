@@ -110,13 +110,15 @@ async function stopProcess(proc: ChildProcess, exited: Promise<unknown>): Promis
   clearTimeout(timer);
 }
 
-function readPeakRssKiB(pid: number): number {
+/** Peak resident set (VmHWM) of a process, KiB. */
+export function readPeakRssKiB(pid: number): number {
   const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   if (m === null) throw new Error(`no VmHWM in /proc/${pid}/status`);
   return Number(m[1]);
 }
 
-function readCpuMs(pid: number): { userMs: number; systemMs: number } {
+/** CPU time a process used so far (utime, stime from /proc). */
+export function readCpuMs(pid: number): { userMs: number; systemMs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Field 2 (comm) may hold spaces; fields after the closing paren start at field 3 (state).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

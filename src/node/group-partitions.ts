@@ -10,6 +10,7 @@
  * this node leads now; a driver never outlives its leadership.
  */
 import type { Logger } from 'pino';
+import { delay } from '../common/index.js';
 import { partitionForGroup } from '../groups/index.js';
 import type {
   CommitInput, DescribedGroup, HeartbeatInput, JoinInput, JoinResult, LeaveInput, LeaveResult,
@@ -154,7 +155,7 @@ export class GroupPartitions implements GroupService {
           log: this.log.child({ partition }) });
       } catch (err) {
         this.log.warn({ err: (err as Error).message, partition }, 'group partition load failed');
-        await pause(loadRetryMs, signal);
+        await delay(loadRetryMs, signal);
         continue;
       }
       if (this.owned.get(partition) !== loading) {
@@ -254,17 +255,4 @@ export class GroupPartitions implements GroupService {
       return (await r.driver.deleteGroups([groupId]))[0] as { groupId: string; errorCode: number };
     }));
   }
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    timer.unref();
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assert, limits, withinMs } from '../common/index.js';
+import { assert, delay, limits, withinMs } from '../common/index.js';
 import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
@@ -303,7 +303,7 @@ function openGroups(
     waitForAdvance: (partition, timeoutMs, signal) => {
       const replica = replicas.get(offsetsTopicName, partition);
       if (replica !== undefined) return replicas.waitForData([replica], timeoutMs, signal);
-      return new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+      return delay(timeoutMs, signal);
     },
   });
   const follow = (partition: number, replica: PartitionReplica | undefined): void =>

@@ -125,6 +125,15 @@ export class PartitionReplica implements LocalPartition {
     this.leader = undefined;
   }
 
+  /**
+   * This node no longer leads the partition (the log may live on as a follower's): waits end as
+   * in `abort`, and the log stops waking this object's followers' long polls.
+   */
+  release(nowMs: number): void {
+    this.abort(nowMs);
+    this.log.onWritten = () => undefined;
+  }
+
   /** Timer: expired produce waits and lagging followers. */
   tick(nowMs: number): void {
     if (this.leader === undefined) return;

@@ -14,6 +14,7 @@ import { type BatchHeader, batchLogOverheadBytes, validateBatches }
   from '../protocol/records/index.js';
 import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
 import { KafkaClient } from '../client/index.js';
+import { delay } from '../common/index.js';
 import type { FollowerSlot } from './replica-manager.js';
 
 /** Sends one request to the source broker; rejects when it cannot be reached. */
@@ -50,7 +51,8 @@ export class ReplicaFetcher {
   private loop: Promise<void> | null = null;
   /** Set by `kick` during a round: start the next one at once, without the backoff. */
   private kicked = false;
-  private endPause: (() => void) | null = null;
+  /** Aborted by `kick` to end the backoff pause early. */
+  private pausing: AbortController | null = null;
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -74,7 +76,7 @@ export class ReplicaFetcher {
   kick(): void {
     this.kicked = true;
     this.o.interrupt?.();
-    this.endPause?.();
+    this.pausing?.abort();
   }
 
   private async run(): Promise<void> {
@@ -86,22 +88,12 @@ export class ReplicaFetcher {
       } catch (err) {
         this.o.log.debug({ err, sourceId: this.o.sourceId }, 'replica fetch round failed');
       }
-      if (!ok && this.running && !this.kicked) await this.pause(this.o.backoffMs ?? 100);
-    }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      const self = this;
-      function done(): void {
-        clearTimeout(timer);
-        self.endPause = null;
-        resolve();
+      if (!ok && this.running && !this.kicked) {
+        this.pausing = new AbortController();
+        await delay(this.o.backoffMs ?? 100, this.pausing.signal);
+        this.pausing = null;
       }
-      this.endPause = done;
-    });
+    }
   }
 
   /** One round: divergence questions first, then one fetch. False: nothing useful happened. */

@@ -205,7 +205,7 @@ export class ReplicaManager {
     if (leading !== undefined) {
       // Stopped leading: handlers must no longer serve it; long polls end and see the new image.
       this.replicas.delete(key);
-      leading.abort(Date.now());
+      leading.release(Date.now());
       this.wake(leading);
       this.leadershipChanged(topic.name, p.partition);
     }
@@ -276,7 +276,7 @@ export class ReplicaManager {
       const followed = this.followers.delete(key);
       if (replica === undefined && !followed) continue;
       this.replicas.delete(key);
-      replica?.abort(Date.now());
+      replica?.release(Date.now());
       if (replica !== undefined) {
         this.wake(replica);
         this.leadershipChanged(topic.name, p.partition);
@@ -334,7 +334,7 @@ export class ReplicaManager {
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     for (const replica of this.replicas.values()) {
-      replica.abort(Date.now());
+      replica.release(Date.now());
       this.wake(replica);
     }
     this.replicas.clear();

@@ -30,18 +30,11 @@ after(async () => {
 });
 
 function bootstrap(id: number): string {
-  return cluster.voters().split(',')[id - 1]!.split('@')[1]!;
+  return cluster.address(id);
 }
 
-async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-  const [host, port] = bootstrap(id).split(':');
-  const client = await KafkaClient.connect(
-    { host: host!, port: Number(port), requestTimeoutMs: 5_000 });
-  try {
-    return await f(client);
-  } finally {
-    await client.close();
-  }
+function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
+  return cluster.withClient(id, f);
 }
 
 async function controllerSeenBy(id: number): Promise<number> {

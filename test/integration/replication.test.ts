@@ -28,15 +28,8 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-  const [host, port] = cluster.voters().split(',')[id - 1]!.split('@')[1]!.split(':');
-  const client = await KafkaClient.connect(
-    { host: host!, port: Number(port), requestTimeoutMs: 5_000 });
-  try {
-    return await f(client);
-  } finally {
-    await client.close();
-  }
+function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
+  return cluster.withClient(id, f);
 }
 
 async function leaderSeenBy(id: number): Promise<{ leaderId: number; leaderEpoch: number }> {

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { KafkaClient, decodeFetchedRecords } from '../../src/client/index.js';
-import { Prng } from '../../src/common/index.js';
+import { delay as sleep, Prng, withinMs } from '../../src/common/index.js';
 import { RaftCluster } from './raft-cluster.js';
 import { waitFor } from './run.js';
 
@@ -196,7 +196,7 @@ export class ChaosRun {
     this.seed = seed;
     this.prng = new Prng(seed);
     this.cluster = cluster;
-    const brokers = cluster.ids.map((id) => cluster.voters().split(',')[id - 1]!.split('@')[1]!);
+    const brokers = cluster.ids.map((id) => cluster.address(id));
     this.kafka = new Kafka({ clientId: 'chaos', brokers, logLevel: logLevel.NOTHING,
       retry: kafkajsRetry, connectionTimeout: 1_000 });
     this.writers = Array.from({ length: chaosPartitions }, (_, p) => new PartitionWriter(this.kafka, p));
@@ -293,18 +293,17 @@ export class ChaosRun {
   async doubleFailover(partition: number): Promise<void> {
     const first = await this.leaderOf(partition);
     const hit1 = await this.kill('double-failover-1', first);
-    const restarting = this.startTimed(first);
+    const restarting = this.cluster.startNode(first);
     const second = await waitFor('a second leader', async () => {
       const p = (await this.view().catch(() => []))[partition];
       return p !== undefined && p.leaderId > 0 && p.leaderId !== first ? p.leaderId : undefined;
     }, healMsMax, 10);
     const hit2 = await this.kill('double-failover-2', second);
-    const firstBackAt = await restarting;
+    await restarting;
     this.remember(first);
     await this.waitNextAck(hit2);
     this.windows.push(this.windowOf(hit1));
     await this.restart([second]);
-    void firstBackAt;
   }
 
   // ---- the end ---------------------------------------------------------------------------
@@ -336,7 +335,8 @@ export class ChaosRun {
       if (pid !== undefined) process.kill(pid, 'SIGCONT');
     }
     for (const w of this.writers) await withinMs(w.stop(), 15_000);
-    await withinMs(this.consumer?.disconnect() ?? Promise.resolve(), 10_000);
+    await withinMs((this.consumer?.disconnect() ?? Promise.resolve()).catch(() => undefined),
+      10_000);
     await this.cluster.stop();
   }
 
@@ -399,11 +399,6 @@ export class ChaosRun {
     await this.waitHealed(`nodes ${ids.join(',')} back in every ISR`);
     const rejoinMs = Date.now() - started;
     for (const _ of ids) this.rejoins.push(rejoinMs);
-  }
-
-  private async startTimed(id: number): Promise<number> {
-    await this.cluster.startNode(id);
-    return Date.now();
   }
 
   private remember(id: number): void {
@@ -489,15 +484,8 @@ export class ChaosRun {
     return this.cluster.running().filter((id) => !this.paused.has(id));
   }
 
-  private async withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-    const [host, port] = this.cluster.voters().split(',')[id - 1]!.split('@')[1]!.split(':');
-    const client = await KafkaClient.connect({ host: host!, port: Number(port),
-      connectTimeoutMs: 1_000, requestTimeoutMs: 3_000 });
-    try {
-      return await f(client);
-    } finally {
-      await client.close();
-    }
+  private withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
+    return this.cluster.withClient(id, f, 3_000);
   }
 
   private async createTopic(): Promise<void> {
@@ -570,17 +558,7 @@ async function readPartition(c: KafkaClient, partition: number) {
   return records;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 
-async function withinMs(p: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([p.catch(() => undefined), new Promise((r) => {
-    timer = setTimeout(r, ms);
-  })]);
-  clearTimeout(timer);
-}
 
 /** One line for the test output (and PADO_CHAOS_REPORT=file appends it there). */
 export function formatReport(report: ChaosReport): string {

@@ -61,6 +61,23 @@ export class RaftCluster {
     return cluster;
   }
 
+  /** host:port of node `id`'s listener (fixed across restarts). */
+  address(id: number): string {
+    return `127.0.0.1:${this.ports.get(id)}`;
+  }
+
+  /** `f` on a fresh connection to node `id` (Pado's own client), closed afterwards. */
+  async withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>,
+    timeoutMs = 5_000): Promise<T> {
+    const client = await KafkaClient.connect({ host: '127.0.0.1', port: this.ports.get(id) as number,
+      connectTimeoutMs: Math.min(timeoutMs, 1_000), requestTimeoutMs: timeoutMs });
+    try {
+      return await f(client);
+    } finally {
+      await client.close();
+    }
+  }
+
   voters(): string {
     return this.ids.map((id) => `${id}@127.0.0.1:${this.ports.get(id)}`).join(',');
   }
