@@ -30,13 +30,30 @@ export function isrChangeSender(o: IsrChangeSenderOptions):
   };
 }
 
+/**
+ * Why the ISR changes, for the log: our log end and each follower's fetch offset and time since it
+ * last caught up (a follower leaves after replica.lag.time.max.ms without catching up).
+ */
+function followersReport(replica: PartitionReplica, nowMs: number): Record<string, unknown> {
+  const leader = replica.leaderReplica;
+  if (leader === undefined) return {};
+  const followers: Record<string, { fetchOffset: number; caughtUpMsAgo: number }> = {};
+  for (const id of leader.followerIds()) {
+    const p = leader.followerProgress(id);
+    if (p !== undefined) {
+      followers[id] = { fetchOffset: p.fetchOffset, caughtUpMsAgo: nowMs - p.lastCaughtUpMs };
+    }
+  }
+  return { logEndOffset: leader.logEndOffset, highWatermark: leader.highWatermark, followers };
+}
+
 async function send(o: IsrChangeSenderOptions, replica: PartitionReplica,
   proposal: IsrChangeProposal): Promise<void> {
   const topicId = o.image().topicsByName.get(replica.topic)?.topicId;
   if (topicId === undefined) return; // deleted meanwhile: the replica is being dropped
   const controller = o.isController() ? o.local : o.remote;
   const where = { topic: replica.topic, partition: replica.partition, newIsr: proposal.newIsr };
-  o.log.info(where, 'proposing an ISR change');
+  o.log.info({ ...where, ...followersReport(replica, o.nowMs()) }, 'proposing an ISR change');
   const r = await controller.alterPartition({ brokerId: o.nodeId, brokerEpoch: o.brokerEpoch(),
     partitions: [{ topicId, topicName: '', partition: replica.partition,
       leaderEpoch: proposal.leaderEpoch, partitionEpoch: proposal.partitionEpoch,

@@ -31,8 +31,10 @@ export interface ReplicaFetcherOptions {
   readonly log: Logger;
   /** Long-poll wait asked of the leader. */
   readonly maxWaitMs?: number;
+  /** Bytes one fetch response may carry (Kafka's replica.fetch.response.max.bytes). */
   readonly responseBytesMax?: number;
-  readonly partitionBytesMax?: number;
+  /** The least a partition may carry per fetch (Kafka's replica.fetch.max.bytes); see `shareOf`. */
+  readonly partitionBytesMin?: number;
   /** Pause after a failed round (source unreachable, error answers). */
   readonly backoffMs?: number;
   readonly nowMs: () => number;
@@ -41,6 +43,22 @@ export interface ReplicaFetcherOptions {
 }
 
 const fetchVersion = 12;
+const responseBytesMaxDefault = 8 * 1024 * 1024;
+const partitionBytesMinDefault = 1024 * 1024;
+
+/**
+ * Bytes each of `count` partitions may take from one response: an even share of the response,
+ * at least `min`. A fixed 1 MiB per partition (Kafka's replica.fetch.max.bytes) starved a lone
+ * busy partition: with a producer pipelining acks=all batches (librdkafka keeps up to a million
+ * in flight) the leader's log grew by more than 1 MiB between two fetches, so its followers never
+ * reached "the leader's end as of the previous fetch" and both left the ISR after
+ * replica.lag.time.max.ms, however fast they fetched. A bigger round also amortizes the round's
+ * fixed cost (round trip, fsync) over more bytes, which is how a follower behind catches up.
+ */
+export function shareOf(count: number, responseBytesMax: number, min: number): number {
+  return Math.min(responseBytesMax, Math.max(min, Math.floor(responseBytesMax / Math.max(count, 1))));
+}
+
 const offsetForLeaderEpochVersion = 4;
 
 type Asked = { readonly slot: FollowerSlot; readonly request: FollowerRequest };
@@ -53,6 +71,11 @@ export class ReplicaFetcher {
   private kicked = false;
   /** Aborted by `kick` to end the backoff pause early. */
   private pausing: AbortController | null = null;
+  /**
+   * Where the next fetch's partition list starts: the leader fills a response in request order,
+   * so rotating it gives every partition its turn at the front when the response runs full.
+   */
+  private rotation = 0;
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -135,18 +158,22 @@ export class ReplicaFetcher {
     return progressed;
   }
 
-  private async fetch(asked: readonly Asked[]): Promise<boolean> {
+  private async fetch(inOrder: readonly Asked[]): Promise<boolean> {
+    const start = this.rotation++ % inOrder.length;
+    const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)];
+    const responseBytes = this.o.responseBytesMax ?? responseBytesMaxDefault;
+    const share = shareOf(asked.length, responseBytes,
+      this.o.partitionBytesMin ?? partitionBytesMinDefault);
     const request: FetchRequest = {
       clusterId: null, replicaId: this.o.nodeId, replicaState: { replicaId: -1, replicaEpoch: -1 },
-      maxWaitMs: this.o.maxWaitMs ?? 500, minBytes: 1,
-      maxBytes: this.o.responseBytesMax ?? 8 * 1024 * 1024, isolationLevel: 0,
+      maxWaitMs: this.o.maxWaitMs ?? 500, minBytes: 1, maxBytes: responseBytes, isolationLevel: 0,
       sessionId: 0, sessionEpoch: -1, forgottenTopicsData: [], rackId: '',
       topics: byTopic(asked, (a) => {
         const r = a.request;
         const fetch = r.kind === 'fetch' ? r : { fetchOffset: 0, lastFetchedEpoch: -1 };
         return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
           fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
-          logStartOffset: -1, partitionMaxBytes: this.o.partitionBytesMax ?? 1024 * 1024,
+          logStartOffset: -1, partitionMaxBytes: share,
           replicaDirectoryId: '' };
       }).map((t) => ({ ...t, topicId: '' })),
     };

@@ -104,7 +104,16 @@ interface Progress {
   lastFetchMs: number;
   /** Our log end offset when it last fetched: reaching it later still counts as caught up then. */
   leaderEndAtLastFetch: number;
+  /**
+   * Our log end at some of its earlier fetches (oldest first, at most one per
+   * lagMaxMs / endSamplesPerLag, none older than lagMaxMs): reaching `end` means it is caught up
+   * to where we were at `ms`.
+   */
+  readonly ends: { ms: number; end: number }[];
 }
+
+/** Samples of our log end kept per follower over replica.lag.time.max.ms (its time resolution). */
+const endSamplesPerLag = 50;
 
 export class LeaderReplica {
   readonly brokerId: number;
@@ -185,6 +194,11 @@ export class LeaderReplica {
     return this.waitsAll.size + this.waitsLeader.size;
   }
 
+  /** The replicas other than this leader, whose progress is tracked. */
+  followerIds(): IterableIterator<number> {
+    return this.progress.keys();
+  }
+
   followerProgress(id: number): FollowerProgress | undefined {
     return this.progress.get(id);
   }
@@ -229,13 +243,7 @@ export class LeaderReplica {
       }
     }
     if (fetchOffset < 0 || fetchOffset > this.logEnd) return { kind: 'offsetOutOfRange' };
-    // Kafka's caught-up rule: at our end now, or at least at our end as of its previous fetch.
-    if (fetchOffset >= this.logEnd) p.lastCaughtUpMs = nowMs;
-    else if (fetchOffset >= p.leaderEndAtLastFetch) {
-      p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
-    }
-    p.leaderEndAtLastFetch = this.logEnd;
-    p.lastFetchMs = nowMs;
+    this.noteCaughtUp(p, fetchOffset, nowMs);
     p.fetchOffset = fetchOffset;
     p.syncedOffset = Math.min(fetch.syncedOffset ?? fetchOffset, fetchOffset);
     this.advanceHighWatermark();
@@ -380,6 +388,40 @@ export class LeaderReplica {
     this.pending = { proposal, sentMs: undefined };
   }
 
+  /**
+   * When the follower was last caught up, fetching at `fetchOffset` now. Kafka's rule: at our end
+   * now, or at least at our end as of its previous fetch, then. Alone, that rule drops a follower
+   * that keeps pace a steady second behind (a pipelining producer keeps our log tens of MiB ahead
+   * and each fetch returns a few): it never reaches our end as of its *previous* fetch, and
+   * leaves the ISR after lagMaxMs however fast it copies. So we also remember our end at earlier
+   * fetches: reaching our end as of time t means it lags by now − t, which is what
+   * replica.lag.time.max.ms bounds. Only more lenient than Kafka's rule; an ISR member that lags
+   * only holds the HW back (acks wait), it cannot make the HW pass what it holds.
+   */
+  private noteCaughtUp(p: Progress, fetchOffset: number, nowMs: number): void {
+    if (fetchOffset >= this.logEnd) p.lastCaughtUpMs = nowMs;
+    else if (fetchOffset >= p.leaderEndAtLastFetch) {
+      p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, p.lastFetchMs);
+    }
+    // Samples it reached count (the latest one); they, and samples older than the lag bound,
+    // can never matter again.
+    const ends = p.ends;
+    let drop = 0;
+    for (const sample of ends) {
+      if (sample.end <= fetchOffset) p.lastCaughtUpMs = Math.max(p.lastCaughtUpMs, sample.ms);
+      else if (nowMs - sample.ms <= this.lagMaxMs) break;
+      drop++;
+    }
+    if (drop > 0) ends.splice(0, drop);
+    const last = ends.at(-1);
+    if (this.logEnd > fetchOffset &&
+      (last === undefined || nowMs - last.ms >= this.lagMaxMs / endSamplesPerLag)) {
+      ends.push({ ms: nowMs, end: this.logEnd });
+    }
+    p.leaderEndAtLastFetch = this.logEnd;
+    p.lastFetchMs = nowMs;
+  }
+
   /** Out of sync: not caught up with our log end for longer than replica.lag.time.max.ms. */
   private lagging(id: number, nowMs: number): boolean {
     const p = this.progress.get(id);
@@ -405,5 +447,5 @@ export class LeaderReplica {
 
 function fresh(nowMs: number): Progress {
   return { fetchOffset: -1, syncedOffset: -1, lastCaughtUpMs: nowMs, lastFetchMs: -Infinity,
-    leaderEndAtLastFetch: Infinity };
+    leaderEndAtLastFetch: Infinity, ends: [] };
 }

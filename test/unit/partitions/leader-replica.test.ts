@@ -124,6 +124,43 @@ test('a laggard is proposed out of the ISR, one change at a time, resent until a
   assert.equal(l.takeIsrChangeProposal(160), undefined);
 });
 
+test('lag is time: a follower a steady 15 ms behind stays, one losing ground leaves at 100 ms',
+  () => {
+    // The leader grows 10 offsets every 5 ms, more than a fetch returns between two fetches.
+    // Follower 2 fetches 30 behind our end (Kafka's previous-fetch rule alone would drop it);
+    // follower 3 copies half as fast: at time t it is where we were at t/2, so it lags t/2 ms.
+    const l = leader();
+    let shrinkAt: number | undefined;
+    for (let t = 5; t <= 300 && shrinkAt === undefined; t += 5) {
+      const end = 2 * t;
+      l.appended(end - 1);
+      l.synced(end);
+      l.followerFetched(2, fetch(Math.max(0, end - 30)), t);
+      l.followerFetched(3, fetch(t), t);
+      l.tick(t);
+      const proposal = l.takeIsrChangeProposal(t);
+      if (proposal !== undefined) {
+        assert.deepEqual(proposal.newIsr, [1, 2], `at ${t} ms only 3 is out of sync`);
+        shrinkAt = t;
+      }
+      assert.ok(t - l.followerProgress(2)!.lastCaughtUpMs <= 20, `at ${t} ms 2 lags ≤ 20 ms`);
+    }
+    assert.ok(shrinkAt !== undefined && shrinkAt >= 200 && shrinkAt <= 215,
+      `follower 3 proposed out once it lagged > 100 ms, at ${shrinkAt} ms`);
+  });
+
+test('remembered leader ends stay bounded by the lag window', () => {
+  const l = leader();
+  for (let t = 1; t <= 1000; t++) {
+    l.appended(t * 10 - 1);
+    l.followerFetched(2, fetch(0), t); // stuck at 0: every fetch sees a new end
+  }
+  // One sample per lagMaxMs / 50 = 2 ms over the last 100 ms, not one per fetch.
+  const ends = (l as unknown as { progress: Map<number, { ends: unknown[] }> })
+    .progress.get(2)!.ends;
+  assert.ok(ends.length <= 51, `${ends.length} samples kept`);
+});
+
 test('a replica rejoins once synced to HW and epoch start; it counts from the proposal', () => {
   const epochs = new LeaderEpochCache([{ epoch: 1, startOffset: 0 }]);
   const l = leader({ partition: { ...partition, isr: [1, 2] }, logEndOffset: 6, syncedOffset: 6,
