@@ -178,6 +178,10 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
 };
 
 function topicHint(def: TopicConfigDef): FieldHint {
+  if (def.kind === 'boolean' && def.topicOnly === true) {
+    return { what: 'allowed here: it is set per topic, never for every topic',
+      example: `pado topic alter-config orders --set ${def.name}=true` };
+  }
   const sample = def.kind === 'boolean' ? 'true'
     : def.kind === 'policy' ? '"delete"' : String(topicConfigDefaults[def.name]);
   return { what: def.what, example: `"topicDefaults": { "${def.name}": ${sample} }` };
@@ -200,7 +204,10 @@ function hostPortSchema(portMin: number): object {
 function topicDefaultsSchema(): object {
   const properties: Record<string, object> = {};
   for (const def of topicConfigDefs) {
-    properties[def.name] = def.kind === 'boolean' ? { type: 'boolean' }
+    // A topicOnly config keeps its default here (false): only the topic itself may turn it on.
+    properties[def.name] = def.kind === 'boolean' && def.topicOnly === true
+      ? { type: 'boolean', const: topicConfigDefaults[def.name] }
+      : def.kind === 'boolean' ? { type: 'boolean' }
       : def.kind === 'policy' ? { type: 'string', enum: ['delete'] }
       : { type: 'integer', minimum: def.min, maximum: def.max };
   }

@@ -17,6 +17,11 @@ export interface TopicConfigs {
   'cleanup.policy': 'delete';
   /** Pado's own: false lets a replica ack before its fsync (DESIGN.md "Durable by default"). */
   'flush.durable': boolean;
+  /**
+   * Lets a replica outside the ISR lead when no in-sync replica is up (may lose acknowledged
+   * records). Per topic only: the node's topicDefaults cannot turn it on (DESIGN.md, issue 6).
+   */
+  'unclean.leader.election.enable': boolean;
 }
 export type TopicConfigName = keyof TopicConfigs;
 
@@ -45,6 +50,8 @@ interface NumberDef {
 interface BooleanDef {
   kind: 'boolean';
   what: string;
+  /** Only a topic's own config may set it; the node's topicDefaults keep the default. */
+  topicOnly?: true;
 }
 interface PolicyDef {
   kind: 'policy';
@@ -97,6 +104,12 @@ export const topicConfigDefs: readonly TopicConfigDef[] = [
     what: 'true or false',
     doc: 'Pado: when false, a replica may ack a batch before it is fsynced.',
   },
+  {
+    name: 'unclean.leader.election.enable', kind: 'boolean', topicOnly: true,
+    what: 'true or false',
+    doc: 'When true, a replica outside the ISR may become leader if no in-sync replica is up, ' +
+      'at the cost of losing acknowledged records.',
+  },
 ];
 
 const defsByName = new Map<string, TopicConfigDef>(topicConfigDefs.map((d) => [d.name, d]));
@@ -114,6 +127,7 @@ export const topicConfigDefaults: Readonly<TopicConfigs> = Object.freeze({
   'min.insync.replicas': 1,
   'cleanup.policy': 'delete',
   'flush.durable': true,
+  'unclean.leader.election.enable': false,
 });
 
 export type TopicConfigsResult =

@@ -6,11 +6,12 @@
  */
 import { KafkaError, zeroUuid } from '../protocol/index.js';
 import {
-  internalTopics, LeaderRecoveryState, liveBrokers,
+  applyRecords, internalTopics, LeaderRecoveryState, liveBrokers,
   type MetadataImage, type MetadataRecord, type PartitionRecord, type TopicImage,
 } from '../metadata/index.js';
 import { validateTopicName, validateTopicConfigs } from '../config/index.js';
 import { producerIdBlockSize } from './config.js';
+import { electOfflineLeaders } from './elections.js';
 import { brokerLoad, placeReplicas } from './placement.js';
 
 export interface Outcome {
@@ -289,7 +290,10 @@ export function createPartitions(
   return { outcome: ok, records };
 }
 
-/** Config changes for one topic: `set` entries (value null = delete → default). */
+/**
+ * Config changes for one topic: `set` entries (value null = delete → default), followed by the
+ * elections they make possible (unclean.leader.election.enable turned on).
+ */
 export function alterTopicConfigs(
   image: MetadataImage,
   name: string,
@@ -309,7 +313,10 @@ export function alterTopicConfigs(
     name: c.name,
     value: c.value,
   }));
-  return { outcome: ok, records };
+  // Turning on unclean.leader.election.enable elects leaders for the topic's offline partitions
+  // at once, in the same batch, as Kafka's controller does; computed with the configs applied.
+  const elections = electOfflineLeaders(applyRecords(image, records), topic.topicId);
+  return { outcome: ok, records: [...records, ...elections] };
 }
 
 /**

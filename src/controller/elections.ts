@@ -12,6 +12,7 @@ import {
   type MetadataImage, type MetadataRecord, type PartitionChangeRecord, type PartitionImage,
   type TopicImage,
 } from '../metadata/index.js';
+import { validateTopicConfigs } from '../config/index.js';
 import { uncleanLeaderElectionConfig } from './config.js';
 
 export function isLive(image: MetadataImage, brokerId: number): boolean {
@@ -20,7 +21,11 @@ export function isLive(image: MetadataImage, brokerId: number): boolean {
 }
 
 function uncleanAllowed(topic: TopicImage): boolean {
-  return topic.configs.get(uncleanLeaderElectionConfig) === 'true';
+  const raw = topic.configs.get(uncleanLeaderElectionConfig);
+  if (raw === undefined) return false;
+  // Read as brokers read configs ('TRUE' and ' true' are true, as in Kafka's ConfigDef).
+  const checked = validateTopicConfigs({ [uncleanLeaderElectionConfig]: raw });
+  return checked.ok && checked.configs[uncleanLeaderElectionConfig] === true;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -79,10 +84,16 @@ function electInto(c: Mutable<PartitionChangeRecord>, image: MetadataImage, topi
   if (!sameIds(isr, p.isr)) c.isr = isr;
 }
 
-/** Leaders for offline partitions that now have a candidate (e.g. a broker was unfenced). */
-export function electOfflineLeaders(image: MetadataImage): MetadataRecord[] {
+/**
+ * Leaders for offline partitions that now have a candidate: a broker was unfenced, or (for the
+ * topic `topicId`, when given) the topic now allows unclean election.
+ */
+export function electOfflineLeaders(image: MetadataImage, topicId?: string): MetadataRecord[] {
   const records: MetadataRecord[] = [];
-  for (const topic of image.topicsById.values()) {
+  const only = topicId === undefined ? undefined : image.topicsById.get(topicId);
+  const topics = topicId === undefined ? image.topicsById.values()
+    : only === undefined ? [] : [only];
+  for (const topic of topics) {
     for (const p of topic.partitions) {
       if (p.leader !== noLeader) continue;
       const c = change(topic, p);

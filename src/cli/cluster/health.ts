@@ -76,7 +76,7 @@ function partitionProblems(
     }
     const partitions = [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
     for (const p of partitions) {
-      const problem = partitionProblem(`${name}-${p.partitionIndex}`, p, live, missing);
+      const problem = partitionProblem(name, p, live, missing);
       if (problem !== null) problems.push(problem);
     }
   }
@@ -84,33 +84,32 @@ function partitionProblems(
 }
 
 interface PartitionView {
+  partitionIndex: number;
   leaderId: number;
   replicaNodes: readonly number[];
   isrNodes: readonly number[];
 }
 
 /**
- * At most one problem per partition, the worst: offline (no leader and every replica down: only
- * starting a broker helps) > leaderless (no live leader but a replica is up: an election is due)
- * > under-replicated (ISR smaller than the replica set).
+ * At most one problem per partition, the worst: offline > leaderless > under-replicated.
+ * Offline: no leader and no election will give it one, because every replica is down or because
+ * the live ones are all outside the ISR. Only ISR members are known to hold every acknowledged
+ * record; the controller keeps the last of them in the ISR when it goes down (KIP-966 "last
+ * replica standing") and elects no other replica unless the topic sets
+ * unclean.leader.election.enable=true. Leaderless: no live leader but an ISR member is up, so an
+ * election is due. Under-replicated: ISR smaller than the replica set.
  */
 export function partitionProblem(
-  subject: string, p: PartitionView, live: ReadonlySet<number>, missing: ReadonlySet<number>,
+  topic: string, p: PartitionView, live: ReadonlySet<number>, missing: ReadonlySet<number>,
 ): HealthProblem | null {
+  const subject = `${topic}-${p.partitionIndex}`;
   const down = p.replicaNodes.filter((id) => !live.has(id));
   const hasLeader = p.leaderId >= 0 && live.has(p.leaderId);
   if (!hasLeader && down.length === p.replicaNodes.length) {
     return { kind: 'offline', subject, message: `partition ${subject} has no leader: ` +
       `${replicasPhrase(p.replicaNodes)} down; start ${brokersPhrase(down)}` };
   }
-  if (!hasLeader) {
-    const why = p.leaderId >= 0 ? `its leader, broker ${p.leaderId}, is down` : 'none elected';
-    const up = p.replicaNodes.filter((id) => live.has(id));
-    return { kind: 'leaderless', subject, message: `partition ${subject} has no leader (${why}) ` +
-      `although ${brokersPhrase(up)} ${up.length === 1 ? 'is' : 'are'} up; the controller ` +
-      'elects one from the ISR within seconds: if this persists, run `pado cluster info` to ' +
-      'check the controller' };
-  }
+  if (!hasLeader) return noLeaderProblem(topic, subject, p, live);
   const outOfSync = p.replicaNodes.filter((id) => !p.isrNodes.includes(id));
   if (outOfSync.length === 0) return null;
   const stopped = outOfSync.filter((id) => missing.has(id) || !live.has(id));
@@ -119,6 +118,30 @@ export function partitionProblem(
   return { kind: 'under-replicated', subject, message: `partition ${subject}: ` +
     `${p.isrNodes.length} of ${p.replicaNodes.length} replicas in sync (behind: ` +
     `${outOfSync.join(',')}); ${next}` };
+}
+
+/** No live leader though a replica is up: leaderless when an ISR member is up, else offline. */
+function noLeaderProblem(
+  topic: string, subject: string, p: PartitionView, live: ReadonlySet<number>,
+): HealthProblem {
+  const why = p.leaderId >= 0 ? `its leader, broker ${p.leaderId}, is down` : 'none elected';
+  const liveIsr = p.isrNodes.filter((id) => live.has(id));
+  if (liveIsr.length > 0) {
+    return { kind: 'leaderless', subject, message: `partition ${subject} has no leader (${why}) ` +
+      `although in-sync ${brokersPhrase(liveIsr)} ${liveIsr.length === 1 ? 'is' : 'are'} up; ` +
+      'the controller elects one from the ISR within seconds: if this persists, run ' +
+      '`pado cluster info` to check the controller' };
+  }
+  const up = p.replicaNodes.filter((id) => live.has(id));
+  const unclean = 'accepting the loss of acknowledged records, run `pado topic alter-config ' +
+    `${topic} --set unclean.leader.election.enable=true\` to let ${brokersPhrase(up)} lead`;
+  const isrDown = p.isrNodes.filter((id) => !live.has(id));
+  const start = isrDown.length === 0
+    ? 'no in-sync replica is known (empty ISR); '
+    : `start ${brokersPhrase(isrDown)}, or, `;
+  const behind = `${brokersPhrase(up)} ${up.length === 1 ? 'is' : 'are'} up but not in sync`;
+  return { kind: 'offline', subject, message: `partition ${subject} has no leader (${why}) and ` +
+    `no replica holding every acknowledged record is up: ${behind}; ${start}${unclean}` };
 }
 
 function replicasPhrase(ids: readonly number[]): string {

@@ -4,10 +4,12 @@
  * default), as Kafka's legacy API does; IncrementalAlterConfigs applies SET (0), DELETE (1),
  * APPEND (2) and SUBTRACT (3) — the last two only for list configs (cleanup.policy). Values are
  * validated by the controller; a resource with an error changes nothing. validateOnly commits
- * nothing. Broker configs are read-only (they come from the node config file).
+ * nothing. Broker configs are read-only (they come from the node config file). Turning on a
+ * topic's unclean.leader.election.enable elects leaders for its offline partitions in the same
+ * commit (controller/controller.ts alterTopicConfigs).
  */
 import { alterTopicConfigs, type Outcome } from '../../controller/index.js';
-import type { MetadataImage, MetadataRecord } from '../../metadata/index.js';
+import { applyRecords, type MetadataImage, type MetadataRecord } from '../../metadata/index.js';
 import {
   KafkaError,
   type AlterConfigsRequest,
@@ -101,9 +103,15 @@ async function alterAll<R extends ResourceLike>(
 ) {
   return broker.propose((image) => {
     const records: MetadataRecord[] = [];
+    // Each resource is decided on the image left by the ones before (controller/README.md).
+    let current = image;
     const result = resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      return { ...base, ...alterOne(image, r, changesOf, records) };
+      const more: MetadataRecord[] = [];
+      const outcome = alterOne(current, r, changesOf, more);
+      if (more.length > 0) current = applyRecords(current, more);
+      records.push(...more);
+      return { ...base, ...outcome };
     });
     return { records: validateOnly ? [] : records, result };
   });

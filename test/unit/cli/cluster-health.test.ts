@@ -1,8 +1,9 @@
 // Proves `pado cluster health`'s evaluation and `pado cluster info`'s view, both pure functions
 // over a snapshot of Metadata / DescribeCluster / DescribeQuorum answers: a table of cluster
-// states (healthy, broker down, partition offline, leaderless, under-replicated, no controller,
-// quorum voter behind or silent, quorum without leader) each yields exactly the expected problem
-// kinds, and the messages name the partition, the broker and the next step.
+// states (healthy, broker down, partition offline — every replica down, or only replicas outside
+// the ISR up — leaderless, under-replicated, no controller, quorum voter behind or silent, quorum
+// without leader) each yields exactly the expected problem kinds, and the messages name the
+// partition, the broker and the next step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
@@ -71,10 +72,36 @@ const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?:
     kinds: ['missing-broker', 'offline'],
   },
   {
-    name: 'no leader although a replica is up',
+    name: 'no leader although an in-sync replica is up',
     snapshot: snapshot({ topics: [topic('t', [[-1, [1, 2], [1]]])] }),
     kinds: ['leaderless'],
-    match: [/partition t-0 has no leader \(none elected\) although brokers 1,2 are up/],
+    match: [/^partition t-0 has no leader \(none elected\) although in-sync broker 1 is up; /],
+  },
+  {
+    name: 'no leader: the ISR member is down, the live replicas are behind',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)],
+      topics: [topic('orders', [[-1, [1, 2, 3], [3]]])] }),
+    kinds: ['missing-broker', 'offline'],
+    match: [/broker 3/, new RegExp('^partition orders-0 has no leader \\(none elected\\) and no ' +
+      'replica holding every acknowledged record is up: brokers 1,2 are up but not in sync; ' +
+      'start broker 3, or, accepting the loss of acknowledged records, run `pado topic ' +
+      'alter-config orders --set unclean\\.leader\\.election\\.enable=true` to let brokers ' +
+      '1,2 lead$')],
+  },
+  {
+    name: 'the last ISR member led and is down, the other replica is behind',
+    snapshot: snapshot({ brokers: [broker(1), broker(3)],
+      topics: [topic('t', [[2, [2, 1], [2]]])] }),
+    kinds: ['missing-broker', 'offline'],
+    match: [/broker 2/, new RegExp('^partition t-0 has no leader \\(its leader, broker 2, is ' +
+      'down\\) and no .*: broker 1 is up but not in sync; start broker 2, or, .*to let broker 1 ' +
+      'lead$')],
+  },
+  {
+    name: 'no leader and an empty ISR',
+    snapshot: snapshot({ topics: [topic('t', [[-1, [1, 2], []]])] }),
+    kinds: ['offline'],
+    match: [/no in-sync replica is known \(empty ISR\); accepting the loss .*--set unclean/],
   },
   {
     name: 'ISR smaller than replicas, lagging broker up',

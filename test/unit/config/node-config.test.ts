@@ -103,6 +103,13 @@ const errorCases: { name: string; run: () => unknown; message: string }[] = [
       'write e.g. "topicDefaults": { "flush.durable": true }',
   },
   {
+    name: 'unclean election cannot be a default for every topic',
+    run: () => resolveNodeConfig([{ topicDefaults: { 'unclean.leader.election.enable': true } }]),
+    message: 'config topicDefaults.unclean.leader.election.enable: true is not allowed here: ' +
+      'it is set per topic, never for every topic; write e.g. pado topic alter-config orders ' +
+      '--set unclean.leader.election.enable=true',
+  },
+  {
     name: 'missing port of the advertised address',
     run: () => resolveNodeConfig([{ advertised: { host: 'a.example' } }]),
     message: 'config advertised: "port" is missing; ' +

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigSource, describeBrokerConfig, describeTopicConfig, nodeConfigDefaults,
+  ConfigSource, ConfigType, describeBrokerConfig, describeTopicConfig, nodeConfigDefaults,
   topicConfigDefaults, validateTopicConfigs, validateTopicName,
 } from '../../../src/config/index.js';
 
@@ -12,14 +12,16 @@ test('valid entries are parsed to typed values; null means unset', () => {
   const result = validateTopicConfigs({
     'retention.ms': '-1', 'retention.bytes': '1048576', 'segment.bytes': '14', 'segment.ms': '1',
     'max.message.bytes': '0', 'min.insync.replicas': '2', 'cleanup.policy': 'delete',
-    'flush.durable': 'FALSE', 'segment.ms ': null,
+    'flush.durable': 'FALSE', 'unclean.leader.election.enable': 'true', 'segment.ms ': null,
   });
   assert.equal(result.ok, false, 'a key with a trailing space is unknown');
   const ok = validateTopicConfigs({
     'retention.ms': '-1', 'segment.bytes': '14', 'flush.durable': 'FALSE', 'segment.ms': null,
+    'unclean.leader.election.enable': ' True',
   });
   assert.deepEqual(ok, {
-    ok: true, configs: { 'retention.ms': -1, 'segment.bytes': 14, 'flush.durable': false },
+    ok: true, configs: { 'retention.ms': -1, 'segment.bytes': 14, 'flush.durable': false,
+      'unclean.leader.election.enable': true },
   });
 });
 
@@ -44,6 +46,8 @@ const invalid: [Record<string, string | null>, string, string][] = [
     'cleanup.policy: compaction is not supported by Pado; remove cleanup.policy or set ' +
     'cleanup.policy=delete'],
   [{ 'flush.durable': 'yes' }, 'flush.durable', "flush.durable: 'yes' is not true or false"],
+  [{ 'unclean.leader.election.enable': '1' }, 'unclean.leader.election.enable',
+    "unclean.leader.election.enable: '1' is not true or false"],
   [{ 'retention.mss': '1' }, 'retention.mss',
     "unknown topic config 'retention.mss'; did you mean 'retention.ms'?"],
 ];
@@ -59,7 +63,9 @@ test('describeTopicConfig: overrides are dynamic, node defaults static, the rest
   const defaults = { ...topicConfigDefaults, 'retention.bytes': 1000 };
   const entries = describeTopicConfig({ 'retention.ms': 5 }, defaults);
   const byName = new Map(entries.map((e) => [e.name, e]));
-  assert.equal(entries.length, 8);
+  assert.deepEqual(entries.map((e) => e.name), ['segment.bytes', 'segment.ms', 'retention.ms',
+    'retention.bytes', 'max.message.bytes', 'min.insync.replicas', 'cleanup.policy',
+    'flush.durable', 'unclean.leader.election.enable']);
   assert.deepEqual(
     [byName.get('retention.ms')?.value, byName.get('retention.ms')?.isDefault,
       byName.get('retention.ms')?.source], ['5', false, ConfigSource.dynamicTopicConfig]);
@@ -68,6 +74,12 @@ test('describeTopicConfig: overrides are dynamic, node defaults static, the rest
   assert.deepEqual([byName.get('cleanup.policy')?.value, byName.get('cleanup.policy')?.source],
     ['delete', ConfigSource.defaultConfig]);
   assert.equal(byName.get('flush.durable')?.value, 'true');
+  const unclean = byName.get('unclean.leader.election.enable');
+  assert.deepEqual([unclean?.value, unclean?.isDefault, unclean?.configType],
+    ['false', true, ConfigType.boolean]);
+  assert.match(unclean?.documentation ?? '', /outside the ISR.*losing acknowledged records/);
+  const on = describeTopicConfig({ 'unclean.leader.election.enable': true }, defaults);
+  assert.equal(on.find((e) => e.name === 'unclean.leader.election.enable')?.value, 'true');
 });
 
 test('describeBrokerConfig reports the listener and Kafka-named defaults read-only', () => {

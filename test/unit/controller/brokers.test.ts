@@ -5,17 +5,18 @@
  * BROKER_ID_NOT_REGISTERED, stale epoch → STALE_BROKER_EPOCH, unfence once caught up, offline
  * partitions get the returning broker as leader), session expiry (fence + clean election from
  * the ISR with leader epoch + 1, ISR shrink keeping ≥ 1 member, offline when no candidate, unclean
- * only when the topic allows it) and controlled shutdown.
+ * only when the topic allows it, and turning that config on elects the offline partitions of that
+ * topic) and controlled shutdown.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaError } from '../../../src/protocol/index.js';
 import { applyRecords, liveBrokers, type MetadataImage } from '../../../src/metadata/index.js';
 import {
-  BrokerLeases, expireSessions, heartbeat, registerBroker, sessionTimeoutMsDefault,
-  heartbeatIntervalMsDefault,
+  alterTopicConfigs, BrokerLeases, createTopics, expireSessions, heartbeat, registerBroker,
+  sessionTimeoutMsDefault, heartbeatIntervalMsDefault,
 } from '../../../src/controller/index.js';
-import { cluster, clusterId, partition, withTopic } from './support.js';
+import { cluster, clusterId, context, partition, withTopic } from './support.js';
 
 const timeout = 1000;
 const registration = (brokerId: number, incarnationId: string) =>
@@ -142,6 +143,34 @@ test('expiry: no unclean election unless the topic enables it', () => {
     name: 'unclean.leader.election.enable', value: 'true' }]);
   const unclean = partition(expire(allowed, first), 'u', 0);
   assert.deepEqual([unclean.leader, unclean.isr, unclean.leaderRecoveryState], [second, [second], 1]);
+});
+
+test('turning unclean election on elects the offline partitions of that topic only', () => {
+  const [first, second] = [1, 2];
+  let image = cluster(2);
+  for (const name of ['u', 'other']) {
+    const { results, records } = createTopics(image, [{ name, numPartitions: -1,
+      replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [first, second] }],
+      configs: [] }], context());
+    assert.equal(results[0]?.errorCode, 0, results[0]?.errorMessage ?? '');
+    image = applyRecords(image, records);
+  }
+  const shrink = (name: string, keep: number) => ({ type: 'partitionChange' as const,
+    topicId: image.topicsByName.get(name)?.topicId ?? '', partition: 0, isr: [keep] });
+  // Both topics: only the first replica in sync, and it dies; both go offline.
+  image = applyRecords(image, [shrink('u', first), shrink('other', first)]);
+  image = expire(image, first);
+  assert.equal(partition(image, 'u', 0).leader, -1);
+  const off = alterTopicConfigs(image, 'u', [{ name: 'unclean.leader.election.enable',
+    value: 'false' }]);
+  assert.equal(off.records.length, 1, 'false changes the config only');
+  const on = alterTopicConfigs(image, 'u', [{ name: 'unclean.leader.election.enable',
+    value: 'TRUE' }]);
+  assert.equal(on.outcome.errorCode, 0);
+  const after = applyRecords(image, on.records);
+  const u = partition(after, 'u', 0);
+  assert.deepEqual([u.leader, u.isr, u.leaderRecoveryState], [second, [second], 1]);
+  assert.equal(partition(after, 'other', 0).leader, -1, 'another topic stays offline');
 });
 
 test('a returning broker leads the offline partitions whose ISR it is in', () => {
