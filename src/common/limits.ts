@@ -24,6 +24,13 @@ export const producerBatchesRememberedMax = 5;
 export const fetchWaitMsMax = 30_000;
 /** Produce requests waiting for their fsync or replication, per broker. */
 export const waitingProducesMax = 10_000;
+/**
+ * Bytes a partition leader's log may run ahead of its high watermark before acks=all produces
+ * are held before their append (partitions/append-gate.ts). Half a follower's 8 MiB fetch, so a
+ * follower reaches our log end at every fetch; at a few ms per replication round trip it still
+ * allows hundreds of MiB/s per partition.
+ */
+export const acksAllBacklogBytesMax = 4 * 1024 * 1024;
 /** Partitions per request we will look at; larger requests are refused as malformed. */
 export const partitionsPerRequestMax = 100_000;
 /** Bytes one fetch response may carry, whatever the client asks. */

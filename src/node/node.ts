@@ -365,8 +365,9 @@ function makeBroker(
       }).catch(() => undefined);
     },
     partition: (topic, partition) => replicas.get(topic, partition),
-    waitForData: (partitions, timeoutMs, signal, forReplica) =>
-      replicas.waitForData(partitions, timeoutMs, signal, forReplica === true),
+    waitForData: (partitions, timeoutMs, signal, forReplica, since) =>
+      replicas.waitForData(partitions, timeoutMs, signal, forReplica === true, since),
+    dataMark: () => replicas.dataMark(),
     topicConfig(topic) {
       if (!metadata.image().topicsByName.has(topic)) return undefined;
       return effectiveTopicConfigs(overrides(topic), config.topicDefaults);

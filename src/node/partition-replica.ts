@@ -8,7 +8,7 @@
  * once); until then produce is refused with NOT_LEADER_OR_FOLLOWER.
  */
 import type { Logger } from 'pino';
-import { isPadoError, PadoErrorCode } from '../common/index.js';
+import { isPadoError, limits, PadoErrorCode } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
   isControlBatch,
@@ -18,7 +18,8 @@ import {
   type BatchHeader,
 } from '../protocol/records/index.js';
 import {
-  lastSequenceOf, LeaderReplica, type AckError, type IsrChangeProposal, type PartitionState,
+  AppendGate, lastSequenceOf, LeaderReplica, type AckError, type IsrChangeProposal,
+  type PartitionState,
 } from '../partitions/index.js';
 import type {
   LocalPartition, ProduceAcks, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
@@ -43,6 +44,11 @@ export class PartitionReplica implements LocalPartition {
   /** Produces waiting for their acks, by request id; bounded by the LeaderReplica's waitsMax. */
   private readonly ackWaits = new Map<number, (error: AckError) => void>();
   private nextRequestId = 0;
+  /**
+   * acks=all produces held before their append while the log runs too far ahead of the HW; a
+   * ticket resumes its produce with the time it was admitted, or undefined when it timed out.
+   */
+  private readonly gate: AppendGate<(admittedMs: number | undefined) => void>;
   /** Resolves when everything appended so far is durable (appends become durable in order). */
   private lastDurable: Promise<void> = Promise.resolve();
   maxMessageBytes: number;
@@ -62,7 +68,10 @@ export class PartitionReplica implements LocalPartition {
     /** Appended bytes were written: followers' long polls may answer at once. */
     onAppend?: (replica: PartitionReplica) => void;
     onIsrChange?: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
+    /** How far the log may run ahead of the HW before acks=all produces are held. */
+    acksAllBacklogBytesMax?: number;
   }) {
+    this.gate = new AppendGate(opts.acksAllBacklogBytesMax ?? limits.acksAllBacklogBytesMax);
     this.topic = opts.topic;
     this.partition = opts.partition;
     this.brokerId = opts.brokerId;
@@ -123,6 +132,8 @@ export class PartitionReplica implements LocalPartition {
     leader.abort();
     this.drain(nowMs);
     this.leader = undefined;
+    // Held produces were not appended: each retries its checks against whatever leads now.
+    for (const resume of this.gate.clear()) resume(nowMs);
   }
 
   /**
@@ -139,6 +150,7 @@ export class PartitionReplica implements LocalPartition {
     if (this.leader === undefined) return;
     this.leader.tick(nowMs);
     this.drain(nowMs);
+    for (const resume of this.gate.expire(nowMs)) resume(undefined);
   }
 
   /** The controller refused `proposal`, the partition being at `partitionEpoch` there. */
@@ -156,7 +168,11 @@ export class PartitionReplica implements LocalPartition {
       this.ackWaits.delete(c.requestId);
       resolve?.(c.error);
     }
-    if (leader.takeHighWatermarkChange() !== undefined) this.onAdvance(this);
+    if (leader.takeHighWatermarkChange() !== undefined) {
+      this.gate.highWatermark(leader.highWatermark);
+      this.admitNext(nowMs);
+      this.onAdvance(this);
+    }
     const proposal = leader.takeIsrChangeProposal(nowMs);
     if (proposal !== undefined) this.onIsrChange(this, proposal);
   }
@@ -197,15 +213,51 @@ export class PartitionReplica implements LocalPartition {
     if (isTransactional(batch.attributes) || isControlBatch(batch.attributes)) {
       return this.failure(KafkaError.invalidRecord, 'transactional and control batches are not supported yet');
     }
+    if (acks.requiredAcks !== -1 || !this.gate.mustHold()) {
+      return this.checkAndAppend(records, checked.batches, batch, nowMs, acks);
+    }
+    const backlog = this.gate.backlogBytes;
+    const admittedMs = await new Promise<number | undefined>((resume) =>
+      this.gate.hold(resume, nowMs + acks.timeoutMs, acks.source ?? 0));
+    if (admittedMs === undefined) {
+      return this.failure(KafkaError.requestTimedOut, `acks=all: the in-sync replicas did not ` +
+        `copy the ${backlog} bytes ahead of this batch within ${acks.timeoutMs} ms; not appended`);
+    }
+    // Synchronous up to the append, so the next held produce sees this one's bytes. The wait for
+    // the ISR gets what is left of the request's timeout.
+    const left = { ...acks, timeoutMs: Math.max(0, acks.timeoutMs - (admittedMs - nowMs)) };
+    const outcome = this.checkAndAppend(records, checked.batches, batch, admittedMs, left);
+    this.admitNext(admittedMs);
+    return outcome;
+  }
+
+  /**
+   * The checks that depend on the partition's state now (leadership, producer sequence, ISR
+   * size), then the append: synchronous until the log has taken the batch.
+   */
+  private checkAndAppend(records: Buffer, batches: BatchHeader[], batch: BatchHeader,
+    nowMs: number, acks: ProduceAcks): Promise<ProduceOutcome> {
+    if (this.leader === undefined) {
+      return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower,
+        'leadership moved while this batch waited; retry after a metadata refresh'));
+    }
     const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta);
     const state = this.log.producerState.check(batch.producerId, batch.producerEpoch, batch.baseSequence, lastSeq);
     if (state.kind === 'duplicate') return this.answerDuplicate(state.baseOffset, batch, nowMs, acks);
-    if (state.kind === 'error') return this.failure(producerError(state.error), `producer ${batch.producerId}: ${state.error}`);
-    if (acks.requiredAcks === -1 && !this.leader.canAcceptAcksAll(acks.minIsr)) {
-      return this.failure(KafkaError.notEnoughReplicas,
-        `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`);
+    if (state.kind === 'error') {
+      return Promise.resolve(this.failure(producerError(state.error),
+        `producer ${batch.producerId}: ${state.error}`));
     }
-    return this.append(records, checked.batches, batch, nowMs, acks);
+    if (acks.requiredAcks === -1 && !this.leader.canAcceptAcksAll(acks.minIsr)) {
+      return Promise.resolve(this.failure(KafkaError.notEnoughReplicas,
+        `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`));
+    }
+    return this.append(records, batches, batch, nowMs, acks);
+  }
+
+  /** Lets the next held acks=all produce go if the backlog has room. */
+  private admitNext(nowMs: number): void {
+    this.gate.admitNext()?.(nowMs);
   }
 
   /** The log records the producer state of what it appends (and rebuilds it after a failed write). */
@@ -219,6 +271,7 @@ export class PartitionReplica implements LocalPartition {
       return this.storageFailure(err);
     }
     leader.appended(appended.lastOffset);
+    this.gate.appended(appended.lastOffset, records.length);
     const durable = appended.durable;
     this.lastDurable = durable.catch(() => undefined);
     try {

@@ -64,6 +64,11 @@ export class ReplicaManager {
   private readonly waiters = new Map<PartitionReplica, Set<Waiter>>();
   /** Followers' long polls, woken by appends (`waiters`: consumers', woken by the HW). */
   private readonly replicaWaiters = new Map<PartitionReplica, Set<Waiter>>();
+  /** Counts wake-ups; each partition remembers the count at its last one, per kind of waiter. */
+  private wakeCount = 0;
+  private readonly lastWakes = new Map<Map<PartitionReplica, Set<Waiter>>,
+    WeakMap<PartitionReplica, number>>([[this.waiters, new WeakMap()],
+    [this.replicaWaiters, new WeakMap()]]);
   private readonly config: NodeConfig;
   private readonly log: Logger;
   private readonly logs: LogManager;
@@ -292,8 +297,14 @@ export class ReplicaManager {
    * own fetch is what moves the HW (waiting for the HW would stall acks=all a whole long poll).
    */
   waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal,
-    forReplica = false): Promise<void> {
+    forReplica = false, since?: number): Promise<void> {
     const waiters = forReplica ? this.replicaWaiters : this.waiters;
+    if (since !== undefined) {
+      const last = this.lastWakes.get(waiters);
+      for (const p of partitions) {
+        if ((last?.get(p as PartitionReplica) ?? -1) > since) return Promise.resolve();
+      }
+    }
     return new Promise((resolve) => {
       const sets: Set<Waiter>[] = [];
       const done = () => {
@@ -323,7 +334,13 @@ export class ReplicaManager {
     this.wakeIn(this.replicaWaiters, replica);
   }
 
+  /** See `waitForData`'s `since`. */
+  dataMark(): number {
+    return this.wakeCount;
+  }
+
   private wakeIn(waiters: Map<PartitionReplica, Set<Waiter>>, replica: PartitionReplica): void {
+    this.lastWakes.get(waiters)?.set(replica, ++this.wakeCount);
     const set = waiters.get(replica);
     if (set === undefined) return;
     waiters.delete(replica);

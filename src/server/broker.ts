@@ -40,6 +40,11 @@ export interface ProduceAcks {
   readonly minIsr: number;
   /** The request's timeoutMs: an acks=-1 wait past it ends with REQUEST_TIMED_OUT. */
   readonly timeoutMs: number;
+  /**
+   * The connection it came on: acks=-1 produces held for replication keep their order per
+   * source and take turns across sources. Defaults to one shared source.
+   */
+  readonly source?: number;
 }
 
 /** A partition this broker leads. */
@@ -103,14 +108,17 @@ export interface Broker {
   /** Creates topics with defaults (auto-creation on produce/metadata); returns which exist afterwards. */
   autoCreate(names: readonly string[]): Promise<void>;
   partition(topic: string, partition: number): LocalPartition | undefined;
-  /** Resolves on the next high-watermark advance of any of these partitions, or after timeoutMs/abort. */
   /**
    * Resolves when one of `partitions` has more to read, after `timeoutMs`, or on abort. For a
    * follower (`forReplica`) more means past the log end (it reads beyond the HW); for a consumer,
-   * past the high watermark.
+   * past the high watermark. `since` (a `dataMark()` taken before reading): resolves at once if
+   * one of them had more since then — a write during the read would otherwise be missed and the
+   * poll would sleep its whole wait.
    */
   waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal,
-    forReplica?: boolean): Promise<void>;
+    forReplica?: boolean, since?: number): Promise<void>;
+  /** A mark to pass to `waitForData` as `since`: take it before reading. */
+  dataMark(): number;
   /** Effective (node default + topic override) configs of a topic, or undefined if unknown. */
   topicConfig(topic: string): Readonly<TopicConfigs> | undefined;
   /** The topic's own overrides (what DescribeConfigs reports as dynamic). */

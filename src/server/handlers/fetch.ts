@@ -36,12 +36,13 @@ export function fetchHandler(broker: Broker): Handler<FetchRequest, FetchRespons
       }
       const deadline = broker.nowMs() + Math.min(Math.max(req.maxWaitMs, 0), limits.fetchWaitMsMax);
       for (;;) {
+        const mark = broker.dataMark();
         const { responses, bytes, locals } = await readAll(broker, ctx, req);
         const remaining = deadline - broker.nowMs();
         if (bytes >= req.minBytes || remaining <= 0 || ctx.signal.aborted || locals.length === 0) {
           return { ...emptyResponse(), responses };
         }
-        await broker.waitForData(locals, remaining, ctx.signal, replicaIdOf(ctx, req) >= 0);
+        await broker.waitForData(locals, remaining, ctx.signal, replicaIdOf(ctx, req) >= 0, mark);
       }
     },
   };

@@ -40,7 +40,8 @@ export function produceHandler(broker: Broker): Handler<ProduceRequest, ProduceR
           partitionResponses: await Promise.all(
             topic.partitionData.map(async (p) => {
               const outcome = validAcks
-                ? await produceOne(broker, topic.name, p.index, p.records, req, now)
+                ? await produceOne(broker, topic.name, p.index, p.records, req, now,
+                  ctx.connectionId)
                 : failure(KafkaError.invalidRequiredAcks, `acks must be 0, 1 or -1, got ${req.acks}`);
               return partitionResponse(p.index, outcome);
             }),
@@ -60,6 +61,7 @@ async function produceOne(
   records: Buffer | null,
   req: ProduceRequest,
   nowMs: number,
+  source: number,
 ): Promise<ProduceOutcome> {
   const partition = broker.partition(topic, index);
   if (partition === undefined) {
@@ -88,6 +90,7 @@ async function produceOne(
     requiredAcks: req.acks === -1 ? -1 : 1,
     minIsr: configs?.['min.insync.replicas'] ?? 1,
     timeoutMs: Math.max(req.timeoutMs, 0),
+    source,
   };
   return partition.produce(records, nowMs, acks);
 }

@@ -16,6 +16,7 @@ import {
   emptyImage, LeaderRecoveryState, type MetadataImage, type PartitionImage, type TopicImage,
 } from '../../../src/metadata/index.js';
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
+import { buildBatch } from '../../../src/protocol/records/index.js';
 
 type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> & { isr?: number[] };
 
@@ -85,4 +86,33 @@ test('each partition gets its role from the image', async (t) => {
   await manager.applyImage(moved, away);
   assert.equal(manager.follower('t', 0), undefined);
   assert.deepEqual(await readdir(dataDir), ['t-1']);
+});
+
+test('a long poll sees a write that landed while it was reading (dataMark)', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pado-roles-'));
+  const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
+  t.after(() => manager.close());
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  await manager.applyImage(emptyImage('c'),
+    imageOf([{ leader: 1, leaderEpoch: 0, replicas: [1, 2], isr: [1] }]));
+  const leader = manager.get('t', 0);
+  assert.ok(leader !== undefined);
+  const signal = new AbortController().signal;
+  const mark = manager.dataMark();
+  // The write lands after the fetch read the log and before its long poll registers.
+  const batch = buildBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }],
+    compression: 'none' });
+  assert.equal((await leader.produce(batch, Date.now())).errorCode, 0);
+  const started = Date.now();
+  await manager.waitForData([leader], 60_000, signal, true, mark);
+  await manager.waitForData([leader], 60_000, signal, false, mark);
+  assert.ok(Date.now() - started < 30_000, 'answered at once, not after the poll timeout');
+  // Nothing new since a fresh mark: the poll waits (here until its short timeout).
+  const fresh = manager.dataMark();
+  let woke = false;
+  const waiting = manager.waitForData([leader], 50, signal, true, fresh).then(() => { woke = true; });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(woke, false);
+  await waiting;
 });

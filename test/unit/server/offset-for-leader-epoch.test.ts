@@ -60,6 +60,7 @@ async function leaderWithEpochs(t: { after: (fn: () => Promise<void>) => void })
     image: () => image,
     nowMs: () => 0,
     waitForData: () => Promise.resolve(),
+    dataMark: () => 0,
     partition: (name: string, index: number) => name === 't' && index === 0 ? local : undefined,
   } as unknown as Broker;
   return broker;

@@ -1,0 +1,160 @@
+/**
+ * Proves PartitionReplica's acks paths on a real partition log, with followers played by
+ * `readAsReplica` calls: acks=all is answered only once the ISR has fetched past the batch;
+ * refused with NOT_ENOUGH_REPLICAS (nothing appended) below min.insync.replicas; answered
+ * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrinks while it waits; a retried idempotent
+ * batch gets its original offset but only on the original's terms (after the ISR has it). And
+ * the append gate: with the log too far ahead of the HW an acks=all produce is held before its
+ * append (the log does not grow), goes in arrival order once followers catch up, times out with
+ * REQUEST_TIMED_OUT and nothing appended, and retries its checks when leadership moves.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { PartitionReplica } from '../../../src/node/partition-replica.js';
+import { KafkaError } from '../../../src/protocol/index.js';
+import { buildBatch } from '../../../src/protocol/records/index.js';
+import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
+import type { ProduceOutcome } from '../../../src/server/index.js';
+
+const state = { leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] };
+const all = (minIsr = 2, timeoutMs = 30_000) => ({ requiredAcks: -1 as const, minIsr, timeoutMs });
+
+function batch(value: string, idempotent?: { sequence: number }): Buffer {
+  return buildBatch({ records: [{ key: null, value: Buffer.from(value), timestamp: 1 }],
+    compression: 'none',
+    ...(idempotent === undefined ? {} : { producerId: 7, producerEpoch: 0,
+      baseSequence: idempotent.sequence }) });
+}
+
+async function leader(t: { after: (fn: () => Promise<void>) => void },
+  over: { acksAllBacklogBytesMax?: number } = {}) {
+  const dir = await mkdtemp(join(tmpdir(), 'pado-replica-'));
+  const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
+    diskReserveBytes: 0 });
+  t.after(async () => {
+    await log.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const replica = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1, state, log,
+    nowMs: 0, logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20,
+    onAdvance: () => undefined, ...over });
+  /** Followers 2 and 3 fetch at `offset` (they hold, fsynced, everything below it). */
+  const fetchAll = async (offset: number, nowMs = 1) => {
+    for (const id of [2, 3]) {
+      const r = await replica.readAsReplica(offset, offset > 0 ? 1 : -1, 1 << 20, id, nowMs);
+      assert.equal(r.errorCode, 0);
+    }
+  };
+  return { replica, log, fetchAll };
+}
+
+/** Whether `p` has settled, after letting pending I/O and microtasks run. */
+async function settled(p: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void p.then(() => { done = true; }, () => { done = true; });
+  await new Promise((r) => setTimeout(r, 20));
+  return done;
+}
+
+test('acks=all is answered once the ISR has fetched past the batch', async (t) => {
+  const { replica, log, fetchAll } = await leader(t);
+  await fetchAll(0);
+  const produced = replica.produce(batch('a'), 1, all());
+  assert.equal(await settled(produced), false, 'the followers have not fetched it');
+  assert.equal(log.logEndOffset, 1);
+  await fetchAll(1, 2);
+  const outcome = await produced;
+  assert.equal(outcome.errorCode, 0);
+  assert.equal(outcome.baseOffset, 0);
+  assert.equal(replica.highWatermark(), 1);
+});
+
+test('below min.insync.replicas acks=all is refused and nothing is appended', async (t) => {
+  const { replica, log } = await leader(t);
+  replica.lead({ ...state, partitionEpoch: 2, isr: [1] }, 1);
+  const outcome = await replica.produce(batch('a'), 1, all(2));
+  assert.equal(outcome.errorCode, KafkaError.notEnoughReplicas.code);
+  assert.equal(log.logEndOffset, 0);
+  const one = await replica.produce(batch('b'), 1, all(1));
+  assert.equal(one.errorCode, 0, 'min.insync.replicas=1 accepts the leader alone');
+});
+
+test('an ISR shrink below min.insync.replicas while waiting answers NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  async (t) => {
+    const { replica, fetchAll } = await leader(t);
+    await fetchAll(0);
+    const produced = replica.produce(batch('a'), 1, all(3));
+    assert.equal(await settled(produced), false);
+    replica.lead({ ...state, partitionEpoch: 2, isr: [1, 2] }, 2);
+    assert.equal((await produced).errorCode, KafkaError.notEnoughReplicasAfterAppend.code);
+  });
+
+test('a retried idempotent acks=all batch gets its offset only once the ISR has it', async (t) => {
+  const { replica, log, fetchAll } = await leader(t);
+  await fetchAll(0);
+  const first = replica.produce(batch('a', { sequence: 0 }), 1, all(2, 30_000));
+  await settled(first);
+  const retry = replica.produce(batch('a', { sequence: 0 }), 2, all(2, 30_000));
+  assert.equal(await settled(retry), false, 'the original is not replicated yet');
+  assert.equal(log.logEndOffset, 1, 'not written twice');
+  await fetchAll(1, 3);
+  const [a, b] = await Promise.all([first, retry]);
+  assert.deepEqual([a.errorCode, a.baseOffset, b.errorCode, b.baseOffset], [0, 0, 0, 0]);
+});
+
+test('the gate holds acks=all before the append and admits in order as followers catch up',
+  async (t) => {
+    const { replica, log, fetchAll } = await leader(t, { acksAllBacklogBytesMax: 1 });
+    await fetchAll(0);
+    const a = replica.produce(batch('a'), 1, all());
+    await settled(a);
+    assert.equal(log.logEndOffset, 1);
+    const b = replica.produce(batch('b'), 1, all());
+    const c = replica.produce(batch('c'), 1, all());
+    const acksOne = replica.produce(batch('one'), 1, { requiredAcks: 1, minIsr: 1,
+      timeoutMs: 30_000 });
+    assert.equal((await acksOne).errorCode, 0, 'acks=1 is never held');
+    assert.equal(await settled(b), false);
+    assert.equal(log.logEndOffset, 2, 'b and c wait before their append; acks=1 went in');
+    await fetchAll(2, 2);
+    assert.equal((await a).baseOffset, 0);
+    assert.equal(await settled(c), false, 'b went in and filled the backlog');
+    assert.equal(log.logEndOffset, 3);
+    await fetchAll(3, 3);
+    assert.equal((await b).baseOffset, 2);
+    assert.equal(await settled(c), false);
+    await fetchAll(4, 4);
+    const outcomes: ProduceOutcome[] = [await b, await c];
+    assert.deepEqual(outcomes.map((o) => [o.errorCode, o.baseOffset]), [[0, 2], [0, 3]]);
+  });
+
+test('a held produce times out with REQUEST_TIMED_OUT and is not appended', async (t) => {
+  const { replica, log, fetchAll } = await leader(t, { acksAllBacklogBytesMax: 1 });
+  await fetchAll(0);
+  void replica.produce(batch('a'), 1, all());
+  await settled(Promise.resolve());
+  const held = replica.produce(batch('b'), 1, all(2, 100));
+  replica.tick(100);
+  assert.equal(await settled(held), false, 'deadline not passed');
+  replica.tick(101);
+  const outcome = await held;
+  assert.equal(outcome.errorCode, KafkaError.requestTimedOut.code);
+  assert.match(outcome.errorMessage ?? '', /not appended/);
+  assert.equal(log.logEndOffset, 1);
+});
+
+test('a held produce retries its checks when leadership moves', async (t) => {
+  const { replica, log, fetchAll } = await leader(t, { acksAllBacklogBytesMax: 1 });
+  await fetchAll(0);
+  const a = replica.produce(batch('a'), 1, all());
+  await settled(a);
+  const held = replica.produce(batch('b'), 1, all());
+  replica.release(2);
+  assert.equal((await a).errorCode, KafkaError.notLeaderOrFollower.code);
+  assert.equal((await held).errorCode, KafkaError.notLeaderOrFollower.code);
+  assert.equal(log.logEndOffset, 1, 'the held batch was never appended');
+});
