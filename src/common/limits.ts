@@ -37,6 +37,12 @@ export const partitionsPerRequestMax = 100_000;
 export const fetchResponseBytesMax = 64 * 1024 * 1024;
 /** Free disk below which produce is refused (log.disk.reserve.bytes default). */
 export const diskReserveBytesDefault = 64 * 1024 * 1024;
+/**
+ * High-watermark checkpoint writes in flight per node (node/replica-manager.ts): each replaces a
+ * small file durably (three fsyncs); a few at a time keep a round short without crowding the
+ * group-commit fsyncs that share the disk.
+ */
+export const highWatermarkCheckpointsInFlightMax = 4;
 /** Shutdown deadline after the first signal. */
 export const shutdownMsMax = 5_000;
 

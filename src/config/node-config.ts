@@ -71,10 +71,29 @@ export interface NodeConfig {
    * controller puts the replicas of a partition on distinct racks where it can.
    */
   rack?: string;
+  /**
+   * How long a follower may go without catching up with its leader's log before the leader drops
+   * it from the ISR (replica.lag.time.max.ms). Absent: 5000 (src/partitions/leader-replica.ts says
+   * why, against Kafka's 30 s). Above the followers' 500 ms long poll, so an idle follower stays in.
+   */
+  replicaLagTimeMaxMs?: number;
+  /**
+   * How long the controller waits for a broker's heartbeat before fencing it and moving its
+   * leaderships (broker.session.timeout.ms). Absent: 1200 (src/controller/config.ts says why,
+   * against Kafka's 9 s). At least 3 heartbeats (200 ms each).
+   */
+  brokerSessionTimeoutMs?: number;
 }
 
 /** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
 export const initialVotersMax = 7;
+
+/** Above the replica fetcher's 500 ms long poll, with room for a round trip (Kafka's rule too). */
+export const replicaLagTimeMsMin = 1000;
+/** Three heartbeats of 200 ms: one lost heartbeat must not fence a broker. */
+export const brokerSessionTimeoutMsMin = 600;
+/** Ten minutes: beyond it a dead broker or follower would go unnoticed for too long. */
+const durationMsMax = 600_000;
 
 export const defaultListenPort = 9092;
 export const defaultHost = '127.0.0.1';
@@ -118,6 +137,8 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'message.max.bytes': ['topicDefaults', 'max.message.bytes'],
   'min.insync.replicas': ['topicDefaults', 'min.insync.replicas'],
   'log.cleanup.policy': ['topicDefaults', 'cleanup.policy'],
+  'replica.lag.time.max.ms': ['replicaLagTimeMaxMs'],
+  'broker.session.timeout.ms': ['brokerSessionTimeoutMs'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -174,6 +195,14 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   votersMax: { what: 'a voter count: 3 or 5', example: '"votersMax": 5' },
   rack: { what: 'a rack name (1–64 characters)', example: '--rack shelf-1' },
   topicDefaults: { what: 'an object of topic configs', example: '"topicDefaults": {}' },
+  replicaLagTimeMaxMs: {
+    what: `a duration in ms (${replicaLagTimeMsMin}–${durationMsMax})`,
+    example: '"replica.lag.time.max.ms": 5000',
+  },
+  brokerSessionTimeoutMs: {
+    what: `a duration in ms (${brokerSessionTimeoutMsMin}–${durationMsMax})`,
+    example: '"broker.session.timeout.ms": 1200',
+  },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
 
@@ -237,6 +266,10 @@ export const nodeConfigSchema = {
     join: hostPortSchema(1),
     votersMax: { type: 'integer', enum: [3, 5] },
     rack: { type: 'string', minLength: 1, maxLength: 64 },
+    replicaLagTimeMaxMs: { type: 'integer', minimum: replicaLagTimeMsMin, maximum: durationMsMax },
+    brokerSessionTimeoutMs: {
+      type: 'integer', minimum: brokerSessionTimeoutMsMin, maximum: durationMsMax,
+    },
     initialVoters: {
       type: 'array',
       minItems: 1,

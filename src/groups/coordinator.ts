@@ -9,6 +9,11 @@
  * offsets.retention.ms after it became empty; a group without a protocol type ages each offset
  * from its commit; a consuming group's offsets of topics it no longer subscribes to expire too
  * (KIP-496).
+ *
+ * OffsetFetch answers from the offsets of the records the host has persisted (`persisted`), not
+ * from commits still being written: a commit whose write fails, or whose coordinator dies before
+ * its partition's ISR has it, must never have been visible (Kafka keeps such commits pending and
+ * out of its offset cache until the append completes).
  */
 import { KafkaError } from '../protocol/index.js';
 import { Group, GroupStateName, type CommittedOffset } from './group.js';
@@ -24,6 +29,11 @@ const E = KafkaError;
 
 export class GroupCoordinator extends GroupMembership {
   private nextRetentionCheckMs: number | null = null;
+  /**
+   * Committed offsets as of the records persisted so far, by group: what OffsetFetch answers.
+   * Invariant: the offsets that replaying every persisted record would give.
+   */
+  private readonly durableOffsets = new Map<string, Map<string, Map<number, CommittedOffset>>>();
 
   constructor(options: GroupCoordinatorOptions) {
     super(options);
@@ -110,7 +120,33 @@ export class GroupCoordinator extends GroupMembership {
 
   /** Committed offsets (-1 where none); `topics` null means every committed partition. */
   fetchOffsets(groupId: string, topics: readonly TopicPartitionsInput[] | null): FetchedTopic[] {
-    return fetchOffsetsOf(this.groups.get(groupId), topics);
+    return fetchOffsetsOf(this.durableOffsets.get(groupId), topics);
+  }
+
+  /**
+   * The host made these records (taken from `takeRecords`, in order) durable: their offsets
+   * become what OffsetFetch answers. Records whose write failed are never passed here.
+   */
+  persisted(records: readonly GroupRecord[]): void {
+    for (const r of records) {
+      if (r.type === 'groupRemoved') {
+        this.durableOffsets.delete(r.groupId);
+      } else if (r.type === 'offset') {
+        let topics = this.durableOffsets.get(r.groupId);
+        if (topics === undefined) this.durableOffsets.set(r.groupId, topics = new Map());
+        let partitions = topics.get(r.topic);
+        if (partitions === undefined) topics.set(r.topic, partitions = new Map());
+        const { offset, leaderEpoch, metadata, commitTimestampMs, expireTimestampMs } = r;
+        partitions.set(r.partition,
+          { offset, leaderEpoch, metadata, commitTimestampMs, expireTimestampMs });
+      } else if (r.type === 'offsetRemoved') {
+        const topics = this.durableOffsets.get(r.groupId);
+        const partitions = topics?.get(r.topic);
+        partitions?.delete(r.partition);
+        if (partitions?.size === 0) topics?.delete(r.topic);
+        if (topics?.size === 0) this.durableOffsets.delete(r.groupId);
+      }
+    }
   }
 
   /** OffsetDelete: refused per partition while the group consumes the topic (KIP-496). */
@@ -210,6 +246,7 @@ export class GroupCoordinator extends GroupMembership {
    * are gone will miss their heartbeats and be removed by the usual rebalance.
    */
   replay(records: readonly GroupRecord[], nowMs: number): void {
+    this.persisted(records);
     for (const r of records) {
       switch (r.type) {
         case 'offset': {

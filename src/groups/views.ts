@@ -1,31 +1,35 @@
 /** Read-only answers about groups (OffsetFetch, DescribeGroups): pure leaves. */
 import { KafkaError } from '../protocol/index.js';
-import { GroupStateName, type Group } from './group.js';
+import { GroupStateName, type CommittedOffset, type Group } from './group.js';
 import type { DescribedGroup, FetchedOffset, FetchedTopic, TopicPartitionsInput } from './types.js';
 
 const emptyBytes = Buffer.alloc(0);
 
+/** A group's committed offsets: topic → partition → offset. */
+export type OffsetsByTopic = ReadonlyMap<string, ReadonlyMap<number, CommittedOffset>>;
+
 export function fetchOffsetsOf(
-  group: Group | undefined, topics: readonly TopicPartitionsInput[] | null,
+  offsets: OffsetsByTopic | undefined, topics: readonly TopicPartitionsInput[] | null,
 ): FetchedTopic[] {
   if (topics === null) {
     const all: FetchedTopic[] = [];
-    if (group === undefined) return all;
-    for (const [name, partitions] of group.offsets) {
+    if (offsets === undefined) return all;
+    for (const [name, partitions] of offsets) {
       const out: FetchedOffset[] = [];
-      for (const index of partitions.keys()) out.push(fetched(group, name, index));
+      for (const index of partitions.keys()) out.push(fetched(offsets, name, index));
       all.push({ name, partitions: out });
     }
     return all;
   }
   return topics.map((t) => ({
     name: t.name,
-    partitions: t.partitionIndexes.map((index) => fetched(group, t.name, index)),
+    partitions: t.partitionIndexes.map((index) => fetched(offsets, t.name, index)),
   }));
 }
 
-function fetched(group: Group | undefined, topic: string, partitionIndex: number): FetchedOffset {
-  const entry = group?.offsets.get(topic)?.get(partitionIndex);
+function fetched(offsets: OffsetsByTopic | undefined, topic: string,
+  partitionIndex: number): FetchedOffset {
+  const entry = offsets?.get(topic)?.get(partitionIndex);
   if (entry === undefined) {
     // Kafka's "no offset": -1 with empty metadata and no error.
     return { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '',

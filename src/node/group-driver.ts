@@ -230,6 +230,8 @@ export class GroupDriver {
       this.pending = null;
       this.inFlight = step.done;
       const ok = await this.persist(step.records);
+      // Only now may OffsetFetch see these commits (a failed write's never).
+      if (ok) this.core.persisted(step.records);
       for (const o of step.outputs) this.deliver(o, ok);
       step.resolve(ok);
     }

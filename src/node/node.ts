@@ -177,6 +177,8 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
+    ...(config.brokerSessionTimeoutMs === undefined ? {}
+      : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
   const lifecycleLog = log.child({ module: 'broker-lifecycle' });
   const remote = new RemoteController({

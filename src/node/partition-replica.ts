@@ -5,7 +5,9 @@
  * Nothing is changed by a request that fails a check. Replication state (HW, follower progress,
  * acks=all waits, ISR changes) lives in a LeaderReplica per leader epoch, built only when the
  * image names this node leader in an epoch newer than any in its log (a leader epoch is led
- * once); until then produce is refused with NOT_LEADER_OR_FOLLOWER.
+ * once); until then produce is refused with NOT_LEADER_OR_FOLLOWER. The HW outlives each epoch's
+ * LeaderReplica: a new epoch (or a restart, through the log's HW checkpoint) starts from the last
+ * one known, never from the log end, which may hold records the other ISR members lack.
  */
 import type { Logger } from 'pino';
 import { isPadoError, limits, PadoErrorCode } from '../common/index.js';
@@ -41,8 +43,14 @@ export class PartitionReplica implements LocalPartition {
   private readonly onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
   /** Undefined while this node is named leader in an epoch its log already holds. */
   private leader: LeaderReplica | undefined;
+  /**
+   * The last HW known here: the current or latest LeaderReplica's, else the one this replica
+   * started with. Invariant: ≤ the synced offset of every ISR member when it was learnt.
+   */
+  private knownHighWatermark: number;
   /** Produces waiting for their acks, by request id; bounded by the LeaderReplica's waitsMax. */
   private readonly ackWaits = new Map<number, (error: AckError) => void>();
+  private readonly replicaLagTimeMaxMs: number | undefined;
   private nextRequestId = 0;
   /**
    * acks=all produces held before their append while the log runs too far ahead of the HW; a
@@ -62,7 +70,10 @@ export class PartitionReplica implements LocalPartition {
     logger: Logger;
     maxMessageBytes: number;
     nowMs: number;
-    /** The HW learnt as a follower; defaults to what this log holds durably. */
+    /**
+     * The HW learnt as a follower; defaults to the log's checkpoint (0 without one). Cut to what
+     * the log holds durably; alone in the ISR the leader then raises it to that at once.
+     */
     highWatermark?: number | undefined;
     onAdvance: (replica: PartitionReplica) => void;
     /** Appended bytes were written: followers' long polls may answer at once. */
@@ -70,7 +81,10 @@ export class PartitionReplica implements LocalPartition {
     onIsrChange?: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
     /** How far the log may run ahead of the HW before acks=all produces are held. */
     acksAllBacklogBytesMax?: number;
+    /** replica.lag.time.max.ms of each epoch's LeaderReplica (its default when absent). */
+    replicaLagTimeMaxMs?: number | undefined;
   }) {
+    this.replicaLagTimeMaxMs = opts.replicaLagTimeMaxMs;
     this.gate = new AppendGate(opts.acksAllBacklogBytesMax ?? limits.acksAllBacklogBytesMax);
     this.topic = opts.topic;
     this.partition = opts.partition;
@@ -82,7 +96,9 @@ export class PartitionReplica implements LocalPartition {
     this.onAppend = opts.onAppend ?? (() => undefined);
     this.log.onWritten = () => this.onAppend(this);
     this.onIsrChange = opts.onIsrChange ?? (() => undefined);
-    this.lead(opts.state, opts.nowMs, opts.highWatermark);
+    const start = opts.highWatermark ?? opts.log.checkpointedHighWatermark ?? 0;
+    this.knownHighWatermark = Math.min(start, opts.log.durableEndOffset);
+    this.lead(opts.state, opts.nowMs);
   }
 
   get leaderEpoch(): number {
@@ -98,9 +114,10 @@ export class PartitionReplica implements LocalPartition {
    * The image names this node leader of `state`. A newer leader epoch than any in the log gets a
    * new LeaderReplica, which assigns the epoch at the log end (KIP-101); the same epoch updates
    * the ISR. An epoch the log already holds (a restart before the controller moved it on) is not
-   * led again: produce is refused until the next epoch arrives.
+   * led again: produce is refused until the next epoch arrives. A new LeaderReplica starts from
+   * the HW known so far: followers' offsets are unknown in the new epoch until they fetch.
    */
-  lead(state: PartitionState, nowMs: number, highWatermark?: number): void {
+  lead(state: PartitionState, nowMs: number): void {
     this.epoch = state.leaderEpoch;
     const current = this.leader;
     if (current !== undefined && current.leaderEpoch === state.leaderEpoch) {
@@ -113,14 +130,22 @@ export class PartitionReplica implements LocalPartition {
     if (state.leaderEpoch <= epochs.latestEpoch) {
       this.logger.warn({ leaderEpoch: state.leaderEpoch, logEpoch: epochs.latestEpoch },
         'named leader in an epoch already in the log: refusing produce until the next epoch');
+      // Alone in the ISR what it holds is committed (LeaderReplica's constructor's rule too).
+      if (state.isr.length === 1 && state.isr[0] === this.brokerId) {
+        this.knownHighWatermark = Math.max(this.knownHighWatermark, this.log.durableEndOffset);
+      }
       return;
     }
     const synced = this.log.durableEndOffset;
     this.leader = new LeaderReplica({
       brokerId: this.brokerId, partition: state, logEndOffset: this.log.logEndOffset,
-      syncedOffset: synced, highWatermark: Math.min(highWatermark ?? synced, synced),
+      syncedOffset: synced, highWatermark: Math.min(this.knownHighWatermark, synced),
       epochs, nowMs,
+      ...(this.replicaLagTimeMaxMs === undefined ? {}
+        : { replicaLagTimeMaxMs: this.replicaLagTimeMaxMs }),
     });
+    // Alone in the ISR its constructor has already raised the HW to our synced offset.
+    this.knownHighWatermark = this.leader.highWatermark;
     this.log.checkpointLeaderEpochs();
     this.drain(nowMs);
   }
@@ -131,6 +156,7 @@ export class PartitionReplica implements LocalPartition {
     if (leader === undefined) return;
     leader.abort();
     this.drain(nowMs);
+    this.knownHighWatermark = leader.highWatermark;
     this.leader = undefined;
     // Held produces were not appended: each retries its checks against whatever leads now.
     for (const resume of this.gate.clear()) resume(nowMs);
@@ -169,6 +195,7 @@ export class PartitionReplica implements LocalPartition {
       resolve?.(c.error);
     }
     if (leader.takeHighWatermarkChange() !== undefined) {
+      this.knownHighWatermark = leader.highWatermark;
       this.gate.highWatermark(leader.highWatermark);
       this.admitNext(nowMs);
       this.onAdvance(this);
@@ -190,9 +217,13 @@ export class PartitionReplica implements LocalPartition {
     return this.log.logEndOffset;
   }
 
-  /** The leader's HW; while not leading (an old epoch), what this log holds durably. */
+  /**
+   * The leader's HW; while not leading (an epoch the log already holds, e.g. just after a
+   * restart), the last one known — not the log end, which the other replicas may lack.
+   */
   highWatermark(): number {
-    return this.leader?.highWatermark ?? this.log.durableEndOffset;
+    return this.leader?.highWatermark ??
+      Math.min(this.knownHighWatermark, this.log.durableEndOffset);
   }
 
   async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):

@@ -2,12 +2,14 @@
  * Owns the partitions this node replicates: opens their logs at start, creates and deletes them as
  * the metadata image changes (a log for every replica, leader or follower), gives each one its
  * role — a PartitionReplica for the leader (what handlers see), a FollowerReplica per leader epoch
- * for a follower (what the replica fetcher drives) — applies topic config changes, runs retention in the background, and
- * wakes long-polling fetches: consumers' when a high watermark advances, followers' on appends.
- * Every waiter and timer is bounded and
- * released on close.
+ * for a follower (what the replica fetcher drives) — applies topic config changes, runs retention
+ * in the background, and wakes long-polling fetches: consumers' when a high watermark advances,
+ * followers' on appends. It checkpoints every replica's high watermark on a timer and at close,
+ * so a restart resumes from it rather than from its own log end. Every waiter and timer is
+ * bounded and released on close.
  */
 import type { Logger } from 'pino';
+import { limits } from '../common/index.js';
 import { effectiveTopicConfigs, validateTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/index.js';
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
@@ -37,6 +39,12 @@ const producerIdExpirationMs = 24 * 60 * 60 * 1000;
 /** Leaders' timer: acks=all deadlines and follower lag are checked this often (README). */
 const leaderTickMs = 100;
 const producerExpiryCheckMs = 10 * 60 * 1000;
+/**
+ * replica.high.watermark.checkpoint.interval.ms (Kafka's default). A checkpoint behind the true HW
+ * is safe — after a restart reads wait until followers fetch again — while each write costs three
+ * fsyncs per partition whose HW moved, so a few seconds keeps that a trickle.
+ */
+export const highWatermarkCheckpointIntervalMs = 5_000;
 
 export function topicOverrides(topic: TopicImage): Partial<TopicConfigs> {
   const checked = validateTopicConfigs(Object.fromEntries(topic.configs));
@@ -74,6 +82,9 @@ export class ReplicaManager {
   private readonly logs: LogManager;
   private expiryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  /** The HW checkpoint round in progress; a timer firing meanwhile does not start another. */
+  private checkpointing: Promise<void> | undefined;
   private readonly leadershipListeners: LeadershipListener[] = [];
   /** Where ISR change proposals go (AlterPartition to the controller); set by the lifecycle. */
   onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void = (r, p) =>
@@ -146,7 +157,10 @@ export class ReplicaManager {
     return this.followers.values();
   }
 
-  /** Starts the background work: log retention, and forgetting idle idempotent producers. */
+  /**
+   * Starts the background work: log retention, forgetting idle idempotent producers, leaders'
+   * ticks and high-watermark checkpoints.
+   */
   startRetention(): void {
     this.logs.startRetention(() => Date.now());
     this.expiryTimer = setInterval(() => this.expireProducers(Date.now()), producerExpiryCheckMs);
@@ -156,6 +170,41 @@ export class ReplicaManager {
       for (const replica of this.replicas.values()) replica.tick(now);
     }, leaderTickMs);
     this.tickTimer.unref();
+    this.checkpointTimer = setInterval(() => void this.checkpointHighWatermarks(),
+      highWatermarkCheckpointIntervalMs);
+    this.checkpointTimer.unref();
+  }
+
+  /**
+   * Writes each replica's HW to its log's checkpoint (only those that moved are written), a few
+   * at a time. Never rejects: a failed write is logged and retried on the next round.
+   */
+  checkpointHighWatermarks(): Promise<void> {
+    this.checkpointing ??= this.writeHighWatermarks().finally(() => {
+      this.checkpointing = undefined;
+    });
+    return this.checkpointing;
+  }
+
+  private async writeHighWatermarks(): Promise<void> {
+    const queue: { log: PartitionLog; highWatermark: number }[] = [];
+    for (const r of this.replicas.values()) {
+      queue.push({ log: r.log, highWatermark: r.highWatermark() });
+    }
+    for (const f of this.followers.values()) {
+      queue.push({ log: f.log, highWatermark: f.replica.highWatermark });
+    }
+    const worker = async (): Promise<void> => {
+      for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
+        try {
+          await next.log.checkpointHighWatermark(next.highWatermark);
+        } catch (err) {
+          this.log.warn({ err, dir: next.log.dir }, 'high watermark checkpoint failed');
+        }
+      }
+    };
+    const workers = Math.min(limits.highWatermarkCheckpointsInFlightMax, queue.length);
+    await Promise.all(Array.from({ length: workers }, worker));
   }
 
   /**
@@ -193,6 +242,7 @@ export class ReplicaManager {
       this.followers.delete(key);
       const existing = this.replicas.get(key);
       if (existing === undefined) {
+        // A follower's HW is the freshest known; otherwise the log's checkpoint (open's default).
         const opened = await this.open(topic, p, configs, followed?.replica.highWatermark);
         this.leadershipChanged(topic.name, p.partition, opened);
       } else {
@@ -214,8 +264,9 @@ export class ReplicaManager {
       this.wake(leading);
       this.leadershipChanged(topic.name, p.partition);
     }
-    if (p.replicas.includes(nodeId)) await this.follow(topic, p, configs);
-    else if (this.followers.delete(key) || leading !== undefined) {
+    if (p.replicas.includes(nodeId)) {
+      await this.follow(topic, p, configs, leading?.highWatermark());
+    } else if (this.followers.delete(key) || leading !== undefined) {
       this.log.info({ topic: topic.name, partition: p.partition }, 'replica moved away');
       await this.logs.deletePartition(topic.name, p.partition);
     }
@@ -225,7 +276,8 @@ export class ReplicaManager {
    * A FollowerReplica per (leader, leader epoch): a new leader or epoch starts over with
    * OffsetForLeaderEpoch (KIP-279), so the log is cut exactly at its divergence from the leader.
    */
-  private async follow(topic: TopicImage, p: PartitionImage, configs: TopicConfigs) {
+  private async follow(topic: TopicImage, p: PartitionImage, configs: TopicConfigs,
+    ledHighWatermark: number | undefined) {
     const key = ReplicaManager.key(topic.name, p.partition);
     const logConfig = logConfigOf(configs, this.config);
     const existing = this.followers.get(key);
@@ -235,13 +287,16 @@ export class ReplicaManager {
     if (same) return;
     const log = existing?.log ?? await this.logs.getOrCreate(topic.name, p.partition, logConfig);
     log.updateConfig(logConfig);
+    // The freshest HW known here: the previous epoch's, ours as leader, else the checkpoint.
+    // The leader's fetch responses raise it; it bounds what this node serves if it leads next.
+    const known = existing?.replica.highWatermark ?? ledHighWatermark ??
+      log.checkpointedHighWatermark ?? 0;
     const replica = new FollowerReplica({
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
       logEndOffset: log.logEndOffset,
       syncedOffset: log.durableEndOffset,
-      // No HW checkpoint yet: the leader's fetch responses bring it (it only bounds reads).
-      highWatermark: 0,
+      highWatermark: Math.min(known, log.durableEndOffset),
       epochs: log.leaderEpochs,
       durable: logConfig.durable,
     });
@@ -266,6 +321,7 @@ export class ReplicaManager {
       maxMessageBytes: configs['max.message.bytes'],
       nowMs: Date.now(),
       highWatermark,
+      replicaLagTimeMaxMs: this.config.replicaLagTimeMaxMs,
       onAdvance: (r) => this.wakeIn(this.waiters, r),
       onAppend: (r) => this.wakeIn(this.replicaWaiters, r),
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
@@ -347,13 +403,18 @@ export class ReplicaManager {
     for (const w of set) w();
   }
 
+  /** Clean shutdown: ends waits, checkpoints every HW once more, then closes the logs. */
   async close(): Promise<void> {
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
     for (const replica of this.replicas.values()) {
       replica.release(Date.now());
       this.wake(replica);
     }
+    // A round already running may predate the last HW advances: wait for it, then write again.
+    await this.checkpointing;
+    await this.checkpointHighWatermarks();
     this.replicas.clear();
     this.followers.clear();
     await this.logs.close();

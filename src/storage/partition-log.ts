@@ -5,7 +5,8 @@
  * DESIGN.md "Data flow"). Reads go through the sparse offset index to a file range.
  *
  * Invariants: logStartOffset ≤ durableEndOffset ≤ writtenEndOffset ≤ logEndOffset;
- * segments are sorted by base offset and only the last one takes appends.
+ * segments are sorted by base offset and only the last one takes appends; the HW checkpoint is
+ * never written above the durable end and never left above the log end by a truncation.
  */
 import { assert, isPadoError, PadoError, PadoErrorCode } from '../common/index.js';
 import { type EpochEntry, LeaderEpochCache, ProducerState } from '../partitions/index.js';
@@ -15,6 +16,7 @@ import {
   rewriteBatchHeader,
 } from '../protocol/records/index.js';
 import { DiskSpaceGuard } from './disk-space.js';
+import { readHighWatermark, writeHighWatermark } from './high-watermark-file.js';
 import { loadLeaderEpochs, writeLeaderEpochs } from './leader-epoch-file.js';
 import { type FsOps, isDiskFullError, nodeFsOps } from './fs-ops.js';
 import { checkLogConfig, type LogConfig } from './log-config.js';
@@ -91,6 +93,18 @@ export class PartitionLog {
   /** What the checkpoint holds (or a queued write will): the cache's length and last entry. */
   private checkpointedEpochCount = 0;
   private checkpointedLastEpoch: EpochEntry | undefined;
+  /**
+   * The HW checkpoint (high-watermark-file.ts): what the file holds, undefined when missing or
+   * unknown (a write failed midway). `hwFileMax` bounds what it may hold (-1: nothing), so a
+   * truncation below it rewrites the file before any later batch can land above the cut.
+   */
+  private hwWritten: number | undefined;
+  private hwFileMax = -1;
+  /**
+   * Serialises HW checkpoint writes apart from `tail`: a timer's write (three fsyncs) must not
+   * hold up group commit on the append path; truncation waits for it from inside `tail`.
+   */
+  private hwTail: Promise<void> = Promise.resolve();
   private readonly fs: FsOps;
   private readonly diskGuard: DiskSpaceGuard;
   /** Sorted by base offset; never empty; the last one is active. */
@@ -155,12 +169,65 @@ export class PartitionLog {
     log.truncatedAtOpen = loaded.truncatedBytes;
     log.epochs = await loadLeaderEpochs(log.fs, dir, log.segments, log.startOffset, log.endOffset);
     log.markEpochsCheckpointed();
+    await log.loadHighWatermark();
     return log;
   }
 
   /** The leader-epoch cache of this log (persisted by the log; see checkpointLeaderEpochs). */
   get leaderEpochs(): LeaderEpochCache {
     return this.epochs;
+  }
+
+  /**
+   * The checkpointed high watermark, cut to the log end; undefined when unknown (no readable
+   * checkpoint, or its last write failed). A restarted replica starts from it (never above it).
+   */
+  get checkpointedHighWatermark(): number | undefined {
+    return this.hwWritten === undefined ? undefined : Math.min(this.hwWritten, this.endOffset);
+  }
+
+  /**
+   * Persists `highWatermark`, cut to the durable end (a crash may lose the rest, and the HW must
+   * stay at or below what this log holds), unless the checkpoint already holds that value. On
+   * its own chain, never per append: the caller's timer bounds the cost. Rejects if the write
+   * fails (the checkpoint is then unknown until a later write succeeds).
+   */
+  checkpointHighWatermark(highWatermark: number): Promise<void> {
+    assert(Number.isSafeInteger(highWatermark) && highWatermark >= 0,
+      `${this.dir}: high watermark ${highWatermark}`);
+    return this.hwSerial(async () => {
+      if (this.state === 'closed') return;
+      const offset = Math.min(highWatermark, this.durableEnd);
+      if (offset === this.hwWritten) return;
+      await this.writeHighWatermarkFile(offset);
+    });
+  }
+
+  /** Reads the HW checkpoint at open; one above the recovered log end is cut to it at once. */
+  private async loadHighWatermark(): Promise<void> {
+    const stored = await readHighWatermark(this.fs, this.dir);
+    this.hwWritten = stored;
+    this.hwFileMax = stored ?? -1;
+    // Recovery cut a corrupt tail below it: batches appended later must not read as covered.
+    if (stored !== undefined && stored > this.endOffset) {
+      await this.writeHighWatermarkFile(this.endOffset);
+    }
+  }
+
+  /** Caller holds hwTail (or is `open`). */
+  private async writeHighWatermarkFile(offset: number): Promise<void> {
+    // Until the rename is done the file holds the old value or this one: bound both.
+    this.hwWritten = undefined;
+    this.hwFileMax = Math.max(this.hwFileMax, offset);
+    await writeHighWatermark(this.fs, this.dir, offset);
+    this.hwWritten = offset;
+    this.hwFileMax = offset;
+  }
+
+  private hwSerial(task: () => Promise<void>): Promise<void> {
+    const result = this.hwTail.then(task);
+    this.hwTail = result.then(() => undefined, () => undefined);
+    return result;
   }
 
   /** Bytes recovery removed from the tail at open, so the node can tell the operator. */
@@ -681,6 +748,12 @@ export class PartitionLog {
       // batches of an older epoch, would put that epoch inside them on the next open.
       await writeLeaderEpochs(this.fs, this.dir, this.epochs.entries());
       this.markEpochsCheckpointed();
+      // Likewise a HW checkpoint above the cut would cover the next leader's records, which no
+      // ISR agreed on yet, on the next open; reading it back clamped is not enough.
+      if (this.hwFileMax > this.endOffset) {
+        const end = this.endOffset;
+        await this.hwSerial(() => this.writeHighWatermarkFile(end));
+      }
     });
   }
 
@@ -697,6 +770,8 @@ export class PartitionLog {
       this.state = 'closed';
       for (const segment of this.segments) await segment.release();
     });
+    // A HW checkpoint in progress finishes before the directory may go (delete).
+    await this.hwSerial(async () => undefined);
   }
 
   /** Closes and removes the partition directory (DeleteTopics). */

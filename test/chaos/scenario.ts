@@ -2,7 +2,8 @@
  * Shared body of the chaos scenarios (test/chaos/*.test.ts): start a ChaosRun with the printed
  * seed, run the nemesis `rounds` times with seeded load in between, check the history, print the
  * report (one JSON line; PADO_CHAOS_REPORT=<file> also appends it there) and assert the promises:
- * nothing acknowledged lost, no duplicate, no reordering, the consumer group read everything.
+ * nothing acknowledged lost, no duplicate, no reordering, the consumer group read everything, and
+ * (where the nemesis kills the group's coordinator) no committed offset went back.
  * Figures (unavailability windows, ISR rejoin times) are reported, never asserted (bench/ and the
  * issue note hold the targets).
  */
@@ -28,14 +29,17 @@ export async function runScenario(name: string, rounds: Readonly<Record<Scale, n
     const line = formatReport(report);
     console.log(`chaos report ${line}`);
     if (process.env.PADO_CHAOS_REPORT) appendFileSync(process.env.PADO_CHAOS_REPORT, `${line}\n`);
+    const wentBack = report.offsetsWentBack ?? [];
     const failed = report.lost.length + report.duplicates.length + report.reorders.length +
-      report.consumerMissing > 0;
+      report.consumerMissing + wentBack.length > 0;
     const where = failed ? ` broker logs: ${run.dumpLogs()}` : '';
     const context = `seed=${seed} ${replay}${where}`;
     assert.deepEqual(report.lost, [], `acknowledged records lost; ${context}`);
     assert.deepEqual(report.duplicates, [], `duplicates; ${context}`);
     assert.deepEqual(report.reorders, [], `reordered records; ${context}`);
     assert.equal(report.consumerMissing, 0, `the consumer group missed records; ${context}`);
+    assert.deepEqual(wentBack, [],
+      `committed offsets went back after a coordinator kill; ${context}`);
     assert.ok(report.acked > 0, `nothing was acknowledged; ${context}`);
   } catch (e) {
     console.log(`chaos ${name} failed: seed=${seed} ${replay} broker logs: ${run.dumpLogs()}`);

@@ -10,6 +10,9 @@
  * - reorders: sequence numbers not increasing along a partition's log (must be 0);
  * and measures the unavailability window of each kill (kill → next acknowledged produce on the
  * partitions the killed broker led) and each restarted broker's time to rejoin every ISR.
+ * Killing the group's coordinator (`killCoordinator`) also checks its committed offsets: none
+ * the old coordinator answered, and no commit acknowledged to the consumer, may go back, at the
+ * new coordinator or after the restart.
  *
  * A producer whose send fails for good is replaced by a new one (a new producer id): kafkajs would
  * otherwise reuse the failed batch's sequence number for the next record, which the broker rightly
@@ -23,13 +26,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { KafkaClient, decodeFetchedRecords } from '../../src/client/index.js';
+import {
+  KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
+} from '../../src/client/index.js';
 import { delay as sleep, Prng, withinMs } from '../../src/common/index.js';
 import { RaftCluster } from './raft-cluster.js';
 import { waitFor } from './run.js';
 
 export const chaosTopic = 'chaos';
 export const chaosPartitions = 3;
+/** The kafkajs consumer group reading along (auto-commit). */
+export const chaosGroup = 'chaos-readers';
 /** A failover, a restart or the final catch-up must finish within this (a bug, not slowness). */
 const healMsMax = 60_000;
 const recordsPerPartitionMax = 5_000_000;
@@ -141,6 +148,23 @@ export interface Nemesis {
   readonly partitions: readonly number[];
 }
 
+/** A committed offset that went back across a coordinator kill (must never happen). */
+export interface OffsetRegression {
+  /** Which nemesis of the run (1-based). */
+  readonly kill: number;
+  /** `failover`: the new coordinator's first answer; `healed`: after the restart. */
+  readonly stage: 'failover' | 'healed';
+  readonly partition: number;
+  readonly before: number;
+  readonly after: number;
+}
+
+/** A coordinator's answer: its node id and the committed offset per partition (-1: none). */
+interface Committed {
+  readonly nodeId: number;
+  readonly offsets: ReadonlyMap<number, number>;
+}
+
 export interface Summary {
   readonly p50: number;
   readonly p99: number;
@@ -164,6 +188,11 @@ export interface ChaosReport {
   readonly rejoinMs: Summary;
   readonly newControllerMs?: Summary;
   readonly electedMs?: Summary;
+  /** Coordinator kill → another live node named by FindCoordinator answers OffsetFetch. */
+  readonly newCoordinatorMs?: Summary;
+  /** Partition offsets compared across coordinator kills, and those that went back. */
+  readonly offsetsCompared?: number;
+  readonly offsetsWentBack?: readonly OffsetRegression[];
 }
 
 export function summarize(values: readonly number[]): Summary {
@@ -184,6 +213,11 @@ export class ChaosRun {
   private readonly windows: number[] = [];
   private readonly rejoins: number[] = [];
   private readonly newControllers: number[] = [];
+  private readonly newCoordinators: number[] = [];
+  private offsetsCompared = 0;
+  private readonly offsetsWentBack: OffsetRegression[] = [];
+  /** Per partition, the highest offset whose OffsetCommit the consumer saw answered, no error. */
+  private readonly commitsAcked = new Map<number, number>();
   /** Kill → Metadata names new leaders for what the killed broker led. */
   private readonly elections: number[] = [];
   private readonly paused = new Set<number>();
@@ -250,6 +284,42 @@ export class ChaosRun {
     this.newControllers.push(Date.now() - hit.atMs);
     await this.waitNextAck(hit);
     await this.restart([controller]);
+  }
+
+  /**
+   * SIGKILL the group's coordinator (the leader of its `__consumer_offsets` partition, as
+   * FindCoordinator names it) once the group has committed every partition; restart it. The
+   * offsets it answered before must not go back: not in the first answer of the new coordinator
+   * (kill → that answer is `newCoordinatorMs`), nor once the killed node is back in every ISR.
+   */
+  async killCoordinator(): Promise<void> {
+    const before = await this.committedAndAcknowledged();
+    const coordinator = before.nodeId;
+    const hit = await this.kill('kill-coordinator', coordinator);
+    const failover = await waitFor(`a new coordinator after killing node ${coordinator}`,
+      () => this.committedAnywhere(coordinator), healMsMax, 10);
+    this.newCoordinators.push(Date.now() - hit.atMs);
+    this.compareOffsets(before.offsets, failover.offsets, 'failover');
+    await this.waitNextAck(hit);
+    await this.restart([coordinator]);
+    const healed = await waitFor(`the coordinator after node ${coordinator} restarted`,
+      () => this.committedAnywhere(), healMsMax, 20);
+    this.compareOffsets(before.offsets, healed.offsets, 'healed');
+  }
+
+  /**
+   * What must survive the coordinator: per partition the higher of the coordinator's OffsetFetch
+   * answer (it answers only commits its ISR holds) and the last commit the consumer had
+   * acknowledged, once every partition has one.
+   */
+  private async committedAndAcknowledged(): Promise<Committed> {
+    const answer = await waitFor('committed offsets on every partition', async () => {
+      const c = await this.committedAnywhere();
+      return c !== undefined && [...c.offsets.values()].every((o) => o >= 0) ? c : undefined;
+    }, healMsMax, 20);
+    const offsets = new Map([...answer.offsets].map(([p, offset]) =>
+      [p, Math.max(offset, this.commitsAcked.get(p) ?? -1)]));
+    return { nodeId: answer.nodeId, offsets };
   }
 
   /** SIGSTOP the leader of `partition` for longer than its session, then SIGCONT. */
@@ -375,11 +445,56 @@ export class ChaosRun {
       rejoinMs: summarize(this.rejoins),
       ...(this.elections.length > 0 ? { electedMs: summarize(this.elections) } : {}),
       ...(this.newControllers.length > 0 ? { newControllerMs: summarize(this.newControllers) } : {}),
+      ...(this.newCoordinators.length > 0 ? {
+        newCoordinatorMs: summarize(this.newCoordinators), offsetsCompared: this.offsetsCompared,
+        offsetsWentBack: [...this.offsetsWentBack],
+      } : {}),
     };
   }
 
   private ackedValues(): string[] {
     return this.writers.flatMap((w) => w.acks.map((a) => `${w.partition}:${a.seq}`));
+  }
+
+  /**
+   * One try: FindCoordinator on each live node until one names a live node other than `except`,
+   * then OffsetFetch there; undefined unless that answers without error on every partition.
+   */
+  private async committedAnywhere(except?: number): Promise<Committed | undefined> {
+    for (const asked of this.live()) {
+      const found = await this.withClient(asked, (c) => findGroupCoordinator(c, chaosGroup))
+        .catch(() => undefined);
+      if (found === undefined || found.errorCode !== 0 || found.nodeId === except) continue;
+      if (!this.live().includes(found.nodeId)) continue;
+      const offsets = await this.committedAt(found.nodeId);
+      if (offsets !== undefined) return { nodeId: found.nodeId, offsets };
+    }
+    return undefined;
+  }
+
+  /** OffsetFetch of the chaos topic at node `id`; undefined on any error. */
+  private async committedAt(id: number): Promise<Map<number, number> | undefined> {
+    const partitionIndexes = this.writers.map((w) => w.partition);
+    const r = await this.withClient(id, (c) => fetchOffsets(c, chaosGroup,
+      [{ name: chaosTopic, partitionIndexes }])).catch(() => undefined);
+    const answered = r?.topics.find((t) => t.name === chaosTopic)?.partitions ?? [];
+    if (r === undefined || r.errorCode !== 0 || answered.some((p) => p.errorCode !== 0)) {
+      return undefined;
+    }
+    const offsets = new Map(answered.map((p) => [p.partitionIndex, p.committedOffset]));
+    return partitionIndexes.every((p) => offsets.has(p)) ? offsets : undefined;
+  }
+
+  private compareOffsets(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>,
+    stage: OffsetRegression['stage']): void {
+    for (const [partition, was] of before) {
+      const now = after.get(partition) ?? -1;
+      this.offsetsCompared++;
+      if (now < was) {
+        this.offsetsWentBack.push({ kill: this.nemeses.length, stage, partition, before: was,
+          after: now });
+      }
+    }
   }
 
   private async kill(kind: string, target: number): Promise<Nemesis> {
@@ -502,8 +617,19 @@ export class ChaosRun {
   }
 
   private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: 'chaos-readers', retry: kafkajsRetry,
+    const consumer = this.kafka.consumer({ groupId: chaosGroup, retry: kafkajsRetry,
       sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+    consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
+      // kafkajs emits this only once the coordinator answered the commit without error.
+      for (const t of e.payload.topics) {
+        for (const p of t.partitions) {
+          const offset = Number(p.offset);
+          if (offset > (this.commitsAcked.get(Number(p.partition)) ?? -1)) {
+            this.commitsAcked.set(Number(p.partition), offset);
+          }
+        }
+      }
+    });
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts itself on retriable errors; beyond that, a fresh consumer takes over.
       if (e.payload.restart || this.consumer !== consumer) return;

@@ -4,7 +4,7 @@
  * own data directory that survives a SIGKILL and restart, and the test-only RaftKv API (key 1001)
  * is spoken through the project's own client. `stop()` kills every process and removes the dirs.
  */
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
@@ -39,6 +39,8 @@ export class RaftCluster {
   private readonly root = tempDir('pado-raft-');
   private readonly procs = new Map<number, BrokerProcess>();
   private readonly clients = new Map<number, KafkaClient>();
+  /** Extra `pado start` arguments of every node (a shared `--config` file). */
+  private readonly extraArgs: string[] = [];
 
   private constructor(ports: readonly number[]) {
     this.ids = ports.map((_, i) => i + 1);
@@ -50,8 +52,15 @@ export class RaftCluster {
     return join(this.root, `node-${id}`);
   }
 
-  static async start(size: number): Promise<RaftCluster> {
+  /** `config`: a JSON node config every node starts with (Kafka keys work, as in a file). */
+  static async start(size: number, opts: { config?: Record<string, unknown> } = {}):
+    Promise<RaftCluster> {
     const cluster = new RaftCluster(await freePorts(size));
+    if (opts.config !== undefined) {
+      const file = join(cluster.root, 'config.json');
+      writeFileSync(file, JSON.stringify(opts.config));
+      cluster.extraArgs.push('--config', file);
+    }
     try {
       await Promise.all(cluster.ids.map((id) => cluster.startNode(id)));
     } catch (e) {
@@ -87,7 +96,7 @@ export class RaftCluster {
     const proc = await startBroker({
       dataDir: join(this.root, `node-${id}`),
       port: this.ports.get(id) as number,
-      args: ['--node-id', String(id), '--initial-voters', this.voters()],
+      args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
     });
     this.procs.set(id, proc);
     return proc;

@@ -36,9 +36,12 @@ test('nested objects merge key by key', () => {
 test('Kafka-style keys in the file land on their Pado fields', () => {
   const file = parseConfigFile(JSON.stringify({
     'node.id': 7, 'log.dirs': '/d', 'auto.create.topics.enable': false, 'num.partitions': 6,
-    'log.retention.ms': 1000, 'min.insync.replicas': 2,
+    'log.retention.ms': 1000, 'min.insync.replicas': 2, 'replica.lag.time.max.ms': 10_000,
+    'broker.session.timeout.ms': 9000,
   }), 'pado.json');
   const config = resolveNodeConfig([file]);
+  assert.equal(config.replicaLagTimeMaxMs, 10_000);
+  assert.equal(config.brokerSessionTimeoutMs, 9000);
   assert.equal(config.nodeId, 7);
   assert.equal(config.dataDir, '/d');
   assert.equal(config.autoCreateTopics, false);
@@ -108,6 +111,18 @@ const errorCases: { name: string; run: () => unknown; message: string }[] = [
     message: 'config topicDefaults.unclean.leader.election.enable: true is not allowed here: ' +
       'it is set per topic, never for every topic; write e.g. pado topic alter-config orders ' +
       '--set unclean.leader.election.enable=true',
+  },
+  {
+    name: 'a lag time shorter than a follower\'s long poll',
+    run: () => resolveNodeConfig([parseConfigFile('{"replica.lag.time.max.ms": 500}', 'p.json')]),
+    message: 'config replicaLagTimeMaxMs: 500 is not a duration in ms (1000–600000); ' +
+      'write e.g. "replica.lag.time.max.ms": 5000',
+  },
+  {
+    name: 'a broker session shorter than three heartbeats',
+    run: () => resolveNodeConfig([{ brokerSessionTimeoutMs: 200 }]),
+    message: 'config brokerSessionTimeoutMs: 200 is not a duration in ms (600–600000); ' +
+      'write e.g. "broker.session.timeout.ms": 1200',
   },
   {
     name: 'missing port of the advertised address',

@@ -2,7 +2,8 @@
  * Proves the group coordinator follows Kafka's classic protocol, by scripted scenarios over the
  * pure core with a fake clock (harness.ts): joins of 1–3 members, leader election and sync,
  * session expiry followed by a rebalance, leave, static membership (rejoin without rebalance and
- * fencing), MEMBER_ID_REQUIRED, the initial rebalance delay, offset commit validation, OffsetDelete
+ * fencing), MEMBER_ID_REQUIRED, the initial rebalance delay, offset commit validation (OffsetFetch
+ * sees a commit only once its record is persisted), OffsetDelete
  * and retention, and replay of the persisted records into a fresh coordinator.
  */
 import { test } from 'node:test';
@@ -224,6 +225,10 @@ test('offset commit: generation checked; -1 only for an empty group; fetch and d
   const simple = h.core.commitOffsets({ groupId: 's', generationIdOrMemberEpoch: -1, memberId: '',
     groupInstanceId: null, retentionTimeMs: -1, topics: part(7) }, h.nowMs);
   assert.equal(simple[0]?.partitions[0]?.errorCode, 0);
+  const unpersisted = h.core.fetchOffsets('s', [{ name: 't', partitionIndexes: [0] }]);
+  assert.equal(unpersisted[0]?.partitions[0]?.committedOffset, -1,
+    'OffsetFetch does not see a commit before its record is persisted');
+  h.collect();
   const fetched = h.core.fetchOffsets('s', [{ name: 't', partitionIndexes: [0, 1] }]);
   assert.deepEqual(fetched[0]?.partitions.map((p) => p.committedOffset), [7, -1]);
   assert.equal(fetched[0]?.partitions[0]?.committedLeaderEpoch, 3);
@@ -246,6 +251,7 @@ test('offset commit: generation checked; -1 only for an empty group; fetch and d
   h.core.leave({ groupId: G, members: [{ memberId: a.memberId, groupInstanceId: null }] }, h.nowMs);
   const del2 = h.core.deleteOffsets(G, [{ name: 't', partitionIndexes: [0] }]);
   assert.equal(del2.topics[0]?.partitions[0]?.errorCode, 0);
+  h.collect();
   assert.equal(h.core.fetchOffsets(G, null).length, 0);
   assert.deepEqual(h.core.deleteGroups([G, 'nope'], h.nowMs).map((r) => r.errorCode),
     [0, E.groupIdNotFound.code]);

@@ -1,6 +1,7 @@
 /**
  * Proves the group driver's I/O contract: records are appended before the answers that depend on
- * them are released; a failed append turns those answers into retriable errors; reopening over the
+ * them are released; a failed append turns those answers into retriable errors; OffsetFetch sees a
+ * commit only once it is durable (never one whose append failed); reopening over the
  * same store replays groups and offsets; close() answers waiting joins with NOT_COORDINATOR. Uses
  * an in-memory store (with a gate to hold appends) and a fake clock; ticks are called by hand.
  */
@@ -62,9 +63,20 @@ test('answers wait for their records; failures are retriable; reopen replays', a
   assert.deepEqual(store.events, ['append group', 'sync answered']);
 
   assert.equal((await d.commitOffsets(commit(j.memberId, 1, 42)))[0]?.partitions[0]?.errorCode, 0);
+  const offsetNow = async () => (await d.fetchOffsets('g', null))[0]?.partitions[0]?.committedOffset;
+  assert.equal(await offsetNow(), 42);
+  // A commit being written is not visible to OffsetFetch; one whose write failed never is.
+  store.hold = true;
+  const pending = d.commitOffsets(commit(j.memberId, 1, 44));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await offsetNow(), 42, 'not before its record is durable');
+  store.open();
+  assert.equal((await pending)[0]?.partitions[0]?.errorCode, 0);
+  assert.equal(await offsetNow(), 44);
   store.fail = true;
   const failed = await d.commitOffsets(commit(j.memberId, 1, 43));
   assert.equal(failed[0]?.partitions[0]?.errorCode, E.coordinatorNotAvailable.code);
+  assert.equal(await offsetNow(), 44, 'a failed commit is never answered');
   store.fail = false;
   await d.close();
 
@@ -72,7 +84,7 @@ test('answers wait for their records; failures are retriable; reopen replays', a
   await again.close();
   const reopened = await open(store, clock);
   const fetched = await reopened.fetchOffsets('g', null);
-  assert.equal(fetched[0]?.partitions[0]?.committedOffset, 42, 'only the durable commit');
+  assert.equal(fetched[0]?.partitions[0]?.committedOffset, 44, 'only the durable commits');
   assert.equal(await reopened.heartbeat({ groupId: 'g', generationId: 1, memberId: j.memberId,
     groupInstanceId: null }), 0);
   await reopened.close();

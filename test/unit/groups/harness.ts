@@ -92,7 +92,10 @@ export class Harness {
       if (o.kind === 'join') this.joins.set(o.token, o.result);
       else this.syncs.set(o.token, o.result);
     }
-    this.records.push(...this.core.takeRecords());
+    // As the driver does once they are durable: OffsetFetch answers from persisted records only.
+    const records = this.core.takeRecords();
+    this.records.push(...records);
+    this.core.persisted(records);
   }
 
   joined(token: number): JoinResult {
