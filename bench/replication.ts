@@ -120,11 +120,17 @@ async function stateAnywhere(c: RaftCluster, name: string): Promise<PartitionSta
   return undefined;
 }
 
+/**
+ * A leader with all 3 replicas in the ISR, as the leader itself sees it: a new topic's ISR is
+ * every replica from the start, and another node may show it before the leader has applied the
+ * record (its produce would then answer NOT_LEADER_OR_FOLLOWER, as to any client that raced it).
+ */
 async function fullIsr(c: RaftCluster, name: string): Promise<PartitionState> {
   return until(`${name}: a leader and all 3 replicas in the ISR`, async () => {
     const s = await stateAnywhere(c, name);
-    const live = s !== undefined && c.running().includes(s.leaderId);
-    return live && s.isr.length === 3 ? s : undefined;
+    if (s === undefined || !c.running().includes(s.leaderId)) return undefined;
+    const own = await partitionState(c, s.leaderId, name);
+    return own?.leaderId === s.leaderId && own.isr.length === 3 ? own : undefined;
   });
 }
 

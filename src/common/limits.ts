@@ -26,11 +26,14 @@ export const fetchWaitMsMax = 30_000;
 export const waitingProducesMax = 10_000;
 /**
  * Bytes a partition leader's log may run ahead of its high watermark before acks=all produces
- * are held before their append (partitions/append-gate.ts). Half a follower's 8 MiB fetch, so a
- * follower reaches our log end at every fetch; at a few ms per replication round trip it still
- * allows hundreds of MiB/s per partition.
+ * are held before their append (partitions/append-gate.ts). One follower fetch response (8 MiB),
+ * so a follower of a lone busy partition can reach our log end in one fetch. Measured against 4
+ * and 16 MiB (bench/README.md "replication", 3 runs each): the same throughput, but at 4 MiB the
+ * gate is full most of the time and a light producer beside a bulk one waits a fetch round per
+ * turn (p50 ~70 ms vs 8–33 ms), while the worst wait grows with the bytes ahead of it (p99 ~170,
+ * ~220, ~340 ms for 4, 8, 16 MiB).
  */
-export const acksAllBacklogBytesMax = 4 * 1024 * 1024;
+export const acksAllBacklogBytesMax = 8 * 1024 * 1024;
 /** Partitions per request we will look at; larger requests are refused as malformed. */
 export const partitionsPerRequestMax = 100_000;
 /** Bytes one fetch response may carry, whatever the client asks. */

@@ -32,7 +32,10 @@ export async function runScenario(name: string, rounds: Readonly<Record<Scale, n
     const wentBack = report.offsetsWentBack ?? [];
     const failed = report.lost.length + report.duplicates.length + report.reorders.length +
       report.consumerMissing + wentBack.length > 0;
-    const where = failed ? ` broker logs: ${run.dumpLogs()}` : '';
+    // PADO_CHAOS_KEEP_LOGS=1 keeps the broker logs of a passing run too (to study its figures).
+    const keep = failed || process.env.PADO_CHAOS_KEEP_LOGS === '1';
+    const where = keep ? ` broker logs: ${run.dumpLogs()}` : '';
+    if (keep && !failed) console.log(`chaos ${name}:${where}`);
     const context = `seed=${seed} ${replay}${where}`;
     assert.deepEqual(report.lost, [], `acknowledged records lost; ${context}`);
     assert.deepEqual(report.duplicates, [], `duplicates; ${context}`);
