@@ -51,6 +51,8 @@ export class PartitionReplica implements LocalPartition {
   /** Produces waiting for their acks, by request id; bounded by the LeaderReplica's waitsMax. */
   private readonly ackWaits = new Map<number, (error: AckError) => void>();
   private readonly replicaLagTimeMaxMs: number | undefined;
+  /** Live brokers per the latest image (`setEligibleBrokers`), for each epoch's LeaderReplica. */
+  private eligibleBrokers: ReadonlySet<number> | undefined;
   private nextRequestId = 0;
   /**
    * acks=all produces held before their append while the log runs too far ahead of the HW; a
@@ -143,6 +145,7 @@ export class PartitionReplica implements LocalPartition {
       epochs, nowMs,
       ...(this.replicaLagTimeMaxMs === undefined ? {}
         : { replicaLagTimeMaxMs: this.replicaLagTimeMaxMs }),
+      ...(this.eligibleBrokers === undefined ? {} : { eligibleBrokers: this.eligibleBrokers }),
     });
     // Alone in the ISR its constructor has already raised the HW to our synced offset.
     this.knownHighWatermark = this.leader.highWatermark;
@@ -179,9 +182,19 @@ export class PartitionReplica implements LocalPartition {
     for (const resume of this.gate.expire(nowMs)) resume(undefined);
   }
 
+  /**
+   * The brokers live in the latest metadata image: only they may be added to the ISR (the
+   * controller refuses others, KIP-841).
+   */
+  setEligibleBrokers(ids: ReadonlySet<number>, nowMs: number): void {
+    this.eligibleBrokers = ids;
+    this.leader?.setEligibleBrokers(ids);
+    this.drain(nowMs);
+  }
+
   /** The controller refused `proposal`, the partition being at `partitionEpoch` there. */
   isrChangeRejected(proposal: IsrChangeProposal, partitionEpoch: number, nowMs: number): void {
-    this.leader?.isrChangeRejected(proposal, partitionEpoch);
+    this.leader?.isrChangeRejected(proposal, partitionEpoch, nowMs);
     this.drain(nowMs);
   }
 

@@ -338,7 +338,25 @@ export class RaftDriver {
     }
     this.leaderId = leaderId;
     this.leaderHeardMs = 0;
+    this.dropUnconfirmedReads();
     this.onLeaderChange(leaderId);
+  }
+
+  /**
+   * Reads whose read point no leader confirmed yet were lost with the leadership they were asked
+   * of (etcd-raft drops pending read-only requests when the term changes): refuse them now,
+   * retriable, rather than at their deadline — a deposed controller's own broker heartbeat waited
+   * the whole 10 s, and its broker stayed fenced that long after it came back. A confirmed read
+   * point stays valid and is served once applied.
+   */
+  private dropUnconfirmedReads(): void {
+    if (this.reads.size === 0) return;
+    const lost = this.refusal(KafkaError.notLeaderOrFollower.code);
+    for (const [context, w] of this.reads) {
+      if (w.index !== null) continue;
+      this.reads.delete(context);
+      w.resolve(lost);
+    }
   }
 
   /** Snapshot + compaction every snapshotEveryEntries applied entries (one synced batch). */

@@ -11,7 +11,9 @@
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
 import { effectiveTopicConfigs, validateTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
-import type { MetadataImage, PartitionImage, TopicImage } from '../metadata/index.js';
+import {
+  liveBrokers, type MetadataImage, type PartitionImage, type TopicImage,
+} from '../metadata/index.js';
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
 import { LogManager, type LogConfig, type PartitionLog } from '../storage/index.js';
@@ -231,6 +233,10 @@ export class ReplicaManager {
       const configs = effectiveTopicConfigs(topicOverrides(topic), this.config.topicDefaults);
       for (const p of topic.partitions) await this.applyPartition(topic, p, configs);
     }
+    // Leaders add only live brokers to an ISR (the controller refuses fenced ones, KIP-841).
+    const live = new Set(liveBrokers(next).map((b) => b.brokerId));
+    const now = Date.now();
+    for (const replica of this.replicas.values()) replica.setEligibleBrokers(live, now);
   }
 
   /** One partition's role on this node: leader, follower, or none (its log deleted). */

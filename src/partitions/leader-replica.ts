@@ -46,6 +46,10 @@ export interface LeaderStart {
   readonly waitsMax?: number;
   /** An ISR change with no answer (a new partition epoch) after this long is sent again. */
   readonly isrChangeTimeoutMs?: number;
+  /** After the controller refuses an ISR change, none is proposed for this long. */
+  readonly isrChangeRetryMs?: number;
+  /** The brokers an ISR may hold (`setEligibleBrokers`); absent: any replica. */
+  readonly eligibleBrokers?: ReadonlySet<number>;
 }
 
 /**
@@ -53,6 +57,13 @@ export interface LeaderStart {
  * request or answer lost on the way must not freeze the ISR, so we send it again after 2 s.
  */
 export const isrChangeTimeoutMsDefault = 2_000;
+/**
+ * Back-off after a refused ISR change. A refusal means our view is stale (a newer partition
+ * epoch, or a broker fenced that our image still shows live): the image that explains it comes
+ * within a heartbeat (200 ms), and proposing again before it only repeats the refusal — once per
+ * follower fetch, thousands a second.
+ */
+export const isrChangeRetryMsDefault = 200;
 
 /** What a follower's Fetch says about it (replica id ≥ 0 in the request). */
 export interface FollowerFetch {
@@ -137,6 +148,15 @@ export class LeaderReplica {
   private completions: AckCompletion[] = [];
   /** Invariant: at most one ISR change in flight; `sentMs` once the host has taken it. */
   private pending: { readonly proposal: IsrChangeProposal; sentMs: number | undefined } | undefined;
+  private readonly isrChangeRetryMs: number;
+  /** No new ISR change is proposed before this (set by a refusal). */
+  private proposeNotBeforeMs = -Infinity;
+  /**
+   * Brokers the controller accepts in an ISR: registered and not fenced (KIP-841; it refuses
+   * others with INELIGIBLE_REPLICA). Undefined: every replica. A fenced follower may look caught
+   * up for a whole lag time after it stopped (nothing was written meanwhile): it is not added.
+   */
+  private eligible: ReadonlySet<number> | undefined;
 
   constructor(start: LeaderStart) {
     const { partition: p, brokerId } = start;
@@ -153,6 +173,8 @@ export class LeaderReplica {
     this.lagMaxMs = start.replicaLagTimeMaxMs ?? replicaLagTimeMaxMsDefault;
     this.waitsMax = start.waitsMax ?? limits.waitingProducesMax;
     this.isrChangeTimeoutMs = start.isrChangeTimeoutMs ?? isrChangeTimeoutMsDefault;
+    this.isrChangeRetryMs = start.isrChangeRetryMs ?? isrChangeRetryMsDefault;
+    this.eligible = start.eligibleBrokers;
     this.partitionEpochValue = p.partitionEpoch;
     this.isrValue = [...p.isr];
     this.logEnd = start.logEndOffset;
@@ -309,9 +331,15 @@ export class LeaderReplica {
    * was refused — so the proposal keeps counting toward the HW until the new image arrives
    * (`updatePartition`): dropping it earlier could let the HW pass a replica just added.
    */
-  isrChangeRejected(proposal: IsrChangeProposal, partitionEpoch: number): void {
+  isrChangeRejected(proposal: IsrChangeProposal, partitionEpoch: number, nowMs: number): void {
     if (this.pending?.proposal !== proposal) return;
+    this.proposeNotBeforeMs = nowMs + this.isrChangeRetryMs;
     if (partitionEpoch === proposal.partitionEpoch) this.pending = undefined;
+  }
+
+  /** The brokers that may be in an ISR now (live in the metadata image), for expansions. */
+  setEligibleBrokers(ids: ReadonlySet<number>): void {
+    this.eligible = ids;
   }
 
   /**
@@ -376,7 +404,7 @@ export class LeaderReplica {
   }
 
   private maybeProposeIsrChange(nowMs: number): void {
-    if (this.pending !== undefined) return;
+    if (this.pending !== undefined || nowMs < this.proposeNotBeforeMs) return;
     const keep = this.isrValue.filter((id) => id === this.brokerId || !this.lagging(id, nowMs));
     const add = [...this.progress.keys()].filter((id) =>
       !this.isrValue.includes(id) && this.inSync(id, nowMs));
@@ -436,6 +464,7 @@ export class LeaderReplica {
   private inSync(id: number, nowMs: number): boolean {
     const p = this.progress.get(id);
     if (p === undefined || p.syncedOffset < 0) return false;
+    if (this.eligible !== undefined && !this.eligible.has(id)) return false;
     return p.syncedOffset >= this.hw && p.syncedOffset >= this.epochStartOffset &&
       !this.lagging(id, nowMs);
   }

@@ -370,7 +370,7 @@ export class ReplicationSim {
     else if (b.t === 'fetchResp') this.onFetchResponse(r, b.reqId, b.response, b.entries);
     else if (b.t === 'ofleResp') this.onOffsetForLeaderEpoch(r, b.reqId, b.answer);
     else if (b.t === 'alterResp' && r.role.kind === 'leader' && !b.accepted) {
-      r.role.core.isrChangeRejected(b.proposal, b.partitionEpoch);
+      r.role.core.isrChangeRejected(b.proposal, b.partitionEpoch, this.nowMs);
     }
   }
 

@@ -5,7 +5,9 @@
  * proposal resolves once applied with its index; a follower refuses proposals and names the
  * leader; a read on a follower resolves once it applied the read point. With snapshots every 20
  * entries, a node cut off during 60 writes catches up (through an install-snapshot) after healing,
- * and the leader's log was compacted. close() answers waiting proposals. Deadlines, no sleeps.
+ * and the leader's log was compacted. close() answers waiting proposals; a read asked of a leader
+ * that loses its leadership before confirming it is answered NOT_LEADER_OR_FOLLOWER then, not at
+ * its deadline (a deposed controller's heartbeat once waited 10 s). Deadlines, no sleeps.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,14 +48,14 @@ class Net {
   }
 }
 
-async function startGroup(name: string): Promise<Net> {
+async function startGroup(name: string, waitMsMax = 5_000): Promise<Net> {
   const net = new Net();
   for (const id of ids) {
     const store = await RaftStore.open(join(root, name, `n${id}`), { bootstrapVoters: ids });
     const machine = new RaftKvMachine();
     const driver = new RaftDriver({
       nodeId: id, store, stateMachine: machine, log: pino({ level: 'silent' }), seed: id,
-      tickIntervalMs: 10, snapshotEveryEntries: 20, waitMsMax: 5_000,
+      tickIntervalMs: 10, snapshotEveryEntries: 20, waitMsMax,
     });
     net.members.set(id, { driver, machine, store });
   }
@@ -123,4 +125,26 @@ test('close answers waiting proposals', async () => {
   await stopGroup(net);
   const r = await pending;
   assert.equal(r.ok, false);
+});
+
+test('a read the leader could not confirm is refused when it loses the leadership', async () => {
+  // Deadlines far beyond the test's: only the step-down can answer the read.
+  const net = await startGroup('read-lost', 600_000);
+  try {
+    const leader = await waitFor('a leader', () => leaderOf(net), 10_000, 10);
+    for (const id of ids) if (id !== leader) net.cut.add(id);
+    const old = net.members.get(leader)!.driver;
+    const read = old.read();
+    // Check-quorum: cut off from both followers, it steps down after an election timeout.
+    const r = await waitFor('the read answered', async () => {
+      let answer: Awaited<typeof read> | undefined;
+      await Promise.race([read.then((x) => { answer = x; }), new Promise((res) => setImmediate(res))]);
+      return answer;
+    }, 10_000, 10);
+    assert.equal(r.ok, false);
+    assert.equal(r.ok ? 0 : r.errorCode, 6, 'NOT_LEADER_OR_FOLLOWER, retriable elsewhere');
+    assert.notEqual(old.status().role, 'leader');
+  } finally {
+    await stopGroup(net);
+  }
 });

@@ -177,21 +177,35 @@ test('a replica rejoins once synced to HW and epoch start; it counts from the pr
   l.followerFetched(2, fetch(10), 3);
   assert.equal(l.highWatermark, 6, 'the joining replica already holds the HW back');
   // Refused with a newer partition epoch: maybe applied, so it keeps counting until the image.
-  l.isrChangeRejected(expand!, 6);
+  l.isrChangeRejected(expand!, 6, 3);
   l.followerFetched(2, fetch(10), 4);
   assert.equal(l.highWatermark, 6);
   l.updatePartition({ ...partition, partitionEpoch: 7, isr: [1, 2] }, 5);
   assert.equal(l.highWatermark, 10, 'the image says it was not applied');
 });
 
-test('a refusal at the same partition epoch drops the proposal', () => {
-  const l = leader();
+test('a refusal at the same partition epoch drops the proposal; a new one waits a back-off', () => {
+  const l = leader({ isrChangeRetryMs: 200 });
   l.tick(200);
   const p = l.takeIsrChangeProposal(200)!;
-  l.isrChangeRejected(p, 5);
+  l.isrChangeRejected(p, 5, 201);
   assert.equal(l.takeIsrChangeProposal(201), undefined);
-  l.tick(202);
-  assert.deepEqual(l.takeIsrChangeProposal(202), p, 'proposed afresh on tick');
+  l.tick(300);
+  assert.equal(l.takeIsrChangeProposal(300), undefined, 'not within the back-off');
+  l.tick(401);
+  assert.deepEqual(l.takeIsrChangeProposal(401), p, 'proposed afresh on tick');
+});
+
+test('a caught-up follower the controller would refuse (fenced) is not added to the ISR', () => {
+  const l = leader({ partition: { ...partition, isr: [1, 2] }, eligibleBrokers: new Set([1, 2]) });
+  l.appended(9);
+  l.synced(10);
+  l.followerFetched(2, fetch(10), 1);
+  l.followerFetched(3, fetch(10), 1);
+  assert.equal(l.takeIsrChangeProposal(1), undefined, 'broker 3 is fenced');
+  l.setEligibleBrokers(new Set([1, 2, 3]));
+  l.followerFetched(3, fetch(10), 2);
+  assert.deepEqual(l.takeIsrChangeProposal(2)?.newIsr, [1, 2, 3], 'unfenced: added');
 });
 
 test('alone in the ISR, a new leader\'s HW is its synced offset at once, not the HW it was given',
