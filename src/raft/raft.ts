@@ -154,7 +154,10 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTimeoutTicks) {
       this.heartbeatElapsed = 0;
-      this.broadcastHeartbeat('');
+      // Carry the newest pending read (etcd-raft's lastPendingRequestCtx): if the heartbeat that
+      // asked for it was lost, this round confirms it — and, answered by a quorum, every earlier
+      // one. Without it such a read waited for its host's deadline (10 s in node/raft-driver).
+      this.broadcastHeartbeat(this.readOnly.lastPendingContext());
     }
   }
 

@@ -50,6 +50,11 @@ export class ReadOnly {
     return this.queue.splice(0, at + 1);
   }
 
+  /** The newest waiting request's context, or '' when none waits. */
+  lastPendingContext(): string {
+    return this.queue.at(-1)?.context ?? '';
+  }
+
   clear(): void {
     this.queue = [];
   }
