@@ -208,6 +208,8 @@ export class ChaosRun {
   private readonly kafka: Kafka;
   private readonly writers: PartitionWriter[];
   private consumer: Consumer | null = null;
+  /** Set by stop(): no client may be (re)started after it, or the test process never exits. */
+  private stopping = false;
   private readonly seen = new Set<string>();
   private readonly nemeses: Nemesis[] = [];
   private readonly windows: number[] = [];
@@ -400,6 +402,7 @@ export class ChaosRun {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const id of this.paused) {
       const pid = this.cluster.process(id)?.pid;
       if (pid !== undefined) process.kill(pid, 'SIGCONT');
@@ -617,7 +620,11 @@ export class ChaosRun {
   }
 
   private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.consumer({ groupId: chaosGroup, retry: kafkajsRetry,
+    if (this.stopping) return;
+    // kafkajs restarts a crashed consumer forever by default: once stop() began, a cluster that is
+    // down (a failed run) would keep that retry loop, and the test process, alive.
+    const retry = { ...kafkajsRetry, restartOnFailure: async () => !this.stopping };
+    const consumer = this.kafka.consumer({ groupId: chaosGroup, retry,
       sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
       // kafkajs emits this only once the coordinator answered the commit without error.
@@ -632,7 +639,7 @@ export class ChaosRun {
     });
     consumer.on(consumer.events.CRASH, (e) => {
       // kafkajs restarts itself on retriable errors; beyond that, a fresh consumer takes over.
-      if (e.payload.restart || this.consumer !== consumer) return;
+      if (e.payload.restart || this.consumer !== consumer || this.stopping) return;
       this.consumer = null;
       void consumer.disconnect().catch(() => undefined).then(() => this.startConsumer());
     });
