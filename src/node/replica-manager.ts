@@ -48,6 +48,13 @@ const producerExpiryCheckMs = 10 * 60 * 1000;
  */
 export const highWatermarkCheckpointIntervalMs = 5_000;
 
+/** One kind of long poll (consumers' or followers'), and when each partition last woke it. */
+class WaitList {
+  readonly waiting = new Map<PartitionReplica, Set<Waiter>>();
+  /** The manager's wake count at the partition's last wake-up (see `dataMark`). */
+  readonly lastWake = new WeakMap<PartitionReplica, number>();
+}
+
 export function topicOverrides(topic: TopicImage): Partial<TopicConfigs> {
   const checked = validateTopicConfigs(Object.fromEntries(topic.configs));
   // Invariant: the controller validated every config before it was committed.
@@ -71,14 +78,11 @@ export class ReplicaManager {
   private readonly replicas = new Map<string, PartitionReplica>();
   /** Invariant: no key is in both maps. */
   private readonly followers = new Map<string, FollowerSlot>();
-  private readonly waiters = new Map<PartitionReplica, Set<Waiter>>();
+  private readonly waiters = new WaitList();
   /** Followers' long polls, woken by appends (`waiters`: consumers', woken by the HW). */
-  private readonly replicaWaiters = new Map<PartitionReplica, Set<Waiter>>();
-  /** Counts wake-ups; each partition remembers the count at its last one, per kind of waiter. */
+  private readonly replicaWaiters = new WaitList();
+  /** Counts wake-ups: `dataMark`, and each WaitList's `lastWake`. */
   private wakeCount = 0;
-  private readonly lastWakes = new Map<Map<PartitionReplica, Set<Waiter>>,
-    WeakMap<PartitionReplica, number>>([[this.waiters, new WeakMap()],
-    [this.replicaWaiters, new WeakMap()]]);
   private readonly config: NodeConfig;
   private readonly log: Logger;
   private readonly logs: LogManager;
@@ -362,9 +366,8 @@ export class ReplicaManager {
     forReplica = false, since?: number): Promise<void> {
     const waiters = forReplica ? this.replicaWaiters : this.waiters;
     if (since !== undefined) {
-      const last = this.lastWakes.get(waiters);
       for (const p of partitions) {
-        if ((last?.get(p as PartitionReplica) ?? -1) > since) return Promise.resolve();
+        if ((waiters.lastWake.get(p as PartitionReplica) ?? -1) > since) return Promise.resolve();
       }
     }
     return new Promise((resolve) => {
@@ -379,10 +382,10 @@ export class ReplicaManager {
       signal.addEventListener('abort', done, { once: true });
       for (const p of partitions) {
         const replica = p as PartitionReplica;
-        let set = waiters.get(replica);
+        let set = waiters.waiting.get(replica);
         if (set === undefined) {
           set = new Set();
-          waiters.set(replica, set);
+          waiters.waiting.set(replica, set);
         }
         set.add(done);
         sets.push(set);
@@ -401,11 +404,11 @@ export class ReplicaManager {
     return this.wakeCount;
   }
 
-  private wakeIn(waiters: Map<PartitionReplica, Set<Waiter>>, replica: PartitionReplica): void {
-    this.lastWakes.get(waiters)?.set(replica, ++this.wakeCount);
-    const set = waiters.get(replica);
+  private wakeIn(waiters: WaitList, replica: PartitionReplica): void {
+    waiters.lastWake.set(replica, ++this.wakeCount);
+    const set = waiters.waiting.get(replica);
     if (set === undefined) return;
-    waiters.delete(replica);
+    waiters.waiting.delete(replica);
     for (const w of set) w();
   }
 
