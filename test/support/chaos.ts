@@ -22,9 +22,11 @@
  * The schedule (which node, pauses between nemeses, pause lengths) comes from one seed, printed
  * at the start; `PADO_SEED=<n>` replays it (the processes' own timing is not replayed).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import {
   KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
@@ -63,13 +65,36 @@ export interface Ack {
   readonly seq: number;
   readonly offset: number;
   readonly atMs: number;
+  /** When the record was handed to the client (librdkafka; kafkajs sends one at a time). */
+  readonly sentMs?: number;
 }
 
-/** One partition's producer loop. */
+/**
+ * One producer's records on one partition: values `<key>:<seq>`, seq counting up from 0. The
+ * checker wants each acknowledged seq at its acknowledged offset, once, in order.
+ */
+export interface Stream {
+  readonly key: string;
+  readonly partition: number;
+  readonly acks: Ack[];
+  readonly uncertain: number[];
+}
+
+/** The first acknowledgement received after `ms` (acks are in arrival order). */
+function firstAckAfter(acks: readonly Ack[], ms: number, sentAfter = false): Ack | undefined {
+  if (sentAfter) return acks.find((a) => (a.sentMs ?? a.atMs) >= ms);
+  for (let i = acks.length - 1; i >= 0; i--) {
+    if (acks[i]!.atMs <= ms) return acks[i + 1];
+  }
+  return acks[0];
+}
+
+/** One partition's kafkajs producer loop: one record per send, so one partition per send. */
 class PartitionWriter {
   readonly partition: number;
   readonly acks: Ack[] = [];
   readonly uncertain: number[] = [];
+  readonly stream: Stream;
   private nextSeq = 0;
   private stopped = false;
   private done: Promise<void> = Promise.resolve();
@@ -78,6 +103,7 @@ class PartitionWriter {
   constructor(kafka: Kafka, partition: number) {
     this.kafka = kafka;
     this.partition = partition;
+    this.stream = { key: String(partition), partition, acks: this.acks, uncertain: this.uncertain };
   }
 
   start(): void {
@@ -89,13 +115,8 @@ class PartitionWriter {
     await this.done;
   }
 
-  /** The first acknowledgement received after `ms`. */
   firstAckAfter(ms: number): Ack | undefined {
-    for (let i = this.acks.length - 1; i >= 0; i--) {
-      const ack = this.acks[i]!;
-      if (ack.atMs <= ms) return this.acks[i + 1];
-    }
-    return this.acks[0];
+    return firstAckAfter(this.acks, ms);
   }
 
   private async loop(): Promise<void> {
@@ -131,6 +152,119 @@ class PartitionWriter {
       return null;
     }
   }
+}
+
+// Debian's python3-confluent-kafka installs for the system interpreter, not a pyenv one.
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const rdkafkaScript = resolve('test/fixtures/python/rdkafka_workload.py');
+/** librdkafka's records a second over all partitions (a Pi-sized load on two shared cores). */
+const rdkafkaRate = 600;
+
+/**
+ * librdkafka (python3-confluent-kafka) as a second workload: one idempotent acks=all producer
+ * writing round robin over every partition, so its ProduceRequests span partitions (and, with
+ * leaders spread, brokers). A fatal producer error is counted (it must not happen) and a new
+ * process — a new producer id with streams of its own — takes over.
+ */
+class RdkafkaWriter {
+  readonly streams: Stream[] = [];
+  readonly fatal: string[] = [];
+  private proc: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+  private incarnation = 0;
+  private stopped = false;
+  private readonly bootstrap: string;
+
+  constructor(bootstrap: string) {
+    this.bootstrap = bootstrap;
+  }
+
+  start(): void {
+    if (this.stopped) return;
+    const tag = `r${this.incarnation++}.`;
+    const byPartition = new Map<number, Stream>();
+    const streamOf = (partition: number) => {
+      let stream = byPartition.get(partition);
+      if (stream === undefined) {
+        stream = { key: `${tag}${partition}`, partition, acks: [], uncertain: [] };
+        byPartition.set(partition, stream);
+        this.streams.push(stream);
+      }
+      return stream;
+    };
+    const proc = spawn(python, [rdkafkaScript, this.bootstrap, chaosTopic,
+      String(chaosPartitions), tag, String(rdkafkaRate)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stderr!.resume();
+    createInterface({ input: proc.stdout! }).on('line', (line) => {
+      const f = line.split(' ');
+      if (f[0] === 'A') {
+        streamOf(Number(f[1])).acks.push({ seq: Number(f[2]), offset: Number(f[3]),
+          sentMs: Number(f[4]), atMs: Number(f[5]) });
+      } else if (f[0] === 'F') {
+        streamOf(Number(f[1])).uncertain.push(Number(f[2]));
+      } else if (f[0] === 'X') {
+        this.fatal.push(line.slice(2));
+      }
+    });
+    this.exited = new Promise((res) => proc.once('exit', () => {
+      res();
+      if (this.proc === proc) this.proc = null;
+      if (!this.stopped) setTimeout(() => this.start(), 200);
+    }));
+  }
+
+  /** Closes its stdin (it flushes what it can, 20 s at most), SIGKILL if it outlives that. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const proc = this.proc;
+    if (proc === null) return;
+    proc.stdin!.end();
+    await withinMs(this.exited, 30_000);
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    await this.exited;
+  }
+
+  firstAckAfter(partition: number, ms: number): Ack | undefined {
+    let first: Ack | undefined;
+    for (const s of this.streams) {
+      if (s.partition !== partition) continue;
+      const ack = firstAckAfter(s.acks, ms, true);
+      if (ack !== undefined && (first === undefined || ack.atMs < first.atMs)) first = ack;
+    }
+    return first;
+  }
+}
+
+/**
+ * CPU contention (a Pi is always busy): `count` processes spinning on the cores the brokers use,
+ * each ending by itself after `lifetimeMs` even if nobody kills it.
+ */
+class BusyLoad {
+  private readonly procs: ChildProcess[] = [];
+
+  constructor(count: number, lifetimeMs = 45 * 60_000) {
+    const body = `const end = Date.now() + ${lifetimeMs}; let x = 0; ` +
+      'while (Date.now() < end) { x = (x * 31 + 7) % 1000003; }';
+    for (let i = 0; i < count; i++) {
+      this.procs.push(spawn(process.execPath, ['-e', body], { stdio: 'ignore' }));
+    }
+  }
+
+  get count(): number {
+    return this.procs.length;
+  }
+
+  stop(): void {
+    for (const p of this.procs) if (p.exitCode === null) p.kill('SIGKILL');
+  }
+}
+
+/** Busy processes during a run: PADO_CHAOS_BUSY=<n>; `npm run test:chaos` defaults to 4. */
+export function chaosBusy(): number {
+  const raw = process.env.PADO_CHAOS_BUSY;
+  if (raw !== undefined && /^\d+$/.test(raw)) return Math.min(Number(raw), 16);
+  return chaosScale() === 'full' ? 4 : 0;
 }
 
 interface PartitionView {
@@ -176,15 +310,21 @@ export interface ChaosReport {
   readonly scenario: string;
   readonly seed: number;
   readonly nemeses: number;
+  readonly busy: number;
   readonly acked: number;
+  readonly rdkafkaAcked: number;
   readonly uncertain: number;
   readonly uncertainInLog: number;
   readonly lost: readonly string[];
   readonly duplicates: readonly string[];
   readonly reorders: readonly string[];
+  /** librdkafka fatal errors (must be none). */
+  readonly fatal: readonly string[];
   readonly consumerMissing: number;
   readonly unavailableMs: Summary;
   readonly unavailableMsAll: readonly number[];
+  /** The same windows seen by librdkafka (kill → first ack of a record sent after it). */
+  readonly unavailableMsRdkafka: Summary;
   readonly rejoinMs: Summary;
   readonly newControllerMs?: Summary;
   readonly electedMs?: Summary;
@@ -207,12 +347,15 @@ export class ChaosRun {
   readonly cluster: RaftCluster;
   private readonly kafka: Kafka;
   private readonly writers: PartitionWriter[];
+  private readonly rdkafka: RdkafkaWriter;
+  private busy: BusyLoad | null = null;
   private consumer: Consumer | null = null;
   /** Set by stop(): no client may be (re)started after it, or the test process never exits. */
   private stopping = false;
   private readonly seen = new Set<string>();
   private readonly nemeses: Nemesis[] = [];
   private readonly windows: number[] = [];
+  private readonly windowsRdkafka: number[] = [];
   private readonly rejoins: number[] = [];
   private readonly newControllers: number[] = [];
   private readonly newCoordinators: number[] = [];
@@ -236,6 +379,7 @@ export class ChaosRun {
     this.kafka = new Kafka({ clientId: 'chaos', brokers, logLevel: logLevel.NOTHING,
       retry: kafkajsRetry, connectionTimeout: 1_000 });
     this.writers = Array.from({ length: chaosPartitions }, (_, p) => new PartitionWriter(this.kafka, p));
+    this.rdkafka = new RdkafkaWriter(brokers.join(','));
   }
 
   static async start(scenario: string, seed: number): Promise<ChaosRun> {
@@ -245,7 +389,10 @@ export class ChaosRun {
     try {
       await run.createTopic();
       await run.waitHealed('the topic fully in sync');
+      const busy = chaosBusy();
+      if (busy > 0) run.busy = new BusyLoad(busy);
       for (const w of run.writers) w.start();
+      run.rdkafka.start();
       await run.startConsumer();
       await run.waitAcksEverywhere(Date.now());
     } catch (e) {
@@ -351,13 +498,17 @@ export class ChaosRun {
     this.rejoins.push(Date.now() - resumedAt);
   }
 
-  /** SIGKILL all three at once, restart them all. */
+  /**
+   * Whole-cluster power loss: SIGKILL all three at once, keep them down a seeded 0.2–1.5 s (the
+   * clients' retries and reconnects run against a dead cluster), restart them all.
+   */
   async killAll(): Promise<void> {
     const view = await this.view();
     const atMs = Date.now();
     await Promise.all(this.cluster.ids.map((id) => this.cluster.kill(id)));
     const hit: Nemesis = { kind: 'kill-all', target: 0, atMs, partitions: view.map((p) => p.partition) };
     this.nemeses.push(hit);
+    await sleep(this.prng.between(200, 1_500));
     await this.restart([...this.cluster.ids], hit);
   }
 
@@ -384,6 +535,8 @@ export class ChaosRun {
   async finish(): Promise<ChaosReport> {
     await this.waitHealed('every replica in sync before the check');
     for (const w of this.writers) await w.stop();
+    await this.rdkafka.stop();
+    this.busy?.stop();
     const logs = await this.readAll();
     const report = this.check(logs);
     await this.waitConsumerCaughtUp();
@@ -408,6 +561,8 @@ export class ChaosRun {
       if (pid !== undefined) process.kill(pid, 'SIGCONT');
     }
     for (const w of this.writers) await withinMs(w.stop(), 15_000);
+    await withinMs(this.rdkafka.stop(), 35_000);
+    this.busy?.stop();
     await withinMs((this.consumer?.disconnect() ?? Promise.resolve()).catch(() => undefined),
       10_000);
     await this.cluster.stop();
@@ -415,36 +570,49 @@ export class ChaosRun {
 
   // ---- internals -------------------------------------------------------------------------
 
-  private check(logs: readonly (readonly { offset: number; seq: number }[])[]) {
+  /** Every producer stream: kafkajs's one per partition, librdkafka's per process and partition. */
+  private streams(): Stream[] {
+    return [...this.writers.map((w) => w.stream), ...this.rdkafka.streams];
+  }
+
+  private check(logs: readonly (readonly LoggedRecord[])[]) {
     const lost: string[] = [];
     const duplicates: string[] = [];
     const reorders: string[] = [];
     let uncertainInLog = 0;
-    for (const w of this.writers) {
-      const log = logs[w.partition]!;
-      const atOffset = new Map(log.map((r) => [r.offset, r.seq]));
-      const count = new Map<number, number>();
-      let previous = -1;
+    const streams = this.streams();
+    for (let partition = 0; partition < chaosPartitions; partition++) {
+      const log = logs[partition]!;
+      const atOffset = new Map(log.map((r) => [r.offset, r]));
+      const count = new Map<string, number>();
+      const previous = new Map<string, number>();
       for (const r of log) {
-        count.set(r.seq, (count.get(r.seq) ?? 0) + 1);
-        if (r.seq <= previous) reorders.push(`p${w.partition}: seq ${r.seq} at offset ${r.offset} after ${previous}`);
-        previous = Math.max(previous, r.seq);
+        const value = `${r.key}:${r.seq}`;
+        count.set(value, (count.get(value) ?? 0) + 1);
+        const before = previous.get(r.key) ?? -1;
+        if (r.seq <= before) reorders.push(`p${partition}: ${value} at offset ${r.offset} after seq ${before}`);
+        previous.set(r.key, Math.max(before, r.seq));
       }
-      for (const [seq, n] of count) if (n > 1) duplicates.push(`p${w.partition}: seq ${seq} ×${n}`);
-      for (const ack of w.acks) {
-        const found = atOffset.get(ack.offset);
-        if (found !== ack.seq) {
-          lost.push(`p${w.partition}: seq ${ack.seq} acked at offset ${ack.offset}, log has ${found ?? 'nothing'}`);
+      for (const [value, n] of count) if (n > 1) duplicates.push(`p${partition}: ${value} ×${n}`);
+      for (const stream of streams.filter((st) => st.partition === partition)) {
+        for (const ack of stream.acks) {
+          const found = atOffset.get(ack.offset);
+          if (found?.key !== stream.key || found.seq !== ack.seq) {
+            const has = found === undefined ? 'nothing' : `${found.key}:${found.seq}`;
+            lost.push(`p${partition}: ${stream.key}:${ack.seq} acked at offset ${ack.offset}, log has ${has}`);
+          }
         }
+        for (const seq of stream.uncertain) if (count.has(`${stream.key}:${seq}`)) uncertainInLog++;
       }
-      for (const seq of w.uncertain) if (count.has(seq)) uncertainInLog++;
     }
+    const rdkafkaAcked = this.rdkafka.streams.reduce((n, st) => n + st.acks.length, 0);
     return {
-      scenario: this.scenario, seed: this.seed, nemeses: this.nemeses.length,
-      acked: this.writers.reduce((n, w) => n + w.acks.length, 0),
-      uncertain: this.writers.reduce((n, w) => n + w.uncertain.length, 0),
-      uncertainInLog, lost, duplicates, reorders,
+      scenario: this.scenario, seed: this.seed, nemeses: this.nemeses.length, busy: this.busy?.count ?? 0,
+      acked: streams.reduce((n, st) => n + st.acks.length, 0), rdkafkaAcked,
+      uncertain: streams.reduce((n, st) => n + st.uncertain.length, 0),
+      uncertainInLog, lost, duplicates, reorders, fatal: [...this.rdkafka.fatal],
       unavailableMs: summarize(this.windows), unavailableMsAll: [...this.windows],
+      unavailableMsRdkafka: summarize(this.windowsRdkafka),
       rejoinMs: summarize(this.rejoins),
       ...(this.elections.length > 0 ? { electedMs: summarize(this.elections) } : {}),
       ...(this.newControllers.length > 0 ? { newControllerMs: summarize(this.newControllers) } : {}),
@@ -456,7 +624,7 @@ export class ChaosRun {
   }
 
   private ackedValues(): string[] {
-    return this.writers.flatMap((w) => w.acks.map((a) => `${w.partition}:${a.seq}`));
+    return this.streams().flatMap((st) => st.acks.map((a) => `${st.key}:${a.seq}`));
   }
 
   /**
@@ -530,7 +698,10 @@ export class ChaosRun {
   /** Waits for an ack after the nemesis on each partition it hit; records the window. */
   private async waitNextAck(hit: Nemesis): Promise<void> {
     await this.waitAcks(hit.partitions, hit.atMs, `an ack after ${hit.kind} of node ${hit.target}`);
-    if (hit.partitions.length > 0) this.windows.push(this.windowOf(hit));
+    if (hit.partitions.length > 0) {
+      this.windows.push(this.windowOf(hit));
+      this.windowsRdkafka.push(this.windowOfRdkafka(hit));
+    }
   }
 
   /** Kill → every partition the target led shows another leader in Metadata. */
@@ -555,13 +726,24 @@ export class ChaosRun {
     return worst;
   }
 
+  /** Kill → first librdkafka acknowledgement of a record sent after the kill, worst partition. */
+  private windowOfRdkafka(hit: Nemesis): number {
+    let worst = 0;
+    for (const p of hit.partitions) {
+      const ack = this.rdkafka.firstAckAfter(p, hit.atMs);
+      if (ack !== undefined) worst = Math.max(worst, ack.atMs - hit.atMs);
+    }
+    return worst;
+  }
+
   private waitAcksEverywhere(afterMs: number): Promise<void> {
     return this.waitAcks(this.writers.map((w) => w.partition), afterMs, 'acks on every partition');
   }
 
   private async waitAcks(partitions: readonly number[], afterMs: number, what: string) {
     await waitFor(what, () => partitions.every((p) =>
-      this.writers[p]!.firstAckAfter(afterMs) !== undefined) ? true : undefined, healMsMax, 5);
+      this.writers[p]!.firstAckAfter(afterMs) !== undefined &&
+      this.rdkafka.firstAckAfter(p, afterMs) !== undefined) ? true : undefined, healMsMax, 5);
   }
 
   private async leaderOf(partition: number): Promise<number> {
@@ -658,9 +840,9 @@ export class ChaosRun {
   }
 
   /** Every record of every partition, from offset 0 to the high watermark, read from its leader. */
-  private async readAll(): Promise<{ offset: number; seq: number }[][]> {
+  private async readAll(): Promise<LoggedRecord[][]> {
     const view = await this.view();
-    const out: { offset: number; seq: number }[][] = [];
+    const out: LoggedRecord[][] = [];
     for (const p of view) {
       out.push(await this.withClient(p.leaderId, (c) => readPartition(c, p.partition)));
     }
@@ -668,8 +850,15 @@ export class ChaosRun {
   }
 }
 
+interface LoggedRecord {
+  readonly offset: number;
+  /** The producer stream (`<key>:<seq>` values). */
+  readonly key: string;
+  readonly seq: number;
+}
+
 async function readPartition(c: KafkaClient, partition: number) {
-  const records: { offset: number; seq: number }[] = [];
+  const records: LoggedRecord[] = [];
   let offset = 0;
   for (let round = 0; round < 1_000_000; round++) {
     const r = await c.fetch([{ topic: chaosTopic, partition, offset }], { maxWaitMs: 0 });
@@ -680,7 +869,9 @@ async function readPartition(c: KafkaClient, partition: number) {
     const fetched = decodeFetchedRecords(part.records);
     for (const record of fetched.records) {
       const value = record.value?.toString() ?? '';
-      records.push({ offset: record.offset, seq: Number(value.split(':')[1]) });
+      const colon = value.indexOf(':');
+      records.push({ offset: record.offset, key: value.slice(0, colon),
+        seq: Number(value.slice(colon + 1)) });
     }
     if (fetched.nextOffset === null) {
       if (offset >= Number(part.highWatermark)) break;
@@ -696,6 +887,7 @@ async function readPartition(c: KafkaClient, partition: number) {
 /** One line for the test output (and PADO_CHAOS_REPORT=file appends it there). */
 export function formatReport(report: ChaosReport): string {
   const { unavailableMsAll: _all, ...rest } = report;
+  const examples = [...report.lost, ...report.duplicates, ...report.reorders].slice(0, 5);
   return JSON.stringify({ ...rest, lost: report.lost.length, duplicates: report.duplicates.length,
-    reorders: report.reorders.length });
+    reorders: report.reorders.length, ...(examples.length > 0 ? { examples } : {}) });
 }
