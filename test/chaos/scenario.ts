@@ -12,14 +12,15 @@ import { appendFileSync } from 'node:fs';
 import { ChaosRun, chaosScale, chaosSeed, formatReport, type Scale } from '../support/chaos.js';
 
 export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
-  nemesis: (run: ChaosRun, round: number) => Promise<void>): Promise<void> {
+  nemesis: (run: ChaosRun, round: number) => Promise<void>,
+  opts: { network?: boolean } = {}): Promise<void> {
   const seed = chaosSeed();
   const scale = chaosScale();
   const count = rounds[scale];
   const replay = `replay: PADO_SEED=${seed} npm run test:chaos` +
     (scale === 'short' ? ' (or PADO_TEST_FILTER=chaos npm test for the short run)' : '');
   console.log(`chaos ${name}: seed=${seed} scale=${scale} rounds=${count} ${replay}`);
-  const run = await ChaosRun.start(name, seed);
+  const run = await ChaosRun.start(name, seed, opts);
   try {
     for (let round = 0; round < count; round++) {
       await run.load();

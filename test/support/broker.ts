@@ -31,6 +31,10 @@ export interface StartOptions {
   readonly args?: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
   readonly port?: number;
+  /** Listen address (default 127.0.0.1); a test network's node address with `netns`. */
+  readonly host?: string;
+  /** Run inside this network namespace (`ip netns exec`, which keeps the PID). */
+  readonly netns?: string;
 }
 
 export function tempDir(prefix = 'pado-test-'): string {
@@ -39,11 +43,14 @@ export function tempDir(prefix = 'pado-test-'): string {
 
 export async function startBroker(opts: StartOptions = {}): Promise<BrokerProcess> {
   const dataDir = opts.dataDir ?? tempDir();
+  const host = opts.host ?? '127.0.0.1';
   const args = [
-    mainJs, 'start', '--listen', `127.0.0.1:${opts.port ?? 0}`, '--data-dir', dataDir,
+    mainJs, 'start', '--listen', `${host}:${opts.port ?? 0}`, '--data-dir', dataDir,
     '--log-level', 'info', ...(opts.args ?? []),
   ];
-  const proc = spawn(process.execPath, args, {
+  const command = opts.netns === undefined ? process.execPath : 'ip';
+  const argv = opts.netns === undefined ? args : ['netns', 'exec', opts.netns, process.execPath, ...args];
+  const proc = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
@@ -77,7 +84,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
   });
   return {
     port,
-    bootstrap: `127.0.0.1:${port}`,
+    bootstrap: `${host}:${port}`,
     dataDir,
     proc,
     pid: proc.pid!,

@@ -32,6 +32,7 @@ import {
   KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
 } from '../../src/client/index.js';
 import { delay as sleep, Prng, withinMs } from '../../src/common/index.js';
+import { TestNetwork } from './netns.js';
 import { RaftCluster } from './raft-cluster.js';
 import { waitFor } from './run.js';
 
@@ -157,8 +158,12 @@ class PartitionWriter {
 // Debian's python3-confluent-kafka installs for the system interpreter, not a pyenv one.
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const rdkafkaScript = resolve('test/fixtures/python/rdkafka_workload.py');
-/** librdkafka's records a second over all partitions (a Pi-sized load on two shared cores). */
-const rdkafkaRate = 600;
+/**
+ * librdkafka's records a second over all partitions (a Pi-sized load on two shared cores);
+ * PADO_CHAOS_RDKAFKA_RATE=<n> changes it (a high rate makes batches of many records).
+ */
+const rdkafkaRate = /^\d+$/.test(process.env.PADO_CHAOS_RDKAFKA_RATE ?? '')
+  ? Number(process.env.PADO_CHAOS_RDKAFKA_RATE) : 600;
 
 /**
  * librdkafka (python3-confluent-kafka) as a second workload: one idempotent acks=all producer
@@ -366,6 +371,8 @@ export class ChaosRun {
   /** Kill → Metadata names new leaders for what the killed broker led. */
   private readonly elections: number[] = [];
   private readonly paused = new Set<number>();
+  /** Nodes cut off from the other brokers (clients still reach them). */
+  private readonly isolated = new Set<number>();
   /** Log lines of every process that ran, per node (dumped when a check fails). */
   private readonly history = new Map<number, string[][]>();
   private readonly scenario: string;
@@ -382,8 +389,17 @@ export class ChaosRun {
     this.rdkafka = new RdkafkaWriter(brokers.join(','));
   }
 
-  static async start(scenario: string, seed: number): Promise<ChaosRun> {
-    const cluster = await RaftCluster.start(3);
+  /** `network`: each broker in a network namespace of its own, for partitions (needs root). */
+  static async start(scenario: string, seed: number, opts: { network?: boolean } = {}):
+    Promise<ChaosRun> {
+    const network = opts.network === true ? TestNetwork.create(3) : undefined;
+    let cluster: RaftCluster;
+    try {
+      cluster = await RaftCluster.start(3, network === undefined ? {} : { network });
+    } catch (e) {
+      network?.destroy();
+      throw e;
+    }
     const run = new ChaosRun(scenario, seed, cluster);
     for (const id of cluster.ids) run.remember(id);
     try {
@@ -499,6 +515,79 @@ export class ChaosRun {
   }
 
   /**
+   * A network partition (test network only): `isolate` cuts `target` off from the other brokers
+   * for a seeded `minMs`–`maxMs` while clients still reach it; `bridge` cuts the two others off
+   * from each other only (`target` still talks to both). Measures cut → next ack on the
+   * partitions `target` led (for `isolate`: they must move, and the old leader must stop taking
+   * produces), then heals and waits for every ISR.
+   */
+  async partition(kind: 'isolate' | 'bridge', target: number, minMs: number, maxMs: number):
+    Promise<void> {
+    const network = this.cluster.network;
+    if (network === undefined) throw new Error('partitions need ChaosRun.start(..., { network: true })');
+    const partitions = (await this.view()).filter((p) => p.leaderId === target).map((p) => p.partition);
+    const others = this.cluster.ids.filter((id) => id !== target);
+    if (kind === 'isolate') {
+      network.isolate(target);
+      this.isolated.add(target);
+    } else {
+      network.cut(others[0]!, others[1]!);
+      network.cut(others[1]!, others[0]!);
+    }
+    const hit: Nemesis = { kind: `${kind}-${target}`, target, atMs: Date.now(),
+      partitions: kind === 'isolate' ? partitions : [] };
+    this.nemeses.push(hit);
+    try {
+      if (kind === 'isolate') await this.waitNextAck(hit);
+      const left = hit.atMs + this.prng.between(minMs, maxMs) - Date.now();
+      if (left > 0) await sleep(left);
+    } finally {
+      network.heal();
+      this.isolated.clear();
+    }
+    const healedAt = Date.now();
+    await this.waitHealed(`every ISR after healing ${kind} of node ${target}`);
+    this.rejoins.push(Date.now() - healedAt);
+  }
+
+  /** The leader of `partition` cut off and healed `cycles` times, 0.3–1.5 s each way. */
+  async flap(partition: number, cycles: number): Promise<void> {
+    const network = this.cluster.network;
+    if (network === undefined) throw new Error('flapping needs ChaosRun.start(..., { network: true })');
+    const target = await this.leaderOf(partition);
+    this.nemeses.push({ kind: `flap-${target}`, target, atMs: Date.now(), partitions: [] });
+    try {
+      for (let i = 0; i < cycles; i++) {
+        network.isolate(target);
+        this.isolated.add(target);
+        await sleep(this.prng.between(300, 1_500));
+        network.heal();
+        this.isolated.clear();
+        await sleep(this.prng.between(300, 1_500));
+      }
+    } finally {
+      network.heal();
+      this.isolated.clear();
+    }
+    const healedAt = Date.now();
+    await this.waitHealed(`every ISR after flapping node ${target}`);
+    this.rejoins.push(Date.now() - healedAt);
+  }
+
+  /** The active controller's node id (asked of a node that is not cut off). */
+  async controllerId(): Promise<number> {
+    return waitFor('a controller', async () => {
+      const md = await this.metadataAny();
+      return md !== undefined && md.controllerId > 0 ? md.controllerId : undefined;
+    }, healMsMax);
+  }
+
+  /** The leader of `partition`, asked of a node that is not cut off. */
+  leader(partition: number): Promise<number> {
+    return this.leaderOf(partition);
+  }
+
+  /**
    * Whole-cluster power loss: SIGKILL all three at once, keep them down a seeded 0.2–1.5 s (the
    * clients' retries and reconnects run against a dead cluster), restart them all.
    */
@@ -566,6 +655,7 @@ export class ChaosRun {
     await withinMs((this.consumer?.disconnect() ?? Promise.resolve()).catch(() => undefined),
       10_000);
     await this.cluster.stop();
+    this.cluster.network?.destroy();
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -753,14 +843,31 @@ export class ChaosRun {
     }, healMsMax);
   }
 
-  /** Every node running and in the ISR of every partition, each partition led. */
+  /**
+   * Every node running and in the ISR of every partition, each partition led — and every live
+   * node says so alike (a node that was cut off may still answer from an old image).
+   */
   private async waitHealed(what: string): Promise<void> {
     await waitFor(what, async () => {
-      const view = await this.view().catch(() => undefined);
-      const full = view !== undefined && view.length === chaosPartitions &&
-        view.every((p) => p.leaderId > 0 && p.isr.length === this.cluster.ids.length);
-      return full ? true : undefined;
+      const views: string[] = [];
+      for (const id of this.live()) {
+        const view = await this.viewAt(id).catch(() => undefined);
+        const full = view !== undefined && view.length === chaosPartitions &&
+          view.every((p) => p.leaderId > 0 && p.isr.length === this.cluster.ids.length);
+        if (!full) return undefined;
+        views.push(JSON.stringify(view.map((p) => [p.leaderId, p.leaderEpoch, [...p.isr].sort()])));
+      }
+      return views.length > 0 && views.every((v) => v === views[0]) ? true : undefined;
     }, healMsMax, 20);
+  }
+
+  private async viewAt(id: number): Promise<PartitionView[]> {
+    const md = await this.withClient(id, (c) => c.metadata([chaosTopic]));
+    const topic = md.topics.find((t) => t.name === chaosTopic);
+    if (topic === undefined) throw new Error('no metadata');
+    return [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => ({
+      partition: p.partitionIndex, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, isr: p.isrNodes,
+    }));
   }
 
   private async view(): Promise<PartitionView[]> {
@@ -773,7 +880,7 @@ export class ChaosRun {
   }
 
   private async metadataAny() {
-    for (const id of this.live()) {
+    for (const id of this.live().filter((n) => !this.isolated.has(n))) {
       const md = await this.withClient(id, (c) => c.metadata([chaosTopic])).catch(() => undefined);
       if (md !== undefined) return md;
     }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
 import type { RaftKvResponse } from '../../src/protocol/index.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
+import type { TestNetwork } from './netns.js';
 
 export const raftKvApiKey = 1001;
 export const kvOp = { get: 0, put: 1 } as const;
@@ -41,10 +42,18 @@ export class RaftCluster {
   private readonly clients = new Map<number, KafkaClient>();
   /** Extra `pado start` arguments of every node (a shared `--config` file). */
   private readonly extraArgs: string[] = [];
+  /** Set: each node runs in its own namespace of this network, on its address there. */
+  readonly network: TestNetwork | undefined;
 
-  private constructor(ports: readonly number[]) {
+  private constructor(ports: readonly number[], network?: TestNetwork) {
     this.ids = ports.map((_, i) => i + 1);
     ports.forEach((port, i) => this.ports.set(i + 1, port));
+    this.network = network;
+  }
+
+  /** Node `id`'s listen host. */
+  host(id: number): string {
+    return this.network?.hostOf(id) ?? '127.0.0.1';
   }
 
   /** The data directory of node `id` (kept across restarts). */
@@ -53,9 +62,13 @@ export class RaftCluster {
   }
 
   /** `config`: a JSON node config every node starts with (Kafka keys work, as in a file). */
-  static async start(size: number, opts: { config?: Record<string, unknown> } = {}):
+  /** `network`: run each node in its namespace (port 9092 on its own address). */
+  static async start(size: number,
+    opts: { config?: Record<string, unknown>; network?: TestNetwork } = {}):
     Promise<RaftCluster> {
-    const cluster = new RaftCluster(await freePorts(size));
+    const ports = opts.network !== undefined ? Array.from({ length: size }, () => 9092)
+      : await freePorts(size);
+    const cluster = new RaftCluster(ports, opts.network);
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
@@ -72,13 +85,13 @@ export class RaftCluster {
 
   /** host:port of node `id`'s listener (fixed across restarts). */
   address(id: number): string {
-    return `127.0.0.1:${this.ports.get(id)}`;
+    return `${this.host(id)}:${this.ports.get(id)}`;
   }
 
   /** `f` on a fresh connection to node `id` (Pado's own client), closed afterwards. */
   async withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>,
     timeoutMs = 5_000): Promise<T> {
-    const client = await KafkaClient.connect({ host: '127.0.0.1', port: this.ports.get(id) as number,
+    const client = await KafkaClient.connect({ host: this.host(id), port: this.ports.get(id) as number,
       connectTimeoutMs: Math.min(timeoutMs, 1_000), requestTimeoutMs: timeoutMs });
     try {
       return await f(client);
@@ -88,7 +101,7 @@ export class RaftCluster {
   }
 
   voters(): string {
-    return this.ids.map((id) => `${id}@127.0.0.1:${this.ports.get(id)}`).join(',');
+    return this.ids.map((id) => `${id}@${this.address(id)}`).join(',');
   }
 
   /** Starts (or restarts, on its old data) node `id`; resolves once its listener serves. */
@@ -96,6 +109,8 @@ export class RaftCluster {
     const proc = await startBroker({
       dataDir: join(this.root, `node-${id}`),
       port: this.ports.get(id) as number,
+      host: this.host(id),
+      ...(this.network === undefined ? {} : { netns: this.network.nsOf(id) }),
       args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
     });
     this.procs.set(id, proc);
@@ -157,7 +172,7 @@ export class RaftCluster {
     const known = this.clients.get(id);
     if (known !== undefined) return known;
     const client = await KafkaClient.connect({
-      host: '127.0.0.1', port: this.ports.get(id) as number, clientId: 'raft-test',
+      host: this.host(id), port: this.ports.get(id) as number, clientId: 'raft-test',
       connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs,
     });
     this.clients.set(id, client);
