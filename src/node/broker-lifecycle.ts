@@ -9,10 +9,19 @@
  * When this node is itself the controller the requests go to ControllerDuties directly (`local`),
  * else over the network (`remote`, a RemoteController). Both answer with Kafka codes and never
  * reject, so the loop below only looks at codes.
+ *
+ * The lease: a broker acts as partition leader only while the controller would not yet have fenced
+ * it. The controller fences a broker `sessionTimeoutMs` after the last heartbeat it *received*; a
+ * heartbeat is received after it was *sent*, so "unfenced answer to a heartbeat sent at t" gives a
+ * lease until t + sessionTimeoutMs that always ends before the controller can elect another
+ * leader. A broker cut off from the controller quorum (or fenced) thus stops taking produces and
+ * stops naming itself leader, and its clients move to the new leader (issue 13, break 6). Every
+ * node should use the same broker.session.timeout.ms; a larger one here than on the controller
+ * would let the lease outlive the session.
  */
 import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
-import { heartbeatIntervalMsDefault } from '../controller/index.js';
+import { heartbeatIntervalMsDefault, sessionTimeoutMsDefault } from '../controller/index.js';
 import {
   ApiKey, KafkaError, type AllocateProducerIdsResponse, type AlterPartitionResponse,
   type BrokerHeartbeatResponse,
@@ -45,6 +54,8 @@ export interface BrokerLifecycleOptions {
   readonly remote: ControllerService;
   readonly log: Logger;
   readonly heartbeatIntervalMs?: number;
+  /** broker.session.timeout.ms: the length of the lease an unfenced heartbeat answer gives. */
+  readonly sessionTimeoutMs?: number;
   readonly nowMs?: () => number;
   readonly sleep?: Sleep;
 }
@@ -75,6 +86,11 @@ export class BrokerLifecycle {
   /** -1 until registered (again, after STALE_BROKER_EPOCH). */
   private brokerEpoch = -1;
   private fenced = true;
+  /** Invariant: 0 while fenced or unregistered; else send time of the last unfenced answer + session. */
+  private leaseUntilMs = 0;
+  /** Whether the last look found the lease valid (to log its loss once). */
+  private leaseSeen = false;
+  private readonly sessionTimeoutMs: number;
   private shutdownDeadlineMs: number | null = null;
   private shutdownGranted = false;
   /** Aborted to wake the loop early (stop requested) and, at the end, to end it. */
@@ -87,6 +103,7 @@ export class BrokerLifecycle {
   constructor(options: BrokerLifecycleOptions) {
     this.o = options;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? sessionTimeoutMsDefault;
     this.nowMs = options.nowMs ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
     this.unfencedOnce = new Promise<void>((resolve, reject) => {
@@ -113,6 +130,14 @@ export class BrokerLifecycle {
 
   isFenced(): boolean {
     return this.fenced;
+  }
+
+  /**
+   * Whether this broker may act as a partition leader now: registered, unfenced, and its last
+   * unfenced heartbeat answer came from a heartbeat sent less than a session ago.
+   */
+  holdsLease(nowMs = this.nowMs()): boolean {
+    return nowMs < this.leaseUntilMs;
   }
 
   /**
@@ -146,6 +171,7 @@ export class BrokerLifecycle {
         backoffMs = ok ? retryBackoffMsMin : Math.min(backoffMs * 2, retryBackoffMsMax);
       } else {
         await this.heartbeat();
+        this.noteLease();
         waitMs = this.heartbeatIntervalMs - (this.nowMs() - startedMs);
       }
       if (this.done()) break;
@@ -196,6 +222,7 @@ export class BrokerLifecycle {
     const controller = this.controller();
     if (controller === null) return;
     const wantShutdown = this.shutdownDeadlineMs !== null;
+    const sentMs = this.nowMs();
     const r = await controller.brokerHeartbeat({
       brokerId: this.o.nodeId, brokerEpoch: this.brokerEpoch,
       currentMetadataOffset: this.o.metadataOffset(), wantFence: false, wantShutdown,
@@ -207,14 +234,30 @@ export class BrokerLifecycle {
         'controller no longer knows this registration');
       this.brokerEpoch = -1;
       this.fenced = true;
+      this.leaseUntilMs = 0;
       if (wantShutdown) this.stopped = true;
       return;
     }
     if (r.errorCode !== 0) return; // NOT_CONTROLLER, unreachable: next interval, maybe elsewhere
     this.noteFenced(r.isFenced);
+    this.leaseUntilMs = r.isFenced ? 0 : sentMs + this.sessionTimeoutMs;
     if (wantShutdown && r.shouldShutdown) {
       this.shutdownGranted = true;
       this.o.log.info('controlled shutdown: the controller moved this broker\'s leaderships');
+    }
+  }
+
+  /** Logs the lease's loss (and its return) once per change. */
+  private noteLease(): void {
+    const holds = this.holdsLease();
+    if (holds === this.leaseSeen) return;
+    this.leaseSeen = holds;
+    if (holds) {
+      this.o.log.info({ brokerEpoch: this.brokerEpoch }, 'leadership lease held: acting as leader');
+    } else {
+      this.o.log.warn({ brokerEpoch: this.brokerEpoch, sessionTimeoutMs: this.sessionTimeoutMs,
+        controllerId: this.o.controllerId() },
+      'no unfenced heartbeat answer within the session: not acting as leader until one comes');
     }
   }
 

@@ -171,7 +171,9 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const { config, quorum, replicas, peers, voters, advertised, log } = inputs;
   const { metadata, driver } = quorum;
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
-  const broker = makeBroker(config, metadata, replicas, link);
+  // The lease (broker-lifecycle.ts) decides whether this node may act as a partition leader.
+  let holdsLease = (): boolean => false;
+  const broker = makeBroker(config, metadata, replicas, link, () => holdsLease());
   const groups = deferredGroups();
   const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
   const duties = new ControllerDuties({
@@ -192,7 +194,11 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
     local: duties, remote, log: lifecycleLog,
+    ...(config.brokerSessionTimeoutMs === undefined ? {}
+      : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
+  holdsLease = () => lifecycle.holdsLease();
+  replicas.holdsLease = holdsLease;
   replicas.onIsrChange = isrChangeSender({
     nodeId: config.nodeId, brokerEpoch: () => lifecycle.epoch(),
     isController: () => metadata.isController(), local: duties, remote,
@@ -285,6 +291,8 @@ const groupsLoadMsMax = 5_000;
 const controlledShutdownMsMax = 2_000;
 /** A metadata read waits at most this long for the controller (then answers from what it has). */
 const catchUpMsMax = 1_000;
+/** How often a request waiting for this broker's lease looks again. */
+const leasePollMs = 25;
 
 
 /**
@@ -330,6 +338,7 @@ function makeBroker(
   metadata: RaftMetadata,
   replicas: ReplicaManager,
   link: ControllerLink,
+  holdsLease: () => boolean,
 ): Broker {
   const controllerContext = controllerContextOf(config, config.defaultPartitions);
   const overrides = (topic: string): Partial<TopicConfigs> => {
@@ -366,7 +375,16 @@ function makeBroker(
         return { records, result: undefined };
       }).catch(() => undefined);
     },
-    partition: (topic, partition) => replicas.get(topic, partition),
+    // Without the lease the controller may already have moved our leaderships: serve none of them.
+    partition: (topic, partition) => (holdsLease() ? replicas.get(topic, partition) : undefined),
+    holdsLease,
+    async waitForLease(timeoutMs, signal) {
+      const untilMs = Date.now() + timeoutMs;
+      while (!holdsLease() && Date.now() < untilMs && !signal.aborted) {
+        await delay(leasePollMs, signal);
+      }
+      return holdsLease();
+    },
     waitForData: (partitions, timeoutMs, signal, forReplica, since) =>
       replicas.waitForData(partitions, timeoutMs, signal, forReplica === true, since),
     dataMark: () => replicas.dataMark(),

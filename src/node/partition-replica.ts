@@ -29,6 +29,8 @@ import type {
 import type { PartitionLog } from '../storage/index.js';
 
 /** What a produce with no acks options waits for: the leader's own fsync (acks=1). */
+const suspendedMessage = 'this broker lost contact with the controller (no lease): another ' +
+  'broker may lead this partition now; retry after a metadata refresh';
 const leaderOnly: ProduceAcks = { requiredAcks: 1, minIsr: 1, timeoutMs: 30_000 };
 
 export class PartitionReplica implements LocalPartition {
@@ -61,6 +63,12 @@ export class PartitionReplica implements LocalPartition {
   private readonly gate: AppendGate<(admittedMs: number | undefined) => void>;
   /** Resolves when everything appended so far is durable (appends become durable in order). */
   private lastDurable: Promise<void> = Promise.resolve();
+  /**
+   * Set while this broker holds no lease from the controller (`suspend`): the controller may have
+   * moved the leadership already, so nothing is appended or acknowledged; the LeaderReplica is kept
+   * for when the lease returns in the same epoch (a lease can lapse without a fence).
+   */
+  private suspended = false;
   maxMessageBytes: number;
 
   constructor(opts: {
@@ -166,6 +174,24 @@ export class PartitionReplica implements LocalPartition {
   }
 
   /**
+   * This broker lost its lease (cut off from the controller, or fenced): waiting and held produces
+   * end with NOT_LEADER_OR_FOLLOWER at once — none was acknowledged, so clients retry at the new
+   * leader (idempotent retries are recognised there or here) — and none is taken until `resume`.
+   */
+  suspend(nowMs: number): void {
+    if (this.suspended) return;
+    this.suspended = true;
+    this.leader?.abort();
+    this.drain(nowMs);
+    for (const resume of this.gate.clear()) resume(nowMs);
+  }
+
+  /** The lease is back: produces are taken again (if this node still leads this epoch). */
+  resume(): void {
+    this.suspended = false;
+  }
+
+  /**
    * This node no longer leads the partition (the log may live on as a follower's): waits end as
    * in `abort`, and the log stops waking this object's followers' long polls.
    */
@@ -241,6 +267,7 @@ export class PartitionReplica implements LocalPartition {
 
   async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
     Promise<ProduceOutcome> {
+    if (this.suspended) return this.failure(KafkaError.notLeaderOrFollower, suspendedMessage);
     if (this.leader === undefined) {
       return this.failure(KafkaError.notLeaderOrFollower,
         `leader epoch ${this.epoch} is not led here yet; retry after a metadata refresh`);
@@ -281,6 +308,9 @@ export class PartitionReplica implements LocalPartition {
    */
   private checkAndAppend(records: Buffer, batches: BatchHeader[], batch: BatchHeader,
     nowMs: number, acks: ProduceAcks): Promise<ProduceOutcome> {
+    if (this.suspended) {
+      return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower, suspendedMessage));
+    }
     if (this.leader === undefined) {
       return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower,
         'leadership moved while this batch waited; retry after a metadata refresh'));
@@ -361,7 +391,7 @@ export class PartitionReplica implements LocalPartition {
   /** acks=all: resolves once the HW passes `lastOffset`, or with why it will not. */
   private waitForReplicas(leader: LeaderReplica, lastOffset: number, acks: ProduceAcks,
     nowMs: number): Promise<AckError> {
-    if (this.leader !== leader) return Promise.resolve('notLeaderOrFollower');
+    if (this.leader !== leader || this.suspended) return Promise.resolve('notLeaderOrFollower');
     const requestId = this.nextRequestId++;
     const done = new Promise<AckError>((resolve) => this.ackWaits.set(requestId, resolve));
     leader.waitForAcks(requestId, lastOffset, -1, acks.minIsr, nowMs + acks.timeoutMs);

@@ -92,6 +92,14 @@ export class ReplicaManager {
   /** The HW checkpoint round in progress; a timer firing meanwhile does not start another. */
   private checkpointing: Promise<void> | undefined;
   private readonly leadershipListeners: LeadershipListener[] = [];
+  /**
+   * Whether this broker holds its lease from the controller (broker-lifecycle.ts); set by the node.
+   * Checked every leader tick: without it every led partition is suspended (issue 13, break 6).
+   */
+  holdsLease: () => boolean = () => true;
+  private leaseHeld = true;
+  /** Before the first lease (start-up) its absence is expected, not worth an info line. */
+  private leaseEverHeld = false;
   /** Where ISR change proposals go (AlterPartition to the controller); set by the lifecycle. */
   onIsrChange: (replica: PartitionReplica, proposal: IsrChangeProposal) => void = (r, p) =>
     this.log.info({ topic: r.topic, partition: r.partition, newIsr: p.newIsr },
@@ -173,12 +181,28 @@ export class ReplicaManager {
     this.expiryTimer.unref();
     this.tickTimer = setInterval(() => {
       const now = Date.now();
+      this.applyLease(now);
       for (const replica of this.replicas.values()) replica.tick(now);
     }, leaderTickMs);
     this.tickTimer.unref();
     this.checkpointTimer = setInterval(() => void this.checkpointHighWatermarks(),
       highWatermarkCheckpointIntervalMs);
     this.checkpointTimer.unref();
+  }
+
+  /** Suspends every led partition when the lease lapses, resumes them when it returns. */
+  applyLease(nowMs: number): void {
+    const held = this.holdsLease();
+    if (held === this.leaseHeld) return;
+    this.leaseHeld = held;
+    const level = this.leaseEverHeld ? 'info' : 'debug';
+    this.leaseEverHeld ||= held;
+    this.log[level]({ held, partitions: this.replicas.size },
+      held ? 'lease held: serving led partitions' : 'no lease: led partitions suspended');
+    for (const replica of this.replicas.values()) {
+      if (held) replica.resume();
+      else replica.suspend(nowMs);
+    }
   }
 
   /**
@@ -337,6 +361,7 @@ export class ReplicaManager {
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
+    if (!this.leaseHeld || !this.holdsLease()) replica.suspend(Date.now());
     return replica;
   }
 

@@ -107,7 +107,18 @@ export interface Broker {
   forwardToController(apiKey: number, version: number, request: unknown): Promise<unknown>;
   /** Creates topics with defaults (auto-creation on produce/metadata); returns which exist afterwards. */
   autoCreate(names: readonly string[]): Promise<void>;
+  /**
+   * The partition this node leads, or undefined — also while this broker holds no lease from the
+   * controller (cut off or fenced: another broker may lead it by now).
+   */
   partition(topic: string, partition: number): LocalPartition | undefined;
+  /** Whether this broker holds its lease: registered, unfenced, heartbeat answered within a session. */
+  holdsLease(): boolean;
+  /**
+   * Resolves true once this broker holds its lease, false after `timeoutMs` or on abort (a lease
+   * that lapsed during a controller election comes back within it).
+   */
+  waitForLease(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /**
    * Resolves when one of `partitions` has more to read, after `timeoutMs`, or on abort. For a
    * follower (`forReplica`) more means past the log end (it reads beyond the HW); for a consumer,

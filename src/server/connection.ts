@@ -14,7 +14,7 @@ import {
   encodeResponseFrame,
 } from '../protocol/index.js';
 import { FrameSplitter } from './frames.js';
-import type { HandlerTable, RequestContext } from './handler.js';
+import { closeConnection, type HandlerTable, type RequestContext } from './handler.js';
 import { unsupportedVersionResponse } from './handlers/api-versions.js';
 
 export interface ConnectionOptions {
@@ -168,6 +168,11 @@ export class Connection {
 
   private respond(slot: Slot, apiKey: number, version: number, correlationId: number, response: unknown) {
     if (this.closed) return;
+    if (response === closeConnection) {
+      this.log.debug({ apiKey, version }, 'closing connection: this broker sends its client elsewhere');
+      this.close('sent elsewhere');
+      return;
+    }
     slot.done = true;
     if (response !== null) {
       try {

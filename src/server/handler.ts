@@ -17,11 +17,20 @@ export interface RequestContext {
   readonly signal: AbortSignal;
 }
 
+/**
+ * A handler's answer that is no answer: the connection is closed instead, so the client goes to
+ * another broker. Only for a broker that knows its view is stale (no lease from the controller):
+ * a client that keeps asking it for metadata would otherwise never learn where leadership went.
+ */
+export const closeConnection: unique symbol = Symbol('closeConnection');
+export type CloseConnection = typeof closeConnection;
+
 export interface Handler<Req = unknown, Res = unknown> {
   readonly apiKey: number;
   readonly minVersion: number;
   readonly maxVersion: number;
-  handle(ctx: RequestContext, request: Req): Res | null | Promise<Res | null>;
+  handle(ctx: RequestContext, request: Req):
+    Res | null | CloseConnection | Promise<Res | null | CloseConnection>;
 }
 
 export type HandlerTable = ReadonlyMap<number, Handler>;

@@ -83,11 +83,10 @@ export interface Stream {
 
 /** The first acknowledgement received after `ms` (acks are in arrival order). */
 function firstAckAfter(acks: readonly Ack[], ms: number, sentAfter = false): Ack | undefined {
-  if (sentAfter) return acks.find((a) => (a.sentMs ?? a.atMs) >= ms);
-  for (let i = acks.length - 1; i >= 0; i--) {
-    if (acks[i]!.atMs <= ms) return acks[i + 1];
-  }
-  return acks[0];
+  // Acks arrive in order: search back from the newest for the last one before `ms`.
+  let i = acks.length;
+  while (i > 0 && (sentAfter ? acks[i - 1]!.sentMs ?? acks[i - 1]!.atMs : acks[i - 1]!.atMs) >= ms) i--;
+  return acks[i];
 }
 
 /** One partition's kafkajs producer loop: one record per send, so one partition per send. */
@@ -116,8 +115,9 @@ class PartitionWriter {
     await this.done;
   }
 
+  /** The first acknowledgement of a send made after `ms` (the issue's failover measure). */
   firstAckAfter(ms: number): Ack | undefined {
-    return firstAckAfter(this.acks, ms);
+    return firstAckAfter(this.acks, ms, true);
   }
 
   private async loop(): Promise<void> {
@@ -126,13 +126,18 @@ class PartitionWriter {
       if (producer === null) producer = await this.connect();
       if (producer === null) continue;
       const seq = this.nextSeq++;
+      const sentMs = Date.now();
       try {
         const meta = await producer.send({
           topic: chaosTopic, acks: -1, timeout: 10_000,
           messages: [{ partition: this.partition, value: `${this.partition}:${seq}` }],
         });
-        this.acks.push({ seq, offset: Number(meta[0]!.baseOffset), atMs: Date.now() });
-      } catch {
+        this.acks.push({ seq, offset: Number(meta[0]!.baseOffset), atMs: Date.now(), sentMs });
+      } catch (e) {
+        if (process.env.PADO_CHAOS_DEBUG === '1') {
+          console.log(`chaos kafkajs p${this.partition} seq ${seq} failed after ` +
+            `${Date.now() - sentMs} ms: ${(e as Error).message}`);
+        }
         this.uncertain.push(seq);
         await producer.disconnect().catch(() => undefined);
         producer = null;
@@ -538,7 +543,10 @@ export class ChaosRun {
       partitions: kind === 'isolate' ? partitions : [] };
     this.nemeses.push(hit);
     try {
-      if (kind === 'isolate') await this.waitNextAck(hit);
+      if (kind === 'isolate') {
+        await this.waitElected(hit);
+        await this.waitNextAck(hit);
+      }
       const left = hit.atMs + this.prng.between(minMs, maxMs) - Date.now();
       if (left > 0) await sleep(left);
     } finally {

@@ -6,7 +6,8 @@
  * - Transaction keys (keyType 1) get INVALID_REQUEST with a message: transactions are not served,
  *   and COORDINATOR_NOT_AVAILABLE would make clients retry forever. Other key types likewise.
  * - An empty group id gets INVALID_REQUEST (Kafka: a group coordinator needs a key).
- * - While the partition has no live leader it answers COORDINATOR_NOT_AVAILABLE (retriable).
+ * - While the partition has no live leader it answers COORDINATOR_NOT_AVAILABLE (retriable), and
+ *   so does a broker naming itself while it holds no lease from the controller (cut off).
  * Version notes: v1+ keyType, errorMessage, throttleTimeMs; v3+ flexible; v4+ batched
  * `coordinatorKeys` answered in `coordinators` (KIP-699).
  */
@@ -15,7 +16,8 @@ import {
 } from '../../protocol/index.js';
 import { offsetsTopicName, partitionForGroup } from '../../groups/index.js';
 import type { Broker } from '../broker.js';
-import type { Handler } from '../handler.js';
+import { closeConnection, type Handler } from '../handler.js';
+import { leaseWaitMs } from './metadata.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
 
@@ -29,7 +31,11 @@ export function findCoordinatorHandler(
     apiKey: 10,
     minVersion: 0,
     maxVersion: 5,
-    handle(ctx, req) {
+    async handle(ctx, req) {
+      // As Metadata: without its lease this broker's image may be old; send the client elsewhere.
+      if (!broker.holdsLease() && !(await broker.waitForLease(leaseWaitMs, ctx.signal))) {
+        return closeConnection;
+      }
       if (ctx.apiVersion >= 4) {
         const coordinators = req.coordinatorKeys.map((key) => findOne(broker, key, req.keyType));
         return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '',
@@ -54,7 +60,9 @@ function findOne(broker: Broker, key: string, keyType: number): Coordinator {
   const image = broker.image();
   const topic = image.topicsByName.get(offsetsTopicName);
   const partition = topic?.partitions[partitionForGroup(key, topic.partitions.length)];
-  const leader = partition === undefined ? undefined : image.brokers.get(partition.leader);
+  // Without its lease this broker's image may be old and its leaderships moved (issue 13).
+  const stale = partition?.leader === broker.nodeId && !broker.holdsLease();
+  const leader = partition === undefined || stale ? undefined : image.brokers.get(partition.leader);
   if (leader === undefined) {
     const code = KafkaError.coordinatorNotAvailable.code;
     return failed(key, code, `the ${offsetsTopicName} partition of this group has no leader yet`);

@@ -16,10 +16,15 @@ import {
   internalTopics, liveBrokers, type MetadataImage, type TopicImage,
 } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
-import type { Handler } from '../handler.js';
+import { closeConnection, type Handler } from '../handler.js';
 
 type TopicOut = MetadataResponse['topics'][number];
 const operationsUnknown = -2147483648;
+/**
+ * How long a Metadata request waits for a lapsed lease before the connection is closed: a
+ * controller election usually brings it back sooner; an isolated broker's never comes.
+ */
+export const leaseWaitMs = 500;
 
 export function metadataHandler(broker: Broker): Handler<MetadataRequest, MetadataResponse> {
   return {
@@ -27,6 +32,12 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
     minVersion: 0,
     maxVersion: 12,
     async handle(ctx, req) {
+      // No lease (cut off from the controller): this image may be old. A lease lapsed in a
+      // controller election comes back soon; otherwise send the client to another broker, or it
+      // would keep asking here and never learn where leadership went (kafkajs asks a connected one).
+      if (!broker.holdsLease() && !(await broker.waitForLease(leaseWaitMs, ctx.signal))) {
+        return closeConnection;
+      }
       const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
       let image = broker.image();
       if (!all && req.topics !== null) {
@@ -46,9 +57,10 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
           image = broker.image();
         }
       }
+      const self = broker.holdsLease() ? -1 : broker.nodeId;
       const topics = all
-        ? [...image.topicsByName.values()].map((t) => describeTopic(t, image))
-        : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId));
+        ? [...image.topicsByName.values()].map((t) => describeTopic(t, image, self))
+        : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId, self));
       return {
         throttleTimeMs: 0,
         brokers: liveBrokers(image).map((b) => ({
@@ -66,12 +78,13 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
   };
 }
 
-function lookupTopic(image: MetadataImage, name: string | null, topicId: string): TopicOut {
+function lookupTopic(image: MetadataImage, name: string | null, topicId: string, self: number):
+  TopicOut {
   const topic =
     name !== null ? image.topicsByName.get(name)
     : topicId !== zeroUuid ? image.topicsById.get(topicId)
     : undefined;
-  if (topic !== undefined) return describeTopic(topic, image);
+  if (topic !== undefined) return describeTopic(topic, image, self);
   const invalid = name !== null && validateTopicName(name) !== null;
   const error =
     invalid ? KafkaError.invalidTopicException
@@ -89,10 +102,12 @@ function lookupTopic(image: MetadataImage, name: string | null, topicId: string)
 
 /**
  * A partition whose leader is not a live broker is reported with LEADER_NOT_AVAILABLE (clients
- * retry), and replicas on fenced or unregistered brokers as offline.
+ * retry), and replicas on fenced or unregistered brokers as offline. `self` is this broker's id
+ * while it holds no lease (cut off from the controller: its image may be old and its leaderships
+ * moved): it does not name itself leader, so clients ask another broker (issue 13, break 6).
  */
-function describeTopic(topic: TopicImage, image: MetadataImage): TopicOut {
-  const live = (id: number) => image.brokers.get(id)?.fenced === false;
+function describeTopic(topic: TopicImage, image: MetadataImage, self = -1): TopicOut {
+  const live = (id: number) => id !== self && image.brokers.get(id)?.fenced === false;
   return {
     errorCode: 0,
     name: topic.name,

@@ -25,6 +25,8 @@ class CountingController implements ControllerService {
   refuseRegistrations = 0;
   /** Heartbeats never answered (a controller that lost its quorum mid-request). */
   hang = false;
+  /** Heartbeats answered "you are fenced". */
+  answerFenced = false;
   private readonly inner: ControllerService;
   constructor(inner: ControllerService) {
     this.inner = inner;
@@ -40,6 +42,9 @@ class CountingController implements ControllerService {
   brokerHeartbeat(req: BrokerHeartbeatInput) {
     this.heartbeats.push(req);
     if (this.hang) return new Promise<never>(() => undefined);
+    if (this.answerFenced) {
+      return Promise.resolve({ errorCode: 0, isCaughtUp: true, isFenced: true, shouldShutdown: false });
+    }
     return this.inner.brokerHeartbeat(req);
   }
   unregisterBroker(id: number) {
@@ -196,4 +201,39 @@ test('a stale broker epoch makes the broker register again', async () => {
   while (s.controller.registrations < 2) await yieldMacrotask();
   await s.lifecycle.stop();
   assert.ok(s.controller.heartbeats.some((h) => h.brokerEpoch === first));
+});
+
+test('the lease: held after an unfenced answer, lost a session after the last heartbeat sent ' +
+  'that was answered, back with the next answer (issue 13: an isolated leader stops leading)',
+async () => {
+  const s = setup();
+  assert.equal(s.lifecycle.holdsLease(), false, 'no lease before registering');
+  s.lifecycle.start();
+  await s.lifecycle.registered();
+  assert.equal(s.lifecycle.holdsLease(), true);
+  // Cut off: heartbeats are sent but never answered.
+  s.controller.hang = true;
+  const lastSent = s.controller.heartbeats.length;
+  while (s.controller.heartbeats.length === lastSent) await yieldMacrotask();
+  const sentAt = s.clock.ms; // the hanging heartbeat was sent now; the one before was answered
+  // Default session 1,200 ms: the lease runs from the last *answered* heartbeat's send time.
+  assert.equal(s.lifecycle.holdsLease(sentAt - 200 + 1_199), true);
+  assert.equal(s.lifecycle.holdsLease(sentAt - 200 + 1_200), false);
+  assert.equal(s.lifecycle.holdsLease(sentAt + 5_000), false);
+  await s.lifecycle.stop(100);
+});
+
+test('the lease ends at once when the controller answers that the broker is fenced', async () => {
+  const s = setup();
+  s.lifecycle.start();
+  await s.lifecycle.registered();
+  assert.equal(s.lifecycle.holdsLease(), true);
+  s.controller.answerFenced = true;
+  const count = s.controller.heartbeats.length;
+  while (s.controller.heartbeats.length < count + 2) await yieldMacrotask();
+  assert.equal(s.lifecycle.isFenced(), true);
+  assert.equal(s.lifecycle.holdsLease(), false);
+  s.controller.answerFenced = false;
+  while (!s.lifecycle.holdsLease()) await yieldMacrotask();
+  await s.lifecycle.stop(100);
 });
