@@ -20,7 +20,7 @@ import { liveBrokers, type MetadataImage, type MetadataRecord } from '../metadat
 import {
   brokerHandlers, controllerHandlers, groupHandlers, KafkaListener, lifecycleHandlers,
   membershipHandlers, raftKvHandler, raftMessageHandler, withForwarding,
-  type Broker, type GroupService, type Handler,
+  type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
@@ -441,7 +441,8 @@ async function openQuorum(
     driver,
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId),
-    handlers: [raftMessageHandler(driver), raftKvHandler(new RaftKv(driver, kv))],
+    handlers: [raftMessageHandler(raftService(driver, peers), Date.now),
+      raftKvHandler(new RaftKv(driver, kv))],
     mustJoin,
     start(leader) {
       onLeader = leader;
@@ -462,6 +463,20 @@ async function openQuorum(
       await driver.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * What the RaftMessage handler sees of Raft. Peers it takes messages from: the members of the
+ * configuration this node has applied, and every node in its address book — the nodes it could
+ * answer (initial voters, replicated endpoints, registered brokers, and for a joining node the
+ * brokers of the cluster it joins, learnt before it asks to be added).
+ */
+function raftService(driver: RaftDriver, peers: RaftPeers): RaftService {
+  return {
+    nodeId: driver.nodeId,
+    isPeer: (id) => driver.isMember(id) || peers.get(id) !== undefined,
+    receive: (messages) => driver.receive(messages),
   };
 }
 
