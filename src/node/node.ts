@@ -33,7 +33,7 @@ import { ReplicaFetchers } from './replica-fetcher.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
-import { RaftKv, RaftKvMachine } from './raft-kv.js';
+import { RaftKv, RaftKvMachine, testRaftKvEnabled, testRaftKvEnv } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
 import { RaftTransport } from './raft-transport.js';
 import { RaftPeers } from './raft-peers.js';
@@ -402,8 +402,10 @@ interface Quorum {
 
 /**
  * This node's member of the metadata quorum: the Raft log under <dataDir>/__raft (bootstrapped with
- * the voter ids on first start), the metadata state machine, the transport to the other voters, and
- * the test-only replicated key-value store behind the RaftKv API.
+ * the voter ids on first start), the metadata state machine, the transport to the other voters,
+ * and — only when a test asks with PADO_TEST_RAFT_KV=1 — the test-only replicated key-value store
+ * behind the RaftKv API. A production node has no RaftKv handler (it is not in ApiVersions, and a
+ * request for it closes the connection like any unknown API) and skips kv entries in its log.
  */
 async function openQuorum(
   config: NodeConfig,
@@ -417,14 +419,17 @@ async function openQuorum(
     config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }));
-  const kv = new RaftKvMachine();
+  const kv = testRaftKvEnabled() ? new RaftKvMachine() : undefined;
+  if (kv !== undefined) {
+    log.warn({ env: testRaftKvEnv }, 'test-only RaftKv API enabled: never set this in production');
+  }
+  const owners = new Map<number, RaftStateMachine>([[EntryTag.metadata, machine]]);
+  if (kv !== undefined) owners.set(EntryTag.testKv, kv);
   let onLeader: (isLeader: boolean) => void = () => undefined;
   const driver = new RaftDriver({
     nodeId: config.nodeId,
     store,
-    stateMachine: new TaggedStateMachine(new Map<number, RaftStateMachine>([
-      [EntryTag.metadata, machine], [EntryTag.testKv, kv],
-    ])),
+    stateMachine: new TaggedStateMachine(owners, kv === undefined ? [EntryTag.testKv] : []),
     log: raftLog,
     onLeaderChange: (leaderId) => onLeader(leaderId === config.nodeId),
   });
@@ -441,8 +446,10 @@ async function openQuorum(
     driver,
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId),
-    handlers: [raftMessageHandler(raftService(driver, peers), Date.now),
-      raftKvHandler(new RaftKv(driver, kv))],
+    handlers: [
+      raftMessageHandler(raftService(driver, peers), Date.now),
+      ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),
+    ],
     mustJoin,
     start(leader) {
       onLeader = leader;

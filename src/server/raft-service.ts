@@ -28,7 +28,10 @@ export interface RaftKvResult {
   readonly index: number;
 }
 
-/** TEST ONLY: the replicated key-value store the Raft process test and bench drive. */
+/**
+ * TEST ONLY: the replicated key-value store the Raft process test and bench drive. A production
+ * node has none: node/ registers the RaftKv handler only when a test asks (PADO_TEST_RAFT_KV=1).
+ */
 export interface RaftKvService {
   /** Linearizable: served after a read-index round, once applied up to it. */
   get(key: string): Promise<RaftKvResult>;

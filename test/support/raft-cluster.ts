@@ -1,14 +1,17 @@
 /**
  * A Raft group of real `pado start` processes on 127.0.0.1 for the process test and the raft
  * bench: free ports are picked first (the voters list needs them up front), each node gets its
- * own data directory that survives a SIGKILL and restart, and the test-only RaftKv API (key 1001)
- * is spoken through the project's own client. `stop()` kills every process and removes the dirs.
+ * own data directory that survives a SIGKILL and restart, and — for a cluster started with
+ * `testRaftKv` (PADO_TEST_RAFT_KV=1 in each node's environment) — the test-only RaftKv API
+ * (key 1001) is spoken through the project's own client. Without it the nodes are production
+ * nodes, which do not serve RaftKv. `stop()` kills every process and removes the dirs.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
 import type { RaftKvResponse } from '../../src/protocol/index.js';
+import { testRaftKvEnv } from '../../src/node/raft-kv.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
 
 export const raftKvApiKey = 1001;
@@ -41,6 +44,8 @@ export class RaftCluster {
   private readonly clients = new Map<number, KafkaClient>();
   /** Extra `pado start` arguments of every node (a shared `--config` file). */
   private readonly extraArgs: string[] = [];
+  /** Extra environment of every node (the test-only RaftKv switch). */
+  private readonly env: Record<string, string> = {};
 
   private constructor(ports: readonly number[]) {
     this.ids = ports.map((_, i) => i + 1);
@@ -52,10 +57,14 @@ export class RaftCluster {
     return join(this.root, `node-${id}`);
   }
 
-  /** `config`: a JSON node config every node starts with (Kafka keys work, as in a file). */
-  static async start(size: number, opts: { config?: Record<string, unknown> } = {}):
-    Promise<RaftCluster> {
+  /**
+   * `config`: a JSON node config every node starts with (Kafka keys work, as in a file).
+   * `testRaftKv`: serve the test-only RaftKv API (production nodes do not).
+   */
+  static async start(size: number,
+    opts: { config?: Record<string, unknown>; testRaftKv?: boolean } = {}): Promise<RaftCluster> {
     const cluster = new RaftCluster(await freePorts(size));
+    if (opts.testRaftKv === true) cluster.env[testRaftKvEnv] = '1';
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
@@ -97,6 +106,7 @@ export class RaftCluster {
       dataDir: join(this.root, `node-${id}`),
       port: this.ports.get(id) as number,
       args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
+      env: this.env,
     });
     this.procs.set(id, proc);
     return proc;
