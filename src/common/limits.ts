@@ -74,7 +74,7 @@ assert(raftPeerInFlightMax <= inFlightRequestsPerConnectionMax, 'peer pipeline f
 assert(raftBatchBytesMax < requestBytesMax, 'a raft batch must fit in a request');
 assert(raftReconnectBackoffMsMin <= raftReconnectBackoffMsMax, 'backoff range');
 
-// ---- Peer input (server/raft-wire.ts, storage/raft-store.ts) ----
+// ---- Peer input (server/raft-wire.ts, storage/raft-store.ts, controller/brokers.ts) ----
 /**
  * Raft terms and indexes as stored: the raft store keeps both as u48 in an entry header
  * (storage/raft-store.ts), so every stored term and index is below this. It asserts before a
@@ -92,6 +92,10 @@ export const raftStoredNumberMax = 2 ** 48;
  * refused for its distance from the others: the bound is on the value, not on a jump.
  */
 export const raftPeerNumberMax = 2 ** 47;
+/** Longest host name a broker may register (a DNS name is at most 253 characters). */
+export const brokerHostLengthMax = 253;
+/** Longest rack name a broker may register (the broker.rack config allows 1–64 characters). */
+export const brokerRackLengthMax = 64;
 
 assert(raftPeerNumberMax * 2 <= raftStoredNumberMax, 'headroom between peer and stored numbers');
 assert(raftStoredNumberMax < Number.MAX_SAFE_INTEGER, 'stored raft numbers are safe integers');

@@ -177,6 +177,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
+    isQuorumMember: (id) => driver.isMember(id),
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
