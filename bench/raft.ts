@@ -94,7 +94,7 @@ async function failover(
 }
 
 async function oneRun(opts: RaftBenchOptions) {
-  const c = await RaftCluster.start(3);
+  const c = await RaftCluster.start(3, { testRaftKv: true });
   try {
     let leader = await leaderOf(c);
     const t = await throughput(c, leader, opts);

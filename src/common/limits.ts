@@ -73,3 +73,29 @@ export const raftReadiesPerTurnMax = 64;
 assert(raftPeerInFlightMax <= inFlightRequestsPerConnectionMax, 'peer pipeline fits a connection');
 assert(raftBatchBytesMax < requestBytesMax, 'a raft batch must fit in a request');
 assert(raftReconnectBackoffMsMin <= raftReconnectBackoffMsMax, 'backoff range');
+
+// ---- Peer input (server/raft-wire.ts, storage/raft-store.ts, controller/brokers.ts) ----
+/**
+ * Raft terms and indexes as stored: the raft store keeps both as u48 in an entry header
+ * (storage/raft-store.ts), so every stored term and index is below this. It asserts before a
+ * write and checks after a read (STYLE.md §7, pair assertions).
+ */
+export const raftStoredNumberMax = 2 ** 48;
+/**
+ * Terms, indexes and commit values a peer may send are below this; a RaftMessage carrying more is
+ * refused whole (issue 13). Raft's own arithmetic on them is small steps: a term grows by one per
+ * election (term + 1 in a pre-vote or campaign), an index by the entries appended. Half the
+ * store's range leaves 2^47 ≈ 1.4e14 elections or entries of headroom after the largest term a
+ * peer can make us adopt — over 4,000 years at one election per millisecond — so no accepted
+ * value can push a node to a term or index it cannot store (2^48) or compute exactly (2^53). Real
+ * clusters stay far below: a term is the number of elections ever held. A lagging node is never
+ * refused for its distance from the others: the bound is on the value, not on a jump.
+ */
+export const raftPeerNumberMax = 2 ** 47;
+/** Longest host name a broker may register (a DNS name is at most 253 characters). */
+export const brokerHostLengthMax = 253;
+/** Longest rack name a broker may register (the broker.rack config allows 1–64 characters). */
+export const brokerRackLengthMax = 64;
+
+assert(raftPeerNumberMax * 2 <= raftStoredNumberMax, 'headroom between peer and stored numbers');
+assert(raftStoredNumberMax < Number.MAX_SAFE_INTEGER, 'stored raft numbers are safe integers');

@@ -6,6 +6,7 @@
  * move (elections.ts). Leases are the active controller's own memory, not replicated: a new
  * controller starts every lease afresh, so a controller change never fences anyone by itself.
  */
+import { limits } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
   applyRecords, type BrokerRecord, type MetadataImage, type MetadataRecord,
@@ -75,7 +76,7 @@ export function registerBroker(image: MetadataImage, req: BrokerRegistration,
   const refuse = (error: { code: number }) =>
     ({ records: [], result: { errorCode: error.code, brokerEpoch: -1 } });
   if (req.clusterId !== image.clusterId) return refuse(KafkaError.inconsistentClusterId);
-  if (!Number.isInteger(req.brokerId) || req.brokerId < 0) return refuse(KafkaError.invalidRequest);
+  if (registrationProblem(req) !== undefined) return refuse(KafkaError.invalidRequest);
   const old = image.brokers.get(req.brokerId);
   if (old !== undefined && old.incarnationId === req.incarnationId && old.host === req.host
     && old.port === req.port && old.rack === req.rack) {
@@ -97,6 +98,26 @@ export function registerBroker(image: MetadataImage, req: BrokerRegistration,
   records.push(record);
   ctx.leases.touch(brokerId, ctx.nowMs);
   return { records, result: { errorCode: 0, brokerEpoch } };
+}
+
+/**
+ * Why a registration cannot become a broker record, or undefined. Its fields are replicated to
+ * every node and served to every client (Metadata), so they are held to what a real broker
+ * sends: a non-negative id, the host and rack a node config allows (config/node-config.ts), a
+ * port a client can connect to. Whether the id belongs to the quorum is the caller's check
+ * (node/controller-duties.ts): the image does not hold the Raft configuration.
+ */
+export function registrationProblem(req: BrokerRegistration): string | undefined {
+  if (!Number.isInteger(req.brokerId) || req.brokerId < 0) return `broker id ${req.brokerId}`;
+  if (req.host.length === 0 || req.host.length > limits.brokerHostLengthMax) {
+    return `host of ${req.host.length} characters`;
+  }
+  if (!Number.isInteger(req.port) || req.port < 1 || req.port > 65_535) return `port ${req.port}`;
+  const rack = req.rack;
+  if (rack !== null && (rack.length === 0 || rack.length > limits.brokerRackLengthMax)) {
+    return `rack of ${rack.length} characters`;
+  }
+  return undefined;
 }
 
 export interface BrokerHeartbeat {

@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { PadoError } from '../common/index.js';
 import {
   BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, heartbeat, registerBroker,
-  sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
+  registrationProblem, sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
 } from '../controller/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
@@ -28,6 +28,7 @@ import type {
   BrokerRegistrationOutcome, ControllerService, Decision, PartitionControllerService,
   ProducerIdBlockOutcome, QuorumReplicaStatus, QuorumStatus, UnregisterOutcome,
 } from '../server/index.js';
+import { peerWarnBurst, peerWarnIntervalMs, WarnLimiter } from '../server/index.js';
 import {
   decideAllocateProducerIds, decideAlterPartition, type AlterPartitionDecided,
 } from './controller-decisions.js';
@@ -55,6 +56,13 @@ export interface ControllerDutiesOptions {
   readonly preferredLeaderCheckIntervalMs?: number;
   /** Called after a commit that unfenced a broker (the node may retry bootstrap work then). */
   readonly onBrokerUnfenced?: (brokerId: number) => void;
+  /**
+   * Whether `brokerId` is a voter or observer of the metadata quorum. Every Pado broker is one
+   * before it registers (a joining node is admitted first, node/join.ts), so a registration from
+   * any other id is refused (issue 13): it would put a broker no node runs into the image, where
+   * placement would give it replicas.
+   */
+  readonly isQuorumMember: (brokerId: number) => boolean;
 }
 
 const realInterval: IntervalTimer = (run, intervalMs) => {
@@ -84,6 +92,9 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly sessionCheckIntervalMs: number;
   private readonly preferredLeaderCheckIntervalMs: number;
   private readonly onBrokerUnfenced: (brokerId: number) => void;
+  private readonly isQuorumMember: (brokerId: number) => boolean;
+  /** Refused registrations are logged, at a bounded rate (the sender chooses how often). */
+  private readonly refusals: WarnLimiter;
   /** Non-null exactly while active (this node is the controller). */
   private term: ActiveTerm | null = null;
 
@@ -98,6 +109,9 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.preferredLeaderCheckIntervalMs = options.preferredLeaderCheckIntervalMs
       ?? preferredLeaderCheckIntervalMsDefault;
     this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
+    this.isQuorumMember = options.isQuorumMember;
+    this.refusals = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
+      nowMs: this.nowMs });
   }
 
   /**
@@ -135,6 +149,15 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   async registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome> {
     const term = this.activeTerm();
     if (term === null) return { errorCode: notControllerCode, brokerEpoch: -1 };
+    const problem = registrationProblem(req) ??
+      (this.isQuorumMember(req.brokerId) ? undefined : 'not a member of the metadata quorum');
+    if (problem !== undefined) {
+      const suppressed = this.refusals.take();
+      if (suppressed !== undefined) {
+        this.log.warn({ brokerId: req.brokerId, problem, suppressed }, 'registration refused');
+      }
+      return { errorCode: KafkaError.invalidRequest.code, brokerEpoch: -1 };
+    }
     try {
       const result = await this.metadata.propose((image) => registerBroker(image, req, {
         leases: term.leases, nowMs: this.nowMs(), sessionTimeoutMs: this.sessionTimeoutMs,

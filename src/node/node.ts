@@ -20,7 +20,7 @@ import { liveBrokers, type MetadataImage, type MetadataRecord } from '../metadat
 import {
   brokerHandlers, controllerHandlers, groupHandlers, KafkaListener, lifecycleHandlers,
   membershipHandlers, raftKvHandler, raftMessageHandler, withForwarding,
-  type Broker, type GroupService, type Handler,
+  type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
@@ -33,7 +33,7 @@ import { ReplicaFetchers } from './replica-fetcher.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
-import { RaftKv, RaftKvMachine } from './raft-kv.js';
+import { RaftKv, RaftKvMachine, testRaftKvEnabled, testRaftKvEnv } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
 import { RaftTransport } from './raft-transport.js';
 import { RaftPeers } from './raft-peers.js';
@@ -179,6 +179,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
+    isQuorumMember: (id) => driver.isMember(id),
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
@@ -420,8 +421,10 @@ interface Quorum {
 
 /**
  * This node's member of the metadata quorum: the Raft log under <dataDir>/__raft (bootstrapped with
- * the voter ids on first start), the metadata state machine, the transport to the other voters, and
- * the test-only replicated key-value store behind the RaftKv API.
+ * the voter ids on first start), the metadata state machine, the transport to the other voters,
+ * and — only when a test asks with PADO_TEST_RAFT_KV=1 — the test-only replicated key-value store
+ * behind the RaftKv API. A production node has no RaftKv handler (it is not in ApiVersions, and a
+ * request for it closes the connection like any unknown API) and skips kv entries in its log.
  */
 async function openQuorum(
   config: NodeConfig,
@@ -435,14 +438,17 @@ async function openQuorum(
     config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }));
-  const kv = new RaftKvMachine();
+  const kv = testRaftKvEnabled() ? new RaftKvMachine() : undefined;
+  if (kv !== undefined) {
+    log.warn({ env: testRaftKvEnv }, 'test-only RaftKv API enabled: never set this in production');
+  }
+  const owners = new Map<number, RaftStateMachine>([[EntryTag.metadata, machine]]);
+  if (kv !== undefined) owners.set(EntryTag.testKv, kv);
   let onLeader: (isLeader: boolean) => void = () => undefined;
   const driver = new RaftDriver({
     nodeId: config.nodeId,
     store,
-    stateMachine: new TaggedStateMachine(new Map<number, RaftStateMachine>([
-      [EntryTag.metadata, machine], [EntryTag.testKv, kv],
-    ])),
+    stateMachine: new TaggedStateMachine(owners, kv === undefined ? [EntryTag.testKv] : []),
     log: raftLog,
     onLeaderChange: (leaderId) => onLeader(leaderId === config.nodeId),
   });
@@ -459,7 +465,10 @@ async function openQuorum(
     driver,
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId),
-    handlers: [raftMessageHandler(driver), raftKvHandler(new RaftKv(driver, kv))],
+    handlers: [
+      raftMessageHandler(raftService(driver, peers), Date.now),
+      ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),
+    ],
     mustJoin,
     start(leader) {
       onLeader = leader;
@@ -480,6 +489,20 @@ async function openQuorum(
       await driver.close();
       await store.close();
     },
+  };
+}
+
+/**
+ * What the RaftMessage handler sees of Raft. Peers it takes messages from: the members of the
+ * configuration this node has applied, and every node in its address book — the nodes it could
+ * answer (initial voters, replicated endpoints, registered brokers, and for a joining node the
+ * brokers of the cluster it joins, learnt before it asks to be added).
+ */
+function raftService(driver: RaftDriver, peers: RaftPeers): RaftService {
+  return {
+    nodeId: driver.nodeId,
+    isPeer: (id) => driver.isMember(id) || peers.get(id) !== undefined,
+    receive: (messages) => driver.receive(messages),
   };
 }
 

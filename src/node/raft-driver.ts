@@ -162,6 +162,12 @@ export class RaftDriver {
     return this.lastOtherLeader;
   }
 
+  /** Whether `id` is a voter or learner of the configuration this node has applied. */
+  isMember(id: NodeId): boolean {
+    const conf = this.node.confState();
+    return conf.voters.includes(id) || conf.learners.includes(id);
+  }
+
   /** The leader this node knows of, or noneId. */
   get leader(): NodeId {
     return this.leaderId;

@@ -1,7 +1,9 @@
 /**
  * TEST ONLY: a replicated key-value store on the Raft driver, served through the RaftKv API
- * (key 1001) by nodes started with initialVoters. The Raft process test and `npm run bench -- raft`
- * drive it; nothing else in Pado reads it (the metadata log will be the real state machine).
+ * (key 1001) only by nodes started with PADO_TEST_RAFT_KV=1 in their environment. The Raft process
+ * test and `npm run bench -- raft` set it (test/support/raft-cluster.ts); nothing else in Pado
+ * reads the store. A production node has neither the store nor the API (issue 13: a client wrote
+ * 20 MiB into a node's metadata log through it).
  *
  * Entry data: u16 key length · key (UTF-8) · value. Image: u32 count, then per key
  * u16 key length · key · u32 value length · value, in insertion order.
@@ -12,6 +14,15 @@ import { KafkaError } from '../protocol/index.js';
 import type { Entry } from '../raft/index.js';
 import type { RaftKvResult } from '../server/index.js';
 import type { RaftDriver, RaftOutcome, RaftStateMachine } from './raft-driver.js';
+
+/** The environment variable that turns the test-only RaftKv API on (value `1`). */
+export const testRaftKvEnv = 'PADO_TEST_RAFT_KV';
+
+/** Whether this process serves RaftKv: only when a test set PADO_TEST_RAFT_KV=1. */
+export function testRaftKvEnabled(env: Readonly<Record<string, string | undefined>> = process.env):
+  boolean {
+  return env[testRaftKvEnv] === '1';
+}
 
 /** Keys the store holds; a put of a new key beyond it is refused (the store is for tests). */
 export const raftKvKeysMax = 100_000;

@@ -20,11 +20,21 @@ export function encodeConfChange(change: ConfChange): Buffer {
   return buf;
 }
 
+/** For entries this node holds: checked on arrival (parseConfChange), so a bad one is a bug. */
 export function decodeConfChange(data: Buffer): ConfChange {
-  assert(data.length === 5, `conf change entry of ${data.length} bytes`);
+  const change = parseConfChange(data);
+  assert(typeof change !== 'string', `conf change entry: ${change as string}`);
+  return change;
+}
+
+/** A ConfChange, or why `data` (from a peer) is not one; never throws. */
+export function parseConfChange(data: Buffer): ConfChange | string {
+  if (data.length !== 5) return `${data.length} bytes, not 5`;
   const type = typeCodes[data.readUInt8(0)];
-  assert(type !== undefined, `unknown conf change type ${data.readUInt8(0)}`);
-  return { type, nodeId: data.readUInt32BE(1) };
+  if (type === undefined) return `unknown type ${data.readUInt8(0)}`;
+  const nodeId = data.readUInt32BE(1);
+  if (nodeId === 0) return 'node 0';
+  return { type, nodeId };
 }
 
 /** The membership after `change`; single-server changes only, so at most one id moves. */

@@ -1,7 +1,7 @@
 /** Raft: a pure consensus core (see README.md for the Ready contract a driver keeps). */
 export * from './types.js';
 export {
-  applyToConfState, confChangeProblem, decodeConfChange, encodeConfChange,
+  applyToConfState, confChangeProblem, decodeConfChange, encodeConfChange, parseConfChange,
 } from './conf-change.js';
 export { type RaftConfig, type RaftConfigInput, raftConfigDefaults } from './config.js';
 export { bootstrapLog, MemoryStorage, type RaftLogStorage } from './storage.js';

@@ -405,10 +405,19 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case 'timeoutNow':
+        // Only the leader hands leadership over (§3.10); from anyone else it is forged or stray,
+        // and obeying it would skip pre-vote and the lease.
+        if (m.from !== this.lead) {
+          this.logger.warn({ term: this.term, from: m.from, lead: this.lead },
+            'timeoutNow ignored: not from the leader');
+          return;
+        }
         this.logger.info({ term: this.term, from: m.from }, 'campaigning: leadership transferred');
         this.campaign(true);
         return;
       case 'readIndexResponse':
+        // Only the leader confirms a read point; another's answer could serve a stale read.
+        if (m.from !== this.lead) return;
         this.readStates.push({ index: m.index, context: m.context });
         return;
       default:
@@ -667,6 +676,13 @@ export class Raft {
   private handleAppendResponse(m: AppendResponseMessage): void {
     const pr = this.progress.get(m.from);
     if (pr === undefined) return;
+    if (!m.reject && m.index > this.log.lastIndex()) {
+      // No follower can hold what this leader never had: counting it could commit entries no
+      // quorum stores. Only a forged or corrupt answer says so (issue 13).
+      this.logger.warn({ term: this.term, from: m.from, index: m.index,
+        lastIndex: this.log.lastIndex() }, 'append answer beyond our log ignored');
+      return;
+    }
     pr.recentActive = true;
     if (m.reject) {
       const hint = m.hintTerm > 0
@@ -738,7 +754,14 @@ export class Raft {
   }
 
   private handleHeartbeat(m: HeartbeatMessage): void {
-    this.log.commitTo(m.commit);
+    if (m.commit > this.log.lastIndex()) {
+      // A leader sends min(our match, its commit), never beyond our log; etcd panics here, but
+      // the message came off the network: refuse the commit, not the node (issue 13).
+      this.logger.warn({ term: this.term, from: m.from, commit: m.commit,
+        lastIndex: this.log.lastIndex() }, 'heartbeat commit beyond our log ignored');
+    } else {
+      this.log.commitTo(m.commit);
+    }
     this.send({ type: 'heartbeatResponse', to: m.from, term: this.term, context: m.context });
   }
 

@@ -9,7 +9,10 @@ export { FrameSplitter } from './frames.js';
 export type * from './raft-service.js';
 export { raftMessageHandler } from './handlers/raft-message.js';
 export { raftKvHandler, RaftKvOp } from './handlers/raft-kv.js';
-export { raftMessagesFromWire, raftMessagesToWire, type DecodedRaftBatch } from './raft-wire.js';
+export {
+  isPeerNumber, raftMessagesFromWire, raftMessagesToWire, type DecodedRaftBatch,
+} from './raft-wire.js';
+export { peerWarnBurst, peerWarnIntervalMs, WarnLimiter } from './warn-limiter.js';
 export { controllerHandlers, lifecycleHandlers } from './controller-service.js';
 export type * from './controller-service.js';
 export type * from './membership-service.js';

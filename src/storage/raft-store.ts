@@ -12,10 +12,18 @@
  * image; `e/<index: 16 hex digits>` one entry: u8 version · u8 type · u48 index · u48 term ·
  * u32 CRC32C of everything else · data. The CRC pairs the write-side assertion with a read-side
  * check: a damaged entry stops start-up with PADO_STORAGE_CORRUPT rather than being replayed.
+ *
+ * Pair assertions on every value (STYLE.md §7; issue 13): before a write, an assertion that it is
+ * one the store can read back as Raft state (terms and indexes below limits.raftStoredNumberMax,
+ * the u48 of an entry header; node ids positive integers) — peers cannot get such a value this far
+ * (server/raft-wire.ts bounds them below half that), so one here is a bug and the write is not
+ * made; after a read, the same checks plus how the parts hang together (commit within the log, no
+ * entry of a term above the hard state's), failing start-up with PADO_STORAGE_CORRUPT and what to
+ * do, never an assertion deep in Raft.
  */
 import { crc32c } from '@node-rs/crc32';
 import { Level } from 'level';
-import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, limits, PadoError, PadoErrorCode } from '../common/index.js';
 import {
   bootstrapLog,
   type ConfState,
@@ -41,8 +49,41 @@ function entryKey(index: Index): string {
   return entryPrefix + index.toString(16).padStart(16, '0');
 }
 
+/** A term or index the store can write and read back (u48 in an entry header). */
+function isStoredNumber(n: unknown): n is number {
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 &&
+    n < limits.raftStoredNumberMax;
+}
+
+function isNodeId(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 0xffff_ffff;
+}
+
+/** Why `h` is not a hard state the store may hold, or undefined. */
+function hardStateProblem(h: HardState): string | undefined {
+  if (typeof h !== 'object' || h === null) return 'not an object';
+  if (!isStoredNumber(h.term)) return `term ${String(h.term)} out of range`;
+  if (!isStoredNumber(h.commit)) return `commit ${String(h.commit)} out of range`;
+  if (h.vote !== 0 && !isNodeId(h.vote)) return `vote ${String(h.vote)} is no node id`;
+  return undefined;
+}
+
+/** Why `m` is not snapshot metadata the store may hold, or undefined. */
+function snapshotMetaProblem(m: SnapshotMeta): string | undefined {
+  if (typeof m !== 'object' || m === null) return 'not an object';
+  if (!isStoredNumber(m.index) || m.index === 0) return `index ${String(m.index)} out of range`;
+  if (!isStoredNumber(m.term)) return `term ${String(m.term)} out of range`;
+  const conf = m.conf as ConfState | undefined;
+  if (typeof conf !== 'object' || conf === null || !Array.isArray(conf.voters) ||
+    !Array.isArray(conf.learners)) return 'no membership';
+  const members = [...conf.voters, ...conf.learners];
+  if (conf.voters.length === 0 || !members.every(isNodeId) ||
+    new Set(members).size !== members.length) return 'bad membership';
+  return undefined;
+}
+
 export function encodeRaftEntry(e: Entry): Buffer {
-  assert(Number.isSafeInteger(e.index) && e.index > 0 && Number.isSafeInteger(e.term),
+  assert(isStoredNumber(e.index) && e.index > 0 && isStoredNumber(e.term),
     `entry ${e.index}/${e.term} out of range`);
   const buf = Buffer.allocUnsafe(entryHeaderBytes + e.data.length);
   buf.writeUInt8(entryVersion, 0);
@@ -137,6 +178,7 @@ export class RaftStore {
 
   /** Step 1 of the Ready contract: one batch, fsynced if mustSync, then visible to Raft. */
   async persist(rd: Ready): Promise<void> {
+    checkReady(rd);
     const mem = this.storage;
     const ops: Op[] = [];
     // Stored entries this Ready supersedes: all of them under a snapshot; else those after the
@@ -174,6 +216,8 @@ export class RaftStore {
     const term = mem.term(index);
     assert(term !== undefined && index >= mem.firstIndex(), `snapshot at ${index} not in the log`);
     const meta: SnapshotMeta = { index, term, conf };
+    const problem = snapshotMetaProblem(meta);
+    assert(problem === undefined, `snapshot metadata ${problem ?? ''}`);
     const ops: Op[] = [
       { type: 'put', key: snapshotMetaKey, value: json(meta) },
       { type: 'put', key: snapshotDataKey, value: data },
@@ -198,13 +242,46 @@ export class RaftStore {
   }
 }
 
+/**
+ * The write-side half of the pair: a Ready whose values the store could not read back is a bug
+ * upstream (peer input is bounded before it reaches Raft). Nothing of it is written.
+ */
+function checkReady(rd: Ready): void {
+  if (rd.hardState !== null) {
+    const problem = hardStateProblem(rd.hardState);
+    assert(problem === undefined, `hard state to persist: ${problem ?? ''}`);
+  }
+  if (rd.snapshot !== null) {
+    const problem = snapshotMetaProblem(rd.snapshot.meta);
+    assert(problem === undefined, `snapshot to persist: ${problem ?? ''}`);
+  }
+  // Entries are checked as they are encoded (encodeRaftEntry), before the batch is written.
+}
+
+function corruptState(path: string, what: string): PadoError {
+  return new PadoError(PadoErrorCode.storageCorrupt,
+    `raft state at ${path} is damaged (${what}): restore this node from a peer or a backup`);
+}
+
+/** The JSON value under `key`, or undefined when absent; unparseable JSON is corruption. */
+function parseJson(buf: Buffer, path: string, what: string): unknown {
+  try {
+    return JSON.parse(buf.toString()) as unknown;
+  } catch {
+    throw corruptState(path, `${what} is not JSON`);
+  }
+}
+
 /** Reads everything back and checks it hangs together: snapshot, then contiguous entries. */
 async function load(db: Level<string, Buffer>, path: string): Promise<MemoryStorage> {
   const storage = new MemoryStorage();
   const metaBuf = await db.get(snapshotMetaKey);
   if (metaBuf !== undefined) {
-    const meta = JSON.parse(metaBuf.toString()) as SnapshotMeta;
-    const data = (await db.get(snapshotDataKey)) ?? Buffer.alloc(0);
+    const meta = parseJson(metaBuf, path, 'snapshot metadata') as SnapshotMeta;
+    const problem = snapshotMetaProblem(meta);
+    if (problem !== undefined) throw corruptState(path, `snapshot metadata: ${problem}`);
+    const data = await db.get(snapshotDataKey);
+    if (data === undefined) throw corruptState(path, 'snapshot metadata without its image');
     storage.applySnapshot({ meta, data });
   }
   const entries: Entry[] = [];
@@ -220,6 +297,22 @@ async function load(db: Level<string, Buffer>, path: string): Promise<MemoryStor
   }
   storage.append(entries);
   const hardBuf = await db.get(hardStateKey);
-  if (hardBuf !== undefined) storage.setHardState(JSON.parse(hardBuf.toString()) as HardState);
+  if (hardBuf !== undefined) {
+    const hard = parseJson(hardBuf, path, 'hard state') as HardState;
+    const problem = hardStateProblem(hard) ?? hardStateFitProblem(hard, storage);
+    if (problem !== undefined) throw corruptState(path, `hard state: ${problem}`);
+    storage.setHardState({ term: hard.term, vote: hard.vote, commit: hard.commit });
+  }
   return storage;
+}
+
+/** A hard state must fit its log: Raft writes both in one batch and keeps these invariants. */
+function hardStateFitProblem(hard: HardState, storage: MemoryStorage): string | undefined {
+  if (hard.commit > storage.lastIndex()) {
+    return `commit ${hard.commit} beyond the last entry ${storage.lastIndex()}`;
+  }
+  const lastTerm = storage.term(storage.lastIndex()) ?? 0;
+  // §3.3: a node adopts a term before it accepts any entry of it.
+  if (hard.term < lastTerm) return `term ${hard.term} below the last entry's term ${lastTerm}`;
+  return undefined;
 }

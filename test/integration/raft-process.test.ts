@@ -33,7 +33,7 @@ async function valueAt(c: RaftCluster, id: number, key: string): Promise<string 
 }
 
 test('three processes: elect, commit, SIGKILL the leader, fail over, catch up', async () => {
-  const c = await RaftCluster.start(3);
+  const c = await RaftCluster.start(3, { testRaftKv: true });
   cluster = c;
   const leader = await waitFor('a first leader to commit a write',
     () => c.putAnywhere('first', Buffer.from('1')), 20_000, 100);

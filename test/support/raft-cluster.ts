@@ -1,14 +1,17 @@
 /**
  * A Raft group of real `pado start` processes on 127.0.0.1 for the process test and the raft
  * bench: free ports are picked first (the voters list needs them up front), each node gets its
- * own data directory that survives a SIGKILL and restart, and the test-only RaftKv API (key 1001)
- * is spoken through the project's own client. `stop()` kills every process and removes the dirs.
+ * own data directory that survives a SIGKILL and restart, and — for a cluster started with
+ * `testRaftKv` (PADO_TEST_RAFT_KV=1 in each node's environment) — the test-only RaftKv API
+ * (key 1001) is spoken through the project's own client. Without it the nodes are production
+ * nodes, which do not serve RaftKv. `stop()` kills every process and removes the dirs.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
 import type { RaftKvResponse } from '../../src/protocol/index.js';
+import { testRaftKvEnv } from '../../src/node/raft-kv.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
 import type { TestNetwork } from './netns.js';
 
@@ -44,6 +47,8 @@ export class RaftCluster {
   private readonly extraArgs: string[] = [];
   /** Set: each node runs in its own namespace of this network, on its address there. */
   readonly network: TestNetwork | undefined;
+  /** Extra environment of every node (the test-only RaftKv switch). */
+  private readonly env: Record<string, string> = {};
 
   private constructor(ports: readonly number[], network?: TestNetwork) {
     this.ids = ports.map((_, i) => i + 1);
@@ -61,14 +66,18 @@ export class RaftCluster {
     return join(this.root, `node-${id}`);
   }
 
-  /** `config`: a JSON node config every node starts with (Kafka keys work, as in a file). */
-  /** `network`: run each node in its namespace (port 9092 on its own address). */
+  /**
+   * `config`: a JSON node config every node starts with (Kafka keys work, as in a file).
+   * `testRaftKv`: serve the test-only RaftKv API (production nodes do not).
+   * `network`: run each node in its namespace (port 9092 on its own address).
+   */
   static async start(size: number,
-    opts: { config?: Record<string, unknown>; network?: TestNetwork } = {}):
+    opts: { config?: Record<string, unknown>; testRaftKv?: boolean; network?: TestNetwork } = {}):
     Promise<RaftCluster> {
     const ports = opts.network !== undefined ? Array.from({ length: size }, () => 9092)
       : await freePorts(size);
     const cluster = new RaftCluster(ports, opts.network);
+    if (opts.testRaftKv === true) cluster.env[testRaftKvEnv] = '1';
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
@@ -112,6 +121,7 @@ export class RaftCluster {
       host: this.host(id),
       ...(this.network === undefined ? {} : { netns: this.network.nsOf(id) }),
       args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
+      env: this.env,
     });
     this.procs.set(id, proc);
     return proc;

@@ -5,7 +5,9 @@
  * an expired session fences it and moves its leaderships; a new controller grants fresh leases
  * (no mass fencing on failover); wantShutDown fences and answers shouldShutDown; unregister
  * removes the broker; a second live process with the same id is refused; a non-controller
- * answers NOT_CONTROLLER. Also the DescribeQuorum view of a Raft status.
+ * answers NOT_CONTROLLER; a registration from an id outside the metadata quorum, or with a host,
+ * port or rack no node config could hold, is refused INVALID_REQUEST with no record (issue 13).
+ * Also the DescribeQuorum view of a Raft status.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +28,7 @@ function setup(records: MetadataRecord[] = []) {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => metadata.offset, log: silent, nowMs: clock.now,
     every: timer.every, sessionTimeoutMs, sessionCheckIntervalMs: 100,
-    onBrokerUnfenced: (id) => unfenced.push(id),
+    onBrokerUnfenced: (id) => unfenced.push(id), isQuorumMember: (id) => id < 100,
   });
   duties.onLeaderChange(true);
   return { metadata, clock, timer, duties, unfenced };
@@ -210,4 +212,23 @@ test('quorumStatusOf: the leader reports match indexes, a follower only its own 
   const f = quorumStatusOf(follower);
   assert.equal(f.leaderId, -1);
   assert.deepEqual(f.voters.map((v) => v.logEndOffset), [-1, 42, -1]);
+});
+
+test('a registration from outside the quorum or with bad fields changes nothing', async () => {
+  const s = setup();
+  const before = s.metadata.image();
+  const refused = [
+    reg(100),
+    reg(-1),
+    { ...reg(2), host: '' },
+    { ...reg(2), host: 'h'.repeat(254) },
+    { ...reg(2), port: 0 },
+    { ...reg(2), rack: 'r'.repeat(65) },
+  ];
+  for (const req of refused) {
+    assert.deepEqual(await s.duties.registerBroker(req),
+      { errorCode: KafkaError.invalidRequest.code, brokerEpoch: -1 }, JSON.stringify(req));
+  }
+  assert.equal(s.metadata.image(), before, 'no record was proposed');
+  assert.equal((await s.duties.registerBroker({ ...reg(2), rack: 'r'.repeat(64) })).errorCode, 0);
 });

@@ -57,7 +57,7 @@ function setup(options: { controllerId?: () => number } = {}) {
   const clock = new FakeClock();
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => metadata.offset, log: silent,
-    nowMs: clock.now, every: manualTimer().every });
+    nowMs: clock.now, every: manualTimer().every, isQuorumMember: () => true });
   duties.onLeaderChange(true);
   const controller = new CountingController(duties);
   const time = new VirtualTime(clock);

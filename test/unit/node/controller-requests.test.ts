@@ -49,7 +49,7 @@ function setup(image: MetadataImage) {
   const metadata = new FakeMetadata(image);
   const t = timers();
   const duties = new ControllerDuties({ metadata, metadataOffset: () => metadata.offset,
-    log: silent, every: t.every, sessionCheckIntervalMs: 100 });
+    log: silent, every: t.every, sessionCheckIntervalMs: 100, isQuorumMember: () => true });
   duties.onLeaderChange(true);
   return { metadata, duties, timers: t };
 }

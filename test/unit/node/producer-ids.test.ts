@@ -78,7 +78,7 @@ test('a refused allocation is COORDINATOR_LOAD_IN_PROGRESS; the next request ask
 test('with the real controller: two brokers and a restart never share an id', async () => {
   const metadata = new FakeMetadata(cluster(2));
   const duties = new ControllerDuties({ metadata, metadataOffset: () => metadata.offset,
-    log: silent, every: manualTimer().every });
+    log: silent, every: manualTimer().every, isQuorumMember: () => true });
   duties.onLeaderChange(true);
   const broker = (nodeId: number) => new ProducerIdBlocks({ nodeId, brokerEpoch: () => nodeId,
     isController: () => nodeId === 1, local: duties, remote: duties });

@@ -11,11 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { isPadoError, PadoErrorCode, Prng } from '../../../src/common/index.js';
+import { AssertionFailed, isPadoError, PadoErrorCode, Prng } from '../../../src/common/index.js';
 import {
   type Entry, type HardState, RawNode, type Ready, type Snapshot,
 } from '../../../src/raft/index.js';
 import { RaftStore } from '../../../src/storage/index.js';
+import { encodeRaftEntry } from '../../../src/storage/raft-store.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pado-raft-store-'));
@@ -128,4 +129,48 @@ test('a damaged entry stops start-up with PADO_STORAGE_CORRUPT', async (t) => {
   await db.put('e/0000000000000002', value);
   await db.close();
   await assert.rejects(RaftStore.open(dir), (e) => isPadoError(e, PadoErrorCode.storageCorrupt));
+});
+
+test('a value the store cannot read back is never written (pair assertion)', async (t) => {
+  const dir = await tempDir(t);
+  const store = await RaftStore.open(dir, { bootstrapVoters: [1, 2, 3] });
+  // Index and term are u48 in an entry; every stored term and index stays below 2^48.
+  assert.throws(() => encodeRaftEntry(entry(4, 2 ** 48)), AssertionFailed);
+  assert.throws(() => encodeRaftEntry(entry(2 ** 48, 2)), AssertionFailed);
+  const poisoned = [
+    ready({ hardState: { term: 2 ** 53 - 1, vote: 0, commit: 3 } }),
+    ready({ hardState: { term: 2 ** 48, vote: 0, commit: 3 } }),
+    ready({ hardState: { term: 2, vote: -1, commit: 3 } }),
+    ready({ entries: [entry(4, 2 ** 48)], hardState: { term: 2 ** 48, vote: 0, commit: 3 } }),
+  ];
+  for (const rd of poisoned) await assert.rejects(store.persist(rd), AssertionFailed);
+  await store.close();
+  const back = await RaftStore.open(dir);
+  t.after(() => back.close());
+  assert.deepEqual(back.storage.hardState(), { term: 1, vote: 0, commit: 3 });
+  assert.equal(terms(back), '1/1 2/1 3/1');
+});
+
+test('a hard state or snapshot that cannot be Raft state stops start-up, no crash', async (t) => {
+  const spoiled: [string, string, string][] = [
+    ['term beyond the store range', 'h', JSON.stringify({ term: 2 ** 53 - 1, vote: 0, commit: 3 })],
+    ['not JSON', 'h', '{"term":'],
+    ['negative commit', 'h', JSON.stringify({ term: 2, vote: 0, commit: -1 })],
+    ['commit beyond the log', 'h', JSON.stringify({ term: 2, vote: 0, commit: 99 })],
+    ['term below the last entry', 'h', JSON.stringify({ term: 0, vote: 0, commit: 3 })],
+    ['snapshot index not a number', 'm',
+      JSON.stringify({ index: 'x', term: 1, conf: { voters: [1], learners: [] } })],
+    ['snapshot without voters', 'm', JSON.stringify({ index: 2, term: 1,
+      conf: { voters: [], learners: [] } })],
+  ];
+  for (const [label, key, value] of spoiled) {
+    const dir = await tempDir(t);
+    const store = await RaftStore.open(dir, { bootstrapVoters: [1, 2, 3] });
+    await store.close();
+    const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
+    await db.put(key, Buffer.from(value));
+    await db.close();
+    await assert.rejects(RaftStore.open(dir), (e) => isPadoError(e, PadoErrorCode.storageCorrupt),
+      label);
+  }
 });
