@@ -69,6 +69,8 @@ interface ProposalWaiter extends Waiter {
 interface ReadWaiter extends Waiter {
   /** The read point once the leader confirmed it, else null. */
   index: Index | null;
+  /** The leader the core knew when the read was asked (whom it asked, or itself). */
+  askedOf: NodeId;
 }
 
 export const raftDriverDefaults = {
@@ -233,8 +235,9 @@ export class RaftDriver {
     if (!this.node.readIndex(context)) {
       return Promise.resolve(this.refusal(KafkaError.notLeaderOrFollower.code));
     }
+    const askedOf = this.node.status().leaderId;
     const promise = new Promise<RaftOutcome>((resolve) => {
-      this.reads.set(context, { index: null, deadlineMs: this.deadline(), resolve });
+      this.reads.set(context, { index: null, deadlineMs: this.deadline(), resolve, askedOf });
     });
     this.schedule();
     return promise;
@@ -344,7 +347,7 @@ export class RaftDriver {
     }
     this.leaderId = leaderId;
     this.leaderHeardMs = 0;
-    this.dropUnconfirmedReads();
+    this.dropUnconfirmedReads(leaderId);
     this.onLeaderChange(leaderId);
   }
 
@@ -353,13 +356,15 @@ export class RaftDriver {
    * of (etcd-raft drops pending read-only requests when the term changes): refuse them now,
    * retriable, rather than at their deadline — a deposed controller's own broker heartbeat waited
    * the whole 10 s, and its broker stayed fenced that long after it came back. A confirmed read
-   * point stays valid and is served once applied.
+   * point stays valid and is served once applied. So does a read asked of the new leader itself:
+   * one asked just after the core became leader, before this driver saw that Ready, is pending in
+   * the new leader's core, not lost.
    */
-  private dropUnconfirmedReads(): void {
+  private dropUnconfirmedReads(leaderId: NodeId): void {
     if (this.reads.size === 0) return;
     const lost = this.refusal(KafkaError.notLeaderOrFollower.code);
     for (const [context, w] of this.reads) {
-      if (w.index !== null) continue;
+      if (w.index !== null || w.askedOf === leaderId) continue;
       this.reads.delete(context);
       w.resolve(lost);
     }
