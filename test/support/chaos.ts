@@ -224,6 +224,13 @@ class RdkafkaWriter {
     }));
   }
 
+  /** A fresh producer (new producer id) in place of the running one, which flushes and exits. */
+  async renew(): Promise<void> {
+    await this.stop();
+    this.stopped = false;
+    this.start();
+  }
+
   /** Closes its stdin (it flushes what it can, 20 s at most), SIGKILL if it outlives that. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -593,6 +600,22 @@ export class ChaosRun {
   /** The leader of `partition`, asked of a node that is not cut off. */
   leader(partition: number): Promise<number> {
     return this.leaderOf(partition);
+  }
+
+  /**
+   * The independent testers' power-loss round (issue 13, break 3): a fresh librdkafka producer,
+   * `runMs` of load, then every broker SIGKILLed at once and restarted `downMs` later.
+   */
+  async powerLossRound(runMs: number, downMs: number): Promise<void> {
+    await this.rdkafka.renew();
+    await sleep(runMs);
+    const view = await this.view();
+    const atMs = Date.now();
+    await Promise.all(this.cluster.ids.map((id) => this.cluster.kill(id)));
+    const hit: Nemesis = { kind: 'power-loss', target: 0, atMs, partitions: view.map((p) => p.partition) };
+    this.nemeses.push(hit);
+    await sleep(downMs);
+    await this.restart([...this.cluster.ids], hit);
   }
 
   /**
