@@ -4,12 +4,12 @@
  * every partition is caught up with -e, or until interrupted. With --group it joins that consumer
  * group instead and reads only its assigned partitions (consume-group.ts).
  */
-import type { HostPort } from '../config/index.js';
 import { validateTopicName } from '../config/index.js';
 import { decodeFetchedRecords, OffsetSpec, type KafkaClient } from '../client/index.js';
 import type { DecodedRecord } from '../protocol/records/index.js';
 import {
   argumentError, booleanOption, choiceOption, intOption, parseBootstrap, stringOption,
+  type Bootstrap,
 } from './args.js';
 import { checkBrokerError } from './broker-errors.js';
 import { consumeInGroup } from './consume-group.js';
@@ -24,7 +24,7 @@ export type StartPosition =
   | { kind: 'offset'; offset: number };
 
 export interface ConsumeArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   topic: string;
   start: StartPosition;
   /** Stop after this many records; null: no limit. */

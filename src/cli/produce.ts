@@ -4,11 +4,12 @@
  * What arrived in one read from stdin is sent together, so piped input is batched and typed
  * lines are sent at once.
  */
-import type { HostPort } from '../config/index.js';
 import { validateTopicName } from '../config/index.js';
 import { Partitioner, type KafkaClient } from '../client/index.js';
 import { buildBatch, type RecordInput } from '../protocol/records/index.js';
-import { argumentError, choiceOption, intOption, parseBootstrap, stringOption } from './args.js';
+import {
+  argumentError, choiceOption, intOption, parseBootstrap, stringOption, type Bootstrap,
+} from './args.js';
 import { checkBrokerError } from './broker-errors.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
 import { LineSplitter } from './lines.js';
@@ -16,7 +17,7 @@ import { LineSplitter } from './lines.js';
 export type Acks = 0 | 1 | -1;
 
 export interface ProduceArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   topic: string;
   keySeparator: string | null;
   acks: Acks;

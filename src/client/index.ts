@@ -28,3 +28,6 @@ export {
   describeCluster, describeQuorum, canDescribeQuorum, describeQuorumApiKey, clusterMetadataTopic,
   type QuorumReplica, type QuorumDescription,
 } from './cluster-requests.js';
+export {
+  ClusterClient, connectAny, noLeader, shortReason, type BrokerAddress, type ConnectBroker,
+} from './cluster.js';

@@ -3,13 +3,12 @@
  * requests must go to it, not to any broker), committed offsets and log end offsets per partition,
  * and group error codes explained with a next step (STYLE.md §5).
  */
-import type { HostPort } from '../../config/index.js';
 import {
   describeGroups, fetchOffsets, findGroupCoordinator, OffsetSpec, type KafkaClient,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
 import type { DescribeGroupsResponse } from '../../protocol/index.js';
-import { argumentError } from '../args.js';
+import { argumentError, type Bootstrap } from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { withClient, type CliContext } from '../verb.js';
 
@@ -56,7 +55,7 @@ export function checkGroupError(code: number, group: string, brokerMessage?: str
 
 /** Runs `fn` on a connection to the group's coordinator (the bootstrap one when it is that). */
 export async function withCoordinator<T>(
-  ctx: CliContext, bootstrap: HostPort, group: string, fn: (client: KafkaClient) => Promise<T>,
+  ctx: CliContext, bootstrap: Bootstrap, group: string, fn: (client: KafkaClient) => Promise<T>,
   bootstrapClient?: KafkaClient,
 ): Promise<T> {
   const find = async (client: KafkaClient): Promise<T> => {

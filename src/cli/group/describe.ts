@@ -5,12 +5,11 @@
  * committed one and every assigned one, so a new member's partitions appear before its first
  * commit (with lag "-").
  */
-import type { HostPort } from '../../config/index.js';
 import {
   consumerProtocolType, decodeAssignment, type KafkaClient, type TopicPartitions,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, printRows, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
@@ -20,7 +19,7 @@ import {
 } from './common.js';
 
 export interface GroupDescribeArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   group: string;
   format: OutputFormat;
 }

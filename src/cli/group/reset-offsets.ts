@@ -6,7 +6,6 @@
  * accepts only while the group is empty. So it refuses while the group has members, as Kafka's
  * kafka-consumer-groups.sh does. Targets outside the log are clamped to [earliest, latest].
  */
-import type { HostPort } from '../../config/index.js';
 import { validateTopicName } from '../../config/index.js';
 import {
   commitOffsets, noGeneration, OffsetSpec, type KafkaClient, type PartitionOffset,
@@ -14,7 +13,7 @@ import {
 import { PadoError, PadoErrorCode } from '../../common/index.js';
 import {
   argumentError, booleanOption, choiceOption, intOption, listOption, parseBootstrap, stringOption,
-  type RawOptions,
+  type RawOptions, type Bootstrap,
 } from '../args.js';
 import { outputFormats, printRows, type OutputFormat, type Row } from '../output.js';
 import { formatOption } from '../topic/list.js';
@@ -38,7 +37,7 @@ export interface TopicSelection {
 }
 
 export interface GroupResetOffsetsArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   group: string;
   topics: TopicSelection[];
   spec: ResetSpec;
