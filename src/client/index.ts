@@ -3,7 +3,7 @@ export { Connection, clientInFlightMax, type ConnectionOptions } from './connect
 export {
   ResourceType, ConfigOperation, OffsetSpec,
   type ConfigResource, type AlterConfigOp, type NewTopic, type FetchPartition, type FetchOptions,
-  type OffsetQuery,
+  type OffsetQuery, type PartitionBatch,
 } from './requests.js';
 export { murmur2, toPositive, partitionForKey, Partitioner } from './partitioner.js';
 export { decodeFetchedRecords, type FetchedRecords } from './fetched.js';
@@ -31,3 +31,12 @@ export {
 export {
   ClusterClient, connectAny, noLeader, shortReason, type BrokerAddress, type ConnectBroker,
 } from './cluster.js';
+export {
+  ProducerCore, sequenceAfter, verdictOf, retryBackoffMs,
+  type ProducerCoreOptions, type QueuedBatch, type SendOutcome, type ProduceFailure,
+  type Decision, type PartitionAcks, type Verdict,
+} from './producer-core.js';
+export {
+  Producer, ProduceError, producerDefaults, describeFailure, type ProducerOptions,
+  type ProduceRetry,
+} from './producer.js';
