@@ -187,7 +187,8 @@ export class Producer {
     try {
       response = await client.produceBatches(this.options.topic,
         batches.map((b) => ({ partition: b.partition, batch: b.bytes })), this.options.acks,
-        this.options.requestTimeoutMs);
+        // One wait for the ISR never outlasts the delivery deadline by much.
+        Math.min(this.options.requestTimeoutMs, this.options.deliveryTimeoutMs));
     } catch (e) {
       this.cluster.dropConnection(client);
       return all({ kind: 'lost', message: `broker ${leader}: ${shortReason(e)}` });

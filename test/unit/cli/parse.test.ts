@@ -120,15 +120,17 @@ test('topic alter-config: --set and --delete become ordered operations', () => {
     "unknown topic config 'retention.mss'; did you mean 'retention.ms'?");
 });
 
-test('produce: separator, acks forms, compression, partition', () => {
-  assert.deepEqual(parse('produce orders -k : --acks -1 --compression gzip -p 2').args, {
+test('produce: separator, acks forms, compression, partition, format, delivery timeout', () => {
+  assert.deepEqual(parse('produce orders -k : --acks -1 --compression gzip -p 2 --format json ' +
+    '--delivery-timeout-ms 5000').args, {
     bootstrap: local, topic: 'orders', keySeparator: ':', acks: -1, compression: 'gzip',
-    partition: 2,
+    partition: 2, format: 'json', deliveryTimeoutMs: 5000,
   });
   assert.deepEqual(parse('produce orders --acks all').args, {
     bootstrap: local, topic: 'orders', keySeparator: null, acks: -1, compression: 'none',
-    partition: null,
+    partition: null, format: null, deliveryTimeoutMs: 120_000,
   });
+  usageError('produce orders --delivery-timeout-ms 0', /^--delivery-timeout-ms: '0' is not/);
   assert.equal((parse('produce orders --acks 0').args as { acks: number }).acks, 0);
   usageError('produce orders --acks 2',
     "--acks: '2' is not 0, 1, -1 or all; write e.g. --acks all");
