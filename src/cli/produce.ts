@@ -9,7 +9,7 @@
  */
 import { validateTopicName } from '../config/index.js';
 import {
-  ClusterClient, Partitioner, Producer, ProduceError, type PartitionAcks,
+  Partitioner, Producer, ProduceError, type ClusterClient, type PartitionAcks,
 } from '../client/index.js';
 import type { RecordInput } from '../protocol/records/index.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './args.js';
 import { checkBrokerError } from './broker-errors.js';
 import { outputFormats, printRecord, printRows, type OutputFormat } from './output.js';
-import { bootstrapOption, defineVerb, ExitCode, type CliContext } from './verb.js';
+import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from './verb.js';
 import { LineSplitter } from './lines.js';
 
 export type Acks = 0 | 1 | -1;
@@ -78,14 +78,8 @@ export const produce = defineVerb<ProduceArgs>({
         24 * 3600_000, '--delivery-timeout-ms 120000') ?? deliveryTimeoutMsDefault,
     };
   },
-  async run(args, ctx) {
-    const cluster = new ClusterClient(args.bootstrap, (address) => ctx.connect(address));
-    try {
-      return await produceLines(args, ctx, cluster);
-    } finally {
-      await cluster.close();
-    }
-  },
+  run: (args, ctx) => withCluster(ctx, args.bootstrap, (cluster) =>
+    produceLines(args, ctx, cluster)),
 });
 
 export function parseAcks(raw: unknown): Acks {

@@ -3,7 +3,7 @@
  * parsed argv to typed arguments (unit-tested without a broker), and `run`.
  */
 import type { Environment, HostPort } from '../config/index.js';
-import { connectAny, type KafkaClient } from '../client/index.js';
+import { ClusterClient, connectAny, type KafkaClient } from '../client/index.js';
 import type { Bootstrap, RawOptions } from './args.js';
 import type { TextSink } from './output.js';
 
@@ -65,6 +65,21 @@ export async function withClient<T>(
     return await fn(client);
   } finally {
     await client.close();
+  }
+}
+
+/**
+ * Runs `fn` with the cluster behind the bootstrap list (connections to partition leaders are
+ * opened as needed) and always closes every connection it opened.
+ */
+export async function withCluster<T>(
+  ctx: CliContext, bootstrap: Bootstrap, fn: (cluster: ClusterClient) => Promise<T>,
+): Promise<T> {
+  const cluster = new ClusterClient(bootstrap, (a) => ctx.connect(a));
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.close();
   }
 }
 

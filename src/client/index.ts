@@ -40,3 +40,7 @@ export {
   Producer, ProduceError, producerDefaults, describeFailure, type ProducerOptions,
   type ProduceRetry,
 } from './producer.js';
+export {
+  TopicReader, leaderWaitMsDefault,
+  type TopicReaderOptions, type PartitionPosition, type OffsetAnswer,
+} from './topic-reader.js';

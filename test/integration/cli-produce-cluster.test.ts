@@ -6,9 +6,11 @@
  * while the CLI is streaming 20,000 piped lines; the CLI must follow the new leader and retry the
  * same batches with the same sequence numbers, so nothing is written twice.
  * Each case reads every partition back with kcat (an independent client) and checks that every
- * line appears exactly once and, per partition, in the order it was read from stdin. Last, a
- * batch the broker refuses (too large) ends the CLI with exit 1, a message naming the partition
- * and the next step, and a --format json summary of what the other partitions acknowledged.
+ * line appears exactly once and, per partition, in the order it was read from stdin. `pado
+ * consume` (plain and --group) and `pado group describe` read each partition from its leader
+ * too, given the same kind of list (after the kill, one whose first node is the dead one).
+ * Last, a batch the broker refuses (too large) ends the CLI with exit 1, a message naming the
+ * partition and the next step, and a --format json summary of what the others acknowledged.
  * Waits are conditions with deadlines; the cluster and the CLI child are killed in `after`.
  */
 import { test, before, after } from 'node:test';
@@ -150,6 +152,40 @@ test('a comma-separated --bootstrap whose first node leads only some partitions,
   assertExactlyOnceInOrder(read, [...unkeyed, ...keyed.map((k) => k.slice(k.indexOf(':') + 1))]);
 });
 
+test('consume, consume --group and group describe read each partition from its leader',
+  async () => {
+    const topic = 'readback';
+    await createTopic(topic);
+    const [closed] = await freePorts(1);
+    const bootstrap = [`127.0.0.1:${closed}`, ...cluster.ids.map((id) => cluster.address(id))]
+      .join(',');
+    const lines = Array.from({ length: 900 }, (_, i) => line('r', i));
+    const p = await produce(topic, bootstrap, lines.join('\n') + '\n');
+    assert.equal(p.code, 0, p.stderr);
+    const pado = (args: string[]) => run(process.execPath, [mainJs, ...args, '--bootstrap',
+      bootstrap], { timeoutMs: 60_000 });
+
+    const plain = await pado(['consume', topic, '--from-beginning', '-e', '--format', 'json']);
+    assert.equal(plain.code, 0, plain.stderr);
+    const read = new Map<number, string[]>();
+    for (const text of plain.stdout.split('\n').filter((l) => l !== '')) {
+      const r = JSON.parse(text) as { partition: number; value: string };
+      read.set(r.partition, [...(read.get(r.partition) ?? []), r.value]);
+    }
+    assert.equal(read.size, 3);
+    assertExactlyOnceInOrder(read, lines);
+
+    const grouped = await pado(['consume', topic, '--group', 'rb', '--from-beginning', '-e']);
+    assert.equal(grouped.code, 0, grouped.stderr);
+    assert.deepEqual(grouped.stdout.split('\n').filter((l) => l !== '').sort(), [...lines].sort());
+    const described = await pado(['group', 'describe', 'rb', '--format', 'json']);
+    assert.equal(described.code, 0, described.stderr);
+    const offsets = (JSON.parse(described.stdout) as {
+      offsets: { partition: number; logEndOffset: number; lag: number }[] }).offsets;
+    assert.deepEqual(offsets.map((o) => [o.partition, o.lag]), [[0, 0], [1, 0], [2, 0]]);
+    assert.equal(offsets.reduce((n, o) => n + o.logEndOffset, 0), lines.length);
+  });
+
 /** Sum of the partitions' log end offsets, asked of each partition's leader. */
 async function producedSoFar(topic: string): Promise<number> {
   let total = 0;
@@ -228,6 +264,12 @@ test('SIGKILL a partition leader while `pado produce` streams 20,000 lines: ever
   const summary = JSON.parse(Buffer.concat(stdout).toString()) as ProduceSummary;
   assert.equal(summary.acknowledged, total);
   assertExactlyOnceInOrder(read, lines);
+
+  // `pado consume` given the dead node first finds the new leaders too.
+  const consumed = await run(process.execPath, [mainJs, 'consume', topic, '--from-beginning',
+    '-e', '--bootstrap', [cluster.address(victim), survivors].join(',')], { timeoutMs: 60_000 });
+  assert.equal(consumed.code, 0, consumed.stderr);
+  assert.deepEqual(consumed.stdout.split('\n').filter((l) => l !== '').sort(), [...lines].sort());
 });
 
 test('a batch the broker refuses: exit 1 naming the partition and the next step; --format json ' +
