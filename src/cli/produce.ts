@@ -188,8 +188,10 @@ function printSummary(
   error: string | null,
 ): void {
   if (args.format === null) return;
+  // Offsets are unknown (null) with acks=0: no answer carries them.
   const rows = acked.map((p) => ({ partition: p.partition, records: p.records,
-    firstOffset: p.firstOffset, lastOffset: p.lastOffset }));
+    firstOffset: p.firstOffset < 0 ? null : p.firstOffset,
+    lastOffset: p.lastOffset < 0 ? null : p.lastOffset }));
   if (args.format === 'table') {
     printRows(ctx.stdout, 'table', [
       { key: 'partition', title: 'PARTITION' }, { key: 'records', title: 'RECORDS' },
