@@ -14,19 +14,51 @@ export function argumentError(message: string): PadoError {
 
 export const defaultBootstrap = '127.0.0.1:9092';
 
-/** --bootstrap, else PADO_BOOTSTRAP, else 127.0.0.1:9092. */
+/** Brokers to try in turn until one answers; never empty, no address twice. */
+export type Bootstrap = readonly HostPort[];
+
+/** More addresses than any cluster needs to be found: a typo, not a cluster. */
+export const bootstrapAddressesMax = 64;
+
+/**
+ * --bootstrap, else PADO_BOOTSTRAP, else 127.0.0.1:9092: one host:port or a comma-separated list
+ * (what `pado dev` prints; a repeated flag adds to it), tried in turn until one answers.
+ */
 export function parseBootstrap(
   options: RawOptions, env: Readonly<Record<string, string | undefined>>,
-): HostPort {
-  const raw = options['bootstrap'] ?? env['PADO_BOOTSTRAP'] ?? defaultBootstrap;
+): Bootstrap {
+  const given = options['bootstrap'] ?? env['PADO_BOOTSTRAP'] ?? defaultBootstrap;
+  // A repeated --bootstrap adds to the list.
+  const raw = Array.isArray(given) ? given.map(String).join(',') : String(given);
+  const parts = raw.split(',').map((part) => part.trim());
+  if (parts.length > bootstrapAddressesMax) {
+    throw argumentError(`--bootstrap: ${parts.length} addresses; give at most ` +
+      `${bootstrapAddressesMax} (any one live broker is enough)`);
+  }
+  const out: HostPort[] = [];
+  for (const [i, part] of parts.entries()) {
+    const address = bootstrapAddress(part, parts.length === 1 ? '' : ` (address ${i + 1} of ` +
+      `${parts.length})`);
+    if (!out.some((a) => a.host === address.host && a.port === address.port)) out.push(address);
+  }
+  return out;
+}
+
+function bootstrapAddress(text: string, where: string): HostPort {
   try {
-    const address = parseHostPort(String(raw), 'bootstrap');
+    const address = parseHostPort(text, 'bootstrap');
     if (address.port < 1 || address.port > 65535) throw new Error('port');
     return address;
   } catch {
-    throw argumentError(`--bootstrap: '${String(raw)}' is not a host:port; ` +
-      'write e.g. --bootstrap 127.0.0.1:9092');
+    const example = where === '' ? '127.0.0.1:9092' : '127.0.0.1:9092,127.0.0.1:9093';
+    throw argumentError(`--bootstrap: '${text}'${where} is not a host:port; ` +
+      `write e.g. --bootstrap ${example}`);
   }
+}
+
+/** Bootstrap addresses as typed: host:port,host:port. */
+export function formatBootstrap(bootstrap: Bootstrap): string {
+  return bootstrap.map((a) => `${a.host}:${a.port}`).join(',');
 }
 
 /** An integer option within [min, max]; `undefined` when absent. */

@@ -21,7 +21,8 @@ const messages: Readonly<Record<number, Describe>> = {
   3: (c) => `${t(c)} does not exist: create it with \`pado topic create ${c.topic ?? '<name>'}\``,
   5: (c) => `${tp(c)} has no leader right now; retry shortly or check \`pado topic describe ` +
     `${c.topic ?? '<name>'}\``,
-  6: (c) => `${tp(c)}: this broker is not the leader; retry (metadata is refreshed)`,
+  6: (c) => `${tp(c)}: the broker asked does not lead it (leadership moved); check ` +
+    `\`pado topic describe ${c.topic ?? '<name>'}\`, then retry`,
   7: () => 'the broker did not answer in time; retry, or check the broker logs',
   10: (c) => `${t(c)}: the batch is larger than max.message.bytes; send fewer lines per batch ` +
     'or raise it with `pado topic alter-config <name> --set max.message.bytes=<n>`',

@@ -1,5 +1,6 @@
 /**
- * `pado consume <topic> --group g`: the fetch loop of consume.ts as a member of a consumer group.
+ * `pado consume <topic> --group g`: the fetch loop of consume.ts as a member of a consumer group,
+ * reading each partition from its leader (client/topic-reader.ts).
  * The member (client/group-member.ts) joins through the group's coordinator and heartbeats in the
  * background; this loop reads only the assigned partitions, starting at their committed offsets
  * (else at the earliest/latest offset per --from-beginning/--latest, Kafka's auto.offset.reset),
@@ -8,7 +9,8 @@
  * so the others get its partitions at once instead of after the session timeout.
  */
 import {
-  decodeFetchedRecords, GroupMember, OffsetSpec, type KafkaClient, type PartitionOffset,
+  decodeFetchedRecords, GroupMember, OffsetSpec, TopicReader, type ClusterClient,
+  type PartitionOffset,
 } from '../client/index.js';
 import type { DecodedRecord } from '../protocol/records/index.js';
 import { checkBrokerError } from './broker-errors.js';
@@ -34,7 +36,7 @@ interface Position {
 }
 
 export async function consumeInGroup(
-  args: GroupConsumeArgs, ctx: CliContext, client: KafkaClient, format: RecordFormatter,
+  args: GroupConsumeArgs, ctx: CliContext, cluster: ClusterClient, format: RecordFormatter,
 ): Promise<number> {
   const stop = { requested: false };
   // The first Ctrl+C ends the loop gracefully; a second one exits at once (SignalSource).
@@ -45,23 +47,23 @@ export async function consumeInGroup(
     const member = new GroupMember(coordinator, {
       groupId: args.group,
       topics: [args.topic],
-      partitionCounts: (topics) => partitionCounts(client, topics),
+      partitionCounts: (topics) => partitionCounts(cluster, topics),
     });
-    const consumer = new GroupConsumer(args, ctx, client, member, format);
+    const consumer = new GroupConsumer(args, ctx, cluster, member, format);
     try {
       await consumer.run(stop);
     } finally {
       await consumer.close();
     }
     return ExitCode.ok;
-  }, client);
+  }, await cluster.any());
 }
 
 /** Partition counts of the topics that exist (the leader's input to the range assignor). */
 async function partitionCounts(
-  client: KafkaClient, topics: readonly string[],
+  cluster: ClusterClient, topics: readonly string[],
 ): Promise<Map<string, number>> {
-  const metadata = await client.metadata(topics);
+  const metadata = await cluster.metadata(topics);
   const counts = new Map<string, number>();
   for (const t of metadata.topics) {
     if (t.errorCode === 0 && t.name !== null) counts.set(t.name, t.partitions.length);
@@ -76,17 +78,19 @@ class GroupConsumer {
 
   private readonly args: GroupConsumeArgs;
   private readonly ctx: CliContext;
-  private readonly client: KafkaClient;
+  private readonly cluster: ClusterClient;
+  private readonly reader: TopicReader;
   private readonly member: GroupMember;
   private readonly format: RecordFormatter;
 
   constructor(
-    args: GroupConsumeArgs, ctx: CliContext, client: KafkaClient, member: GroupMember,
+    args: GroupConsumeArgs, ctx: CliContext, cluster: ClusterClient, member: GroupMember,
     format: RecordFormatter,
   ) {
     this.args = args;
     this.ctx = ctx;
-    this.client = client;
+    this.cluster = cluster;
+    this.reader = new TopicReader(cluster, args.topic);
     this.member = member;
     this.format = format;
   }
@@ -129,9 +133,9 @@ class GroupConsumer {
   private async startPositions(partitions: readonly number[]): Promise<Position[]> {
     const committed = partitions.length === 0 ? new Map<number, number>()
       : await this.member.committed(this.args.topic, partitions);
-    const latest = await offsetsAt(this.client, this.args.topic, partitions, OffsetSpec.latest);
+    const latest = await offsetsAt(this.cluster, this.args.topic, partitions, OffsetSpec.latest);
     const fallback = this.args.start.kind === 'beginning'
-      ? await offsetsAt(this.client, this.args.topic, partitions, OffsetSpec.earliest) : latest;
+      ? await offsetsAt(this.cluster, this.args.topic, partitions, OffsetSpec.earliest) : latest;
     return partitions.map((partition) => {
       const offset = committed.get(partition) ?? -1;
       return {
@@ -145,11 +149,9 @@ class GroupConsumer {
   /** One fetch over the assigned partitions; true once -n records were printed. */
   private async fetchOnce(): Promise<boolean> {
     const topic = this.args.topic;
-    const response = await this.client.fetch(this.positions.map((p) => ({
-      topic, partition: p.partition, offset: p.offset,
-    })), { maxWaitMs: fetchWaitMs });
-    checkBrokerError(response.errorCode, { topic });
-    for (const data of response.responses.flatMap((t) => t.partitions)) {
+    // From each partition's leader; partitions whose leader moved come in a later fetch.
+    const answers = await this.reader.fetch(this.positions, { maxWaitMs: fetchWaitMs });
+    for (const data of answers) {
       const position = this.positions.find((p) => p.partition === data.partitionIndex);
       if (position === undefined) continue;
       if (data.errorCode === offsetOutOfRange) {
@@ -177,7 +179,7 @@ class GroupConsumer {
   /** A committed offset the log no longer holds (retention): restart per auto.offset.reset. */
   private async resetOutOfRange(position: Position): Promise<void> {
     const spec = this.args.start.kind === 'beginning' ? OffsetSpec.earliest : OffsetSpec.latest;
-    const offsets = await offsetsAt(this.client, this.args.topic, [position.partition], spec);
+    const offsets = await offsetsAt(this.cluster, this.args.topic, [position.partition], spec);
     position.offset = offsets.get(position.partition) ?? 0;
     this.ctx.stderr.write(`${this.args.topic} partition ${position.partition}: committed offset ` +
       `out of range; restarting at ${position.offset}\n`);

@@ -1,19 +1,23 @@
 /**
- * `pado consume <topic>`: a fetch loop over the topic's partitions (or one with -p), printing
+ * `pado consume <topic>`: a fetch loop over the topic's partitions (or one with -p), each read
+ * from its leader (client/topic-reader.ts, which follows a leader that moves), printing
  * records as value, key<TAB>value, or JSON lines. It runs until -n records were printed, until
  * every partition is caught up with -e, or until interrupted. With --group it joins that consumer
  * group instead and reads only its assigned partitions (consume-group.ts).
  */
-import type { HostPort } from '../config/index.js';
 import { validateTopicName } from '../config/index.js';
-import { decodeFetchedRecords, OffsetSpec, type KafkaClient } from '../client/index.js';
+import {
+  decodeFetchedRecords, OffsetSpec, TopicReader, type ClusterClient,
+} from '../client/index.js';
 import type { DecodedRecord } from '../protocol/records/index.js';
 import {
   argumentError, booleanOption, choiceOption, intOption, parseBootstrap, stringOption,
+  type Bootstrap,
 } from './args.js';
 import { checkBrokerError } from './broker-errors.js';
 import { consumeInGroup } from './consume-group.js';
-import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
+import { offsetsAt, topicPartitions } from './group/common.js';
+import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from './verb.js';
 
 export const consumeFormats = ['value', 'kv', 'json'] as const;
 export type ConsumeFormat = (typeof consumeFormats)[number];
@@ -24,7 +28,7 @@ export type StartPosition =
   | { kind: 'offset'; offset: number };
 
 export interface ConsumeArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   topic: string;
   start: StartPosition;
   /** Stop after this many records; null: no limit. */
@@ -72,9 +76,9 @@ export const consume = defineVerb<ConsumeArgs>({
     const group = parseGroup(options, args);
     return group === undefined ? args : { ...args, group };
   },
-  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => args.group === undefined
-    ? consumeLoop(args, ctx, client)
-    : consumeInGroup({ ...args, group: args.group }, ctx, client, formatRecord)),
+  run: (args, ctx) => withCluster(ctx, args.bootstrap, (cluster) => args.group === undefined
+    ? consumeLoop(args, ctx, cluster)
+    : consumeInGroup({ ...args, group: args.group }, ctx, cluster, formatRecord)),
 });
 
 /** --group; the group assigns partitions and starts at commits, so -p and --offset conflict. */
@@ -122,18 +126,17 @@ interface Position {
 }
 
 async function consumeLoop(
-  args: ConsumeArgs, ctx: CliContext, client: KafkaClient,
+  args: ConsumeArgs, ctx: CliContext, cluster: ClusterClient,
 ): Promise<number> {
-  const positions = await startPositions(client, args);
+  const reader = new TopicReader(cluster, args.topic);
+  const positions = await startPositions(cluster, args);
   let printed = 0;
-  // Bounded by -n, by -e (every pass either advances or reaches the end), or by a signal.
+  // Bounded by -n, by -e (every pass either advances or reaches the end), or by a signal; a
+  // partition without an answering leader for leaderWaitMs ends it with an error.
   for (;;) {
     if (args.exitAtEnd && positions.every((p) => p.offset >= p.highWatermark)) return ExitCode.ok;
-    const response = await client.fetch(positions.map((p) => ({
-      topic: args.topic, partition: p.partition, offset: p.offset,
-    })), { maxWaitMs: fetchWaitMs });
-    checkBrokerError(response.errorCode, { topic: args.topic });
-    for (const data of response.responses.flatMap((t) => t.partitions)) {
+    const answers = await reader.fetch(positions, { maxWaitMs: fetchWaitMs });
+    for (const data of answers) {
       const position = positions.find((p) => p.partition === data.partitionIndex);
       if (position === undefined) continue;
       checkBrokerError(data.errorCode, { topic: args.topic, partition: data.partitionIndex });
@@ -153,38 +156,22 @@ async function consumeLoop(
   }
 }
 
-async function startPositions(client: KafkaClient, args: ConsumeArgs): Promise<Position[]> {
-  const metadata = await client.metadata([args.topic]);
-  const topic = metadata.topics.find((t) => t.name === args.topic);
-  checkBrokerError(topic === undefined ? 3 : topic.errorCode, { topic: args.topic });
-  const all = (topic?.partitions ?? []).map((p) => p.partitionIndex).sort((a, b) => a - b);
+async function startPositions(cluster: ClusterClient, args: ConsumeArgs): Promise<Position[]> {
+  const all = await topicPartitions(cluster, args.topic);
   if (args.partition !== null && !all.includes(args.partition)) {
     throw argumentError(`-p: topic '${args.topic}' has no partition ${args.partition} ` +
       `(it has ${all.length}); write e.g. -p 0`);
   }
   const chosen = args.partition === null ? all : [args.partition];
-  const latest = await listOffsets(client, args.topic, chosen, OffsetSpec.latest);
+  const latest = await offsetsAt(cluster, args.topic, chosen, OffsetSpec.latest);
   const earliest = args.start.kind === 'beginning'
-    ? await listOffsets(client, args.topic, chosen, OffsetSpec.earliest) : latest;
+    ? await offsetsAt(cluster, args.topic, chosen, OffsetSpec.earliest) : latest;
   return chosen.map((partition) => {
     const end = latest.get(partition) ?? 0;
     const offset = args.start.kind === 'offset' ? args.start.offset
       : (args.start.kind === 'beginning' ? earliest : latest).get(partition) ?? 0;
     return { partition, offset, highWatermark: end };
   });
-}
-
-async function listOffsets(
-  client: KafkaClient, topic: string, partitions: readonly number[], timestamp: number,
-): Promise<Map<number, number>> {
-  const response = await client.listOffsets(topic,
-    partitions.map((partition) => ({ partition, timestamp })));
-  const offsets = new Map<number, number>();
-  for (const p of response.topics.flatMap((t) => t.partitions)) {
-    checkBrokerError(p.errorCode, { topic, partition: p.partitionIndex });
-    offsets.set(p.partitionIndex, p.offset);
-  }
-  return offsets;
 }
 
 export function formatRecord(

@@ -6,10 +6,9 @@
  * addresses. Prints each problem with how to fix it; exit 1 when there is any.
  * `doctorFindings` is pure; the verb gathers the checks (one connection per node, bounded).
  */
-import type { HostPort } from '../config/index.js';
 import type { KafkaClient } from '../client/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
-import { parseBootstrap } from './args.js';
+import { parseBootstrap, type Bootstrap } from './args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
 
 export interface DoctorNode {
@@ -99,7 +98,7 @@ async function checksFrom(
 }
 
 export interface DoctorArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
 }
 
 export const doctor = defineVerb<DoctorArgs>({

@@ -3,8 +3,8 @@
  * parsed argv to typed arguments (unit-tested without a broker), and `run`.
  */
 import type { Environment, HostPort } from '../config/index.js';
-import type { KafkaClient } from '../client/index.js';
-import type { RawOptions } from './args.js';
+import { ClusterClient, connectAny, type KafkaClient } from '../client/index.js';
+import type { Bootstrap, RawOptions } from './args.js';
 import type { TextSink } from './output.js';
 
 export interface OptionSpec {
@@ -52,11 +52,15 @@ export function defineVerb<Args>(verb: Verb<Args>): Verb<Args> {
   return verb;
 }
 
-/** Connects, runs `fn`, and always closes the connection. */
+/**
+ * Connects (to the first of a bootstrap list that answers, trying each in turn), runs `fn`, and
+ * always closes the connection.
+ */
 export async function withClient<T>(
-  ctx: CliContext, address: HostPort, fn: (client: KafkaClient) => Promise<T>,
+  ctx: CliContext, address: HostPort | Bootstrap, fn: (client: KafkaClient) => Promise<T>,
 ): Promise<T> {
-  const client = await ctx.connect(address);
+  const addresses: Bootstrap = isBootstrap(address) ? address : [address];
+  const client = await connectAny(addresses, (a) => ctx.connect(a));
   try {
     return await fn(client);
   } finally {
@@ -64,7 +68,27 @@ export async function withClient<T>(
   }
 }
 
+/**
+ * Runs `fn` with the cluster behind the bootstrap list (connections to partition leaders are
+ * opened as needed) and always closes every connection it opened.
+ */
+export async function withCluster<T>(
+  ctx: CliContext, bootstrap: Bootstrap, fn: (cluster: ClusterClient) => Promise<T>,
+): Promise<T> {
+  const cluster = new ClusterClient(bootstrap, (a) => ctx.connect(a));
+  try {
+    return await fn(cluster);
+  } finally {
+    await cluster.close();
+  }
+}
+
+function isBootstrap(address: HostPort | Bootstrap): address is Bootstrap {
+  return Array.isArray(address);
+}
+
 export const bootstrapOption: OptionSpec = {
-  flags: '--bootstrap <host:port>',
-  description: 'Broker to connect to (env PADO_BOOTSTRAP; default 127.0.0.1:9092)',
+  flags: '--bootstrap <host:port,...>',
+  description: 'Brokers to connect to, tried in turn: one host:port or a comma-separated list ' +
+    '(env PADO_BOOTSTRAP; default 127.0.0.1:9092)',
 };

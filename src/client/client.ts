@@ -1,24 +1,24 @@
 /**
  * A small promise-based Kafka client for the CLI and tests: one connection, ApiVersions
  * negotiation (highest version both sides support, per API), and helpers for the admin, produce
- * and fetch calls Pado's tools need. Not a full producer/consumer: no batching across calls, no
- * retries, no leader routing beyond the one broker it is connected to.
+ * and fetch calls Pado's tools need. One broker only: no retries, no leader routing; those are
+ * cluster.ts (connections by broker id, metadata) and producer.ts (the idempotent producer).
  */
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import {
   ApiKey,
   type ApiVersionsResponse, type CreatePartitionsResponse, type CreateTopicsResponse,
   type DeleteTopicsResponse, type DescribeConfigsResponse, type FetchResponse,
-  type IncrementalAlterConfigsResponse, type ListOffsetsResponse, type MetadataResponse,
-  type ProduceResponse,
+  type IncrementalAlterConfigsResponse, type InitProducerIdResponse, type ListOffsetsResponse,
+  type MetadataResponse, type ProduceResponse,
 } from '../protocol/index.js';
 import { Connection } from './connection.js';
 import {
   apiVersionsRequest, createPartitionsRequest, createTopicsRequest, deleteTopicsRequest,
-  describeConfigsRequest, fetchRequest, incrementalAlterConfigsRequest, listOffsetsRequest,
-  metadataRequest, produceRequest,
+  describeConfigsRequest, fetchRequest, incrementalAlterConfigsRequest, initProducerIdRequest,
+  listOffsetsRequest, metadataRequest, produceRequest,
   type AlterConfigOp, type ConfigResource, type FetchOptions, type FetchPartition,
-  type NewTopic, type OffsetQuery,
+  type NewTopic, type OffsetQuery, type PartitionBatch,
 } from './requests.js';
 
 export interface ClientOptions {
@@ -49,6 +49,8 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.describeConfigs]: { min: 1, max: 4 },
   [ApiKey.createPartitions]: { min: 0, max: 3 },
   [ApiKey.incrementalAlterConfigs]: { min: 0, max: 1 },
+  // Idempotent produce (producer.ts): a producer id and epoch; v3+ would also take the old ones.
+  [ApiKey.initProducerId]: { min: 0, max: 4 },
   // Group APIs (group-requests.ts). FindCoordinator stops at 3 and OffsetFetch at 7: later
   // versions batch several groups per request, which the client never needs.
   [ApiKey.findCoordinator]: { min: 0, max: 3 },
@@ -184,14 +186,25 @@ export class KafkaClient {
   }
 
   /** acks 0 gets no response from Kafka brokers, so it resolves null once written. */
-  async produce(
+  produce(
     topic: string, partition: number, batch: Buffer, acks: 0 | 1 | -1, timeoutMs = 30_000,
   ): Promise<ProduceResponse | null> {
-    const msg = produceRequest(topic, partition, batch, acks, timeoutMs);
+    return this.produceBatches(topic, [{ partition, batch }], acks, timeoutMs);
+  }
+
+  /** One Produce carrying one batch for each of several partitions (all led by this broker). */
+  async produceBatches(
+    topic: string, batches: readonly PartitionBatch[], acks: 0 | 1 | -1, timeoutMs = 30_000,
+  ): Promise<ProduceResponse | null> {
+    const msg = produceRequest(topic, batches, acks, timeoutMs);
     const version = this.versionOf(ApiKey.produce);
     const body = await this.connection.send(ApiKey.produce, version, msg, acks !== 0,
       this.requestTimeoutMs);
     return body as ProduceResponse | null;
+  }
+
+  initProducerId(): Promise<InitProducerIdResponse> {
+    return this.request(ApiKey.initProducerId, initProducerIdRequest());
   }
 
   /** A full (sessionless) fetch; keep maxWaitMs below the request timeout. */

@@ -3,7 +3,7 @@ export { Connection, clientInFlightMax, type ConnectionOptions } from './connect
 export {
   ResourceType, ConfigOperation, OffsetSpec,
   type ConfigResource, type AlterConfigOp, type NewTopic, type FetchPartition, type FetchOptions,
-  type OffsetQuery,
+  type OffsetQuery, type PartitionBatch,
 } from './requests.js';
 export { murmur2, toPositive, partitionForKey, Partitioner } from './partitioner.js';
 export { decodeFetchedRecords, type FetchedRecords } from './fetched.js';
@@ -28,3 +28,19 @@ export {
   describeCluster, describeQuorum, canDescribeQuorum, describeQuorumApiKey, clusterMetadataTopic,
   type QuorumReplica, type QuorumDescription,
 } from './cluster-requests.js';
+export {
+  ClusterClient, connectAny, noLeader, shortReason, type BrokerAddress, type ConnectBroker,
+} from './cluster.js';
+export {
+  ProducerCore, sequenceAfter, verdictOf, retryBackoffMs,
+  type ProducerCoreOptions, type QueuedBatch, type SendOutcome, type ProduceFailure,
+  type Decision, type PartitionAcks, type Verdict,
+} from './producer-core.js';
+export {
+  Producer, ProduceError, producerDefaults, describeFailure, type ProducerOptions,
+  type ProduceRetry,
+} from './producer.js';
+export {
+  TopicReader, leaderWaitMsDefault,
+  type TopicReaderOptions, type PartitionPosition, type OffsetAnswer,
+} from './topic-reader.js';

@@ -11,13 +11,15 @@ import {
   defaultDescribeConfigsRequest, defaultDescribeConfigsRequestResource, defaultFetchRequest,
   defaultFetchRequestPartition, defaultFetchRequestTopic,
   defaultIncrementalAlterConfigsRequest, defaultIncrementalAlterConfigsRequestAlterableConfig,
-  defaultIncrementalAlterConfigsRequestAlterConfigsResource, defaultListOffsetsRequest,
+  defaultIncrementalAlterConfigsRequestAlterConfigsResource, defaultInitProducerIdRequest,
+  defaultListOffsetsRequest,
   defaultListOffsetsRequestPartition, defaultListOffsetsRequestTopic, defaultMetadataRequest,
   defaultMetadataRequestTopic, defaultProduceRequest, defaultProduceRequestPartitionProduceData,
   defaultProduceRequestTopicProduceData,
   type ApiVersionsRequest, type CreatePartitionsRequest, type CreateTopicsRequest,
   type DeleteTopicsRequest, type DescribeConfigsRequest, type FetchRequest,
-  type IncrementalAlterConfigsRequest, type ListOffsetsRequest, type MetadataRequest,
+  type IncrementalAlterConfigsRequest, type InitProducerIdRequest, type ListOffsetsRequest,
+  type MetadataRequest,
   type ProduceRequest,
 } from '../protocol/index.js';
 
@@ -161,8 +163,14 @@ export function incrementalAlterConfigsRequest(
   };
 }
 
+/** One partition's batch in a Produce request (Kafka takes one batch per partition from v3). */
+export interface PartitionBatch {
+  partition: number;
+  batch: Buffer;
+}
+
 export function produceRequest(
-  topic: string, partition: number, batch: Buffer, acks: number, timeoutMs: number,
+  topic: string, batches: readonly PartitionBatch[], acks: number, timeoutMs: number,
 ): ProduceRequest {
   return {
     ...defaultProduceRequest(),
@@ -171,11 +179,18 @@ export function produceRequest(
     topicData: [{
       ...defaultProduceRequestTopicProduceData(),
       name: topic,
-      partitionData: [{
-        ...defaultProduceRequestPartitionProduceData(), index: partition, records: batch,
-      }],
+      partitionData: batches.map((b) => ({
+        ...defaultProduceRequestPartitionProduceData(), index: b.partition, records: b.batch,
+      })),
     }],
   };
+}
+
+/** A new producer id and epoch for an idempotent producer (no transactional id). */
+export function initProducerIdRequest(): InitProducerIdRequest {
+  return { ...defaultInitProducerIdRequest(), transactionalId: null,
+    // As the Java producer sends it without transactions; the broker ignores it then.
+    transactionTimeoutMs: 0x7fff_ffff };
 }
 
 /** Partition byte limit when the caller gives none: Kafka's max.partition.fetch.bytes default. */

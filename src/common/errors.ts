@@ -13,6 +13,8 @@ export const PadoErrorCode = {
   connection: 'PADO_CONNECTION',
   timeout: 'PADO_TIMEOUT',
   notController: 'PADO_NOT_CONTROLLER',
+  /** A producer gave up on records: the broker refused them or did not confirm them in time. */
+  notAcknowledged: 'PADO_NOT_ACKNOWLEDGED',
 } as const;
 export type PadoErrorCode = (typeof PadoErrorCode)[keyof typeof PadoErrorCode];
 

@@ -3,14 +3,13 @@
  * with AddRaftVoter (KIP-853) — one membership change, made by the controller once the node has
  * caught up. The node's address is its registered broker address (Metadata).
  */
-import type { HostPort } from '../../config/index.js';
 import type { KafkaClient } from '../../client/index.js';
 import { ApiKey, type AddRaftVoterResponse, zeroUuid } from '../../protocol/index.js';
-import { argumentError, parseBootstrap } from '../args.js';
+import { argumentError, parseBootstrap, type Bootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 
 export interface VoterArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   id: number;
 }
 

@@ -6,18 +6,17 @@
  * (stop it first: another voter takes over) and for a node still running: a running broker would
  * register again at its next heartbeat, as Kafka's does.
  */
-import type { HostPort } from '../../config/index.js';
 import type { KafkaClient } from '../../client/index.js';
 import {
   ApiKey, KafkaError, type RemoveRaftVoterResponse, type UnregisterBrokerResponse, zeroUuid
 } from '../../protocol/index.js';
-import { parseBootstrap } from '../args.js';
+import { parseBootstrap, type Bootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 import { parseNodeId } from './add-voter.js';
 import { fetchClusterSnapshot, type BrokerAddress, type ClusterSnapshot } from './common.js';
 
 export interface DecommissionArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   id: number;
 }
 

@@ -3,9 +3,8 @@
  * step to take; exit 0 when there are none, 1 otherwise (so scripts and probes can use it).
  * `evaluateHealth` is pure (snapshot in, report out) and table-tested.
  */
-import type { HostPort } from '../../config/index.js';
 import type { QuorumDescription } from '../../client/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
@@ -183,7 +182,7 @@ export function quorumProblems(quorum: QuorumDescription): HealthProblem[] {
 }
 
 export interface ClusterHealthArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   format: OutputFormat;
 }
 

@@ -3,9 +3,8 @@
  * Raft quorum (leader, epoch, voters and observers with their log end offset and lag) when the
  * broker serves DescribeQuorum. `clusterInfoView` is pure; the verb fetches and prints it.
  */
-import type { HostPort } from '../../config/index.js';
 import type { QuorumDescription, QuorumReplica } from '../../client/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { formatTable, outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
@@ -90,7 +89,7 @@ function quorumView(quorum: QuorumDescription): QuorumView {
 }
 
 export interface ClusterInfoArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   format: OutputFormat;
 }
 

@@ -1,15 +1,16 @@
 /**
  * What the `pado group` verbs share: the group id check, reaching the group's coordinator (group
- * requests must go to it, not to any broker), committed offsets and log end offsets per partition,
- * and group error codes explained with a next step (STYLE.md §5).
+ * requests must go to it, not to any broker), committed offsets and log end offsets per partition
+ * (asked of each partition's leader), and group error codes explained with a next step
+ * (STYLE.md §5).
  */
-import type { HostPort } from '../../config/index.js';
 import {
-  describeGroups, fetchOffsets, findGroupCoordinator, OffsetSpec, type KafkaClient,
+  describeGroups, fetchOffsets, findGroupCoordinator, OffsetSpec, TopicReader,
+  type ClusterClient, type KafkaClient,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
 import type { DescribeGroupsResponse } from '../../protocol/index.js';
-import { argumentError } from '../args.js';
+import { argumentError, type Bootstrap } from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { withClient, type CliContext } from '../verb.js';
 
@@ -56,7 +57,7 @@ export function checkGroupError(code: number, group: string, brokerMessage?: str
 
 /** Runs `fn` on a connection to the group's coordinator (the bootstrap one when it is that). */
 export async function withCoordinator<T>(
-  ctx: CliContext, bootstrap: HostPort, group: string, fn: (client: KafkaClient) => Promise<T>,
+  ctx: CliContext, bootstrap: Bootstrap, group: string, fn: (client: KafkaClient) => Promise<T>,
   bootstrapClient?: KafkaClient,
 ): Promise<T> {
   const find = async (client: KafkaClient): Promise<T> => {
@@ -100,30 +101,29 @@ export async function committedOffsets(
 }
 
 /**
- * ListOffsets for one topic at `timestamp` (OffsetSpec.latest / earliest, or a time in ms):
- * partition → offset, -1 where no record is that recent.
+ * ListOffsets for one topic at `timestamp` (OffsetSpec.latest / earliest, or a time in ms), asked
+ * of each partition's leader: partition → offset, -1 where no record is that recent.
  */
 export async function offsetsAt(
-  client: KafkaClient, topic: string, partitions: readonly number[], timestamp: number,
+  cluster: ClusterClient, topic: string, partitions: readonly number[], timestamp: number,
 ): Promise<Map<number, number>> {
   const out = new Map<number, number>();
   if (partitions.length === 0) return out;
-  const queries = partitions.map((partition) => ({ partition, timestamp }));
-  const r = await client.listOffsets(topic, queries);
-  for (const p of r.topics.flatMap((t) => t.partitions)) {
-    checkBrokerError(p.errorCode, { topic, partition: p.partitionIndex });
-    out.set(p.partitionIndex, p.offset);
+  const answers = await new TopicReader(cluster, topic).offsets(partitions, timestamp);
+  for (const [partition, answer] of answers) {
+    checkBrokerError(answer.errorCode, { topic, partition });
+    out.set(partition, answer.offset);
   }
   return out;
 }
 
 export const latestOffsets = (
-  client: KafkaClient, topic: string, partitions: readonly number[],
-): Promise<Map<number, number>> => offsetsAt(client, topic, partitions, OffsetSpec.latest);
+  cluster: ClusterClient, topic: string, partitions: readonly number[],
+): Promise<Map<number, number>> => offsetsAt(cluster, topic, partitions, OffsetSpec.latest);
 
 /** The topic's partition indexes, ascending; a missing topic is an error with the next step. */
-export async function topicPartitions(client: KafkaClient, topic: string): Promise<number[]> {
-  const metadata = await client.metadata([topic]);
+export async function topicPartitions(cluster: ClusterClient, topic: string): Promise<number[]> {
+  const metadata = await cluster.metadata([topic]);
   const found = metadata.topics.find((t) => t.name === topic);
   checkBrokerError(found === undefined ? 3 : found.errorCode, { topic });
   return (found?.partitions ?? []).map((p) => p.partitionIndex).sort((a, b) => a - b);

@@ -2,15 +2,14 @@
  * `pado group delete <group>`: DeleteGroups on the group's coordinator. Kafka deletes only empty
  * groups (their committed offsets go with them); NON_EMPTY_GROUP is explained with the next step.
  */
-import type { HostPort } from '../../config/index.js';
 import { deleteGroups } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
-import { parseBootstrap } from '../args.js';
+import { parseBootstrap, type Bootstrap } from '../args.js';
 import { bootstrapOption, defineVerb, ExitCode } from '../verb.js';
 import { checkGroupError, parseGroupId, withCoordinator } from './common.js';
 
 export interface GroupDeleteArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   group: string;
 }
 

@@ -1,26 +1,25 @@
 /**
  * `pado group describe <group>`: state and members (DescribeGroups, each member's assignment
  * decoded from the consumer protocol bytes), and per partition the committed offset (OffsetFetch),
- * the log end offset (ListOffsets latest) and the lag between them. Partitions shown: every
- * committed one and every assigned one, so a new member's partitions appear before its first
- * commit (with lag "-").
+ * the log end offset (ListOffsets latest, from the partition's leader) and the lag between
+ * them. Partitions shown: every committed one and every assigned one, so a new member's
+ * partitions appear before its first commit (with lag "-").
  */
-import type { HostPort } from '../../config/index.js';
 import {
-  consumerProtocolType, decodeAssignment, type KafkaClient, type TopicPartitions,
+  consumerProtocolType, decodeAssignment, type ClusterClient, type TopicPartitions,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, printRows, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
-import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
+import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from '../verb.js';
 import {
   committedOffsets, describeOne, latestOffsets, parseGroupId, withCoordinator,
   type DescribedGroup,
 } from './common.js';
 
 export interface GroupDescribeArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   group: string;
   format: OutputFormat;
 }
@@ -68,21 +67,21 @@ export const groupDescribe = defineVerb<GroupDescribeArgs>({
     };
   },
   async run(args, ctx) {
-    return withClient(ctx, args.bootstrap, async (client) => {
-      const description = await describeGroup(ctx, args, client);
+    return withCluster(ctx, args.bootstrap, async (cluster) => {
+      const description = await describeGroup(ctx, args, cluster);
       print(ctx, args.format, description);
       return ExitCode.ok;
     });
   },
 });
 
-/** Everything `describe` shows; group calls go to the coordinator, ListOffsets to `client`. */
+/** Everything `describe` shows; group calls go to the coordinator, ListOffsets to leaders. */
 export async function describeGroup(
-  ctx: CliContext, args: GroupDescribeArgs, client: KafkaClient,
+  ctx: CliContext, args: GroupDescribeArgs, cluster: ClusterClient,
 ): Promise<GroupDescription> {
   const [described, committed] = await withCoordinator(ctx, args.bootstrap, args.group,
     async (c) => [await describeOne(c, args.group), await committedOffsets(c, args.group)] as const,
-    client);
+    await cluster.any());
   if (described.groupState === 'Dead' && committed.size === 0) {
     throw new PadoError(PadoErrorCode.notFound,
       `group '${args.group}' does not exist; see \`pado group list\``);
@@ -94,7 +93,7 @@ export async function describeGroup(
     protocolType: described.protocolType,
     protocol: described.protocolData,
     members,
-    offsets: await offsetRows(client, members, committed),
+    offsets: await offsetRows(cluster, members, committed),
   };
 }
 
@@ -115,7 +114,7 @@ function memberRow(
 }
 
 async function offsetRows(
-  client: KafkaClient, members: readonly MemberRow[],
+  cluster: ClusterClient, members: readonly MemberRow[],
   committed: ReadonlyMap<string, ReadonlyMap<number, number>>,
 ): Promise<OffsetRow[]> {
   const owners = new Map<string, Map<number, string>>();
@@ -131,7 +130,7 @@ async function offsetRows(
   for (const topic of topics) {
     const partitions = [...new Set([...committed.get(topic)?.keys() ?? [],
       ...owners.get(topic)?.keys() ?? []])].sort((a, b) => a - b);
-    const ends = await latestOffsets(client, topic, partitions);
+    const ends = await latestOffsets(cluster, topic, partitions);
     for (const partition of partitions) {
       const offset = committed.get(topic)?.get(partition) ?? null;
       const end = ends.get(partition) ?? 0;

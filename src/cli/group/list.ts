@@ -2,16 +2,15 @@
  * `pado group list`: every group in the cluster with its state and protocol type. ListGroups
  * answers only for the groups a broker coordinates, so each broker in the metadata is asked.
  */
-import type { HostPort } from '../../config/index.js';
 import { listGroups, type KafkaClient } from '../../client/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { outputFormats, printRows, type OutputFormat, type Row } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 
 export interface GroupListArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   format: OutputFormat;
 }
 

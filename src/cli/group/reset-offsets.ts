@@ -6,19 +6,19 @@
  * accepts only while the group is empty. So it refuses while the group has members, as Kafka's
  * kafka-consumer-groups.sh does. Targets outside the log are clamped to [earliest, latest].
  */
-import type { HostPort } from '../../config/index.js';
 import { validateTopicName } from '../../config/index.js';
 import {
-  commitOffsets, noGeneration, OffsetSpec, type KafkaClient, type PartitionOffset,
+  commitOffsets, noGeneration, OffsetSpec, type ClusterClient, type KafkaClient,
+  type PartitionOffset,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
 import {
   argumentError, booleanOption, choiceOption, intOption, listOption, parseBootstrap, stringOption,
-  type RawOptions,
+  type RawOptions, type Bootstrap,
 } from '../args.js';
 import { outputFormats, printRows, type OutputFormat, type Row } from '../output.js';
 import { formatOption } from '../topic/list.js';
-import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
+import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from '../verb.js';
 import {
   checkGroupError, committedOffsets, describeOne, offsetsAt, parseGroupId, topicPartitions,
   withCoordinator,
@@ -38,7 +38,7 @@ export interface TopicSelection {
 }
 
 export interface GroupResetOffsetsArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   group: string;
   topics: TopicSelection[];
   spec: ResetSpec;
@@ -73,7 +73,8 @@ export const groupResetOffsets = defineVerb<GroupResetOffsetsArgs>({
       format: choiceOption(options, 'format', '--format', outputFormats, 'table'),
     };
   },
-  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => resetOffsets(args, ctx, client)),
+  run: (args, ctx) => withCluster(ctx, args.bootstrap, (cluster) =>
+    resetOffsets(args, ctx, cluster)),
 });
 
 function parseTopics(options: RawOptions): TopicSelection[] {
@@ -168,14 +169,15 @@ interface PlanRow extends PartitionOffset {
 }
 
 async function resetOffsets(
-  args: GroupResetOffsetsArgs, ctx: CliContext, client: KafkaClient,
+  args: GroupResetOffsetsArgs, ctx: CliContext, cluster: ClusterClient,
 ): Promise<number> {
   return withCoordinator(ctx, args.bootstrap, args.group, async (coordinator) => {
     const described = await describeOne(coordinator, args.group);
     const committed = await committedOffsets(coordinator, args.group);
     const plan: PlanRow[] = [];
     for (const selection of args.topics) {
-      plan.push(...await planTopic(client, args.spec, selection, committed.get(selection.topic)));
+      plan.push(...await planTopic(cluster, args.spec, selection,
+        committed.get(selection.topic)));
     }
     printRows(ctx.stdout, args.format, [
       { key: 'topic', title: 'TOPIC' },
@@ -198,25 +200,25 @@ async function resetOffsets(
     await applyPlan(coordinator, args.group, plan);
     ctx.stderr.write(`reset ${plan.length} partition(s) of group '${args.group}'\n`);
     return ExitCode.ok;
-  }, client);
+  }, await cluster.any());
 }
 
 async function planTopic(
-  client: KafkaClient, spec: ResetSpec, selection: TopicSelection,
+  cluster: ClusterClient, spec: ResetSpec, selection: TopicSelection,
   committed: ReadonlyMap<number, number> | undefined,
 ): Promise<PlanRow[]> {
   const { topic } = selection;
-  const all = await topicPartitions(client, topic);
+  const all = await topicPartitions(cluster, topic);
   const missing = (selection.partitions ?? []).filter((p) => !all.includes(p));
   if (missing.length > 0) {
     throw argumentError(`--topic: '${topic}' has no partition ${missing.join(', ')} ` +
       `(it has ${all.length})`);
   }
   const partitions = selection.partitions ?? all;
-  const earliest = await offsetsAt(client, topic, partitions, OffsetSpec.earliest);
-  const latest = await offsetsAt(client, topic, partitions, OffsetSpec.latest);
+  const earliest = await offsetsAt(cluster, topic, partitions, OffsetSpec.earliest);
+  const latest = await offsetsAt(cluster, topic, partitions, OffsetSpec.latest);
   const atTime = spec.kind === 'datetime'
-    ? await offsetsAt(client, topic, partitions, spec.timestampMs) : null;
+    ? await offsetsAt(cluster, topic, partitions, spec.timestampMs) : null;
   return partitions.map((partition) => {
     const state: PartitionState = {
       partition,

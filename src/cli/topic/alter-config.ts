@@ -1,13 +1,14 @@
 /** `pado topic alter-config <name> --set k=v --delete k` (IncrementalAlterConfigs). */
-import type { HostPort } from '../../config/index.js';
 import { validateTopicConfigs, validateTopicName } from '../../config/index.js';
 import { ResourceType, type AlterConfigOp } from '../../client/index.js';
-import { argumentError, keyValueOption, listOption, parseBootstrap } from '../args.js';
+import {
+  argumentError, keyValueOption, listOption, parseBootstrap, type Bootstrap,
+} from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient } from '../verb.js';
 
 export interface TopicAlterConfigArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   name: string;
   ops: AlterConfigOp[];
 }

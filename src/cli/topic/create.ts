@@ -1,12 +1,13 @@
 /** `pado topic create <name> [-p n] [-r n] [-c key=value …]` (CreateTopics). */
 import { validateTopicConfigs, validateTopicName } from '../../config/index.js';
-import { argumentError, intOption, keyValueOption, parseBootstrap } from '../args.js';
+import {
+  argumentError, intOption, keyValueOption, parseBootstrap, type Bootstrap,
+} from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient } from '../verb.js';
-import type { HostPort } from '../../config/index.js';
 
 export interface TopicCreateArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   name: string;
   /** -1: the broker's num.partitions. */
   partitions: number;

@@ -1,12 +1,11 @@
 /** `pado topic delete <name>` (DeleteTopics). */
-import type { HostPort } from '../../config/index.js';
 import { validateTopicName } from '../../config/index.js';
-import { argumentError, parseBootstrap } from '../args.js';
+import { argumentError, parseBootstrap, type Bootstrap } from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient } from '../verb.js';
 
 export interface TopicDeleteArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   name: string;
 }
 

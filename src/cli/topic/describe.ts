@@ -1,15 +1,14 @@
 /** `pado topic describe <name>`: partitions (leader, replicas, ISR) and configs. */
-import type { HostPort } from '../../config/index.js';
 import { validateTopicName } from '../../config/index.js';
 import { ResourceType, type KafkaClient } from '../../client/index.js';
-import { argumentError, choiceOption, parseBootstrap } from '../args.js';
+import { argumentError, choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { checkBrokerError } from '../broker-errors.js';
 import { outputFormats, printRows, type OutputFormat, type Row } from '../output.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 import { formatOption } from './list.js';
 
 export interface TopicDescribeArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   name: string;
   format: OutputFormat;
 }

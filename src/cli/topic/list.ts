@@ -1,11 +1,10 @@
 /** `pado topic list` (Metadata for all topics). */
-import type { HostPort } from '../../config/index.js';
-import { choiceOption, parseBootstrap } from '../args.js';
+import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, printRows, type OutputFormat } from '../output.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient } from '../verb.js';
 
 export interface TopicListArgs {
-  bootstrap: HostPort;
+  bootstrap: Bootstrap;
   format: OutputFormat;
 }
 

@@ -20,9 +20,9 @@ test('decommission parses a node id and the bootstrap address', () => {
   const line = (s: string, env: Record<string, string> = {}) => parseArgv(s.split(' '), env);
   const parsed = line('cluster decommission 3 --bootstrap 10.0.0.1:9093');
   assert.equal(parsed.name, 'cluster decommission');
-  assert.deepEqual(parsed.args, { bootstrap: { host: '10.0.0.1', port: 9093 }, id: 3 });
+  assert.deepEqual(parsed.args, { bootstrap: [{ host: '10.0.0.1', port: 9093 }], id: 3 });
   assert.deepEqual(line('cluster decommission 2', { PADO_BOOTSTRAP: '10.0.0.2:9092' }).args,
-    { bootstrap: { host: '10.0.0.2', port: 9092 }, id: 2 });
+    { bootstrap: [{ host: '10.0.0.2', port: 9092 }], id: 2 });
   for (const bad of ['cluster decommission x', 'cluster decommission 0']) {
     assert.throws(() => line(bad), (e: unknown) => isPadoError(e, 'PADO_INVALID_ARGUMENT')
       && /is not a node id; write e\.g\. 2/.test(e.message));

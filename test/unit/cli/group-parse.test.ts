@@ -8,7 +8,7 @@ import { parseArgv } from '../../../src/cli/index.js';
 import { targetOffset, type PartitionState } from '../../../src/cli/group/reset-offsets.js';
 import { isPadoError } from '../../../src/common/index.js';
 
-const local = { host: '127.0.0.1', port: 9092 };
+const local = [{ host: '127.0.0.1', port: 9092 }];
 
 function parse(line: string): { name: string; args: unknown } {
   const { name, args } = parseArgv(line.split(' ').filter((w) => w !== ''), {});
@@ -29,7 +29,8 @@ test('group list, describe and delete', () => {
     name: 'group describe', args: { bootstrap: local, group: 'billing', format: 'json' },
   });
   assert.deepEqual(parse('group delete billing --bootstrap :9999'), {
-    name: 'group delete', args: { bootstrap: { host: '127.0.0.1', port: 9999 }, group: 'billing' },
+    name: 'group delete',
+    args: { bootstrap: [{ host: '127.0.0.1', port: 9999 }], group: 'billing' },
   });
   usageError('group describe', /missing required args/);
   usageError('group describe g --format yaml', /^--format: 'yaml' is not one of table, json/);

@@ -1,12 +1,12 @@
 // Proves argv parsing for every verb at unit level (no broker): `pado <verb> …` becomes the
-// verb's typed arguments via parseArgv, defaults and env apply, and bad usage is a
-// PADO_INVALID_ARGUMENT whose message says what to write instead.
+// verb's typed arguments via parseArgv, defaults and env apply (--bootstrap is a list of
+// addresses), and bad usage is a PADO_INVALID_ARGUMENT whose message says what to write instead.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeArgv, parseArgv } from '../../../src/cli/index.js';
 import { isPadoError } from '../../../src/common/index.js';
 
-const local = { host: '127.0.0.1', port: 9092 };
+const local = [{ host: '127.0.0.1', port: 9092 }];
 
 function parse(line: string, env: Record<string, string> = {}): { name: string; args: unknown } {
   const { name, args } = parseArgv(line.split(' ').filter((w) => w !== ''), env);
@@ -47,12 +47,12 @@ test('topic create: partitions, replicas, repeated -c, bootstrap from env', () =
   assert.deepEqual(parse(line, { PADO_BOOTSTRAP: 'b1:9000' }), {
     name: 'topic create',
     args: {
-      bootstrap: { host: 'b1', port: 9000 }, name: 'orders', partitions: 6, replicationFactor: 3,
+      bootstrap: [{ host: 'b1', port: 9000 }], name: 'orders', partitions: 6, replicationFactor: 3,
       configs: { 'retention.ms': '1000', 'flush.durable': 'false' },
     },
   });
   assert.deepEqual(parse('topic create orders --bootstrap :9999').args, {
-    bootstrap: { host: '127.0.0.1', port: 9999 }, name: 'orders', partitions: -1,
+    bootstrap: [{ host: '127.0.0.1', port: 9999 }], name: 'orders', partitions: -1,
     replicationFactor: -1, configs: {},
   });
   usageError('topic create orders -p 0',
@@ -65,6 +65,30 @@ test('topic create: partitions, replicas, repeated -c, bootstrap from env', () =
   usageError('topic create', /missing required args/);
   usageError('topic create x --bootstrap nowhere', "--bootstrap: 'nowhere' is not a host:port; " +
     'write e.g. --bootstrap 127.0.0.1:9092');
+});
+
+test('--bootstrap: one address or a comma-separated list, tried in turn', () => {
+  const bootstrap = (line: string, env: Record<string, string> = {}): unknown =>
+    (parse(line, env).args as { bootstrap: unknown }).bootstrap;
+  assert.deepEqual(bootstrap('topic list --bootstrap 10.0.0.1:9092,10.0.0.2:9093,:9094'), [
+    { host: '10.0.0.1', port: 9092 }, { host: '10.0.0.2', port: 9093 },
+    { host: '127.0.0.1', port: 9094 },
+  ]);
+  // What `pado dev` prints, with spaces after the commas, a repeated address, from the env.
+  assert.deepEqual(bootstrap('produce t', { PADO_BOOTSTRAP: 'a:1, b:2, a:1' }),
+    [{ host: 'a', port: 1 }, { host: 'b', port: 2 }]);
+  assert.deepEqual(bootstrap('consume t --bootstrap a:1 --bootstrap b:2'),
+    [{ host: 'a', port: 1 }, { host: 'b', port: 2 }]);
+  assert.deepEqual(bootstrap('group list --bootstrap [::1]:9092,c:3'),
+    [{ host: '::1', port: 9092 }, { host: 'c', port: 3 }]);
+  usageError('topic list --bootstrap a:1,nowhere', "--bootstrap: 'nowhere' (address 2 of 2) " +
+    'is not a host:port; write e.g. --bootstrap 127.0.0.1:9092,127.0.0.1:9093');
+  usageError('topic list --bootstrap a:1,', "--bootstrap: '' (address 2 of 2) is not a " +
+    'host:port; write e.g. --bootstrap 127.0.0.1:9092,127.0.0.1:9093');
+  usageError('topic list --bootstrap a:0', "--bootstrap: 'a:0' is not a host:port; " +
+    'write e.g. --bootstrap 127.0.0.1:9092');
+  usageError(`topic list --bootstrap ${Array.from({ length: 65 }, (_, i) => `h:${i + 1}`)}`,
+    /^--bootstrap: 65 addresses; give at most 64/);
 });
 
 test('topic list / describe / delete', () => {
@@ -96,15 +120,17 @@ test('topic alter-config: --set and --delete become ordered operations', () => {
     "unknown topic config 'retention.mss'; did you mean 'retention.ms'?");
 });
 
-test('produce: separator, acks forms, compression, partition', () => {
-  assert.deepEqual(parse('produce orders -k : --acks -1 --compression gzip -p 2').args, {
+test('produce: separator, acks forms, compression, partition, format, delivery timeout', () => {
+  assert.deepEqual(parse('produce orders -k : --acks -1 --compression gzip -p 2 --format json ' +
+    '--delivery-timeout-ms 5000').args, {
     bootstrap: local, topic: 'orders', keySeparator: ':', acks: -1, compression: 'gzip',
-    partition: 2,
+    partition: 2, format: 'json', deliveryTimeoutMs: 5000,
   });
   assert.deepEqual(parse('produce orders --acks all').args, {
     bootstrap: local, topic: 'orders', keySeparator: null, acks: -1, compression: 'none',
-    partition: null,
+    partition: null, format: null, deliveryTimeoutMs: 120_000,
   });
+  usageError('produce orders --delivery-timeout-ms 0', /^--delivery-timeout-ms: '0' is not/);
   assert.equal((parse('produce orders --acks 0').args as { acks: number }).acks, 0);
   usageError('produce orders --acks 2',
     "--acks: '2' is not 0, 1, -1 or all; write e.g. --acks all");
