@@ -17,8 +17,8 @@
 import type { Logger } from 'pino';
 import { PadoError } from '../common/index.js';
 import {
-  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, heartbeat, registerBroker,
-  sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
+  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
+  heartbeat, registerBroker, sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
 } from '../controller/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
@@ -55,6 +55,11 @@ export interface ControllerDutiesOptions {
   readonly preferredLeaderCheckIntervalMs?: number;
   /** Called after a commit that unfenced a broker (the node may retry bootstrap work then). */
   readonly onBrokerUnfenced?: (brokerId: number) => void;
+  /**
+   * Replicas internal topics grow to as brokers join (offsets.topic.replication.factor, capped at
+   * the live brokers); default 3, Kafka's.
+   */
+  readonly offsetsTopicReplicationFactor?: number;
 }
 
 const realInterval: IntervalTimer = (run, intervalMs) => {
@@ -84,6 +89,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly sessionCheckIntervalMs: number;
   private readonly preferredLeaderCheckIntervalMs: number;
   private readonly onBrokerUnfenced: (brokerId: number) => void;
+  private readonly offsetsTopicReplicationFactor: number;
   /** Non-null exactly while active (this node is the controller). */
   private term: ActiveTerm | null = null;
 
@@ -98,6 +104,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.preferredLeaderCheckIntervalMs = options.preferredLeaderCheckIntervalMs
       ?? preferredLeaderCheckIntervalMsDefault;
     this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
+    this.offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
   }
 
   /**
@@ -113,12 +120,16 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     if (isLeader && this.term === null) {
       const term = new ActiveTerm();
       if (previous !== undefined) term.leases.touch(previous.id, previous.heardMs);
-      term.rebalanceTimer = this.every(() => void this.rebalanceLeaders(),
-        this.preferredLeaderCheckIntervalMs);
+      term.rebalanceTimer = this.every(() => {
+        void this.rebalanceLeaders();
+        void this.growInternalTopics();
+      }, this.preferredLeaderCheckIntervalMs);
       // Started last: test fakes that keep one callback keep the session check.
       term.timer = this.every(() => void this.checkSessions(), this.sessionCheckIntervalMs);
       this.term = term;
       this.log.info({ sessionTimeoutMs: this.sessionTimeoutMs }, 'controller duties started');
+      // An earlier controller may have stopped between a broker's unfencing and the growth.
+      void this.growInternalTopics();
     } else if (!isLeader && this.term !== null) {
       this.term.timer?.cancel();
       this.term.rebalanceTimer?.cancel();
@@ -159,7 +170,10 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     try {
       const outcome = await this.metadata.propose((image) =>
         this.decideHeartbeat(term, image, req));
-      if (outcome.unfenced) this.onBrokerUnfenced(req.brokerId);
+      if (outcome.unfenced) {
+        this.onBrokerUnfenced(req.brokerId);
+        void this.growInternalTopics();
+      }
       return outcome.result;
     } catch (err) {
       return refusedHeartbeat(this.refusalCode(err, 'heartbeat'));
@@ -219,6 +233,31 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       this.log.debug({ err }, 'preferred-leader election not committed (leadership moved?)');
     } finally {
       term.rebalancing = false;
+    }
+  }
+
+  /**
+   * Extends internal topics' partitions to min(offsets.topic.replication.factor, live brokers)
+   * replicas (controller/internal-topics.ts), one committed batch. Runs when a broker is
+   * unfenced, on taking over, and on the rebalance timer; one run at a time. Exposed for tests.
+   */
+  async growInternalTopics(): Promise<void> {
+    const term = this.activeTerm();
+    if (term === null || term.growing) return;
+    term.growing = true;
+    try {
+      const grown = await this.metadata.propose((image) => {
+        const records = growInternalTopics(image, this.offsetsTopicReplicationFactor);
+        return { records, result: records };
+      });
+      if (grown.length > 0) {
+        this.log.info({ partitions: grown.length,
+          replicas: grown[0]?.replicas?.length }, 'internal topic replicas added');
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'internal topic growth not committed (leadership moved?)');
+    } finally {
+      term.growing = false;
     }
   }
 
@@ -294,6 +333,7 @@ class ActiveTerm {
   rebalanceTimer: { cancel(): void } | null = null;
   checking = false;
   rebalancing = false;
+  growing = false;
 
   prune(image: MetadataImage): void {
     for (const id of this.registeredAt.keys()) {

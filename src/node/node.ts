@@ -180,6 +180,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
+    offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
