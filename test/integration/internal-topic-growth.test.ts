@@ -7,6 +7,8 @@
  * offsets it returns are exactly those committed before the kill (including the ones committed
  * while node 1 was alone); and that a kafkajs consumer in the group keeps consuming and
  * committing an RF=3 topic (min.insync.replicas 2 by default: 2 of 3 left in sync suffice).
+ * DescribeConfigs (kafkajs admin) reports that default per topic: 2 for the 3-replica topics
+ * (`__consumer_offsets` included, once grown), 1 for the 1-replica one, source DEFAULT_CONFIG.
  * Every wait is a condition with a deadline; every client and process is closed in `after`.
  */
 import { test, before, after } from 'node:test';
@@ -105,6 +107,17 @@ async function committedToEnd(admin: Admin, topic: string, coordinator: number):
     ends.every((e) => offsets.get(`${topic}-${e.partition}`) === Number(e.high));
 }
 
+/** min.insync.replicas of each topic as kafkajs' describeConfigs reports it: [value, source]. */
+async function minIsr(admin: Admin, topics: readonly string[]): Promise<[string, number][]> {
+  const described = await admin.describeConfigs({ includeSynonyms: false,
+    resources: topics.map((name) => ({ type: 2, name, configNames: ['min.insync.replicas'] })) });
+  return topics.map((name) => {
+    const entry = described.resources.find((r) => r.resourceName === name)?.configEntries[0] as
+      { configValue: string; configSource: number } | undefined;
+    return [entry?.configValue ?? '?', entry?.configSource ?? -1];
+  });
+}
+
 async function produce(producer: Producer, topic: string, from: number, count: number) {
   const messages = Array.from({ length: count }, (_, i) => ({ value: String(from + i) }));
   await producer.send({ topic, acks: -1, messages });
@@ -182,6 +195,9 @@ test('node 1 alone, then two --join: offsets survive the loss of node 1', async 
     ((await committedToEnd(admin, orders, coordinator).catch(() => false)) ? true : undefined),
   30_000);
   const beforeKill = await waitFor('committed offsets', () => committed(coordinator));
+  const defaultConfig = 5;
+  assert.deepEqual(await minIsr(admin, [orders, '__consumer_offsets', early]),
+    [['2', defaultConfig], ['2', defaultConfig], ['1', defaultConfig]]);
 
   // SIGKILL node 1: the group moves to another broker with every committed offset.
   await node(1).stop({ keepData: true });
