@@ -308,6 +308,7 @@ export class ReplicaManager {
     const replica = new FollowerReplica({
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
+      logStartOffset: log.logStartOffset,
       logEndOffset: log.logEndOffset,
       syncedOffset: log.durableEndOffset,
       highWatermark: Math.min(known, log.durableEndOffset),
