@@ -86,7 +86,8 @@ test('a new controller completes internal topic growth left undone', async () =>
   s.duties.onLeaderChange(false);
   const next = new ControllerDuties({ metadata: s.metadata, metadataOffset: () => s.metadata.offset,
     log: silent, nowMs: s.clock.now, every: s.timer.every, offsetsTopicReplicationFactor: 3 });
-  assert.deepEqual(offsetsReplicas(s), [[1], [2]], 'one replica each, as if created by a cluster of one');
+  assert.deepEqual(offsetsReplicas(s), [[1], [2]],
+    'one replica each, as if created by a cluster of one');
   next.onLeaderChange(true);
   await applied(s);
   assert.deepEqual(offsetsReplicas(s), [[1, 2], [2, 1]]);
