@@ -4,13 +4,17 @@
  * Pado changes node settings through its config file, not dynamically.
  */
 import type { NodeConfig } from './node-config.js';
-import { ConfigSource, ConfigType, topicConfigDefaults, type ConfigEntry } from './topic-config.js';
+import {
+  ConfigSource, ConfigType, minInsyncReplicasFor, topicConfigDefaults, type ConfigEntry,
+} from './topic-config.js';
 
 interface BrokerConfigDef {
   name: string;
   type: ConfigType;
   doc: string;
   value(config: NodeConfig): string;
+  /** Whether the value is Pado's built-in one; absent: it equals `builtinDefaults[name]`. */
+  isDefault?(config: NodeConfig): boolean;
 }
 
 const hostPort = (h: { host: string; port: number }): string => `PLAINTEXT://${h.host}:${h.port}`;
@@ -65,8 +69,12 @@ const brokerConfigDefs: readonly BrokerConfigDef[] = [
     value: (c) => String(c.topicDefaults['retention.bytes']),
   },
   {
-    name: 'min.insync.replicas', type: ConfigType.int, doc: 'Default min.insync.replicas.',
-    value: (c) => String(c.topicDefaults['min.insync.replicas']),
+    // Unset, it depends on each topic's replication factor; the value shown is a 3-replica
+    // topic's (DescribeConfigs of a topic shows its own).
+    name: 'min.insync.replicas', type: ConfigType.int,
+    doc: 'Default min.insync.replicas; unset: 2 for topics with 3 or more replicas, else 1.',
+    value: (c) => String(c.topicDefaults['min.insync.replicas'] ?? minInsyncReplicasFor(3)),
+    isDefault: (c) => c.topicDefaults['min.insync.replicas'] === undefined,
   },
   {
     name: 'log.cleanup.policy', type: ConfigType.list, doc: 'Default cleanup.policy.',
@@ -81,14 +89,13 @@ const builtinDefaults: Readonly<Record<string, string>> = {
   'log.roll.ms': String(topicConfigDefaults['segment.ms']),
   'log.retention.ms': String(topicConfigDefaults['retention.ms']),
   'log.retention.bytes': String(topicConfigDefaults['retention.bytes']),
-  'min.insync.replicas': String(topicConfigDefaults['min.insync.replicas']),
   'log.cleanup.policy': topicConfigDefaults['cleanup.policy'],
 };
 
 export function describeBrokerConfig(config: NodeConfig): ConfigEntry[] {
   return brokerConfigDefs.map((def) => {
     const value = def.value(config);
-    const isDefault = builtinDefaults[def.name] === value;
+    const isDefault = def.isDefault?.(config) ?? builtinDefaults[def.name] === value;
     return {
       name: def.name,
       value,

@@ -11,8 +11,9 @@ export {
 export {
   validateTopicConfigs, describeTopicConfig, effectiveTopicConfigs, topicConfigDefs,
   topicConfigDef, topicConfigDefaults, parseTopicConfigValue, formatTopicConfigValue,
-  ConfigSource, ConfigType,
-  type TopicConfigs, type TopicConfigName, type TopicConfigDef, type TopicConfigsResult,
+  minInsyncReplicasFor, ConfigSource, ConfigType,
+  type TopicConfigs, type TopicDefaults, type TopicConfigName, type TopicConfigDef,
+  type TopicConfigsResult,
   type ConfigEntry,
 } from './topic-config.js';
 export { describeBrokerConfig } from './broker-config.js';

@@ -4,7 +4,8 @@
  */
 import { limits } from '../common/index.js';
 import {
-  topicConfigDefaults, topicConfigDefs, type TopicConfigDef, type TopicConfigs,
+  minInsyncReplicasFor, topicConfigDefaults, topicConfigDefs, type TopicConfigDef,
+  type TopicDefaults,
 } from './topic-config.js';
 
 export interface HostPort {
@@ -50,7 +51,8 @@ export interface NodeConfig {
   diskReserveBytes: number;
   /** A request frame larger than this closes the connection (socket.request.max.bytes). */
   socketRequestMaxBytes: number;
-  topicDefaults: TopicConfigs;
+  /** Every topic's configs unless it sets its own; see TopicDefaults for min.insync.replicas. */
+  topicDefaults: TopicDefaults;
   /**
    * The first voters of the Raft group (`--initial-voters 1@host:port,2@host:port,…`). Set on
    * every first member, with the same list: the node then runs Raft over the Kafka listener.
@@ -212,7 +214,8 @@ function topicHint(def: TopicConfigDef): FieldHint {
       example: `pado topic alter-config orders --set ${def.name}=true` };
   }
   const sample = def.kind === 'boolean' ? 'true'
-    : def.kind === 'policy' ? '"delete"' : String(topicConfigDefaults[def.name]);
+    : def.kind === 'policy' ? '"delete"'
+    : String(topicConfigDefaults[def.name] ?? minInsyncReplicasFor(3));
   return { what: def.what, example: `"topicDefaults": { "${def.name}": ${sample} }` };
 }
 

@@ -25,6 +25,26 @@ export interface TopicConfigs {
 }
 export type TopicConfigName = keyof TopicConfigs;
 
+/**
+ * What every topic gets unless it sets its own (the node's `topicDefaults`). A min.insync.replicas
+ * left unset here follows each topic's replication factor (`minInsyncReplicasFor`).
+ */
+export type TopicDefaults = Omit<TopicConfigs, 'min.insync.replicas'> &
+  { 'min.insync.replicas'?: number };
+
+/**
+ * min.insync.replicas when neither the topic nor the node config sets it: 2 for a topic with 3 or
+ * more replicas, 1 below. Kafka's broker default is 1 for every topic, so an acks=all produce to
+ * a 3-replica topic can be acknowledged by the leader alone once the ISR has shrunk to it, and
+ * lost with it; its documentation recommends RF 3 with min.insync.replicas 2 instead, which is
+ * what Pado does by default (issue 13). With 2 replicas a default of 2 would refuse every acks=all
+ * produce as soon as one broker stops, so it stays 1 (as with 1 replica, where 1 is the only
+ * possible value).
+ */
+export function minInsyncReplicasFor(replicationFactor: number): number {
+  return replicationFactor >= 3 ? 2 : 1;
+}
+
 /** Kafka's DescribeConfigs ConfigType codes (KIP-569). */
 export const ConfigType = { boolean: 1, string: 2, int: 3, long: 5, list: 7 } as const;
 export type ConfigType = (typeof ConfigType)[keyof typeof ConfigType];
@@ -92,7 +112,7 @@ export const topicConfigDefs: readonly TopicConfigDef[] = [
   {
     name: 'min.insync.replicas', kind: 'int', min: 1, max: int32Max,
     what: 'a replica count (≥ 1)',
-    doc: 'Replicas that must have a batch before acks=all succeeds.',
+    doc: 'In-sync replicas an acks=all produce needs; unset: 2 with 3 or more replicas, else 1.',
   },
   {
     name: 'cleanup.policy', kind: 'policy',
@@ -118,13 +138,13 @@ export function topicConfigDef(name: string): TopicConfigDef | undefined {
   return defsByName.get(name);
 }
 
-export const topicConfigDefaults: Readonly<TopicConfigs> = Object.freeze({
+/** Pado's built-in defaults; min.insync.replicas is absent: it follows the replication factor. */
+export const topicConfigDefaults: Readonly<TopicDefaults> = Object.freeze({
   'segment.bytes': limits.segmentBytesDefault,
   'segment.ms': weekMs,
   'retention.ms': weekMs,
   'retention.bytes': -1,
   'max.message.bytes': limits.messageBytesMaxDefault,
-  'min.insync.replicas': 1,
   'cleanup.policy': 'delete',
   'flush.durable': true,
   'unclean.leader.election.enable': false,
@@ -216,14 +236,17 @@ export interface ConfigEntry {
 }
 
 /**
- * DescribeConfigs entries for one topic. `overrides` are the topic's own settings; `defaults`
- * are the node's topicDefaults (a value differing from Kafka's built-in default came from the
- * node config file, which Kafka calls a static broker config).
+ * DescribeConfigs entries for one topic of `replicationFactor` replicas. `overrides` are the
+ * topic's own settings; `defaults` are the node's topicDefaults (a value differing from Pado's
+ * built-in default, or a min.insync.replicas set at all, came from the node config file, which
+ * Kafka calls a static broker config). Values are the effective ones.
  */
 export function describeTopicConfig(
   overrides: Partial<TopicConfigs>,
-  defaults: Readonly<TopicConfigs> = topicConfigDefaults,
+  replicationFactor: number,
+  defaults: Readonly<TopicDefaults> = topicConfigDefaults,
 ): ConfigEntry[] {
+  const effective = effectiveTopicConfigs(overrides, replicationFactor, defaults);
   return topicConfigDefs.map((def) => {
     const own = overrides[def.name];
     const fromNode = defaults[def.name] !== topicConfigDefaults[def.name];
@@ -231,7 +254,7 @@ export function describeTopicConfig(
       : fromNode ? ConfigSource.staticBrokerConfig : ConfigSource.defaultConfig;
     return {
       name: def.name,
-      value: formatTopicConfigValue(own ?? defaults[def.name]),
+      value: formatTopicConfigValue(effective[def.name]),
       isDefault: own === undefined,
       readOnly: false,
       isSensitive: false,
@@ -251,10 +274,16 @@ function configTypeOf(def: TopicConfigDef): ConfigType {
   }
 }
 
-/** Effective configs: node defaults overlaid with the topic's overrides. */
+/**
+ * Effective configs of a topic of `replicationFactor` replicas: node defaults overlaid with the
+ * topic's overrides; min.insync.replicas set by neither follows the replication factor.
+ */
 export function effectiveTopicConfigs(
   overrides: Partial<TopicConfigs>,
-  defaults: Readonly<TopicConfigs> = topicConfigDefaults,
+  replicationFactor: number,
+  defaults: Readonly<TopicDefaults> = topicConfigDefaults,
 ): TopicConfigs {
-  return { ...defaults, ...overrides };
+  const minIsr = overrides['min.insync.replicas'] ?? defaults['min.insync.replicas']
+    ?? minInsyncReplicasFor(replicationFactor);
+  return { ...defaults, ...overrides, 'min.insync.replicas': minIsr };
 }

@@ -4,3 +4,4 @@ export * from './placement.js';
 export * from './elections.js';
 export * from './brokers.js';
 export * from './alter-partition.js';
+export * from './internal-topics.js';

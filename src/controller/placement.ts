@@ -57,6 +57,32 @@ export function placeReplicas(brokers: readonly BrokerImage[], load: BrokerLoad,
   return out;
 }
 
+/**
+ * Up to `wanted` more replicas for a partition that has `current`: live brokers not in it, least
+ * loaded (replicas, then leaderships), on a rack the partition does not use yet while there is one
+ * (`rackOf` gives the racks of current replicas, live or not). Bumps `load` for each one chosen,
+ * so successive calls spread. Fewer only if there are not enough brokers.
+ */
+export function extendReplicas(brokers: readonly BrokerImage[], load: BrokerLoad,
+  current: readonly number[], rackOf: (brokerId: number) => string | null | undefined,
+  wanted: number): number[] {
+  const sorted = [...brokers].sort((a, b) => a.brokerId - b.brokerId);
+  const racksSet = sorted.some((b) => b.rack !== null);
+  const used = new Set(current.map(rackOf));
+  const added: BrokerImage[] = [];
+  while (added.length < wanted) {
+    const free = sorted.filter((b) => !current.includes(b.brokerId) && !added.includes(b));
+    if (free.length === 0) break;
+    const newRack = racksSet ? free.filter((b) => b.rack === null || !used.has(b.rack)) : [];
+    const pool = newRack.length > 0 ? newRack : free;
+    const chosen = leastLoaded(pool, (b) => [count(load.replicas, b), count(load.leaders, b)]);
+    added.push(chosen);
+    used.add(chosen.rack);
+    bump(load.replicas, chosen.brokerId);
+  }
+  return added.map((b) => b.brokerId);
+}
+
 function count(counts: ReadonlyMap<number, number>, b: BrokerImage): number {
   return counts.get(b.brokerId) ?? 0;
 }

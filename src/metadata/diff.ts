@@ -25,7 +25,10 @@ export interface ImageDiff {
   readonly becameLeader: readonly LeaderChange[];
   /** Partitions of topics still present that the node led in `prev` and does not lead now. */
   readonly stoppedLeading: readonly PartitionRef[];
-  /** Partitions the node replicates without leading whose leader or leader epoch changed. */
+  /**
+   * Partitions the node replicates without leading whose leader or leader epoch changed, or that
+   * it was just added to as a replica (it starts following).
+   */
   readonly followerChanges: readonly FollowerChange[];
   /** Partitions the node was a replica of and no longer is (reassigned away). */
   readonly removedReplicas: readonly PartitionRef[];
@@ -68,10 +71,10 @@ function diffTopic(before: TopicImage | undefined, topic: TopicImage, nodeId: nu
     }
     if (ledBefore && !leadsNow) diff.stoppedLeading.push(ref);
     const replicaNow = p.replicas.includes(nodeId);
-    if (replicaNow && !leadsNow && (epochMoved || old.leader !== p.leader)) {
+    const replicaBefore = old !== undefined && old.replicas.includes(nodeId);
+    if (replicaNow && !leadsNow && (epochMoved || old.leader !== p.leader || !replicaBefore)) {
       diff.followerChanges.push({ ...ref, leader: p.leader, leaderEpoch: p.leaderEpoch });
     }
-    const replicaBefore = old !== undefined && old.replicas.includes(nodeId);
     if (replicaBefore && !replicaNow) diff.removedReplicas.push(ref);
   }
 }

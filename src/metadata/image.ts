@@ -81,6 +81,14 @@ export function liveBrokers(image: MetadataImage): BrokerImage[] {
   return live.sort((a, b) => a.brokerId - b.brokerId);
 }
 
+/**
+ * A topic's replication factor: its first partition's replica count, as Kafka's tools report it
+ * (CreateTopics and CreatePartitions give every partition the same count). 0 with no partitions.
+ */
+export function replicationFactorOf(topic: TopicImage): number {
+  return topic.partitions[0]?.replicas.length ?? 0;
+}
+
 /** Applies records in order. Invariant: records were validated by the controller before commit. */
 export function applyRecords(image: MetadataImage,
   records: readonly MetadataRecord[]): MetadataImage {

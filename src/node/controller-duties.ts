@@ -17,8 +17,9 @@
 import type { Logger } from 'pino';
 import { PadoError } from '../common/index.js';
 import {
-  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, heartbeat, registerBroker,
-  registrationProblem, sessionCheckIntervalMsDefault, sessionTimeoutMsDefault,
+  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
+  heartbeat, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
+  sessionTimeoutMsDefault,
 } from '../controller/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
@@ -63,6 +64,11 @@ export interface ControllerDutiesOptions {
    * placement would give it replicas.
    */
   readonly isQuorumMember: (brokerId: number) => boolean;
+  /**
+   * Replicas internal topics grow to as brokers join (offsets.topic.replication.factor, capped at
+   * the live brokers); default 3, Kafka's.
+   */
+  readonly offsetsTopicReplicationFactor?: number;
 }
 
 const realInterval: IntervalTimer = (run, intervalMs) => {
@@ -95,6 +101,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly isQuorumMember: (brokerId: number) => boolean;
   /** Refused registrations are logged, at a bounded rate (the sender chooses how often). */
   private readonly refusals: WarnLimiter;
+  private readonly offsetsTopicReplicationFactor: number;
   /** Non-null exactly while active (this node is the controller). */
   private term: ActiveTerm | null = null;
 
@@ -112,6 +119,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.isQuorumMember = options.isQuorumMember;
     this.refusals = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
       nowMs: this.nowMs });
+    this.offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
   }
 
   /**
@@ -127,12 +135,16 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     if (isLeader && this.term === null) {
       const term = new ActiveTerm();
       if (previous !== undefined) term.leases.touch(previous.id, previous.heardMs);
-      term.rebalanceTimer = this.every(() => void this.rebalanceLeaders(),
-        this.preferredLeaderCheckIntervalMs);
+      term.rebalanceTimer = this.every(() => {
+        void this.rebalanceLeaders();
+        void this.growInternalTopics();
+      }, this.preferredLeaderCheckIntervalMs);
       // Started last: test fakes that keep one callback keep the session check.
       term.timer = this.every(() => void this.checkSessions(), this.sessionCheckIntervalMs);
       this.term = term;
       this.log.info({ sessionTimeoutMs: this.sessionTimeoutMs }, 'controller duties started');
+      // An earlier controller may have stopped between a broker's unfencing and the growth.
+      void this.growInternalTopics();
     } else if (!isLeader && this.term !== null) {
       this.term.timer?.cancel();
       this.term.rebalanceTimer?.cancel();
@@ -182,7 +194,10 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     try {
       const outcome = await this.metadata.propose((image) =>
         this.decideHeartbeat(term, image, req));
-      if (outcome.unfenced) this.onBrokerUnfenced(req.brokerId);
+      if (outcome.unfenced) {
+        this.onBrokerUnfenced(req.brokerId);
+        void this.growInternalTopics();
+      }
       return outcome.result;
     } catch (err) {
       return refusedHeartbeat(this.refusalCode(err, 'heartbeat'));
@@ -242,6 +257,31 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       this.log.debug({ err }, 'preferred-leader election not committed (leadership moved?)');
     } finally {
       term.rebalancing = false;
+    }
+  }
+
+  /**
+   * Extends internal topics' partitions to min(offsets.topic.replication.factor, live brokers)
+   * replicas (controller/internal-topics.ts), one committed batch. Runs when a broker is
+   * unfenced, on taking over, and on the rebalance timer; one run at a time. Exposed for tests.
+   */
+  async growInternalTopics(): Promise<void> {
+    const term = this.activeTerm();
+    if (term === null || term.growing) return;
+    term.growing = true;
+    try {
+      const grown = await this.metadata.propose((image) => {
+        const records = growInternalTopics(image, this.offsetsTopicReplicationFactor);
+        return { records, result: records };
+      });
+      if (grown.length > 0) {
+        this.log.info({ partitions: grown.length,
+          replicas: grown[0]?.replicas?.length }, 'internal topic replicas added');
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'internal topic growth not committed (leadership moved?)');
+    } finally {
+      term.growing = false;
     }
   }
 
@@ -317,6 +357,7 @@ class ActiveTerm {
   rebalanceTimer: { cancel(): void } | null = null;
   checking = false;
   rebalancing = false;
+  growing = false;
 
   prune(image: MetadataImage): void {
     for (const id of this.registeredAt.keys()) {

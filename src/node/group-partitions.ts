@@ -67,6 +67,8 @@ export interface GroupPartitionsOptions {
   readonly partitionCount: number;
   readonly snapshots: SnapshotStore;
   readonly log: Logger;
+  /** `__consumer_offsets`' min.insync.replicas now, for its commits (acks=all). */
+  readonly minInsyncReplicas: () => number;
   /** Resolves when partition p's HW may have advanced, after `timeoutMs`, or on abort. */
   readonly waitForAdvance: (partition: number, timeoutMs: number, signal: AbortSignal) =>
     Promise<void>;
@@ -148,7 +150,8 @@ export class GroupPartitions implements GroupService {
     await this.caughtUp(partition, loading.log, target, signal);
     while (!signal.aborted) {
       const store = new OffsetsPartitionStore({ partition, partitionCount: this.o.partitionCount,
-        log: loading.log, snapshots: this.o.snapshots, logger: this.log });
+        log: loading.log, snapshots: this.o.snapshots, logger: this.log,
+        minInsyncReplicas: this.o.minInsyncReplicas });
       let driver: GroupDriver;
       try {
         driver = await GroupDriver.open({ ...this.o.driver, store,

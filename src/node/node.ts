@@ -16,7 +16,9 @@ import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
-import { liveBrokers, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
+import {
+  liveBrokers, replicationFactorOf, type MetadataImage, type MetadataRecord,
+} from '../metadata/index.js';
 import {
   brokerHandlers, controllerHandlers, groupHandlers, KafkaListener, lifecycleHandlers,
   membershipHandlers, raftKvHandler, raftMessageHandler, withForwarding,
@@ -86,7 +88,8 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   await quorum.machine.settled();
   await replicas.dropStrays();
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
-  const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, log);
+  const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
+    log);
   // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
   // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
   await withinMs(groupDriver.settled(), groupsLoadMsMax);
@@ -180,6 +183,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     onBrokerUnfenced: bootstrap,
     isQuorumMember: (id) => driver.isMember(id),
+    offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
@@ -305,12 +309,19 @@ function openGroups(
   metadata: RaftMetadata,
   replicas: ReplicaManager,
   snapshots: GroupSnapshotStore,
+  topicDefaults: NodeConfig['topicDefaults'],
   log: Logger,
 ): GroupPartitions {
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
   const groups = new GroupPartitions({
     partitionCount: topic.partitions.length, snapshots, log: log.child({ module: 'groups' }),
+    minInsyncReplicas: () => {
+      const now = metadata.image().topicsByName.get(offsetsTopicName);
+      if (now === undefined) return 1;
+      return effectiveTopicConfigs(topicOverrides(now), replicationFactorOf(now),
+        topicDefaults)['min.insync.replicas'];
+    },
     waitForAdvance: (partition, timeoutMs, signal) => {
       const replica = replicas.get(offsetsTopicName, partition);
       if (replica !== undefined) return replicas.waitForData([replica], timeoutMs, signal);
@@ -390,8 +401,9 @@ function makeBroker(
       replicas.waitForData(partitions, timeoutMs, signal, forReplica === true, since),
     dataMark: () => replicas.dataMark(),
     topicConfig(topic) {
-      if (!metadata.image().topicsByName.has(topic)) return undefined;
-      return effectiveTopicConfigs(overrides(topic), config.topicDefaults);
+      const t = metadata.image().topicsByName.get(topic);
+      if (t === undefined) return undefined;
+      return effectiveTopicConfigs(topicOverrides(t), replicationFactorOf(t), config.topicDefaults);
     },
     topicOverrides: overrides,
     nowMs: () => Date.now(),

@@ -29,10 +29,13 @@ const readChunkBytes = 1024 * 1024;
 /** Records per re-appended checkpoint batch: well under max.message.bytes below. */
 const checkpointBatchRecords = 1_000;
 /**
- * Kafka's offsets.commit.timeout.ms; min ISR 1 as Kafka's default for the internal topic: every
- * ISR member has a commit once it is acknowledged, and the ISR may shrink to the leader alone.
+ * Kafka's offsets.commit.required.acks (-1) and offsets.commit.timeout.ms. Every ISR member has a
+ * commit once it is acknowledged; `minIsr` is the topic's min.insync.replicas (by default 2 once
+ * the topic has 3 replicas, 1 before), so a commit is refused rather than kept by the leader alone.
  */
-const commitAcks: ProduceAcks = { requiredAcks: -1, minIsr: 1, timeoutMs: 5_000 };
+function commitAcks(minIsr: number): ProduceAcks {
+  return { requiredAcks: -1, minIsr, timeoutMs: 5_000 };
+}
 
 /** Topic configs of the internal topic: never expire by time or size; trimmed after snapshots. */
 export const offsetsTopicConfigs = [
@@ -78,6 +81,7 @@ export class OffsetsPartitionStore implements GroupStore {
   private readonly log: OffsetsLog;
   private readonly snapshots: SnapshotStore;
   private readonly logger: Logger;
+  private readonly minInsyncReplicas: () => number;
   /** The live record of every key (what a checkpoint saves). */
   private readonly live = new Map<string, GroupRecord>();
   private sinceSnapshot = 0;
@@ -89,7 +93,10 @@ export class OffsetsPartitionStore implements GroupStore {
     log: OffsetsLog;
     snapshots: SnapshotStore;
     logger: Logger;
+    /** The topic's min.insync.replicas now (it follows the replication factor by default). */
+    minInsyncReplicas: () => number;
   }) {
+    this.minInsyncReplicas = opts.minInsyncReplicas;
     this.partition = opts.partition;
     this.partitionCount = opts.partitionCount;
     this.log = opts.log;
@@ -177,7 +184,7 @@ export class OffsetsPartitionStore implements GroupStore {
       })),
       compression: 'none',
     });
-    const outcome = await this.log.produce(batch, now, commitAcks);
+    const outcome = await this.log.produce(batch, now, commitAcks(this.minInsyncReplicas()));
     if (outcome.errorCode !== 0) {
       throw new PadoError(PadoErrorCode.storageIo, `${offsetsTopicName}-${this.partition}: ` +
         `${outcome.errorMessage ?? `append failed (error ${outcome.errorCode})`}`);

@@ -8,8 +8,8 @@
  * of at most `responseBytesMax`; the loop does one round at a time.
  */
 import type { Logger } from 'pino';
-import { ApiKey, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochRequest,
-  type OffsetForLeaderEpochResponse } from '../protocol/index.js';
+import { ApiKey, KafkaError, type FetchRequest, type FetchResponse,
+  type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse } from '../protocol/index.js';
 import { type BatchHeader, batchLogOverheadBytes, validateBatches }
   from '../protocol/records/index.js';
 import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
@@ -183,8 +183,14 @@ export class ReplicaFetcher {
     for (const a of asked) {
       const data = response.responses.find((t) => t.topic === a.slot.topic)?.partitions
         .find((p) => p.partitionIndex === a.slot.partition);
-      if (data === undefined || data.errorCode !== 0 || a.request.kind !== 'fetch' ||
-        !this.current(a.slot)) continue;
+      if (data === undefined || a.request.kind !== 'fetch' || !this.current(a.slot)) continue;
+      if (data.errorCode === KafkaError.offsetOutOfRange.code) {
+        const decision = a.slot.replica.onFetchResponse(a.request,
+          { kind: 'outOfRange', logStartOffset: data.logStartOffset });
+        progressed = await this.execute(a.slot, decision, null) || progressed;
+        continue;
+      }
+      if (data.errorCode !== 0) continue;
       const outcome = this.onPartitionData(a.slot, a.request, data);
       if (outcome !== undefined) appends.push(outcome);
       progressed = true;
@@ -247,6 +253,12 @@ export class ReplicaFetcher {
         this.o.log.info({ topic: slot.topic, partition: slot.partition,
           endOffset: decision.endOffset }, 'truncating follower log at the divergence');
         await slot.log.truncateTo(decision.endOffset);
+        return true;
+      case 'startAt':
+        this.o.log.info({ topic: slot.topic, partition: slot.partition,
+          startOffset: decision.startOffset },
+        'follower log below the leader\'s log start: starting over empty at it');
+        await slot.log.startAt(decision.startOffset);
         return true;
       case 'retry':
       case 'stale':

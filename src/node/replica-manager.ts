@@ -10,9 +10,12 @@
  */
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
-import { effectiveTopicConfigs, validateTopicConfigs, type NodeConfig, type TopicConfigs } from '../config/index.js';
 import {
-  liveBrokers, type MetadataImage, type PartitionImage, type TopicImage,
+  effectiveTopicConfigs, validateTopicConfigs,
+  type NodeConfig, type TopicConfigs, type TopicDefaults,
+} from '../config/index.js';
+import {
+  liveBrokers, replicationFactorOf, type MetadataImage, type PartitionImage, type TopicImage,
 } from '../metadata/index.js';
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
@@ -61,7 +64,7 @@ export function topicOverrides(topic: TopicImage): Partial<TopicConfigs> {
   return checked.ok ? checked.configs : {};
 }
 
-export function logConfigOf(configs: Readonly<TopicConfigs>, node: NodeConfig): LogConfig {
+export function logConfigOf(configs: Readonly<TopicDefaults>, node: NodeConfig): LogConfig {
   return {
     segmentBytes: configs['segment.bytes'],
     segmentMs: configs['segment.ms'],
@@ -258,7 +261,8 @@ export class ReplicaManager {
     for (const topic of next.topicsById.values()) {
       const before = previous.topicsById.get(topic.topicId);
       if (before === topic) continue;
-      const configs = effectiveTopicConfigs(topicOverrides(topic), this.config.topicDefaults);
+      const configs = effectiveTopicConfigs(topicOverrides(topic), replicationFactorOf(topic),
+        this.config.topicDefaults);
       for (const p of topic.partitions) await this.applyPartition(topic, p, configs);
     }
     // Leaders add only live brokers to an ISR (the controller refuses fenced ones, KIP-841).
@@ -328,6 +332,7 @@ export class ReplicaManager {
     const replica = new FollowerReplica({
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
+      logStartOffset: log.logStartOffset,
       logEndOffset: log.logEndOffset,
       syncedOffset: log.durableEndOffset,
       highWatermark: Math.min(known, log.durableEndOffset),

@@ -13,6 +13,8 @@ import { type EpochEndOffset, LeaderEpochCache, undefinedEpoch, undefinedOffset 
 export interface FollowerStart {
   readonly leaderId: number;
   readonly leaderEpoch: number;
+  /** Where the log starts (retention, or an earlier `startAt`); 0 when absent. */
+  readonly logStartOffset?: number;
   readonly logEndOffset: number;
   readonly syncedOffset: number;
   readonly highWatermark: number;
@@ -43,7 +45,9 @@ export interface FetchedBatch {
 export type FetchResponse =
   | { readonly kind: 'records'; readonly batches: readonly FetchedBatch[];
       readonly highWatermark: number }
-  | { readonly kind: 'diverging'; readonly divergingEpoch: EpochEndOffset };
+  | { readonly kind: 'diverging'; readonly divergingEpoch: EpochEndOffset }
+  /** OFFSET_OUT_OF_RANGE, with the leader's log start offset. */
+  | { readonly kind: 'outOfRange'; readonly logStartOffset: number };
 
 export type FollowerDecision =
   /** Nothing to do (no truncation needed, or nothing fetched). */
@@ -55,7 +59,12 @@ export type FollowerDecision =
   /** Truncate the log (and its epoch cache, already done here) to end at `endOffset`. */
   | { readonly kind: 'truncate'; readonly endOffset: number }
   /** The leader could not place our epoch: keep the log, refresh metadata and ask again. */
-  | { readonly kind: 'retry' };
+  | { readonly kind: 'retry' }
+  /**
+   * Everything we hold is below the leader's log start: drop the whole log (and its epoch cache,
+   * already emptied here) and continue, empty, at `startOffset` (Kafka's truncateFullyAndStartAt).
+   */
+  | { readonly kind: 'startAt'; readonly startOffset: number };
 
 const none: FollowerDecision = { kind: 'none' };
 const stale: FollowerDecision = { kind: 'stale' };
@@ -66,6 +75,8 @@ export class FollowerReplica {
   readonly leaderEpoch: number;
   private readonly epochs: LeaderEpochCache;
   private readonly durable: boolean;
+  /** Invariant: logStart ≤ logEnd; the log holds records iff logStart < logEnd. */
+  private logStart: number;
   private logEnd: number;
   private syncedEnd: number;
   private hw: number;
@@ -73,9 +84,12 @@ export class FollowerReplica {
   private truncating: boolean;
 
   constructor(start: FollowerStart) {
+    const logStart = start.logStartOffset ?? 0;
+    assert(logStart <= start.syncedOffset, 'log start beyond the synced offset');
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
-    assert(start.logEndOffset === 0 || start.epochs.latestEpoch !== undefinedEpoch,
+    assert(start.logEndOffset === logStart || start.epochs.latestEpoch !== undefinedEpoch,
       'a non-empty log has an epoch cache');
+    this.logStart = logStart;
     this.leaderId = start.leaderId;
     this.leaderEpoch = start.leaderEpoch;
     this.epochs = start.epochs;
@@ -83,7 +97,7 @@ export class FollowerReplica {
     this.logEnd = start.logEndOffset;
     this.syncedEnd = start.syncedOffset;
     this.hw = Math.min(start.highWatermark, start.logEndOffset);
-    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0;
+    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > logStart;
   }
 
   get logEndOffset(): number {
@@ -132,6 +146,7 @@ export class FollowerReplica {
     response: FetchResponse): FollowerDecision {
     if (this.truncating || request.fetchOffset !== this.logEnd ||
       request.lastFetchedEpoch !== this.lastFetchedEpoch) return stale;
+    if (response.kind === 'outOfRange') return this.startAt(response.logStartOffset);
     if (response.kind === 'diverging') {
       const cut = this.divergence(response.divergingEpoch);
       if (cut === undefined) return retry;
@@ -177,7 +192,27 @@ export class FollowerReplica {
     return { endOffset: Math.min(own.endOffset, answer.endOffset, this.logEnd), done: true };
   }
 
-  private truncate(endOffset: number): FollowerDecision {
+  /**
+   * OFFSET_OUT_OF_RANGE for our fetch offset (our log end). Below the leader's log start
+   * (retention, DeleteRecords or an offsets checkpoint removed what we lack: a new replica of an
+   * old partition), everything we hold is older than the leader's first record: we drop it and
+   * continue empty at its start. That never drops an acknowledged record the leader still has,
+   * and an ISR member never gets here: it holds the HW, which the log start never passes. Past
+   * the leader's end (a stale leader), ask again once the metadata is fresher.
+   */
+  private startAt(leaderStart: number): FollowerDecision {
+    if (leaderStart <= this.logEnd) return retry;
+    this.epochs.truncateFromEnd(0);
+    this.logStart = leaderStart;
+    this.logEnd = leaderStart;
+    this.syncedEnd = leaderStart;
+    this.hw = leaderStart;
+    return { kind: 'startAt', startOffset: leaderStart };
+  }
+
+  private truncate(cut: number): FollowerDecision {
+    // Nothing below our log start is here to cut.
+    const endOffset = Math.max(cut, this.logStart);
     // Even without records to cut, epochs that start at our end are dropped: they hold nothing
     // and asking about them again would loop.
     this.epochs.truncateFromEnd(endOffset);

@@ -757,6 +757,48 @@ export class PartitionLog {
     });
   }
 
+  /**
+   * Replication: drops every record and continues, empty, at `offset`, at or above the log end
+   * (Kafka's truncateFullyAndStartAt). A follower does this when its leader's log starts past
+   * everything it holds (retention, DeleteRecords, an offsets checkpoint), as a new replica of an
+   * old partition does. Order on disk, so a crash at any point reopens as a log that is empty at
+   * its old start or at `offset`, never as records without their epochs: old segments and
+   * snapshots go, then the (now empty) epoch checkpoint, then the new segment, the start offset
+   * and the HW checkpoints.
+   */
+  startAt(offset: number): Promise<void> {
+    return this.serial(async () => {
+      assert(this.state !== 'closed', 'startAt after close');
+      if (this.state === 'repairing') {
+        throw new PadoError(PadoErrorCode.storageIo, `${this.dir}: repairing after a failed ` +
+          'write; the follower starts over later');
+      }
+      await this.writePending();
+      while (this.syncing !== null) await this.syncing;
+      assert(offset >= this.endOffset,
+        `${this.dir}: startAt ${offset} below end ${this.endOffset}`);
+      for (const segment of this.segments) {
+        await segment.release();
+        await segment.removeFiles(this.fs, this.dir);
+      }
+      await removeSnapshotsAbove(this.fs, this.dir, -1);
+      this.producerState.clear();
+      this.epochs.truncateFromEnd(0);
+      await writeLeaderEpochs(this.fs, this.dir, []);
+      this.markEpochsCheckpointed();
+      const created = new Segment(offset);
+      created.file = await this.fs.open(created.path(this.dir), true);
+      this.segments = [created];
+      this.startOffset = offset;
+      this.endOffset = offset;
+      this.writtenEnd = offset;
+      this.durableEnd = offset;
+      await writeLogStartOffset(this.fs, this.dir, offset);
+      await this.fs.syncDir(this.dir);
+      await this.hwSerial(() => this.writeHighWatermarkFile(offset));
+    });
+  }
+
   /** Writes and fsyncs what is pending, snapshots producer state at the log end, closes files. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;

@@ -3,7 +3,8 @@
  * step to take; exit 0 when there are none, 1 otherwise (so scripts and probes can use it).
  * `evaluateHealth` is pure (snapshot in, report out) and table-tested.
  */
-import type { QuorumDescription } from '../../client/index.js';
+import type { HostPort } from '../../config/index.js';
+import { ResourceType, type KafkaClient, type QuorumDescription } from '../../client/index.js';
 import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
@@ -13,7 +14,8 @@ import {
 } from './common.js';
 
 export const healthProblemKinds = [
-  'no-controller', 'missing-broker', 'offline', 'leaderless', 'under-replicated', 'topic-error',
+  'no-controller', 'missing-broker', 'offline', 'leaderless', 'under-min-isr', 'under-replicated',
+  'topic-error',
   'quorum-no-leader', 'quorum-voter-behind', 'quorum-error',
 ] as const;
 export type HealthProblemKind = (typeof healthProblemKinds)[number];
@@ -40,8 +42,12 @@ export interface HealthReport {
  */
 export const quorumLagRecordsMax = 1_000;
 
+/** Each topic's effective min.insync.replicas (DescribeConfigs); a topic absent is unknown. */
+export type MinInsyncReplicas = ReadonlyMap<string, number>;
+
 /** Every problem in the snapshot, in a stable order: brokers, partitions, quorum. */
-export function evaluateHealth(snapshot: ClusterSnapshot): HealthReport {
+export function evaluateHealth(snapshot: ClusterSnapshot,
+  minInsyncReplicas: MinInsyncReplicas = new Map()): HealthReport {
   const problems: HealthProblem[] = [];
   if (snapshot.controllerId < 0) {
     problems.push({ kind: 'no-controller', subject: 'controller',
@@ -54,13 +60,13 @@ export function evaluateHealth(snapshot: ClusterSnapshot): HealthReport {
       message: `broker ${id} is named as a replica or voter but is not registered (down or ` +
         `fenced); start broker ${id}, or check its log for why it was fenced` });
   }
-  problems.push(...partitionProblems(snapshot, new Set(missing)));
+  problems.push(...partitionProblems(snapshot, new Set(missing), minInsyncReplicas));
   if (snapshot.quorum !== null) problems.push(...quorumProblems(snapshot.quorum));
   return { healthy: problems.length === 0, quorumChecked: snapshot.quorum !== null, problems };
 }
 
 function partitionProblems(
-  snapshot: ClusterSnapshot, missing: ReadonlySet<number>,
+  snapshot: ClusterSnapshot, missing: ReadonlySet<number>, minInsyncReplicas: MinInsyncReplicas,
 ): HealthProblem[] {
   const live = new Set(snapshot.brokers.map((b) => b.brokerId));
   const problems: HealthProblem[] = [];
@@ -75,7 +81,7 @@ function partitionProblems(
     }
     const partitions = [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
     for (const p of partitions) {
-      const problem = partitionProblem(name, p, live, missing);
+      const problem = partitionProblem(name, p, live, missing, minInsyncReplicas.get(name));
       if (problem !== null) problems.push(problem);
     }
   }
@@ -90,16 +96,18 @@ interface PartitionView {
 }
 
 /**
- * At most one problem per partition, the worst: offline > leaderless > under-replicated.
- * Offline: no leader and no election will give it one, because every replica is down or because
- * the live ones are all outside the ISR. Only ISR members are known to hold every acknowledged
- * record; the controller keeps the last of them in the ISR when it goes down (KIP-966 "last
- * replica standing") and elects no other replica unless the topic sets
+ * At most one problem per partition, the worst: offline > leaderless > under-min-isr >
+ * under-replicated. Offline: no leader and no election will give it one, because every replica is
+ * down or because the live ones are all outside the ISR. Only ISR members are known to hold every
+ * acknowledged record; the controller keeps the last of them in the ISR when it goes down (KIP-966
+ * "last replica standing") and elects no other replica unless the topic sets
  * unclean.leader.election.enable=true. Leaderless: no live leader but an ISR member is up, so an
- * election is due. Under-replicated: ISR smaller than the replica set.
+ * election is due. Under min ISR: fewer in sync than the topic's min.insync.replicas (`minIsr`,
+ * when known), so acks=all produces are refused. Under-replicated: ISR smaller than the replicas.
  */
 export function partitionProblem(
   topic: string, p: PartitionView, live: ReadonlySet<number>, missing: ReadonlySet<number>,
+  minIsr?: number,
 ): HealthProblem | null {
   const subject = `${topic}-${p.partitionIndex}`;
   const down = p.replicaNodes.filter((id) => !live.has(id));
@@ -110,13 +118,21 @@ export function partitionProblem(
   }
   if (!hasLeader) return noLeaderProblem(topic, subject, p, live);
   const outOfSync = p.replicaNodes.filter((id) => !p.isrNodes.includes(id));
-  if (outOfSync.length === 0) return null;
   const stopped = outOfSync.filter((id) => missing.has(id) || !live.has(id));
   const next = stopped.length > 0 ? `start ${brokersPhrase(stopped)}`
     : `check that ${brokersPhrase(outOfSync)} can fetch from broker ${p.leaderId}`;
+  const inSync = `${p.isrNodes.length} of ${p.replicaNodes.length} replicas in sync`;
+  if (minIsr !== undefined && p.isrNodes.length < minIsr) {
+    const n = p.replicaNodes.length;
+    const fix = outOfSync.length > 0 ? next : `it has only ${n} replica${n === 1 ? '' : 's'}: ` +
+      `run \`pado topic alter-config ${topic} --set min.insync.replicas=${n}\``;
+    return { kind: 'under-min-isr', subject, message: `partition ${subject}: ${inSync}, fewer ` +
+      `than min.insync.replicas=${minIsr}: acks=all produces are refused ` +
+      `(NOT_ENOUGH_REPLICAS); ${fix}` };
+  }
+  if (outOfSync.length === 0) return null;
   return { kind: 'under-replicated', subject, message: `partition ${subject}: ` +
-    `${p.isrNodes.length} of ${p.replicaNodes.length} replicas in sync (behind: ` +
-    `${outOfSync.join(',')}); ${next}` };
+    `${inSync} (behind: ${outOfSync.join(',')}); ${next}` };
 }
 
 /** No live leader though a replica is up: leaderless when an ISR member is up, else offline. */
@@ -198,12 +214,38 @@ export const clusterHealth = defineVerb<ClusterHealthArgs>({
     };
   },
   async run(args, ctx) {
-    const report = await withClient(ctx, args.bootstrap,
-      async (client) => evaluateHealth(await fetchClusterSnapshot(client)));
+    const report = await withClient(ctx, args.bootstrap, async (client) => {
+      const snapshot = await fetchClusterSnapshot(client);
+      return evaluateHealth(snapshot, await fetchMinInsyncReplicas(client, snapshot));
+    });
     printHealth(ctx, args.format, report);
     return report.healthy ? ExitCode.ok : ExitCode.failure;
   },
 });
+
+/**
+ * Every topic's min.insync.replicas in one DescribeConfigs; a topic the broker does not describe
+ * (or a broker without DescribeConfigs) is left out, and its partitions are not checked for it.
+ */
+export async function fetchMinInsyncReplicas(client: KafkaClient,
+  snapshot: ClusterSnapshot): Promise<MinInsyncReplicas> {
+  const names = snapshot.topics.flatMap((t) =>
+    (t.name === null || t.errorCode !== 0 ? [] : [t.name]));
+  const out = new Map<string, number>();
+  if (names.length === 0) return out;
+  try {
+    const described = await client.describeConfigs(names.map((name) =>
+      ({ type: ResourceType.topic, name, keys: ['min.insync.replicas'] })));
+    for (const r of described.results) {
+      const value = r.configs.find((c) => c.name === 'min.insync.replicas')?.value;
+      const n = value === undefined || value === null ? NaN : Number(value);
+      if (r.errorCode === 0 && Number.isInteger(n) && n > 0) out.set(r.resourceName, n);
+    }
+  } catch {
+    // Not served here: the partitions are checked without it.
+  }
+  return out;
+}
 
 function printHealth(ctx: CliContext, format: OutputFormat, report: HealthReport): void {
   if (format === 'json') {

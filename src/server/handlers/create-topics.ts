@@ -26,7 +26,8 @@ export function createTopicsHandler(broker: Broker): Handler<CreateTopicsRequest
       });
       const topics: TopicOut[] = results.map((r, i) => {
         const name = req.topics[i]?.name ?? '';
-        const configs = r.errorCode === 0 ? describeConfigs(broker, name, req) : null;
+        const configs = r.errorCode === 0
+          ? describeConfigs(broker, name, req, r.replicationFactor) : null;
         return {
           name,
           topicId: req.validateOnly ? zeroUuid : r.topicId,
@@ -43,13 +44,15 @@ export function createTopicsHandler(broker: Broker): Handler<CreateTopicsRequest
   };
 }
 
-function describeConfigs(broker: Broker, name: string, req: CreateTopicsRequest): TopicOut['configs'] {
+function describeConfigs(broker: Broker, name: string, req: CreateTopicsRequest,
+  replicationFactor: number): TopicOut['configs'] {
   const overrides = req.validateOnly ? {} : broker.topicOverrides(name);
-  return describeTopicConfig(overrides, broker.nodeConfig.topicDefaults).map((e) => ({
-    name: e.name,
-    value: e.value,
-    readOnly: e.readOnly,
-    configSource: e.source,
-    isSensitive: e.isSensitive,
-  }));
+  return describeTopicConfig(overrides, replicationFactor, broker.nodeConfig.topicDefaults)
+    .map((e) => ({
+      name: e.name,
+      value: e.value,
+      readOnly: e.readOnly,
+      configSource: e.source,
+      isSensitive: e.isSensitive,
+    }));
 }

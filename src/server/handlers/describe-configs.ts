@@ -11,6 +11,7 @@ import {
   type DescribeConfigsRequest,
   type DescribeConfigsResponse,
 } from '../../protocol/index.js';
+import { replicationFactorOf } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 
@@ -62,7 +63,10 @@ function entriesFor(broker: Broker, r: ResourceIn): ConfigEntry[] | { errorCode:
         errorMessage: `topic '${r.resourceName}' does not exist`,
       };
     }
-    return describeTopicConfig(broker.topicOverrides(r.resourceName), broker.nodeConfig.topicDefaults);
+    const topic = broker.image().topicsByName.get(r.resourceName);
+    const replicationFactor = topic === undefined ? 0 : replicationFactorOf(topic);
+    return describeTopicConfig(broker.topicOverrides(r.resourceName), replicationFactor,
+      broker.nodeConfig.topicDefaults);
   }
   if (r.resourceType === ResourceType.broker) {
     if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {

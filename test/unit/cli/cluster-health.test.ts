@@ -1,9 +1,9 @@
 // Proves `pado cluster health`'s evaluation and `pado cluster info`'s view, both pure functions
 // over a snapshot of Metadata / DescribeCluster / DescribeQuorum answers: a table of cluster
 // states (healthy, broker down, partition offline — every replica down, or only replicas outside
-// the ISR up — leaderless, under-replicated, no controller, quorum voter behind or silent, quorum
-// without leader) each yields exactly the expected problem kinds, and the messages name the
-// partition, the broker and the next step.
+// the ISR up — leaderless, under min.insync.replicas, under-replicated, no controller, quorum
+// voter behind or silent, quorum without leader) each yields exactly the expected problem kinds,
+// and the messages name the partition, the broker and the next step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
@@ -46,7 +46,8 @@ function snapshot(over: Partial<ClusterSnapshot>): ClusterSnapshot {
 
 const healthyQuorum = quorum(1, [replica(1, 100), replica(2, 100), replica(3, 99)]);
 
-const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?: RegExp[] }[] = [
+const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?: RegExp[];
+  minIsr?: Record<string, number> }[] = [
   {
     name: 'all replicas in sync, quorum caught up',
     snapshot: snapshot({ topics: [topic('orders', [[1, [1, 2, 3], [1, 2, 3]]])],
@@ -117,6 +118,29 @@ const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?:
     match: [/broker 3/, /start broker 3$/],
   },
   {
+    name: 'ISR below min.insync.replicas (2 of 3 down): acks=all refused',
+    snapshot: snapshot({ brokers: [broker(1)], topics: [topic('t', [[1, [1, 2, 3], [1]]]),
+      topic('u', [[1, [1, 2, 3], [1, 2]]])] }),
+    minIsr: { t: 2, u: 2 },
+    kinds: ['missing-broker', 'missing-broker', 'under-min-isr', 'under-replicated'],
+    match: [/broker 2/, /broker 3/, new RegExp('^partition t-0: 1 of 3 replicas in sync, fewer ' +
+      'than min\\.insync\\.replicas=2: acks=all produces are refused \\(NOT_ENOUGH_REPLICAS\\); ' +
+      'start brokers 2,3$')],
+  },
+  {
+    name: 'min.insync.replicas above the replica count',
+    snapshot: snapshot({ topics: [topic('t', [[1, [1], [1]]])] }),
+    minIsr: { t: 2 },
+    kinds: ['under-min-isr'],
+    match: [/only 1 replica: run `pado topic alter-config t --set min\.insync\.replicas=1`$/],
+  },
+  {
+    name: 'ISR at min.insync.replicas: only under-replicated',
+    snapshot: snapshot({ topics: [topic('t', [[1, [1, 2, 3], [1, 2]]])] }),
+    minIsr: { t: 2 },
+    kinds: ['under-replicated'],
+  },
+  {
     name: 'no controller',
     snapshot: snapshot({ controllerId: -1 }),
     kinds: ['no-controller'],
@@ -146,7 +170,7 @@ const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?:
 
 for (const c of cases) {
   test(`health: ${c.name}`, () => {
-    const report = evaluateHealth(c.snapshot);
+    const report = evaluateHealth(c.snapshot, new Map(Object.entries(c.minIsr ?? {})));
     assert.deepEqual(report.problems.map((p) => p.kind), c.kinds);
     assert.equal(report.healthy, c.kinds.length === 0);
     assert.equal(report.quorumChecked, c.snapshot.quorum !== null);

@@ -26,6 +26,8 @@ test('later sources win: defaults < file < env < flags', () => {
   assert.equal(config.logLevel, 'warn');
   assert.equal(config.defaultPartitions, 3);
   assert.equal(config.topicDefaults['retention.ms'], 7 * 24 * 3600 * 1000);
+  assert.equal(config.topicDefaults['min.insync.replicas'], undefined,
+    'unset: it follows each topic\'s replication factor');
 });
 
 test('nested objects merge key by key', () => {

@@ -1,11 +1,14 @@
 // Proves topic config validation accepts Kafka's bounds and refuses everything else with the
 // field named (compact gets its own message), that DescribeConfigs entries mark defaults and
-// sources correctly, and Kafka's topic name rules. Pure table tests.
+// sources correctly, that min.insync.replicas defaults to 2 with 3 or more replicas and 1 below
+// (an explicit value, the topic's or the node's, wins), and Kafka's topic name rules. Pure table
+// tests.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigSource, ConfigType, describeBrokerConfig, describeTopicConfig, nodeConfigDefaults,
-  topicConfigDefaults, validateTopicConfigs, validateTopicName,
+  ConfigSource, ConfigType, describeBrokerConfig, describeTopicConfig, effectiveTopicConfigs,
+  minInsyncReplicasFor, nodeConfigDefaults, topicConfigDefaults, validateTopicConfigs,
+  validateTopicName,
 } from '../../../src/config/index.js';
 
 test('valid entries are parsed to typed values; null means unset', () => {
@@ -61,7 +64,7 @@ for (const [entries, field, message] of invalid) {
 
 test('describeTopicConfig: overrides are dynamic, node defaults static, the rest default', () => {
   const defaults = { ...topicConfigDefaults, 'retention.bytes': 1000 };
-  const entries = describeTopicConfig({ 'retention.ms': 5 }, defaults);
+  const entries = describeTopicConfig({ 'retention.ms': 5 }, 3, defaults);
   const byName = new Map(entries.map((e) => [e.name, e]));
   assert.deepEqual(entries.map((e) => e.name), ['segment.bytes', 'segment.ms', 'retention.ms',
     'retention.bytes', 'max.message.bytes', 'min.insync.replicas', 'cleanup.policy',
@@ -78,8 +81,58 @@ test('describeTopicConfig: overrides are dynamic, node defaults static, the rest
   assert.deepEqual([unclean?.value, unclean?.isDefault, unclean?.configType],
     ['false', true, ConfigType.boolean]);
   assert.match(unclean?.documentation ?? '', /outside the ISR.*losing acknowledged records/);
-  const on = describeTopicConfig({ 'unclean.leader.election.enable': true }, defaults);
+  const on = describeTopicConfig({ 'unclean.leader.election.enable': true }, 3, defaults);
   assert.equal(on.find((e) => e.name === 'unclean.leader.election.enable')?.value, 'true');
+});
+
+test('min.insync.replicas: unset, 2 with 3 or more replicas and 1 below', () => {
+  assert.deepEqual([1, 2, 3, 4, 5].map(minInsyncReplicasFor), [1, 1, 2, 2, 2]);
+  for (const [replicationFactor, expected] of [[1, 1], [2, 1], [3, 2], [5, 2]] as const) {
+    const effective = effectiveTopicConfigs({}, replicationFactor);
+    assert.equal(effective['min.insync.replicas'], expected, `RF ${replicationFactor}`);
+  }
+  assert.equal('min.insync.replicas' in topicConfigDefaults, false, 'no fixed built-in value');
+});
+
+test('min.insync.replicas: the topic\'s value wins, then the node\'s, then the rule', () => {
+  const node = { ...topicConfigDefaults, 'min.insync.replicas': 1 };
+  assert.equal(effectiveTopicConfigs({ 'min.insync.replicas': 3 }, 3, node)
+    ['min.insync.replicas'], 3);
+  assert.equal(effectiveTopicConfigs({ 'min.insync.replicas': 1 }, 3)['min.insync.replicas'], 1);
+  assert.equal(effectiveTopicConfigs({}, 3, node)['min.insync.replicas'], 1,
+    'a node config of 1 is kept, even for 3 replicas');
+  assert.equal(effectiveTopicConfigs({}, 1, { ...node, 'min.insync.replicas': 2 })
+    ['min.insync.replicas'], 2, 'and so is a node config of 2 for 1 replica (acks=all refused)');
+});
+
+test('DescribeConfigs reports the effective min.insync.replicas and where it comes from', () => {
+  const minIsr = (overrides: Parameters<typeof describeTopicConfig>[0], rf: number,
+    defaults = topicConfigDefaults) => {
+    const e = describeTopicConfig(overrides, rf, defaults)
+      .find((c) => c.name === 'min.insync.replicas');
+    return [e?.value, e?.isDefault, e?.source];
+  };
+  assert.deepEqual(minIsr({}, 3), ['2', true, ConfigSource.defaultConfig]);
+  assert.deepEqual(minIsr({}, 2), ['1', true, ConfigSource.defaultConfig]);
+  assert.deepEqual(minIsr({}, 1), ['1', true, ConfigSource.defaultConfig]);
+  assert.deepEqual(minIsr({ 'min.insync.replicas': 1 }, 3),
+    ['1', false, ConfigSource.dynamicTopicConfig]);
+  assert.deepEqual(minIsr({}, 3, { ...topicConfigDefaults, 'min.insync.replicas': 1 }),
+    ['1', true, ConfigSource.staticBrokerConfig]);
+});
+
+test('describeBrokerConfig: min.insync.replicas is default until the node config sets it', () => {
+  const unset = describeBrokerConfig(nodeConfigDefaults())
+    .find((e) => e.name === 'min.insync.replicas');
+  assert.deepEqual([unset?.value, unset?.isDefault, unset?.source],
+    ['2', true, ConfigSource.defaultConfig]);
+  assert.match(unset?.documentation ?? '', /3 or more replicas/);
+  const config = nodeConfigDefaults();
+  const set = describeBrokerConfig({ ...config,
+    topicDefaults: { ...config.topicDefaults, 'min.insync.replicas': 2 } })
+    .find((e) => e.name === 'min.insync.replicas');
+  assert.deepEqual([set?.value, set?.isDefault, set?.source],
+    ['2', false, ConfigSource.staticBrokerConfig]);
 });
 
 test('describeBrokerConfig reports the listener and Kafka-named defaults read-only', () => {

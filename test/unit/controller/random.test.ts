@@ -1,9 +1,11 @@
 /**
  * Seeded random test of the controller as a whole: 3–5 brokers that die, come back as new
  * incarnations, heartbeat (sometimes with stale epochs), shut down; sessions that expire; topics
- * created; ISR changes from leaders (some stale); preferred-leader elections; producer-id blocks.
+ * created; ISR changes from leaders (some stale); preferred-leader elections; producer-id blocks;
+ * `__consumer_offsets` created with one replica and grown as brokers come (internal-topics.ts).
  * After every step: each partition's leader is in its ISR or -1; ISR ⊆ replicas; no fenced or
- * unregistered broker leads; leader and partition epochs never go back; a snapshot of the image
+ * unregistered broker leads; leader and partition epochs never go back; replicas are never
+ * removed; growing changes no leader, epoch or ISR and is idempotent; a snapshot of the image
  * decodes to the same image. Rare events are counted over all seeds and must each happen.
  * Replay one seed: PADO_SEED=<n> node --test dist/test/unit/controller/random.test.js
  */
@@ -16,7 +18,7 @@ import {
 } from '../../../src/metadata/index.js';
 import {
   allocateProducerIds, alterPartition, BrokerLeases, createTopics, electPreferredLeaders,
-  expireSessions, heartbeat, registerBroker,
+  expireSessions, growInternalTopics, heartbeat, registerBroker,
 } from '../../../src/controller/index.js';
 import { seededUuid } from '../metadata/support.js';
 
@@ -91,6 +93,31 @@ function createTopic(w: World): void {
   commit(w, records);
 }
 
+/** Creates `__consumer_offsets` with one replica (a cluster of one), or grows it to 3. */
+function internalTopic(w: World): void {
+  if (!w.image.topicsByName.has('__consumer_offsets')) {
+    const { records } = createTopics(w.image, [{ name: '__consumer_offsets', numPartitions: 3,
+      replicationFactor: 1, assignments: [], configs: [] }], {
+      newTopicId: () => seededUuid(w.p), defaultPartitions: 1, defaultReplicationFactor: 1,
+      partitionsPerTopicMax: 100 });
+    commit(w, records);
+    return;
+  }
+  const before = w.image;
+  const records = growInternalTopics(w.image, 3);
+  commit(w, records);
+  if (records.length > 0) mark('internal topic grown');
+  assert.deepEqual(growInternalTopics(w.image, 3), [], 'growing is idempotent');
+  for (const r of records) {
+    const was = before.topicsById.get(r.topicId)?.partitions[r.partition];
+    const now = w.image.topicsById.get(r.topicId)?.partitions[r.partition];
+    assert.ok(was !== undefined && now !== undefined);
+    assert.deepEqual([now.leader, now.leaderEpoch, now.isr], [was.leader, was.leaderEpoch, was.isr],
+      'growing changes no leader, leader epoch or ISR');
+    assert.ok(now.replicas.length > was.replicas.length && now.replicas.length <= 3);
+  }
+}
+
 function changeIsr(w: World): void {
   const topics = [...w.image.topicsById.values()];
   if (topics.length === 0) return;
@@ -119,7 +146,7 @@ function step(w: World): void {
   else if (roll === 5) commit(w, electPreferredLeaders(w.image));
   else if (roll === 6 && w.image.brokers.size > 0) {
     commit(w, allocateProducerIds(w.image, w.p.pick([...w.image.brokers.keys()])).records);
-  }
+  } else if (roll === 7) internalTopic(w);
   w.nowMs += w.p.between(50, 400);
   heartbeats(w);
   commit(w, expireSessions(w.image, w.leases, w.nowMs, sessionTimeoutMs));
@@ -139,6 +166,7 @@ function checkInvariants(before: MetadataImage, image: MetadataImage): void {
       if (prev === undefined) continue;
       assert.ok(p.leaderEpoch >= prev.leaderEpoch, `${where}: leader epoch never goes back`);
       assert.ok(p.partitionEpoch >= prev.partitionEpoch, `${where}: partition epoch never goes back`);
+      assert.ok(prev.replicas.every((id) => p.replicas.includes(id)), `${where}: replicas kept`);
     }
   }
 }
@@ -167,7 +195,7 @@ test('random cluster histories keep the controller invariants', (t) => {
   t.diagnostic(`events: ${JSON.stringify(Object.fromEntries(marks))}`);
   if (seeds.length === 1) return;
   for (const name of ['fenceBroker', 'unfenceBroker', 'offline', 'elected', 'isr changed',
-    'isr change refused', 'controlled shutdown']) {
+    'isr change refused', 'controlled shutdown', 'internal topic grown']) {
     assert.ok((marks.get(name) ?? 0) > 0, `rare event '${name}' never happened: ${[...marks]}`);
   }
 });

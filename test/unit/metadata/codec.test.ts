@@ -37,6 +37,8 @@ const samples: readonly MetadataRecord[] = [
   { type: 'partitionChange', topicId, partition: 2, leader: 3, isr: [3], replicas: [3, 1],
     leaderRecoveryState: 1 },
   { type: 'partitionChange', topicId, partition: 2, isr: [], leaderRecoveryState: 0 },
+  // Replicas only (an internal topic growing, issue 13): leader, ISR and recovery unchanged.
+  { type: 'partitionChange', topicId, partition: 3, replicas: [1, 2, 3] },
   { type: 'producerIds', brokerId: 2, nextProducerId: 3000 },
   { type: 'producerIds', brokerId: -1, nextProducerId: 1 },
 ];
@@ -54,6 +56,16 @@ test('every record kind round-trips, alone and as one batch', () => {
   const all = decodeMetadataRecords(encodeMetadataRecords(samples));
   assert.deepEqual(all, { ok: true, records: plain(samples) });
   assert.deepEqual(decodeMetadataRecords(encodeMetadataRecords([])), { ok: true, records: [] });
+});
+
+test('a replicas-only partitionChange keeps every other field absent on the wire', () => {
+  const record: MetadataRecord =
+    { type: 'partitionChange', topicId, partition: 3, replicas: [2, 1] };
+  const wire = toWire(record).partitionChange;
+  assert.deepEqual([wire.leader, wire.isr, wire.replicas, wire.leaderRecoveryState],
+    [-2, null, [2, 1], -1], 'Kafka\'s "unchanged" markers');
+  const decoded = decodeMetadataRecords(encodeMetadataRecords([record]));
+  assert.deepEqual(decoded, { ok: true, records: [record] });
 });
 
 test('seeded random valid batches round-trip and encode deterministically', () => {

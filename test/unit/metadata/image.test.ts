@@ -4,7 +4,8 @@
  * epoch always and the leader epoch only on a leader change; impossible records fail an assert.
  * Snapshots: images built by hundreds of seeded random records equal themselves after
  * encode/decode, bytes are deterministic, and bad bytes are refused without throwing. imageDiff
- * reports leadership gained and lost, follower changes and deleted topics for one node.
+ * reports leadership gained and lost, follower changes (a replica added included) and deleted
+ * topics for one node. A replicas-only partitionChange extends the replica set and nothing else.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,6 +78,25 @@ test('partitionChange: partition epoch always, leader epoch on a leader change',
   assert.equal(offline.topicsById.get(topicId)?.partitions[0]?.leaderEpoch, 2);
   assert.equal(image.topicsById.get(topicId)?.partitions[0]?.partitionEpoch, 0, 'old image unchanged');
   assert.equal(moved.topicsByName.get('t'), moved.topicsById.get(topicId), 'both maps agree');
+});
+
+test('partitionChange with replicas: the set grows, leader, epoch and ISR stay', () => {
+  const image = applyRecords(base(), [
+    { type: 'topic', name: 'one', topicId: 'AQEBAQEBAQEBAQEBAQEBAQ' },
+    { type: 'partition', topicId: 'AQEBAQEBAQEBAQEBAQEBAQ', partition: 0, replicas: [1], isr: [1],
+      leader: 1, leaderEpoch: 4, partitionEpoch: 7, leaderRecoveryState: 0 },
+  ]);
+  const grown = applyRecords(image, [{ type: 'partitionChange', topicId: 'AQEBAQEBAQEBAQEBAQEBAQ',
+    partition: 0, replicas: [1, 2, 3] }]);
+  const p = grown.topicsByName.get('one')?.partitions[0];
+  assert.deepEqual([p?.replicas, p?.isr, p?.leader, p?.leaderEpoch, p?.partitionEpoch],
+    [[1, 2, 3], [1], 1, 4, 8]);
+  const for2 = imageDiff(image, grown, 2);
+  assert.deepEqual(for2.followerChanges, [{ topicId: 'AQEBAQEBAQEBAQEBAQEBAQ', topicName: 'one',
+    partition: 0, leader: 1, leaderEpoch: 4 }], 'a node added as replica starts following');
+  const for1 = imageDiff(image, grown, 1);
+  assert.deepEqual([for1.becameLeader, for1.stoppedLeading, for1.followerChanges], [[], [], []],
+    'the leader keeps its epoch');
 });
 
 test('partitionChange: impossible states fail an assert', () => {

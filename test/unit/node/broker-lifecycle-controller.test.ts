@@ -7,7 +7,9 @@
  * removes the broker; a second live process with the same id is refused; a non-controller
  * answers NOT_CONTROLLER; a registration from an id outside the metadata quorum, or with a host,
  * port or rack no node config could hold, is refused INVALID_REQUEST with no record (issue 13).
- * Also the DescribeQuorum view of a Raft status.
+ * Internal topics grow: a broker unfenced (not merely registered) gets replicas of
+ * `__consumer_offsets`, and a new controller completes growth left undone. Also the DescribeQuorum
+ * view of a Raft status.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,6 +58,44 @@ async function live(s: ReturnType<typeof setup>, n: number): Promise<number[]> {
   }
   return epochs;
 }
+
+const offsetsReplicas = (s: ReturnType<typeof setup>) => s.metadata.image().topicsByName
+  .get('__consumer_offsets')?.partitions.map((p) => [...p.replicas]);
+/** Resolves once every decision queued before it has been applied. */
+const applied = (s: ReturnType<typeof setup>) =>
+  s.metadata.propose(() => ({ records: [], result: undefined }));
+
+test('an unfenced broker gets replicas of __consumer_offsets, up to min(3, live)', async () => {
+  const s = setup();
+  await live(s, 1);
+  s.metadata.current = withTopic(s.metadata.current, '__consumer_offsets', 2, 1);
+  const r2 = await s.duties.registerBroker(reg(2));
+  await applied(s);
+  assert.deepEqual(offsetsReplicas(s), [[1], [1]], 'registered but fenced: nothing yet');
+  await s.duties.brokerHeartbeat(hb(2, r2.brokerEpoch, s.metadata.offset));
+  await applied(s);
+  assert.deepEqual(offsetsReplicas(s), [[1, 2], [1, 2]]);
+  const proposals = s.metadata.proposals;
+  await s.duties.growInternalTopics();
+  await applied(s);
+  assert.equal(s.metadata.proposals, proposals, 'nothing more to do: nothing proposed');
+});
+
+test('a new controller completes internal topic growth left undone', async () => {
+  const s = setup();
+  await live(s, 2);
+  s.metadata.current = withTopic(s.metadata.current, '__consumer_offsets', 2, 1);
+  s.duties.onLeaderChange(false);
+  const next = new ControllerDuties({ metadata: s.metadata, metadataOffset: () => s.metadata.offset,
+    log: silent, nowMs: s.clock.now, every: s.timer.every, offsetsTopicReplicationFactor: 3,
+    isQuorumMember: () => true });
+  assert.deepEqual(offsetsReplicas(s), [[1], [2]],
+    'one replica each, as if created by a cluster of one');
+  next.onLeaderChange(true);
+  await applied(s);
+  assert.deepEqual(offsetsReplicas(s), [[1, 2], [2, 1]]);
+  next.close();
+});
 
 test('a broker is unfenced only once its metadata offset reaches its registration', async () => {
   const s = setup();

@@ -112,7 +112,7 @@ const groupOf = [0, 1].map((p) => {
 function coordinator(logs: Map<number, MemoryLog>, snapshots = new MemorySnapshots()) {
   const clock = { now: 1_000 };
   const groups = new GroupPartitions({
-    partitionCount, snapshots, log,
+    partitionCount, snapshots, log, minInsyncReplicas: () => 2,
     waitForAdvance: (p, ms, signal) => logs.get(p)?.waitForAdvance(ms, signal) ?? Promise.resolve(),
     driver: { seed: 3, tickIntervalMs: 60_000, nowMs: () => clock.now,
       config: { initialRebalanceDelayMs: 0 } },
@@ -159,7 +159,8 @@ test('a new leader loads once its HW covers its log end; losing the partition un
     assert.equal(await committed(one.groups, groupOf[1]), -E.notCoordinator.code);
     const written = await one.groups.commitOffsets(commit(groupOf[0], 42));
     assert.equal(written[0]?.partitions[0]?.errorCode, 0);
-    assert.deepEqual(first.acks.map((a) => a.requiredAcks), [-1], 'commits wait for the ISR');
+    assert.deepEqual(first.acks.map((a) => [a.requiredAcks, a.minIsr]), [[-1, 2]],
+      'commits wait for the ISR, at the topic\'s min.insync.replicas');
 
     // Another replica: a full copy whose HW trails its log end until followers fetch.
     const second = first.copy();
@@ -202,7 +203,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
   const leader = new MemoryLog();
   const snapshots = new MemorySnapshots();
   const store = new OffsetsPartitionStore({ partition: 0, partitionCount, log: leader, snapshots,
-    logger: log });
+    logger: log, minInsyncReplicas: () => 1 });
   await store.load();
   for (let i = 1; i <= 5; i++) await store.append([offsetRecord(groupOf[0], i)]);
   snapshots.saved.set(0, { offset: 3, records: [offsetRecord(groupOf[0], 3)] });
@@ -211,7 +212,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
     const copy = leader.copy();
     copy.commit();
     const again = new OffsetsPartitionStore({ partition: 0, partitionCount, log: copy,
-      snapshots: saved, logger: log });
+      snapshots: saved, logger: log, minInsyncReplicas: () => 1 });
     const records = await again.load();
     assert.deepEqual(records.map((r) => r.type === 'offset' ? r.offset : -1), [5], name);
   }
@@ -223,7 +224,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
     offsetRecord(groupOf[0], 1, 'old')] });
   await trimmed.deleteRecords(2);
   const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, log: trimmed,
-    snapshots: stale, logger: log }).load();
+    snapshots: stale, logger: log, minInsyncReplicas: () => 1 }).load();
   assert.deepEqual(records.map((r) => r.type === 'offset' ? `${r.topic}:${r.offset}` : ''),
     ['t:5']);
 });
@@ -232,7 +233,7 @@ test('a checkpoint re-appends the live records, so the trimmed log alone is comp
   const leader = new MemoryLog();
   const snapshots = new MemorySnapshots();
   const store = new OffsetsPartitionStore({ partition: 0, partitionCount, log: leader, snapshots,
-    logger: log });
+    logger: log, minInsyncReplicas: () => 1 });
   await store.load();
   await store.append([offsetRecord(groupOf[0], 1, 'kept')]);
   for (let i = 0; i < snapshotEveryRecords; i += 1_000) {
@@ -243,7 +244,7 @@ test('a checkpoint re-appends the live records, so the trimmed log alone is comp
   const copy = leader.copy();
   copy.commit();
   const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, log: copy,
-    snapshots: new MemorySnapshots(), logger: log }).load();
+    snapshots: new MemorySnapshots(), logger: log, minInsyncReplicas: () => 1 }).load();
   const byTopic = new Map(records.map((r) => [r.type === 'offset' ? r.topic : '', r]));
   const kept = byTopic.get('kept');
   assert.equal(kept?.type === 'offset' ? kept.offset : -1, 1);

@@ -4,6 +4,8 @@
  * node leads; a follower gets one FollowerReplica per (leader, leader epoch), kept across changes
  * that move neither (an ISR change) and sharing the log's epoch cache; leadership moving away
  * makes the node a follower, moving here makes it the leader; a replica moved away drops its log.
+ * A replica added to a partition's set (an internal topic growing, issue 13) starts following the
+ * unchanged leader; the leader tracks it and proposes it for the ISR only once it has caught up.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,20 +20,24 @@ import {
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 
-type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> & { isr?: number[] };
+type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> &
+  { isr?: number[]; partitionEpoch?: number };
 
-function imageOf(placements: readonly Placement[]): MetadataImage {
+/** Topic `t` placed as given; `live`: brokers registered and unfenced (they may join an ISR). */
+function imageOf(placements: readonly Placement[], live: readonly number[] = []): MetadataImage {
   const partitions: PartitionImage[] = placements.map((p, partition) => ({
     partition,
     replicas: p.replicas,
     isr: p.isr ?? [...p.replicas],
     leader: p.leader,
     leaderEpoch: p.leaderEpoch,
-    partitionEpoch: p.leaderEpoch,
+    partitionEpoch: p.partitionEpoch ?? p.leaderEpoch,
     leaderRecoveryState: LeaderRecoveryState.recovered,
   }));
   const topic: TopicImage = { name: 't', topicId: 'id-t', partitions, configs: new Map() };
-  return { ...emptyImage('c'), topicsById: new Map([['id-t', topic]]),
+  const brokers = new Map(live.map((brokerId) => [brokerId, { brokerId, incarnationId: 'i',
+    host: 'h', port: 9092, rack: null, brokerEpoch: 1, fenced: false }]));
+  return { ...emptyImage('c'), brokers, topicsById: new Map([['id-t', topic]]),
     topicsByName: new Map([['t', topic]]) };
 }
 
@@ -87,6 +93,46 @@ test('each partition gets its role from the image', async (t) => {
   assert.equal(manager.follower('t', 0), undefined);
   assert.deepEqual(await readdir(dataDir), ['t-1']);
 });
+
+test('a replica added to the set follows the same leader; the ISR waits for it to catch up',
+  async (t) => {
+    const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'pado-roles-'))));
+    const [one, two] = await Promise.all([1, 2].map((nodeId) => ReplicaManager.open(
+      { ...nodeConfigDefaults(), nodeId, dataDir: dirs[nodeId - 1] as string, diskReserveBytes: 0 },
+      pino({ level: 'silent' }))));
+    assert.ok(one !== undefined && two !== undefined);
+    t.after(() => Promise.all([one.close(), two.close()]));
+    t.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+    const proposals: number[][] = [];
+    one.onIsrChange = (_r, p) => proposals.push([...p.newIsr]);
+    const alone = imageOf([{ leader: 1, leaderEpoch: 3, replicas: [1] }], [1, 2]);
+    await one.applyImage(emptyImage('c'), alone);
+    await two.applyImage(emptyImage('c'), alone);
+    assert.equal(two.follower('t', 0), undefined, 'not a replica yet');
+    const leader = one.get('t', 0);
+    assert.ok(leader !== undefined);
+    const batch = buildBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }],
+      compression: 'none' });
+    assert.equal((await leader.produce(batch, Date.now())).errorCode, 0);
+
+    const grown = imageOf([{ leader: 1, leaderEpoch: 3, partitionEpoch: 4, replicas: [1, 2],
+      isr: [1] }], [1, 2]);
+    await one.applyImage(alone, grown);
+    await two.applyImage(alone, grown);
+    const slot = two.follower('t', 0);
+    assert.deepEqual([slot?.replica.leaderId, slot?.replica.leaderEpoch, slot?.log.logEndOffset],
+      [1, 3, 0], 'an empty log following the same leader and epoch');
+    assert.equal(one.get('t', 0), leader, 'the leader keeps its epoch and state');
+    assert.deepEqual([...(leader.leaderReplica?.followerIds() ?? [])], [2]);
+
+    // Behind: no ISR change. Caught up with the leader's end: proposed for the ISR.
+    const now = Date.now();
+    const behind = await leader.readAsReplica(0, -1, 1 << 20, 2, now);
+    assert.equal(behind.errorCode, 0);
+    assert.deepEqual(proposals, []);
+    await leader.readAsReplica(1, 3, 1 << 20, 2, now + 1);
+    assert.deepEqual(proposals, [[1, 2]]);
+  });
 
 test('a long poll sees a write that landed while it was reading (dataMark)', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-roles-'));

@@ -80,3 +80,34 @@ test('fetched batches extend the log and epochs; a durable follower syncs before
   assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 4,
     lastFetchedEpoch: 5 });
 });
+
+test('below the leader\'s log start: start over empty there, then fetch from it', () => {
+  const { f, epochs } = follower([{ epoch: 1, startOffset: 0 }], 4, { truncateFirst: false });
+  const req = { fetchOffset: 4, lastFetchedEpoch: 1 };
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'outOfRange', logStartOffset: 4 }),
+    { kind: 'retry' }, 'not below the start: nothing to drop');
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'outOfRange', logStartOffset: 100 }),
+    { kind: 'startAt', startOffset: 100 });
+  assert.deepEqual(epochs.entries(), [], 'no epoch covers an empty log');
+  assert.deepEqual([f.logEndOffset, f.syncedOffset, f.highWatermark], [100, 100, 100]);
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'outOfRange', logStartOffset: 200 }),
+    { kind: 'stale' }, 'an answer for the old position');
+  const next = { fetchOffset: 100, lastFetchedEpoch: -1 };
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...next });
+  assert.deepEqual(f.onFetchResponse(next, { kind: 'records', highWatermark: 110,
+    batches: [{ baseOffset: 100, lastOffset: 104, epoch: 3 }] }),
+  { kind: 'append', batchCount: 1 });
+  assert.deepEqual(epochs.entries(), [{ epoch: 3, startOffset: 100 }]);
+});
+
+test('an empty log that starts above 0 fetches at once and never truncates below its start', () => {
+  const { f } = follower([], 50, { logStartOffset: 50, highWatermark: 50 });
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 50,
+    lastFetchedEpoch: -1 }, 'no OffsetForLeaderEpoch: nothing here to diverge');
+  const { f: g } = follower([{ epoch: 2, startOffset: 50 }], 60,
+    { logStartOffset: 50, truncateFirst: false });
+  const req = { fetchOffset: 60, lastFetchedEpoch: 2 };
+  assert.deepEqual(g.onFetchResponse(req, { kind: 'diverging',
+    divergingEpoch: { epoch: 2, endOffset: 10 } }), { kind: 'truncate', endOffset: 50 });
+});

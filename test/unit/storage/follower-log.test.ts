@@ -4,6 +4,8 @@
  * checkpoint follows appends in new epochs, truncation (cut at the new end) and reopening; a
  * missing or corrupt checkpoint is rebuilt from the batches' epochs; an epoch a new leader
  * assigned at its log end is checkpointed, and dropped on reopen if nothing was appended in it.
+ * `startAt`: a follower whose leader's log starts past its end drops everything and continues
+ * empty at the leader's start, appending the leader's batches from there, across reopen.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -166,4 +168,53 @@ test('an epoch assigned at the log end is checkpointed, and dropped on reopen if
       { epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 4 },
     ]);
     await log.close();
+  });
+
+test('startAt drops the log and continues empty at the leader\'s start, across reopen',
+  async (t) => {
+    const root = await tempRoot(t);
+    const leader = await PartitionLog.open(join(root, 'leader'), config);
+    await lead(leader, 10, 2);
+    const old = await readAll(leader);
+    assert.equal(await leader.deleteRecordsBefore(12), 12);
+    assert.ok(leader.segmentBaseOffsets[0]! > 0, 'whole segments below the start are gone');
+    // The follower holds the first two records only: all below the leader's start now.
+    let follower = await PartitionLog.open(join(root, 'follower'), config);
+    const two = old.subarray(0, headers(old)[1]?.position);
+    await follower.appendAsFollower(two, headers(two), t0).durable;
+    assert.equal(follower.logEndOffset, 2);
+
+    await follower.startAt(12);
+    assert.deepEqual([follower.logStartOffset, follower.logEndOffset, follower.durableEndOffset],
+      [12, 12, 12]);
+    assert.deepEqual(follower.leaderEpochs.entries(), []);
+    assert.equal(follower.checkpointedHighWatermark, 12);
+    assert.equal((await follower.read(0, 1024, Infinity)).kind, 'offsetOutOfRange');
+    const tail = Buffer.from((await leader.read(12, 64 * 1024, Infinity) as { records: Buffer })
+      .records);
+    await follower.appendAsFollower(tail, headers(tail), t0).durable;
+    assert.equal(follower.logEndOffset, leader.logEndOffset);
+    assert.deepEqual(follower.leaderEpochs.entries(), [{ epoch: 2, startOffset: 12 }]);
+    await follower.close();
+
+    follower = await PartitionLog.open(join(root, 'follower'), config);
+    assert.deepEqual([follower.logStartOffset, follower.logEndOffset], [12, 20]);
+    assert.deepEqual(follower.leaderEpochs.entries(), [{ epoch: 2, startOffset: 12 }]);
+    assert.deepEqual(await readAll(follower), tail);
+    await assert.rejects(async () => follower.startAt(3), /below end/);
+    await follower.close();
+    await leader.close();
+  });
+
+test('a log reset by startAt and closed before any append reopens empty at that start',
+  async (t) => {
+    const root = await tempRoot(t);
+    let follower = await PartitionLog.open(join(root, 'follower'), config);
+    await lead(follower, 3, 1);
+    await follower.startAt(40);
+    await follower.close();
+    follower = await PartitionLog.open(join(root, 'follower'), config);
+    assert.deepEqual([follower.logStartOffset, follower.logEndOffset], [40, 40]);
+    assert.deepEqual(follower.leaderEpochs.entries(), []);
+    await follower.close();
   });
