@@ -41,6 +41,8 @@ export class RaftCluster {
   private readonly clients = new Map<number, KafkaClient>();
   /** Extra `pado start` arguments of every node (a shared `--config` file). */
   private readonly extraArgs: string[] = [];
+  /** Data directories given by the test (e.g. a tmpfs it mounted); the others live under root. */
+  private readonly ownDataDirs = new Map<number, string>();
 
   private constructor(ports: readonly number[]) {
     this.ids = ports.map((_, i) => i + 1);
@@ -49,13 +51,19 @@ export class RaftCluster {
 
   /** The data directory of node `id` (kept across restarts). */
   dataDir(id: number): string {
-    return join(this.root, `node-${id}`);
+    return this.ownDataDirs.get(id) ?? join(this.root, `node-${id}`);
   }
 
-  /** `config`: a JSON node config every node starts with (Kafka keys work, as in a file). */
-  static async start(size: number, opts: { config?: Record<string, unknown> } = {}):
-    Promise<RaftCluster> {
+  /**
+   * `config`: a JSON node config every node starts with (Kafka keys work, as in a file).
+   * `dataDirs`: node id → a data directory the caller owns (never removed by `stop`).
+   */
+  static async start(size: number, opts: { config?: Record<string, unknown>;
+    dataDirs?: Readonly<Record<number, string>> } = {}): Promise<RaftCluster> {
     const cluster = new RaftCluster(await freePorts(size));
+    for (const [id, dir] of Object.entries(opts.dataDirs ?? {})) {
+      cluster.ownDataDirs.set(Number(id), dir);
+    }
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
@@ -94,7 +102,7 @@ export class RaftCluster {
   /** Starts (or restarts, on its old data) node `id`; resolves once its listener serves. */
   async startNode(id: number): Promise<BrokerProcess> {
     const proc = await startBroker({
-      dataDir: join(this.root, `node-${id}`),
+      dataDir: this.dataDir(id),
       port: this.ports.get(id) as number,
       args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
     });
