@@ -3,9 +3,12 @@
  * partitions this node leads, the consumer groups it coordinates, the Kafka listener with every
  * handler, and an orderly stop (stop accepting, let in-flight requests finish within the deadline,
  * close every log with a final fsync). Start-up order: bind (the port is needed to register), serve
- * (Raft messages must flow for a controller to be elected; other requests wait for readiness),
- * then wait for the controller to register this broker, then follow the leadership of the
- * `__consumer_offsets` partitions (their groups are loaded and unloaded with it).
+ * peer requests (Raft messages must flow for a controller to be elected and this node to catch up;
+ * the controller APIs register and unfence it), wait until the controller has registered and
+ * unfenced this broker and its own image shows that (so it holds the metadata log up to there),
+ * then open the gate to client requests (held until then: server/ready-gate.ts, as Kafka opens
+ * its client listener only once unfenced), then follow the leadership of the `__consumer_offsets`
+ * partitions (their groups are loaded and unloaded with it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -20,9 +23,9 @@ import {
   liveBrokers, replicationFactorOf, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.js';
 import {
-  brokerHandlers, controllerHandlers, groupHandlers, KafkaListener, lifecycleHandlers,
-  membershipHandlers, raftKvHandler, raftMessageHandler, withForwarding,
-  type Broker, type GroupService, type Handler, type RaftService,
+  brokerHandlers, controllerHandlers, gateClientRequests, groupHandlers, KafkaListener,
+  lifecycleHandlers, membershipHandlers, raftKvHandler, raftMessageHandler, ReadyGate,
+  withForwarding, type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
@@ -71,9 +74,16 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const quorum = await openQuorum(config, voters, peers, log);
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log });
-  listener.serve(withForwarding(brokerHandlers(services.broker, services.handlers), services.broker));
+  // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
+  // fenced and leads nothing: clients must see neither, only peers are served.
+  const clientGate = new ReadyGate();
+  const { broker, handlers } = services;
+  listener.serve(gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
+    clientGate, { holds: () => broker.holdsLease(),
+      wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
+  const startedMs = Date.now();
   quorum.start((isLeader) => {
     services.duties.onLeaderChange(isLeader, quorum.driver.previousLeader);
     if (isLeader) services.bootstrap();
@@ -84,9 +94,14 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   }
   services.lifecycle.start();
   await services.lifecycle.registered();
-  await waitForCluster(config, services.registeredAs, quorum.metadata, log);
+  await waitForCluster(config, services.registeredAs, () => services.lifecycle.epoch(),
+    quorum.metadata, log);
+  // The partitions follow that image (this node leads what Metadata will say it leads).
   await quorum.machine.settled();
   await replicas.dropStrays();
+  clientGate.open();
+  log.info({ waitedMs: Date.now() - startedMs, brokerEpoch: services.lifecycle.epoch() },
+    'serving clients: registered, unfenced and caught up with the metadata log');
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
   const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
     log);
@@ -262,12 +277,16 @@ function stopper(parts: {
 }
 
 /**
- * Waits (logging now and then) until a controller is elected and has registered this broker at the
- * address it advertises now (a restart may change it) and created the internal topic.
+ * Waits (logging now and then) until a controller is elected and this node's own image shows it
+ * registered in this process's registration (`brokerEpoch`: the restored pre-crash image shows the
+ * old one, unfenced), unfenced, at the address it advertises now (a restart may change it), and
+ * the internal topic created. The unfence record follows the controller's check that this node
+ * had caught up, and carries the elections it made possible: this image is a caught-up one.
  */
 async function waitForCluster(
   config: NodeConfig,
   advertised: { host: string; port: number },
+  brokerEpoch: () => number,
   metadata: RaftMetadata,
   log: Logger,
 ): Promise<void> {
@@ -276,7 +295,7 @@ async function waitForCluster(
     const image = metadata.image();
     const self = image.brokers.get(config.nodeId);
     const registered = self !== undefined && !self.fenced && self.host === advertised.host &&
-      self.port === advertised.port;
+      self.port === advertised.port && self.brokerEpoch === brokerEpoch();
     const ready = registered && image.topicsByName.has(offsetsTopicName) && metadata.controllerId() > 0;
     if (ready) return;
     await new Promise((r) => setTimeout(r, clusterPollMs));

@@ -14,7 +14,7 @@ import { type BatchHeader, batchLogOverheadBytes, validateBatches }
   from '../protocol/records/index.js';
 import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
 import { KafkaClient } from '../client/index.js';
-import { delay } from '../common/index.js';
+import { delay, isPadoError, type PadoError } from '../common/index.js';
 import type { FollowerSlot } from './replica-manager.js';
 
 /** Sends one request to the source broker; rejects when it cannot be reached. */
@@ -60,6 +60,11 @@ export function shareOf(count: number, responseBytesMax: number, min: number): n
 }
 
 const offsetForLeaderEpochVersion = 4;
+/**
+ * After a refused append, how long a partition is not fetched: the disk guard re-measures free
+ * space about once a second, and fetching sooner would only bring the same records to refuse.
+ */
+export const appendRefusedPauseMs = 1_000;
 
 type Asked = { readonly slot: FollowerSlot; readonly request: FollowerRequest };
 
@@ -76,6 +81,13 @@ export class ReplicaFetcher {
    * so rotating it gives every partition its turn at the front when the response runs full.
    */
   private rotation = 0;
+  /**
+   * Partitions whose log refuses appends (disk below its reserve, a failed write): not fetched
+   * before `retryAtMs`, nor while the log still refuses. Logged once at warn when it starts and
+   * at info when an append succeeds again; meanwhile the leader drops us from the ISR by its lag
+   * rule, as for any follower that stops catching up.
+   */
+  private readonly refused = new WeakMap<FollowerSlot, { retryAtMs: number }>();
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -122,11 +134,15 @@ export class ReplicaFetcher {
   /** One round: divergence questions first, then one fetch. False: nothing useful happened. */
   async round(): Promise<boolean> {
     const asked: Asked[] = [];
+    const nowMs = this.o.nowMs();
     for (const slot of this.o.partitions()) {
       // A FollowerReplica made for a new epoch while an append was syncing learns it here.
       slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
       const request = slot.replica.nextRequest();
-      if (request !== undefined) asked.push({ slot, request });
+      if (request === undefined) continue;
+      // Truncating needs no space (it frees some); fetching records we cannot store is waste.
+      if (request.kind === 'fetch' && !this.canAppend(slot, nowMs)) continue;
+      asked.push({ slot, request });
     }
     const epochs = asked.filter((a) => a.request.kind === 'offsetForLeaderEpoch');
     if (epochs.length > 0) return this.askEpochs(epochs);
@@ -233,6 +249,62 @@ export class ReplicaFetcher {
     return this.execute(slot, decision, { records, headers }).then(() => undefined);
   }
 
+  /**
+   * Appends what the replica state machine accepted, and reports it synced after the fsync. A
+   * refused or failed append puts the state machine back at the log's end (after the log's own
+   * repair, if a write failed), so the partition is fetched again from there once the log takes
+   * appends; anything but a PadoError is a bug and is not caught.
+   */
+  private async append(slot: FollowerSlot, records: Buffer,
+    headers: readonly BatchHeader[]): Promise<boolean> {
+    const nowMs = this.o.nowMs();
+    let durable: Promise<void>;
+    try {
+      durable = slot.log.appendAsFollower(records, headers, nowMs).durable;
+    } catch (err) {
+      if (!isPadoError(err)) throw err;
+      // Synchronously, before any role change can share the epoch cache with a new replica.
+      slot.replica.appendFailed(slot.log.logEndOffset);
+      this.appendRefused(slot, nowMs, err);
+      return false;
+    }
+    try {
+      await durable;
+    } catch (err) {
+      if (!isPadoError(err)) throw err;
+      // The failed write's repair (rollback to what is on disk) runs first; then its end holds.
+      await slot.log.flush();
+      if (this.current(slot)) slot.replica.appendFailed(slot.log.logEndOffset);
+      this.appendRefused(slot, this.o.nowMs(), err);
+      return false;
+    }
+    slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
+    if (this.refused.delete(slot)) {
+      this.o.log.info({ topic: slot.topic, partition: slot.partition,
+        logEndOffset: slot.log.logEndOffset }, 'follower appends resumed');
+    }
+    return true;
+  }
+
+  /** Whether `slot` may be fetched now: not paused after a refusal, and its log takes appends. */
+  private canAppend(slot: FollowerSlot, nowMs: number): boolean {
+    const refused = this.refused.get(slot);
+    if (refused !== undefined && nowMs < refused.retryAtMs) return false;
+    const refusal = slot.log.appendRefusal(nowMs);
+    if (refusal === undefined) return true;
+    this.appendRefused(slot, nowMs, refusal);
+    return false;
+  }
+
+  private appendRefused(slot: FollowerSlot, nowMs: number, err: PadoError): void {
+    if (!this.refused.has(slot)) {
+      this.o.log.warn({ topic: slot.topic, partition: slot.partition, err,
+        logEndOffset: slot.log.logEndOffset },
+      'follower cannot append: not fetching this partition until its log takes appends again');
+    }
+    this.refused.set(slot, { retryAtMs: nowMs + appendRefusedPauseMs });
+  }
+
   /** Carries out a follower decision on the log. True when the log or position changed. */
   private async execute(slot: FollowerSlot, decision: FollowerDecision,
     fetched: { records: Buffer; headers: readonly BatchHeader[] } | null): Promise<boolean> {
@@ -243,11 +315,7 @@ export class ReplicaFetcher {
         const last = headers.at(-1);
         if (last === undefined) return false;
         const end = last.position + last.batchLength + batchLogOverheadBytes;
-        const appended = slot.log.appendAsFollower(fetched.records.subarray(0, end), headers,
-          this.o.nowMs());
-        await appended.durable;
-        slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
-        return true;
+        return this.append(slot, fetched.records.subarray(0, end), headers);
       }
       case 'truncate':
         this.o.log.info({ topic: slot.topic, partition: slot.partition,

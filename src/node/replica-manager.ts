@@ -193,15 +193,20 @@ export class ReplicaManager {
     this.checkpointTimer.unref();
   }
 
-  /** Suspends every led partition when the lease lapses, resumes them when it returns. */
+  /**
+   * Suspends every led partition while the lease is lapsed and resumes them when it returns. Each
+   * replica is set on every tick (both are idempotent), not only on a change: a replica opened
+   * suspended before the first tick (start-up) must be resumed too.
+   */
   applyLease(nowMs: number): void {
     const held = this.holdsLease();
-    if (held === this.leaseHeld) return;
-    this.leaseHeld = held;
-    const level = this.leaseEverHeld ? 'info' : 'debug';
-    this.leaseEverHeld ||= held;
-    this.log[level]({ held, partitions: this.replicas.size },
-      held ? 'lease held: serving led partitions' : 'no lease: led partitions suspended');
+    if (held !== this.leaseHeld) {
+      this.leaseHeld = held;
+      const level = this.leaseEverHeld ? 'info' : 'debug';
+      this.leaseEverHeld ||= held;
+      this.log[level]({ held, partitions: this.replicas.size },
+        held ? 'lease held: serving led partitions' : 'no lease: led partitions suspended');
+    }
     for (const replica of this.replicas.values()) {
       if (held) replica.resume();
       else replica.suspend(nowMs);
@@ -366,7 +371,7 @@ export class ReplicaManager {
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
-    if (!this.leaseHeld || !this.holdsLease()) replica.suspend(Date.now());
+    if (!this.holdsLease()) replica.suspend(Date.now());
     return replica;
   }
 

@@ -168,6 +168,17 @@ export class FollowerReplica {
     return batchCount === 0 ? none : { kind: 'append', batchCount };
   }
 
+  /**
+   * The host could not carry out the last `append` (disk below its reserve, ENOSPC, an I/O
+   * error): its log ends at `logEndOffset`, below where `onFetchResponse` moved us. Go back there
+   * — position, HW and the epochs assigned to the lost batches — so the next fetch asks for them
+   * again. Without this a durable follower waits for ever for a sync of records it never wrote.
+   */
+  appendFailed(logEndOffset: number): void {
+    assert(logEndOffset <= this.logEnd, `log end ${logEndOffset} beyond ours ${this.logEnd}`);
+    this.truncate(logEndOffset);
+  }
+
   /** Our log is fsynced up to `endOffset` (exclusive). */
   synced(endOffset: number): void {
     assert(endOffset <= this.logEnd, `synced ${endOffset} beyond log end ${this.logEnd}`);

@@ -362,19 +362,37 @@ export class PartitionLog {
       throw new PadoError(PadoErrorCode.storageIo,
         `${this.dir}: ${pendingBatchesMax} appends already pending; retry`);
     }
+    const refusal = this.refusal(bytes, nowMs);
+    if (refusal !== undefined) throw refusal;
+  }
+
+  /**
+   * Why an append would be refused now (PADO_DISK_FULL: free space below the reserve, or a
+   * repair in progress), or undefined if it would be taken. A refusal starts a re-measure of the
+   * free space when one is due, so a replica fetcher polling this sees space come back and only
+   * fetches what it can store (Kafka's follower instead takes its log directory offline).
+   */
+  appendRefusal(nowMs: number): PadoError | undefined {
+    return this.state === 'closed'
+      ? new PadoError(PadoErrorCode.storageIo, `${this.dir}: log closed`)
+      : this.refusal(0, nowMs);
+  }
+
+  private refusal(bytes: number, nowMs: number): PadoError | undefined {
     if (this.state === 'repairing') {
-      throw new PadoError(
+      return new PadoError(
         PadoErrorCode.diskFull,
         `${this.dir}: repairing after a failed write; retry`,
       );
     }
     if (!this.diskGuard.tryReserve(bytes, nowMs)) {
-      throw new PadoError(
+      return new PadoError(
         PadoErrorCode.diskFull,
         `${this.dir}: free disk space below the reserve of ${this.diskGuard.reserveBytes} bytes; ` +
           'free space or lower retention',
       );
     }
+    return undefined;
   }
 
   /** Places one batch at the log end; `leaderEpoch` undefined keeps the batch's header as is. */

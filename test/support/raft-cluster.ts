@@ -49,6 +49,8 @@ export class RaftCluster {
   readonly network: TestNetwork | undefined;
   /** Extra environment of every node (the test-only RaftKv switch). */
   private readonly env: Record<string, string> = {};
+  /** Data directories given by the test (e.g. a tmpfs it mounted); the others live under root. */
+  private readonly ownDataDirs = new Map<number, string>();
 
   private constructor(ports: readonly number[], network?: TestNetwork) {
     this.ids = ports.map((_, i) => i + 1);
@@ -63,21 +65,26 @@ export class RaftCluster {
 
   /** The data directory of node `id` (kept across restarts). */
   dataDir(id: number): string {
-    return join(this.root, `node-${id}`);
+    return this.ownDataDirs.get(id) ?? join(this.root, `node-${id}`);
   }
 
   /**
    * `config`: a JSON node config every node starts with (Kafka keys work, as in a file).
    * `testRaftKv`: serve the test-only RaftKv API (production nodes do not).
    * `network`: run each node in its namespace (port 9092 on its own address).
+   * `dataDirs`: node id → a data directory the caller owns (never removed by `stop`).
    */
   static async start(size: number,
-    opts: { config?: Record<string, unknown>; testRaftKv?: boolean; network?: TestNetwork } = {}):
+    opts: { config?: Record<string, unknown>; testRaftKv?: boolean; network?: TestNetwork;
+      dataDirs?: Readonly<Record<number, string>> } = {}):
     Promise<RaftCluster> {
     const ports = opts.network !== undefined ? Array.from({ length: size }, () => 9092)
       : await freePorts(size);
     const cluster = new RaftCluster(ports, opts.network);
     if (opts.testRaftKv === true) cluster.env[testRaftKvEnv] = '1';
+    for (const [id, dir] of Object.entries(opts.dataDirs ?? {})) {
+      cluster.ownDataDirs.set(Number(id), dir);
+    }
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
@@ -116,7 +123,7 @@ export class RaftCluster {
   /** Starts (or restarts, on its old data) node `id`; resolves once its listener serves. */
   async startNode(id: number): Promise<BrokerProcess> {
     const proc = await startBroker({
-      dataDir: join(this.root, `node-${id}`),
+      dataDir: this.dataDir(id),
       port: this.ports.get(id) as number,
       host: this.host(id),
       ...(this.network === undefined ? {} : { netns: this.network.nsOf(id) }),

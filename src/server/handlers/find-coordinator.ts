@@ -16,8 +16,7 @@ import {
 } from '../../protocol/index.js';
 import { offsetsTopicName, partitionForGroup } from '../../groups/index.js';
 import type { Broker } from '../broker.js';
-import { closeConnection, type Handler } from '../handler.js';
-import { leaseWaitMs } from './metadata.js';
+import type { Handler } from '../handler.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
 
@@ -31,11 +30,7 @@ export function findCoordinatorHandler(
     apiKey: 10,
     minVersion: 0,
     maxVersion: 5,
-    async handle(ctx, req) {
-      // As Metadata: without its lease this broker's image may be old; send the client elsewhere.
-      if (!broker.holdsLease() && !(await broker.waitForLease(leaseWaitMs, ctx.signal))) {
-        return closeConnection;
-      }
+    handle(ctx, req) {
       if (ctx.apiVersion >= 4) {
         const coordinators = req.coordinatorKeys.map((key) => findOne(broker, key, req.keyType));
         return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '',

@@ -16,15 +16,10 @@ import {
   internalTopics, liveBrokers, type MetadataImage, type TopicImage,
 } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
-import { closeConnection, type Handler } from '../handler.js';
+import type { Handler } from '../handler.js';
 
 type TopicOut = MetadataResponse['topics'][number];
 const operationsUnknown = -2147483648;
-/**
- * How long a Metadata request waits for a lapsed lease before the connection is closed: a
- * controller election usually brings it back sooner; an isolated broker's never comes.
- */
-export const leaseWaitMs = 500;
 
 export function metadataHandler(broker: Broker): Handler<MetadataRequest, MetadataResponse> {
   return {
@@ -32,12 +27,6 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
     minVersion: 0,
     maxVersion: 12,
     async handle(ctx, req) {
-      // No lease (cut off from the controller): this image may be old. A lease lapsed in a
-      // controller election comes back soon; otherwise send the client to another broker, or it
-      // would keep asking here and never learn where leadership went (kafkajs asks a connected one).
-      if (!broker.holdsLease() && !(await broker.waitForLease(leaseWaitMs, ctx.signal))) {
-        return closeConnection;
-      }
       const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
       let image = broker.image();
       if (!all && req.topics !== null) {

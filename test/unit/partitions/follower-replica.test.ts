@@ -2,7 +2,8 @@
  * Proves FollowerReplica truncates exactly at the divergence (KIP-101/279), over one or two
  * OffsetForLeaderEpoch rounds or from a Fetch's divergingEpoch (KIP-595), never at its own HW;
  * that a durable follower fetches again only once synced; that fetched batches extend the log
- * and its epoch cache (an inconsistent batch is not taken); and that stale answers are ignored.
+ * and its epoch cache (an inconsistent batch is not taken); that stale answers are ignored; and
+ * that a failed append (disk full) takes it back to the log end, to fetch those records again.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -111,3 +112,22 @@ test('an empty log that starts above 0 fetches at once and never truncates below
   assert.deepEqual(g.onFetchResponse(req, { kind: 'diverging',
     divergingEpoch: { epoch: 2, endOffset: 10 } }), { kind: 'truncate', endOffset: 50 });
 });
+
+test('a failed append puts the follower back at the log end, so it fetches those records again',
+  () => {
+    const { f, epochs } = follower([{ epoch: 4, startOffset: 0 }], 3, { truncateFirst: false });
+    const req = { fetchOffset: 3, lastFetchedEpoch: 4 };
+    const batches = [{ baseOffset: 3, lastOffset: 5, epoch: 4 },
+      { baseOffset: 6, lastOffset: 7, epoch: 5 }];
+    assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches, highWatermark: 8 }),
+      { kind: 'append', batchCount: 2 });
+    assert.equal(f.nextRequest(), undefined, 'waiting for a sync of what it was told to append');
+    // The disk refused them: the log still ends at 3.
+    f.appendFailed(3);
+    assert.equal(f.logEndOffset, 3);
+    assert.equal(f.syncedOffset, 3);
+    assert.equal(f.highWatermark, 3, 'never above what the log holds');
+    assert.deepEqual(epochs.entries(), [{ epoch: 4, startOffset: 0 }], 'epoch 5 held nothing');
+    assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+    assert.throws(() => f.appendFailed(4), /beyond/);
+  });

@@ -1,0 +1,84 @@
+/**
+ * Proves the client gate of a starting broker (issue 13, break 10): which requests are peer
+ * traffic (served at once) — the private and controller APIs, ApiVersions, and a follower's Fetch
+ * or OffsetForLeaderEpoch by its replica id, whatever the version carries it in — and that a
+ * client request is held until the gate opens, then answered by the real handler; that a request
+ * whose connection closes while held gets no answer and never reaches the handler; and that the
+ * gated table keeps every key and version range (so ApiVersions is unchanged).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import {
+  gateClientRequests, handlerTable, isPeerRequest, ReadyGate, type Handler, type RequestContext,
+} from '../../../src/server/index.js';
+import {
+  ApiKey, defaultFetchRequest, defaultOffsetForLeaderEpochRequest,
+} from '../../../src/protocol/index.js';
+
+test('peer requests: private and controller APIs, ApiVersions, follower fetches by replica id',
+  () => {
+    for (const key of [ApiKey.apiVersions, ApiKey.raftMessage, ApiKey.brokerRegistration,
+      ApiKey.brokerHeartbeat, ApiKey.alterPartition, ApiKey.allocateProducerIds,
+      ApiKey.describeQuorum, ApiKey.addRaftVoter, ApiKey.removeRaftVoter, ApiKey.connectCheck]) {
+      assert.equal(isPeerRequest(key, 0, {}), true, `api ${key}`);
+    }
+    for (const key of [ApiKey.metadata, ApiKey.produce, ApiKey.listOffsets, ApiKey.findCoordinator,
+      ApiKey.joinGroup, ApiKey.offsetCommit, ApiKey.createTopics, ApiKey.describeCluster,
+      ApiKey.initProducerId, ApiKey.unregisterBroker, ApiKey.describeConfigs]) {
+      assert.equal(isPeerRequest(key, 0, {}), false, `api ${key}`);
+    }
+    const fetch = defaultFetchRequest();
+    assert.equal(isPeerRequest(ApiKey.fetch, 12, fetch), false, 'a consumer (replica id -1)');
+    assert.equal(isPeerRequest(ApiKey.fetch, 12, { ...fetch, replicaId: 2 }), true);
+    const v15 = { ...fetch, replicaState: { replicaId: 2, replicaEpoch: -1 } };
+    assert.equal(isPeerRequest(ApiKey.fetch, 15, v15), true, 'v15+: in replicaState');
+    assert.equal(isPeerRequest(ApiKey.fetch, 15, { ...fetch, replicaId: 2 }), false);
+    const epochs = defaultOffsetForLeaderEpochRequest();
+    assert.equal(isPeerRequest(ApiKey.offsetForLeaderEpoch, 4, { ...epochs, replicaId: 3 }), true);
+    assert.equal(isPeerRequest(ApiKey.offsetForLeaderEpoch, 4, { ...epochs, replicaId: -1 }),
+      false);
+    assert.equal(isPeerRequest(ApiKey.offsetForLeaderEpoch, 2, epochs), false, 'no id before v3');
+  });
+
+function ctx(signal: AbortSignal): RequestContext {
+  return { apiVersion: 5, correlationId: 1, clientId: 'c', clientHost: '/127.0.0.1',
+    connectionId: 1, log: pino({ level: 'silent' }), signal };
+}
+
+test('client requests wait for the gate; peers do not; a closed connection gets no answer',
+  async () => {
+    const calls: number[] = [];
+    const handler = (apiKey: number): Handler<never, unknown> => ({ apiKey, minVersion: 0,
+      maxVersion: 9, handle: () => {
+        calls.push(apiKey);
+        return { answeredBy: apiKey };
+      } });
+    const gate = new ReadyGate();
+    const table = gateClientRequests(handlerTable([handler(ApiKey.metadata),
+      handler(ApiKey.brokerHeartbeat), handler(ApiKey.produce)]), gate);
+    assert.deepEqual([...table].map(([k, h]) => [k, h.minVersion, h.maxVersion]),
+      [[ApiKey.metadata, 0, 9], [ApiKey.brokerHeartbeat, 0, 9], [ApiKey.produce, 0, 9]]);
+
+    const open = new AbortController();
+    assert.deepEqual(table.get(ApiKey.brokerHeartbeat)?.handle(ctx(open.signal), {}),
+      { answeredBy: ApiKey.brokerHeartbeat }, 'a peer request is served before ready');
+    const held = table.get(ApiKey.metadata)?.handle(ctx(open.signal), {});
+    const closing = new AbortController();
+    const dropped = table.get(ApiKey.produce)?.handle(ctx(closing.signal), {});
+    let settled = false;
+    void Promise.resolve(held).then(() => {
+      settled = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(settled, false, 'Metadata waits');
+    assert.deepEqual(calls, [ApiKey.brokerHeartbeat]);
+
+    closing.abort();
+    assert.equal(await dropped, null, 'its connection closed: nothing to answer');
+    gate.open();
+    assert.deepEqual(await held, { answeredBy: ApiKey.metadata });
+    assert.deepEqual(calls, [ApiKey.brokerHeartbeat, ApiKey.metadata], 'the dropped one never ran');
+    assert.deepEqual(table.get(ApiKey.produce)?.handle(ctx(open.signal), {}),
+      { answeredBy: ApiKey.produce }, 'once open, at once');
+  });
