@@ -3,7 +3,9 @@ export * from './handler.js';
 export { KafkaListener, type ListenerOptions } from './server.js';
 export { brokerHandlers } from './handlers/index.js';
 export { withForwarding, forwardedApiKeys } from './forwarding.js';
-export { gateClientRequests, isPeerRequest, peerApiKeys, ReadyGate } from './ready-gate.js';
+export {
+  gateClientRequests, isPeerRequest, leaseWaitMs, peerApiKeys, ReadyGate, type LeaseView,
+} from './ready-gate.js';
 export { groupHandlers } from './handlers/groups.js';
 export type * from './group-service.js';
 export { FrameSplitter } from './frames.js';

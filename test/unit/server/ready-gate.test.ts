@@ -10,7 +10,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import {
-  gateClientRequests, handlerTable, isPeerRequest, ReadyGate, type Handler, type RequestContext,
+  closeConnection, gateClientRequests, handlerTable, isPeerRequest, leaseWaitMs, ReadyGate,
+  type Handler, type RequestContext,
 } from '../../../src/server/index.js';
 import {
   ApiKey, defaultFetchRequest, defaultOffsetForLeaderEpochRequest,
@@ -82,3 +83,39 @@ test('client requests wait for the gate; peers do not; a closed connection gets 
     assert.deepEqual(table.get(ApiKey.produce)?.handle(ctx(open.signal), {}),
       { answeredBy: ApiKey.produce }, 'once open, at once');
   });
+
+test('once open, a client request on a broker without its lease waits for it, else the ' +
+  'connection is closed (issue 13: clients of an isolated leader go elsewhere)', async () => {
+  const calls: number[] = [];
+  const metadata: Handler = { apiKey: ApiKey.metadata, minVersion: 0, maxVersion: 12,
+    handle: () => { calls.push(ApiKey.metadata); return { ok: true }; } };
+  const heartbeat: Handler = { apiKey: ApiKey.brokerHeartbeat, minVersion: 0, maxVersion: 0,
+    handle: () => { calls.push(ApiKey.brokerHeartbeat); return { ok: true }; } };
+  let held = false;
+  const waits: number[] = [];
+  const lease = {
+    holds: () => held,
+    wait: async (timeoutMs: number) => {
+      waits.push(timeoutMs);
+      return held;
+    },
+  };
+  const gate = new ReadyGate();
+  gate.open();
+  const table = gateClientRequests(handlerTable([metadata, heartbeat]), gate, lease);
+  const signal = new AbortController().signal;
+  assert.equal(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), closeConnection);
+  assert.deepEqual(calls, [], 'never answered from a view that may be stale');
+  assert.deepEqual(waits, [leaseWaitMs]);
+  assert.deepEqual(await table.get(ApiKey.brokerHeartbeat)!.handle(ctx(signal), {}), { ok: true },
+    'peer traffic is served without a lease (it is how the lease comes back)');
+  held = true;
+  assert.deepEqual(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), { ok: true });
+  // A lease that comes back while the request waits: answered.
+  held = false;
+  lease.wait = async () => {
+    held = true;
+    return true;
+  };
+  assert.deepEqual(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), { ok: true });
+});
