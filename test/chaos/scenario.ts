@@ -13,7 +13,7 @@ import { ChaosRun, chaosScale, chaosSeed, formatReport, type Scale } from '../su
 
 export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
   nemesis: (run: ChaosRun, round: number) => Promise<void>,
-  opts: { network?: boolean } = {}): Promise<void> {
+  opts: { network?: boolean; rdkafkaMessageTimeoutMs?: number } = {}): Promise<void> {
   const seed = chaosSeed();
   const scale = chaosScale();
   const count = rounds[scale];

@@ -179,14 +179,18 @@ const rdkafkaRate = /^\d+$/.test(process.env.PADO_CHAOS_RDKAFKA_RATE ?? '')
 class RdkafkaWriter {
   readonly streams: Stream[] = [];
   readonly fatal: string[] = [];
+  /** librdkafka's log lines about epoch bumps (KIP-360), with a message timeout set. */
+  readonly epochBumps: string[] = [];
   private proc: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   private incarnation = 0;
   private stopped = false;
   private readonly bootstrap: string;
+  private readonly messageTimeoutMs: number | undefined;
 
-  constructor(bootstrap: string) {
+  constructor(bootstrap: string, messageTimeoutMs?: number) {
     this.bootstrap = bootstrap;
+    this.messageTimeoutMs = messageTimeoutMs;
   }
 
   start(): void {
@@ -203,7 +207,9 @@ class RdkafkaWriter {
       return stream;
     };
     const proc = spawn(python, [rdkafkaScript, this.bootstrap, chaosTopic,
-      String(chaosPartitions), tag, String(rdkafkaRate)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      String(chaosPartitions), tag, String(rdkafkaRate),
+      ...(this.messageTimeoutMs === undefined ? [] : [String(this.messageTimeoutMs)])],
+    { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
     proc.stderr!.resume();
     createInterface({ input: proc.stdout! }).on('line', (line) => {
@@ -215,6 +221,8 @@ class RdkafkaWriter {
         streamOf(Number(f[1])).uncertain.push(Number(f[2]));
       } else if (f[0] === 'X') {
         this.fatal.push(line.slice(2));
+      } else if (f[0] === 'E') {
+        this.epochBumps.push(line.slice(2));
       }
     });
     this.exited = new Promise((res) => proc.once('exit', () => {
@@ -337,6 +345,9 @@ export interface ChaosReport {
   readonly reorders: readonly string[];
   /** librdkafka fatal errors (must be none). */
   readonly fatal: readonly string[];
+  /** librdkafka log lines about epoch bumps (only with a message timeout set), and the first. */
+  readonly epochBumps: number;
+  readonly epochBumpSample?: string;
   readonly consumerMissing: number;
   readonly unavailableMs: Summary;
   readonly unavailableMsAll: readonly number[];
@@ -389,7 +400,8 @@ export class ChaosRun {
   private readonly history = new Map<number, string[][]>();
   private readonly scenario: string;
 
-  private constructor(scenario: string, seed: number, cluster: RaftCluster) {
+  private constructor(scenario: string, seed: number, cluster: RaftCluster,
+    rdkafkaMessageTimeoutMs?: number) {
     this.scenario = scenario;
     this.seed = seed;
     this.prng = new Prng(seed);
@@ -398,12 +410,12 @@ export class ChaosRun {
     this.kafka = new Kafka({ clientId: 'chaos', brokers, logLevel: logLevel.NOTHING,
       retry: kafkajsRetry, connectionTimeout: 1_000 });
     this.writers = Array.from({ length: chaosPartitions }, (_, p) => new PartitionWriter(this.kafka, p));
-    this.rdkafka = new RdkafkaWriter(brokers.join(','));
+    this.rdkafka = new RdkafkaWriter(brokers.join(','), rdkafkaMessageTimeoutMs);
   }
 
   /** `network`: each broker in a network namespace of its own, for partitions (needs root). */
-  static async start(scenario: string, seed: number, opts: { network?: boolean } = {}):
-    Promise<ChaosRun> {
+  static async start(scenario: string, seed: number,
+    opts: { network?: boolean; rdkafkaMessageTimeoutMs?: number } = {}): Promise<ChaosRun> {
     const network = opts.network === true ? TestNetwork.create(3) : undefined;
     let cluster: RaftCluster;
     try {
@@ -412,7 +424,7 @@ export class ChaosRun {
       network?.destroy();
       throw e;
     }
-    const run = new ChaosRun(scenario, seed, cluster);
+    const run = new ChaosRun(scenario, seed, cluster, opts.rdkafkaMessageTimeoutMs);
     for (const id of cluster.ids) run.remember(id);
     try {
       await run.createTopic();
@@ -732,6 +744,9 @@ export class ChaosRun {
       acked: streams.reduce((n, st) => n + st.acks.length, 0), rdkafkaAcked,
       uncertain: streams.reduce((n, st) => n + st.uncertain.length, 0),
       uncertainInLog, lost, duplicates, reorders, fatal: [...this.rdkafka.fatal],
+      epochBumps: this.rdkafka.epochBumps.length,
+      ...(this.rdkafka.epochBumps.length > 0
+        ? { epochBumpSample: this.rdkafka.epochBumps[0]!.slice(0, 160) } : {}),
       unavailableMs: summarize(this.windows), unavailableMsAll: [...this.windows],
       unavailableMsRdkafka: summarize(this.windowsRdkafka),
       rejoinMs: summarize(this.rejoins),
