@@ -410,6 +410,8 @@ export class PartitionReplica implements LocalPartition {
     if (fetchOffset >= hw) return base;
     const result = await this.log.read(fetchOffset, maxBytes, hw);
     if (result.kind === 'offsetOutOfRange') return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    // The log reported the damage (its listener starts the hand-off); the client retries.
+    if (result.kind === 'damaged') return { ...base, errorCode: KafkaError.kafkaStorageError.code };
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 
@@ -438,6 +440,7 @@ export class PartitionReplica implements LocalPartition {
     if (result.kind === 'offsetOutOfRange') {
       return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
     }
+    if (result.kind === 'damaged') return { ...base, errorCode: KafkaError.kafkaStorageError.code };
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 
