@@ -5,6 +5,14 @@
  * leader's log (OffsetForLeaderEpoch, or the Fetch response's divergingEpoch, KIP-595) and cut
  * exactly at the divergence — never at our own high watermark, which may be behind and would
  * throw away records the new leader relies on us to hold. The contract is in README.md.
+ *
+ * Repair (issue 13, break 4): when our log is damaged from offset X (`repair`), everything from
+ * X must be refetched, but truncating to X while we are in the ISR could leave the ISR without a
+ * copy of acknowledged records below the HW. So we keep the log and fetch at X with the epoch of
+ * X − 1: the leader sees an ISR member below its HW and proposes its removal at once. We truncate
+ * to X only when the image shows us out of the ISR, or the leader's answer to that fetch shows a
+ * HW ≤ X (then the HW cannot pass X while we are in the ISR: it counts our fetch offset X). Until
+ * then the answer is `wait` and its records are ignored. We rejoin by the normal rule.
  */
 import { assert } from '../common/index.js';
 import { type EpochEndOffset, LeaderEpochCache, undefinedEpoch, undefinedOffset }
@@ -25,6 +33,10 @@ export interface FollowerStart {
   readonly truncateFirst?: boolean;
   /** Durable topics (the default) fetch again only once everything fetched is fsynced. */
   readonly durable?: boolean;
+  /** Our log is damaged from this offset (≤ logEndOffset): start in repair (see `repair`). */
+  readonly damagedFrom?: number | undefined;
+  /** Whether the image names us in the ISR (`setInIsr` keeps it current); default true. */
+  readonly inIsr?: boolean;
 }
 
 export type FollowerRequest =
@@ -52,12 +64,20 @@ export type FollowerDecision =
   | { readonly kind: 'stale' }
   /** Append the first `batchCount` fetched batches, as they are (the rest did not fit: dropped). */
   | { readonly kind: 'append'; readonly batchCount: number }
-  /** Truncate the log (and its epoch cache, already done here) to end at `endOffset`. */
-  | { readonly kind: 'truncate'; readonly endOffset: number }
+  /**
+   * Truncate the log (and its epoch cache, already done here) to end at `endOffset`: at the
+   * divergence, or, for a `repair`, at the damaged offset (maybe the log end already: the log
+   * then only forgets its damage).
+   */
+  | { readonly kind: 'truncate'; readonly endOffset: number;
+      readonly reason: 'divergence' | 'repair' }
+  /** A repair waits until we are out of the ISR: ask again later (records were ignored). */
+  | { readonly kind: 'wait' }
   /** The leader could not place our epoch: keep the log, refresh metadata and ask again. */
   | { readonly kind: 'retry' };
 
 const none: FollowerDecision = { kind: 'none' };
+const wait: FollowerDecision = { kind: 'wait' };
 const stale: FollowerDecision = { kind: 'stale' };
 const retry: FollowerDecision = { kind: 'retry' };
 
@@ -71,6 +91,9 @@ export class FollowerReplica {
   private hw: number;
   /** Invariant: while true we only ask OffsetForLeaderEpoch; fetching starts once it is false. */
   private truncating: boolean;
+  /** Invariant: ≤ logEnd; everything from it must be refetched (see the header). */
+  private repairFrom: number | undefined;
+  private inIsr: boolean;
 
   constructor(start: FollowerStart) {
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
@@ -84,6 +107,28 @@ export class FollowerReplica {
     this.syncedEnd = start.syncedOffset;
     this.hw = Math.min(start.highWatermark, start.logEndOffset);
     this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0;
+    this.inIsr = start.inIsr ?? true;
+    if (start.damagedFrom !== undefined) this.repair(start.damagedFrom);
+  }
+
+  /**
+   * Our log is damaged from `offset`: refetch from there once that cannot cost the ISR a copy of
+   * acknowledged records (see the header). A lower offset than one already known wins.
+   */
+  repair(offset: number): void {
+    assert(offset >= 0, `damaged from ${offset}`);
+    const from = Math.min(offset, this.logEnd, this.repairFrom ?? Infinity);
+    this.repairFrom = from;
+  }
+
+  /** Where our log is damaged from, while a repair is pending. */
+  get repairingFrom(): number | undefined {
+    return this.repairFrom;
+  }
+
+  /** The image changed: whether it names us in the ISR. */
+  setInIsr(inIsr: boolean): void {
+    this.inIsr = inIsr;
   }
 
   get logEndOffset(): number {
@@ -114,8 +159,17 @@ export class FollowerReplica {
       return { kind: 'offsetForLeaderEpoch', currentLeaderEpoch, leaderEpoch };
     }
     if (this.durable && this.syncedEnd < this.logEnd) return undefined;
-    return { kind: 'fetch', currentLeaderEpoch, fetchOffset: this.logEnd,
-      lastFetchedEpoch: this.lastFetchedEpoch };
+    return { kind: 'fetch', currentLeaderEpoch, ...this.position() };
+  }
+
+  /** What our next fetch says: our log end, or where a pending repair refetches from. */
+  private position(): { fetchOffset: number; lastFetchedEpoch: number } {
+    const from = this.repairFrom;
+    if (from === undefined) {
+      return { fetchOffset: this.logEnd, lastFetchedEpoch: this.lastFetchedEpoch };
+    }
+    const lastFetchedEpoch = from === 0 ? undefinedEpoch : this.epochs.epochAt(from - 1);
+    return { fetchOffset: from, lastFetchedEpoch };
   }
 
   /** The leader's answer to OffsetForLeaderEpoch(`requestedEpoch`). */
@@ -130,8 +184,15 @@ export class FollowerReplica {
   /** The leader's answer to our fetch `request` (as nextRequest returned it). */
   onFetchResponse(request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
     response: FetchResponse): FollowerDecision {
-    if (this.truncating || request.fetchOffset !== this.logEnd ||
-      request.lastFetchedEpoch !== this.lastFetchedEpoch) return stale;
+    const at = this.position();
+    if (this.truncating || request.fetchOffset !== at.fetchOffset ||
+      request.lastFetchedEpoch !== at.lastFetchedEpoch) return stale;
+    const from = this.repairFrom;
+    if (from !== undefined && response.kind === 'records') {
+      // Out of the ISR, or the leader's HW (which counts our fetch at `from`) is not past it.
+      if (this.inIsr && response.highWatermark > from) return wait;
+      return this.cutForRepair(from);
+    }
     if (response.kind === 'diverging') {
       const cut = this.divergence(response.divergingEpoch);
       if (cut === undefined) return retry;
@@ -182,10 +243,26 @@ export class FollowerReplica {
     // and asking about them again would loop.
     this.epochs.truncateFromEnd(endOffset);
     if (endOffset >= this.logEnd) return none;
-    this.logEnd = endOffset;
+    this.cut(endOffset);
+    // A cut at or below the damage removes it; the host's truncation clears the log's record.
+    const reason = this.repairFrom !== undefined && endOffset <= this.repairFrom ? 'repair'
+      : 'divergence';
+    if (reason === 'repair') this.repairFrom = undefined;
+    return { kind: 'truncate', endOffset, reason };
+  }
+
+  /** The repair's cut, even at our log end (the host's truncation then clears the damage). */
+  private cutForRepair(endOffset: number): FollowerDecision {
+    this.epochs.truncateFromEnd(endOffset);
+    this.cut(endOffset);
+    this.repairFrom = undefined;
+    return { kind: 'truncate', endOffset, reason: 'repair' };
+  }
+
+  private cut(endOffset: number): void {
+    this.logEnd = Math.min(this.logEnd, endOffset);
     this.syncedEnd = Math.min(this.syncedEnd, endOffset);
-    // Only an unclean election can make us cut below our HW; the HW then follows the log.
+    // Only an unclean election or a repair makes us cut below our HW; the HW follows the log.
     this.hw = Math.min(this.hw, endOffset);
-    return { kind: 'truncate', endOffset };
   }
 }

@@ -8,6 +8,13 @@
  * fsynced. Pado followers fsync what they fetched before they fetch again, so a follower's fetch
  * offset is also its synced offset (KIP-392: fetching at X means holding everything below X); a
  * follower that pipelines instead reports `syncedOffset` separately.
+ *
+ * Damage (issue 13, break 4): an ISR member that fetches below the HW says it lacks records
+ * every ISR member must hold — a damaged range it will refetch, or a tail a crash cost it — so
+ * it is out of sync at once and its removal is proposed without waiting for the lag time; a
+ * damaged follower keeps its log until it sees itself out of the ISR. A leader whose own log is
+ * damaged `resign`s: it proposes an ISR without itself, which the controller answers by electing
+ * another member (Pado's extension of AlterPartition), unless it is the only one.
  */
 import { assert, limits } from '../common/index.js';
 import { AckQueue, type AckWait } from './ack-waits.js';
@@ -157,6 +164,8 @@ export class LeaderReplica {
    * up for a whole lag time after it stopped (nothing was written meanwhile): it is not added.
    */
   private eligible: ReadonlySet<number> | undefined;
+  /** Our log is damaged: hand leadership to another ISR member as soon as one is eligible. */
+  private resigning = false;
 
   constructor(start: LeaderStart) {
     const { partition: p, brokerId } = start;
@@ -266,6 +275,12 @@ export class LeaderReplica {
     }
     if (fetchOffset < 0 || fetchOffset > this.logEnd) return { kind: 'offsetOutOfRange' };
     this.noteCaughtUp(p, fetchOffset, nowMs);
+    // Below the HW, an ISR member lacks acknowledged records (every member held them): it is
+    // out of sync now, not after the lag time, so a leader change cannot pick it meanwhile.
+    if (fetchOffset < this.hw && this.inMaximalIsr(id)) {
+      p.lastCaughtUpMs = -Infinity;
+      p.ends.length = 0;
+    }
     p.fetchOffset = fetchOffset;
     p.syncedOffset = Math.min(fetch.syncedOffset ?? fetchOffset, fetchOffset);
     this.advanceHighWatermark();
@@ -337,6 +352,31 @@ export class LeaderReplica {
     if (partitionEpoch === proposal.partitionEpoch) this.pending = undefined;
   }
 
+  /**
+   * Our log is damaged (it holds a bad batch or lacks a range): propose an ISR without us as soon
+   * as another eligible member is in it, so the controller moves leadership there. Alone, we keep
+   * leading (nothing better exists); `canResign` says which.
+   */
+  resign(nowMs: number): void {
+    this.resigning = true;
+    this.maybeProposeIsrChange(nowMs);
+  }
+
+  /** Whether another eligible replica is in the ISR to take over from a resigning leader. */
+  get canResign(): boolean {
+    return this.successors().length > 0;
+  }
+
+  /** ISR members other than us that the controller may elect (live per the latest image). */
+  private successors(): number[] {
+    return this.isrValue.filter((id) => id !== this.brokerId &&
+      (this.eligible === undefined || this.eligible.has(id)));
+  }
+
+  private inMaximalIsr(id: number): boolean {
+    return this.isrValue.includes(id) || this.pending?.proposal.newIsr.includes(id) === true;
+  }
+
   /** The brokers that may be in an ISR now (live in the metadata image), for expansions. */
   setEligibleBrokers(ids: ReadonlySet<number>): void {
     this.eligible = ids;
@@ -405,6 +445,14 @@ export class LeaderReplica {
 
   private maybeProposeIsrChange(nowMs: number): void {
     if (this.pending !== undefined || nowMs < this.proposeNotBeforeMs) return;
+    // Hand-off: only members of the committed ISR (they hold every acknowledged record), never
+    // one being added in the same change; a fenced member would make the controller refuse it.
+    const successors = this.resigning ? this.successors() : [];
+    if (successors.length > 0) {
+      this.pending = { proposal: { newIsr: successors, leaderEpoch: this.leaderEpoch,
+        partitionEpoch: this.partitionEpochValue }, sentMs: undefined };
+      return;
+    }
     const keep = this.isrValue.filter((id) => id === this.brokerId || !this.lagging(id, nowMs));
     const add = [...this.progress.keys()].filter((id) =>
       !this.isrValue.includes(id) && this.inSync(id, nowMs));
