@@ -88,7 +88,8 @@ test('fetched batches extend the log and epochs; a durable follower syncs before
 });
 
 /** Epochs 1 from 0, 3 from 10; log end 20. */
-const repairEpochs = (): EpochEntry[] => [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }];
+const repairEpochs = (): EpochEntry[] =>
+  [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }];
 
 test('a damaged follower in the ISR fetches at the damage, keeps its log and waits; it ' +
   'truncates there only once the image shows it out of the ISR', () => {
