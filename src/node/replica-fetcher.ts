@@ -6,6 +6,10 @@
  * and only then reports the partitions synced — so the next fetch offset, which the leader counts
  * toward the high watermark, is always durable here. Bytes in flight are bounded by one response
  * of at most `responseBytesMax`; the loop does one round at a time.
+ *
+ * A partition whose log is damaged fetches at the damaged offset, to tell its leader, and is told
+ * to `wait` until it is out of the ISR (follower-replica.ts); meanwhile it is asked again at most
+ * every `repairRetryMs`, not in every round, so waiting does not turn the loop into a busy one.
  */
 import type { Logger } from 'pino';
 import { ApiKey, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochRequest,
@@ -40,6 +44,8 @@ export interface ReplicaFetcherOptions {
   readonly nowMs: () => number;
   /** Ends the request in flight (closes the connection); see `kick`. */
   readonly interrupt?: () => void;
+  /** A repair waiting to leave the ISR fetches again after this long (default 100 ms). */
+  readonly repairRetryMs?: number;
 }
 
 const fetchVersion = 12;
@@ -76,6 +82,8 @@ export class ReplicaFetcher {
    * so rotating it gives every partition its turn at the front when the response runs full.
    */
   private rotation = 0;
+  /** When a partition last got `wait` (its repair waits to leave the ISR). */
+  private readonly waitingSince = new WeakMap<FollowerSlot, number>();
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -122,9 +130,13 @@ export class ReplicaFetcher {
   /** One round: divergence questions first, then one fetch. False: nothing useful happened. */
   async round(): Promise<boolean> {
     const asked: Asked[] = [];
+    const now = this.o.nowMs();
     for (const slot of this.o.partitions()) {
       // A FollowerReplica made for a new epoch while an append was syncing learns it here.
       slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
+      const waited = this.waitingSince.get(slot);
+      if (waited !== undefined && now - waited < (this.o.repairRetryMs ?? 100)) continue;
+      this.waitingSince.delete(slot);
       const request = slot.replica.nextRequest();
       if (request !== undefined) asked.push({ slot, request });
     }
@@ -171,9 +183,11 @@ export class ReplicaFetcher {
       topics: byTopic(asked, (a) => {
         const r = a.request;
         const fetch = r.kind === 'fetch' ? r : { fetchOffset: 0, lastFetchedEpoch: -1 };
+        // A repair's fetch only tells the leader where our valid log ends: it keeps no records.
+        const repairing = a.slot.replica.repairingFrom !== undefined;
         return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
           fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
-          logStartOffset: -1, partitionMaxBytes: share,
+          logStartOffset: -1, partitionMaxBytes: repairing ? 1 : share,
           replicaDirectoryId: '' };
       }).map((t) => ({ ...t, topicId: '' })),
     };
@@ -186,6 +200,7 @@ export class ReplicaFetcher {
       if (data === undefined || data.errorCode !== 0 || a.request.kind !== 'fetch' ||
         !this.current(a.slot)) continue;
       const outcome = this.onPartitionData(a.slot, a.request, data);
+      if (outcome === 'wait') continue;
       if (outcome !== undefined) appends.push(outcome);
       progressed = true;
     }
@@ -203,10 +218,14 @@ export class ReplicaFetcher {
     return this.o.isCurrent(slot);
   }
 
-  /** Applies one partition's fetch answer; returns the append's durability when it appended. */
+  /**
+   * Applies one partition's fetch answer; returns the append's (or truncation's) completion, or
+   * 'wait' when a repair waits to leave the ISR (no progress: the round may back off).
+   */
   private onPartitionData(slot: FollowerSlot,
     request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
-    data: FetchResponse['responses'][number]['partitions'][number]): Promise<void> | undefined {
+    data: FetchResponse['responses'][number]['partitions'][number]):
+    Promise<void> | 'wait' | undefined {
     if (data.divergingEpoch.epoch >= 0) {
       const decision = slot.replica.onFetchResponse(request,
         { kind: 'diverging', divergingEpoch: data.divergingEpoch });
@@ -224,6 +243,10 @@ export class ReplicaFetcher {
       lastOffset: b.baseOffset + b.lastOffsetDelta, epoch: b.partitionLeaderEpoch }));
     const decision = slot.replica.onFetchResponse(request,
       { kind: 'records', batches, highWatermark: data.highWatermark });
+    if (decision.kind === 'wait') {
+      this.waitingSince.set(slot, this.o.nowMs());
+      return 'wait';
+    }
     return this.execute(slot, decision, { records, headers }).then(() => undefined);
   }
 
@@ -243,11 +266,19 @@ export class ReplicaFetcher {
         slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
         return true;
       }
-      case 'truncate':
-        this.o.log.info({ topic: slot.topic, partition: slot.partition,
-          endOffset: decision.endOffset }, 'truncating follower log at the divergence');
+      case 'truncate': {
+        const where = { topic: slot.topic, partition: slot.partition,
+          endOffset: decision.endOffset };
+        if (decision.reason === 'repair') {
+          this.o.log.warn({ ...where, replica: this.o.nodeId, leaderId: this.o.sourceId },
+            'truncating the damaged range; refetching it from the leader');
+        } else {
+          this.o.log.info(where, 'truncating follower log at the divergence');
+        }
         await slot.log.truncateTo(decision.endOffset);
         return true;
+      }
+      case 'wait':
       case 'retry':
       case 'stale':
       case 'none':

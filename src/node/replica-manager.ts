@@ -7,6 +7,13 @@
  * followers' on appends. It checkpoints every replica's high watermark on a timer and at close,
  * so a restart resumes from it rather than from its own log end. Every waiter and timer is
  * bounded and released on close.
+ *
+ * Damaged logs (issue 13, break 4; storage finds them at open, by scrubbing, or on a read): each
+ * is logged at error with the topic, partition, this replica, the offset and the file; a led
+ * partition resigns (PartitionReplica.damaged), a followed one refetches from the damaged offset
+ * once out of the ISR (FollowerReplica.repair). Until the replica is back in the ISR with no
+ * damage left, `isDamaged` says so (Metadata lists this broker among the partition's offline
+ * replicas, which `pado cluster health` reports).
  */
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
@@ -16,7 +23,9 @@ import {
 } from '../metadata/index.js';
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
-import { LogManager, type LogConfig, type PartitionLog } from '../storage/index.js';
+import {
+  LogManager, type LogConfig, type LogDamage, type PartitionLog,
+} from '../storage/index.js';
 import { PartitionReplica } from './partition-replica.js';
 
 type Waiter = () => void;
@@ -93,6 +102,11 @@ export class ReplicaManager {
   private checkpointing: Promise<void> | undefined;
   private readonly leadershipListeners: LeadershipListener[] = [];
   /**
+   * Partitions whose log was found damaged here and that are not back in the ISR with a clean log
+   * yet, with the lowest damaged offset found (for the log line on rejoining).
+   */
+  private readonly repairing = new Map<string, number>();
+  /**
    * Whether this broker holds its lease from the controller (broker-lifecycle.ts); set by the node.
    * Checked every leader tick: without it every led partition is suspended (issue 13, break 6).
    */
@@ -134,7 +148,50 @@ export class ReplicaManager {
       log.warn({ dir, truncatedBytes, logEndOffset: partitionLog.logEndOffset },
         'recovered a torn log tail: truncated the last segment');
     }
-    return new ReplicaManager(config, log, logs);
+    log.info({ cleanShutdown: logs.openedClean }, logs.openedClean ? 'partition logs opened ' +
+      'after a clean shutdown' : 'partition logs opened after an unclean stop: data beyond each ' +
+      'HW checkpoint was CRC-checked');
+    const manager = new ReplicaManager(config, log, logs);
+    for (const [name, partitionLog] of logs.all()) {
+      const damage = partitionLog.damage;
+      const dash = name.lastIndexOf('-');
+      if (damage !== undefined) {
+        manager.onLogDamage(name.slice(0, dash), Number(name.slice(dash + 1)), damage);
+      }
+    }
+    logs.onDamage = (topic, partition, damage) => manager.onLogDamage(topic, partition, damage);
+    return manager;
+  }
+
+  /**
+   * Damage in a local log: tell the operator, then heal — a led partition resigns in favour of
+   * another ISR member, a followed one refetches from the damaged offset once out of the ISR. A
+   * partition not yet given a role (at start) gets one from the next image, which sees the damage.
+   */
+  private onLogDamage(topic: string, partition: number, damage: LogDamage): void {
+    const key = ReplicaManager.key(topic, partition);
+    const known = this.repairing.get(key);
+    this.repairing.set(key, Math.min(known ?? Infinity, damage.offset));
+    const leading = this.replicas.get(key);
+    const followed = this.followers.get(key);
+    const outcome = leading?.damaged(Date.now()) ?? (followed === undefined ? 'no role yet'
+      : 'refetching from the leader once out of the ISR');
+    followed?.replica.repair(damage.offset);
+    const next = outcome === 'handing-off' ? 'handing leadership to another in-sync replica, ' +
+      'then refetching from it' : outcome === 'only-copy' ? 'keeping leadership: no other ' +
+      'replica is in sync, so reads stop at this offset until an operator acts' : outcome;
+    this.log.error({ topic, partition, replica: this.config.nodeId, offset: damage.offset,
+      damage: damage.kind, file: damage.file, position: damage.position, foundBy: damage.foundBy,
+      detail: damage.detail, next }, 'damaged partition data: a batch fails its checks or a ' +
+      'range is missing; it is never served');
+  }
+
+  /**
+   * Whether this broker's copy of the partition is damaged or still being repaired (not back in
+   * the ISR with a clean log): Metadata reports it among the partition's offline replicas.
+   */
+  isDamaged(topic: string, partition: number): boolean {
+    return this.repairing.has(ReplicaManager.key(topic, partition));
   }
 
   /** Deletes logs on disk that no partition this node replicates owns (e.g. a deleted topic). */
@@ -271,6 +328,7 @@ export class ReplicaManager {
   private async applyPartition(topic: TopicImage, p: PartitionImage, configs: TopicConfigs) {
     const key = ReplicaManager.key(topic.name, p.partition);
     const nodeId = this.config.nodeId;
+    this.noteRepaired(topic.name, p);
     if (p.leader === nodeId) {
       const followed = this.followers.get(key);
       this.followers.delete(key);
@@ -306,6 +364,18 @@ export class ReplicaManager {
     }
   }
 
+  /** A repaired replica is back in the ISR (its log clean): the repair is over. */
+  private noteRepaired(topic: string, p: PartitionImage): void {
+    const key = ReplicaManager.key(topic, p.partition);
+    const from = this.repairing.get(key);
+    if (from === undefined || !p.isr.includes(this.config.nodeId)) return;
+    const log = (this.replicas.get(key) ?? this.followers.get(key))?.log;
+    if (log?.damage !== undefined) return;
+    this.repairing.delete(key);
+    this.log.info({ topic, partition: p.partition, replica: this.config.nodeId,
+      damagedFrom: from, isr: p.isr }, 'damaged replica repaired: back in the ISR');
+  }
+
   /**
    * A FollowerReplica per (leader, leader epoch): a new leader or epoch starts over with
    * OffsetForLeaderEpoch (KIP-279), so the log is cut exactly at its divergence from the leader.
@@ -318,7 +388,12 @@ export class ReplicaManager {
     existing?.log.updateConfig(logConfig);
     const same = existing !== undefined && existing.replica.leaderId === p.leader &&
       existing.replica.leaderEpoch === p.leaderEpoch;
-    if (same) return;
+    const inIsr = p.isr.includes(this.config.nodeId);
+    if (same) {
+      // A damaged follower truncates only once the image shows it out of the ISR.
+      existing.replica.setInIsr(inIsr);
+      return;
+    }
     const log = existing?.log ?? await this.logs.getOrCreate(topic.name, p.partition, logConfig);
     log.updateConfig(logConfig);
     // The freshest HW known here: the previous epoch's, ours as leader, else the checkpoint.
@@ -333,6 +408,8 @@ export class ReplicaManager {
       highWatermark: Math.min(known, log.durableEndOffset),
       epochs: log.leaderEpochs,
       durable: logConfig.durable,
+      damagedFrom: log.damage?.offset,
+      inIsr,
     });
     this.followers.set(key, { topic: topic.name, partition: p.partition, log, replica });
     this.log.debug({ topic: topic.name, partition: p.partition, leader: p.leader,
