@@ -447,6 +447,8 @@ export class PartitionReplica implements LocalPartition {
     this.drain(nowMs);
     const base = { ...noRecords, errorCode: 0, highWatermark: leader.highWatermark };
     if (check.kind === 'diverging') return { ...base, divergingEpoch: check.divergingEpoch };
+    // It lacks acknowledged records: nothing until its removal from the ISR is committed.
+    if (check.kind === 'outOfSync') return base;
     if (check.kind === 'notReplica') {
       return { ...base, errorCode: KafkaError.notLeaderOrFollower.code };
     }

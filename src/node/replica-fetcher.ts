@@ -8,8 +8,10 @@
  * of at most `responseBytesMax`; the loop does one round at a time.
  *
  * A partition whose log is damaged fetches at the damaged offset, to tell its leader, and is told
- * to `wait` until it is out of the ISR (follower-replica.ts); meanwhile it is asked again at most
- * every `repairRetryMs`, not in every round, so waiting does not turn the loop into a busy one.
+ * to `wait` until the leader serves it records there (follower-replica.ts); meanwhile it is asked
+ * again at most every `repairRetryMs`, not in every round, so waiting does not turn the loop into
+ * a busy one. Such fetches go first in the request: only the first partition with data may
+ * exceed its byte limit (KIP-74), and theirs is one byte.
  */
 import type { Logger } from 'pino';
 import { ApiKey, type FetchRequest, type FetchResponse, type OffsetForLeaderEpochRequest,
@@ -172,7 +174,9 @@ export class ReplicaFetcher {
 
   private async fetch(inOrder: readonly Asked[]): Promise<boolean> {
     const start = this.rotation++ % inOrder.length;
-    const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)];
+    const repairing = (a: Asked) => (a.slot.replica.repairingFrom === undefined ? 1 : 0);
+    const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)]
+      .sort((a, b) => repairing(a) - repairing(b));
     const responseBytes = this.o.responseBytesMax ?? responseBytesMaxDefault;
     const share = shareOf(asked.length, responseBytes,
       this.o.partitionBytesMin ?? partitionBytesMinDefault);

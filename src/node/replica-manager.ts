@@ -11,7 +11,7 @@
  * Damaged logs (issue 13, break 4; storage finds them at open, by scrubbing, or on a read): each
  * is logged at error with the topic, partition, this replica, the offset and the file; a led
  * partition resigns (PartitionReplica.damaged), a followed one refetches from the damaged offset
- * once out of the ISR (FollowerReplica.repair). Until the replica is back in the ISR with no
+ * once its leader no longer counts it in the ISR (FollowerReplica.repair). Until the replica is back in the ISR with no
  * damage left, `isDamaged` says so (Metadata lists this broker among the partition's offline
  * replicas, which `pado cluster health` reports).
  */
@@ -185,16 +185,18 @@ export class ReplicaManager {
     this.repairing.set(key, Math.min(known ?? Infinity, damage.offset));
     const leading = this.replicas.get(key);
     const followed = this.followers.get(key);
-    const outcome = leading?.damaged(Date.now()) ?? (followed === undefined ? 'no role yet'
-      : 'refetching from the leader once out of the ISR');
-    followed?.replica.repair(damage.offset);
-    const next = outcome === 'handing-off' ? 'handing leadership to another in-sync replica, ' +
-      'then refetching from it' : outcome === 'only-copy' ? 'keeping leadership: no other ' +
-      'replica is in sync, so reads stop at this offset until an operator acts' : outcome;
+    const leader = leading?.leaderReplica;
+    const next = leader !== undefined ? (leader.canResign ? 'handing leadership to another ' +
+      'in-sync replica, then refetching from it' : 'keeping leadership: no other replica is in ' +
+      'sync, so reads stop at this offset until one is or an operator acts')
+      : followed !== undefined ? 'leaving the ISR, then truncating and refetching from the leader'
+      : 'healing once this replica has a role';
     this.log.error({ topic, partition, replica: this.config.nodeId, offset: damage.offset,
       damage: damage.kind, file: damage.file, position: damage.position, foundBy: damage.foundBy,
       detail: damage.detail, next }, 'damaged partition data: a batch fails its checks or a ' +
       'range is missing; it is never served');
+    leading?.damaged(Date.now());
+    followed?.replica.repair(damage.offset);
   }
 
   /**
@@ -408,8 +410,9 @@ export class ReplicaManager {
     const key = ReplicaManager.key(topic, p.partition);
     const from = this.repairing.get(key);
     if (from === undefined || !p.isr.includes(this.config.nodeId)) return;
-    const log = (this.replicas.get(key) ?? this.followers.get(key))?.log;
-    if (log?.damage !== undefined) return;
+    // The log, not the role maps: at start the first image arrives before any role is given.
+    const log = this.logs.get(topic, p.partition);
+    if (log === undefined || log.damage !== undefined) return;
     this.repairing.delete(key);
     this.log.info({ topic, partition: p.partition, replica: this.config.nodeId,
       damagedFrom: from, isr: p.isr }, 'damaged replica repaired: back in the ISR');
@@ -427,12 +430,7 @@ export class ReplicaManager {
     existing?.log.updateConfig(logConfig);
     const same = existing !== undefined && existing.replica.leaderId === p.leader &&
       existing.replica.leaderEpoch === p.leaderEpoch;
-    const inIsr = p.isr.includes(this.config.nodeId);
-    if (same) {
-      // A damaged follower truncates only once the image shows it out of the ISR.
-      existing.replica.setInIsr(inIsr);
-      return;
-    }
+    if (same) return;
     const log = existing?.log ?? await this.logs.getOrCreate(topic.name, p.partition, logConfig);
     log.updateConfig(logConfig);
     // The freshest HW known here: the previous epoch's, ours as leader, else the checkpoint.
@@ -448,7 +446,6 @@ export class ReplicaManager {
       epochs: log.leaderEpochs,
       durable: logConfig.durable,
       damagedFrom: log.damage?.offset,
-      inIsr,
     });
     this.followers.set(key, { topic: topic.name, partition: p.partition, log, replica });
     this.log.debug({ topic: topic.name, partition: p.partition, leader: p.leader,

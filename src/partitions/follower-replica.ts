@@ -9,10 +9,13 @@
  * Repair (issue 13, break 4): when our log is damaged from offset X (`repair`), everything from
  * X must be refetched, but truncating to X while we are in the ISR could leave the ISR without a
  * copy of acknowledged records below the HW. So we keep the log and fetch at X with the epoch of
- * X − 1: the leader sees an ISR member below its HW and proposes its removal at once. We truncate
- * to X only when the image shows us out of the ISR, or the leader's answer to that fetch shows a
- * HW ≤ X (then the HW cannot pass X while we are in the ISR: it counts our fetch offset X). Until
- * then the answer is `wait` and its records are ignored. We rejoin by the normal rule.
+ * X − 1: the leader sees an ISR member below its HW, proposes its removal at once and sends it
+ * no records until the removal is committed (leader-replica.ts, `outOfSync`). We truncate to X
+ * only once the leader's answer at X carries records — it no longer counts us in the ISR the HW
+ * is computed over — or a HW ≤ X (the HW cannot pass X while it counts our fetch offset X).
+ * Until then the answer is `wait`. The leader's view is the one that decides (only it adds
+ * members to the ISR); our own metadata image may be stale, e.g. replayed at start. We rejoin
+ * the ISR by the normal rule.
  */
 import { assert } from '../common/index.js';
 import { type EpochEndOffset, LeaderEpochCache, undefinedEpoch, undefinedOffset }
@@ -35,8 +38,6 @@ export interface FollowerStart {
   readonly durable?: boolean;
   /** Our log is damaged from this offset (≤ logEndOffset): start in repair (see `repair`). */
   readonly damagedFrom?: number | undefined;
-  /** Whether the image names us in the ISR (`setInIsr` keeps it current); default true. */
-  readonly inIsr?: boolean;
 }
 
 export type FollowerRequest =
@@ -71,7 +72,7 @@ export type FollowerDecision =
    */
   | { readonly kind: 'truncate'; readonly endOffset: number;
       readonly reason: 'divergence' | 'repair' }
-  /** A repair waits until we are out of the ISR: ask again later (records were ignored). */
+  /** A repair waits until the leader stops counting us in the ISR: ask again later. */
   | { readonly kind: 'wait' }
   /** The leader could not place our epoch: keep the log, refresh metadata and ask again. */
   | { readonly kind: 'retry' };
@@ -93,7 +94,6 @@ export class FollowerReplica {
   private truncating: boolean;
   /** Invariant: ≤ logEnd; everything from it must be refetched (see the header). */
   private repairFrom: number | undefined;
-  private inIsr: boolean;
 
   constructor(start: FollowerStart) {
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
@@ -107,7 +107,6 @@ export class FollowerReplica {
     this.syncedEnd = start.syncedOffset;
     this.hw = Math.min(start.highWatermark, start.logEndOffset);
     this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0;
-    this.inIsr = start.inIsr ?? true;
     if (start.damagedFrom !== undefined) this.repair(start.damagedFrom);
   }
 
@@ -126,10 +125,7 @@ export class FollowerReplica {
     return this.repairFrom;
   }
 
-  /** The image changed: whether it names us in the ISR. */
-  setInIsr(inIsr: boolean): void {
-    this.inIsr = inIsr;
-  }
+
 
   get logEndOffset(): number {
     return this.logEnd;
@@ -189,8 +185,9 @@ export class FollowerReplica {
       request.lastFetchedEpoch !== at.lastFetchedEpoch) return stale;
     const from = this.repairFrom;
     if (from !== undefined && response.kind === 'records') {
-      // Out of the ISR, or the leader's HW (which counts our fetch at `from`) is not past it.
-      if (this.inIsr && response.highWatermark > from) return wait;
+      // Served records: the leader no longer counts us in the ISR. Or its HW, which counts our
+      // fetch at `from` while we are in it, is not past `from`.
+      if (response.batches.length === 0 && response.highWatermark > from) return wait;
       return this.cutForRepair(from);
     }
     if (response.kind === 'diverging') {

@@ -11,10 +11,12 @@
  *
  * Damage (issue 13, break 4): an ISR member that fetches below the HW says it lacks records
  * every ISR member must hold — a damaged range it will refetch, or a tail a crash cost it — so
- * it is out of sync at once and its removal is proposed without waiting for the lag time; a
- * damaged follower keeps its log until it sees itself out of the ISR. A leader whose own log is
- * damaged `resign`s: it proposes an ISR without itself, which the controller answers by electing
- * another member (Pado's extension of AlterPartition), unless it is the only one.
+ * it is out of sync at once and its removal is proposed without waiting for the lag time. Until
+ * the removal is committed (it left our maximal ISR, which the HW is computed over) its fetches
+ * get no records (`outOfSync`): that is the damaged follower's signal that it may truncate.
+ * A leader whose own log is damaged `resign`s: it proposes an ISR without itself, which the
+ * controller answers by electing another member (Pado's extension of AlterPartition), unless it
+ * is the only one.
  */
 import { assert, limits } from '../common/index.js';
 import { AckQueue, type AckWait } from './ack-waits.js';
@@ -83,6 +85,11 @@ export interface FollowerFetch {
 
 export type FetchCheck =
   | { readonly kind: 'ok' }
+  /**
+   * An ISR member fetching below the HW: its removal is proposed; send it no records (but the
+   * HW) until the removal is committed, so it keeps its log until the ISR no longer counts it.
+   */
+  | { readonly kind: 'outOfSync' }
   /** The follower's log diverges: answer divergingEpoch; the fetch does not count. */
   | { readonly kind: 'diverging'; readonly divergingEpoch: EpochEndOffset }
   | { readonly kind: 'notReplica' }
@@ -277,7 +284,8 @@ export class LeaderReplica {
     this.noteCaughtUp(p, fetchOffset, nowMs);
     // Below the HW, an ISR member lacks acknowledged records (every member held them): it is
     // out of sync now, not after the lag time, so a leader change cannot pick it meanwhile.
-    if (fetchOffset < this.hw && this.inMaximalIsr(id)) {
+    const lacking = fetchOffset < this.hw && this.inMaximalIsr(id);
+    if (lacking) {
       p.lastCaughtUpMs = -Infinity;
       p.ends.length = 0;
     }
@@ -285,7 +293,7 @@ export class LeaderReplica {
     p.syncedOffset = Math.min(fetch.syncedOffset ?? fetchOffset, fetchOffset);
     this.advanceHighWatermark();
     this.maybeProposeIsrChange(nowMs);
-    return { kind: 'ok' };
+    return lacking ? { kind: 'outOfSync' } : { kind: 'ok' };
   }
 
   /**

@@ -4,10 +4,10 @@
  * that a durable follower fetches again only once synced; that fetched batches extend the log
  * and its epoch cache (an inconsistent batch is not taken); and that stale answers are ignored.
  * Repair of a damaged log (issue 13, break 4): the follower fetches at the damaged offset (with
- * the epoch of the record before it) while keeping its log, waits while the image names it in the
- * ISR and the leader's HW is past that offset, and truncates there once out of the ISR or once the
- * HW is not past it — also when the damage is at its log end, and when a divergence cut removes
- * the damage first.
+ * the epoch of the record before it) while keeping its log, waits while the leader sends no
+ * records there (it still counts the follower in the ISR) and its HW is past that offset, and
+ * truncates there once the leader serves records at it or its HW is not past it — also when the
+ * damage is at its log end, and when a divergence cut removes the damage first.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,8 +91,8 @@ test('fetched batches extend the log and epochs; a durable follower syncs before
 const repairEpochs = (): EpochEntry[] =>
   [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }];
 
-test('a damaged follower in the ISR fetches at the damage, keeps its log and waits; it ' +
-  'truncates there only once the image shows it out of the ISR', () => {
+test('a damaged follower fetches at the damage, keeps its log and waits while the leader ' +
+  'withholds records; it truncates there once the leader serves it', () => {
   const { f, epochs } = follower(repairEpochs(), 20, { truncateFirst: false, highWatermark: 18 });
   f.repair(7);
   assert.equal(f.repairingFrom, 7);
@@ -100,14 +100,14 @@ test('a damaged follower in the ISR fetches at the damage, keeps its log and wai
   assert.deepEqual(request, { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 7,
     lastFetchedEpoch: 1 }, 'the epoch of offset 6, not our latest');
   const req = { fetchOffset: 7, lastFetchedEpoch: 1 };
-  const records = { kind: 'records' as const, batches: [{ baseOffset: 7, lastOffset: 7, epoch: 1 }],
-    highWatermark: 18 };
-  assert.deepEqual(f.onFetchResponse(req, records), { kind: 'wait' });
-  assert.equal(f.logEndOffset, 20, 'the log is kept while in the ISR');
-  assert.deepEqual(f.onFetchResponse({ fetchOffset: 20, lastFetchedEpoch: 3 }, records),
+  const withheld = { kind: 'records' as const, batches: [], highWatermark: 18 };
+  assert.deepEqual(f.onFetchResponse(req, withheld), { kind: 'wait' });
+  assert.equal(f.logEndOffset, 20, 'the log is kept while the leader counts us in the ISR');
+  const served = { kind: 'records' as const,
+    batches: [{ baseOffset: 7, lastOffset: 7, epoch: 1 }], highWatermark: 18 };
+  assert.deepEqual(f.onFetchResponse({ fetchOffset: 20, lastFetchedEpoch: 3 }, served),
     { kind: 'stale' }, 'an answer to a fetch from before the damage was found');
-  f.setInIsr(false);
-  assert.deepEqual(f.onFetchResponse(req, records),
+  assert.deepEqual(f.onFetchResponse(req, served),
     { kind: 'truncate', endOffset: 7, reason: 'repair' });
   assert.equal(f.repairingFrom, undefined);
   assert.equal(f.logEndOffset, 7);
@@ -126,15 +126,18 @@ test('a damaged follower truncates at once when the leader\'s HW is not past the
     { kind: 'truncate', endOffset: 15, reason: 'repair' });
 });
 
-test('damage at the log end (a lost tail) still needs the ISR exit; the cut only clears it', () => {
-  const { f } = follower(repairEpochs(), 20, { truncateFirst: false, damagedFrom: 20,
-    inIsr: false });
-  const req = { fetchOffset: 20, lastFetchedEpoch: 3 };
-  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
-  assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches: [], highWatermark: 30 }),
+test('damage at the log end (a lost tail) still waits for the ISR exit; the cut only clears it',
+  () => {
+    const { f } = follower(repairEpochs(), 20, { truncateFirst: false, damagedFrom: 20 });
+    const req = { fetchOffset: 20, lastFetchedEpoch: 3 };
+    assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+    assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches: [],
+      highWatermark: 30 }), { kind: 'wait' });
+    assert.deepEqual(f.onFetchResponse(req, { kind: 'records',
+      batches: [{ baseOffset: 20, lastOffset: 24, epoch: 3 }], highWatermark: 30 }),
     { kind: 'truncate', endOffset: 20, reason: 'repair' });
-  assert.equal(f.logEndOffset, 20);
-});
+    assert.equal(f.logEndOffset, 20);
+  });
 
 test('a divergence cut below the damage repairs it; one above keeps the repair pending', () => {
   const { f } = follower(repairEpochs(), 20, { damagedFrom: 15 });

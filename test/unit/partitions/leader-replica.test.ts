@@ -6,7 +6,8 @@
  * expand proposals follow the lag and catch-up rules, one at a time, resent when unanswered and
  * kept in the HW until the controller's answer is known; diverging fetches are answered with
  * divergingEpoch and not counted. Damage (issue 13, break 4): an ISR member fetching below the HW
- * is proposed out of the ISR at once, not after the lag time; a resigning leader proposes an ISR
+ * is proposed out of the ISR at once, not after the lag time, and gets no records until that is
+ * committed; a resigning leader proposes an ISR
  * of the other eligible members (never adding one in the same change), and alone keeps leading.
  */
 import { test } from 'node:test';
@@ -228,8 +229,9 @@ test('an ISR member fetching below the HW is proposed out of the ISR at once', (
   assert.equal(l.highWatermark, 10);
   assert.equal(l.takeIsrChangeProposal(1), undefined);
   // Follower 3 found a damaged range from 4: it fetches there, holding on to its log.
-  assert.equal(l.followerFetched(3, fetch(4), 2).kind, 'ok');
+  assert.deepEqual(l.followerFetched(3, fetch(4), 2), { kind: 'outOfSync' }, 'no records');
   assert.deepEqual(l.takeIsrChangeProposal(2)?.newIsr, [1, 2], 'long before the 100 ms lag');
+  assert.equal(l.followerFetched(3, fetch(4), 3).kind, 'outOfSync', 'until the removal commits');
   assert.equal(l.highWatermark, 10, 'the HW never goes back');
   l.appended(10);
   l.synced(11);
@@ -237,6 +239,7 @@ test('an ISR member fetching below the HW is proposed out of the ISR at once', (
   assert.equal(l.highWatermark, 10, 'follower 3 still counts until the shrink is committed');
   l.updatePartition({ ...partition, partitionEpoch: 6, isr: [1, 2] }, 4);
   assert.equal(l.highWatermark, 11);
+  assert.equal(l.followerFetched(3, fetch(4), 4).kind, 'ok', 'out of the ISR: served again');
   // Caught up again (synced to the HW), it rejoins by the normal rule.
   l.followerFetched(3, fetch(11), 5);
   assert.deepEqual(l.takeIsrChangeProposal(5)?.newIsr, [1, 2, 3]);
