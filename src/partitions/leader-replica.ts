@@ -129,6 +129,8 @@ interface Progress {
   lastFetchMs: number;
   /** Our log end offset when it last fetched: reaching it later still counts as caught up then. */
   leaderEndAtLastFetch: number;
+  /** Its last fetch, as an ISR member, was below the HW: it lacks acknowledged records. */
+  lacking: boolean;
   /**
    * Our log end at some of its earlier fetches (oldest first, at most one per
    * lagMaxMs / endSamplesPerLag, none older than lagMaxMs): reaching `end` means it is caught up
@@ -285,6 +287,7 @@ export class LeaderReplica {
     // Below the HW, an ISR member lacks acknowledged records (every member held them): it is
     // out of sync now, not after the lag time, so a leader change cannot pick it meanwhile.
     const lacking = fetchOffset < this.hw && this.inMaximalIsr(id);
+    p.lacking = lacking;
     if (lacking) {
       p.lastCaughtUpMs = -Infinity;
       p.ends.length = 0;
@@ -375,10 +378,14 @@ export class LeaderReplica {
     return this.successors().length > 0;
   }
 
-  /** ISR members other than us that the controller may elect (live per the latest image). */
+  /**
+   * ISR members other than us that the controller may elect (live per the latest image) and that
+   * have not shown they lack records (a damaged follower whose removal is still pending).
+   */
   private successors(): number[] {
     return this.isrValue.filter((id) => id !== this.brokerId &&
-      (this.eligible === undefined || this.eligible.has(id)));
+      (this.eligible === undefined || this.eligible.has(id)) &&
+      this.progress.get(id)?.lacking !== true);
   }
 
   private inMaximalIsr(id: number): boolean {
@@ -532,5 +539,5 @@ export class LeaderReplica {
 
 function fresh(nowMs: number): Progress {
   return { fetchOffset: -1, syncedOffset: -1, lastCaughtUpMs: nowMs, lastFetchMs: -Infinity,
-    leaderEndAtLastFetch: Infinity, ends: [] };
+    leaderEndAtLastFetch: Infinity, ends: [], lacking: false };
 }

@@ -260,6 +260,17 @@ test('a resigning leader proposes the other eligible ISR members; alone it keeps
   l.resign(1);
   assert.deepEqual(l.takeIsrChangeProposal(1), { newIsr: [2], leaderEpoch: 2,
     partitionEpoch: 5 }, 'broker 3 is fenced: the controller would refuse it');
+  const both = leader();
+  both.appended(9);
+  both.synced(10);
+  both.followerFetched(2, fetch(10), 1);
+  both.followerFetched(3, fetch(10), 1);
+  both.takeIsrChangeProposal(1);
+  both.updatePartition({ ...partition, partitionEpoch: 6 }, 1);
+  both.followerFetched(3, fetch(4), 2); // damaged too; its removal is pending
+  both.updatePartition({ ...partition, partitionEpoch: 7, isr: [1, 2, 3] }, 2);
+  both.resign(3);
+  assert.deepEqual(both.takeIsrChangeProposal(3)?.newIsr, [2], 'not the lacking follower 3');
   const alone = leader({ partition: { ...partition, isr: [1] } });
   alone.resign(1);
   assert.equal(alone.canResign, false);
