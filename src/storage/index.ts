@@ -6,7 +6,7 @@ export type { LogDamage, LogDamageFinder, LogDamageKind } from './log-damage.js'
 export {
   cleanShutdownFileName, type DamageListener, LogManager, type LogManagerOptions, partitionDirName,
 } from './log-manager.js';
-export type { ReadResult } from './log-reader.js';
+export { checkStoredBatch, type ReadResult } from './log-reader.js';
 export {
   type AppendResult,
   PartitionLog,
