@@ -334,3 +334,31 @@ test('the log manager opens clean only after an orderly close, and removes the m
     });
     assert.equal(third.openedClean, false);
   });
+
+test('a rotted base offset (outside the CRC) is caught by offset continuity, on reads and by ' +
+  'the scrubber', async (t) => {
+  const { root: dataDir, defer } = await tempDir(t);
+  const dir = join(dataDir, 'topic-0');
+  await writeLog(dir);
+  const file = join(dir, (await segmentFiles(dir))[1]!);
+  const batches = await batchesIn(file);
+  const target = batches[Math.floor(batches.length / 2)]!;
+  const handle = await open(file, 'r+');
+  await handle.write(Buffer.from([0x40]), 0, 1, target.position + 3); // baseOffset's high bytes
+  await handle.close();
+  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  defer(() => log.close());
+  const read = await readAllFrom(log, 0);
+  assert.ok(read.damaged);
+  assert.equal(read.stoppedAt, target.baseOffset);
+  assert.match(damageOf(log)?.detail ?? '', /base offset/);
+  await log.close();
+
+  const manager = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+  defer(() => manager.close());
+  const found: { offset: number; detail: string }[] = [];
+  manager.onDamage = (_t, _p, d) => found.push({ offset: d.offset, detail: d.detail });
+  for (let i = 0; i < 100 && found.length === 0; i++) await manager.scrub(64 * 1024);
+  assert.equal(found[0]?.offset, target.baseOffset);
+  assert.match(found[0]?.detail ?? '', /base offset/);
+});
