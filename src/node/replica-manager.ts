@@ -400,6 +400,7 @@ export class ReplicaManager {
     if (p.replicas.includes(nodeId)) {
       await this.follow(topic, p, configs, leading?.highWatermark());
     } else if (this.followers.delete(key) || leading !== undefined) {
+      this.repairing.delete(key);
       this.log.info({ topic: topic.name, partition: p.partition }, 'replica moved away');
       await this.logs.deletePartition(topic.name, p.partition);
     }
@@ -481,6 +482,7 @@ export class ReplicaManager {
   private async removeTopic(topic: TopicImage): Promise<void> {
     for (const p of topic.partitions) {
       const key = ReplicaManager.key(topic.name, p.partition);
+      this.repairing.delete(key);
       const replica = this.replicas.get(key);
       const followed = this.followers.delete(key);
       if (replica === undefined && !followed) continue;

@@ -97,8 +97,6 @@ export class FollowerReplica {
 
   constructor(start: FollowerStart) {
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
-    assert(start.logEndOffset === 0 || start.epochs.latestEpoch !== undefinedEpoch,
-      'a non-empty log has an epoch cache');
     this.leaderId = start.leaderId;
     this.leaderEpoch = start.leaderEpoch;
     this.epochs = start.epochs;
@@ -106,7 +104,11 @@ export class FollowerReplica {
     this.logEnd = start.logEndOffset;
     this.syncedEnd = start.syncedOffset;
     this.hw = Math.min(start.highWatermark, start.logEndOffset);
-    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0;
+    // A log with records always has epochs (storage rebuilds a lost checkpoint from the batches);
+    // an empty log starting past 0 (a repair restarted it at the damaged offset) has none, and
+    // nothing to compare: it fetches with no last epoch, which the leader does not check.
+    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > 0 &&
+      start.epochs.latestEpoch !== undefinedEpoch;
     if (start.damagedFrom !== undefined) this.repair(start.damagedFrom);
   }
 

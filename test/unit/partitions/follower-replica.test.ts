@@ -150,3 +150,9 @@ test('a divergence cut below the damage repairs it; one above keeps the repair p
     { kind: 'truncate', endOffset: 12, reason: 'repair' });
   assert.equal(other.repairingFrom, undefined);
 });
+
+test('an empty log that starts past 0 (restarted at a repair) fetches with no last epoch', () => {
+  const { f } = follower([], 1000);
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 1000,
+    lastFetchedEpoch: -1 });
+});
