@@ -11,9 +11,9 @@
  * Damaged logs (issue 13, break 4; storage finds them at open, by scrubbing, or on a read): each
  * is logged at error with the topic, partition, this replica, the offset and the file; a led
  * partition resigns (PartitionReplica.damaged), a followed one refetches from the damaged offset
- * once its leader no longer counts it in the ISR (FollowerReplica.repair). Until the replica is back in the ISR with no
- * damage left, `isDamaged` says so (Metadata lists this broker among the partition's offline
- * replicas, which `pado cluster health` reports).
+ * once its leader no longer counts it in the ISR (FollowerReplica.repair). Until the replica is
+ * back in the ISR with no damage left, `isDamaged` says so (Metadata lists this broker among the
+ * partition's offline replicas, which `pado cluster health` reports).
  */
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
@@ -176,8 +176,9 @@ export class ReplicaManager {
 
   /**
    * Damage in a local log: tell the operator, then heal — a led partition resigns in favour of
-   * another ISR member, a followed one refetches from the damaged offset once out of the ISR. A
-   * partition not yet given a role (at start) gets one from the next image, which sees the damage.
+   * another ISR member, a followed one refetches from the damaged offset once its leader no longer
+   * counts it in the ISR. A partition with no role yet (at start) gets one from the next image,
+   * which sees the damage (FollowerReplica's damagedFrom, PartitionReplica.lead).
    */
   private onLogDamage(topic: string, partition: number, damage: LogDamage): void {
     const key = ReplicaManager.key(topic, partition);
