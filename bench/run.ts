@@ -11,6 +11,7 @@ import { groups, groupsDefaults } from './groups.js';
 import { controllerFailover } from './controller-failover.js';
 import { raft, raftDefaults } from './raft.js';
 import { replication, replicationDefaults } from './replication.js';
+import { readCheck, readCheckDefaults } from './read-check.js';
 
 /** Options only some measures take, as given on the command line (undefined when left out). */
 interface Given {
@@ -30,6 +31,8 @@ const measures: ReadonlyMap<string, Measure> = new Map<string, Measure>([
     runs: opts.runs, probeCount: opts.probeCount, mib: given.mib ?? replicationDefaults.mib,
     kills: given.kills ?? replicationDefaults.kills,
   })],
+  ['read-check', (opts, given) => readCheck({ runs: opts.runs,
+    mib: given.mib ?? readCheckDefaults.mib })],
 ]);
 
 function parseOptions(

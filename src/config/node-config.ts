@@ -85,6 +85,13 @@ export interface NodeConfig {
    * against Kafka's 9 s). At least 3 heartbeats (200 ms each).
    */
   brokerSessionTimeoutMs?: number;
+  /**
+   * How many bytes of sealed segments the background scrubber reads and CRC-checks per second,
+   * over every partition in turn, to find bit rot in data nobody reads (log.scrub.bytes.per.second,
+   * Pado's: Kafka has no scrubber). Absent: 4 MiB/s (src/node/replica-manager.ts says why); 0 stops
+   * it (reads, and recovery after an unclean stop, still check what they touch).
+   */
+  logScrubBytesPerSecond?: number;
 }
 
 /** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
@@ -96,6 +103,8 @@ export const replicaLagTimeMsMin = 1000;
 export const brokerSessionTimeoutMsMin = 600;
 /** Ten minutes: beyond it a dead broker or follower would go unnoticed for too long. */
 const durationMsMax = 600_000;
+/** 1 GiB/s: beyond any disk a scrubber should compete with. */
+export const scrubBytesPerSecondMax = 1024 * 1024 * 1024;
 
 export const defaultListenPort = 9092;
 export const defaultHost = '127.0.0.1';
@@ -141,6 +150,7 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'log.cleanup.policy': ['topicDefaults', 'cleanup.policy'],
   'replica.lag.time.max.ms': ['replicaLagTimeMaxMs'],
   'broker.session.timeout.ms': ['brokerSessionTimeoutMs'],
+  'log.scrub.bytes.per.second': ['logScrubBytesPerSecond'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -204,6 +214,10 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   brokerSessionTimeoutMs: {
     what: `a duration in ms (${brokerSessionTimeoutMsMin}–${durationMsMax})`,
     example: '"broker.session.timeout.ms": 1200',
+  },
+  logScrubBytesPerSecond: {
+    what: `a byte rate (0 stops the scrubber; at most ${scrubBytesPerSecondMax})`,
+    example: '"log.scrub.bytes.per.second": 4194304',
   },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
@@ -273,6 +287,7 @@ export const nodeConfigSchema = {
     brokerSessionTimeoutMs: {
       type: 'integer', minimum: brokerSessionTimeoutMsMin, maximum: durationMsMax,
     },
+    logScrubBytesPerSecond: { type: 'integer', minimum: 0, maximum: scrubBytesPerSecondMax },
     initialVoters: {
       type: 'array',
       minItems: 1,

@@ -4,6 +4,13 @@
  * crossing another change is refused and the leader retries with fresh metadata. The new ISR is
  * the leader's view of who is caught up; the controller checks it is possible: a subset of the
  * replicas, with the leader, and no fenced or unregistered broker (KIP-841: INELIGIBLE_REPLICA).
+ *
+ * Pado's extension (issue 13, break 4; Kafka has none): a new ISR *without* the leader is a
+ * hand-off. A leader whose log is damaged must not keep serving when a healthy copy exists, and
+ * only the controller may move leadership. Accepted when the new ISR is a non-empty subset of the
+ * current one (no member added in the same change: only committed ISR members are known to hold
+ * every acknowledged record) with a live member; the first such member in replica order leads,
+ * in the next leader epoch. Otherwise refused with INVALID_REQUEST and the leader keeps leading.
  */
 import { KafkaError } from '../protocol/index.js';
 import {
@@ -29,6 +36,8 @@ export interface AlterPartitionResult {
   readonly errorCode: number;
   /** The partition epoch once the change is applied (the leader's next token); -1 on error. */
   readonly partitionEpoch: number;
+  /** A hand-off: the replica elected in the leader's place. */
+  readonly newLeader?: number;
 }
 
 export function alterPartition(image: MetadataImage,
@@ -48,10 +57,20 @@ export function alterPartition(image: MetadataImage,
   if (req.partitionEpoch !== p.partitionEpoch) return refuse(KafkaError.invalidUpdateVersion);
   const isr = req.newIsr;
   const distinct = new Set(isr).size === isr.length;
-  if (!distinct || !isr.includes(p.leader) || !isr.every((id) => p.replicas.includes(id))) {
+  if (!distinct || !isr.every((id) => p.replicas.includes(id))) {
     return refuse(KafkaError.invalidRequest);
   }
   if (!isr.every((id) => isLive(image, id))) return refuse(KafkaError.ineligibleReplica);
+  if (!isr.includes(p.leader)) {
+    const successor = p.replicas.find((id) => isr.includes(id));
+    if (successor === undefined || !isr.every((id) => p.isr.includes(id))) {
+      return refuse(KafkaError.invalidRequest);
+    }
+    const handOff: PartitionChangeRecord = { type: 'partitionChange', topicId: topic.topicId,
+      partition: p.partition, isr: [...isr], leader: successor };
+    return { records: [handOff], errorCode: 0, partitionEpoch: p.partitionEpoch + 1,
+      newLeader: successor };
+  }
   const recovery = req.leaderRecoveryState;
   // A leader may finish recovery, never start it again (only an unclean election does that).
   if (recovery === LeaderRecoveryState.recovering

@@ -85,10 +85,13 @@ function decideOne(image: MetadataImage, req: AlterPartitionInput, topicId: stri
     && (recovery === undefined || recovery === current.leaderRecoveryState);
   // Kafka commits nothing for a change that changes nothing: the leader keeps its epochs.
   if (unchanged) return { records: [], outcome: stateOf(0, current) };
+  // A hand-off (controller/alter-partition.ts) elects another leader, in the next epoch.
+  const leaderId = r.newLeader ?? current.leader;
+  const leaderEpoch = current.leaderEpoch + (leaderId === current.leader ? 0 : 1);
   return {
     records: r.records,
     outcome: {
-      errorCode: 0, leaderId: current.leader, leaderEpoch: current.leaderEpoch,
+      errorCode: 0, leaderId, leaderEpoch,
       isr: item.newIsr, leaderRecoveryState: recovery ?? current.leaderRecoveryState,
       partitionEpoch: r.partitionEpoch,
     },

@@ -408,6 +408,7 @@ function makeBroker(
     },
     // Without the lease the controller may already have moved our leaderships: serve none of them.
     partition: (topic, partition) => (holdsLease() ? replicas.get(topic, partition) : undefined),
+    replicaDamaged: (topic, partition) => replicas.isDamaged(topic, partition),
     holdsLease,
     async waitForLease(timeoutMs, signal) {
       const untilMs = Date.now() + timeoutMs;

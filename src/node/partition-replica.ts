@@ -8,6 +8,9 @@
  * once); until then produce is refused with NOT_LEADER_OR_FOLLOWER. The HW outlives each epoch's
  * LeaderReplica: a new epoch (or a restart, through the log's HW checkpoint) starts from the last
  * one known, never from the log end, which may hold records the other ISR members lack.
+ * A damaged log (a batch failing its CRC, a missing range) is never served — reads answer
+ * KAFKA_STORAGE_ERROR at the bad batch — and the leader resigns in favour of another ISR member
+ * (`damaged`); alone in the ISR it keeps leading what it can serve.
  */
 import type { Logger } from 'pino';
 import { isPadoError, limits, PadoErrorCode } from '../common/index.js';
@@ -158,7 +161,21 @@ export class PartitionReplica implements LocalPartition {
     // Alone in the ISR its constructor has already raised the HW to our synced offset.
     this.knownHighWatermark = this.leader.highWatermark;
     this.log.checkpointLeaderEpochs();
+    // Elected with a damaged log (the damage found before its ISR removal was committed).
+    if (this.log.damage !== undefined) this.leader.resign(nowMs);
     this.drain(nowMs);
+  }
+
+  /**
+   * Our log is damaged (log.damage): hand leadership to another ISR member. 'only-copy' when no
+   * other is in the ISR: we keep leading (reads stop at the damage; nothing better exists).
+   */
+  damaged(nowMs: number): 'handing-off' | 'only-copy' | 'not-leading' {
+    const leader = this.leader;
+    if (leader === undefined) return 'not-leading';
+    leader.resign(nowMs);
+    this.drain(nowMs);
+    return leader.canResign ? 'handing-off' : 'only-copy';
   }
 
   /** Leadership lost (or a new epoch): waiting produces end with NOT_LEADER_OR_FOLLOWER. */
@@ -410,6 +427,8 @@ export class PartitionReplica implements LocalPartition {
     if (fetchOffset >= hw) return base;
     const result = await this.log.read(fetchOffset, maxBytes, hw);
     if (result.kind === 'offsetOutOfRange') return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
+    // The log reported the damage (its listener starts the hand-off); the client retries.
+    if (result.kind === 'damaged') return { ...base, errorCode: KafkaError.kafkaStorageError.code };
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 
@@ -428,6 +447,8 @@ export class PartitionReplica implements LocalPartition {
     this.drain(nowMs);
     const base = { ...noRecords, errorCode: 0, highWatermark: leader.highWatermark };
     if (check.kind === 'diverging') return { ...base, divergingEpoch: check.divergingEpoch };
+    // It lacks acknowledged records: nothing until its removal from the ISR is committed.
+    if (check.kind === 'outOfSync') return base;
     if (check.kind === 'notReplica') {
       return { ...base, errorCode: KafkaError.notLeaderOrFollower.code };
     }
@@ -438,6 +459,7 @@ export class PartitionReplica implements LocalPartition {
     if (result.kind === 'offsetOutOfRange') {
       return { ...base, errorCode: KafkaError.offsetOutOfRange.code };
     }
+    if (result.kind === 'damaged') return { ...base, errorCode: KafkaError.kafkaStorageError.code };
     return { ...base, records: result.records.length > 0 ? result.records : null };
   }
 

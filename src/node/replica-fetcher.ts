@@ -6,6 +6,12 @@
  * and only then reports the partitions synced — so the next fetch offset, which the leader counts
  * toward the high watermark, is always durable here. Bytes in flight are bounded by one response
  * of at most `responseBytesMax`; the loop does one round at a time.
+ *
+ * A partition whose log is damaged fetches at the damaged offset, to tell its leader, and is told
+ * to `wait` until the leader serves it records there (follower-replica.ts); meanwhile it is asked
+ * again at most every `repairRetryMs`, not in every round, so waiting does not turn the loop into
+ * a busy one. Such fetches go first in the request: only the first partition with data may
+ * exceed its byte limit (KIP-74), and theirs is one byte.
  */
 import type { Logger } from 'pino';
 import { ApiKey, KafkaError, type FetchRequest, type FetchResponse,
@@ -40,6 +46,8 @@ export interface ReplicaFetcherOptions {
   readonly nowMs: () => number;
   /** Ends the request in flight (closes the connection); see `kick`. */
   readonly interrupt?: () => void;
+  /** A repair waiting to leave the ISR fetches again after this long (default 100 ms). */
+  readonly repairRetryMs?: number;
 }
 
 const fetchVersion = 12;
@@ -88,6 +96,8 @@ export class ReplicaFetcher {
    * rule, as for any follower that stops catching up.
    */
   private readonly refused = new WeakMap<FollowerSlot, { retryAtMs: number }>();
+  /** When a partition last got `wait` (its repair waits to leave the ISR). */
+  private readonly waitingSince = new WeakMap<FollowerSlot, number>();
 
   constructor(options: ReplicaFetcherOptions) {
     this.o = options;
@@ -138,6 +148,9 @@ export class ReplicaFetcher {
     for (const slot of this.o.partitions()) {
       // A FollowerReplica made for a new epoch while an append was syncing learns it here.
       slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
+      const waited = this.waitingSince.get(slot);
+      if (waited !== undefined && nowMs - waited < (this.o.repairRetryMs ?? 100)) continue;
+      this.waitingSince.delete(slot);
       const request = slot.replica.nextRequest();
       if (request === undefined) continue;
       // Truncating needs no space (it frees some); fetching records we cannot store is waste.
@@ -176,7 +189,9 @@ export class ReplicaFetcher {
 
   private async fetch(inOrder: readonly Asked[]): Promise<boolean> {
     const start = this.rotation++ % inOrder.length;
-    const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)];
+    const repairing = (a: Asked) => (a.slot.replica.repairingFrom === undefined ? 1 : 0);
+    const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)]
+      .sort((a, b) => repairing(a) - repairing(b));
     const responseBytes = this.o.responseBytesMax ?? responseBytesMaxDefault;
     const share = shareOf(asked.length, responseBytes,
       this.o.partitionBytesMin ?? partitionBytesMinDefault);
@@ -187,9 +202,11 @@ export class ReplicaFetcher {
       topics: byTopic(asked, (a) => {
         const r = a.request;
         const fetch = r.kind === 'fetch' ? r : { fetchOffset: 0, lastFetchedEpoch: -1 };
+        // A repair's fetch only tells the leader where our valid log ends: it keeps no records.
+        const repairing = a.slot.replica.repairingFrom !== undefined;
         return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
           fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
-          logStartOffset: -1, partitionMaxBytes: share,
+          logStartOffset: -1, partitionMaxBytes: repairing ? 1 : share,
           replicaDirectoryId: '' };
       }).map((t) => ({ ...t, topicId: '' })),
     };
@@ -208,6 +225,7 @@ export class ReplicaFetcher {
       }
       if (data.errorCode !== 0) continue;
       const outcome = this.onPartitionData(a.slot, a.request, data);
+      if (outcome === 'wait') continue;
       if (outcome !== undefined) appends.push(outcome);
       progressed = true;
     }
@@ -225,10 +243,14 @@ export class ReplicaFetcher {
     return this.o.isCurrent(slot);
   }
 
-  /** Applies one partition's fetch answer; returns the append's durability when it appended. */
+  /**
+   * Applies one partition's fetch answer; returns the append's (or truncation's) completion, or
+   * 'wait' when a repair waits to leave the ISR (no progress: the round may back off).
+   */
   private onPartitionData(slot: FollowerSlot,
     request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
-    data: FetchResponse['responses'][number]['partitions'][number]): Promise<void> | undefined {
+    data: FetchResponse['responses'][number]['partitions'][number]):
+    Promise<void> | 'wait' | undefined {
     if (data.divergingEpoch.epoch >= 0) {
       const decision = slot.replica.onFetchResponse(request,
         { kind: 'diverging', divergingEpoch: data.divergingEpoch });
@@ -246,6 +268,10 @@ export class ReplicaFetcher {
       lastOffset: b.baseOffset + b.lastOffsetDelta, epoch: b.partitionLeaderEpoch }));
     const decision = slot.replica.onFetchResponse(request,
       { kind: 'records', batches, highWatermark: data.highWatermark });
+    if (decision.kind === 'wait') {
+      this.waitingSince.set(slot, this.o.nowMs());
+      return 'wait';
+    }
     return this.execute(slot, decision, { records, headers }).then(() => undefined);
   }
 
@@ -317,17 +343,25 @@ export class ReplicaFetcher {
         const end = last.position + last.batchLength + batchLogOverheadBytes;
         return this.append(slot, fetched.records.subarray(0, end), headers);
       }
-      case 'truncate':
-        this.o.log.info({ topic: slot.topic, partition: slot.partition,
-          endOffset: decision.endOffset }, 'truncating follower log at the divergence');
+      case 'truncate': {
+        const where = { topic: slot.topic, partition: slot.partition,
+          endOffset: decision.endOffset };
+        if (decision.reason === 'repair') {
+          this.o.log.warn({ ...where, replica: this.o.nodeId, leaderId: this.o.sourceId },
+            'truncating the damaged range; refetching it from the leader');
+        } else {
+          this.o.log.info(where, 'truncating follower log at the divergence');
+        }
         await slot.log.truncateTo(decision.endOffset);
         return true;
+      }
       case 'startAt':
         this.o.log.info({ topic: slot.topic, partition: slot.partition,
           startOffset: decision.startOffset },
         'follower log below the leader\'s log start: starting over empty at it');
         await slot.log.startAt(decision.startOffset);
         return true;
+      case 'wait':
       case 'retry':
       case 'stale':
       case 'none':

@@ -7,6 +7,13 @@
  * followers' on appends. It checkpoints every replica's high watermark on a timer and at close,
  * so a restart resumes from it rather than from its own log end. Every waiter and timer is
  * bounded and released on close.
+ *
+ * Damaged logs (issue 13, break 4; storage finds them at open, by scrubbing, or on a read): each
+ * is logged at error with the topic, partition, this replica, the offset and the file; a led
+ * partition resigns (PartitionReplica.damaged), a followed one refetches from the damaged offset
+ * once its leader no longer counts it in the ISR (FollowerReplica.repair). Until the replica is
+ * back in the ISR with no damage left, `isDamaged` says so (Metadata lists this broker among the
+ * partition's offline replicas, which `pado cluster health` reports).
  */
 import type { Logger } from 'pino';
 import { limits } from '../common/index.js';
@@ -19,7 +26,9 @@ import {
 } from '../metadata/index.js';
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
-import { LogManager, type LogConfig, type PartitionLog } from '../storage/index.js';
+import {
+  LogManager, type LogConfig, type LogDamage, type PartitionLog,
+} from '../storage/index.js';
 import { PartitionReplica } from './partition-replica.js';
 
 type Waiter = () => void;
@@ -50,6 +59,14 @@ const producerExpiryCheckMs = 10 * 60 * 1000;
  * fsyncs per partition whose HW moved, so a few seconds keeps that a trickle.
  */
 export const highWatermarkCheckpointIntervalMs = 5_000;
+/**
+ * log.scrub.bytes.per.second default. A Pi's SD card reads 20–40 MB/s and a desktop disk far
+ * more: 4 MiB/s takes a small share of either, costs ~1 ms of CRC32C per second, and still checks
+ * 10 GiB of sealed data in about 45 minutes, so rot is found long before a second copy rots too.
+ */
+export const logScrubBytesPerSecondDefault = 4 * 1024 * 1024;
+/** The scrubber's step: its budget is the rate times this; a short step keeps reads small. */
+const scrubStepMs = 250;
 
 /** One kind of long poll (consumers' or followers'), and when each partition last woke it. */
 class WaitList {
@@ -92,9 +109,17 @@ export class ReplicaManager {
   private expiryTimer: NodeJS.Timeout | null = null;
   private tickTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private scrubTimer: NodeJS.Timeout | null = null;
+  /** Bytes the scrubber may still read this step (negative: the last step overshot). */
+  private scrubCredit = 0;
   /** The HW checkpoint round in progress; a timer firing meanwhile does not start another. */
   private checkpointing: Promise<void> | undefined;
   private readonly leadershipListeners: LeadershipListener[] = [];
+  /**
+   * Partitions whose log was found damaged here and that are not back in the ISR with a clean log
+   * yet, with the lowest damaged offset found (for the log line on rejoining).
+   */
+  private readonly repairing = new Map<string, number>();
   /**
    * Whether this broker holds its lease from the controller (broker-lifecycle.ts); set by the node.
    * Checked every leader tick: without it every led partition is suspended (issue 13, break 6).
@@ -137,7 +162,53 @@ export class ReplicaManager {
       log.warn({ dir, truncatedBytes, logEndOffset: partitionLog.logEndOffset },
         'recovered a torn log tail: truncated the last segment');
     }
-    return new ReplicaManager(config, log, logs);
+    log.info({ cleanShutdown: logs.openedClean }, logs.openedClean ? 'partition logs opened ' +
+      'after a clean shutdown' : 'partition logs opened after an unclean stop: data beyond each ' +
+      'HW checkpoint was CRC-checked');
+    const manager = new ReplicaManager(config, log, logs);
+    for (const [name, partitionLog] of logs.all()) {
+      const damage = partitionLog.damage;
+      const dash = name.lastIndexOf('-');
+      if (damage !== undefined) {
+        manager.onLogDamage(name.slice(0, dash), Number(name.slice(dash + 1)), damage);
+      }
+    }
+    logs.onDamage = (topic, partition, damage) => manager.onLogDamage(topic, partition, damage);
+    return manager;
+  }
+
+  /**
+   * Damage in a local log: tell the operator, then heal — a led partition resigns in favour of
+   * another ISR member, a followed one refetches from the damaged offset once its leader no longer
+   * counts it in the ISR. A partition with no role yet (at start) gets one from the next image,
+   * which sees the damage (FollowerReplica's damagedFrom, PartitionReplica.lead).
+   */
+  private onLogDamage(topic: string, partition: number, damage: LogDamage): void {
+    const key = ReplicaManager.key(topic, partition);
+    const known = this.repairing.get(key);
+    this.repairing.set(key, Math.min(known ?? Infinity, damage.offset));
+    const leading = this.replicas.get(key);
+    const followed = this.followers.get(key);
+    const leader = leading?.leaderReplica;
+    const next = leader !== undefined ? (leader.canResign ? 'handing leadership to another ' +
+      'in-sync replica, then refetching from it' : 'keeping leadership: no other replica is in ' +
+      'sync, so reads stop at this offset until one is or an operator acts')
+      : followed !== undefined ? 'leaving the ISR, then truncating and refetching from the leader'
+      : 'healing once this replica has a role';
+    this.log.error({ topic, partition, replica: this.config.nodeId, offset: damage.offset,
+      damage: damage.kind, file: damage.file, position: damage.position, foundBy: damage.foundBy,
+      detail: damage.detail, next }, 'damaged partition data: a batch fails its checks or a ' +
+      'range is missing; it is never served');
+    leading?.damaged(Date.now());
+    followed?.replica.repair(damage.offset);
+  }
+
+  /**
+   * Whether this broker's copy of the partition is damaged or still being repaired (not back in
+   * the ISR with a clean log): Metadata reports it among the partition's offline replicas.
+   */
+  isDamaged(topic: string, partition: number): boolean {
+    return this.repairing.has(ReplicaManager.key(topic, partition));
   }
 
   /** Deletes logs on disk that no partition this node replicates owns (e.g. a deleted topic). */
@@ -191,6 +262,34 @@ export class ReplicaManager {
     this.checkpointTimer = setInterval(() => void this.checkpointHighWatermarks(),
       highWatermarkCheckpointIntervalMs);
     this.checkpointTimer.unref();
+    const rate = this.config.logScrubBytesPerSecond ?? logScrubBytesPerSecondDefault;
+    this.log.info({ scrubBytesPerSecond: rate }, rate > 0 ? 'scrubbing sealed segments in ' +
+      'the background' : 'background scrubbing off (log.scrub.bytes.per.second = 0)');
+    if (rate > 0) {
+      this.scrubTimer = setInterval(() => void this.scrubStep(rate), scrubStepMs);
+      this.scrubTimer.unref();
+    }
+  }
+
+  /**
+   * One scrubber step: about `rate × step` bytes of sealed segments are CRC-checked (damage goes
+   * to onLogDamage). Unused credit is not saved up (a burst after idling would exceed the rate);
+   * an overshoot (a step ends after a whole batch) is paid back by the next step.
+   */
+  private async scrubStep(rate: number): Promise<void> {
+    const perStep = Math.max(1, Math.floor(rate * scrubStepMs / 1000));
+    this.scrubCredit = Math.min(this.scrubCredit + perStep, perStep);
+    if (this.scrubCredit <= 0) return;
+    const passes = this.logs.scrubPasses.passes;
+    try {
+      this.scrubCredit -= await this.logs.scrub(this.scrubCredit);
+    } catch (err) {
+      this.log.warn({ err }, 'scrubber step failed; it continues on the next step');
+    }
+    const done = this.logs.scrubPasses;
+    if (done.passes !== passes) {
+      this.log.debug({ passes: done.passes, bytes: done.lastPassBytes }, 'scrub pass complete');
+    }
   }
 
   /**
@@ -280,6 +379,7 @@ export class ReplicaManager {
   private async applyPartition(topic: TopicImage, p: PartitionImage, configs: TopicConfigs) {
     const key = ReplicaManager.key(topic.name, p.partition);
     const nodeId = this.config.nodeId;
+    this.noteRepaired(topic.name, p);
     if (p.leader === nodeId) {
       const followed = this.followers.get(key);
       this.followers.delete(key);
@@ -310,9 +410,23 @@ export class ReplicaManager {
     if (p.replicas.includes(nodeId)) {
       await this.follow(topic, p, configs, leading?.highWatermark());
     } else if (this.followers.delete(key) || leading !== undefined) {
+      this.repairing.delete(key);
       this.log.info({ topic: topic.name, partition: p.partition }, 'replica moved away');
       await this.logs.deletePartition(topic.name, p.partition);
     }
+  }
+
+  /** A repaired replica is back in the ISR (its log clean): the repair is over. */
+  private noteRepaired(topic: string, p: PartitionImage): void {
+    const key = ReplicaManager.key(topic, p.partition);
+    const from = this.repairing.get(key);
+    if (from === undefined || !p.isr.includes(this.config.nodeId)) return;
+    // The log, not the role maps: at start the first image arrives before any role is given.
+    const log = this.logs.get(topic, p.partition);
+    if (log === undefined || log.damage !== undefined) return;
+    this.repairing.delete(key);
+    this.log.info({ topic, partition: p.partition, replica: this.config.nodeId,
+      damagedFrom: from, isr: p.isr }, 'damaged replica repaired: back in the ISR');
   }
 
   /**
@@ -343,6 +457,7 @@ export class ReplicaManager {
       highWatermark: Math.min(known, log.durableEndOffset),
       epochs: log.leaderEpochs,
       durable: logConfig.durable,
+      damagedFrom: log.damage?.offset,
     });
     this.followers.set(key, { topic: topic.name, partition: p.partition, log, replica });
     this.log.debug({ topic: topic.name, partition: p.partition, leader: p.leader,
@@ -378,6 +493,7 @@ export class ReplicaManager {
   private async removeTopic(topic: TopicImage): Promise<void> {
     for (const p of topic.partitions) {
       const key = ReplicaManager.key(topic.name, p.partition);
+      this.repairing.delete(key);
       const replica = this.replicas.get(key);
       const followed = this.followers.delete(key);
       if (replica === undefined && !followed) continue;
@@ -452,6 +568,7 @@ export class ReplicaManager {
     if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
+    if (this.scrubTimer !== null) clearInterval(this.scrubTimer);
     for (const replica of this.replicas.values()) {
       replica.release(Date.now());
       this.wake(replica);

@@ -5,6 +5,17 @@
  * leader's log (OffsetForLeaderEpoch, or the Fetch response's divergingEpoch, KIP-595) and cut
  * exactly at the divergence — never at our own high watermark, which may be behind and would
  * throw away records the new leader relies on us to hold. The contract is in README.md.
+ *
+ * Repair (issue 13, break 4): when our log is damaged from offset X (`repair`), everything from
+ * X must be refetched, but truncating to X while we are in the ISR could leave the ISR without a
+ * copy of acknowledged records below the HW. So we keep the log and fetch at X with the epoch of
+ * X − 1: the leader sees an ISR member below its HW, proposes its removal at once and sends it
+ * no records until the removal is committed (leader-replica.ts, `outOfSync`). We truncate to X
+ * only once the leader's answer at X carries records — it no longer counts us in the ISR the HW
+ * is computed over — or a HW ≤ X (the HW cannot pass X while it counts our fetch offset X).
+ * Until then the answer is `wait`. The leader's view is the one that decides (only it adds
+ * members to the ISR); our own metadata image may be stale, e.g. replayed at start. We rejoin
+ * the ISR by the normal rule.
  */
 import { assert } from '../common/index.js';
 import { type EpochEndOffset, LeaderEpochCache, undefinedEpoch, undefinedOffset }
@@ -27,6 +38,8 @@ export interface FollowerStart {
   readonly truncateFirst?: boolean;
   /** Durable topics (the default) fetch again only once everything fetched is fsynced. */
   readonly durable?: boolean;
+  /** Our log is damaged from this offset (≤ logEndOffset): start in repair (see `repair`). */
+  readonly damagedFrom?: number | undefined;
 }
 
 export type FollowerRequest =
@@ -56,8 +69,15 @@ export type FollowerDecision =
   | { readonly kind: 'stale' }
   /** Append the first `batchCount` fetched batches, as they are (the rest did not fit: dropped). */
   | { readonly kind: 'append'; readonly batchCount: number }
-  /** Truncate the log (and its epoch cache, already done here) to end at `endOffset`. */
-  | { readonly kind: 'truncate'; readonly endOffset: number }
+  /**
+   * Truncate the log (and its epoch cache, already done here) to end at `endOffset`: at the
+   * divergence, or, for a `repair`, at the damaged offset (maybe the log end already: the log
+   * then only forgets its damage).
+   */
+  | { readonly kind: 'truncate'; readonly endOffset: number;
+      readonly reason: 'divergence' | 'repair' }
+  /** A repair waits until the leader stops counting us in the ISR: ask again later. */
+  | { readonly kind: 'wait' }
   /** The leader could not place our epoch: keep the log, refresh metadata and ask again. */
   | { readonly kind: 'retry' }
   /**
@@ -67,6 +87,7 @@ export type FollowerDecision =
   | { readonly kind: 'startAt'; readonly startOffset: number };
 
 const none: FollowerDecision = { kind: 'none' };
+const wait: FollowerDecision = { kind: 'wait' };
 const stale: FollowerDecision = { kind: 'stale' };
 const retry: FollowerDecision = { kind: 'retry' };
 
@@ -82,6 +103,8 @@ export class FollowerReplica {
   private hw: number;
   /** Invariant: while true we only ask OffsetForLeaderEpoch; fetching starts once it is false. */
   private truncating: boolean;
+  /** Invariant: ≤ logEnd; everything from it must be refetched (see the header). */
+  private repairFrom: number | undefined;
 
   constructor(start: FollowerStart) {
     const logStart = start.logStartOffset ?? 0;
@@ -97,8 +120,30 @@ export class FollowerReplica {
     this.logEnd = start.logEndOffset;
     this.syncedEnd = start.syncedOffset;
     this.hw = Math.min(start.highWatermark, start.logEndOffset);
-    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > logStart;
+    // A log with records always has epochs (storage rebuilds a lost checkpoint from the batches);
+    // an empty one (nothing past its start: a new replica, or a repair restarted it at the damaged
+    // offset) has nothing to compare: it fetches with no last epoch, which the leader does not check.
+    this.truncating = (start.truncateFirst ?? true) && start.logEndOffset > logStart &&
+      start.epochs.latestEpoch !== undefinedEpoch;
+    if (start.damagedFrom !== undefined) this.repair(start.damagedFrom);
   }
+
+  /**
+   * Our log is damaged from `offset`: refetch from there once that cannot cost the ISR a copy of
+   * acknowledged records (see the header). A lower offset than one already known wins.
+   */
+  repair(offset: number): void {
+    assert(offset >= 0, `damaged from ${offset}`);
+    const from = Math.min(offset, this.logEnd, this.repairFrom ?? Infinity);
+    this.repairFrom = from;
+  }
+
+  /** Where our log is damaged from, while a repair is pending. */
+  get repairingFrom(): number | undefined {
+    return this.repairFrom;
+  }
+
+
 
   get logEndOffset(): number {
     return this.logEnd;
@@ -128,8 +173,17 @@ export class FollowerReplica {
       return { kind: 'offsetForLeaderEpoch', currentLeaderEpoch, leaderEpoch };
     }
     if (this.durable && this.syncedEnd < this.logEnd) return undefined;
-    return { kind: 'fetch', currentLeaderEpoch, fetchOffset: this.logEnd,
-      lastFetchedEpoch: this.lastFetchedEpoch };
+    return { kind: 'fetch', currentLeaderEpoch, ...this.position() };
+  }
+
+  /** What our next fetch says: our log end, or where a pending repair refetches from. */
+  private position(): { fetchOffset: number; lastFetchedEpoch: number } {
+    const from = this.repairFrom;
+    if (from === undefined) {
+      return { fetchOffset: this.logEnd, lastFetchedEpoch: this.lastFetchedEpoch };
+    }
+    const lastFetchedEpoch = from === 0 ? undefinedEpoch : this.epochs.epochAt(from - 1);
+    return { fetchOffset: from, lastFetchedEpoch };
   }
 
   /** The leader's answer to OffsetForLeaderEpoch(`requestedEpoch`). */
@@ -144,8 +198,16 @@ export class FollowerReplica {
   /** The leader's answer to our fetch `request` (as nextRequest returned it). */
   onFetchResponse(request: { readonly fetchOffset: number; readonly lastFetchedEpoch: number },
     response: FetchResponse): FollowerDecision {
-    if (this.truncating || request.fetchOffset !== this.logEnd ||
-      request.lastFetchedEpoch !== this.lastFetchedEpoch) return stale;
+    const at = this.position();
+    if (this.truncating || request.fetchOffset !== at.fetchOffset ||
+      request.lastFetchedEpoch !== at.lastFetchedEpoch) return stale;
+    const from = this.repairFrom;
+    if (from !== undefined && response.kind === 'records') {
+      // Served records: the leader no longer counts us in the ISR. Or its HW, which counts our
+      // fetch at `from` while we are in it, is not past `from`.
+      if (response.batches.length === 0 && response.highWatermark > from) return wait;
+      return this.cutForRepair(from);
+    }
     if (response.kind === 'outOfRange') return this.startAt(response.logStartOffset);
     if (response.kind === 'diverging') {
       const cut = this.divergence(response.divergingEpoch);
@@ -228,10 +290,26 @@ export class FollowerReplica {
     // and asking about them again would loop.
     this.epochs.truncateFromEnd(endOffset);
     if (endOffset >= this.logEnd) return none;
-    this.logEnd = endOffset;
+    this.cut(endOffset);
+    // A cut at or below the damage removes it; the host's truncation clears the log's record.
+    const reason = this.repairFrom !== undefined && endOffset <= this.repairFrom ? 'repair'
+      : 'divergence';
+    if (reason === 'repair') this.repairFrom = undefined;
+    return { kind: 'truncate', endOffset, reason };
+  }
+
+  /** The repair's cut, even at our log end (the host's truncation then clears the damage). */
+  private cutForRepair(endOffset: number): FollowerDecision {
+    this.epochs.truncateFromEnd(endOffset);
+    this.cut(endOffset);
+    this.repairFrom = undefined;
+    return { kind: 'truncate', endOffset, reason: 'repair' };
+  }
+
+  private cut(endOffset: number): void {
+    this.logEnd = Math.min(this.logEnd, endOffset);
     this.syncedEnd = Math.min(this.syncedEnd, endOffset);
-    // Only an unclean election can make us cut below our HW; the HW then follows the log.
+    // Only an unclean election or a repair makes us cut below our HW; the HW follows the log.
     this.hw = Math.min(this.hw, endOffset);
-    return { kind: 'truncate', endOffset };
   }
 }

@@ -81,6 +81,20 @@ export class LeaderEpochCache {
     return { epoch: floor?.epoch ?? requested, endOffset: nextEntry.startOffset };
   }
 
+  /**
+   * The epoch of the record at `offset` (the newest entry starting at or before it), or
+   * undefinedEpoch when no entry does: what a follower sends as lastFetchedEpoch when it fetches
+   * at `offset + 1` from the middle of its log (a damaged range being repaired).
+   */
+  epochAt(offset: number): number {
+    let found = undefinedEpoch;
+    for (const entry of this.list) {
+      if (entry.startOffset > offset) break;
+      found = entry.epoch;
+    }
+    return found;
+  }
+
   /** Forgets epochs that start at or after `endOffset`: the log was truncated to that end. */
   truncateFromEnd(endOffset: number): void {
     while ((this.list.at(-1)?.startOffset ?? -1) >= endOffset) this.list.pop();

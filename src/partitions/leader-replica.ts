@@ -8,6 +8,15 @@
  * fsynced. Pado followers fsync what they fetched before they fetch again, so a follower's fetch
  * offset is also its synced offset (KIP-392: fetching at X means holding everything below X); a
  * follower that pipelines instead reports `syncedOffset` separately.
+ *
+ * Damage (issue 13, break 4): an ISR member that fetches below the HW says it lacks records
+ * every ISR member must hold — a damaged range it will refetch, or a tail a crash cost it — so
+ * it is out of sync at once and its removal is proposed without waiting for the lag time. Until
+ * the removal is committed (it left our maximal ISR, which the HW is computed over) its fetches
+ * get no records (`outOfSync`): that is the damaged follower's signal that it may truncate.
+ * A leader whose own log is damaged `resign`s: it proposes an ISR without itself, which the
+ * controller answers by electing another member (Pado's extension of AlterPartition), unless it
+ * is the only one.
  */
 import { assert, limits } from '../common/index.js';
 import { AckQueue, type AckWait } from './ack-waits.js';
@@ -76,6 +85,11 @@ export interface FollowerFetch {
 
 export type FetchCheck =
   | { readonly kind: 'ok' }
+  /**
+   * An ISR member fetching below the HW: its removal is proposed; send it no records (but the
+   * HW) until the removal is committed, so it keeps its log until the ISR no longer counts it.
+   */
+  | { readonly kind: 'outOfSync' }
   /** The follower's log diverges: answer divergingEpoch; the fetch does not count. */
   | { readonly kind: 'diverging'; readonly divergingEpoch: EpochEndOffset }
   | { readonly kind: 'notReplica' }
@@ -115,6 +129,8 @@ interface Progress {
   lastFetchMs: number;
   /** Our log end offset when it last fetched: reaching it later still counts as caught up then. */
   leaderEndAtLastFetch: number;
+  /** Its last fetch, as an ISR member, was below the HW: it lacks acknowledged records. */
+  lacking: boolean;
   /**
    * Our log end at some of its earlier fetches (oldest first, at most one per
    * lagMaxMs / endSamplesPerLag, none older than lagMaxMs): reaching `end` means it is caught up
@@ -157,6 +173,8 @@ export class LeaderReplica {
    * up for a whole lag time after it stopped (nothing was written meanwhile): it is not added.
    */
   private eligible: ReadonlySet<number> | undefined;
+  /** Our log is damaged: hand leadership to another ISR member as soon as one is eligible. */
+  private resigning = false;
 
   constructor(start: LeaderStart) {
     const { partition: p, brokerId } = start;
@@ -266,11 +284,19 @@ export class LeaderReplica {
     }
     if (fetchOffset < 0 || fetchOffset > this.logEnd) return { kind: 'offsetOutOfRange' };
     this.noteCaughtUp(p, fetchOffset, nowMs);
+    // Below the HW, an ISR member lacks acknowledged records (every member held them): it is
+    // out of sync now, not after the lag time, so a leader change cannot pick it meanwhile.
+    const lacking = fetchOffset < this.hw && this.inMaximalIsr(id);
+    p.lacking = lacking;
+    if (lacking) {
+      p.lastCaughtUpMs = -Infinity;
+      p.ends.length = 0;
+    }
     p.fetchOffset = fetchOffset;
     p.syncedOffset = Math.min(fetch.syncedOffset ?? fetchOffset, fetchOffset);
     this.advanceHighWatermark();
     this.maybeProposeIsrChange(nowMs);
-    return { kind: 'ok' };
+    return lacking ? { kind: 'outOfSync' } : { kind: 'ok' };
   }
 
   /**
@@ -335,6 +361,35 @@ export class LeaderReplica {
     if (this.pending?.proposal !== proposal) return;
     this.proposeNotBeforeMs = nowMs + this.isrChangeRetryMs;
     if (partitionEpoch === proposal.partitionEpoch) this.pending = undefined;
+  }
+
+  /**
+   * Our log is damaged (it holds a bad batch or lacks a range): propose an ISR without us as soon
+   * as another eligible member is in it, so the controller moves leadership there. Alone, we keep
+   * leading (nothing better exists); `canResign` says which.
+   */
+  resign(nowMs: number): void {
+    this.resigning = true;
+    this.maybeProposeIsrChange(nowMs);
+  }
+
+  /** Whether another eligible replica is in the ISR to take over from a resigning leader. */
+  get canResign(): boolean {
+    return this.successors().length > 0;
+  }
+
+  /**
+   * ISR members other than us that the controller may elect (live per the latest image) and that
+   * have not shown they lack records (a damaged follower whose removal is still pending).
+   */
+  private successors(): number[] {
+    return this.isrValue.filter((id) => id !== this.brokerId &&
+      (this.eligible === undefined || this.eligible.has(id)) &&
+      this.progress.get(id)?.lacking !== true);
+  }
+
+  private inMaximalIsr(id: number): boolean {
+    return this.isrValue.includes(id) || this.pending?.proposal.newIsr.includes(id) === true;
   }
 
   /** The brokers that may be in an ISR now (live in the metadata image), for expansions. */
@@ -405,6 +460,14 @@ export class LeaderReplica {
 
   private maybeProposeIsrChange(nowMs: number): void {
     if (this.pending !== undefined || nowMs < this.proposeNotBeforeMs) return;
+    // Hand-off: only members of the committed ISR (they hold every acknowledged record), never
+    // one being added in the same change; a fenced member would make the controller refuse it.
+    const successors = this.resigning ? this.successors() : [];
+    if (successors.length > 0) {
+      this.pending = { proposal: { newIsr: successors, leaderEpoch: this.leaderEpoch,
+        partitionEpoch: this.partitionEpochValue }, sentMs: undefined };
+      return;
+    }
     const keep = this.isrValue.filter((id) => id === this.brokerId || !this.lagging(id, nowMs));
     const add = [...this.progress.keys()].filter((id) =>
       !this.isrValue.includes(id) && this.inSync(id, nowMs));
@@ -476,5 +539,5 @@ export class LeaderReplica {
 
 function fresh(nowMs: number): Progress {
   return { fetchOffset: -1, syncedOffset: -1, lastCaughtUpMs: nowMs, lastFetchMs: -Infinity,
-    leaderEndAtLastFetch: Infinity, ends: [] };
+    leaderEndAtLastFetch: Infinity, ends: [], lacking: false };
 }

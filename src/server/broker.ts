@@ -112,6 +112,11 @@ export interface Broker {
    * controller (cut off or fenced: another broker may lead it by now).
    */
   partition(topic: string, partition: number): LocalPartition | undefined;
+  /**
+   * Whether this broker's own copy of the partition is damaged or still being repaired (Metadata
+   * lists it among the offline replicas then).
+   */
+  replicaDamaged(topic: string, partition: number): boolean;
   /** Whether this broker holds its lease: registered, unfenced, heartbeat answered within a session. */
   holdsLease(): boolean;
   /**

@@ -2,8 +2,11 @@
 export { DiskSpaceGuard, type DiskSpaceGuardOptions, freeBytes } from './disk-space.js';
 export { type FsOps, isDiskFullError, nodeFsOps, type StorageFile } from './fs-ops.js';
 export { checkLogConfig, type LogConfig, logConfigDefaults } from './log-config.js';
-export { LogManager, type LogManagerOptions, partitionDirName } from './log-manager.js';
-export type { ReadResult } from './log-reader.js';
+export type { LogDamage, LogDamageFinder, LogDamageKind } from './log-damage.js';
+export {
+  cleanShutdownFileName, type DamageListener, LogManager, type LogManagerOptions, partitionDirName,
+} from './log-manager.js';
+export { checkStoredBatch, type ReadResult } from './log-reader.js';
 export {
   type AppendResult,
   PartitionLog,

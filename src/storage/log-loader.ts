@@ -3,53 +3,72 @@
  * every batch's length, magic and CRC32C; truncate a torn or corrupt tail; rebuild its indexes),
  * index checks for older segments (rebuilt when missing or inconsistent), the log start offset
  * checkpoint, and the producer state (newest snapshot ≤ log end, then batch headers after it).
+ *
+ * Damage is looked for, never repaired here (that needs the leader, see node/): on every open,
+ * each sealed segment's last batches are read to find where it really ends, so a gap before the
+ * next segment (a deleted or cut file) or before the first one (a log that should start earlier)
+ * is found; after an unclean stop, every batch an unclean stop may have touched — beyond the HW
+ * checkpoint, in every segment that may hold such offsets — is CRC-checked. Older data is left
+ * to the scrubber, so opening a large log reads little more than its last segment.
  */
 import { join } from 'node:path';
 import { assert } from '../common/index.js';
 import { type ProducerState, lastSequenceOf } from '../partitions/index.js';
 import { type BatchHeader, isControlBatch } from '../protocol/records/index.js';
 import type { FsOps } from './fs-ops.js';
+import { type LogDamage, lowerDamage } from './log-damage.js';
 import { readLogStartOffset, readSnapshot, snapshotOffsets, snapshotPath } from './log-files.js';
+import { locateBatch } from './log-reader.js';
 import { scanBatches } from './scan.js';
+import { checkSegmentRange } from './scrub.js';
 import { parseOffsetFileName, Segment } from './segment.js';
+
+export interface LoadOptions {
+  /** The last run closed this log cleanly: everything was fsynced and sealed before it stopped. */
+  readonly clean: boolean;
+  /** The HW checkpoint (undefined: missing or unreadable). */
+  readonly highWatermark: number | undefined;
+}
 
 export interface LoadedPartition {
   readonly segments: Segment[];
   readonly logStartOffset: number;
   /** Bytes cut from the last segment by recovery (0 after a clean shutdown). */
   readonly truncatedBytes: number;
+  /** The lowest damaged range found (the log keeps it until repaired). */
+  readonly damage: LogDamage | undefined;
 }
 
 export async function loadPartition(
   fs: FsOps,
   dir: string,
   producerState: ProducerState,
+  options: LoadOptions = { clean: false, highWatermark: undefined },
 ): Promise<LoadedPartition> {
   await fs.mkdir(dir);
   const names = await fs.readdir(dir);
   // A temp file is a checkpoint, index or snapshot whose rename never happened: the old one stands.
   for (const name of names) if (name.endsWith('.tmp')) await fs.unlink(join(dir, name));
-  const checkpoint = await readLogStartOffset(fs, dir);
-  const bases = names.flatMap(
-    (name) => parseOffsetFileName(name,
-    '.log') ?? [],
-  ).sort((a, b) => a - b);
-  if (bases.length === 0) bases.push(checkpoint ?? 0);
+  // Without a checkpoint the log starts at 0: only retention, DeleteRecords and a repair that
+  // refetches everything move the start, and each of them writes the checkpoint first.
+  const expectedStart = (await readLogStartOffset(fs, dir)) ?? 0;
+  const bases = names.flatMap((name) => parseOffsetFileName(name, '.log') ?? [])
+    .sort((a, b) => a - b);
+  if (bases.length === 0) bases.push(expectedStart);
   const segments: Segment[] = [];
   let truncatedBytes = 0;
+  let damage: LogDamage | undefined;
   for (let i = 0; i < bases.length; i++) {
-    const base = bases[i] ?? 0;
-    const segment = new Segment(base);
+    const segment = new Segment(bases[i] ?? 0);
     const exists = names.includes(segment.path(dir).slice(dir.length + 1));
     segment.file = await fs.open(segment.path(dir), !exists);
     const nextBase = bases[i + 1];
     if (nextBase === undefined) {
       truncatedBytes = await recoverLastSegment(segment);
-    } else if (!(await segment.loadIndexes(fs, dir, nextBase))) {
-      await segment.rebuild(false);
-      segment.finishTimeIndex();
-      await segment.writeIndexes(fs, dir);
-      segment.sealed = true;
+    } else {
+      await openSealed(fs, dir, segment, nextBase);
+      const short = await checkSealedEnd(segment, nextBase);
+      if (short !== undefined) damage = lowerDamage(damage, short);
     }
     segments.push(segment);
   }
@@ -57,10 +76,85 @@ export async function loadPartition(
   const first = segments[0];
   const last = segments[segments.length - 1];
   assert(first !== undefined && last !== undefined, 'at least one segment');
-  const logStartOffset = Math.min(Math.max(checkpoint ?? 0, first.baseOffset), last.nextOffset);
+  if (first.baseOffset > expectedStart) {
+    damage = lowerDamage(damage, { offset: expectedStart, kind: 'missing',
+      file: first.path(dir), position: 0, foundBy: 'recovery',
+      detail: `offsets ${expectedStart}–${first.baseOffset - 1} are in no file: the log starts ` +
+        `at ${expectedStart}, its first segment at ${first.baseOffset}` });
+  }
+  if (!options.clean) {
+    const unclean = await checkBeyondHighWatermark(segments, options.highWatermark);
+    if (unclean !== undefined) damage = lowerDamage(damage, unclean);
+  }
+  const hw = options.highWatermark;
+  if (hw !== undefined && hw > last.nextOffset) {
+    const why = truncatedBytes > 0 ? `recovery cut ${truncatedBytes} bytes from the last segment`
+      : 'the files end there';
+    damage = lowerDamage(damage, { offset: last.nextOffset, kind: truncatedBytes > 0 ? 'corrupt'
+      : 'missing', file: last.path(dir), position: last.sizeBytes, foundBy: 'recovery',
+    detail: `the log ends at ${last.nextOffset}, below its high watermark checkpoint ${hw} ` +
+      `(${why})` });
+  }
+  const logStartOffset = Math.min(expectedStart, last.nextOffset);
   await removeSnapshotsAbove(fs, dir, last.nextOffset);
   await rebuildProducerState(fs, dir, segments, producerState, last.nextOffset);
-  return { segments, logStartOffset, truncatedBytes };
+  return { segments, logStartOffset, truncatedBytes, damage };
+}
+
+/** A segment before the last: its indexes, or rebuilt ones when they are missing or wrong. */
+async function openSealed(fs: FsOps, dir: string, segment: Segment, nextBase: number) {
+  if (await segment.loadIndexes(fs, dir, nextBase)) return;
+  await segment.rebuild(false);
+  segment.finishTimeIndex();
+  await segment.writeIndexes(fs, dir);
+  segment.sealed = true;
+}
+
+/**
+ * Where a sealed segment really ends, from its last batches (read from its last index entry, a
+ * few KiB): its offsets must run right up to the next segment's base. If not, the range from its
+ * end is damaged — the file was cut, a batch there is unreadable, or a whole segment between is
+ * missing — and the segment's bookkeeping is corrected, so reads of that range meet the gap.
+ */
+async function checkSealedEnd(segment: Segment, nextBase: number): Promise<LogDamage | undefined> {
+  const at = await locateBatch(segment, nextBase);
+  const file = segment.file?.path ?? '';
+  const base = { file, position: at.position, foundBy: 'recovery' } as const;
+  let damage: LogDamage | undefined;
+  if (at.sizeBytes > 0) {
+    damage = { ...base, offset: at.baseOffset, kind: 'corrupt', detail: `batch at byte ` +
+      `${at.position} runs past ${nextBase}, where the next segment starts` };
+  } else if (at.bad !== undefined) {
+    damage = { ...base, offset: at.baseOffset, kind: at.bad.kind, detail: at.bad.detail };
+  } else if (at.baseOffset < nextBase) {
+    damage = { ...base, offset: at.baseOffset, kind: 'missing', detail: `offsets ` +
+      `${at.baseOffset}–${nextBase - 1} are in no file: this segment ends at ${at.baseOffset}, ` +
+      `the next one starts at ${nextBase}` };
+  }
+  if (damage !== undefined) {
+    segment.nextOffset = damage.offset;
+    segment.writtenNextOffset = damage.offset;
+  }
+  return damage;
+}
+
+/**
+ * After an unclean stop: CRC-checks every batch at or beyond the HW checkpoint in the sealed
+ * segments that may hold one (the last segment is checked whole by its recovery). An unknown HW
+ * leaves older segments to the scrubber: checking them all could mean reading gigabytes before
+ * the node starts.
+ */
+async function checkBeyondHighWatermark(segments: readonly Segment[],
+  highWatermark: number | undefined): Promise<LogDamage | undefined> {
+  if (highWatermark === undefined) return undefined;
+  for (const segment of segments.slice(0, -1)) {
+    if (segment.nextOffset <= highWatermark) continue;
+    const entry = segment.index.floorEntry(Math.max(0, highWatermark - segment.baseOffset));
+    const r = await checkSegmentRange(segment, entry.position,
+      segment.baseOffset + entry.relativeOffset, Infinity, 'recovery');
+    if (r.kind === 'bad') return r.damage;
+  }
+  return undefined;
 }
 
 /** Crash recovery: keeps the longest prefix of valid batches and truncates the rest. */

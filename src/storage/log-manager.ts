@@ -1,14 +1,24 @@
 /**
  * All partition logs under one data directory: opens them at start, creates and deletes them,
- * runs retention in the background with bounded work per run, and closes everything (each log
- * writes what is pending, fsyncs and snapshots producer state).
+ * runs retention in the background with bounded work per run, scrubs sealed segments a budget at
+ * a time (`scrub`, paced by the node's timer), and closes everything (each log writes what is
+ * pending, fsyncs and snapshots producer state).
+ *
+ * Clean shutdown marker (Kafka's `.kafka_cleanshutdown`): `close` writes `.clean-shutdown` once
+ * every log is closed; `open` reads and removes it (durably) before anything is written, so its
+ * presence at open means nothing was written after the last orderly close. Without it each log's
+ * recovery also CRC-checks the sealed data beyond its HW checkpoint.
  */
 import { join } from 'node:path';
 import { assert } from '../common/index.js';
 import { DiskSpaceGuard } from './disk-space.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { LogConfig } from './log-config.js';
+import type { LogDamage } from './log-damage.js';
 import { PartitionLog } from './partition-log.js';
+import { LogScrubber } from './scrub.js';
+
+export const cleanShutdownFileName = '.clean-shutdown';
 
 export interface LogManagerOptions {
   readonly fs?: FsOps;
@@ -23,6 +33,9 @@ export interface LogManagerOptions {
   /** Seam for disk-space measurement. */
   readonly measureFreeBytes?: (dir: string) => Promise<number>;
 }
+
+/** Told of damage found in a log after it opened (see PartitionLog.onDamage). */
+export type DamageListener = (topic: string, partition: number, damage: LogDamage) => void;
 
 /** `<topic>-<partition>`: Kafka's directory naming; topic names cannot contain '/'. */
 export function partitionDirName(topic: string, partition: number): string {
@@ -46,6 +59,12 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private retentionTimer: NodeJS.Timeout | undefined;
   private retentionRunning = false;
+  private readonly scrubber = new LogScrubber();
+  private scrubbing: Promise<number> | undefined;
+  /** Whether the last run closed every log in order (the marker was there at open). */
+  private cleanAtOpen = false;
+  /** Damage found in an open log (scrubber, reads): set by the node before it starts serving. */
+  onDamage: DamageListener = () => undefined;
 
   private constructor(dataDir: string, options: LogManagerOptions) {
     this.dataDir = dataDir;
@@ -61,6 +80,8 @@ export class LogManager {
   static async open(dataDir: string, options: LogManagerOptions): Promise<LogManager> {
     const manager = new LogManager(dataDir, options);
     await manager.fs.mkdir(dataDir);
+    const marker = join(dataDir, cleanShutdownFileName);
+    manager.cleanAtOpen = (await manager.fs.readFile(marker)) !== undefined;
     for (const name of await manager.fs.readdir(dataDir)) {
       const parsed = parsePartitionDirName(name);
       if (parsed === undefined) continue;
@@ -70,8 +91,18 @@ export class LogManager {
         options.configFor(parsed.topic, parsed.partition),
       );
     }
+    if (manager.cleanAtOpen) {
+      // Gone before any write: a crash from now on must read as unclean at the next open.
+      await manager.fs.unlink(marker);
+      await manager.fs.syncDir(dataDir);
+    }
     await manager.diskGuard.refresh();
     return manager;
+  }
+
+  /** Whether the marker of an orderly close was there when this manager opened. */
+  get openedClean(): boolean {
+    return this.cleanAtOpen;
   }
 
   get(topic: string, partition: number): PartitionLog | undefined {
@@ -98,8 +129,9 @@ export class LogManager {
     const log = await PartitionLog.open(
       join(this.dataDir, name),
       config,
-      { fs: this.fs, diskGuard: this.diskGuard },
+      { fs: this.fs, diskGuard: this.diskGuard, cleanShutdown: this.cleanAtOpen },
     );
+    log.onDamage = (damage) => this.onDamage(topic, partition, damage);
     this.logs.set(name, log);
     return log;
   }
@@ -134,12 +166,36 @@ export class LogManager {
     return deleted;
   }
 
-  /** Stops retention and closes every log (write, fsync, snapshot). */
+  /**
+   * Checks about `budgetBytes` of sealed segments, continuing where the last call stopped (one
+   * scrub at a time: a call while one runs returns 0). Damage found goes to `onDamage`.
+   */
+  async scrub(budgetBytes: number): Promise<number> {
+    if (this.scrubbing !== undefined) return 0;
+    this.scrubbing = this.scrubber.step(() => [...this.logs.values()], budgetBytes);
+    try {
+      return await this.scrubbing;
+    } finally {
+      this.scrubbing = undefined;
+    }
+  }
+
+  /** Completed scrub passes over every log, and the bytes the last one checked. */
+  get scrubPasses(): { passes: number; lastPassBytes: number } {
+    return { passes: this.scrubber.passes, lastPassBytes: this.scrubber.lastPassBytes };
+  }
+
+  /**
+   * Stops retention and closes every log (write, fsync, snapshot); then marks the data directory
+   * as cleanly closed. A log that fails to close leaves no marker (the next open is unclean).
+   */
   async close(): Promise<void> {
     if (this.retentionTimer !== undefined) clearInterval(this.retentionTimer);
     this.retentionTimer = undefined;
     const logs = [...this.logs.values()];
     this.logs.clear();
+    await this.scrubbing?.catch(() => undefined);
     for (const log of logs) await log.close();
+    await this.fs.writeFileDurable(join(this.dataDir, cleanShutdownFileName), Buffer.alloc(0));
   }
 }

@@ -7,6 +7,10 @@
  * Invariants: logStartOffset ≤ durableEndOffset ≤ writtenEndOffset ≤ logEndOffset;
  * segments are sorted by base offset and only the last one takes appends; the HW checkpoint is
  * never written above the durable end and never left above the log end by a truncation.
+ *
+ * Damage (log-damage.ts): a batch that fails its checks or offsets no file holds, found at open,
+ * by the scrubber or by a read. The log remembers the lowest, never serves a bad batch (a read
+ * that would start with one returns `damaged`), and forgets it once a truncation removes it.
  */
 import { assert, isPadoError, PadoError, PadoErrorCode } from '../common/index.js';
 import { type EpochEntry, LeaderEpochCache, ProducerState } from '../partitions/index.js';
@@ -20,6 +24,7 @@ import { readHighWatermark, writeHighWatermark } from './high-watermark-file.js'
 import { loadLeaderEpochs, writeLeaderEpochs } from './leader-epoch-file.js';
 import { type FsOps, isDiskFullError, nodeFsOps } from './fs-ops.js';
 import { checkLogConfig, type LogConfig } from './log-config.js';
+import { type LogDamage, lowerDamage } from './log-damage.js';
 import { writeLogStartOffset, writeSnapshot } from './log-files.js';
 import {
   loadPartition,
@@ -36,6 +41,11 @@ export interface PartitionLogOptions {
   readonly fs?: FsOps;
   /** Shared per data directory by the log manager; a private one is made when absent. */
   readonly diskGuard?: DiskSpaceGuard;
+  /**
+   * The last run closed the log cleanly (the log manager's marker): recovery then skips the CRC
+   * check of sealed data beyond the HW checkpoint. Absent: treated as unclean.
+   */
+  readonly cleanShutdown?: boolean;
 }
 
 export interface AppendResult {
@@ -85,6 +95,13 @@ export class PartitionLog {
    * bytes, so their long polls wait for this, not for the append (nothing readable yet).
    */
   onWritten: () => void = () => undefined;
+  /**
+   * Called when damage is found that lies below any known before (at open it is only stored:
+   * read `damage` after opening). Called synchronously from the finder; must not throw.
+   */
+  onDamage: (damage: LogDamage) => void = () => undefined;
+  /** The lowest damaged range known and not yet truncated away. */
+  private damageValue: LogDamage | undefined;
   /**
    * Epoch → start offset of this log (KIP-101), shared with the replica state machines, which
    * assign and cut epochs in it; this log persists it in order with the batches.
@@ -160,7 +177,10 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     checkLogConfig(config);
     const log = new PartitionLog(dir, config, options);
-    const loaded = await loadPartition(log.fs, dir, log.producerState);
+    const storedHighWatermark = await readHighWatermark(log.fs, dir);
+    const loaded = await loadPartition(log.fs, dir, log.producerState,
+      { clean: options.cleanShutdown ?? false, highWatermark: storedHighWatermark });
+    log.damageValue = loaded.damage;
     log.segments = loaded.segments;
     log.startOffset = loaded.logStartOffset;
     log.endOffset = log.activeSegment.nextOffset;
@@ -169,7 +189,7 @@ export class PartitionLog {
     log.truncatedAtOpen = loaded.truncatedBytes;
     log.epochs = await loadLeaderEpochs(log.fs, dir, log.segments, log.startOffset, log.endOffset);
     log.markEpochsCheckpointed();
-    await log.loadHighWatermark();
+    await log.loadHighWatermark(storedHighWatermark);
     return log;
   }
 
@@ -203,9 +223,8 @@ export class PartitionLog {
     });
   }
 
-  /** Reads the HW checkpoint at open; one above the recovered log end is cut to it at once. */
-  private async loadHighWatermark(): Promise<void> {
-    const stored = await readHighWatermark(this.fs, this.dir);
+  /** The HW checkpoint read at open; one above the recovered log end is cut to it at once. */
+  private async loadHighWatermark(stored: number | undefined): Promise<void> {
     this.hwWritten = stored;
     this.hwFileMax = stored ?? -1;
     // Recovery cut a corrupt tail below it: batches appended later must not read as covered.
@@ -233,6 +252,41 @@ export class PartitionLog {
   /** Bytes recovery removed from the tail at open, so the node can tell the operator. */
   get truncatedAtOpenBytes(): number {
     return this.truncatedAtOpen;
+  }
+
+  /**
+   * The lowest damaged range known: this log vouches for nothing from `damage.offset` on until a
+   * truncation at or below it (the repair: then refetch from the leader) removes it.
+   */
+  get damage(): LogDamage | undefined {
+    return this.damageValue;
+  }
+
+  /**
+   * Records damage found by a reader of this log (scrubber, read, recovery); tells `onDamage` if
+   * it lies below what was known. Damage in what retention already dropped is of no interest.
+   */
+  reportDamage(damage: LogDamage): void {
+    if (this.state === 'closed' || damage.offset < this.startOffset) return;
+    const lower = lowerDamage(this.damageValue, damage);
+    if (lower === this.damageValue) return;
+    this.damageValue = lower;
+    this.onDamage(lower);
+  }
+
+  get isOpen(): boolean {
+    return this.state !== 'closed';
+  }
+
+  /** The first sealed segment with a base offset above `baseOffset` (the scrubber's walk). */
+  sealedSegmentAfter(baseOffset: number): Segment | undefined {
+    if (this.state === 'closed') return undefined;
+    return this.segments.find((s) => s.baseOffset > baseOffset && s.sealed && !s.deleted);
+  }
+
+  /** Whether `segment` is still one of this log's sealed segments. */
+  holdsSealed(segment: Segment): boolean {
+    return this.state !== 'closed' && segment.sealed && this.segments.includes(segment);
   }
 
   get logStartOffset(): number {
@@ -653,7 +707,29 @@ export class PartitionLog {
     const limit = Math.min(maxOffsetExclusive, this.writtenEnd);
     const segment = this.segmentFor(fetchOffset);
     if (fetchOffset >= limit || segment === undefined) return emptyRead(fetchOffset);
-    return readBatches(segment, fetchOffset, maxBytes, limit);
+    if (segment.baseOffset > fetchOffset) return this.damaged(this.gapBefore(segment));
+    const generation = segment.generation;
+    const result = await readBatches(segment, fetchOffset, maxBytes, limit);
+    if (result.kind !== 'damaged') return result;
+    // A truncation or deletion that raced the read may look like a cut file: not damage.
+    if (segment.generation !== generation || segment.deleted) return emptyRead(fetchOffset);
+    return this.damaged(result.damage);
+  }
+
+  private damaged(damage: LogDamage): ReadResult {
+    this.reportDamage(damage);
+    return { kind: 'damaged', damage };
+  }
+
+  /** The offsets no file holds before `segment` (a segment that was deleted or cut short). */
+  private gapBefore(segment: Segment): LogDamage {
+    const i = this.segments.indexOf(segment);
+    const previous = i > 0 ? this.segments[i - 1] : undefined;
+    const offset = previous?.writtenNextOffset ?? this.startOffset;
+    const file = (previous ?? segment).path(this.dir);
+    return { offset, kind: 'missing', file, position: previous?.writtenBytes ?? 0,
+      foundBy: 'read', detail: `offsets ${offset}–${segment.baseOffset - 1} are in no file ` +
+        `(the next segment starts at ${segment.baseOffset})` };
   }
 
   /** The segment that holds `offset`, skipping to the next one if it ends before it. */
@@ -754,14 +830,21 @@ export class PartitionLog {
     return count;
   }
 
-  /** Replication: removes every batch at or after `offset` (the batch containing it too). */
+  /**
+   * Replication: removes every batch at or after `offset` (the batch containing it too), and any
+   * damage known there. Below the first segment (its predecessors are missing) every segment goes
+   * and the log starts again, empty, at `offset`.
+   */
   truncateTo(offset: number): Promise<void> {
     return this.serial(async () => {
+      if ((this.damageValue?.offset ?? -1) >= offset) this.damageValue = undefined;
       if (offset >= this.endOffset) return;
       assert(this.state !== 'closed', 'truncate after close');
       // Appends not yet written are dropped by the rollback; their acks must fail.
       await this.writePending();
-      await this.rollBackTo(Math.max(offset, this.segments[0]?.baseOffset ?? 0));
+      const first = this.segments[0];
+      if (first !== undefined && offset < first.baseOffset) await this.restartAt(offset);
+      else await this.rollBackTo(offset);
       // Before any later batch: a checkpoint naming an epoch past the new end, followed by
       // batches of an older epoch, would put that epoch inside them on the next open.
       await writeLeaderEpochs(this.fs, this.dir, this.epochs.entries());
@@ -796,6 +879,7 @@ export class PartitionLog {
       assert(offset >= this.endOffset,
         `${this.dir}: startAt ${offset} below end ${this.endOffset}`);
       for (const segment of this.segments) {
+        segment.generation++;
         await segment.release();
         await segment.removeFiles(this.fs, this.dir);
       }
@@ -815,6 +899,31 @@ export class PartitionLog {
       await this.fs.syncDir(this.dir);
       await this.hwSerial(() => this.writeHighWatermarkFile(offset));
     });
+  }
+
+  /**
+   * Every segment goes; the log starts again, empty, at `offset` (Kafka's truncateFullyAndStartAt):
+   * a repair whose damage starts before the first segment. Caller holds the serial chain.
+   */
+  private async restartAt(offset: number): Promise<void> {
+    const dropped = this.segments;
+    const created = new Segment(offset);
+    created.file = await this.fs.open(created.path(this.dir), true);
+    this.segments = [created];
+    for (const segment of dropped) {
+      segment.generation++;
+      await segment.release();
+      await segment.removeFiles(this.fs, this.dir);
+    }
+    await writeLogStartOffset(this.fs, this.dir, offset);
+    await this.fs.syncDir(this.dir);
+    this.startOffset = offset;
+    this.endOffset = offset;
+    this.writtenEnd = offset;
+    this.durableEnd = offset;
+    await removeSnapshotsAbove(this.fs, this.dir, offset);
+    this.epochs.truncateFromEnd(offset);
+    await rebuildProducerState(this.fs, this.dir, this.segments, this.producerState, offset);
   }
 
   /** Writes and fsyncs what is pending, snapshots producer state at the log end, closes files. */

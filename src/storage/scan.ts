@@ -21,6 +21,8 @@ export interface ScanResult {
   /** Position after the last batch accepted (by checks and visitor). */
   readonly validEnd: number;
   readonly stop: ScanStop;
+  /** For 'corrupt': which check the batch at validEnd failed. */
+  readonly detail: string | undefined;
 }
 
 export interface ScanOptions {
@@ -53,11 +55,15 @@ export async function scanBatches(file: StorageFile, options: ScanOptions): Prom
     const view = buffer.subarray(0, got);
     const step = scanView(view, position, options);
     position = step.position;
-    if (step.stop !== undefined) return { validEnd: position, stop: step.stop };
+    if (step.stop !== undefined) {
+      return { validEnd: position, stop: step.stop, detail: step.detail };
+    }
     if (step.needBytes > buffer.length) buffer = Buffer.allocUnsafe(step.needBytes);
-    if (step.needBytes > 0 && got < want) return { validEnd: position, stop: 'torn' };
+    if (step.needBytes > 0 && got < want) {
+      return { validEnd: position, stop: 'torn', detail: undefined };
+    }
   }
-  return { validEnd: position, stop: 'end' };
+  return { validEnd: position, stop: 'end', detail: undefined };
 }
 
 interface ViewStep {
@@ -65,6 +71,7 @@ interface ViewStep {
   stop: ScanStop | undefined;
   /** Bytes the next read must hold to see the next batch whole (0 when none is pending). */
   needBytes: number;
+  detail?: string;
 }
 
 function scanView(view: Buffer, start: number, options: ScanOptions): ViewStep {
@@ -79,14 +86,19 @@ function scanView(view: Buffer, start: number, options: ScanOptions): ViewStep {
     }
     const size = view.readInt32BE(at + 8) + batchLogOverheadBytes;
     if (size < batchHeaderBytes || size > limits.requestBytesMax) {
-      return { position: filePosition, stop: 'corrupt', needBytes: 0 };
+      const detail = `batchLength ${size - batchLogOverheadBytes} out of range`;
+      return { position: filePosition, stop: 'corrupt', needBytes: 0, detail };
     }
     if (size > left) return { position: filePosition, stop: 'torn', needBytes: 0 };
     if (size > view.length - at) {
       return { position: filePosition, stop: undefined, needBytes: size };
     }
     const result = options.verify ? validateOneBatch(view, at) : parseBatchHeader(view, at);
-    if (!result.ok) return { position: filePosition, stop: 'corrupt', needBytes: 0 };
+    if (!result.ok) {
+      // The message names the position in this chunk; the caller knows the file position.
+      const detail = result.message.slice(result.message.indexOf(': ') + 2);
+      return { position: filePosition, stop: 'corrupt', needBytes: 0, detail };
+    }
     if (!options.visit(result.header, filePosition, view.subarray(at, at + size))) {
       return { position: filePosition, stop: 'visitor', needBytes: 0 };
     }

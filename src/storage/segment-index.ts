@@ -62,8 +62,18 @@ export class SegmentIndex {
 
   /** File position of the last entry with relative offset ≤ `relativeOffset` (0 if none). */
   positionFor(relativeOffset: number): number {
+    return this.floorEntry(relativeOffset).position;
+  }
+
+  /**
+   * The last entry with relative offset ≤ `relativeOffset`, or the segment start ({0, 0}). An
+   * entry names the batch that starts at its position, so a scan from there knows which offset
+   * the first batch it meets must carry (offset continuity, checked by reads and the scrubber).
+   */
+  floorEntry(relativeOffset: number): { relativeOffset: number; position: number } {
     const i = floorIndex(this.offsets, this.offsetCount, relativeOffset);
-    return i < 0 ? 0 : (this.positions[i] ?? 0);
+    if (i < 0) return { relativeOffset: 0, position: 0 };
+    return { relativeOffset: this.offsets[i] ?? 0, position: this.positions[i] ?? 0 };
   }
 
   /**

@@ -58,6 +58,11 @@ export class Segment {
   /** In-flight reads; a deleted segment closes its file when the last one ends. */
   readers = 0;
   deleted = false;
+  /**
+   * Bumped by every truncation: a background check (the scrubber) that raced one compares it
+   * and discards what it found, which may be an artefact of the file shrinking under it.
+   */
+  generation = 0;
 
   constructor(baseOffset: number) {
     this.baseOffset = baseOffset;
@@ -111,6 +116,7 @@ export class Segment {
 
   /** Forgets everything from `position` on (the file is truncated by the caller). */
   truncateBookkeeping(position: number, nextOffset: number): void {
+    this.generation++;
     this.index.truncate(position, nextOffset - this.baseOffset);
     this.sizeBytes = position;
     this.writtenBytes = Math.min(this.writtenBytes, position);

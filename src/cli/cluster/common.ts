@@ -25,6 +25,45 @@ export interface ClusterSnapshot {
   topics: MetadataResponseTopic[];
   /** null: the broker does not serve DescribeQuorum. */
   quorum: QuorumDescription | null;
+  /** Copies their own brokers report damaged (`fetchDamagedReplicas`); absent: not asked. */
+  damagedReplicas?: DamagedReplica[];
+}
+
+/** A broker's own copy of a partition that fails its checks or lacks a range (being repaired). */
+export interface DamagedReplica {
+  topic: string;
+  partition: number;
+  brokerId: number;
+}
+
+/** Each broker is given this long to answer; one that does not is skipped (it is down). */
+const perBrokerTimeoutMs = 3_000;
+
+/**
+ * Asks every live broker which of its own copies are damaged. Only the broker itself knows (a
+ * CRC failure it read, a gap it found at start, a repair under way), and it says so the way Kafka
+ * does for a replica on a failed log directory: it lists itself among the partition's offline
+ * replicas while being live. Brokers that do not answer are skipped.
+ */
+export async function fetchDamagedReplicas(
+  brokers: readonly BrokerAddress[],
+): Promise<DamagedReplica[]> {
+  const found = await Promise.all(brokers.map(async (b) => {
+    let client: KafkaClient | undefined;
+    try {
+      client = await KafkaClient.connect({ host: b.host, port: b.port, clientId: 'pado-cli',
+        connectTimeoutMs: perBrokerTimeoutMs, requestTimeoutMs: perBrokerTimeoutMs });
+      const metadata = await client.metadata(null);
+      return metadata.topics.flatMap((t) => t.partitions
+        .filter((p) => p.offlineReplicas.includes(b.brokerId))
+        .map((p) => ({ topic: t.name ?? '?', partition: p.partitionIndex, brokerId: b.brokerId })));
+    } catch {
+      return [];
+    } finally {
+      await client?.close();
+    }
+  }));
+  return found.flat();
 }
 
 export const quorumUnavailable = 'quorum: not available from this broker';

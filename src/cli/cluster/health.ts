@@ -10,13 +10,13 @@ import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 import {
-  fetchClusterSnapshot, missingBrokerIds, quorumLag, quorumUnavailable, type ClusterSnapshot,
+  fetchClusterSnapshot, fetchDamagedReplicas, missingBrokerIds, quorumLag, quorumUnavailable,
+  type ClusterSnapshot,
 } from './common.js';
 
 export const healthProblemKinds = [
-  'no-controller', 'missing-broker', 'offline', 'leaderless', 'under-min-isr', 'under-replicated',
-  'topic-error',
-  'quorum-no-leader', 'quorum-voter-behind', 'quorum-error',
+  'no-controller', 'missing-broker', 'offline', 'leaderless', 'damaged-replica', 'under-min-isr',
+  'under-replicated', 'topic-error', 'quorum-no-leader', 'quorum-voter-behind', 'quorum-error',
 ] as const;
 export type HealthProblemKind = (typeof healthProblemKinds)[number];
 
@@ -69,6 +69,11 @@ function partitionProblems(
   snapshot: ClusterSnapshot, missing: ReadonlySet<number>, minInsyncReplicas: MinInsyncReplicas,
 ): HealthProblem[] {
   const live = new Set(snapshot.brokers.map((b) => b.brokerId));
+  const damaged = new Map<string, number[]>();
+  for (const d of snapshot.damagedReplicas ?? []) {
+    const key = `${d.topic}-${d.partition}`;
+    damaged.set(key, [...(damaged.get(key) ?? []), d.brokerId].sort((a, b) => a - b));
+  }
   const problems: HealthProblem[] = [];
   const topics = [...snapshot.topics].sort((a, b) => (a.name ?? '').localeCompare(b.name ?? ''));
   for (const topic of topics) {
@@ -81,7 +86,8 @@ function partitionProblems(
     }
     const partitions = [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex);
     for (const p of partitions) {
-      const problem = partitionProblem(name, p, live, missing, minInsyncReplicas.get(name));
+      const problem = partitionProblem(name, p, live, missing, minInsyncReplicas.get(name),
+        damaged.get(`${name}-${p.partitionIndex}`) ?? []);
       if (problem !== null) problems.push(problem);
     }
   }
@@ -96,18 +102,20 @@ interface PartitionView {
 }
 
 /**
- * At most one problem per partition, the worst: offline > leaderless > under-min-isr >
+ * At most one problem per partition, the worst: offline > leaderless > damaged > under-min-isr >
  * under-replicated. Offline: no leader and no election will give it one, because every replica is
  * down or because the live ones are all outside the ISR. Only ISR members are known to hold every
  * acknowledged record; the controller keeps the last of them in the ISR when it goes down (KIP-966
  * "last replica standing") and elects no other replica unless the topic sets
  * unclean.leader.election.enable=true. Leaderless: no live leader but an ISR member is up, so an
- * election is due. Under min ISR: fewer in sync than the topic's min.insync.replicas (`minIsr`,
- * when known), so acks=all produces are refused. Under-replicated: ISR smaller than the replicas.
+ * election is due. Damaged: a broker reports its own copy damaged (a batch failing its CRC, a
+ * missing range), which it is repairing from the leader. Under min ISR: fewer in sync than the
+ * topic's min.insync.replicas (`minIsr`, when known), so acks=all produces are refused.
+ * Under-replicated: ISR smaller than the replicas.
  */
 export function partitionProblem(
   topic: string, p: PartitionView, live: ReadonlySet<number>, missing: ReadonlySet<number>,
-  minIsr?: number,
+  minIsr?: number, damaged: readonly number[] = [],
 ): HealthProblem | null {
   const subject = `${topic}-${p.partitionIndex}`;
   const down = p.replicaNodes.filter((id) => !live.has(id));
@@ -117,6 +125,7 @@ export function partitionProblem(
       `${replicasPhrase(p.replicaNodes)} down; start ${brokersPhrase(down)}` };
   }
   if (!hasLeader) return noLeaderProblem(topic, subject, p, live);
+  if (damaged.length > 0) return damagedProblem(subject, p, damaged);
   const outOfSync = p.replicaNodes.filter((id) => !p.isrNodes.includes(id));
   const stopped = outOfSync.filter((id) => missing.has(id) || !live.has(id));
   const next = stopped.length > 0 ? `start ${brokersPhrase(stopped)}`
@@ -133,6 +142,34 @@ export function partitionProblem(
   if (outOfSync.length === 0) return null;
   return { kind: 'under-replicated', subject, message: `partition ${subject}: ` +
     `${inSync} (behind: ${outOfSync.join(',')}); ${next}` };
+}
+
+/**
+ * Copies their brokers report damaged: normally out of the ISR and refetching from the leader;
+ * a damaged leader alone in the ISR cannot be healed by replication, so it needs the operator.
+ */
+function damagedProblem(subject: string, p: PartitionView, damaged: readonly number[]):
+  HealthProblem {
+  const which = damaged.length === 1 ? `broker ${damaged[0]}'s copy is`
+    : `the copies of brokers ${damaged.join(',')} are`;
+  const what = `partition ${subject}: ${which} damaged (a batch fails its CRC32C or a range is ` +
+    'missing; never served)';
+  const logHint = `the "damaged partition data" line in the log of ${brokersPhrase(damaged)} ` +
+    'names the offset and file';
+  if (damaged.includes(p.leaderId) && p.isrNodes.length === 1) {
+    return { kind: 'damaged-replica', subject, message: `${what}, and broker ${p.leaderId} ` +
+      'leads it as the only in-sync replica: consumers stop at the damaged offset. Start the ' +
+      `other replicas so one can take over, or restore the data; ${logHint}` };
+  }
+  if (damaged.includes(p.leaderId)) {
+    return { kind: 'damaged-replica', subject, message: `${what}; its leader, broker ` +
+      `${p.leaderId}, is handing leadership to another in-sync replica and will then refetch ` +
+      `from it; if this persists, ${logHint}` };
+  }
+  return { kind: 'damaged-replica', subject, message: `${what}: ${damaged.length === 1 ? 'it' :
+    'they'} left the ISR and ${damaged.length === 1 ? 'is' : 'are'} refetching from the leader, ` +
+    `broker ${p.leaderId}, and rejoin${damaged.length === 1 ? 's' : ''} when caught up; if this ` +
+    `persists, ${logHint}` };
 }
 
 /** No live leader though a replica is up: leaderless when an ISR member is up, else offline. */
@@ -216,7 +253,9 @@ export const clusterHealth = defineVerb<ClusterHealthArgs>({
   async run(args, ctx) {
     const report = await withClient(ctx, args.bootstrap, async (client) => {
       const snapshot = await fetchClusterSnapshot(client);
-      return evaluateHealth(snapshot, await fetchMinInsyncReplicas(client, snapshot));
+      const damagedReplicas = await fetchDamagedReplicas(snapshot.brokers);
+      return evaluateHealth({ ...snapshot, damagedReplicas },
+        await fetchMinInsyncReplicas(client, snapshot));
     });
     printHealth(ctx, args.format, report);
     return report.healthy ? ExitCode.ok : ExitCode.failure;

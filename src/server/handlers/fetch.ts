@@ -10,6 +10,11 @@
  *   a request naming a session we never created gets FETCH_SESSION_ID_NOT_FOUND.
  * - currentLeaderEpoch (v9+) newer than ours → UNKNOWN_LEADER_EPOCH, older → FENCED_LEADER_EPOCH.
  * - read_committed sees the same as read_uncommitted: there are no transactions yet (LSO = HW).
+ * - A partition whose next batch is damaged (fails its CRC, or is missing) answers
+ *   KAFKA_STORAGE_ERROR, retriable, and the whole fetch is answered at once (Kafka completes a
+ *   delayed fetch on a partition error too): its leader is handing the partition to a healthy
+ *   replica, and clients find it after a metadata refresh. Never an empty answer that would make
+ *   a consumer wait at the bad batch for ever.
  * Version notes: v7+ sessions; v11+ rackId / preferredReadReplica; v12+ flexible; v13+ topic ids.
  */
 import { limits } from '../../common/index.js';
@@ -37,12 +42,16 @@ export function fetchHandler(broker: Broker): Handler<FetchRequest, FetchRespons
       const deadline = broker.nowMs() + Math.min(Math.max(req.maxWaitMs, 0), limits.fetchWaitMsMax);
       for (;;) {
         const mark = broker.dataMark();
-        const { responses, bytes, locals } = await readAll(broker, ctx, req);
+        const { responses, bytes, locals, damaged } = await readAll(broker, ctx, req);
         const remaining = deadline - broker.nowMs();
-        if (bytes >= req.minBytes || remaining <= 0 || ctx.signal.aborted || locals.length === 0) {
+        if (bytes >= req.minBytes || remaining <= 0 || ctx.signal.aborted || locals.length === 0 ||
+          damaged) {
           return { ...emptyResponse(), responses };
         }
         await broker.waitForData(locals, remaining, ctx.signal, replicaIdOf(ctx, req) >= 0, mark);
+        // The connection is gone: reading again would report a follower's old fetch offset to
+        // its leader after the follower may have moved on (truncated), and nobody gets the answer.
+        if (ctx.signal.aborted) return { ...emptyResponse(), responses: [] };
       }
     },
   };
@@ -57,6 +66,7 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
   const useIds = ctx.apiVersion >= 13;
   let budget = Math.min(req.maxBytes, limits.fetchResponseBytesMax);
   let bytes = 0;
+  let damaged = false;
   const locals: LocalPartition[] = [];
   const responses: TopicOut[] = [];
   for (const t of req.topics) {
@@ -75,13 +85,14 @@ async function readAll(broker: Broker, ctx: RequestContext, req: FetchRequest) {
       const out = await readOne(local, p, budget, bytes === 0, replicaIdOf(ctx, req),
         broker.nowMs());
       const size = out.records?.length ?? 0;
+      damaged ||= out.errorCode === KafkaError.kafkaStorageError.code;
       bytes += size;
       budget = Math.max(0, budget - size);
       partitions.push(out);
     }
     responses.push({ topic: t.topic, topicId: t.topicId, partitions });
   }
-  return { responses, bytes, locals };
+  return { responses, bytes, locals, damaged };
 }
 
 /** The fetching replica's id (v15+ in replicaState), or -1 for a consumer. */

@@ -46,10 +46,11 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
           image = broker.image();
         }
       }
-      const self = broker.holdsLease() ? -1 : broker.nodeId;
+      const view: View = { self: broker.holdsLease() ? -1 : broker.nodeId,
+        nodeId: broker.nodeId, damaged: (topic, p) => broker.replicaDamaged(topic, p) };
       const topics = all
-        ? [...image.topicsByName.values()].map((t) => describeTopic(t, image, self))
-        : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId, self));
+        ? [...image.topicsByName.values()].map((t) => describeTopic(t, image, view))
+        : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId, view));
       return {
         throttleTimeMs: 0,
         brokers: liveBrokers(image).map((b) => ({
@@ -67,13 +68,20 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
   };
 }
 
-function lookupTopic(image: MetadataImage, name: string | null, topicId: string, self: number):
+/** Who answers: `self` (see describeTopic), and which of its own copies are damaged. */
+interface View {
+  readonly self: number;
+  readonly nodeId: number;
+  readonly damaged: (topic: string, partition: number) => boolean;
+}
+
+function lookupTopic(image: MetadataImage, name: string | null, topicId: string, view: View):
   TopicOut {
   const topic =
     name !== null ? image.topicsByName.get(name)
     : topicId !== zeroUuid ? image.topicsById.get(topicId)
     : undefined;
-  if (topic !== undefined) return describeTopic(topic, image, self);
+  if (topic !== undefined) return describeTopic(topic, image, view);
   const invalid = name !== null && validateTopicName(name) !== null;
   const error =
     invalid ? KafkaError.invalidTopicException
@@ -94,9 +102,16 @@ function lookupTopic(image: MetadataImage, name: string | null, topicId: string,
  * retry), and replicas on fenced or unregistered brokers as offline. `self` is this broker's id
  * while it holds no lease (cut off from the controller: its image may be old and its leaderships
  * moved): it does not name itself leader, so clients ask another broker (issue 13, break 6).
+ * This broker also lists itself as offline for a partition whose local copy is damaged (a batch
+ * failing its CRC, a missing range) until it is repaired and back in the ISR — Kafka's meaning of
+ * an offline replica on a live broker (its log directory failed); `pado cluster health` asks each
+ * broker for its own (issue 13, break 4).
  */
-function describeTopic(topic: TopicImage, image: MetadataImage, self = -1): TopicOut {
+function describeTopic(topic: TopicImage, image: MetadataImage, view: View): TopicOut {
+  const self = view.self;
   const live = (id: number) => id !== self && image.brokers.get(id)?.fenced === false;
+  const damaged = (id: number, partition: number) =>
+    id === view.nodeId && view.damaged(topic.name, partition);
   return {
     errorCode: 0,
     name: topic.name,
@@ -109,7 +124,7 @@ function describeTopic(topic: TopicImage, image: MetadataImage, self = -1): Topi
       leaderEpoch: p.leaderEpoch,
       replicaNodes: p.replicas as number[],
       isrNodes: p.isr as number[],
-      offlineReplicas: p.replicas.filter((id) => !live(id)),
+      offlineReplicas: p.replicas.filter((id) => !live(id) || damaged(id, p.partition)),
     })),
     topicAuthorizedOperations: operationsUnknown,
   };

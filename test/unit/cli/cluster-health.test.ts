@@ -2,8 +2,9 @@
 // over a snapshot of Metadata / DescribeCluster / DescribeQuorum answers: a table of cluster
 // states (healthy, broker down, partition offline — every replica down, or only replicas outside
 // the ISR up — leaderless, under min.insync.replicas, under-replicated, no controller, quorum
-// voter behind or silent, quorum without leader) each yields exactly the expected problem kinds,
-// and the messages name the partition, the broker and the next step.
+// voter behind or silent, quorum without leader, a broker reporting its own copy damaged:
+// repairing, a leader handing off, the only in-sync copy) each yields exactly the expected problem
+// kinds, and the messages name the partition, the broker and the next step.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
@@ -48,6 +49,27 @@ const healthyQuorum = quorum(1, [replica(1, 100), replica(2, 100), replica(3, 99
 
 const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?: RegExp[];
   minIsr?: Record<string, number> }[] = [
+  {
+    name: 'a damaged follower repairing (out of the ISR)',
+    snapshot: snapshot({ topics: [topic('orders', [[1, [1, 2, 3], [1, 2]]])],
+      damagedReplicas: [{ topic: 'orders', partition: 0, brokerId: 3 }] }),
+    kinds: ['damaged-replica'],
+    match: [/partition orders-0: broker 3's copy is damaged .*from the leader, broker 1,/],
+  },
+  {
+    name: 'a damaged leader handing off',
+    snapshot: snapshot({ topics: [topic('orders', [[2, [1, 2, 3], [2, 3]]])],
+      damagedReplicas: [{ topic: 'orders', partition: 0, brokerId: 2 }] }),
+    kinds: ['damaged-replica'],
+    match: [/broker 2's copy is damaged.*its leader, broker 2, is handing leadership/],
+  },
+  {
+    name: 'a damaged leader that is the only in-sync replica',
+    snapshot: snapshot({ topics: [topic('orders', [[2, [1, 2, 3], [2]]])],
+      damagedReplicas: [{ topic: 'orders', partition: 0, brokerId: 2 }] }),
+    kinds: ['damaged-replica'],
+    match: [/only in-sync replica: consumers stop at the damaged offset/],
+  },
   {
     name: 'all replicas in sync, quorum caught up',
     snapshot: snapshot({ topics: [topic('orders', [[1, [1, 2, 3], [1, 2, 3]]])],

@@ -39,10 +39,11 @@ test('Kafka-style keys in the file land on their Pado fields', () => {
   const file = parseConfigFile(JSON.stringify({
     'node.id': 7, 'log.dirs': '/d', 'auto.create.topics.enable': false, 'num.partitions': 6,
     'log.retention.ms': 1000, 'min.insync.replicas': 2, 'replica.lag.time.max.ms': 10_000,
-    'broker.session.timeout.ms': 9000,
+    'broker.session.timeout.ms': 9000, 'log.scrub.bytes.per.second': 0,
   }), 'pado.json');
   const config = resolveNodeConfig([file]);
   assert.equal(config.replicaLagTimeMaxMs, 10_000);
+  assert.equal(config.logScrubBytesPerSecond, 0);
   assert.equal(config.brokerSessionTimeoutMs, 9000);
   assert.equal(config.nodeId, 7);
   assert.equal(config.dataDir, '/d');
@@ -125,6 +126,13 @@ const errorCases: { name: string; run: () => unknown; message: string }[] = [
     run: () => resolveNodeConfig([{ brokerSessionTimeoutMs: 200 }]),
     message: 'config brokerSessionTimeoutMs: 200 is not a duration in ms (600–600000); ' +
       'write e.g. "broker.session.timeout.ms": 1200',
+  },
+  {
+    name: 'a negative scrub rate',
+    run: () => resolveNodeConfig([parseConfigFile('{"log.scrub.bytes.per.second": -1}',
+      'p.json')]),
+    message: 'config logScrubBytesPerSecond: -1 is not a byte rate (0 stops the scrubber; at ' +
+      'most 1073741824); write e.g. "log.scrub.bytes.per.second": 4194304',
   },
   {
     name: 'missing port of the advertised address',

@@ -97,7 +97,6 @@ test('alterPartition: refusals and the accepted change', () => {
     ['old partition epoch', image, { ...req, partitionEpoch: 5 }, KafkaError.invalidUpdateVersion.code],
     ['not the leader', image, { ...req, brokerId: follower, brokerEpoch: follower },
       KafkaError.notLeaderOrFollower.code],
-    ['isr without leader', image, { ...req, newIsr: [follower] }, KafkaError.invalidRequest.code],
     ['isr outside replicas', image, { ...req, newIsr: [leader, outsider] }, KafkaError.invalidRequest.code],
     ['duplicate', image, { ...req, newIsr: [leader, leader] }, KafkaError.invalidRequest.code],
     ['fenced member', fenced, req, KafkaError.ineligibleReplica.code],
@@ -111,6 +110,34 @@ test('alterPartition: refusals and the accepted change', () => {
   const after = partition(applyRecords(image, accepted.records), 't', 0);
   assert.deepEqual([after.isr, after.partitionEpoch, after.leaderEpoch], [[leader, follower], 1, 0]);
   assert.equal(accepted.partitionEpoch, 1);
+});
+
+test('alterPartition without the leader hands leadership to the first ISR member in replica ' +
+  'order (Pado\'s extension for a damaged leader), only within the current ISR', () => {
+  const image = withTopic(cluster(3), 't', 1, 3);
+  const topicId = image.topicsByName.get('t')?.topicId ?? '';
+  const p = partition(image, 't', 0);
+  const [leader, second, third] = p.replicas as [number, number, number];
+  const req: AlterPartitionRequest = { brokerId: leader, brokerEpoch: leader, topicId, partition: 0,
+    leaderEpoch: 0, partitionEpoch: 0, newIsr: [third, second] };
+  const handOff = alterPartition(image, req);
+  assert.equal(handOff.errorCode, 0);
+  assert.equal(handOff.newLeader, second, 'replica order, not the order of the request');
+  const after = partition(applyRecords(image, handOff.records), 't', 0);
+  assert.deepEqual([after.leader, after.leaderEpoch, after.isr, after.partitionEpoch],
+    [second, 1, [third, second], 1]);
+
+  // From ISR [leader, second], a hand-off may not bring `third` in: it may lack acked records.
+  const shrunk = applyRecords(image, alterPartition(image,
+    { ...req, newIsr: [leader, second] }).records);
+  const refused = alterPartition(shrunk, { ...req, partitionEpoch: 1, newIsr: [third] });
+  assert.equal(refused.errorCode, KafkaError.invalidRequest.code);
+  const fenced = applyRecords(shrunk, [{ type: 'fenceBroker', brokerId: second,
+    brokerEpoch: second }]);
+  const toFenced = alterPartition(fenced, { ...req, partitionEpoch: 1, newIsr: [second] });
+  assert.equal(toFenced.errorCode, KafkaError.ineligibleReplica.code);
+  assert.equal(alterPartition(shrunk, { ...req, partitionEpoch: 1, newIsr: [] }).errorCode,
+    KafkaError.invalidRequest.code, 'an empty ISR elects nobody');
 });
 
 test('producer-id blocks never overlap', () => {

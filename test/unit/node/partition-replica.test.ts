@@ -7,16 +7,20 @@
  * the append gate: with the log too far ahead of the HW an acks=all produce is held before its
  * append (the log does not grow), goes in arrival order once followers catch up, times out with
  * REQUEST_TIMED_OUT and nothing appended, and retries its checks when leadership moves.
+ * A damaged batch (a byte flipped on disk) is never served, to consumers or followers: reads stop
+ * before it and a read at it answers KAFKA_STORAGE_ERROR; the damaged leader then proposes an ISR
+ * without itself (the hand-off), or, alone in the ISR, keeps leading.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { PartitionReplica } from '../../../src/node/partition-replica.js';
 import { KafkaError } from '../../../src/protocol/index.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
+import type { IsrChangeProposal } from '../../../src/partitions/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import type { ProduceOutcome } from '../../../src/server/index.js';
 
@@ -31,7 +35,8 @@ function batch(value: string, idempotent?: { sequence: number }): Buffer {
 }
 
 async function leader(t: { after: (fn: () => Promise<void>) => void },
-  over: { acksAllBacklogBytesMax?: number } = {}) {
+  over: { acksAllBacklogBytesMax?: number; state?: typeof state;
+    onIsrChange?: (r: PartitionReplica, p: IsrChangeProposal) => void } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'pado-replica-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
     diskReserveBytes: 0 });
@@ -42,6 +47,7 @@ async function leader(t: { after: (fn: () => Promise<void>) => void },
   const replica = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1, state, log,
     nowMs: 0, logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20,
     onAdvance: () => undefined, ...over });
+  t.after(async () => replica.release(0));
   /** Followers 2 and 3 fetch at `offset` (they hold, fsynced, everything below it). */
   const fetchAll = async (offset: number, nowMs = 1) => {
     for (const id of [2, 3]) {
@@ -157,4 +163,46 @@ test('a held produce retries its checks when leadership moves', async (t) => {
   assert.equal((await a).errorCode, KafkaError.notLeaderOrFollower.code);
   assert.equal((await held).errorCode, KafkaError.notLeaderOrFollower.code);
   assert.equal(log.logEndOffset, 1, 'the held batch was never appended');
+});
+
+test('a damaged batch is never served: reads stop before it, a read at it answers ' +
+  'KAFKA_STORAGE_ERROR, and the leader proposes an ISR without itself', async (t) => {
+  const proposals: IsrChangeProposal[] = [];
+  const { replica, log, fetchAll } = await leader(t,
+    { onIsrChange: (_r, p) => proposals.push(p) });
+  await fetchAll(0);
+  for (const value of ['a', 'b']) {
+    const produced = replica.produce(batch(value), 1, all());
+    await settled(produced);
+    await fetchAll(log.logEndOffset, 2);
+    assert.equal((await produced).errorCode, 0);
+  }
+  assert.equal((await replica.produce(batch('c'), 2)).errorCode, 0, 'acks=1: not replicated');
+  assert.equal(replica.highWatermark(), 2);
+  // Bit rot in a record byte (after the 61-byte header) of batches 1 and 2, while running.
+  const size = batch('a').length;
+  const file = await open(join(log.dir, '00000000000000000000.log'), 'r+');
+  for (const at of [size + 64, 2 * size + 64]) await file.write(Buffer.from([0xff]), 0, 1, at);
+  await file.close();
+
+  const first = await replica.read(0, 1 << 20);
+  assert.equal(first.errorCode, 0);
+  assert.equal(first.records?.length, size, 'only the batch before the damage');
+  const atBad = await replica.read(1, 1 << 20);
+  assert.equal(atBad.errorCode, KafkaError.kafkaStorageError.code);
+  assert.equal(atBad.records, null);
+  const follower = await replica.readAsReplica(2, 1, 1 << 20, 2, 3);
+  assert.equal(follower.errorCode, KafkaError.kafkaStorageError.code, 'followers too');
+  assert.equal(log.damage?.offset, 1, 'the lowest damage found');
+  assert.equal(replica.damaged(4), 'handing-off');
+  assert.deepEqual(proposals.at(-1)?.newIsr, [2, 3]);
+});
+
+test('a damaged leader alone in the ISR keeps leading', async (t) => {
+  const proposals: IsrChangeProposal[] = [];
+  const { replica } = await leader(t, { state: { ...state, isr: [1] },
+    onIsrChange: (_r, p) => proposals.push(p) });
+  assert.equal(replica.damaged(1), 'only-copy');
+  assert.deepEqual(proposals, []);
+  assert.equal((await replica.produce(batch('a'), 1)).errorCode, 0, 'still takes produces');
 });

@@ -4,6 +4,11 @@
  * that a durable follower fetches again only once synced; that fetched batches extend the log
  * and its epoch cache (an inconsistent batch is not taken); that stale answers are ignored; and
  * that a failed append (disk full) takes it back to the log end, to fetch those records again.
+ * Repair of a damaged log (issue 13, break 4): the follower fetches at the damaged offset (with
+ * the epoch of the record before it) while keeping its log, waits while the leader sends no
+ * records there (it still counts the follower in the ISR) and its HW is past that offset, and
+ * truncates there once the leader serves records at it or its HW is not past it — also when the
+ * damage is at its log end, and when a divergence cut removes the damage first.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +28,7 @@ test('one round: truncate to the smaller end of the shared epoch, not to the HW'
   assert.deepEqual(f.nextRequest(), { kind: 'offsetForLeaderEpoch', currentLeaderEpoch: 5,
     leaderEpoch: 2 });
   assert.deepEqual(f.onOffsetForLeaderEpoch(2, { epoch: 2, endOffset: 7 }),
-    { kind: 'truncate', endOffset: 7 });
+    { kind: 'truncate', endOffset: 7, reason: 'divergence' });
   assert.equal(f.highWatermark, 2);
   assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 7,
     lastFetchedEpoch: 2 });
@@ -33,12 +38,12 @@ test('two rounds when the leader answers an epoch we never had (KIP-279)', () =>
   // Ours: epoch 0 from 0, epoch 3 from 5, end 9. Leader: 0 from 0, 2 from 4, 4 from 6.
   const { f, epochs } = follower([{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 5 }], 9);
   assert.deepEqual(f.onOffsetForLeaderEpoch(3, { epoch: 2, endOffset: 6 }),
-    { kind: 'truncate', endOffset: 5 });
+    { kind: 'truncate', endOffset: 5, reason: 'divergence' });
   assert.deepEqual(f.nextRequest(), { kind: 'offsetForLeaderEpoch', currentLeaderEpoch: 5,
     leaderEpoch: 0 });
   assert.equal(epochs.latestEpoch, 0);
   assert.deepEqual(f.onOffsetForLeaderEpoch(0, { epoch: 0, endOffset: 4 }),
-    { kind: 'truncate', endOffset: 4 });
+    { kind: 'truncate', endOffset: 4, reason: 'divergence' });
   assert.equal(f.nextRequest()?.kind, 'fetch');
 });
 
@@ -58,7 +63,8 @@ test('divergingEpoch in a fetch response truncates the same way', () => {
     lastFetchedEpoch: 3 });
   const req = { fetchOffset: 8, lastFetchedEpoch: 3 };
   assert.deepEqual(f.onFetchResponse(req, { kind: 'diverging',
-    divergingEpoch: { epoch: 1, endOffset: 7 } }), { kind: 'truncate', endOffset: 6 });
+    divergingEpoch: { epoch: 1, endOffset: 7 } }),
+  { kind: 'truncate', endOffset: 6, reason: 'divergence' });
   assert.deepEqual(f.onFetchResponse(req, { kind: 'diverging',
     divergingEpoch: { epoch: 1, endOffset: 7 } }), { kind: 'stale' }, 'asked from 8, now at 6');
 });
@@ -110,7 +116,8 @@ test('an empty log that starts above 0 fetches at once and never truncates below
     { logStartOffset: 50, truncateFirst: false });
   const req = { fetchOffset: 60, lastFetchedEpoch: 2 };
   assert.deepEqual(g.onFetchResponse(req, { kind: 'diverging',
-    divergingEpoch: { epoch: 2, endOffset: 10 } }), { kind: 'truncate', endOffset: 50 });
+    divergingEpoch: { epoch: 2, endOffset: 10 } }),
+  { kind: 'truncate', endOffset: 50, reason: 'divergence' });
 });
 
 test('a failed append puts the follower back at the log end, so it fetches those records again',
@@ -131,3 +138,73 @@ test('a failed append puts the follower back at the log end, so it fetches those
     assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
     assert.throws(() => f.appendFailed(4), /beyond/);
   });
+
+/** Epochs 1 from 0, 3 from 10; log end 20. */
+const repairEpochs = (): EpochEntry[] =>
+  [{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 10 }];
+
+test('a damaged follower fetches at the damage, keeps its log and waits while the leader ' +
+  'withholds records; it truncates there once the leader serves it', () => {
+  const { f, epochs } = follower(repairEpochs(), 20, { truncateFirst: false, highWatermark: 18 });
+  f.repair(7);
+  assert.equal(f.repairingFrom, 7);
+  const request = f.nextRequest();
+  assert.deepEqual(request, { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 7,
+    lastFetchedEpoch: 1 }, 'the epoch of offset 6, not our latest');
+  const req = { fetchOffset: 7, lastFetchedEpoch: 1 };
+  const withheld = { kind: 'records' as const, batches: [], highWatermark: 18 };
+  assert.deepEqual(f.onFetchResponse(req, withheld), { kind: 'wait' });
+  assert.equal(f.logEndOffset, 20, 'the log is kept while the leader counts us in the ISR');
+  const served = { kind: 'records' as const,
+    batches: [{ baseOffset: 7, lastOffset: 7, epoch: 1 }], highWatermark: 18 };
+  assert.deepEqual(f.onFetchResponse({ fetchOffset: 20, lastFetchedEpoch: 3 }, served),
+    { kind: 'stale' }, 'an answer to a fetch from before the damage was found');
+  assert.deepEqual(f.onFetchResponse(req, served),
+    { kind: 'truncate', endOffset: 7, reason: 'repair' });
+  assert.equal(f.repairingFrom, undefined);
+  assert.equal(f.logEndOffset, 7);
+  assert.ok(f.highWatermark <= 7);
+  assert.deepEqual(epochs.entries(), [{ epoch: 1, startOffset: 0 }]);
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 7,
+    lastFetchedEpoch: 1 });
+});
+
+test('a damaged follower truncates at once when the leader\'s HW is not past the damage', () => {
+  const { f } = follower(repairEpochs(), 20, { truncateFirst: false, highWatermark: 12 });
+  f.repair(15);
+  const req = { fetchOffset: 15, lastFetchedEpoch: 3 };
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches: [], highWatermark: 15 }),
+    { kind: 'truncate', endOffset: 15, reason: 'repair' });
+});
+
+test('damage at the log end (a lost tail) still waits for the ISR exit; the cut only clears it',
+  () => {
+    const { f } = follower(repairEpochs(), 20, { truncateFirst: false, damagedFrom: 20 });
+    const req = { fetchOffset: 20, lastFetchedEpoch: 3 };
+    assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req });
+    assert.deepEqual(f.onFetchResponse(req, { kind: 'records', batches: [],
+      highWatermark: 30 }), { kind: 'wait' });
+    assert.deepEqual(f.onFetchResponse(req, { kind: 'records',
+      batches: [{ baseOffset: 20, lastOffset: 24, epoch: 3 }], highWatermark: 30 }),
+    { kind: 'truncate', endOffset: 20, reason: 'repair' });
+    assert.equal(f.logEndOffset, 20);
+  });
+
+test('a divergence cut below the damage repairs it; one above keeps the repair pending', () => {
+  const { f } = follower(repairEpochs(), 20, { damagedFrom: 15 });
+  assert.equal(f.nextRequest()?.kind, 'offsetForLeaderEpoch');
+  assert.deepEqual(f.onOffsetForLeaderEpoch(3, { epoch: 3, endOffset: 17 }),
+    { kind: 'truncate', endOffset: 17, reason: 'divergence' });
+  assert.equal(f.repairingFrom, 15);
+  const other = follower(repairEpochs(), 20, { damagedFrom: 15 }).f;
+  assert.deepEqual(other.onOffsetForLeaderEpoch(3, { epoch: 3, endOffset: 12 }),
+    { kind: 'truncate', endOffset: 12, reason: 'repair' });
+  assert.equal(other.repairingFrom, undefined);
+});
+
+test('an empty log that starts past 0 (restarted at a repair) fetches with no last epoch', () => {
+  const { f } = follower([], 1000, { logStartOffset: 1000, highWatermark: 1000 });
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 1000,
+    lastFetchedEpoch: -1 });
+});

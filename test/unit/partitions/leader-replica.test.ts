@@ -5,7 +5,10 @@
  * with NOT_ENOUGH_REPLICAS_AFTER_APPEND or notLeaderOrFollower, and are bounded; ISR shrink and
  * expand proposals follow the lag and catch-up rules, one at a time, resent when unanswered and
  * kept in the HW until the controller's answer is known; diverging fetches are answered with
- * divergingEpoch and not counted.
+ * divergingEpoch and not counted. Damage (issue 13, break 4): an ISR member fetching below the HW
+ * is proposed out of the ISR at once, not after the lag time, and gets no records until that is
+ * committed; a resigning leader proposes an ISR
+ * of the other eligible members (never adding one in the same change), and alone keeps leading.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -216,3 +219,66 @@ test('alone in the ISR, a new leader\'s HW is its synced offset at once, not the
     const shared = leader({ logEndOffset: 8, syncedOffset: 6, highWatermark: 0 });
     assert.equal(shared.highWatermark, 0, 'followers have not fetched in this epoch yet');
   });
+
+test('an ISR member fetching below the HW is proposed out of the ISR at once', () => {
+  const l = leader();
+  l.appended(9);
+  l.synced(10);
+  l.followerFetched(2, fetch(10), 1);
+  l.followerFetched(3, fetch(10), 1);
+  assert.equal(l.highWatermark, 10);
+  assert.equal(l.takeIsrChangeProposal(1), undefined);
+  // Follower 3 found a damaged range from 4: it fetches there, holding on to its log.
+  assert.deepEqual(l.followerFetched(3, fetch(4), 2), { kind: 'outOfSync' }, 'no records');
+  assert.deepEqual(l.takeIsrChangeProposal(2)?.newIsr, [1, 2], 'long before the 100 ms lag');
+  assert.equal(l.followerFetched(3, fetch(4), 3).kind, 'outOfSync', 'until the removal commits');
+  assert.equal(l.highWatermark, 10, 'the HW never goes back');
+  l.appended(10);
+  l.synced(11);
+  l.followerFetched(2, fetch(11), 3);
+  assert.equal(l.highWatermark, 10, 'follower 3 still counts until the shrink is committed');
+  l.updatePartition({ ...partition, partitionEpoch: 6, isr: [1, 2] }, 4);
+  assert.equal(l.highWatermark, 11);
+  assert.equal(l.followerFetched(3, fetch(4), 4).kind, 'ok', 'out of the ISR: served again');
+  // Caught up again (synced to the HW), it rejoins by the normal rule.
+  l.followerFetched(3, fetch(11), 5);
+  assert.deepEqual(l.takeIsrChangeProposal(5)?.newIsr, [1, 2, 3]);
+});
+
+test('a follower outside the ISR below the HW is just catching up: nothing is proposed', () => {
+  const l = leader({ partition: { ...partition, isr: [1, 2] } });
+  l.appended(9);
+  l.synced(10);
+  l.followerFetched(2, fetch(10), 1);
+  l.followerFetched(3, fetch(4), 1);
+  assert.equal(l.takeIsrChangeProposal(1), undefined);
+});
+
+test('a resigning leader proposes the other eligible ISR members; alone it keeps leading', () => {
+  const l = leader({ eligibleBrokers: new Set([1, 2]) });
+  assert.equal(l.canResign, true);
+  l.resign(1);
+  assert.deepEqual(l.takeIsrChangeProposal(1), { newIsr: [2], leaderEpoch: 2,
+    partitionEpoch: 5 }, 'broker 3 is fenced: the controller would refuse it');
+  const both = leader();
+  both.appended(9);
+  both.synced(10);
+  both.followerFetched(2, fetch(10), 1);
+  both.followerFetched(3, fetch(10), 1);
+  both.takeIsrChangeProposal(1);
+  both.updatePartition({ ...partition, partitionEpoch: 6 }, 1);
+  both.followerFetched(3, fetch(4), 2); // damaged too; its removal is pending
+  both.updatePartition({ ...partition, partitionEpoch: 7, isr: [1, 2, 3] }, 2);
+  both.resign(3);
+  assert.deepEqual(both.takeIsrChangeProposal(3)?.newIsr, [2], 'not the lacking follower 3');
+  const alone = leader({ partition: { ...partition, isr: [1] } });
+  alone.resign(1);
+  assert.equal(alone.canResign, false);
+  alone.followerFetched(2, fetch(0), 2);
+  const expand = alone.takeIsrChangeProposal(2);
+  assert.deepEqual(expand?.newIsr, [1, 2], 'a caught-up follower is added first, not elected');
+  alone.updatePartition({ ...partition, partitionEpoch: 6, isr: [1, 2] }, 3);
+  assert.equal(alone.canResign, true);
+  alone.tick(3);
+  assert.deepEqual(alone.takeIsrChangeProposal(3)?.newIsr, [2], 'then the hand-off');
+});
