@@ -26,6 +26,16 @@ export class BrokerLeases {
     return this.lastHeartbeatMs.get(brokerId);
   }
 
+  /**
+   * Shortens a broker's session so it ends at `endMs` unless it heartbeats before (its heartbeat
+   * connection closed: the process is most likely gone). Never lengthens one.
+   */
+  endBy(brokerId: number, endMs: number, sessionTimeoutMs: number): void {
+    const last = this.lastHeartbeatMs.get(brokerId);
+    if (last === undefined) return;
+    this.lastHeartbeatMs.set(brokerId, Math.min(last, endMs - sessionTimeoutMs - 1));
+  }
+
   /** Whether the broker heartbeated within the session; a broker never seen gets a lease now. */
   alive(brokerId: number, nowMs: number, sessionTimeoutMs: number): boolean {
     const last = this.lastHeartbeatMs.get(brokerId);

@@ -20,6 +20,13 @@ export const heartbeatIntervalMsDefault = 200;
 export const sessionTimeoutMsDefault = 1200;
 /** How often the active controller runs expireSessions: a small slice of the session. */
 export const sessionCheckIntervalMsDefault = 100;
+/**
+ * A broker whose heartbeat connection closed is fenced this long after, unless it heartbeats
+ * again first. A killed process's connections close at once (the kernel ends them), so this
+ * replaces most of the session wait in the common failure; a live broker whose connection merely
+ * broke reconnects and heartbeats within one or two heartbeat intervals.
+ */
+export const closedConnectionGraceMsDefault = 500;
 
 /** Producer ids per AllocateProducerIds block (Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */
 export const producerIdBlockSize = 1000;

@@ -13,8 +13,9 @@
  * The lease: a broker acts as partition leader only while the controller would not yet have fenced
  * it. The controller fences a broker `sessionTimeoutMs` after the last heartbeat it *received*; a
  * heartbeat is received after it was *sent*, so "unfenced answer to a heartbeat sent at t" gives a
- * lease until t + sessionTimeoutMs that always ends before the controller can elect another
- * leader. A broker cut off from the controller quorum (or fenced) thus stops taking produces and
+ * lease until t + sessionTimeoutMs that ends before the session does. (The controller also fences
+ * a broker whose heartbeat connection closed after a short grace, controller-duties.ts: nearly
+ * always a dead process; a live one reconnects within the grace.) A broker cut off from the controller quorum (or fenced) thus stops taking produces and
  * stops naming itself leader, and its clients move to the new leader (issue 13, break 6). Every
  * node should use the same broker.session.timeout.ms; a larger one here than on the controller
  * would let the lease outlive the session.

@@ -57,6 +57,11 @@ export interface ControllerService {
   /** Resolves once any fence/unfence/shutdown records it caused are committed. */
   brokerHeartbeat(req: BrokerHeartbeatInput): Promise<BrokerHeartbeatOutcome>;
   unregisterBroker(brokerId: number): Promise<UnregisterOutcome>;
+  /**
+   * The connection a broker heartbeated on closed (the active controller then fences it soon
+   * unless it heartbeats again: broker-heartbeat.ts). Optional: a remote controller has no use.
+   */
+  brokerConnectionClosed?(brokerId: number): void;
 }
 
 /** One quorum member as DescribeQuorum reports it. */

@@ -12,11 +12,25 @@ import type { Handler } from '../handler.js';
 export function brokerHeartbeatHandler(
   controller: ControllerService,
 ): Handler<BrokerHeartbeatRequest, BrokerHeartbeatResponse> {
+  // Per connection (its close signal), the brokers that heartbeated on it: told once when it closes.
+  const watched = new WeakMap<AbortSignal, Set<number>>();
+  const watch = (signal: AbortSignal, brokerId: number) => {
+    let ids = watched.get(signal);
+    if (ids === undefined) {
+      ids = new Set();
+      watched.set(signal, ids);
+      const seen = ids;
+      signal.addEventListener('abort', () => {
+        for (const id of seen) controller.brokerConnectionClosed?.(id);
+      }, { once: true });
+    }
+    ids.add(brokerId);
+  };
   return {
     apiKey: 63,
     minVersion: 0,
     maxVersion: 1,
-    async handle(_ctx, req) {
+    async handle(ctx, req) {
       const r = await controller.brokerHeartbeat({
         brokerId: req.brokerId,
         brokerEpoch: req.brokerEpoch,
@@ -24,6 +38,7 @@ export function brokerHeartbeatHandler(
         wantFence: req.wantFence,
         wantShutdown: req.wantShutDown,
       });
+      if (r.errorCode === 0 && !req.wantShutDown) watch(ctx.signal, req.brokerId);
       return {
         throttleTimeMs: 0,
         errorCode: r.errorCode,

@@ -19,6 +19,7 @@ import { ControllerDuties, quorumStatusOf } from '../../../src/node/controller-d
 import type { Status } from '../../../src/raft/index.js';
 import { withTopic } from '../controller/support.js';
 import { FakeClock, FakeMetadata, manualTimer, silent } from './lifecycle-fakes.js';
+import { brokerHeartbeatHandler } from '../../../src/server/handlers/broker-heartbeat.js';
 
 const sessionTimeoutMs = 1200;
 
@@ -272,3 +273,49 @@ test('a registration from outside the quorum or with bad fields changes nothing'
   assert.equal(s.metadata.image(), before, 'no record was proposed');
   assert.equal((await s.duties.registerBroker({ ...reg(2), rack: 'r'.repeat(64) })).errorCode, 0);
 });
+
+test('a broker whose heartbeat connection closed is fenced after the grace, not a whole ' +
+  'session; a heartbeat within the grace keeps it', async () => {
+  const s = setup();
+  await live(s, 2);
+  const start = s.clock.ms;
+  s.duties.brokerConnectionClosed(2);
+  s.clock.ms = start + 400;
+  await s.duties.checkSessions();
+  assert.equal(s.metadata.image().brokers.get(2)?.fenced, false, 'within the 500 ms grace');
+  s.clock.ms = start + 501;
+  await s.duties.checkSessions();
+  assert.equal(s.metadata.image().brokers.get(2)?.fenced, true, 'fenced at the grace');
+  assert.equal(s.metadata.image().brokers.get(1)?.fenced, false, 'only that broker');
+
+  // Broker 1's connection breaks but it reconnects and heartbeats at once: kept.
+  const epoch1 = s.metadata.image().brokers.get(1)!.brokerEpoch;
+  s.duties.brokerConnectionClosed(1);
+  await s.duties.brokerHeartbeat(hb(1, epoch1, s.metadata.offset));
+  s.clock.ms += 600;
+  await s.duties.checkSessions();
+  assert.equal(s.metadata.image().brokers.get(1)?.fenced, false);
+});
+
+test('the heartbeat handler reports the close of a connection a broker heartbeated on, once',
+  async () => {
+    const closed: number[] = [];
+    const controller = {
+      registerBroker: async () => ({ errorCode: 0, brokerEpoch: 1 }),
+      brokerHeartbeat: async () => ({ errorCode: 0, isCaughtUp: true, isFenced: false,
+        shouldShutdown: false }),
+      unregisterBroker: async () => ({ errorCode: 0, errorMessage: null }),
+      brokerConnectionClosed: (id: number) => closed.push(id),
+    };
+    const handler = brokerHeartbeatHandler(controller);
+    const connection = new AbortController();
+    const ctx = { apiVersion: 0, correlationId: 1, clientId: 'b', clientHost: 'h', connectionId: 7,
+      log: silent, signal: connection.signal };
+    const req = { brokerId: 3, brokerEpoch: 1, currentMetadataOffset: 0, wantFence: false,
+      wantShutDown: false, offlineLogDirs: [] };
+    await handler.handle(ctx, req);
+    await handler.handle(ctx, req);
+    assert.deepEqual(closed, []);
+    connection.abort();
+    assert.deepEqual(closed, [3], 'once, for the broker that heartbeated on it');
+  });
