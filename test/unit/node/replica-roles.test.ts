@@ -163,51 +163,48 @@ test('a long poll sees a write that landed while it was reading (dataMark)', asy
   await waiting;
 });
 
-test('the lease: partitions opened before it are suspended, served once it is held, suspended ' +
-  'again when it lapses (issue 13: an isolated leader stops taking produces)', async (t) => {
+/**
+ * A manager of one node whose lease the test holds in `lease.held`; the image, restored from disk
+ * at start-up, names it leader of `t-0` before any heartbeat was answered.
+ */
+async function leaseManager(t: { after: (fn: () => Promise<unknown>) => void }) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
   const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
   t.after(() => manager.close());
   t.after(() => rm(dataDir, { recursive: true, force: true }));
-  let lease = false;
-  manager.holdsLease = () => lease;
-  // Start-up: the image restored from disk names us leader before any heartbeat was answered.
-  await manager.applyImage(emptyImage('c'), imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1] }],
-    [1]));
-  const replica = manager.get('t', 0);
-  assert.ok(replica !== undefined);
+  const lease = { held: false };
+  manager.holdsLease = () => lease.held;
+  await manager.applyImage(emptyImage('c'),
+    imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1] }], [1]));
   const batch = buildBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }],
-      compression: 'none' });
+    compression: 'none' });
+  const produce = async () => (await manager.get('t', 0)!.produce(batch, Date.now())).errorCode;
+  return { manager, lease, produce };
+}
+
+test('the lease: partitions opened before it are suspended, served once it is held, suspended ' +
+  'again when it lapses (issue 13: an isolated leader stops taking produces)', async (t) => {
+  const { manager, lease, produce } = await leaseManager(t);
   const notLeader = 6;
-  assert.equal((await replica.produce(batch, Date.now())).errorCode, notLeader, 'no lease yet');
+  assert.equal(await produce(), notLeader, 'no lease yet');
   manager.applyLease(Date.now());
-  lease = true;
+  lease.held = true;
   manager.applyLease(Date.now());
-  assert.equal((await replica.produce(batch, Date.now())).errorCode, 0, 'lease held: served');
-  lease = false;
+  assert.equal(await produce(), 0, 'lease held: served');
+  lease.held = false;
   manager.applyLease(Date.now());
-  assert.equal((await replica.produce(batch, Date.now())).errorCode, notLeader, 'lease lapsed');
-  lease = true;
+  assert.equal(await produce(), notLeader, 'lease lapsed');
+  lease.held = true;
   manager.applyLease(Date.now());
-  assert.equal((await replica.produce(batch, Date.now())).errorCode, 0, 'lease back');
+  assert.equal(await produce(), 0, 'lease back');
 });
 
 test('a replica opened suspended at start-up is resumed by the first tick that holds the lease',
   async (t) => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
-    const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-    const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
-    t.after(() => manager.close());
-    t.after(() => rm(dataDir, { recursive: true, force: true }));
-    let lease = false;
-    manager.holdsLease = () => lease;
-    await manager.applyImage(emptyImage('c'),
-      imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1] }], [1]));
+    const { manager, lease, produce } = await leaseManager(t);
     // No tick ran while the lease was missing (the node starts its timers after registering).
-    lease = true;
+    lease.held = true;
     manager.applyLease(Date.now());
-    const batch = buildBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }],
-      compression: 'none' });
-    assert.equal((await manager.get('t', 0)!.produce(batch, Date.now())).errorCode, 0);
+    assert.equal(await produce(), 0);
   });
