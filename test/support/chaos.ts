@@ -23,7 +23,10 @@
  * at the start; `PADO_SEED=<n>` replays it (the processes' own timing is not replayed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, openSync, closeSync, readdirSync, readSync, statSync, unlinkSync,
+  writeFileSync, writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -41,6 +44,7 @@ export const chaosTopic = 'chaos';
 export const chaosPartitions = 3;
 /** The kafkajs consumer group reading along (auto-commit). */
 export const chaosGroup = 'chaos-readers';
+const chaosSegmentBytes = 16 * 1024;
 /** A failover, a restart or the final catch-up must finish within this (a bug, not slowness). */
 const healMsMax = 60_000;
 const recordsPerPartitionMax = 5_000_000;
@@ -355,6 +359,8 @@ export interface ChaosReport {
   /** librdkafka log lines about epoch bumps (only with a message timeout set), and the first. */
   readonly epochBumps: number;
   readonly epochBumpSample?: string;
+  /** What the disk-fault nemesis damaged, round by round. */
+  readonly diskFaults?: readonly string[];
   readonly consumerMissing: number;
   readonly unavailableMs: Summary;
   readonly unavailableMsAll: readonly number[];
@@ -403,6 +409,8 @@ export class ChaosRun {
   private readonly paused = new Set<number>();
   /** Nodes cut off from the other brokers (clients still reach them). */
   private readonly isolated = new Set<number>();
+  /** What each disk fault damaged (for the report). */
+  private readonly diskFaults: string[] = [];
   /** Log lines of every process that ran, per node (dumped when a check fails). */
   private readonly history = new Map<number, string[][]>();
   private readonly scenario: string;
@@ -622,6 +630,27 @@ export class ChaosRun {
   }
 
   /**
+   * Bit rot (issue 13, break 4) under load: a follower of `partition` stopped cleanly (SIGTERM)
+   * gets one byte flipped in the middle of a closed segment of that partition — or the segment
+   * file deleted — and is restarted; then the partition's leader is SIGKILLed, so the damaged
+   * replica may be elected. Nothing acknowledged may be lost or served damaged: the damaged copy
+   * must be found (on read or by the scrubber), repaired from a healthy replica, or handed off.
+   */
+  async diskFault(kind: 'flip' | 'delete', partition: number): Promise<void> {
+    const before = (await this.view())[partition]!;
+    const follower = before.isr.find((id) => id !== before.leaderId);
+    if (follower === undefined) throw new Error(`p${partition} has no follower in sync`);
+    await this.cluster.terminate(follower);
+    const damaged = damageSegment(join(this.cluster.dataDir(follower), `${chaosTopic}-${partition}`),
+      kind, this.prng);
+    this.diskFaults.push(`${kind} node ${follower} p${partition}: ${damaged}`);
+    await this.cluster.startNode(follower);
+    this.remember(follower);
+    await this.waitHealed(`node ${follower} back in every ISR after ${kind}`);
+    await this.killLeader(partition);
+  }
+
+  /**
    * The independent testers' power-loss round (issue 13, break 3): a fresh librdkafka producer,
    * `runMs` of load, then every broker SIGKILLed at once and restarted `downMs` later.
    */
@@ -770,6 +799,7 @@ export class ChaosRun {
       clientResends: clientResends.length,
       ...(clientResends.length > 0 ? { clientResendSample: clientResends[0] } : {}),
       epochBumps: this.rdkafka.epochBumps.length,
+      ...(this.diskFaults.length > 0 ? { diskFaults: [...this.diskFaults] } : {}),
       ...(this.rdkafka.epochBumps.length > 0
         ? { epochBumpSample: this.rdkafka.epochBumps[0]!.slice(0, 400) } : {}),
       unavailableMs: summarize(this.windows), unavailableMsAll: [...this.windows],
@@ -973,7 +1003,8 @@ export class ChaosRun {
     }, healMsMax);
     const created = await this.withClient(this.cluster.ids[0]!, (c) => c.createTopics([{
       name: chaosTopic, numPartitions: chaosPartitions, replicationFactor: 3,
-      configs: { 'min.insync.replicas': '2' },
+      // Small segments, so there are closed ones for the disk-fault nemesis to damage.
+      configs: { 'min.insync.replicas': '2', 'segment.bytes': String(chaosSegmentBytes) },
     }]));
     const code = created.topics[0]?.errorCode;
     if (code !== 0) throw new Error(`create ${chaosTopic}: error ${code}`);
@@ -1090,6 +1121,33 @@ async function readPartition(c: KafkaClient, partition: number) {
 }
 
 
+
+/**
+ * Flips one byte in the middle of a closed segment of the partition directory `dir` (a random one
+ * of all but the active, last, segment) or deletes that segment file; returns what it did.
+ */
+function damageSegment(dir: string, kind: 'flip' | 'delete', prng: Prng): string {
+  const logs = readdirSync(dir).filter((n) => n.endsWith('.log')).sort();
+  if (logs.length < 2) throw new Error(`${dir}: no closed segment to damage (${logs.join(',')})`);
+  const name = logs[prng.below(logs.length - 1)]!;
+  const path = join(dir, name);
+  if (kind === 'delete') {
+    unlinkSync(path);
+    return `deleted ${name}`;
+  }
+  const size = statSync(path).size;
+  const at = Math.floor(size / 2);
+  const fd = openSync(path, 'r+');
+  try {
+    const byte = Buffer.alloc(1);
+    readSync(fd, byte, 0, 1, at);
+    byte[0] = byte[0]! ^ 0x20;
+    writeSync(fd, byte, 0, 1, at);
+  } finally {
+    closeSync(fd);
+  }
+  return `flipped byte ${at} of ${name} (${size} bytes)`;
+}
 
 /** One line for the test output (and PADO_CHAOS_REPORT=file appends it there). */
 export function formatReport(report: ChaosReport): string {

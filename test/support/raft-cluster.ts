@@ -146,6 +146,16 @@ export class RaftCluster {
     await proc?.stop({ keepData: true });
   }
 
+  /** SIGTERM (a clean stop: controlled shutdown, logs closed) and wait for the exit; data kept. */
+  async terminate(id: number): Promise<void> {
+    this.dropClient(id);
+    const proc = this.procs.get(id);
+    this.procs.delete(id);
+    if (proc === undefined) return;
+    await proc.signal('SIGTERM');
+    await proc.stop({ keepData: true });
+  }
+
   running(): number[] {
     return this.ids.filter((id) => this.procs.has(id));
   }
