@@ -72,6 +72,8 @@ export class PartitionReplica implements LocalPartition {
    * for when the lease returns in the same epoch (a lease can lapse without a fence).
    */
   private suspended = false;
+  /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
+  private lastRefusalLogMs = -Infinity;
   maxMessageBytes: number;
 
   constructor(opts: {
@@ -336,6 +338,7 @@ export class PartitionReplica implements LocalPartition {
     const state = this.log.producerState.check(batch.producerId, batch.producerEpoch, batch.baseSequence, lastSeq);
     if (state.kind === 'duplicate') return this.answerDuplicate(state.baseOffset, batch, nowMs, acks);
     if (state.kind === 'error') {
+      this.noteProducerRefusal(batch, lastSeq, state.error, nowMs);
       return Promise.resolve(this.failure(producerError(state.error),
         `producer ${batch.producerId}: ${state.error}`));
     }
@@ -344,6 +347,23 @@ export class PartitionReplica implements LocalPartition {
         `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`));
     }
     return this.append(records, batches, batch, nowMs, acks);
+  }
+
+  /**
+   * An idempotent batch refused (out of order, unknown producer, fenced epoch): rare, and what makes
+   * a client such as librdkafka bump its epoch and send records again under a new identity, so it
+   * is logged (at most once a second per partition) with what the producer state expected.
+   */
+  private noteProducerRefusal(batch: BatchHeader, lastSeq: number, error: string,
+    nowMs: number): void {
+    if (nowMs - this.lastRefusalLogMs < 1_000) return;
+    this.lastRefusalLogMs = nowMs;
+    const remembered = this.log.producerState.batchesOf(batch.producerId);
+    const last = remembered[remembered.length - 1];
+    this.logger.info({ producerId: batch.producerId, producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence, lastSequence: lastSeq, error,
+      knownEpoch: this.log.producerState.epochOf(batch.producerId) ?? null,
+      knownLastSequence: last?.lastSeq ?? null }, 'idempotent batch refused');
   }
 
   /** Lets the next held acks=all produce go if the backlog has room. */
