@@ -228,6 +228,7 @@ class RdkafkaWriter {
         this.fatal.push(line.slice(2));
       } else if (f[0] === 'E') {
         this.epochBumps.push(line.slice(2));
+        if (process.env.PADO_CHAOS_DEBUG === '1') console.log(`chaos librdkafka: ${line.slice(2)}`);
       }
     });
     this.exited = new Promise((res) => proc.once('exit', () => {
