@@ -331,11 +331,10 @@ const confluentScript = resolve('test/fixtures/python/confluent_group_consumer.p
 
 test('a librdkafka (confluent-kafka) consumer group keeps consuming across a restart of its ' +
   'only broker', async (t) => {
+  // A required client (`.ci/run` installs it), as in the chaos suite: missing is a failure, not a skip.
   const probe = await run(python, ['-c', 'import confluent_kafka'], { timeoutMs: 20_000 });
-  if (probe.code !== 0) {
-    t.skip('python3-confluent-kafka is not installed');
-    return;
-  }
+  assert.equal(probe.code, 0, 'python3-confluent-kafka is not installed: ' +
+    'apt-get install python3-confluent-kafka');
   const group = 'librdkafka-restart';
   const node = await singleNode(t, group);
   const child = spawn(python, [confluentScript, node.bootstrap, group, group, '120'],

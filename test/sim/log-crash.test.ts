@@ -12,8 +12,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/common/index.js';
-import { buildBatch, decodeRecords, parseBatchHeader, batchLogOverheadBytes, validateBatches } from '../../src/protocol/records/index.js';
+import { buildBatch, decodeRecords, validateBatches } from '../../src/protocol/records/index.js';
 import { DiskSpaceGuard, PartitionLog, type LogConfig } from '../../src/storage/index.js';
+import { logBatches } from '../support/log-batches.js';
 import { MemFs } from '../support/mem-fs.js';
 
 const seeds = process.env.PADO_SEED !== undefined ? [Number(process.env.PADO_SEED)]
@@ -55,22 +56,10 @@ function append(log: PartitionLog, prng: Prng, serial: { n: number }): Appended 
 /** Every record from offset 0 to the end, as (offset, value). */
 async function readAll(log: PartitionLog): Promise<Map<number, string>> {
   const out = new Map<number, string>();
-  let offset = log.logStartOffset;
-  while (offset < log.logEndOffset) {
-    const read = await log.read(offset, 64 * 1024, log.logEndOffset);
-    assert.equal(read.kind, 'records');
-    if (read.kind !== 'records' || read.records.length === 0) break;
-    let at = 0;
-    while (at < read.records.length) {
-      const h = parseBatchHeader(read.records, at);
-      assert.ok(h.ok, 'recovered log holds only whole, valid batches');
-      const size = h.header.batchLength + batchLogOverheadBytes;
-      const decoded = decodeRecords(read.records.subarray(at, at + size));
-      assert.ok(decoded.ok);
-      for (const r of decoded.records) out.set(r.offset, r.value!.toString());
-      offset = h.header.baseOffset + h.header.lastOffsetDelta + 1;
-      at += size;
-    }
+  for (const { bytes } of await logBatches(log)) {
+    const decoded = decodeRecords(bytes);
+    assert.ok(decoded.ok);
+    for (const r of decoded.records) out.set(r.offset, r.value!.toString());
   }
   return out;
 }

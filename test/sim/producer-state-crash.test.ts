@@ -18,10 +18,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Prng } from '../../src/common/index.js';
 import { lastSequenceOf } from '../../src/partitions/index.js';
-import {
-  batchLogOverheadBytes, buildBatch, parseBatchHeader, validateBatches,
-} from '../../src/protocol/records/index.js';
+import { buildBatch, validateBatches } from '../../src/protocol/records/index.js';
 import { DiskSpaceGuard, PartitionLog, type LogConfig } from '../../src/storage/index.js';
+import { logBatches } from '../support/log-batches.js';
 import { MemFs } from '../support/mem-fs.js';
 
 const seeds = process.env.PADO_SEED !== undefined ? [Number(process.env.PADO_SEED)]
@@ -72,24 +71,9 @@ interface LoggedBatch {
 
 /** Every batch of the log, in order. */
 async function batchesIn(log: PartitionLog): Promise<LoggedBatch[]> {
-  const out: LoggedBatch[] = [];
-  let offset = log.logStartOffset;
-  while (offset < log.logEndOffset) {
-    const read = await log.read(offset, 64 * 1024, log.logEndOffset);
-    assert.equal(read.kind, 'records');
-    if (read.kind !== 'records' || read.records.length === 0) break;
-    let at = 0;
-    while (at < read.records.length) {
-      const parsed = parseBatchHeader(read.records, at);
-      assert.ok(parsed.ok);
-      const h = parsed.header;
-      out.push({ producerId: h.producerId, firstSeq: h.baseSequence,
-        lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta), baseOffset: h.baseOffset });
-      offset = h.baseOffset + h.lastOffsetDelta + 1;
-      at += h.batchLength + batchLogOverheadBytes;
-    }
-  }
-  return out;
+  return (await logBatches(log)).map(({ header: h }) => ({ producerId: h.producerId,
+    firstSeq: h.baseSequence, lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
+    baseOffset: h.baseOffset }));
 }
 
 async function settle(prng: Prng, max: number): Promise<void> {
