@@ -141,6 +141,12 @@ export class BrokerLifecycle {
     return nowMs < this.leaseUntilMs;
   }
 
+  /** How long the lease has been lapsed: 0 while held, Infinity while fenced or unregistered. */
+  leaseLapsedForMs(nowMs = this.nowMs()): number {
+    if (nowMs < this.leaseUntilMs) return 0;
+    return this.leaseUntilMs === 0 ? Number.POSITIVE_INFINITY : nowMs - this.leaseUntilMs;
+  }
+
   /**
    * Controlled shutdown within `deadlineMs`, then no more heartbeats. Resolves true when the
    * controller confirmed (its fence record is committed), false when the deadline passed first or

@@ -38,7 +38,8 @@ import {
 export interface MetadataDecider {
   image(): MetadataImage;
   isController(): boolean;
-  propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T>;
+  /** `settle: false`: answered once committed, before this node's listeners have run. */
+  propose<T>(decide: (image: MetadataImage) => Decision<T>, opts?: { settle?: boolean }): Promise<T>;
 }
 
 /** A repeating timer; the default is setInterval (unref'd). Tests pass a manual one. */
@@ -195,9 +196,15 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     if (term === null) {
       return refusedHeartbeat(notControllerCode);
     }
+    // The session runs from the heartbeat's arrival, not from its decision's turn: decisions wait
+    // in one queue (raft-metadata.ts), and a broker must not be fenced for the controller's delay.
+    // (Still safe: the broker's own lease ends a session after it *sent* the heartbeat.)
+    if (this.metadata.image().brokers.get(req.brokerId)?.brokerEpoch === req.brokerEpoch) {
+      term.leases.touch(req.brokerId, this.nowMs());
+    }
     try {
       const outcome = await this.metadata.propose((image) =>
-        this.decideHeartbeat(term, image, req));
+        this.decideHeartbeat(term, image, req), { settle: false });
       if (outcome.unfenced) {
         this.onBrokerUnfenced(req.brokerId);
         void this.growInternalTopics();
@@ -251,7 +258,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
         const records = expireSessions(image, term.leases, this.nowMs(), this.sessionTimeoutMs);
         term.prune(image);
         return { records, result: fencedIds(records) };
-      });
+      }, { settle: false });
       if (fenced.length > 0) {
         this.log.warn({ brokerIds: fenced }, 'broker sessions expired: fenced');
       }

@@ -80,6 +80,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   const { broker, handlers } = services;
   listener.serve(gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
     clientGate, { holds: () => broker.holdsLease(),
+      lapsedForMs: () => services.lifecycle.leaseLapsedForMs(),
       wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
@@ -496,7 +497,7 @@ async function openQuorum(
   return {
     driver,
     machine,
-    metadata: new RaftMetadata(driver, machine, config.nodeId),
+    metadata: new RaftMetadata(driver, machine, config.nodeId, log.child({ module: 'controller' })),
     handlers: [
       raftMessageHandler(raftService(driver, peers), Date.now),
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),

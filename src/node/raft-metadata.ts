@@ -38,6 +38,9 @@ function decodeRecords(data: Buffer): MetadataRecord[] {
  * The replicated state machine. Applying is synchronous (the Raft driver's contract); listeners run
  * after it, in order, on a chain that `settled()` waits for.
  */
+/** A listener or controller decision this slow is logged (a warn): it delays every lease. */
+const slowMs = 500;
+
 export class MetadataMachine implements RaftStateMachine {
   private current: MetadataImage;
   private readonly listeners: ImageListener[] = [];
@@ -83,8 +86,15 @@ export class MetadataMachine implements RaftStateMachine {
     const clusterId = applied.clusterId === '' ? applied.brokerConfigs.get(clusterIdConfig) : undefined;
     const next = clusterId === undefined ? applied : { ...applied, clusterId };
     this.current = next;
-    for (const listener of this.listeners) {
-      this.chain = this.chain.then(() => listener(previous, next)).catch((err: unknown) => {
+    for (const [index, listener] of this.listeners.entries()) {
+      this.chain = this.chain.then(async () => {
+        const startedMs = Date.now();
+        await listener(previous, next);
+        const tookMs = Date.now() - startedMs;
+        // What this node does on a metadata change (partition roles, fetchers): a slow one
+        // delays this node's new leaderships and the controller requests that wait to settle.
+        if (tookMs >= slowMs) this.log.warn({ listener: index, tookMs }, 'slow metadata listener');
+      }).catch((err: unknown) => {
         this.log.error({ err }, 'metadata listener failed');
       });
     }
@@ -97,10 +107,13 @@ export class RaftMetadata {
   private readonly nodeId: number;
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(driver: RaftDriver, machine: MetadataMachine, nodeId: number) {
+  private readonly log: Logger | undefined;
+
+  constructor(driver: RaftDriver, machine: MetadataMachine, nodeId: number, log?: Logger) {
     this.driver = driver;
     this.machine = machine;
     this.nodeId = nodeId;
+    this.log = log;
   }
 
   image(): MetadataImage {
@@ -128,21 +141,47 @@ export class RaftMetadata {
     await this.machine.settled();
   }
 
-  /** Runs a decision on the controller; refused with NOT_CONTROLLER elsewhere. */
-  propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T> {
+  /**
+   * Runs a decision on the controller; refused with NOT_CONTROLLER elsewhere. Decisions run one at
+   * a time, each on the image left by the one before: a read barrier (every earlier commit applied
+   * here), the decision, and the commit of its records — applying a record is synchronous, so the
+   * image is current as soon as it commits. What this node's listeners then do (open partition
+   * logs, start fetchers) is not part of it: with `settle` (the default) the caller is answered
+   * once they are done, so it finds those effects in place, but the next decision does not wait
+   * for them. A broker heartbeat is answered without (settle: false): creating a topic's logs can
+   * take seconds on a busy disk, and a heartbeat answered that late renews no lease, so every
+   * broker would stop leading meanwhile and the controller would fence them — itself included.
+   */
+  propose<T>(decide: (image: MetadataImage) => Decision<T>, opts: { settle?: boolean } = {}):
+    Promise<T> {
+    const queuedMs = Date.now();
     const run = async (): Promise<T> => {
-      if (!this.isController()) throw notController(this.driver.leader);
-      await this.catchUp();
-      const { records, result } = decide(this.machine.image);
-      if (records.length === 0) return result;
-      const outcome = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
-      if (!outcome.ok) throw notController(outcome.leaderId);
+      const startedMs = Date.now();
+      const took = { queuedMs: startedMs - queuedMs, readMs: 0, commitMs: 0 };
+      try {
+        if (!this.isController()) throw notController(this.driver.leader);
+        const outcome = await this.driver.read();
+        if (!outcome.ok) throw notController(outcome.leaderId);
+        took.readMs = Date.now() - startedMs;
+        const { records, result } = decide(this.machine.image);
+        if (records.length === 0) return result;
+        const commitFromMs = Date.now();
+        const proposed = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
+        if (!proposed.ok) throw notController(proposed.leaderId);
+        took.commitMs = Date.now() - commitFromMs;
+        return result;
+      } finally {
+        // Heartbeats wait in this queue too: a slow decision delays every broker's lease.
+        if (Date.now() - queuedMs >= slowMs) this.log?.warn(took, 'slow controller decision');
+      }
+    };
+    const decided = this.tail.then(run, run);
+    this.tail = decided.catch(() => undefined);
+    if (opts.settle === false) return decided;
+    return decided.then(async (result) => {
       await this.machine.settled();
       return result;
-    };
-    const next = this.tail.then(run, run);
-    this.tail = next.catch(() => undefined);
-    return next;
+    });
   }
 }
 

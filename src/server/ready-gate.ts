@@ -87,21 +87,26 @@ export class ReadyGate {
  */
 export interface LeaseView {
   holds(): boolean;
+  /** How long it has been lapsed (0 while held, Infinity while fenced). */
+  lapsedForMs(): number;
   /** Resolves true once held again, false after `timeoutMs` or on abort. */
   wait(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }
 
 /**
- * How long a client request waits for a lapsed lease before its connection is closed: a lease
+ * How long after its lapse a lease is waited for before client connections are closed: a lease
  * that lapsed during a controller election is usually back sooner; an isolated broker's is not.
+ * Counted from the lapse, not per request: once a lease has been out this long, every client
+ * request closes its connection at once, so a client that keeps trying this broker (for Metadata,
+ * say) loses no further time here on its way to the new leader.
  */
 export const leaseWaitMs = 500;
 
 /**
  * The same handlers (keys and versions unchanged, so ApiVersions is too), each client request held
  * until `gate` opens. A request whose connection closed meanwhile gets no answer (there is no one
- * to send it to). Once open, a client request finding the lease lapsed waits up to `leaseWaitMs`
- * for it; if it does not come back, the connection is closed, so the client asks another broker:
+ * to send it to). Once open, a client request finding the lease lapsed waits for it until
+ * `leaseWaitMs` after the lapse; if it does not come back, the connection is closed, so the client asks another broker:
  * an answer from here could name this broker leader of partitions the controller has moved, and
  * a client that keeps asking one connected broker (kafkajs does) would never learn where they went.
  */
@@ -111,7 +116,9 @@ export function gateClientRequests(handlers: HandlerTable, gate: ReadyGate, leas
   for (const [apiKey, h] of handlers) {
     const serve = (ctx: RequestContext, request: unknown) => {
       if (lease === undefined || lease.holds()) return h.handle(ctx, request);
-      return lease.wait(leaseWaitMs, ctx.signal)
+      const waitMs = leaseWaitMs - lease.lapsedForMs();
+      if (!(waitMs > 0)) return closeConnection;
+      return lease.wait(waitMs, ctx.signal)
         .then((held) => (held ? h.handle(ctx, request) : closeConnection));
     };
     gated.set(apiKey, {

@@ -9,15 +9,18 @@
  */
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
-import { ChaosRun, chaosScale, chaosSeed, formatReport, type Scale } from '../support/chaos.js';
+import {
+  ChaosRun, chaosRounds, chaosScale, chaosSeed, formatReport, type Scale,
+} from '../support/chaos.js';
 
 export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
   nemesis: (run: ChaosRun, round: number) => Promise<void>,
   opts: { network?: boolean; rdkafkaMessageTimeoutMs?: number } = {}): Promise<void> {
   const seed = chaosSeed();
   const scale = chaosScale();
-  const count = rounds[scale];
-  const replay = `replay: PADO_SEED=${seed} npm run test:chaos` +
+  const count = chaosRounds() ?? rounds[scale];
+  const replay = `replay: PADO_SEED=${seed}${count === rounds[scale] ? '' : ` PADO_CHAOS_ROUNDS=${count}`}` +
+    ' npm run test:chaos' +
     (scale === 'short' ? ' (or PADO_TEST_FILTER=chaos npm test for the short run)' : '');
   console.log(`chaos ${name}: seed=${seed} scale=${scale} rounds=${count} ${replay}`);
   const run = await ChaosRun.start(name, seed, opts);

@@ -61,6 +61,12 @@ export function chaosScale(): Scale {
   return process.env.PADO_CHAOS === 'full' ? 'full' : 'short';
 }
 
+/** PADO_CHAOS_ROUNDS=<n>: that many nemesis rounds instead of the scale's (a reproduction's size). */
+export function chaosRounds(): number | undefined {
+  const raw = process.env.PADO_CHAOS_ROUNDS;
+  return raw !== undefined && /^[1-9]\d{0,3}$/.test(raw) ? Number(raw) : undefined;
+}
+
 export function chaosSeed(): number {
   const raw = process.env.PADO_SEED;
   if (raw !== undefined && /^\d+$/.test(raw)) return Number(raw);
@@ -154,6 +160,9 @@ class PartitionWriter {
   private async connect(): Promise<Producer | null> {
     const producer = this.kafka.producer({
       idempotent: true, maxInFlightRequests: 1, retry: kafkajsRetry,
+      // The harness creates the topic; a client outliving its run must never create one on
+      // whichever later test's broker took over its port.
+      allowAutoTopicCreation: false,
     });
     try {
       await producer.connect();
@@ -933,9 +942,18 @@ export class ChaosRun {
   }
 
   private async waitAcks(partitions: readonly number[], afterMs: number, what: string) {
-    await waitFor(what, () => partitions.every((p) =>
-      this.writers[p]!.firstAckAfter(afterMs) !== undefined &&
-      this.rdkafka.firstAckAfter(p, afterMs) !== undefined) ? true : undefined, healMsMax, 5);
+    const missing = () => partitions.flatMap((p) => [
+      ...(this.writers[p]!.firstAckAfter(afterMs) === undefined ? [`kafkajs p${p}`] : []),
+      ...(this.rdkafka.firstAckAfter(p, afterMs) === undefined ? [`librdkafka p${p}`] : []),
+    ]);
+    try {
+      await waitFor(what, () => (missing().length === 0 ? true : undefined), healMsMax, 5);
+    } catch (e) {
+      // Which client is stuck where, and what the cluster says meanwhile.
+      const view = await this.view().catch(() => undefined);
+      throw new Error(`${(e as Error).message}; no ack yet from ${missing().join(', ')}; ` +
+        `metadata ${JSON.stringify(view)}`);
+    }
   }
 
   private async leaderOf(partition: number): Promise<number> {

@@ -6,9 +6,9 @@
  * (key 1001) is spoken through the project's own client. Without it the nodes are production
  * nodes, which do not serve RaftKv. `stop()` kills every process and removes the dirs.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
 import type { RaftKvResponse } from '../../src/protocol/index.js';
 import { testRaftKvEnv } from '../../src/node/raft-kv.js';
@@ -90,11 +90,13 @@ export class RaftCluster {
       writeFileSync(file, JSON.stringify(opts.config));
       cluster.extraArgs.push('--config', file);
     }
-    try {
-      await Promise.all(cluster.ids.map((id) => cluster.startNode(id)));
-    } catch (e) {
+    // Every start settles before a failure is thrown: a node still starting when another failed
+    // would otherwise register after stop() and outlive the test (its pipes keep the runner alive).
+    const started = await Promise.allSettled(cluster.ids.map((id) => cluster.startNode(id)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) {
       await cluster.stop();
-      throw e;
+      throw failed.reason;
     }
     return cluster;
   }
@@ -120,6 +122,9 @@ export class RaftCluster {
     return this.ids.map((id) => `${id}@${this.address(id)}`).join(',');
   }
 
+  /** Every process's log lines, per node, in start order (PADO_TEST_LOGS=<dir> writes them). */
+  private readonly logs = new Map<number, string[][]>();
+
   /** Starts (or restarts, on its old data) node `id`; resolves once its listener serves. */
   async startNode(id: number): Promise<BrokerProcess> {
     const proc = await startBroker({
@@ -131,6 +136,7 @@ export class RaftCluster {
       env: this.env,
     });
     this.procs.set(id, proc);
+    this.logs.set(id, [...(this.logs.get(id) ?? []), proc.lines]);
     return proc;
   }
 
@@ -193,6 +199,15 @@ export class RaftCluster {
     await Promise.all([...this.procs.values()].map((p) => p.stop({ keepData: true })));
     this.procs.clear();
     rmSync(this.root, { recursive: true, force: true });
+    // PADO_TEST_LOGS=<dir>: keep every node's log (a repeated run that failed can be studied).
+    const keep = process.env.PADO_TEST_LOGS;
+    if (keep !== undefined && keep !== '') {
+      mkdirSync(keep, { recursive: true });
+      for (const [id, runs] of this.logs) {
+        writeFileSync(join(keep, `${basename(this.root)}-node-${id}.log`),
+          runs.map((r) => r.join('\n')).join('\n---- restart\n'));
+      }
+    }
   }
 
   private async client(id: number, timeoutMs: number): Promise<KafkaClient> {

@@ -220,6 +220,9 @@ async () => {
   assert.equal(s.lifecycle.holdsLease(sentAt - 200 + 1_199), true);
   assert.equal(s.lifecycle.holdsLease(sentAt - 200 + 1_200), false);
   assert.equal(s.lifecycle.holdsLease(sentAt + 5_000), false);
+  // How long it has been out (the client gate closes connections at once after a while).
+  assert.equal(s.lifecycle.leaseLapsedForMs(sentAt - 200 + 1_199), 0);
+  assert.equal(s.lifecycle.leaseLapsedForMs(sentAt - 200 + 1_700), 500);
   await s.lifecycle.stop(100);
 });
 
@@ -233,6 +236,7 @@ test('the lease ends at once when the controller answers that the broker is fenc
   while (s.controller.heartbeats.length < count + 2) await yieldMacrotask();
   assert.equal(s.lifecycle.isFenced(), true);
   assert.equal(s.lifecycle.holdsLease(), false);
+  assert.equal(s.lifecycle.leaseLapsedForMs(), Number.POSITIVE_INFINITY, 'fenced: out for good');
   s.controller.answerFenced = false;
   while (!s.lifecycle.holdsLease()) await yieldMacrotask();
   await s.lifecycle.stop(100);

@@ -92,9 +92,11 @@ test('once open, a client request on a broker without its lease waits for it, el
   const heartbeat: Handler = { apiKey: ApiKey.brokerHeartbeat, minVersion: 0, maxVersion: 0,
     handle: () => { calls.push(ApiKey.brokerHeartbeat); return { ok: true }; } };
   let held = false;
+  let lapsedForMs = 0;
   const waits: number[] = [];
   const lease = {
     holds: () => held,
+    lapsedForMs: () => (held ? 0 : lapsedForMs),
     wait: async (timeoutMs: number) => {
       waits.push(timeoutMs);
       return held;
@@ -118,4 +120,20 @@ test('once open, a client request on a broker without its lease waits for it, el
     return true;
   };
   assert.deepEqual(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), { ok: true });
+  // The wait counts from the lapse: 300 ms into it, 200 ms are left; once it is older than
+  // leaseWaitMs (or the broker is fenced: Infinity), the connection closes at once, no wait.
+  held = false;
+  waits.length = 0;
+  lease.wait = async (timeoutMs: number) => {
+    waits.push(timeoutMs);
+    return false;
+  };
+  lapsedForMs = 300;
+  assert.equal(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), closeConnection);
+  assert.deepEqual(waits, [leaseWaitMs - 300]);
+  for (const lapsed of [leaseWaitMs, leaseWaitMs + 1, Number.POSITIVE_INFINITY]) {
+    lapsedForMs = lapsed;
+    assert.equal(await table.get(ApiKey.metadata)!.handle(ctx(signal), {}), closeConnection);
+  }
+  assert.deepEqual(waits, [leaseWaitMs - 300], 'no wait once the lease is out for leaseWaitMs');
 });

@@ -1,0 +1,70 @@
+/**
+ * RaftMetadata.propose on a real one-node Raft driver (level store in a temp dir): controller
+ * decisions run one at a time, but no decision waits for this node's metadata listeners (the
+ * replica manager opening partition logs, which takes seconds on a busy disk). Found by repeated
+ * runs on a busy machine (issue 13): a topic creation's listener took 2.6 s, every heartbeat queued
+ * behind it, every broker's lease lapsed (clients' connections closed) and the controller fenced
+ * live brokers, itself included. Here a listener blocks until released: a later decision with
+ * `settle: false` (a heartbeat's) is answered meanwhile and sees the committed image; a caller
+ * asking to settle (the default) is answered only once the listener is done.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { RaftStore } from '../../../src/storage/index.js';
+import { RaftDriver } from '../../../src/node/raft-driver.js';
+import { MetadataMachine, RaftMetadata } from '../../../src/node/raft-metadata.js';
+import { EntryTag, TaggedStateMachine } from '../../../src/node/replicated-state.js';
+import type { MetadataRecord } from '../../../src/metadata/index.js';
+import { waitFor } from '../../support/run.js';
+
+const root = mkdtempSync(join(tmpdir(), 'pado-raft-metadata-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const config = (value: string): MetadataRecord => ({
+  type: 'config', resourceType: 'broker', resourceName: '', name: 'test.setting', value,
+});
+
+test('a decision never waits for the listeners of an earlier one; a settling caller does',
+  async (t) => {
+    const store = await RaftStore.open(join(root, 'n1'), { bootstrapVoters: [1] });
+    const log = pino({ level: 'silent' });
+    const machine = new MetadataMachine(log);
+    const driver = new RaftDriver({
+      nodeId: 1, store, log, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
+      stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
+    });
+    const metadata = new RaftMetadata(driver, machine, 1, log);
+    driver.start({ send: () => undefined, close: () => undefined });
+    t.after(async () => {
+      await driver.close();
+      await store.close();
+    });
+    await waitFor('leadership, its first read answered', () => metadata.propose(() =>
+      ({ records: [], result: true })).catch(() => undefined), 5_000, 10);
+
+    let release = (): void => undefined;
+    const blocked = new Promise<void>((r) => { release = r; });
+    let listenerRuns = 0;
+    machine.onChange(async () => {
+      listenerRuns++;
+      await blocked;
+    });
+
+    let settledAnswered = false;
+    const first = metadata.propose(() => ({ records: [config('a')], result: 'first' }))
+      .then((r) => { settledAnswered = true; return r; });
+    await waitFor('the listener running', () => (listenerRuns > 0 ? true : undefined), 5_000, 5);
+    // A heartbeat-like decision: answered while the listener still runs, on the committed image.
+    const seen = await metadata.propose((image) => ({
+      records: [config('b')], result: image.brokerConfigs.get('test.setting'),
+    }), { settle: false });
+    assert.equal(seen, 'a', 'the second decision saw the first one committed');
+    assert.equal(metadata.image().brokerConfigs.get('test.setting'), 'b');
+    assert.equal(settledAnswered, false, 'a settling caller waits for the listener');
+    release();
+    assert.equal(await first, 'first');
+  });
