@@ -2,9 +2,9 @@
  * Cluster metadata on the Raft log (DESIGN.md, Metadata): every node applies the committed metadata
  * records, in order, to an immutable MetadataImage; the Raft leader is the active controller and the
  * only node that decides. A decision runs on the newest image after a read barrier (so a freshly
- * elected leader has applied everything its predecessors committed), one decision at a time; its
- * records are proposed as one Raft entry and the caller is answered once they are applied here and
- * the image listeners (the partition manager) have caught up.
+ * elected leader has applied everything its predecessors committed), in order, in batches (see
+ * RaftMetadata.propose); their records are proposed as one Raft entry and the callers are answered
+ * once they are applied here (and, unless they opt out, once the image listeners have seen them).
  */
 import type { Logger } from 'pino';
 import { assert, PadoError, PadoErrorCode } from '../common/index.js';
@@ -40,6 +40,12 @@ function decodeRecords(data: Buffer): MetadataRecord[] {
  */
 /** A listener or controller decision this slow is logged (a warn): it delays every lease. */
 const slowMs = 500;
+
+/** The cluster id is chosen once by the first controller and replicated as a broker config. */
+function withClusterId(applied: MetadataImage): MetadataImage {
+  const clusterId = applied.clusterId === '' ? applied.brokerConfigs.get(clusterIdConfig) : undefined;
+  return clusterId === undefined ? applied : { ...applied, clusterId };
+}
 
 export class MetadataMachine implements RaftStateMachine {
   private current: MetadataImage;
@@ -82,9 +88,7 @@ export class MetadataMachine implements RaftStateMachine {
 
   private install(applied: MetadataImage): void {
     const previous = this.current;
-    // The cluster id is chosen once by the first controller and replicated as a broker config.
-    const clusterId = applied.clusterId === '' ? applied.brokerConfigs.get(clusterIdConfig) : undefined;
-    const next = clusterId === undefined ? applied : { ...applied, clusterId };
+    const next = withClusterId(applied);
     this.current = next;
     for (const [index, listener] of this.listeners.entries()) {
       this.chain = this.chain.then(async () => {
@@ -105,7 +109,8 @@ export class RaftMetadata {
   private readonly driver: RaftDriver;
   private readonly machine: MetadataMachine;
   private readonly nodeId: number;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly pending: PendingDecision[] = [];
+  private pumping = false;
 
   private readonly log: Logger | undefined;
 
@@ -142,48 +147,93 @@ export class RaftMetadata {
   }
 
   /**
-   * Runs a decision on the controller; refused with NOT_CONTROLLER elsewhere. Decisions run one at
-   * a time, each on the image left by the one before: a read barrier (every earlier commit applied
-   * here), the decision, and the commit of its records — applying a record is synchronous, so the
-   * image is current as soon as it commits. What this node's listeners then do (open partition
-   * logs, start fetchers) is not part of it: with `settle` (the default) the caller is answered
-   * once they are done, so it finds those effects in place, but the next decision does not wait
-   * for them. A broker heartbeat is answered without (settle: false): creating a topic's logs can
-   * take seconds on a busy disk, and a heartbeat answered that late renews no lease, so every
-   * broker would stop leading meanwhile and the controller would fence them — itself included.
+   * Runs a decision on the controller; refused with NOT_CONTROLLER elsewhere. Decisions queue and
+   * are taken in batches: one read barrier (every earlier commit applied here, and this node still
+   * the leader) serves every decision queued before it; each decides on the image left by the ones
+   * before it in the batch, and their records are committed together as one Raft entry, after
+   * which they are all answered (if that commit fails, all are refused: some decided on records it
+   * would have carried). A barrier per decision was what made a busy controller fall behind: under
+   * contention each took 15–50 ms, heartbeats and AlterPartition retries queued faster than that,
+   * the queue reached 9 s, every lease lapsed and the ISRs churned, which queued more.
+   * What this node's listeners do with a commit (open partition logs, start fetchers) is not part
+   * of a decision: with `settle` (the default) the caller is answered once they are done, so it
+   * finds those effects in place, but no decision waits for them. A broker heartbeat is answered
+   * without (settle: false): creating a topic's logs can take seconds on a busy disk, and a
+   * heartbeat answered that late renews no lease.
    */
   propose<T>(decide: (image: MetadataImage) => Decision<T>, opts: { settle?: boolean } = {}):
     Promise<T> {
-    const queuedMs = Date.now();
-    const run = async (): Promise<T> => {
-      const startedMs = Date.now();
-      const took = { queuedMs: startedMs - queuedMs, readMs: 0, commitMs: 0 };
-      try {
-        if (!this.isController()) throw notController(this.driver.leader);
-        const outcome = await this.driver.read();
-        if (!outcome.ok) throw notController(outcome.leaderId);
-        took.readMs = Date.now() - startedMs;
-        const { records, result } = decide(this.machine.image);
-        if (records.length === 0) return result;
-        const commitFromMs = Date.now();
-        const proposed = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
-        if (!proposed.ok) throw notController(proposed.leaderId);
-        took.commitMs = Date.now() - commitFromMs;
-        return result;
-      } finally {
-        // Heartbeats wait in this queue too: a slow decision delays every broker's lease.
-        if (Date.now() - queuedMs >= slowMs) this.log?.warn(took, 'slow controller decision');
-      }
-    };
-    const decided = this.tail.then(run, run);
-    this.tail = decided.catch(() => undefined);
+    const decided = new Promise<T>((resolve, reject) => {
+      this.pending.push({ decide, resolve: resolve as (value: unknown) => void, reject,
+        queuedMs: Date.now() });
+    });
+    void this.pump();
     if (opts.settle === false) return decided;
     return decided.then(async (result) => {
       await this.machine.settled();
       return result;
     });
   }
+
+  /** Runs batches until the queue is empty; one pump at a time. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.pending.length > 0) await this.runBatch(this.pending.splice(0, decisionBatchMax));
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async runBatch(batch: readonly PendingDecision[]): Promise<void> {
+    const startedMs = Date.now();
+    const took = { decisions: batch.length, queuedMs: startedMs - batch[0]!.queuedMs, readMs: 0,
+      commitMs: 0 };
+    try {
+      if (!this.isController()) throw notController(this.driver.leader);
+      const outcome = await this.driver.read();
+      if (!outcome.ok) throw notController(outcome.leaderId);
+      took.readMs = Date.now() - startedMs;
+      let scratch = this.machine.image;
+      const records: MetadataRecord[] = [];
+      const answers: { item: PendingDecision; result: unknown }[] = [];
+      for (const item of batch) {
+        try {
+          const decision = item.decide(scratch);
+          if (decision.records.length > 0) {
+            scratch = withClusterId(applyRecords(scratch, decision.records));
+            records.push(...decision.records);
+          }
+          answers.push({ item, result: decision.result });
+        } catch (err) {
+          item.reject(err); // this decision only (its records were not taken)
+        }
+      }
+      if (records.length > 0) {
+        const commitFromMs = Date.now();
+        const proposed = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
+        if (!proposed.ok) throw notController(proposed.leaderId);
+        took.commitMs = Date.now() - commitFromMs;
+      }
+      for (const { item, result } of answers) item.resolve(result);
+    } catch (err) {
+      for (const item of batch) item.reject(err); // a settled promise ignores it
+    } finally {
+      if (Date.now() - batch[0]!.queuedMs >= slowMs) this.log?.warn(took, 'slow controller decision');
+    }
+  }
 }
+
+interface PendingDecision {
+  readonly decide: (image: MetadataImage) => Decision<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+  readonly queuedMs: number;
+}
+
+/** Decisions sharing one read barrier and one Raft entry at most. */
+const decisionBatchMax = 64;
 
 export function notController(leaderId: number): PadoError {
   return new PadoError(PadoErrorCode.notController,

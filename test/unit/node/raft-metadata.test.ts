@@ -6,7 +6,9 @@
  * behind it, every broker's lease lapsed (clients' connections closed) and the controller fenced
  * live brokers, itself included. Here a listener blocks until released: a later decision with
  * `settle: false` (a heartbeat's) is answered meanwhile and sees the committed image; a caller
- * asking to settle (the default) is answered only once the listener is done.
+ * asking to settle (the default) is answered only once the listener is done. And decisions queued
+ * together share one read barrier and one Raft entry (a barrier each let a busy controller's queue
+ * grow to 9 s under heartbeats and AlterPartition retries), still each on the ones before it.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,8 +26,8 @@ import { waitFor } from '../../support/run.js';
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-metadata-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-const config = (value: string): MetadataRecord => ({
-  type: 'config', resourceType: 'broker', resourceName: '', name: 'test.setting', value,
+const config = (value: string, name = 'test.setting'): MetadataRecord => ({
+  type: 'config', resourceType: 'broker', resourceName: '', name, value,
 });
 
 test('a decision never waits for the listeners of an earlier one; a settling caller does',
@@ -68,3 +70,39 @@ test('a decision never waits for the listeners of an earlier one; a settling cal
     release();
     assert.equal(await first, 'first');
   });
+
+test('decisions queued together share one read barrier and one Raft entry, each deciding on ' +
+  'the records of the ones before it; a decision that throws is refused alone', async (t) => {
+  const store = await RaftStore.open(join(root, 'n2'), { bootstrapVoters: [1] });
+  const log = pino({ level: 'silent' });
+  const machine = new MetadataMachine(log);
+  const driver = new RaftDriver({
+    nodeId: 1, store, log, seed: 2, tickIntervalMs: 10, waitMsMax: 5_000,
+    stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
+  });
+  const metadata = new RaftMetadata(driver, machine, 1, log);
+  driver.start({ send: () => undefined, close: () => undefined });
+  t.after(async () => {
+    await driver.close();
+    await store.close();
+  });
+  await waitFor('leadership, its first read answered', () => metadata.propose(() =>
+    ({ records: [], result: true })).catch(() => undefined), 5_000, 10);
+
+  const before = store.storage.lastIndex();
+  const count = 50;
+  const decisions = Array.from({ length: count }, (_, i) => metadata.propose((image) => {
+    if (i === 7) throw new Error('a bad decision');
+    const previous = Number(image.brokerConfigs.get('test.counter') ?? '0');
+    return { records: [config(String(previous + 1), 'test.counter')], result: previous };
+  }, { settle: false }));
+  const settled = await Promise.allSettled(decisions);
+  const refused = settled.flatMap((r, i) => (r.status === 'rejected' ? [i] : []));
+  assert.deepEqual(refused, [7], 'only the throwing decision is refused');
+  const seen = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value as number] : []));
+  assert.deepEqual(seen, Array.from({ length: count - 1 }, (_, i) => i),
+    'each decided on the ones before it, in order');
+  assert.equal(metadata.image().brokerConfigs.get('test.counter'), String(count - 1));
+  const entries = store.storage.lastIndex() - before;
+  assert.ok(entries >= 1 && entries <= 3, `${count} decisions took ${entries} Raft entries`);
+});
