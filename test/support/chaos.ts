@@ -1105,7 +1105,10 @@ export class ChaosRun {
     }
   }
 
-  /** Kill → every partition the target led shows another leader in Metadata. */
+  /**
+   * Kill → every partition the target led shows another leader in Metadata. A timeout says what
+   * each live node answered last (a stuck election and an unanswered Metadata look alike).
+   */
   private async waitElected(hit: Nemesis): Promise<void> {
     await waitFor(`new leaders after ${hit.kind} of node ${hit.target}`, async () => {
       const view = await this.view().catch(() => undefined);
@@ -1114,7 +1117,15 @@ export class ChaosRun {
         return leader > 0 && leader !== hit.target;
       });
       return moved ? true : undefined;
-    }, healMsMax, 10);
+    }, healMsMax, 10).catch(async (e: Error) => {
+      const seen: string[] = [];
+      for (const id of this.live()) {
+        const view = await this.viewAt(id).then((v) => JSON.stringify(v))
+          .catch((err: Error) => `no answer (${err.message})`);
+        seen.push(`node ${id}: ${view}`);
+      }
+      throw new Error(`${e.message} (partitions ${hit.partitions.join(',')}); ${seen.join('; ')}`);
+    });
     this.elections.push(Date.now() - hit.atMs);
   }
 
