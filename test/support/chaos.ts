@@ -485,6 +485,7 @@ export class ChaosRun {
       await run.startConsumer();
       await run.waitAcksEverywhere(Date.now());
     } catch (e) {
+      console.log(`chaos ${scenario}: start failed: seed=${seed} broker logs: ${run.dumpLogs()}`);
       await run.stop();
       throw e;
     }
