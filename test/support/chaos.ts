@@ -724,13 +724,18 @@ export class ChaosRun {
   async diskFull(partition: number, role: 'leader' | 'follower', minMs: number, maxMs: number):
     Promise<void> {
     const reserve = this.diskReserveBytes;
-    if (reserve === undefined) throw new Error('a full disk needs ChaosRun.start(..., { diskReserveBytes })');
+    if (reserve === undefined) {
+      throw new Error('a full disk needs ChaosRun.start(..., { diskReserveBytes })');
+    }
     const view = await this.view();
     const p = view[partition]!;
     const followers = p.isr.filter((id) => id !== p.leaderId);
-    const target = role === 'leader' || followers.length === 0 ? p.leaderId : this.prng.pick(followers);
+    const target = role === 'leader' || followers.length === 0 ? p.leaderId
+      : this.prng.pick(followers);
     const mount = this.cluster.mountOf(target);
-    if (mount === undefined) throw new Error('a full disk needs ChaosRun.start(..., { tmpfsBytes })');
+    if (mount === undefined) {
+      throw new Error('a full disk needs ChaosRun.start(..., { tmpfsBytes })');
+    }
     const led = view.filter((v) => v.leaderId === target).map((v) => v.partition);
     const filler = join(mount, 'filler');
     const holdMs = this.prng.between(minMs, maxMs);

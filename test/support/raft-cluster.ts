@@ -43,7 +43,8 @@ export async function freePorts(count: number): Promise<number[]> {
 /** Mounts a tmpfs of `bytes` on `dir` (which must exist); false when this machine refuses. */
 export function mountTmpfs(dir: string, bytes: number): boolean {
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir],
+      { stdio: 'ignore' });
     return true;
   } catch {
     return false;
@@ -254,7 +255,9 @@ export class RaftCluster {
       if (this.ownDataDirs.has(id)) continue;
       const mount = join(this.root, `tmpfs-${id}`);
       mkdirSync(mount);
-      if (!mountTmpfs(mount, bytes)) throw new Error(`cannot mount a tmpfs on ${mount} (needs root)`);
+      if (!mountTmpfs(mount, bytes)) {
+        throw new Error(`cannot mount a tmpfs on ${mount} (needs root)`);
+      }
       this.mounts.set(id, mount);
       const data = join(mount, 'data');
       mkdirSync(data);
