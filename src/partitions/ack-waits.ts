@@ -2,7 +2,8 @@
  * The acks purgatory of one partition: produce requests waiting until an offset is replicated
  * (acks=all) or synced (acks=1). Each queue is kept sorted by lastOffset (appends come in offset
  * order; an answered duplicate may wait for an earlier one) and completes from the front;
- * deadlines differ per request and are scanned only when the earliest one is due. Bounded by the caller (LeaderReplica checks `size`).
+ * deadlines differ per request and are scanned only when the earliest one is due. Bounded by the
+ * caller (LeaderReplica checks `size`).
  */
 import { assert } from '../common/index.js';
 
