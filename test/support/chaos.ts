@@ -369,7 +369,10 @@ export interface ChaosReport {
   readonly epochBumpSample?: string;
   /** What the disk nemeses (disk fault, torn tail, full disk) did, round by round. */
   readonly diskFaults?: readonly string[];
-  /** Full disk: the filled leader's node full → first ack (kafkajs) on a partition it led. */
+  /**
+   * Full disk: on the partitions the filled node led, its first produce refusal → the first
+   * kafkajs ack of a record sent after it (worst partition, per round).
+   */
   readonly diskFullMs?: Summary;
   /** Forged peer frames: per burst, the target and what its frames got. */
   readonly forgedBursts?: readonly string[];
@@ -430,7 +433,7 @@ export class ChaosRun {
   private readonly isolated = new Set<number>();
   /** What each disk fault damaged (for the report). */
   private readonly diskFaults: string[] = [];
-  /** Full-disk rounds whose target led partitions: full → next ack there (kafkajs). */
+  /** Full-disk rounds whose target led partitions: first refusal → next ack there (kafkajs). */
   private readonly diskFullWindows: number[] = [];
   private readonly forgedBursts: string[] = [];
   /** The brokers' free-space reserve (`diskReserveBytes`), when the run set one. */
