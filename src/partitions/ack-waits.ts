@@ -1,8 +1,9 @@
 /**
  * The acks purgatory of one partition: produce requests waiting until an offset is replicated
- * (acks=all) or synced (acks=1). Appends are in offset order, so each queue is sorted by
- * lastOffset and completes from the front; deadlines differ per request and are scanned only
- * when the earliest one is due. Bounded by the caller (LeaderReplica checks `size`).
+ * (acks=all) or synced (acks=1). Each queue is kept sorted by lastOffset (appends come in offset
+ * order; an answered duplicate may wait for an earlier one) and completes from the front;
+ * deadlines differ per request and are scanned only when the earliest one is due. Bounded by the
+ * caller (LeaderReplica checks `size`).
  */
 import { assert } from '../common/index.js';
 
@@ -23,11 +24,19 @@ export class AckQueue {
     return this.items.length - this.head;
   }
 
+  /**
+   * Queues `wait` in lastOffset order. Almost always at the end (appends are in offset order), but
+   * a retried idempotent batch answered as a duplicate waits for its original's offset, which may
+   * be behind later appends still waiting (a client with several requests in flight resends one
+   * after a failover): it goes before them, so the queue stays sorted.
+   */
   push(wait: AckWait): void {
-    const last = this.items.at(-1);
-    assert(this.size === 0 || last === undefined || last.lastOffset <= wait.lastOffset,
-      `wait for ${wait.lastOffset} queued after ${last?.lastOffset}: appends are ordered`);
-    this.items.push(wait);
+    let at = this.items.length;
+    while (at > this.head && (this.items[at - 1] as AckWait).lastOffset > wait.lastOffset) at--;
+    if (at === this.items.length) this.items.push(wait);
+    else this.items.splice(at, 0, wait);
+    assert(at === this.head || (this.items[at - 1] as AckWait).lastOffset <= wait.lastOffset,
+      `wait for ${wait.lastOffset} queued out of order`);
     if (wait.deadlineMs < this.nextDeadlineMs) this.nextDeadlineMs = wait.deadlineMs;
   }
 

@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import {
-  ChaosRun, chaosRounds, chaosScale, chaosSeed, formatReport, type Scale,
+  ChaosRun, chaosRounds, chaosScale, chaosSeed, formatReport, type ChaosOptions, type Scale,
 } from '../support/chaos.js';
 
 export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
   nemesis: (run: ChaosRun, round: number) => Promise<void>,
-  opts: { network?: boolean; rdkafkaMessageTimeoutMs?: number } = {}): Promise<void> {
+  opts: ChaosOptions = {}): Promise<void> {
   const seed = chaosSeed();
   const scale = chaosScale();
   const count = chaosRounds() ?? rounds[scale];

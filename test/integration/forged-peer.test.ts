@@ -12,21 +12,22 @@
  * Then: every process is still running, the quorum still commits (a topic is created, and kafkajs
  * produces to it and consumes back), and a restarted node starts and rejoins (a node that crashes
  * at start-up on its persisted state fails `startNode`). Waits are conditions with deadlines.
+ * The frame builders live in test/support/forged-frames.ts (the forged-peer chaos nemesis uses
+ * them too).
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, type Socket } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  ApiKey, decodeResponseFrame, encodeRequestFrame, KafkaError,
-  type ApiVersionsResponse, type RaftMessageRequest, type RaftMessageResponse,
+  ApiKey, decodeResponseFrame, encodeRequestFrame, KafkaError, type ApiVersionsResponse,
 } from '../../src/protocol/index.js';
-import type { Message } from '../../src/raft/index.js';
-import { raftMessagesToWire } from '../../src/server/index.js';
+import {
+  exchange as exchangeWith, heartbeat, raftFrame, raftKvKey, raftKvPutFrame, rawTermFrame,
+  sendRaft as sendRaftWith,
+} from '../support/forged-frames.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { waitFor } from '../support/run.js';
 
-const raftKvKey = 1001;
 let cluster: RaftCluster;
 
 before(async () => {
@@ -36,66 +37,18 @@ after(async () => {
   await cluster?.stop();
 });
 
-function portOf(id: number): number {
-  return Number(cluster.address(id).split(':')[1]);
+function peer(id: number) {
+  return { host: cluster.host(id), port: Number(cluster.address(id).split(':')[1]) };
 }
 
-/** One frame out on a fresh socket; the first response frame back, or 'closed'. */
-async function exchange(port: number, frame: Buffer): Promise<Buffer | 'closed'> {
-  const socket: Socket = await new Promise((resolve, reject) => {
-    const s = connect(port, '127.0.0.1', () => resolve(s));
-    s.once('error', reject);
-  });
-  try {
-    return await new Promise<Buffer | 'closed'>((resolve, reject) => {
-      let pending = Buffer.alloc(0);
-      const timer = setTimeout(() => reject(new Error('no answer and no close in 10 s')), 10_000);
-      socket.on('data', (c: Buffer) => {
-        pending = Buffer.concat([pending, c]);
-        if (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
-          clearTimeout(timer);
-          resolve(pending.subarray(4, 4 + pending.readInt32BE(0)));
-        }
-      });
-      socket.on('close', () => {
-        clearTimeout(timer);
-        resolve('closed');
-      });
-      socket.on('error', () => undefined);
-      socket.write(frame);
-    });
-  } finally {
-    socket.destroy();
-  }
+/** One frame out to node `id` on a fresh socket; the first response frame back, or 'closed'. */
+function exchange(id: number, frame: Buffer): Promise<Buffer | 'closed'> {
+  return exchangeWith(peer(id), frame);
 }
 
-function heartbeat(from: number, to: number, term: number): RaftMessageRequest {
-  const m: Message = { type: 'heartbeat', from, to, term, commit: 0, context: '' };
-  return raftMessagesToWire(from, to, [m]);
-}
-
-/** A RaftMessage frame (correlation id 7) as the project's own encoder writes it. */
-function raftFrame(req: RaftMessageRequest): Buffer {
-  return Buffer.concat(encodeRequestFrame(ApiKey.raftMessage, 0, 7, 'forger', req));
-}
-
-/** The errorCode of a RaftMessage answer, or 'closed'. */
-async function sendRaft(id: number, frame: Buffer): Promise<number | 'closed'> {
-  const answer = await exchange(portOf(id), frame);
-  if (answer === 'closed') return answer;
-  return (decodeResponseFrame(ApiKey.raftMessage, 0, answer).body as RaftMessageResponse).errorCode;
-}
-
-/** A heartbeat frame whose term bytes hold `term` (any int64): written over a placeholder. */
-function rawTermFrame(from: number, to: number, term: bigint): Buffer {
-  const placeholder = 0x1234_5678_9abc;
-  const frame = raftFrame(heartbeat(from, to, placeholder));
-  const marker = Buffer.alloc(8);
-  marker.writeBigInt64BE(BigInt(placeholder));
-  const at = frame.indexOf(marker);
-  assert.ok(at > 0, 'the placeholder term is in the frame');
-  frame.writeBigInt64BE(term, at);
-  return frame;
+/** The errorCode of a RaftMessage answer from node `id`, or 'closed'. */
+function sendRaft(id: number, frame: Buffer): Promise<number | 'closed'> {
+  return sendRaftWith(peer(id), frame);
 }
 
 function alive(id: number): boolean {
@@ -126,10 +79,9 @@ test('forged RaftMessage frames are refused on every node', async () => {
 
 test('a production node neither serves nor lists RaftKv', async () => {
   for (const id of [1, 2, 3]) {
-    const put = Buffer.concat(encodeRequestFrame(raftKvKey, 0, 9, 'forger',
-      { op: 1, key: 'big', value: Buffer.alloc(1024 * 1024, 7) }));
-    assert.equal(await exchange(portOf(id), put), 'closed', `RaftKv put to node ${id}`);
-    const versions = await exchange(portOf(id),
+    const put = raftKvPutFrame(1024 * 1024);
+    assert.equal(await exchange(id, put), 'closed', `RaftKv put to node ${id}`);
+    const versions = await exchange(id,
       Buffer.concat(encodeRequestFrame(ApiKey.apiVersions, 0, 3, 'probe', {})));
     assert.notEqual(versions, 'closed');
     const body = decodeResponseFrame(ApiKey.apiVersions, 0, versions as Buffer)

@@ -24,8 +24,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
-  existsSync, mkdirSync, openSync, closeSync, readdirSync, readSync, statSync, unlinkSync,
-  writeFileSync, writeSync,
+  appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readSync,
+  rmSync, statSync, statfsSync, truncateSync, unlinkSync, writeFileSync, writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,7 +35,14 @@ import {
   KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
 } from '../../src/client/index.js';
 import { delay as sleep, Prng, withinMs } from '../../src/common/index.js';
+import {
+  ApiKey, decodeResponseFrame, KafkaError, type RaftMessageResponse,
+} from '../../src/protocol/index.js';
 import { batchLogOverheadBytes, parseBatchHeader } from '../../src/protocol/records/index.js';
+import {
+  garbageFrame, heartbeat, raftFrame, raftKvPutFrame, rawTermFrame, exchange, sendAndClose,
+  truncatedFrame, type ForgedFrame, type PeerAddress,
+} from './forged-frames.js';
 import { TestNetwork } from './netns.js';
 import { RaftCluster } from './raft-cluster.js';
 import { waitFor } from './run.js';
@@ -369,8 +376,15 @@ export interface ChaosReport {
   /** librdkafka log lines about epoch bumps (only with a message timeout set), and the first. */
   readonly epochBumps: number;
   readonly epochBumpSample?: string;
-  /** What the disk-fault nemesis damaged, round by round. */
+  /** What the disk nemeses (disk fault, torn tail, full disk) did, round by round. */
   readonly diskFaults?: readonly string[];
+  /**
+   * Full disk: on the partitions the filled node led, its first produce refusal → the first
+   * kafkajs ack of a record sent after it (worst partition, per round).
+   */
+  readonly diskFullMs?: Summary;
+  /** Forged peer frames: per burst, the target and what its frames got. */
+  readonly forgedBursts?: readonly string[];
   readonly consumerMissing: number;
   readonly unavailableMs: Summary;
   readonly unavailableMsAll: readonly number[];
@@ -390,6 +404,13 @@ export function summarize(values: readonly number[]): Summary {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? -1;
   return { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? -1, count: sorted.length };
+}
+
+export interface ChaosOptions {
+  readonly network?: boolean;
+  readonly rdkafkaMessageTimeoutMs?: number;
+  readonly tmpfsBytes?: number;
+  readonly diskReserveBytes?: number;
 }
 
 export class ChaosRun {
@@ -421,13 +442,19 @@ export class ChaosRun {
   private readonly isolated = new Set<number>();
   /** What each disk fault damaged (for the report). */
   private readonly diskFaults: string[] = [];
+  /** Full-disk rounds whose target led partitions: first refusal → next ack there (kafkajs). */
+  private readonly diskFullWindows: number[] = [];
+  private readonly forgedBursts: string[] = [];
+  /** The brokers' free-space reserve (`diskReserveBytes`), when the run set one. */
+  private readonly diskReserveBytes: number | undefined;
   /** Log lines of every process that ran, per node (dumped when a check fails). */
   private readonly history = new Map<number, string[][]>();
   private readonly scenario: string;
 
   private constructor(scenario: string, seed: number, cluster: RaftCluster,
-    rdkafkaMessageTimeoutMs?: number) {
+    rdkafkaMessageTimeoutMs?: number, diskReserveBytes?: number) {
     this.scenario = scenario;
+    this.diskReserveBytes = diskReserveBytes;
     this.seed = seed;
     this.prng = new Prng(seed);
     this.cluster = cluster;
@@ -438,18 +465,27 @@ export class ChaosRun {
     this.rdkafka = new RdkafkaWriter(brokers.join(','), rdkafkaMessageTimeoutMs);
   }
 
-  /** `network`: each broker in a network namespace of its own, for partitions (needs root). */
-  static async start(scenario: string, seed: number,
-    opts: { network?: boolean; rdkafkaMessageTimeoutMs?: number } = {}): Promise<ChaosRun> {
+  /**
+   * `network`: each broker in a network namespace of its own, for partitions (needs root).
+   * `tmpfsBytes`: each broker's data directory on a tmpfs of its own of this size (needs root;
+   * see `tmpfsAllowed`), for the full-disk nemesis; `diskReserveBytes`: the brokers' reserve.
+   */
+  static async start(scenario: string, seed: number, opts: ChaosOptions = {}): Promise<ChaosRun> {
     const network = opts.network === true ? TestNetwork.create(3) : undefined;
     let cluster: RaftCluster;
     try {
-      cluster = await RaftCluster.start(3, network === undefined ? {} : { network });
+      cluster = await RaftCluster.start(3, {
+        ...(network === undefined ? {} : { network }),
+        ...(opts.tmpfsBytes === undefined ? {} : { tmpfsBytes: opts.tmpfsBytes }),
+        ...(opts.diskReserveBytes === undefined ? {}
+          : { config: { diskReserveBytes: opts.diskReserveBytes } }),
+      });
     } catch (e) {
       network?.destroy();
       throw e;
     }
-    const run = new ChaosRun(scenario, seed, cluster, opts.rdkafkaMessageTimeoutMs);
+    const run = new ChaosRun(scenario, seed, cluster, opts.rdkafkaMessageTimeoutMs,
+      opts.diskReserveBytes);
     for (const id of cluster.ids) run.remember(id);
     try {
       await run.createTopic();
@@ -461,6 +497,7 @@ export class ChaosRun {
       await run.startConsumer();
       await run.waitAcksEverywhere(Date.now());
     } catch (e) {
+      console.log(`chaos ${scenario}: start failed: seed=${seed} broker logs: ${run.dumpLogs()}`);
       await run.stop();
       throw e;
     }
@@ -661,6 +698,185 @@ export class ChaosRun {
   }
 
   /**
+   * A torn tail (issue 13): a broker SIGKILLed — the leader of `partition` or one of its
+   * followers, seeded — then the active (last) segment of one or more of its chaos partitions
+   * damaged at the end: cut at a seeded byte inside its last batch (a torn write), or seeded bytes
+   * appended (a partial next batch, or garbage); an index file of that segment, if there is one,
+   * possibly torn too. Restarted at once: recovery must cut the tail and the replica must refetch
+   * what it lost from the others; measured as a kill (next acks on what it led, ISR rejoin).
+   */
+  async tornTail(partition: number): Promise<void> {
+    const before = (await this.view())[partition]!;
+    const followers = before.isr.filter((id) => id !== before.leaderId);
+    const asLeader = followers.length === 0 || this.prng.chance(0.5);
+    const target = asLeader ? before.leaderId : this.prng.pick(followers);
+    const role = `${asLeader ? 'leader' : 'follower'} of p${partition}`;
+    const hit = await this.kill('torn-tail', target);
+    const others = Array.from({ length: chaosPartitions }, (_, p) => p)
+      .filter((p) => p !== partition);
+    const torn = [partition, ...others.filter(() => this.prng.chance(0.5))];
+    for (const p of torn) {
+      const dir = join(this.cluster.dataDir(target), `${chaosTopic}-${p}`);
+      this.diskFaults.push(`torn tail node ${target} (${role}) p${p}: ${tearTail(dir, this.prng)}`);
+    }
+    await this.restart([target], hit);
+  }
+
+  /**
+   * A full disk (issue 13): a filler file on `role`'s tmpfs (the leader of `partition`, or a
+   * seeded follower of it) until free space is below half the brokers' reserve, held a seeded
+   * `minMs`–`maxMs` under load, then deleted. While full the node refuses the produces it leads
+   * (KAFKA_STORAGE_ERROR, which clients retry) and stops appending what it follows (it leaves
+   * those ISRs by the lag rule); once space returns it must take produces again and rejoin every
+   * ISR by itself. The node must have refused something (a nemesis that does not bite proves
+   * nothing). Measures, on the partitions it led, its first logged produce refusal → the next ack
+   * (`diskFullMs`, and as a kill's window; the guard re-measures free space once a second, so the
+   * filler itself may go unnoticed for that long), and space back → every ISR whole (rejoin).
+   */
+  async diskFull(partition: number, role: 'leader' | 'follower', minMs: number, maxMs: number):
+    Promise<void> {
+    const reserve = this.diskReserveBytes;
+    if (reserve === undefined) {
+      throw new Error('a full disk needs ChaosRun.start(..., { diskReserveBytes })');
+    }
+    const view = await this.view();
+    const p = view[partition]!;
+    const followers = p.isr.filter((id) => id !== p.leaderId);
+    const target = role === 'leader' || followers.length === 0 ? p.leaderId
+      : this.prng.pick(followers);
+    const mount = this.cluster.mountOf(target);
+    if (mount === undefined) {
+      throw new Error('a full disk needs ChaosRun.start(..., { tmpfsBytes })');
+    }
+    const led = view.filter((v) => v.leaderId === target).map((v) => v.partition);
+    const filler = join(mount, 'filler');
+    const holdMs = this.prng.between(minMs, maxMs);
+    const lineCount = this.cluster.process(target)?.lines.length ?? 0;
+    const atMs = Date.now();
+    let free: number;
+    try {
+      free = fillBelow(mount, filler, Math.floor(reserve / 2));
+    } catch (e) {
+      rmSync(filler, { force: true });
+      throw e;
+    }
+    this.nemeses.push({ kind: `disk-full-${role}`, target, atMs, partitions: led });
+    try {
+      await sleep(atMs + holdMs - Date.now());
+    } finally {
+      rmSync(filler, { force: true });
+    }
+    const freedAt = Date.now();
+    const lines = this.cluster.process(target)?.lines.slice(lineCount) ?? [];
+    const refused = lines.filter((l) => l.includes('"msg":"produce refused: disk full"'));
+    const stopped = lines.filter((l) => l.includes('"msg":"follower cannot append'));
+    if (refused.length + stopped.length === 0) {
+      throw new Error(`node ${target} refused nothing while its disk was full for ${holdMs} ms ` +
+        `(${free} bytes free, reserve ${reserve}): the nemesis did not bite`);
+    }
+    await this.waitAcks(led, freedAt, `acks on [${led.join(',')}] after node ${target}'s disk ` +
+      'had space again');
+    // Each partition's log measures free space by itself (once a second): its own first refusal.
+    const refusedAt = new Map<number, number>();
+    for (const q of led) {
+      const first = refused.find((l) => logFields(l)?.topic === chaosTopic &&
+        logFields(l)?.partition === q);
+      const ms = first === undefined ? undefined : logTimeMs(first);
+      if (ms !== undefined) refusedAt.set(q, ms);
+    }
+    let window = '-';
+    if (refusedAt.size > 0) {
+      // As for a kill: the first ack of a record sent after the refusal (acks of records the
+      // leader took just before it was full still arrive after it).
+      const kafkajs = this.worstAckAfter(refusedAt, (q) => this.writers[q]!.acks);
+      const rdkafka = this.worstAckAfter(refusedAt, (q) => this.rdkafka.streams
+        .filter((st) => st.partition === q).flatMap((st) => st.acks));
+      this.diskFullWindows.push(kafkajs);
+      this.windows.push(kafkajs);
+      this.windowsRdkafka.push(rdkafka);
+      // A partition that refused must refuse until space is back: acks of records sent after its
+      // first refusal and received before the filler went would be appends made on a full disk.
+      const whileFull = [...refusedAt].reduce((n, [q, from]) => n + this.writers[q]!.acks
+        .filter((a) => (a.sentMs ?? a.atMs) > from && a.atMs < freedAt).length, 0);
+      window = `${kafkajs} ms (librdkafka ${rdkafka} ms), ${whileFull} kafkajs acks while full`;
+    }
+    await this.waitHealed(`every ISR whole after node ${target}'s disk had space again`);
+    const rejoinMs = Date.now() - freedAt;
+    this.rejoins.push(rejoinMs);
+    this.diskFaults.push(`full disk node ${target} (${role} of p${partition}, led ` +
+      `[${led.join(',')}]): ${free} bytes free < reserve ${reserve} for ${freedAt - atMs} ms, ` +
+      `${refused.length} produce refusals and ${stopped.length} follower stops logged, first ` +
+      `refusal → next ack ${window}, ISR whole ${rejoinMs} ms after space back`);
+  }
+
+  /**
+   * Over partitions `fromMs` names: that time → the first ack of a record sent after it, the
+   * worst partition.
+   */
+  private worstAckAfter(fromMs: ReadonlyMap<number, number>,
+    acksOf: (partition: number) => readonly Ack[]): number {
+    let worst = 0;
+    for (const [q, from] of fromMs) {
+      const first = acksOf(q).filter((a) => (a.sentMs ?? a.atMs) > from)
+        .reduce((m, a) => Math.min(m, a.atMs), Number.POSITIVE_INFINITY);
+      if (first !== Number.POSITIVE_INFINITY) worst = Math.max(worst, first - from);
+    }
+    return worst;
+  }
+
+  /**
+   * Forged peer frames (issue 13, break 7) under load: a seeded burst of forged or malformed
+   * frames to `target`'s Kafka port (RaftMessage with term 2^53−1, 2^50, term bytes 2^53 and −1,
+   * term 1,000,000 from a claimed voter, an unknown sender, a truncated, an unfinished, a
+   * bit-flipped and a garbage frame, raw garbage, RaftKv api 1001), all at once. Each must get
+   * what the forged-peer integration test expects, or for the random ones any answer or a close
+   * (never no answer); then every node must still run, and every partition take acks again.
+   * Then `kill` (the leader of `partition`, or the controller) so the quorum must work at once.
+   */
+  async forgedPeer(target: number, partition: number, kill: 'leader' | 'controller'):
+    Promise<void> {
+    const to: PeerAddress = { host: this.cluster.host(target),
+      port: Number(this.cluster.address(target).split(':').at(-1)) };
+    const frames = forgedFrames(target, this.cluster.ids, this.prng);
+    const atMs = Date.now();
+    this.nemeses.push({ kind: 'forged-peer', target, atMs, partitions: [] });
+    const got = await Promise.all(frames.map(async (f) => {
+      if (f.unfinished === true) {
+        await sendAndClose(to, f.bytes);
+        return 'sent';
+      }
+      return exchange(to, f.bytes).then((a) => a === 'closed' ? a : answerCode(a))
+        .catch((e: Error) => `failed: ${e.message}`);
+    }));
+    const wrong = frames.map((f, i) => ({ f, got: got[i]! })).filter(({ f, got: g }) =>
+      typeof g === 'string' && g.startsWith('failed') ||
+      (f.expect !== 'any' && f.unfinished !== true && g !== f.expect));
+    // The frames with a fixed expectation are checked below; the report shows the others.
+    const open = frames.flatMap((f, i) => f.expect === 'any' ? [`${f.name} → ${got[i]}`] : []);
+    this.forgedBursts.push(`node ${target}: ${frames.length} frames, ` +
+      `${frames.length - open.length} refused as expected; ${open.join(', ')}`);
+    if (wrong.length > 0) {
+      throw new Error(`forged frames to node ${target} answered unexpectedly: ` +
+        wrong.map(({ f, got: g }) => `${f.name}: ${g} (expected ${f.expect})`).join('; '));
+    }
+    this.assertAllRunning(`the forged frames to node ${target}`);
+    if (kill === 'leader') await this.killLeader(partition);
+    else await this.killController();
+    this.assertAllRunning(`the ${kill} kill after forged frames`);
+    await this.waitAcksEverywhere(Date.now());
+  }
+
+  private assertAllRunning(after: string): void {
+    for (const id of this.cluster.ids) {
+      const proc = this.cluster.process(id)?.proc;
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) {
+        throw new Error(`node ${id} is not running after ${after} ` +
+          `(exit ${proc?.exitCode ?? proc?.signalCode ?? 'unknown'})`);
+      }
+    }
+  }
+
+  /**
    * The independent testers' power-loss round (issue 13, break 3): a fresh librdkafka producer,
    * `runMs` of load, then every broker SIGKILLed at once and restarted `downMs` later.
    */
@@ -810,6 +1026,8 @@ export class ChaosRun {
       ...(clientResends.length > 0 ? { clientResendSample: clientResends[0] } : {}),
       epochBumps: this.rdkafka.epochBumps.length,
       ...(this.diskFaults.length > 0 ? { diskFaults: [...this.diskFaults] } : {}),
+      ...(this.diskFullWindows.length > 0 ? { diskFullMs: summarize(this.diskFullWindows) } : {}),
+      ...(this.forgedBursts.length > 0 ? { forgedBursts: [...this.forgedBursts] } : {}),
       ...(this.rdkafka.epochBumps.length > 0
         ? { epochBumpSample: this.rdkafka.epochBumps[0]!.slice(0, 400) } : {}),
       unavailableMs: summarize(this.windows), unavailableMsAll: [...this.windows],
@@ -905,7 +1123,10 @@ export class ChaosRun {
     }
   }
 
-  /** Kill → every partition the target led shows another leader in Metadata. */
+  /**
+   * Kill → every partition the target led shows another leader in Metadata. A timeout says what
+   * each live node answered last (a stuck election and an unanswered Metadata look alike).
+   */
   private async waitElected(hit: Nemesis): Promise<void> {
     await waitFor(`new leaders after ${hit.kind} of node ${hit.target}`, async () => {
       const view = await this.view().catch(() => undefined);
@@ -914,7 +1135,15 @@ export class ChaosRun {
         return leader > 0 && leader !== hit.target;
       });
       return moved ? true : undefined;
-    }, healMsMax, 10);
+    }, healMsMax, 10).catch(async (e: Error) => {
+      const seen: string[] = [];
+      for (const id of this.live()) {
+        const view = await this.viewAt(id).then((v) => JSON.stringify(v))
+          .catch((err: Error) => `no answer (${err.message})`);
+        seen.push(`node ${id}: ${view}`);
+      }
+      throw new Error(`${e.message} (partitions ${hit.partitions.join(',')}); ${seen.join('; ')}`);
+    });
     this.elections.push(Date.now() - hit.atMs);
   }
 
@@ -1166,6 +1395,152 @@ function damageSegment(dir: string, kind: 'flip' | 'delete', prng: Prng): string
     closeSync(fd);
   }
   return `flipped byte ${at} of ${name} (${size} bytes)`;
+}
+
+/**
+ * Tears the tail of the active (last) segment in partition directory `dir`: cuts it at a seeded
+ * byte inside its last whole batch, or appends seeded bytes (the first bytes of a next batch —
+ * a copy of the last one's start with the next base offset — or plain garbage); tears an index
+ * file of that segment too, if there is one, half the time. Returns what it did.
+ */
+function tearTail(dir: string, prng: Prng): string {
+  const name = readdirSync(dir).filter((n) => n.endsWith('.log')).sort().at(-1);
+  if (name === undefined) throw new Error(`${dir}: no segment`);
+  const path = join(dir, name);
+  const bytes = readFileSync(path);
+  const last = lastBatch(bytes);
+  let did: string;
+  if (last !== undefined && prng.chance(0.5)) {
+    const cut = last.at + 1 + prng.below(last.size - 1);
+    truncateSync(path, cut);
+    did = `cut ${name} at byte ${cut} of ${bytes.length} (last batch ${last.at}+${last.size})`;
+  } else if (last !== undefined && prng.chance(0.5)) {
+    const partial = Buffer.from(bytes.subarray(last.at, last.at + 1 + prng.below(last.size - 1)));
+    if (partial.length >= 8) partial.writeBigInt64BE(BigInt(last.nextOffset), 0);
+    appendFileSync(path, partial);
+    did = `appended ${partial.length} bytes of a next batch to ${name} (${bytes.length} bytes)`;
+  } else {
+    const garbage = prng.fill(Buffer.alloc(1 + prng.below(256)));
+    appendFileSync(path, garbage);
+    did = `appended ${garbage.length} garbage bytes to ${name} (${bytes.length} bytes)`;
+  }
+  for (const suffix of ['.index', '.timeindex']) {
+    const index = path.replace(/\.log$/, suffix);
+    if (!existsSync(index) || !prng.chance(0.5)) continue;
+    const size = statSync(index).size;
+    if (size > 0 && prng.chance(0.5)) {
+      const cut = prng.below(size);
+      truncateSync(index, cut);
+      did += `; cut ${suffix} at ${cut} of ${size}`;
+    } else {
+      const garbage = prng.fill(Buffer.alloc(1 + prng.below(16)));
+      appendFileSync(index, garbage);
+      did += `; appended ${garbage.length} bytes to ${suffix} (${size} bytes)`;
+    }
+  }
+  return did;
+}
+
+/** Where the last whole, valid-looking batch of a segment's bytes starts, its size, next offset. */
+function lastBatch(bytes: Buffer): { at: number; size: number; nextOffset: number } | undefined {
+  let last: { at: number; size: number; nextOffset: number } | undefined;
+  for (let at = 0, n = 0; at < bytes.length && n < 10_000_000; n++) {
+    const parsed = parseBatchHeader(bytes, at);
+    if (!parsed.ok) break;
+    const h = parsed.header;
+    const size = h.batchLength + batchLogOverheadBytes;
+    if (at + size > bytes.length) break;
+    last = { at, size, nextOffset: h.baseOffset + h.lastOffsetDelta + 1 };
+    at += size;
+  }
+  return last;
+}
+
+/** A broker log line's fields (pino JSON), or undefined for any other line. */
+function logFields(line: string): Record<string, unknown> | undefined {
+  try {
+    const fields: unknown = JSON.parse(line);
+    return typeof fields === 'object' && fields !== null
+      ? fields as Record<string, unknown> : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The time of a broker log line (pino's ISO `time`), in ms since the epoch. */
+function logTimeMs(line: string): number | undefined {
+  const time = logFields(line)?.time;
+  const ms = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function freeBytesOf(dir: string): number {
+  const stats = statfsSync(dir);
+  return stats.bavail * stats.bsize;
+}
+
+/**
+ * Grows the file `filler` on the file system of `dir` until free space there is below
+ * `targetFreeBytes` (the brokers keep writing meanwhile); returns the free bytes left.
+ */
+function fillBelow(dir: string, filler: string, targetFreeBytes: number): number {
+  const chunk = Buffer.alloc(1024 * 1024, 0x5a);
+  const fd = openSync(filler, 'a');
+  try {
+    for (let i = 0; i < 100_000; i++) {
+      const free = freeBytesOf(dir);
+      if (free < targetFreeBytes) return free;
+      const want = Math.min(chunk.length, free - targetFreeBytes + 4096);
+      writeSync(fd, chunk, 0, want);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error(`${dir}: free space never fell below ${targetFreeBytes} bytes`);
+}
+
+/**
+ * The forged-peer burst to node `to` (voters `ids`): the frames of the forged-peer integration
+ * test, with what each must get, plus seeded truncated, bit-flipped and garbage ones.
+ */
+function forgedFrames(to: number, ids: readonly number[], prng: Prng): ForgedFrame[] {
+  const claimed = prng.pick(ids.filter((id) => id !== to));
+  const invalid = KafkaError.invalidRequest.code;
+  const valid = raftFrame(heartbeat(claimed, to, 5));
+  const body = valid.length - 4;
+  const flipped = Buffer.from(valid);
+  const flipAt = 4 + prng.below(body);
+  flipped[flipAt] = flipped[flipAt]! ^ (1 << prng.below(8));
+  const unfinished = Buffer.from(valid.subarray(0, 4 + prng.below(body)));
+  const rawGarbage = prng.fill(Buffer.alloc(4 + prng.below(512)));
+  const frames: ForgedFrame[] = [
+    { name: 'term 2^53-1', bytes: raftFrame(heartbeat(claimed, to, 2 ** 53 - 1)), expect: invalid },
+    { name: 'term 2^50', bytes: raftFrame(heartbeat(claimed, to, 2 ** 50)), expect: invalid },
+    { name: 'unknown sender', bytes: raftFrame(heartbeat(99, to, 5)), expect: invalid },
+    { name: 'term bytes 2^53', bytes: rawTermFrame(claimed, to, 2n ** 53n), expect: 'closed' },
+    { name: 'term -1', bytes: rawTermFrame(claimed, to, -1n), expect: invalid },
+    // Within the bound: Raft takes it (it may cost an election, as unauthenticated peers can).
+    { name: 'term 1,000,000', bytes: raftFrame(heartbeat(claimed, to, 1_000_000)), expect: 'any' },
+    { name: 'term 1,000,001, commit 2^40',
+      bytes: raftFrame(heartbeat(claimed, to, 1_000_001, 2 ** 40)), expect: 'any' },
+    { name: `truncated frame`, bytes: truncatedFrame(valid, prng.below(body)), expect: 'closed' },
+    { name: 'unfinished frame', bytes: unfinished, expect: 'any', unfinished: true },
+    { name: `bit ${flipAt} flipped`, bytes: flipped, expect: 'any' },
+    { name: 'garbage frame', bytes: garbageFrame(prng, 1 + prng.below(1024)), expect: 'any' },
+    { name: 'raw garbage', bytes: rawGarbage, expect: 'any', unfinished: true },
+    { name: 'RaftKv put', bytes: raftKvPutFrame(64 * 1024), expect: 'closed' },
+  ];
+  return frames;
+}
+
+/** A RaftMessage answer's error code, or 'answered' for any other answer. */
+function answerCode(answer: Buffer): number | 'answered' {
+  try {
+    return (decodeResponseFrame(ApiKey.raftMessage, 0, answer).body as RaftMessageResponse)
+      .errorCode;
+  } catch {
+    return 'answered';
+  }
 }
 
 /** One line for the test output (and PADO_CHAOS_REPORT=file appends it there). */

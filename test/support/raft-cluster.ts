@@ -4,8 +4,11 @@
  * own data directory that survives a SIGKILL and restart, and — for a cluster started with
  * `testRaftKv` (PADO_TEST_RAFT_KV=1 in each node's environment) — the test-only RaftKv API
  * (key 1001) is spoken through the project's own client. Without it the nodes are production
- * nodes, which do not serve RaftKv. `stop()` kills every process and removes the dirs.
+ * nodes, which do not serve RaftKv. With `tmpfsBytes` each node's data directory is on a tmpfs of
+ * its own (mounted here, needs root: see `tmpfsAllowed`), so a test can fill one node's disk.
+ * `stop()` kills every process, unmounts the tmpfs mounts, and removes the dirs.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { basename, join } from 'node:path';
@@ -37,6 +40,38 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/** Mounts a tmpfs of `bytes` on `dir` (which must exist); false when this machine refuses. */
+export function mountTmpfs(dir: string, bytes: number): boolean {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', dir],
+      { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Unmounts `dir`; lazily (detached now, freed once unused) if it is still busy. */
+export function unmount(dir: string): void {
+  try {
+    execFileSync('umount', [dir], { stdio: 'ignore' });
+  } catch {
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+  }
+}
+
+/** Whether this process may mount a tmpfs (root, and not in a locked-down container). */
+export function tmpfsAllowed(): boolean {
+  const dir = tempDir('pado-tmpfs-probe-');
+  try {
+    if (!mountTmpfs(dir, 1024 * 1024)) return false;
+    unmount(dir);
+    return true;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class RaftCluster {
   readonly ids: readonly number[];
   private readonly ports = new Map<number, number>();
@@ -51,6 +86,8 @@ export class RaftCluster {
   private readonly env: Record<string, string> = {};
   /** Data directories given by the test (e.g. a tmpfs it mounted); the others live under root. */
   private readonly ownDataDirs = new Map<number, string>();
+  /** Per node, the tmpfs this cluster mounted for its data directory (`tmpfsBytes`). */
+  private readonly mounts = new Map<number, string>();
 
   private constructor(ports: readonly number[], network?: TestNetwork) {
     this.ids = ports.map((_, i) => i + 1);
@@ -68,15 +105,22 @@ export class RaftCluster {
     return this.ownDataDirs.get(id) ?? join(this.root, `node-${id}`);
   }
 
+  /** The tmpfs holding node `id`'s data directory (`tmpfsBytes`), or undefined. */
+  mountOf(id: number): string | undefined {
+    return this.mounts.get(id);
+  }
+
   /**
    * `config`: a JSON node config every node starts with (Kafka keys work, as in a file).
    * `testRaftKv`: serve the test-only RaftKv API (production nodes do not).
    * `network`: run each node in its namespace (port 9092 on its own address).
    * `dataDirs`: node id → a data directory the caller owns (never removed by `stop`).
+   * `tmpfsBytes`: each node's data directory on a tmpfs of this size, mounted here and unmounted
+   * by `stop` once the processes are gone (throws when mounting is refused: see `tmpfsAllowed`).
    */
   static async start(size: number,
     opts: { config?: Record<string, unknown>; testRaftKv?: boolean; network?: TestNetwork;
-      dataDirs?: Readonly<Record<number, string>> } = {}):
+      dataDirs?: Readonly<Record<number, string>>; tmpfsBytes?: number } = {}):
     Promise<RaftCluster> {
     const ports = opts.network !== undefined ? Array.from({ length: size }, () => 9092)
       : await freePorts(size);
@@ -84,6 +128,12 @@ export class RaftCluster {
     if (opts.testRaftKv === true) cluster.env[testRaftKvEnv] = '1';
     for (const [id, dir] of Object.entries(opts.dataDirs ?? {})) {
       cluster.ownDataDirs.set(Number(id), dir);
+    }
+    try {
+      if (opts.tmpfsBytes !== undefined) cluster.mountAll(opts.tmpfsBytes);
+    } catch (e) {
+      await cluster.stop();
+      throw e;
     }
     if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
@@ -198,6 +248,10 @@ export class RaftCluster {
     for (const id of [...this.clients.keys()]) this.dropClient(id);
     await Promise.all([...this.procs.values()].map((p) => p.stop({ keepData: true })));
     this.procs.clear();
+    for (const [id, mount] of this.mounts) {
+      unmount(mount);
+      this.mounts.delete(id);
+    }
     rmSync(this.root, { recursive: true, force: true });
     // PADO_TEST_LOGS=<dir>: keep every node's log (a repeated run that failed can be studied).
     const keep = process.env.PADO_TEST_LOGS;
@@ -207,6 +261,22 @@ export class RaftCluster {
         writeFileSync(join(keep, `${basename(this.root)}-node-${id}.log`),
           runs.map((r) => r.join('\n')).join('\n---- restart\n'));
       }
+    }
+  }
+
+  /** A tmpfs per node under root, its data directory inside (the mount root holds fillers). */
+  private mountAll(bytes: number): void {
+    for (const id of this.ids) {
+      if (this.ownDataDirs.has(id)) continue;
+      const mount = join(this.root, `tmpfs-${id}`);
+      mkdirSync(mount);
+      if (!mountTmpfs(mount, bytes)) {
+        throw new Error(`cannot mount a tmpfs on ${mount} (needs root)`);
+      }
+      this.mounts.set(id, mount);
+      const data = join(mount, 'data');
+      mkdirSync(data);
+      this.ownDataDirs.set(id, data);
     }
   }
 

@@ -89,6 +89,30 @@ test('acks=all completes at the HW; acks=1 at our fsync; deadlines time out', ()
   assert.equal(l.waitingCount, 0);
 });
 
+test('a duplicate waiting for an earlier offset than waits already queued completes in order',
+  () => {
+    // A client resends batch 0–1 (answered as a duplicate: it waits for offset 1) while its next
+    // batch, 2–3, already waits: found by the disk-fault chaos run (an assertion failed and the
+    // connection closed).
+    const l = leader();
+    l.appended(4);
+    l.waitForAcks(1, 3, -1, 2, 100);
+    l.waitForAcks(2, 1, -1, 2, 50);
+    l.waitForAcks(3, 3, 1, 2, 100);
+    l.waitForAcks(4, 1, 1, 2, 100);
+    l.synced(2);
+    assert.deepEqual(l.takeCompletions(), [{ requestId: 4, error: 'none' }]);
+    l.followerFetched(2, fetch(2), 1);
+    l.followerFetched(3, fetch(2), 1);
+    assert.deepEqual(l.takeCompletions(), [{ requestId: 2, error: 'none' }]);
+    l.synced(4);
+    l.followerFetched(2, fetch(4), 2);
+    l.followerFetched(3, fetch(4), 2);
+    assert.deepEqual(l.takeCompletions(), [{ requestId: 3, error: 'none' },
+      { requestId: 1, error: 'none' }]);
+    assert.equal(l.waitingCount, 0);
+  });
+
 test('waits fail when the ISR shrinks below min.insync.replicas, or leadership is lost', () => {
   const l = leader();
   l.appended(1);
