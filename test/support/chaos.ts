@@ -375,6 +375,8 @@ export interface ChaosReport {
   readonly clientResendSample?: string;
   /** librdkafka log lines about epoch bumps (only with a message timeout set), and the first. */
   readonly epochBumps: number;
+  /** kafkajs request promises it left unhandled (a client fault: reported, not a failure). */
+  readonly kafkajsUnhandled: number;
   readonly epochBumpSample?: string;
   /** What the disk nemeses (disk fault, torn tail, full disk) did, round by round. */
   readonly diskFaults?: readonly string[];
@@ -413,6 +415,29 @@ export interface ChaosOptions {
   readonly diskReserveBytes?: number;
 }
 
+/**
+ * kafkajs 2.2.4 leaves some request promises unhandled when a broker closes a connection under
+ * them (tulios/kafkajs#702, #796): node:test would fail the scenario on that client fault. While a
+ * run lasts, a rejection with a KafkaJS error is recorded instead (reported as kafkajsUnhandled);
+ * every other one still goes to the listeners that were there (node:test's).
+ */
+function routeKafkajsRejections(record: (err: Error) => void): () => void {
+  const previous = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  const route = (reason: unknown, promise: Promise<unknown>): void => {
+    if (reason instanceof Error && reason.name.startsWith('KafkaJS')) {
+      record(reason);
+      return;
+    }
+    for (const listener of previous) listener(reason, promise);
+  };
+  process.on('unhandledRejection', route);
+  return () => {
+    process.removeListener('unhandledRejection', route);
+    for (const listener of previous) process.on('unhandledRejection', listener);
+  };
+}
+
 export class ChaosRun {
   readonly seed: number;
   readonly prng: Prng;
@@ -421,6 +446,9 @@ export class ChaosRun {
   private readonly writers: PartitionWriter[];
   private readonly rdkafka: RdkafkaWriter;
   private busy: BusyLoad | null = null;
+  /** kafkajs's unhandled rejections (a client fault, reported); see routeKafkajsRejections. */
+  private readonly kafkajsUnhandled: string[] = [];
+  private unrouteRejections: () => void = () => undefined;
   private consumer: Consumer | null = null;
   /** Set by stop(): no client may be (re)started after it, or the test process never exits. */
   private stopping = false;
@@ -486,6 +514,11 @@ export class ChaosRun {
     }
     const run = new ChaosRun(scenario, seed, cluster, opts.rdkafkaMessageTimeoutMs,
       opts.diskReserveBytes);
+    run.unrouteRejections = routeKafkajsRejections((err) => {
+      if (run.kafkajsUnhandled.push(`${err.name}: ${err.message}`) === 1) {
+        console.log(`chaos: kafkajs left a rejection unhandled (a client fault): ${err.message}`);
+      }
+    });
     for (const id of cluster.ids) run.remember(id);
     try {
       await run.createTopic();
@@ -961,6 +994,7 @@ export class ChaosRun {
       10_000);
     await this.cluster.stop();
     this.cluster.network?.destroy();
+    this.unrouteRejections();
   }
 
   // ---- internals -------------------------------------------------------------------------
@@ -1025,6 +1059,7 @@ export class ChaosRun {
       clientResends: clientResends.length,
       ...(clientResends.length > 0 ? { clientResendSample: clientResends[0] } : {}),
       epochBumps: this.rdkafka.epochBumps.length,
+      kafkajsUnhandled: this.kafkajsUnhandled.length,
       ...(this.diskFaults.length > 0 ? { diskFaults: [...this.diskFaults] } : {}),
       ...(this.diskFullWindows.length > 0 ? { diskFullMs: summarize(this.diskFullWindows) } : {}),
       ...(this.forgedBursts.length > 0 ? { forgedBursts: [...this.forgedBursts] } : {}),
