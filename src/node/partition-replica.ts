@@ -29,6 +29,7 @@ import {
 import type {
   LocalPartition, ProduceAcks, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
 } from '../server/index.js';
+import { leaseWaitMs } from '../server/index.js';
 import type { PartitionLog } from '../storage/index.js';
 
 /** What a produce with no acks options waits for: the leader's own fsync (acks=1). */
@@ -72,6 +73,12 @@ export class PartitionReplica implements LocalPartition {
    * for when the lease returns in the same epoch (a lease can lapse without a fence).
    */
   private suspended = false;
+  /** When the current suspension began; its waits end `leaseWaitMs` later (`suspend`). */
+  private suspendedAtMs = 0;
+  /** Whether this suspension has ended the waits already. */
+  private suspensionFailedWaits = false;
+  /** Produces that arrived while suspended, waiting for `resume` (true) or the grace (false). */
+  private resumeWaiters: ((resumed: boolean) => void)[] = [];
   /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
   private lastRefusalLogMs = -Infinity;
   maxMessageBytes: number;
@@ -190,24 +197,68 @@ export class PartitionReplica implements LocalPartition {
     this.leader = undefined;
     // Held produces were not appended: each retries its checks against whatever leads now.
     for (const resume of this.gate.clear()) resume(nowMs);
+    this.wakeResumeWaiters(false);
   }
 
   /**
-   * This broker lost its lease (cut off from the controller, or fenced): waiting and held produces
-   * end with NOT_LEADER_OR_FOLLOWER at once — none was acknowledged, so clients retry at the new
-   * leader (idempotent retries are recognised there or here) — and none is taken until `resume`.
+   * This broker lost its lease (cut off from the controller, or fenced; called on every tick while
+   * it lasts): nothing is appended until `resume`. Produces already waiting for the ISR keep
+   * waiting for `leaseWaitMs` (the client gate's grace, server/ready-gate.ts): a lease lapses on
+   * every broker while a new controller is elected and is usually back sooner. Then they end with
+   * NOT_LEADER_OR_FOLLOWER (none was acknowledged; clients retry at the new leader, where
+   * idempotent retries are recognised). Failing them at once broke librdkafka's idempotence: a
+   * batch failed by a lapse of 200 ms, the next one pipelined behind it acknowledged once the lease
+   * was back, and librdkafka saw a sequence gap, bumped its epoch and sent the first one again
+   * under the new epoch — a duplicate (issue 13, seen in the isolate-controller chaos runs).
    */
   suspend(nowMs: number): void {
-    if (this.suspended) return;
-    this.suspended = true;
+    if (!this.suspended) {
+      this.suspended = true;
+      this.suspendedAtMs = nowMs;
+      this.suspensionFailedWaits = false;
+      return;
+    }
+    if (this.suspensionFailedWaits || nowMs - this.suspendedAtMs < leaseWaitMs) return;
+    this.suspensionFailedWaits = true;
     this.leader?.abort();
     this.drain(nowMs);
     for (const resume of this.gate.clear()) resume(nowMs);
+    this.wakeResumeWaiters(false);
   }
 
   /** The lease is back: produces are taken again (if this node still leads this epoch). */
   resume(): void {
+    if (!this.suspended) return;
     this.suspended = false;
+    this.wakeResumeWaiters(true);
+  }
+
+  private wakeResumeWaiters(resumed: boolean): void {
+    const waiters = this.resumeWaiters;
+    this.resumeWaiters = [];
+    for (const wake of waiters) wake(resumed);
+  }
+
+  /**
+   * A produce that finds this replica suspended waits for the lease like the client gate does (the
+   * gate and the tick that resumes replicas see the lease up to a tick apart): true once resumed,
+   * false once the suspension is `leaseWaitMs` old. In arrival order, so appends stay in order.
+   */
+  private whenResumed(nowMs: number): Promise<boolean> {
+    const leftMs = this.suspendedAtMs + leaseWaitMs - nowMs;
+    if (this.suspensionFailedWaits || leftMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.resumeWaiters.indexOf(wake);
+        if (i >= 0) this.resumeWaiters.splice(i, 1);
+        resolve(false);
+      }, leftMs);
+      const wake = (resumed: boolean): void => {
+        clearTimeout(timer);
+        resolve(resumed);
+      };
+      this.resumeWaiters.push(wake);
+    });
   }
 
   /**
@@ -286,7 +337,9 @@ export class PartitionReplica implements LocalPartition {
 
   async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
     Promise<ProduceOutcome> {
-    if (this.suspended) return this.failure(KafkaError.notLeaderOrFollower, suspendedMessage);
+    if (this.suspended && !(await this.whenResumed(nowMs))) {
+      return this.failure(KafkaError.notLeaderOrFollower, suspendedMessage);
+    }
     if (this.leader === undefined) {
       return this.failure(KafkaError.notLeaderOrFollower,
         `leader epoch ${this.epoch} is not led here yet; retry after a metadata refresh`);

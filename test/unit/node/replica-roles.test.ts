@@ -18,6 +18,8 @@ import {
   emptyImage, LeaderRecoveryState, type MetadataImage, type PartitionImage, type TopicImage,
 } from '../../../src/metadata/index.js';
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
+import { leaseWaitMs } from '../../../src/server/index.js';
+import { waitFor } from '../../support/run.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 
 type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> &
@@ -198,6 +200,60 @@ test('the lease: partitions opened before it are suspended, served once it is he
   lease.held = true;
   manager.applyLease(Date.now());
   assert.equal(await produce(), 0, 'lease back');
+});
+
+test('a lease lapse shorter than the grace ends no acks=all wait; a longer one ends them with ' +
+  'NOT_LEADER_OR_FOLLOWER (issue 13: failing them at once made librdkafka see a sequence gap, ' +
+  'bump its epoch and send a stored batch again)', async (t) => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
+  const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
+  t.after(() => manager.close());
+  t.after(() => rm(dataDir, { recursive: true, force: true }));
+  const lease = { held: true };
+  manager.holdsLease = () => lease.held;
+  await manager.applyImage(emptyImage('c'),
+    imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1, 2] }], [1, 2]));
+  manager.applyLease(Date.now());
+  const replica = manager.get('t', 0)!;
+  const batch = (v: string) => buildBatch({ records: [{ key: null, value: Buffer.from(v),
+    timestamp: 1 }], compression: 'none' });
+  const all = { requiredAcks: -1 as const, minIsr: 1, timeoutMs: 30_000 };
+  // The follower fetches up to `offset` (once the leader has it) until the HW gets there.
+  const fetchedTo = (offset: number) => waitFor(`the HW at ${offset}`, async () => {
+    const r = await replica.readAsReplica(offset, 1, 1 << 20, 2, Date.now());
+    return r.highWatermark >= offset ? true : undefined;
+  }, 10_000, 5);
+
+  // A short lapse: the wait survives it and completes once the follower has the record.
+  const first = replica.produce(batch('a'), Date.now(), all);
+  const lapsedAt = Date.now();
+  lease.held = false;
+  manager.applyLease(lapsedAt);
+  manager.applyLease(lapsedAt + leaseWaitMs - 1);
+  lease.held = true;
+  manager.applyLease(lapsedAt + leaseWaitMs - 1);
+  await fetchedTo(1);
+  assert.equal((await first).errorCode, 0, 'acknowledged after a lapse within the grace');
+
+  // A produce arriving in the lapse waits for the lease like the client gate, then is taken.
+  lease.held = false;
+  manager.applyLease(Date.now());
+  const during = replica.produce(batch('b'), Date.now(), all);
+  lease.held = true;
+  manager.applyLease(Date.now());
+  await fetchedTo(2);
+  assert.equal((await during).errorCode, 0, 'taken once the lease was back');
+
+  // A lapse past the grace: the waiting produce ends NOT_LEADER_OR_FOLLOWER, none is taken.
+  const second = replica.produce(batch('c'), Date.now(), all);
+  const lapsed2 = Date.now();
+  lease.held = false;
+  manager.applyLease(lapsed2);
+  manager.applyLease(lapsed2 + leaseWaitMs);
+  assert.equal((await second).errorCode, 6);
+  assert.equal((await replica.produce(batch('d'), Date.now(), all)).errorCode, 6,
+    'refused while the lapse is older than the grace');
 });
 
 test('a replica opened suspended at start-up is resumed by the first tick that holds the lease',
