@@ -79,6 +79,7 @@ export class PartitionReplica implements LocalPartition {
   private suspensionFailedWaits = false;
   /** Produces that arrived while suspended, waiting for `resume` (true) or the grace (false). */
   private resumeWaiters: ((resumed: boolean) => void)[] = [];
+  private readonly holdsLease: () => boolean;
   /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
   private lastRefusalLogMs = -Infinity;
   maxMessageBytes: number;
@@ -101,6 +102,8 @@ export class PartitionReplica implements LocalPartition {
     /** Appended bytes were written: followers' long polls may answer at once. */
     onAppend?: (replica: PartitionReplica) => void;
     onIsrChange?: (replica: PartitionReplica, proposal: IsrChangeProposal) => void;
+    /** Whether the broker holds its lease now (the manager's tick resumes replicas a tick late). */
+    holdsLease?: () => boolean;
     /** How far the log may run ahead of the HW before acks=all produces are held. */
     acksAllBacklogBytesMax?: number;
     /** replica.lag.time.max.ms of each epoch's LeaderReplica (its default when absent). */
@@ -118,6 +121,7 @@ export class PartitionReplica implements LocalPartition {
     this.onAppend = opts.onAppend ?? (() => undefined);
     this.log.onWritten = () => this.onAppend(this);
     this.onIsrChange = opts.onIsrChange ?? (() => undefined);
+    this.holdsLease = opts.holdsLease ?? (() => true);
     const start = opts.highWatermark ?? opts.log.checkpointedHighWatermark ?? 0;
     this.knownHighWatermark = Math.min(start, opts.log.durableEndOffset);
     this.lead(opts.state, opts.nowMs);
@@ -337,6 +341,10 @@ export class PartitionReplica implements LocalPartition {
 
   async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
     Promise<ProduceOutcome> {
+    // The lease is back but the tick that resumes replicas has not run: resume now. A produce
+    // refused here while the next one, a moment later, is taken is the sequence gap that makes
+    // librdkafka bump its epoch (a restarted broker's first produces met exactly that).
+    if (this.suspended && this.holdsLease()) this.resume();
     if (this.suspended && !(await this.whenResumed(nowMs))) {
       return this.failure(KafkaError.notLeaderOrFollower, suspendedMessage);
     }

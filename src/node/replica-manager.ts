@@ -484,6 +484,7 @@ export class ReplicaManager {
       onAdvance: (r) => this.wakeIn(this.waiters, r),
       onAppend: (r) => this.wakeIn(this.replicaWaiters, r),
       onIsrChange: (r, proposal) => this.onIsrChange(r, proposal),
+      holdsLease: () => this.holdsLease(),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
     if (!this.holdsLease()) replica.suspend(Date.now());

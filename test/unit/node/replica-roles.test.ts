@@ -256,6 +256,19 @@ test('a lease lapse shorter than the grace ends no acks=all wait; a longer one e
     'refused while the lapse is older than the grace');
 });
 
+test('a produce finding its replica suspended while the lease is already back (the tick that ' +
+  'resumes replicas not run yet) is taken at once', async (t) => {
+  const { manager, lease, produce } = await leaseManager(t);
+  lease.held = true;
+  manager.applyLease(Date.now());
+  lease.held = false;
+  const lapsedAt = Date.now() - 10 * leaseWaitMs; // a suspension long past its grace
+  manager.applyLease(lapsedAt);
+  manager.applyLease(lapsedAt + leaseWaitMs);
+  lease.held = true; // back, but no tick since
+  assert.equal(await produce(), 0);
+});
+
 test('a replica opened suspended at start-up is resumed by the first tick that holds the lease',
   async (t) => {
     const { manager, lease, produce } = await leaseManager(t);
