@@ -89,13 +89,16 @@ class MetadataPoller {
     await client?.close().catch(() => undefined);
   }
 
-  /** Waits for `count` more answers, then stops. */
+  /** Waits for `count` more answers, then stops (also when they do not come: no endless loop). */
   async stopAfter(count: number): Promise<Answer[]> {
     const target = this.answers.length + count;
-    await waitFor(`${count} more Metadata answers`, () =>
-      this.answers.length >= target ? true : undefined, conditionMs);
-    this.stopped = true;
-    await this.loop;
+    try {
+      await waitFor(`${count} more Metadata answers`, () =>
+        this.answers.length >= target ? true : undefined, conditionMs);
+    } finally {
+      this.stopped = true;
+      await this.loop;
+    }
     return this.answers;
   }
 }
