@@ -30,23 +30,29 @@ const config = (value: string, name = 'test.setting'): MetadataRecord => ({
   type: 'config', resourceType: 'broker', resourceName: '', name, value,
 });
 
+/** A one-voter Raft metadata quorum in `root/name`, led and past its first read. */
+async function oneNode(t: { after: (fn: () => Promise<void>) => void }, name: string) {
+  const store = await RaftStore.open(join(root, name), { bootstrapVoters: [1] });
+  const log = pino({ level: 'silent' });
+  const machine = new MetadataMachine(log);
+  const driver = new RaftDriver({
+    nodeId: 1, store, log, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
+    stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
+  });
+  const metadata = new RaftMetadata(driver, machine, 1, log);
+  driver.start({ send: () => undefined, close: () => undefined });
+  t.after(async () => {
+    await driver.close();
+    await store.close();
+  });
+  await waitFor('leadership, its first read answered', () => metadata.propose(() =>
+    ({ records: [], result: true })).catch(() => undefined), 5_000, 10);
+  return { machine, metadata, store };
+}
+
 test('a decision never waits for the listeners of an earlier one; a settling caller does',
   async (t) => {
-    const store = await RaftStore.open(join(root, 'n1'), { bootstrapVoters: [1] });
-    const log = pino({ level: 'silent' });
-    const machine = new MetadataMachine(log);
-    const driver = new RaftDriver({
-      nodeId: 1, store, log, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
-      stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
-    });
-    const metadata = new RaftMetadata(driver, machine, 1, log);
-    driver.start({ send: () => undefined, close: () => undefined });
-    t.after(async () => {
-      await driver.close();
-      await store.close();
-    });
-    await waitFor('leadership, its first read answered', () => metadata.propose(() =>
-      ({ records: [], result: true })).catch(() => undefined), 5_000, 10);
+    const { machine, metadata } = await oneNode(t, 'n1');
 
     let release = (): void => undefined;
     const blocked = new Promise<void>((r) => { release = r; });
@@ -73,21 +79,7 @@ test('a decision never waits for the listeners of an earlier one; a settling cal
 
 test('decisions queued together share one read barrier and one Raft entry, each deciding on ' +
   'the records of the ones before it; a decision that throws is refused alone', async (t) => {
-  const store = await RaftStore.open(join(root, 'n2'), { bootstrapVoters: [1] });
-  const log = pino({ level: 'silent' });
-  const machine = new MetadataMachine(log);
-  const driver = new RaftDriver({
-    nodeId: 1, store, log, seed: 2, tickIntervalMs: 10, waitMsMax: 5_000,
-    stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
-  });
-  const metadata = new RaftMetadata(driver, machine, 1, log);
-  driver.start({ send: () => undefined, close: () => undefined });
-  t.after(async () => {
-    await driver.close();
-    await store.close();
-  });
-  await waitFor('leadership, its first read answered', () => metadata.propose(() =>
-    ({ records: [], result: true })).catch(() => undefined), 5_000, 10);
+  const { metadata, store } = await oneNode(t, 'n2');
 
   const before = store.storage.lastIndex();
   const count = 50;

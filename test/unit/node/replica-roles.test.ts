@@ -169,7 +169,8 @@ test('a long poll sees a write that landed while it was reading (dataMark)', asy
  * A manager of one node whose lease the test holds in `lease.held`; the image, restored from disk
  * at start-up, names it leader of `t-0` before any heartbeat was answered.
  */
-async function leaseManager(t: { after: (fn: () => Promise<unknown>) => void }) {
+async function leaseManager(t: { after: (fn: () => Promise<unknown>) => void },
+  replicas: number[] = [1]) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
   const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
@@ -178,7 +179,7 @@ async function leaseManager(t: { after: (fn: () => Promise<unknown>) => void }) 
   const lease = { held: false };
   manager.holdsLease = () => lease.held;
   await manager.applyImage(emptyImage('c'),
-    imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1] }], [1]));
+    imageOf([{ leader: 1, leaderEpoch: 1, replicas }], replicas));
   const batch = buildBatch({ records: [{ key: null, value: Buffer.from('v'), timestamp: 1 }],
     compression: 'none' });
   const produce = async () => (await manager.get('t', 0)!.produce(batch, Date.now())).errorCode;
@@ -205,15 +206,8 @@ test('the lease: partitions opened before it are suspended, served once it is he
 test('a lease lapse shorter than the grace ends no acks=all wait; a longer one ends them with ' +
   'NOT_LEADER_OR_FOLLOWER (issue 13: failing them at once made librdkafka see a sequence gap, ' +
   'bump its epoch and send a stored batch again)', async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
-  const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }));
-  t.after(() => manager.close());
-  t.after(() => rm(dataDir, { recursive: true, force: true }));
-  const lease = { held: true };
-  manager.holdsLease = () => lease.held;
-  await manager.applyImage(emptyImage('c'),
-    imageOf([{ leader: 1, leaderEpoch: 1, replicas: [1, 2] }], [1, 2]));
+  const { manager, lease } = await leaseManager(t, [1, 2]);
+  lease.held = true;
   manager.applyLease(Date.now());
   const replica = manager.get('t', 0)!;
   const batch = (v: string) => buildBatch({ records: [{ key: null, value: Buffer.from(v),
