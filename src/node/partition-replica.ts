@@ -23,8 +23,8 @@ import {
   type BatchHeader,
 } from '../protocol/records/index.js';
 import {
-  AppendGate, lastSequenceOf, LeaderReplica, type AckError, type IsrChangeProposal,
-  type PartitionState,
+  AppendGate, lastSequenceOf, LeaderReplica, RefusedBatches, type AckError,
+  type IsrChangeProposal, type PartitionState,
 } from '../partitions/index.js';
 import type {
   LocalPartition, ProduceAcks, ProduceOutcome, ReadOutcome, ReplicaReadOutcome,
@@ -82,6 +82,12 @@ export class PartitionReplica implements LocalPartition {
   private readonly holdsLease: () => boolean;
   /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
   private lastRefusalLogMs = -Infinity;
+  /**
+   * Idempotent batches refused here, retriably, before their append: a batch pipelined behind
+   * one gets the same answer, not OUT_OF_ORDER_SEQUENCE_NUMBER (partitions/refused-batches.ts).
+   * Kept across leader epochs: what it says (this log lacks that batch) stays true.
+   */
+  private readonly refusedBatches = new RefusedBatches();
   maxMessageBytes: number;
 
   constructor(opts: {
@@ -346,10 +352,10 @@ export class PartitionReplica implements LocalPartition {
     // librdkafka bump its epoch (a restarted broker's first produces met exactly that).
     if (this.suspended && this.holdsLease()) this.resume();
     if (this.suspended && !(await this.whenResumed(nowMs))) {
-      return this.failure(KafkaError.notLeaderOrFollower, suspendedMessage);
+      return this.refuseUnread(records, KafkaError.notLeaderOrFollower, suspendedMessage);
     }
     if (this.leader === undefined) {
-      return this.failure(KafkaError.notLeaderOrFollower,
+      return this.refuseUnread(records, KafkaError.notLeaderOrFollower,
         `leader epoch ${this.epoch} is not led here yet; retry after a metadata refresh`);
     }
     const checked = validateBatches(records, { batchBytesMax: this.maxMessageBytes });
@@ -371,8 +377,8 @@ export class PartitionReplica implements LocalPartition {
     const admittedMs = await new Promise<number | undefined>((resume) =>
       this.gate.hold(resume, nowMs + acks.timeoutMs, acks.source ?? 0));
     if (admittedMs === undefined) {
-      return this.failure(KafkaError.requestTimedOut, `acks=all: the in-sync replicas did not ` +
-        `copy the ${backlog} bytes ahead of this batch within ${acks.timeoutMs} ms; not appended`);
+      return this.refuse(batch, KafkaError.requestTimedOut, `acks=all: the in-sync replicas did ` +
+        `not copy the ${backlog} bytes ahead of this batch within ${acks.timeoutMs} ms; not appended`);
     }
     // Synchronous up to the append, so the next held produce sees this one's bytes. The wait for
     // the ISR gets what is left of the request's timeout.
@@ -389,25 +395,50 @@ export class PartitionReplica implements LocalPartition {
   private checkAndAppend(records: Buffer, batches: BatchHeader[], batch: BatchHeader,
     nowMs: number, acks: ProduceAcks): Promise<ProduceOutcome> {
     if (this.suspended) {
-      return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower, suspendedMessage));
+      return Promise.resolve(this.refuse(batch, KafkaError.notLeaderOrFollower, suspendedMessage));
     }
     if (this.leader === undefined) {
-      return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower,
+      return Promise.resolve(this.refuse(batch, KafkaError.notLeaderOrFollower,
         'leadership moved while this batch waited; retry after a metadata refresh'));
     }
     const lastSeq = lastSequenceOf(batch.baseSequence, batch.lastOffsetDelta);
-    const state = this.log.producerState.check(batch.producerId, batch.producerEpoch, batch.baseSequence, lastSeq);
+    const producers = this.log.producerState;
+    const state = producers.check(batch.producerId, batch.producerEpoch, batch.baseSequence, lastSeq);
     if (state.kind === 'duplicate') return this.answerDuplicate(state.baseOffset, batch, nowMs, acks);
     if (state.kind === 'error') {
+      const expected = producers.expectedSequence(batch.producerId, batch.producerEpoch);
+      const opener = state.error === 'invalidProducerEpoch' ? undefined
+        : this.refusedBatches.gapOpenedBy(batch.producerId, batch.producerEpoch, expected);
+      if (opener !== undefined) {
+        return Promise.resolve(this.failure({ code: opener.errorCode }, `producer ` +
+          `${batch.producerId}: the batch before this one (sequence ${expected}) was refused ` +
+          `with error ${opener.errorCode} and not written; retry both, in order`));
+      }
       this.noteProducerRefusal(batch, lastSeq, state.error, nowMs);
       return Promise.resolve(this.failure(producerError(state.error),
         `producer ${batch.producerId}: ${state.error}`));
     }
     if (acks.requiredAcks === -1 && !this.leader.canAcceptAcksAll(acks.minIsr)) {
-      return Promise.resolve(this.failure(KafkaError.notEnoughReplicas,
+      return Promise.resolve(this.refuse(batch, KafkaError.notEnoughReplicas,
         `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`));
     }
     return this.append(records, batches, batch, nowMs, acks);
+  }
+
+  /** A retriable refusal of a batch not appended: remembered for the batches behind it. */
+  private refuse(batch: BatchHeader, error: { code: number }, message: string): ProduceOutcome {
+    this.refusedBatches.refused(batch.producerId, batch.producerEpoch, batch.baseSequence,
+      error.code);
+    return this.failure(error, message);
+  }
+
+  /** `refuse` before the batch was validated: remembered only if it is one valid batch. */
+  private refuseUnread(records: Buffer, error: { code: number }, message: string): ProduceOutcome {
+    const checked = validateBatches(records, { batchBytesMax: this.maxMessageBytes });
+    if (checked.ok && checked.batches.length === 1) {
+      return this.refuse(checked.batches[0] as BatchHeader, error, message);
+    }
+    return this.failure(error, message);
   }
 
   /**
@@ -440,8 +471,10 @@ export class PartitionReplica implements LocalPartition {
     try {
       appended = this.log.append(records, batches, this.leaderEpoch, nowMs);
     } catch (err) {
-      return this.storageFailure(err);
+      const outcome = this.storageFailure(err);
+      return this.refuse(batch, { code: outcome.errorCode }, outcome.errorMessage ?? '');
     }
+    this.refusedBatches.appended(batch.producerId);
     leader.appended(appended.lastOffset);
     this.gate.appended(appended.lastOffset, records.length);
     const durable = appended.durable;

@@ -4,3 +4,4 @@ export * from './leader-replica.js';
 export * from './follower-replica.js';
 export * from './election.js';
 export * from './append-gate.js';
+export * from './refused-batches.js';

@@ -94,6 +94,17 @@ export class ProducerState {
     return baseSequence === expected ? append : outOfOrder;
   }
 
+  /**
+   * The sequence the next batch of `producerId` in `producerEpoch` must start with: after its
+   * last remembered batch, or 0 (a producer unknown here, or a newer epoch, starts at 0).
+   */
+  expectedSequence(producerId: number, producerEpoch: number): number {
+    const entry = this.producers.get(producerId);
+    if (entry === undefined || producerEpoch !== entry.epoch) return 0;
+    const last = entry.batches[entry.batches.length - 1];
+    return last === undefined ? 0 : nextSequence(last.lastSeq);
+  }
+
   /** Records an appended batch (or one found in the log on recovery). */
   record(
     producerId: number,

@@ -21,6 +21,7 @@ import { PartitionReplica } from '../../../src/node/partition-replica.js';
 import { KafkaError } from '../../../src/protocol/index.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 import type { IsrChangeProposal } from '../../../src/partitions/index.js';
+import { leaseWaitMs } from '../../../src/server/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import type { ProduceOutcome } from '../../../src/server/index.js';
 
@@ -35,7 +36,7 @@ function batch(value: string, idempotent?: { sequence: number }): Buffer {
 }
 
 async function leader(t: { after: (fn: () => Promise<void>) => void },
-  over: { acksAllBacklogBytesMax?: number; state?: typeof state;
+  over: { acksAllBacklogBytesMax?: number; state?: typeof state; holdsLease?: () => boolean;
     onIsrChange?: (r: PartitionReplica, p: IsrChangeProposal) => void } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'pado-replica-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
@@ -205,4 +206,95 @@ test('a damaged leader alone in the ISR keeps leading', async (t) => {
   assert.equal(replica.damaged(1), 'only-copy');
   assert.deepEqual(proposals, []);
   assert.equal((await replica.produce(batch('a'), 1)).errorCode, 0, 'still takes produces');
+});
+
+/*
+ * A batch pipelined behind one refused before its append (librdkafka keeps five requests in
+ * flight per broker) is answered with that batch's retriable error, not as a sequence gap: a gap
+ * answer makes librdkafka bump its epoch and send again, under the new epoch, records already in
+ * the log (issue 13's bridge-flap duplicates). Each of these answered OUT_OF_ORDER_SEQUENCE_NUMBER
+ * or UNKNOWN_PRODUCER_ID before the fix.
+ */
+test('behind a batch refused with NOT_ENOUGH_REPLICAS, a new producer\'s next batch gets ' +
+  'NOT_ENOUGH_REPLICAS too, then both are taken in order', async (t) => {
+  const { replica, log, fetchAll } = await leader(t);
+  replica.lead({ ...state, partitionEpoch: 2, isr: [1] }, 1);
+  const first = await replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  assert.equal(first.errorCode, KafkaError.notEnoughReplicas.code);
+  replica.lead({ ...state, partitionEpoch: 3, isr: [1, 2, 3] }, 2);
+  await fetchAll(0, 2);
+  const behind = await replica.produce(batch('b', { sequence: 1 }), 2, all(2));
+  assert.equal(behind.errorCode, KafkaError.notEnoughReplicas.code,
+    `not UNKNOWN_PRODUCER_ID: ${behind.errorMessage}`);
+  assert.match(behind.errorMessage ?? '', /sequence 0\) was refused/);
+  assert.equal(log.logEndOffset, 0, 'nothing appended');
+  const a = replica.produce(batch('a', { sequence: 0 }), 3, all(2));
+  const b = replica.produce(batch('b', { sequence: 1 }), 3, all(2));
+  await settled(b);
+  await fetchAll(2, 4);
+  assert.deepEqual([(await a).baseOffset, (await b).baseOffset], [0, 1]);
+});
+
+test('behind a batch refused with NOT_ENOUGH_REPLICAS, a known producer\'s next batch is not ' +
+  'OUT_OF_ORDER_SEQUENCE_NUMBER once the ISR is back', async (t) => {
+  const { replica, log, fetchAll } = await leader(t);
+  await fetchAll(0);
+  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  await settled(zero);
+  await fetchAll(1, 2);
+  assert.equal((await zero).errorCode, 0);
+  replica.lead({ ...state, partitionEpoch: 2, isr: [1] }, 3);
+  assert.equal((await replica.produce(batch('b', { sequence: 1 }), 3, all(2))).errorCode,
+    KafkaError.notEnoughReplicas.code);
+  replica.lead({ ...state, partitionEpoch: 3, isr: [1, 2, 3] }, 4);
+  await fetchAll(1, 4);
+  const behind = await replica.produce(batch('c', { sequence: 2 }), 4, all(2));
+  assert.equal(behind.errorCode, KafkaError.notEnoughReplicas.code, `${behind.errorMessage}`);
+  assert.equal(log.logEndOffset, 1);
+  const b = replica.produce(batch('b', { sequence: 1 }), 5, all(2));
+  const c = replica.produce(batch('c', { sequence: 2 }), 5, all(2));
+  await settled(c);
+  await fetchAll(3, 6);
+  assert.deepEqual([(await b).baseOffset, (await c).baseOffset], [1, 2]);
+  // The gap is closed: a real one is OUT_OF_ORDER_SEQUENCE_NUMBER again.
+  const gap = await replica.produce(batch('e', { sequence: 4 }), 7, all(2));
+  assert.equal(gap.errorCode, KafkaError.outOfOrderSequenceNumber.code);
+});
+
+test('behind a batch refused for a lapsed lease, the next batch taken once the lease is back ' +
+  'gets NOT_LEADER_OR_FOLLOWER too, not OUT_OF_ORDER_SEQUENCE_NUMBER', async (t) => {
+  let lease = true;
+  const { replica, fetchAll } = await leader(t, { holdsLease: () => lease });
+  await fetchAll(0);
+  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  await settled(zero);
+  await fetchAll(1, 2);
+  assert.equal((await zero).errorCode, 0);
+  lease = false;
+  replica.suspend(10);
+  // Arrives when the lapse is a whole grace old: refused at once.
+  const refused = await replica.produce(batch('b', { sequence: 1 }), 10 + leaseWaitMs, all(2));
+  assert.equal(refused.errorCode, KafkaError.notLeaderOrFollower.code);
+  lease = true;
+  replica.resume();
+  const behind = await replica.produce(batch('c', { sequence: 2 }), 11 + leaseWaitMs, all(2));
+  assert.equal(behind.errorCode, KafkaError.notLeaderOrFollower.code, `${behind.errorMessage}`);
+});
+
+test('a fenced epoch is still INVALID_PRODUCER_EPOCH behind a refused batch', async (t) => {
+  const { replica, fetchAll } = await leader(t);
+  await fetchAll(0);
+  const epochOne = (value: string, sequence: number) => buildBatch({ records: [{ key: null,
+    value: Buffer.from(value), timestamp: 1 }], compression: 'none', producerId: 7,
+  producerEpoch: 1, baseSequence: sequence });
+  const x = replica.produce(epochOne('x', 0), 1, all(2));
+  await settled(x);
+  await fetchAll(1, 2);
+  assert.equal((await x).errorCode, 0);
+  replica.lead({ ...state, partitionEpoch: 2, isr: [1] }, 3);
+  assert.equal((await replica.produce(epochOne('y', 1), 3, all(2))).errorCode,
+    KafkaError.notEnoughReplicas.code);
+  replica.lead({ ...state, partitionEpoch: 3, isr: [1, 2, 3] }, 4);
+  const stale = await replica.produce(batch('b', { sequence: 2 }), 4, all(2));
+  assert.equal(stale.errorCode, KafkaError.invalidProducerEpoch.code);
 });
