@@ -77,8 +77,13 @@ export class PartitionReplica implements LocalPartition {
   private suspendedAtMs = 0;
   /** Whether this suspension has ended the waits already. */
   private suspensionFailedWaits = false;
-  /** Produces that arrived while suspended, waiting for `resume` (true) or the grace (false). */
+  /**
+   * Produces that arrived while suspended, in arrival order: each continues synchronously when
+   * woken, `resume` (true) or the grace's end (false), so they append in the order they came.
+   */
   private resumeWaiters: ((resumed: boolean) => void)[] = [];
+  /** Ends this suspension's grace for `resumeWaiters` between ticks (one timer, all at once). */
+  private resumeTimer: NodeJS.Timeout | undefined;
   private readonly holdsLease: () => boolean;
   /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
   private lastRefusalLogMs = -Infinity;
@@ -244,6 +249,8 @@ export class PartitionReplica implements LocalPartition {
   }
 
   private wakeResumeWaiters(resumed: boolean): void {
+    if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
+    this.resumeTimer = undefined;
     const waiters = this.resumeWaiters;
     this.resumeWaiters = [];
     for (const wake of waiters) wake(resumed);
@@ -251,23 +258,24 @@ export class PartitionReplica implements LocalPartition {
 
   /**
    * A produce that finds this replica suspended waits for the lease like the client gate does (the
-   * gate and the tick that resumes replicas see the lease up to a tick apart): true once resumed,
-   * false once the suspension is `leaseWaitMs` old. In arrival order, so appends stay in order.
+   * gate and the tick that resumes replicas see the lease up to a tick apart), until the
+   * suspension is `leaseWaitMs` old. Woken, it goes on synchronously to its append (`admit`),
+   * each in arrival order: a batch pipelined behind must never be appended first (it would be
+   * refused as out of order, and librdkafka bump its epoch or fail: issue 13's bridge-flap run).
    */
-  private whenResumed(nowMs: number): Promise<boolean> {
+  private afterResume(records: Buffer, nowMs: number, acks: ProduceAcks): Promise<ProduceOutcome> {
     const leftMs = this.suspendedAtMs + leaseWaitMs - nowMs;
-    if (this.suspensionFailedWaits || leftMs <= 0) return Promise.resolve(false);
+    if (this.suspensionFailedWaits || leftMs <= 0) {
+      return Promise.resolve(this.refuseUnread(records, KafkaError.notLeaderOrFollower,
+        suspendedMessage));
+    }
+    this.resumeTimer ??= setTimeout(() => {
+      this.resumeTimer = undefined;
+      this.wakeResumeWaiters(false);
+    }, leftMs);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        const i = this.resumeWaiters.indexOf(wake);
-        if (i >= 0) this.resumeWaiters.splice(i, 1);
-        resolve(false);
-      }, leftMs);
-      const wake = (resumed: boolean): void => {
-        clearTimeout(timer);
-        resolve(resumed);
-      };
-      this.resumeWaiters.push(wake);
+      this.resumeWaiters.push((resumed) => resolve(resumed ? this.admit(records, nowMs, acks)
+        : this.refuseUnread(records, KafkaError.notLeaderOrFollower, suspendedMessage)));
     });
   }
 
@@ -345,15 +353,22 @@ export class PartitionReplica implements LocalPartition {
       Math.min(this.knownHighWatermark, this.log.durableEndOffset);
   }
 
-  async produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
+  produce(records: Buffer, nowMs: number, acks: ProduceAcks = leaderOnly):
     Promise<ProduceOutcome> {
-    // The lease is back but the tick that resumes replicas has not run: resume now. A produce
-    // refused here while the next one, a moment later, is taken is the sequence gap that makes
-    // librdkafka bump its epoch (a restarted broker's first produces met exactly that).
+    // The lease is back but the tick that resumes replicas has not run: resume now (the produces
+    // waiting for it go first). A produce refused here while the next one, a moment later, is
+    // taken is the sequence gap that makes librdkafka bump its epoch (a restarted broker's first
+    // produces met exactly that).
     if (this.suspended && this.holdsLease()) this.resume();
-    if (this.suspended && !(await this.whenResumed(nowMs))) {
-      return this.refuseUnread(records, KafkaError.notLeaderOrFollower, suspendedMessage);
-    }
+    if (this.suspended) return this.afterResume(records, nowMs, acks);
+    return this.admit(records, nowMs, acks);
+  }
+
+  /**
+   * Produce on a replica not suspended: synchronous up to its append or its place in the gate,
+   * so produces are appended in the order they are admitted.
+   */
+  private async admit(records: Buffer, nowMs: number, acks: ProduceAcks): Promise<ProduceOutcome> {
     if (this.leader === undefined) {
       return this.refuseUnread(records, KafkaError.notLeaderOrFollower,
         `leader epoch ${this.epoch} is not led here yet; retry after a metadata refresh`);

@@ -298,3 +298,42 @@ test('a fenced epoch is still INVALID_PRODUCER_EPOCH behind a refused batch', as
   const stale = await replica.produce(batch('b', { sequence: 2 }), 4, all(2));
   assert.equal(stale.errorCode, KafkaError.invalidProducerEpoch.code);
 });
+
+test('a produce waiting out a lease lapse is appended before the one behind it that finds the ' +
+  'lease back (not overtaken and refused as out of order)', async (t) => {
+  let lease = true;
+  const { replica, log, fetchAll } = await leader(t, { holdsLease: () => lease });
+  await fetchAll(0);
+  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  await settled(zero);
+  await fetchAll(1, 2);
+  assert.equal((await zero).errorCode, 0);
+  lease = false;
+  replica.suspend(10);
+  const waiting = replica.produce(batch('b', { sequence: 1 }), 20, all(2));
+  assert.equal(await settled(waiting), false, 'waits for the lease');
+  lease = true;
+  // The tick that resumes replicas has not run: this produce resumes it, behind the waiting one.
+  const behind = replica.produce(batch('c', { sequence: 2 }), 30, all(2));
+  assert.equal(log.logEndOffset, 3, 'both appended at once, in arrival order');
+  await fetchAll(3, 31);
+  const [b, c] = await Promise.all([waiting, behind]);
+  assert.deepEqual([b.errorCode, b.baseOffset, c.errorCode, c.baseOffset], [0, 1, 0, 2],
+    `${b.errorMessage} / ${c.errorMessage}`);
+});
+
+test('produces waiting out a lease lapse longer than the grace are all refused together', async (t) => {
+  let lease = true;
+  const { replica, log, fetchAll } = await leader(t, { holdsLease: () => lease });
+  await fetchAll(0);
+  lease = false;
+  const start = Date.now();
+  replica.suspend(start);
+  const a = replica.produce(batch('a', { sequence: 0 }), start, all(2));
+  const b = replica.produce(batch('b', { sequence: 1 }), start + 5, all(2));
+  const [ra, rb] = await Promise.all([a, b]);
+  assert.deepEqual([ra.errorCode, rb.errorCode],
+    [KafkaError.notLeaderOrFollower.code, KafkaError.notLeaderOrFollower.code]);
+  assert.ok(Date.now() - start >= leaseWaitMs - 5, 'after the grace');
+  assert.equal(log.logEndOffset, 0);
+});
