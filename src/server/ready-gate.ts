@@ -113,13 +113,37 @@ export const leaseWaitMs = 500;
 export function gateClientRequests(handlers: HandlerTable, gate: ReadyGate, lease?: LeaseView):
   HandlerTable {
   const gated = new Map<number, Handler>();
+  /**
+   * Per connection, settled once its last request held for the lease has been handed to its
+   * handler: a later request of that connection queues behind it even if the lease is back by
+   * then, so requests reach their handlers in the order they came. A produce overtaking the one
+   * pipelined ahead of it would be refused as out of order (librdkafka then bumps its epoch).
+   */
+  const heldTails = new Map<number, Promise<void>>();
   for (const [apiKey, h] of handlers) {
-    const serve = (ctx: RequestContext, request: unknown) => {
-      if (lease === undefined || lease.holds()) return h.handle(ctx, request);
-      const waitMs = leaseWaitMs - lease.lapsedForMs();
-      if (!(waitMs > 0)) return closeConnection;
-      return lease.wait(waitMs, ctx.signal)
-        .then((held) => (held ? h.handle(ctx, request) : closeConnection));
+    const serve = (ctx: RequestContext, request: unknown): unknown => {
+      const tail = heldTails.get(ctx.connectionId);
+      if (lease === undefined || (tail === undefined && lease.holds())) {
+        return h.handle(ctx, request);
+      }
+      let handedOver = (): void => undefined;
+      const mine = new Promise<void>((resolve) => { handedOver = resolve; });
+      heldTails.set(ctx.connectionId, mine);
+      const inTurn = async (): Promise<unknown> => {
+        try {
+          if (tail !== undefined) await tail;
+          if (ctx.signal.aborted) return null;
+          if (!lease.holds()) {
+            const waitMs = leaseWaitMs - lease.lapsedForMs();
+            if (!(waitMs > 0) || !(await lease.wait(waitMs, ctx.signal))) return closeConnection;
+          }
+          return h.handle(ctx, request);
+        } finally {
+          if (heldTails.get(ctx.connectionId) === mine) heldTails.delete(ctx.connectionId);
+          handedOver();
+        }
+      };
+      return inTurn();
     };
     gated.set(apiKey, {
       apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion,

@@ -137,3 +137,36 @@ test('once open, a client request on a broker without its lease waits for it, el
   }
   assert.deepEqual(waits, [leaseWaitMs - 300], 'no wait once the lease is out for leaseWaitMs');
 });
+
+test('a request held for the lease reaches its handler before a later one of its connection ' +
+  'that finds the lease back (issue 13: a produce overtaking the one ahead was refused as out ' +
+  'of order)', async () => {
+  const calls: string[] = [];
+  const produce: Handler = { apiKey: ApiKey.produce, minVersion: 0, maxVersion: 11,
+    handle: (_ctx, request) => { calls.push((request as { name: string }).name); return { ok: true }; } };
+  let held = false;
+  let wake: (held: boolean) => void = () => undefined;
+  const lease = {
+    holds: () => held,
+    lapsedForMs: () => (held ? 0 : 10),
+    // Like the broker's, it notices the lease's return a moment after holds() does.
+    wait: () => new Promise<boolean>((resolve) => { wake = resolve; }),
+  };
+  const gate = new ReadyGate();
+  gate.open();
+  const table = gateClientRequests(handlerTable([produce]), gate, lease);
+  const signal = new AbortController().signal;
+  const other = { ...ctx(signal), connectionId: 2 };
+  const first = table.get(ApiKey.produce)!.handle(ctx(signal), { name: 'first' });
+  held = true;
+  const second = table.get(ApiKey.produce)!.handle(ctx(signal), { name: 'second' });
+  assert.deepEqual(table.get(ApiKey.produce)!.handle(other, { name: 'elsewhere' }), { ok: true },
+    'another connection is not held back');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(calls, ['elsewhere'], 'the second waits its turn behind the first');
+  wake(true);
+  assert.deepEqual([await first, await second], [{ ok: true }, { ok: true }]);
+  assert.deepEqual(calls, ['elsewhere', 'first', 'second']);
+  assert.deepEqual(table.get(ApiKey.produce)!.handle(ctx(signal), { name: 'third' }), { ok: true },
+    'nothing held: at once again');
+});
