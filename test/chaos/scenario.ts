@@ -35,7 +35,8 @@ export async function runScenario(name: string, rounds: Readonly<Record<Scale, n
     if (process.env.PADO_CHAOS_REPORT) appendFileSync(process.env.PADO_CHAOS_REPORT, `${line}\n`);
     const wentBack = report.offsetsWentBack ?? [];
     const failed = report.lost.length + report.duplicates.length + report.reorders.length +
-      report.consumerMissing + wentBack.length + report.fatal.length > 0;
+      report.consumerMissing + wentBack.length + report.fatal.length +
+      report.brokerSequenceErrors.length > 0;
     // PADO_CHAOS_KEEP_LOGS=1 keeps the broker logs of a passing run too (to study its figures).
     const keep = failed || process.env.PADO_CHAOS_KEEP_LOGS === '1';
     const where = keep ? ` broker logs: ${run.dumpLogs()}` : '';
@@ -46,6 +47,8 @@ export async function runScenario(name: string, rounds: Readonly<Record<Scale, n
     assert.deepEqual(report.reorders, [], `reordered records; ${context}`);
     assert.equal(report.consumerMissing, 0, `the consumer group missed records; ${context}`);
     assert.deepEqual(report.fatal, [], `librdkafka producer fatal errors; ${context}`);
+    assert.deepEqual(report.brokerSequenceErrors, [],
+      `sequence errors answered to librdkafka that it did not cause; ${context}`);
     assert.deepEqual(wentBack, [],
       `committed offsets went back after a coordinator kill; ${context}`);
     assert.ok(report.acked > 0, `nothing was acknowledged; ${context}`);

@@ -200,8 +200,14 @@ const rdkafkaRate = /^\d+$/.test(process.env.PADO_CHAOS_RDKAFKA_RATE ?? '')
 class RdkafkaWriter {
   readonly streams: Stream[] = [];
   readonly fatal: string[] = [];
-  /** librdkafka's log lines about epoch bumps (KIP-360), with a message timeout set. */
+  /** librdkafka's log lines about epoch bumps (KIP-360). */
   readonly epochBumps: string[] = [];
+  /**
+   * Sequence errors brokers answered, by whose they are on the wire (rdkafka_workload.py's
+   * SequenceVerdicts): the broker's must be none; the client's (it skipped a batch) are reported.
+   */
+  readonly brokerSequenceErrors: string[] = [];
+  readonly clientSequenceErrors: string[] = [];
   private proc: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
   private incarnation = 0;
@@ -242,6 +248,9 @@ class RdkafkaWriter {
         streamOf(Number(f[1])).uncertain.push(Number(f[2]));
       } else if (f[0] === 'X') {
         this.fatal.push(line.slice(2));
+      } else if (f[0] === 'Q') {
+        (f[1] === 'client' ? this.clientSequenceErrors : this.brokerSequenceErrors)
+          .push(line.slice(3 + f[1]!.length));
       } else if (f[0] === 'E') {
         this.epochBumps.push(line.slice(2));
         if (process.env.PADO_CHAOS_DEBUG === '1') console.log(`chaos librdkafka: ${line.slice(2)}`);
@@ -373,8 +382,16 @@ export interface ChaosReport {
    */
   readonly clientResends: number;
   readonly clientResendSample?: string;
-  /** librdkafka log lines about epoch bumps (only with a message timeout set), and the first. */
+  /** librdkafka log lines about epoch bumps, and the first. */
   readonly epochBumps: number;
+  /**
+   * Sequence errors (OUT_OF_ORDER_SEQUENCE_NUMBER and kin) a broker answered librdkafka that the
+   * wire does not blame on the client (must be none): each makes librdkafka bump its epoch and
+   * send again what it holds unacknowledged, possibly stored already.
+   */
+  readonly brokerSequenceErrors: readonly string[];
+  /** Those the client caused: the batch the broker lacked was never sent to it (issue 4953). */
+  readonly clientSequenceErrors: number;
   /** kafkajs request promises it left unhandled (a client fault: reported, not a failure). */
   readonly kafkajsUnhandled: number;
   readonly epochBumpSample?: string;
@@ -1059,6 +1076,8 @@ export class ChaosRun {
       clientResends: clientResends.length,
       ...(clientResends.length > 0 ? { clientResendSample: clientResends[0] } : {}),
       epochBumps: this.rdkafka.epochBumps.length,
+      brokerSequenceErrors: [...this.rdkafka.brokerSequenceErrors],
+      clientSequenceErrors: this.rdkafka.clientSequenceErrors.length,
       kafkajsUnhandled: this.kafkajsUnhandled.length,
       ...(this.diskFaults.length > 0 ? { diskFaults: [...this.diskFaults] } : {}),
       ...(this.diskFullWindows.length > 0 ? { diskFullMs: summarize(this.diskFullWindows) } : {}),
