@@ -429,6 +429,11 @@ export class PartitionReplica implements LocalPartition {
           `${batch.producerId}: the batch before this one (sequence ${expected}) was refused ` +
           `with error ${opener.errorCode} and not written; retry both, in order`));
       }
+      if (state.error === 'outOfOrderSequence' && this.gapAtNewLeader(batch, expected)) {
+        return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower, `producer ` +
+          `${batch.producerId}: its batch from sequence ${expected} has not reached this new ` +
+          `leader yet (still in flight to the previous one?); retry both, in order`));
+      }
       this.noteProducerRefusal(batch, lastSeq, state.error, nowMs);
       return Promise.resolve(this.failure(producerError(state.error),
         `producer ${batch.producerId}: ${state.error}`));
@@ -438,6 +443,26 @@ export class PartitionReplica implements LocalPartition {
         `${this.leader.isr.length} in-sync replicas, min.insync.replicas=${acks.minIsr}`));
     }
     return this.append(records, batches, batch, nowMs, acks);
+  }
+
+  /**
+   * Whether `batch`, ahead of its producer's `expected` sequence, comes from a producer that has
+   * written nothing in this leader epoch yet (its last batch here came from an earlier leader).
+   * Such a gap is a client moving to the new leader: librdkafka
+   * sends the batches it queued for the partition before it re-queues the one the old leader
+   * failed (its issue 4953). OUT_OF_ORDER_SEQUENCE_NUMBER, Kafka's answer, makes it bump its
+   * epoch and send again everything unacknowledged — duplicates of whatever was in fact stored
+   * (issue 13's bridge-flap chaos runs). NOT_LEADER_OR_FOLLOWER makes it retry both in order. A
+   * client never skips sequences on purpose (one that gave a batch up bumps its epoch first), so
+   * once the producer has written in this epoch, a gap is OUT_OF_ORDER_SEQUENCE_NUMBER again.
+   */
+  private gapAtNewLeader(batch: BatchHeader, expected: number): boolean {
+    // Ahead of the expected sequence (sequences wrap at 2^31): a gap, not an old retry.
+    if (((batch.baseSequence - expected) & 0x7fff_ffff) >= 0x4000_0000) return false;
+    const producers = this.log.producerState;
+    if (producers.epochOf(batch.producerId) !== batch.producerEpoch) return false;
+    const last = producers.batchesOf(batch.producerId).at(-1);
+    return last !== undefined && this.log.leaderEpochs.epochAt(last.lastOffset) < this.epoch;
   }
 
   /** A retriable refusal of a batch not appended: remembered for the batches behind it. */

@@ -337,3 +337,32 @@ test('produces waiting out a lease lapse longer than the grace are all refused t
   assert.ok(Date.now() - start >= leaseWaitMs - 5, 'after the grace');
   assert.equal(log.logEndOffset, 0);
 });
+
+test('at a new leader, a gap from a producer that has written nothing in its epoch yet is ' +
+  'NOT_LEADER_OR_FOLLOWER (its earlier batch is still on its way), then OUT_OF_ORDER once it has',
+async (t) => {
+  const { replica, log, fetchAll } = await leader(t);
+  await fetchAll(0);
+  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  await settled(zero);
+  await fetchAll(1, 2);
+  assert.equal((await zero).errorCode, 0);
+  // Leadership moves away and back: a new leader epoch.
+  replica.lead({ ...state, leaderEpoch: 2, partitionEpoch: 2 }, 3);
+  await fetchAll(1, 3);
+  const early = await replica.produce(batch('c', { sequence: 2 }), 4, all(2));
+  assert.equal(early.errorCode, KafkaError.notLeaderOrFollower.code, `${early.errorMessage}`);
+  assert.match(early.errorMessage ?? '', /sequence 1 has not reached this new leader/);
+  assert.equal(log.logEndOffset, 1);
+  const b = replica.produce(batch('b', { sequence: 1 }), 5, all(2));
+  const c = replica.produce(batch('c', { sequence: 2 }), 5, all(2));
+  await settled(c);
+  // Followers that hold both, in leader epoch 2.
+  for (const id of [2, 3]) assert.equal((await replica.readAsReplica(3, 2, 1 << 20, id, 6)).errorCode, 0);
+  assert.deepEqual([(await b).baseOffset, (await c).baseOffset], [1, 2]);
+  const gap = await replica.produce(batch('e', { sequence: 4 }), 7, all(2));
+  assert.equal(gap.errorCode, KafkaError.outOfOrderSequenceNumber.code,
+    'written in this epoch: a gap is a gap');
+  const old = await replica.produce(batch('z', { sequence: 0 }), 7, all(2));
+  assert.equal(old.errorCode, 0, 'an old retry is answered as a duplicate, as before');
+});
