@@ -405,6 +405,7 @@ export interface ChaosReport {
   /** Forged peer frames: per burst, the target and what its frames got. */
   readonly forgedBursts?: readonly string[];
   readonly consumerMissing: number;
+  readonly consumerMissingDetail?: readonly string[];
   readonly unavailableMs: Summary;
   readonly unavailableMsAll: readonly number[];
   /** The same windows seen by librdkafka (kill → first ack of a record sent after it). */
@@ -470,6 +471,8 @@ export class ChaosRun {
   /** Set by stop(): no client may be (re)started after it, or the test process never exits. */
   private stopping = false;
   private readonly seen = new Set<string>();
+  /** Per partition, the highest offset the consumer group has read (to tell lag from a hole). */
+  private readonly seenMaxOffset = new Map<number, number>();
   private readonly nemeses: Nemesis[] = [];
   private readonly windows: number[] = [];
   private readonly windowsRdkafka: number[] = [];
@@ -985,7 +988,27 @@ export class ChaosRun {
     const report = this.check(logs);
     await this.waitConsumerCaughtUp();
     const consumerMissing = this.ackedValues().filter((v) => !this.seen.has(v)).length;
-    return { ...report, consumerMissing };
+    return { ...report, consumerMissing,
+      ...(consumerMissing > 0 ? { consumerMissingDetail: this.missingDetail() } : {}) };
+  }
+
+  /**
+   * Per partition, what the consumer group missed: how many, their offsets, and the highest offset
+   * it did read — above the lowest missed one is a hole it skipped, below it is lag.
+   */
+  private missingDetail(): string[] {
+    const out: string[] = [];
+    for (let partition = 0; partition < chaosPartitions; partition++) {
+      const missed = this.streams().filter((st) => st.partition === partition).flatMap((st) =>
+        st.acks.filter((a) => !this.seen.has(`${st.key}:${a.seq}`)).map((a) => a.offset));
+      if (missed.length === 0) continue;
+      const low = missed.reduce((a, b) => Math.min(a, b));
+      const high = missed.reduce((a, b) => Math.max(a, b));
+      const read = this.seenMaxOffset.get(partition) ?? -1;
+      out.push(`p${partition}: ${missed.length} missed, offsets ${low}..${high}, ` +
+        `read up to ${read} (${read > low ? 'a hole' : 'lag'})`);
+    }
+    return out;
   }
 
   /** Where the broker logs went (written when a check fails). */
@@ -1339,8 +1362,10 @@ export class ChaosRun {
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topic: chaosTopic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => {
+    await consumer.run({ eachMessage: async ({ partition, message }) => {
       if (message.value !== null) this.seen.add(message.value.toString());
+      const offset = Number(message.offset);
+      if (offset > (this.seenMaxOffset.get(partition) ?? -1)) this.seenMaxOffset.set(partition, offset);
     } });
   }
 
