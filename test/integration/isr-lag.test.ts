@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildBatch } from '../../src/protocol/records/index.js';
+import { IdempotentProducer } from '../support/idempotent-produce.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { waitFor } from '../support/run.js';
 
@@ -48,14 +48,16 @@ async function view(id: number): Promise<View | undefined> {
     brokers: md.brokers.map((b) => b.nodeId).sort() };
 }
 
-/** One acks=all produce of `value` to the leader; its error code. */
+const producer = new IdempotentProducer();
+
+/**
+ * One acks=all produce of `value` to the leader, retried while the answer is retriable (a node
+ * just named leader may not lead yet; a busy machine may lapse its lease); 0 once acknowledged.
+ */
 async function produce(leader: number, value: string): Promise<number> {
-  return cluster.withClient(leader, async (c) => {
-    const batch = buildBatch({ records: [{ key: null, value: Buffer.from(value),
-      timestamp: Date.now() }], compression: 'none' });
-    const r = await c.produce(topic, 0, batch, -1, 10_000);
-    return r?.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
-  }, 15_000);
+  await cluster.withClient(leader, (c) => producer.send(c, topic, 0, value, conditionMs),
+    conditionMs + 5_000);
+  return 0;
 }
 
 async function logBytes(id: number): Promise<Buffer> {

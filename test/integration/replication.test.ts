@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { decodeFetchedRecords, KafkaClient } from '../../src/client/index.js';
 import { sessionTimeoutMsDefault } from '../../src/controller/index.js';
 import { buildBatch } from '../../src/protocol/records/index.js';
+import { IdempotentProducer } from '../support/idempotent-produce.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { waitFor } from '../support/run.js';
 
@@ -38,28 +39,12 @@ async function leaderSeenBy(id: number): Promise<{ leaderId: number; leaderEpoch
   return { leaderId: p?.leaderId ?? -1, leaderEpoch: p?.leaderEpoch ?? -1 };
 }
 
-/** Retriable answers (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS…, REQUEST_TIMED_OUT). */
-const retriable = new Set([6, 7, 19, 20]);
-
-/**
- * acks=all produces of v<from>… to `leader`, one record each, idempotent so that a retry (a node
- * just named leader may not lead yet; a busy machine may lapse its lease) is never stored twice.
- */
+/** acks=all produces of v<from>… to `leader`, one record each, idempotent (retried if need be). */
 async function produce(leader: number, from: number, count: number): Promise<void> {
+  const producer = new IdempotentProducer();
   await withClient(leader, async (c) => {
-    const id = await c.initProducerId();
-    assert.equal(id.errorCode, 0);
     for (let i = from; i < from + count; i++) {
-      const batch = buildBatch({ records: [{ key: null, value: Buffer.from(`v${i}`),
-        timestamp: Date.now() }], compression: 'none', producerId: Number(id.producerId),
-      producerEpoch: id.producerEpoch, baseSequence: i - from });
-      await waitFor(`v${i} acknowledged by ${leader}`, async () => {
-        const r = await c.produce(topic, 0, batch, -1);
-        const code = r?.responses[0]?.partitionResponses[0]?.errorCode;
-        if (code === 0) return true;
-        assert.ok(code !== undefined && retriable.has(code), `v${i}: error ${code}`);
-        return undefined;
-      }, movedWithinMs, 100);
+      await producer.send(c, topic, 0, `v${i}`, movedWithinMs);
     }
   });
 }

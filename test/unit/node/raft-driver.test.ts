@@ -34,6 +34,12 @@ interface Member {
 class Net {
   readonly members = new Map<number, Member>();
   readonly cut = new Set<number>();
+  /**
+   * The drivers' tick timers are unref'd (a node's listener keeps its process alive): without a
+   * timer of its own, a leaderless moment — nothing pending but election timeouts — would end the
+   * test's event loop with a proposal still waiting (seen on a busy machine).
+   */
+  readonly keepAlive = setInterval(() => undefined, 1_000);
 
   sender(from: number) {
     return {
@@ -64,6 +70,7 @@ async function startGroup(name: string, waitMsMax = 5_000): Promise<Net> {
 }
 
 async function stopGroup(net: Net): Promise<void> {
+  clearInterval(net.keepAlive);
   for (const m of net.members.values()) {
     await m.driver.close();
     await m.store.close();
