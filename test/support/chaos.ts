@@ -1298,10 +1298,13 @@ export class ChaosRun {
     }));
   }
 
+  /**
+   * The partitions as a live node sees them, asked until one answers: a node may refuse clients a
+   * moment (its lease lapsed) and on a busy machine a round of Metadata can time out everywhere.
+   */
   private async view(): Promise<PartitionView[]> {
-    const md = await this.metadataAny();
-    const topic = md?.topics.find((t) => t.name === chaosTopic);
-    if (topic === undefined) throw new Error('no metadata');
+    const topic = await waitFor('Metadata of the chaos topic from a live node', async () =>
+      (await this.metadataAny())?.topics.find((t) => t.name === chaosTopic), healMsMax, 100);
     return [...topic.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => ({
       partition: p.partitionIndex, leaderId: p.leaderId, leaderEpoch: p.leaderEpoch, isr: p.isrNodes,
     }));
