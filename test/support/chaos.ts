@@ -1397,11 +1397,24 @@ export class ChaosRun {
   }
 
   /** Every record of every partition, from offset 0 to the high watermark, read from its leader. */
+  /**
+   * Every partition read from its leader. Leadership may move meanwhile (a preferred-leader
+   * election, a lease lapse on a starved machine) and a request may time out: asked again, of
+   * whoever leads then. Any other error of the read itself fails the run.
+   */
   private async readAll(): Promise<LoggedRecord[][]> {
-    const view = await this.view();
     const out: LoggedRecord[][] = [];
-    for (const p of view) {
-      out.push(await this.withClient(p.leaderId, (c) => readPartition(c, p.partition)));
+    for (let partition = 0; partition < chaosPartitions; partition++) {
+      out.push(await waitFor(`every record of p${partition} from its leader`, async () => {
+        const leader = (await this.view())[partition]?.leaderId ?? -1;
+        if (leader <= 0) return undefined;
+        try {
+          return await this.withClient(leader, (c) => readPartition(c, partition));
+        } catch (e) {
+          if (e instanceof FetchRefused && e.errorCode !== KafkaError.notLeaderOrFollower.code) throw e;
+          return undefined;
+        }
+      }, healMsMax, 100));
     }
     return out;
   }
@@ -1442,6 +1455,16 @@ function writerAt(writers: readonly BatchWriter[], offset: number): string {
   return writers.find((w) => offset >= w.baseOffset && offset <= w.lastOffset)?.writer ?? '?';
 }
 
+/** A fetch of the checker's read answered with an error (`errorCode`), or nothing below the HW. */
+class FetchRefused extends Error {
+  readonly errorCode: number;
+
+  constructor(message: string, errorCode: number) {
+    super(message);
+    this.errorCode = errorCode;
+  }
+}
+
 async function readPartition(c: KafkaClient, partition: number) {
   const records: LoggedRecord[] = [];
   let offset = 0;
@@ -1449,7 +1472,8 @@ async function readPartition(c: KafkaClient, partition: number) {
     const r = await c.fetch([{ topic: chaosTopic, partition, offset }], { maxWaitMs: 0 });
     const part = r.responses[0]?.partitions[0];
     if (part === undefined || part.errorCode !== 0) {
-      throw new Error(`fetch p${partition}@${offset}: error ${part?.errorCode}`);
+      throw new FetchRefused(`fetch p${partition}@${offset}: error ${part?.errorCode}`,
+        part?.errorCode ?? -1);
     }
     const fetched = decodeFetchedRecords(part.records);
     const writers = batchWriters(part.records);
@@ -1461,7 +1485,8 @@ async function readPartition(c: KafkaClient, partition: number) {
     }
     if (fetched.nextOffset === null) {
       if (offset >= Number(part.highWatermark)) break;
-      throw new Error(`fetch p${partition}@${offset}: nothing below the HW ${part.highWatermark}`);
+      throw new FetchRefused(`fetch p${partition}@${offset}: nothing below the HW ` +
+        `${part.highWatermark}`, 0);
     }
     offset = fetched.nextOffset;
   }
