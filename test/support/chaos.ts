@@ -1335,13 +1335,22 @@ export class ChaosRun {
       const md = await this.metadataAny();
       return md !== undefined && md.brokers.length === 3 ? true : undefined;
     }, healMsMax);
-    const created = await this.withClient(this.cluster.ids[0]!, (c) => c.createTopics([{
-      name: chaosTopic, numPartitions: chaosPartitions, replicationFactor: 3,
-      // Small segments, so there are closed ones for the disk-fault nemesis to damage.
-      configs: { 'min.insync.replicas': '2', 'segment.bytes': String(chaosSegmentBytes) },
-    }]));
-    const code = created.topics[0]?.errorCode;
-    if (code !== 0) throw new Error(`create ${chaosTopic}: error ${code}`);
+    // Asked again if the answer is lost (a starved machine times requests out): a creation that
+    // did go through answers TOPIC_ALREADY_EXISTS the second time.
+    let code: number | undefined;
+    await waitFor(`${chaosTopic} created`, async () => {
+      const created = await this.withClient(this.cluster.ids[0]!, (c) => c.createTopics([{
+        name: chaosTopic, numPartitions: chaosPartitions, replicationFactor: 3,
+        // Small segments, so there are closed ones for the disk-fault nemesis to damage.
+        configs: { 'min.insync.replicas': '2', 'segment.bytes': String(chaosSegmentBytes) },
+      }])).catch(() => undefined);
+      code = created?.topics[0]?.errorCode;
+      const retriable = [KafkaError.requestTimedOut.code, KafkaError.notController.code];
+      return code === undefined || retriable.includes(code) ? undefined : true;
+    }, healMsMax, 200);
+    if (code !== 0 && code !== KafkaError.topicAlreadyExists.code) {
+      throw new Error(`create ${chaosTopic}: error ${code}`);
+    }
   }
 
   private async startConsumer(): Promise<void> {
