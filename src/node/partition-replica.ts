@@ -430,6 +430,7 @@ export class PartitionReplica implements LocalPartition {
           `with error ${opener.errorCode} and not written; retry both, in order`));
       }
       if (state.error === 'outOfOrderSequence' && this.gapAtNewLeader(batch, expected)) {
+        this.noteProducerRefusal(batch, lastSeq, 'gapAtNewLeader', nowMs);
         return Promise.resolve(this.failure(KafkaError.notLeaderOrFollower, `producer ` +
           `${batch.producerId}: its batch from sequence ${expected} has not reached this new ` +
           `leader yet (still in flight to the previous one?); retry both, in order`));

@@ -919,6 +919,10 @@ export class ChaosRun {
         wrong.map(({ f, got: g }) => `${f.name}: ${g} (expected ${f.expect})`).join('; '));
     }
     this.assertAllRunning(`the forged frames to node ${target}`);
+    // Healed before the kill: a burst that forced a Raft election on a starved machine can leave
+    // sessions expired and an ISR of one for a moment, and killing that one member leaves its
+    // partitions rightly without a leader (no unclean election) — a different scenario.
+    await this.waitHealed(`every ISR whole after the forged frames to node ${target}`);
     if (kill === 'leader') await this.killLeader(partition);
     else await this.killController();
     this.assertAllRunning(`the ${kill} kill after forged frames`);
