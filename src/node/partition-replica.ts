@@ -36,6 +36,14 @@ import type { PartitionLog } from '../storage/index.js';
 const suspendedMessage = 'this broker lost contact with the controller (no lease): another ' +
   'broker may lead this partition now; retry after a metadata refresh';
 const leaderOnly: ProduceAcks = { requiredAcks: 1, minIsr: 1, timeoutMs: 30_000 };
+/**
+ * How many times one batch ahead of its producer's sequence is answered NOT_LEADER_OR_FOLLOWER at
+ * a new leader (`gapAtNewLeader`) before it gets Kafka's OUT_OF_ORDER_SEQUENCE_NUMBER: a client
+ * that never sends the batch before it must not be kept retrying for ever.
+ */
+const gapExcusesMax = 3;
+/** Producers whose excused gap is remembered per partition (the oldest is forgotten first). */
+const gapExcusesProducersMax = 1024;
 
 export class PartitionReplica implements LocalPartition {
   readonly topic: string;
@@ -93,6 +101,8 @@ export class PartitionReplica implements LocalPartition {
    * Kept across leader epochs: what it says (this log lacks that batch) stays true.
    */
   private readonly refusedBatches = new RefusedBatches();
+  /** Per producer, the batch last answered NOT_LEADER as a gap at a new leader, and how often. */
+  private readonly gapExcuses = new Map<number, { baseSequence: number; count: number }>();
   maxMessageBytes: number;
 
   constructor(opts: {
@@ -455,7 +465,8 @@ export class PartitionReplica implements LocalPartition {
    * epoch and send again everything unacknowledged — duplicates of whatever was in fact stored
    * (issue 13's bridge-flap chaos runs). NOT_LEADER_OR_FOLLOWER makes it retry both in order. A
    * client never skips sequences on purpose (one that gave a batch up bumps its epoch first), so
-   * once the producer has written in this epoch, a gap is OUT_OF_ORDER_SEQUENCE_NUMBER again.
+   * once the producer has written in this epoch, a gap is OUT_OF_ORDER_SEQUENCE_NUMBER again — and
+   * so is one batch sent more than `gapExcusesMax` times without the batch before it.
    */
   private gapAtNewLeader(batch: BatchHeader, expected: number): boolean {
     // Ahead of the expected sequence (sequences wrap at 2^31): a gap, not an old retry.
@@ -463,7 +474,18 @@ export class PartitionReplica implements LocalPartition {
     const producers = this.log.producerState;
     if (producers.epochOf(batch.producerId) !== batch.producerEpoch) return false;
     const last = producers.batchesOf(batch.producerId).at(-1);
-    return last !== undefined && this.log.leaderEpochs.epochAt(last.lastOffset) < this.epoch;
+    if (last === undefined || this.log.leaderEpochs.epochAt(last.lastOffset) >= this.epoch) {
+      return false;
+    }
+    const seen = this.gapExcuses.get(batch.producerId);
+    const count = seen?.baseSequence === batch.baseSequence ? seen.count + 1 : 1;
+    if (count > gapExcusesMax) return false;
+    this.gapExcuses.delete(batch.producerId);
+    this.gapExcuses.set(batch.producerId, { baseSequence: batch.baseSequence, count });
+    if (this.gapExcuses.size > gapExcusesProducersMax) {
+      this.gapExcuses.delete(this.gapExcuses.keys().next().value as number);
+    }
+    return true;
   }
 
   /** A retriable refusal of a batch not appended: remembered for the batches behind it. */
@@ -516,6 +538,7 @@ export class PartitionReplica implements LocalPartition {
       return this.refuse(batch, { code: outcome.errorCode }, outcome.errorMessage ?? '');
     }
     this.refusedBatches.appended(batch.producerId);
+    if (this.gapExcuses.size > 0) this.gapExcuses.delete(batch.producerId);
     leader.appended(appended.lastOffset);
     this.gate.appended(appended.lastOffset, records.length);
     const durable = appended.durable;

@@ -354,6 +354,11 @@ async (t) => {
   assert.equal(early.errorCode, KafkaError.notLeaderOrFollower.code, `${early.errorMessage}`);
   assert.match(early.errorMessage ?? '', /sequence 1 has not reached this new leader/);
   assert.equal(log.logEndOffset, 1);
+  // Sent again without the batch before it: excused three times in all, then Kafka's answer.
+  const again = [];
+  for (let i = 0; i < 3; i++) again.push((await replica.produce(batch('c', { sequence: 2 }), 4, all(2))).errorCode);
+  assert.deepEqual(again, [KafkaError.notLeaderOrFollower.code, KafkaError.notLeaderOrFollower.code,
+    KafkaError.outOfOrderSequenceNumber.code]);
   const b = replica.produce(batch('b', { sequence: 1 }), 5, all(2));
   const c = replica.produce(batch('c', { sequence: 2 }), 5, all(2));
   await settled(c);
