@@ -28,9 +28,25 @@ export interface ConnectionOptions {
 interface Slot {
   chunks: Buffer[] | null;
   done: boolean;
+  /** A request to handle only once every earlier one is answered (`answeredAtItsTurn`). */
+  deferred?: (() => void) | undefined;
 }
 
 const apiVersionsKey = 18;
+const metadataKey = 3;
+
+/**
+ * Requests whose answer is a view of the cluster, handled only when every earlier request of the
+ * connection has been answered, so the view is not older than the answers before it. Requests
+ * are handled concurrently and answered in order: a Metadata request behind a produce waiting for
+ * its acks was computed on arrival and sent a second later, naming a leader that had died
+ * meanwhile, after a fresher answer had named the new one; librdkafka (Metadata v4, no leader
+ * epochs) took the later, older answer and sent to the dead broker for a minute (issue 13). Kafka
+ * handles one request per connection at a time, so its answers are never older than that.
+ */
+function answeredAtItsTurn(apiKey: number): boolean {
+  return apiKey === metadataKey;
+}
 
 export class Connection {
   readonly id: number;
@@ -144,20 +160,24 @@ export class Connection {
       signal: this.abort.signal,
     };
     const slot = this.newSlot();
-    let result: unknown;
-    try {
-      result = handler.handle(ctx, request);
-    } catch (err) {
-      return this.handlerFailed(err, apiKey, version);
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (response: unknown) => this.respond(slot, apiKey, version, correlationId, response),
-        (err: unknown) => this.handlerFailed(err, apiKey, version),
-      );
-    } else {
-      this.respond(slot, apiKey, version, correlationId, result);
-    }
+    const run = (): void => {
+      let result: unknown;
+      try {
+        result = handler.handle(ctx, request);
+      } catch (err) {
+        return this.handlerFailed(err, apiKey, version);
+      }
+      if (result instanceof Promise) {
+        result.then(
+          (response: unknown) => this.respond(slot, apiKey, version, correlationId, response),
+          (err: unknown) => this.handlerFailed(err, apiKey, version),
+        );
+      } else {
+        this.respond(slot, apiKey, version, correlationId, result);
+      }
+    };
+    if (answeredAtItsTurn(apiKey) && this.slots.length > 1) slot.deferred = run;
+    else run();
   }
 
   private newSlot(): Slot {
@@ -195,6 +215,13 @@ export class Connection {
       for (const c of slot.chunks) this.socket.write(c);
     }
     if (wrote) this.socket.uncork();
+    const head = this.slots[0];
+    if (head?.deferred !== undefined) {
+      const run = head.deferred;
+      head.deferred = undefined;
+      run();
+      return;
+    }
     if (this.slots.length === 0) this.notifyIdle();
     this.drainFrames();
   }
