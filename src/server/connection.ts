@@ -34,9 +34,10 @@ interface Slot {
 
 const apiVersionsKey = 18;
 const metadataKey = 3;
+const findCoordinatorKey = 10;
 
 /**
- * Requests whose answer is a view of the cluster, handled only when every earlier request of the
+ * Requests whose answer is a view of the cluster (Metadata, FindCoordinator), handled only when every earlier request of the
  * connection has been answered, so the view is not older than the answers before it. Requests
  * are handled concurrently and answered in order: a Metadata request behind a produce waiting for
  * its acks was computed on arrival and sent a second later, naming a leader that had died
@@ -45,7 +46,7 @@ const metadataKey = 3;
  * handles one request per connection at a time, so its answers are never older than that.
  */
 function answeredAtItsTurn(apiKey: number): boolean {
-  return apiKey === metadataKey;
+  return apiKey === metadataKey || apiKey === findCoordinatorKey;
 }
 
 export class Connection {
