@@ -14,7 +14,9 @@ import {
   encodeResponseFrame,
 } from '../protocol/index.js';
 import { FrameSplitter } from './frames.js';
-import { closeConnection, type HandlerTable, type RequestContext } from './handler.js';
+import {
+  closeConnection, type Handler, type HandlerTable, type RequestContext,
+} from './handler.js';
 import { unsupportedVersionResponse } from './handlers/api-versions.js';
 
 export interface ConnectionOptions {
@@ -161,24 +163,30 @@ export class Connection {
       signal: this.abort.signal,
     };
     const slot = this.newSlot();
-    const run = (): void => {
-      let result: unknown;
-      try {
-        result = handler.handle(ctx, request);
-      } catch (err) {
-        return this.handlerFailed(err, apiKey, version);
-      }
-      if (result instanceof Promise) {
-        result.then(
-          (response: unknown) => this.respond(slot, apiKey, version, correlationId, response),
-          (err: unknown) => this.handlerFailed(err, apiKey, version),
-        );
-      } else {
-        this.respond(slot, apiKey, version, correlationId, result);
-      }
-    };
-    if (answeredAtItsTurn(apiKey) && this.slots.length > 1) slot.deferred = run;
-    else run();
+    if (answeredAtItsTurn(apiKey) && this.slots.length > 1) {
+      slot.deferred = () => this.dispatch(slot, handler, ctx, request);
+    } else {
+      this.dispatch(slot, handler, ctx, request);
+    }
+  }
+
+  private dispatch(slot: Slot, handler: Handler, ctx: RequestContext, request: unknown): void {
+    const { apiKey } = handler;
+    const { apiVersion: version, correlationId } = ctx;
+    let result: unknown;
+    try {
+      result = handler.handle(ctx, request);
+    } catch (err) {
+      return this.handlerFailed(err, apiKey, version);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response: unknown) => this.respond(slot, apiKey, version, correlationId, response),
+        (err: unknown) => this.handlerFailed(err, apiKey, version),
+      );
+    } else {
+      this.respond(slot, apiKey, version, correlationId, result);
+    }
   }
 
   private newSlot(): Slot {

@@ -59,6 +59,15 @@ async function leader(t: { after: (fn: () => Promise<void>) => void },
   return { replica, log, fetchAll };
 }
 
+/** Producer 7's first batch (sequence 0), acknowledged once both followers fetched it. */
+async function firstAcked(replica: PartitionReplica,
+  fetchAll: (offset: number, nowMs?: number) => Promise<void>): Promise<void> {
+  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
+  await settled(zero);
+  await fetchAll(1, 2);
+  assert.equal((await zero).errorCode, 0);
+}
+
 /** Whether `p` has settled, after letting pending I/O and microtasks run. */
 async function settled(p: Promise<unknown>): Promise<boolean> {
   let done = false;
@@ -239,10 +248,7 @@ test('behind a batch refused with NOT_ENOUGH_REPLICAS, a known producer\'s next 
   'OUT_OF_ORDER_SEQUENCE_NUMBER once the ISR is back', async (t) => {
   const { replica, log, fetchAll } = await leader(t);
   await fetchAll(0);
-  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
-  await settled(zero);
-  await fetchAll(1, 2);
-  assert.equal((await zero).errorCode, 0);
+  await firstAcked(replica, fetchAll);
   replica.lead({ ...state, partitionEpoch: 2, isr: [1] }, 3);
   assert.equal((await replica.produce(batch('b', { sequence: 1 }), 3, all(2))).errorCode,
     KafkaError.notEnoughReplicas.code);
@@ -266,10 +272,7 @@ test('behind a batch refused for a lapsed lease, the next batch taken once the l
   let lease = true;
   const { replica, fetchAll } = await leader(t, { holdsLease: () => lease });
   await fetchAll(0);
-  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
-  await settled(zero);
-  await fetchAll(1, 2);
-  assert.equal((await zero).errorCode, 0);
+  await firstAcked(replica, fetchAll);
   lease = false;
   replica.suspend(10);
   // Arrives when the lapse is a whole grace old: refused at once.
@@ -304,10 +307,7 @@ test('a produce waiting out a lease lapse is appended before the one behind it t
   let lease = true;
   const { replica, log, fetchAll } = await leader(t, { holdsLease: () => lease });
   await fetchAll(0);
-  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
-  await settled(zero);
-  await fetchAll(1, 2);
-  assert.equal((await zero).errorCode, 0);
+  await firstAcked(replica, fetchAll);
   lease = false;
   replica.suspend(10);
   const waiting = replica.produce(batch('b', { sequence: 1 }), 20, all(2));
@@ -343,10 +343,7 @@ test('at a new leader, a gap from a producer that has written nothing in its epo
 async (t) => {
   const { replica, log, fetchAll } = await leader(t);
   await fetchAll(0);
-  const zero = replica.produce(batch('a', { sequence: 0 }), 1, all(2));
-  await settled(zero);
-  await fetchAll(1, 2);
-  assert.equal((await zero).errorCode, 0);
+  await firstAcked(replica, fetchAll);
   // Leadership moves away and back: a new leader epoch.
   replica.lead({ ...state, leaderEpoch: 2, partitionEpoch: 2 }, 3);
   await fetchAll(1, 3);
