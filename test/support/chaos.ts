@@ -25,12 +25,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readSync,
-  rmSync, statSync, statfsSync, truncateSync, unlinkSync, writeFileSync, writeSync,
+  rmSync, statSync, statfsSync, truncateSync, unlinkSync, writeFileSync, writeSync, createWriteStream,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type logCreator, type Producer } from 'kafkajs';
 import {
   KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
 } from '../../src/client/index.js';
@@ -62,6 +62,22 @@ const consumerCatchUpMsMax = 10 * 60_000;
  * so a retry may land a second after the new leader is ready; a LAN client retries sooner.
  */
 const kafkajsRetry = { initialRetryTime: 50, maxRetryTime: 250, retries: 60 };
+
+/**
+ * `PADO_CHAOS_KAFKAJS_TRACE=<path>`: the consumer group's kafkajs debug log, one JSON line per
+ * entry, appended to `<path>.kafkajs.log` (to tell a stalled group's cause from the wire).
+ */
+function kafkajsTrace(): { logLevel: logLevel; logCreator?: logCreator } {
+  const path = process.env.PADO_CHAOS_KAFKAJS_TRACE;
+  if (path === undefined || path === '') return { logLevel: logLevel.NOTHING };
+  const out = createWriteStream(`${path}.kafkajs.log`, { flags: 'a' });
+  return {
+    logLevel: logLevel.DEBUG,
+    logCreator: () => ({ namespace, level, log }) => {
+      out.write(`${JSON.stringify({ at: Date.now(), level, namespace, ...log })}\n`);
+    },
+  };
+}
 
 export type Scale = 'short' | 'full';
 
@@ -463,6 +479,8 @@ export class ChaosRun {
   readonly prng: Prng;
   readonly cluster: RaftCluster;
   private readonly kafka: Kafka;
+  /** The consumer group's client, apart so that its log alone can be traced. */
+  private readonly consumerKafka: Kafka;
   private readonly writers: PartitionWriter[];
   private readonly rdkafka: RdkafkaWriter;
   private busy: BusyLoad | null = null;
@@ -511,6 +529,8 @@ export class ChaosRun {
     const brokers = cluster.ids.map((id) => cluster.address(id));
     this.kafka = new Kafka({ clientId: 'chaos', brokers, logLevel: logLevel.NOTHING,
       retry: kafkajsRetry, connectionTimeout: 1_000 });
+    this.consumerKafka = new Kafka({ clientId: 'chaos-reader', brokers, retry: kafkajsRetry,
+      connectionTimeout: 1_000, ...kafkajsTrace() });
     this.writers = Array.from({ length: chaosPartitions }, (_, p) => new PartitionWriter(this.kafka, p));
     this.rdkafka = new RdkafkaWriter(brokers.join(','), rdkafkaMessageTimeoutMs);
   }
@@ -1362,7 +1382,7 @@ export class ChaosRun {
     // kafkajs restarts a crashed consumer forever by default: once stop() began, a cluster that is
     // down (a failed run) would keep that retry loop, and the test process, alive.
     const retry = { ...kafkajsRetry, restartOnFailure: async () => !this.stopping };
-    const consumer = this.kafka.consumer({ groupId: chaosGroup, retry,
+    const consumer = this.consumerKafka.consumer({ groupId: chaosGroup, retry,
       sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
     consumer.on(consumer.events.COMMIT_OFFSETS, (e) => {
       // kafkajs emits this only once the coordinator answered the commit without error.
