@@ -2,4 +2,4 @@ export * from './assert.js';
 export * from './errors.js';
 export * from './prng.js';
 export * as limits from './limits.js';
-export * from './deadline.js';
+export * from './clock.js';

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
-import { withinMs } from '../common/index.js';
+import { delay, withinMs, type Clock } from '../common/index.js';
 import type { RaftVoterAddress } from '../config/index.js';
 import type { RaftMetadata } from './raft-metadata.js';
 import { notController } from './raft-metadata.js';
@@ -18,12 +18,16 @@ export class ControllerLink {
   private readonly metadata: RaftMetadata;
   private readonly voters: readonly RaftVoterAddress[];
   private readonly log: Logger;
+  private readonly clock: Clock;
   private client: { readonly id: number; readonly connected: Promise<KafkaClient> } | null = null;
 
-  constructor(metadata: RaftMetadata, voters: readonly RaftVoterAddress[], log: Logger) {
+  constructor(
+    metadata: RaftMetadata, voters: readonly RaftVoterAddress[], log: Logger, clock: Clock,
+  ) {
     this.metadata = metadata;
     this.voters = voters;
     this.log = log;
+    this.clock = clock;
   }
 
   /** Sends the request to the controller; retries briefly while leadership settles. */
@@ -36,14 +40,14 @@ export class ControllerLink {
           const response = await client.request(apiKey, request, version);
           // Our own image must show what the controller just committed before we answer — but a
           // lost quorum must not hold the answer for the driver's 10 s read deadline.
-          await withinMs(this.metadata.catchUp().catch(() => undefined), catchUpMsMax);
+          await withinMs(this.clock, this.metadata.catchUp().catch(() => undefined), catchUpMsMax);
           return response;
         } catch (err) {
           this.log.debug({ err, controllerId: id, attempt }, 'forwarding to the controller failed');
           this.drop();
         }
       }
-      await new Promise((r) => setTimeout(r, retryDelayMs));
+      await delay(this.clock, retryDelayMs);
     }
     throw notController(this.metadata.controllerId());
   }

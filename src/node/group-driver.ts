@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Prng } from '../common/index.js';
+import { Prng, type Clock, type Timer } from '../common/index.js';
 import {
   GroupCoordinator, type CommitInput, type GroupConfig, type GroupOutput, type GroupRecord,
   type HeartbeatInput, type JoinInput, type JoinResult, type LeaveInput, type LeaveResult,
@@ -43,7 +43,7 @@ export interface GroupDriverOptions {
   readonly config?: Partial<GroupConfig>;
   /** Tick period: the precision of session, rebalance and initial-delay timeouts. */
   readonly tickIntervalMs?: number;
-  readonly nowMs?: () => number;
+  readonly clock: Clock;
   /** Seeds member ids; random by default so ids differ across restarts. */
   readonly seed?: number;
 }
@@ -62,7 +62,7 @@ export class GroupDriver {
   private readonly core: GroupCoordinator;
   private readonly store: GroupStore;
   private readonly log: Logger;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly waiting = new Map<Token, Resolver>();
   private nextToken = 1;
   /**
@@ -73,7 +73,7 @@ export class GroupDriver {
   private pending: PendingStep | null = null;
   /** The step being appended, or null when idle. */
   private inFlight: Promise<boolean> | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private closed = false;
 
   private constructor(options: GroupDriverOptions) {
@@ -89,18 +89,17 @@ export class GroupDriver {
       },
     });
     this.store = options.store;
-    this.now = options.nowMs ?? Date.now;
+    this.clock = options.clock;
   }
 
   /** Loads and replays the store, then starts ticking. */
   static async open(options: GroupDriverOptions): Promise<GroupDriver> {
     const driver = new GroupDriver(options);
     const records = await options.store.load();
-    driver.core.replay(records, driver.now());
+    driver.core.replay(records, driver.clock.now());
     driver.log.info({ recordCount: records.length }, 'group coordinator loaded');
     const interval = options.tickIntervalMs ?? tickIntervalMsDefault;
-    driver.timer = setInterval(() => driver.tick(), interval);
-    driver.timer.unref();
+    driver.timer = options.clock.every(interval, () => driver.tick());
     return driver;
   }
 
@@ -108,7 +107,7 @@ export class GroupDriver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     this.core.shutdown();
     await this.flush();
   }
@@ -116,7 +115,7 @@ export class GroupDriver {
   /** One step of time; also callable by tests that drive a fake clock. */
   tick(): void {
     if (this.closed) return;
-    this.core.tick(this.now());
+    this.core.tick(this.clock.now());
     void this.flush();
   }
 
@@ -128,7 +127,7 @@ export class GroupDriver {
     const unavailable = KafkaError.coordinatorNotAvailable.code;
     const answer = this.await(token).then((o) =>
       o?.kind === 'join' ? o.result : failedJoin(unavailable, req.memberId));
-    this.core.join(token, req, this.now());
+    this.core.join(token, req, this.clock.now());
     void this.flush();
     return answer;
   }
@@ -140,21 +139,21 @@ export class GroupDriver {
     const token = this.nextToken++;
     const answer = this.await(token).then((o) =>
       o?.kind === 'sync' ? o.result : failedSync(KafkaError.coordinatorNotAvailable.code));
-    this.core.sync(token, req, this.now());
+    this.core.sync(token, req, this.clock.now());
     void this.flush();
     return answer;
   }
 
   async heartbeat(req: HeartbeatInput): Promise<number> {
     if (this.closed) return KafkaError.notCoordinator.code;
-    const code = this.core.heartbeat(req, this.now());
+    const code = this.core.heartbeat(req, this.clock.now());
     await this.flush();
     return code;
   }
 
   async leaveGroup(req: LeaveInput): Promise<LeaveResult> {
     if (this.closed) return { errorCode: KafkaError.notCoordinator.code, members: [] };
-    const result = this.core.leave(req, this.now());
+    const result = this.core.leave(req, this.clock.now());
     await this.flush();
     return result;
   }
@@ -162,7 +161,7 @@ export class GroupDriver {
   async commitOffsets(req: CommitInput): Promise<TopicPartitionErrors[]> {
     const result = this.closed
       ? allPartitions(req.topics, KafkaError.notCoordinator.code)
-      : this.core.commitOffsets(req, this.now());
+      : this.core.commitOffsets(req, this.clock.now());
     if (await this.flush()) return result;
     return allPartitions(req.topics, KafkaError.coordinatorNotAvailable.code);
   }
@@ -190,7 +189,7 @@ export class GroupDriver {
     if (this.closed) {
       return groupIds.map((groupId) => ({ groupId, errorCode: KafkaError.notCoordinator.code }));
     }
-    const result = this.core.deleteGroups(groupIds, this.now());
+    const result = this.core.deleteGroups(groupIds, this.clock.now());
     if (await this.flush()) return result;
     const errorCode = KafkaError.coordinatorNotAvailable.code;
     return groupIds.map((groupId) => ({ groupId, errorCode }));

@@ -10,7 +10,7 @@
  * this node leads now; a driver never outlives its leadership.
  */
 import type { Logger } from 'pino';
-import { delay } from '../common/index.js';
+import { delay, type Clock } from '../common/index.js';
 import { partitionForGroup } from '../groups/index.js';
 import type {
   CommitInput, DescribedGroup, HeartbeatInput, JoinInput, JoinResult, LeaveInput, LeaveResult,
@@ -67,13 +67,14 @@ export interface GroupPartitionsOptions {
   readonly partitionCount: number;
   readonly snapshots: SnapshotStore;
   readonly log: Logger;
+  readonly clock: Clock;
   /** `__consumer_offsets`' min.insync.replicas now, for its commits (acks=all). */
   readonly minInsyncReplicas: () => number;
   /** Resolves when partition p's HW may have advanced, after `timeoutMs`, or on abort. */
   readonly waitForAdvance: (partition: number, timeoutMs: number, signal: AbortSignal) =>
     Promise<void>;
-  /** Passed to every partition's GroupDriver (tests: a fake clock, a seed). */
-  readonly driver?: Omit<GroupDriverOptions, 'store' | 'log'>;
+  /** Passed to every partition's GroupDriver (tests: a seed, a tick period). */
+  readonly driver?: Omit<GroupDriverOptions, 'store' | 'log' | 'clock'>;
 }
 
 export class GroupPartitions implements GroupService {
@@ -146,7 +147,7 @@ export class GroupPartitions implements GroupService {
     const signal = loading.abort.signal;
     // Everything committed is at most this: the new leader held it all (elected from the ISR).
     const target = loading.log.logEndOffset();
-    const startedMs = Date.now();
+    const startedMs = this.o.clock.now();
     await this.caughtUp(partition, loading.log, target, signal);
     while (!signal.aborted) {
       const store = new OffsetsPartitionStore({ partition, partitionCount: this.o.partitionCount,
@@ -154,11 +155,11 @@ export class GroupPartitions implements GroupService {
         minInsyncReplicas: this.o.minInsyncReplicas });
       let driver: GroupDriver;
       try {
-        driver = await GroupDriver.open({ ...this.o.driver, store,
+        driver = await GroupDriver.open({ ...this.o.driver, store, clock: this.o.clock,
           log: this.log.child({ partition }) });
       } catch (err) {
         this.log.warn({ err: (err as Error).message, partition }, 'group partition load failed');
-        await delay(loadRetryMs, signal);
+        await delay(this.o.clock, loadRetryMs, signal);
         continue;
       }
       if (this.owned.get(partition) !== loading) {
@@ -167,7 +168,7 @@ export class GroupPartitions implements GroupService {
         return;
       }
       this.owned.set(partition, { kind: 'loaded', log: loading.log, store, driver });
-      this.log.info({ partition, target, loadMs: Date.now() - startedMs },
+      this.log.info({ partition, target, loadMs: this.o.clock.now() - startedMs },
         'group partition loaded: coordinating its groups');
       return;
     }
@@ -176,11 +177,11 @@ export class GroupPartitions implements GroupService {
   /** Waits (bounded per wait, while still loading) until the HW reaches `target`. */
   private async caughtUp(partition: number, log: OffsetsLog, target: number,
     signal: AbortSignal): Promise<void> {
-    const startedMs = Date.now();
+    const startedMs = this.o.clock.now();
     let warned = false;
     while (!signal.aborted && log.highWatermark() < target) {
       await this.o.waitForAdvance(partition, hwWaitMs, signal);
-      if (!warned && Date.now() - startedMs >= hwWaitWarnMs) {
+      if (!warned && this.o.clock.now() - startedMs >= hwWaitWarnMs) {
         warned = true;
         this.log.warn({ partition, target, highWatermark: log.highWatermark() },
           'group partition waits for its followers: the HW is below the log end');

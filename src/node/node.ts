@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assert, delay, limits, withinMs } from '../common/index.js';
+import { assert, delay, limits, withinMs, type Clock } from '../common/index.js';
 import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
@@ -48,6 +48,7 @@ import { flushLogger } from './logger.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
+import type { NodeIo } from './io/index.js';
 
 export interface RunningNode {
   readonly address: { host: string; port: number };
@@ -61,7 +62,8 @@ export function newUuid(): string {
 
 const partitionsPerTopicMax = 10_000;
 
-export async function startNode(config: NodeConfig, log: Logger): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Promise<RunningNode> {
+  const { clock } = io;
   mkdirSync(config.dataDir, { recursive: true });
   const listener = createListener(config, log);
   const address = await listener.listen();
@@ -71,9 +73,10 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
-  const quorum = await openQuorum(config, voters, peers, log);
-  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log);
-  const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log });
+  const quorum = await openQuorum(config, voters, peers, log, clock);
+  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, clock);
+  const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
+    clock });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
   // fenced and leads nothing: clients must see neither, only peers are served.
   const clientGate = new ReadyGate();
@@ -84,7 +87,7 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
       wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
-  const startedMs = Date.now();
+  const startedMs = clock.now();
   quorum.start((isLeader) => {
     services.duties.onLeaderChange(isLeader, quorum.driver.previousLeader);
     if (isLeader) services.bootstrap();
@@ -96,19 +99,19 @@ export async function startNode(config: NodeConfig, log: Logger): Promise<Runnin
   services.lifecycle.start();
   await services.lifecycle.registered();
   await waitForCluster(config, services.registeredAs, () => services.lifecycle.epoch(),
-    quorum.metadata, log);
+    quorum.metadata, log, clock);
   // The partitions follow that image (this node leads what Metadata will say it leads).
   await quorum.machine.settled();
   await replicas.dropStrays();
   clientGate.open();
-  log.info({ waitedMs: Date.now() - startedMs, brokerEpoch: services.lifecycle.epoch() },
+  log.info({ waitedMs: clock.now() - startedMs, brokerEpoch: services.lifecycle.epoch() },
     'serving clients: registered, unfenced and caught up with the metadata log');
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
   const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
-    log);
+    log, clock);
   // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
   // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
-  await withinMs(groupDriver.settled(), groupsLoadMsMax);
+  await withinMs(clock, groupDriver.settled(), groupsLoadMsMax);
   services.groups.resolve(groupDriver);
   replicas.startRetention();
   log.info({ clusterId: quorum.metadata.image().clusterId, controllerId: quorum.metadata.controllerId() },
@@ -136,7 +139,7 @@ function createListener(config: NodeConfig, log: Logger): KafkaListener {
  * that copy the partitions this node follows from their leaders (one fetcher per leader).
  */
 async function openReplicas(
-  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger,
+  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, clock: Clock,
 ): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
   const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
@@ -144,7 +147,7 @@ async function openReplicas(
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
   const fetchers = new ReplicaFetchers({
-    nodeId: config.nodeId, followers: () => replicas.allFollowers(), nowMs: () => Date.now(),
+    nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock,
     followerOf: (topic, partition) => replicas.follower(topic, partition),
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
     log: log.child({ module: 'replica-fetcher' }),
@@ -167,6 +170,7 @@ interface ServiceInputs {
   readonly voters: readonly RaftVoterAddress[];
   readonly advertised: { host: string; port: number };
   readonly log: Logger;
+  readonly clock: Clock;
 }
 
 interface ClusterServices {
@@ -187,12 +191,13 @@ interface ClusterServices {
  * registration and heartbeats, quorum membership (joins), and producer-id blocks.
  */
 function clusterServices(inputs: ServiceInputs): ClusterServices {
-  const { config, quorum, replicas, peers, voters, advertised, log } = inputs;
+  const { config, quorum, replicas, peers, voters, advertised, log, clock } = inputs;
   const { metadata, driver } = quorum;
-  const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }));
+  const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }),
+    clock);
   // The lease (broker-lifecycle.ts) decides whether this node may act as a partition leader.
   let holdsLease = (): boolean => false;
-  const broker = makeBroker(config, metadata, replicas, link, () => holdsLease());
+  const broker = makeBroker(config, metadata, replicas, link, () => holdsLease(), clock);
   const groups = deferredGroups();
   const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
   const duties = new ControllerDuties({
@@ -223,7 +228,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   replicas.onIsrChange = isrChangeSender({
     nodeId: config.nodeId, brokerEpoch: () => lifecycle.epoch(),
     isController: () => metadata.isController(), local: duties, remote,
-    image: () => metadata.image(), nowMs: () => Date.now(), log: log.child({ module: 'isr' }),
+    image: () => metadata.image(), nowMs: () => clock.now(), log: log.child({ module: 'isr' }),
   });
   const membership = new RaftMembership({
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
@@ -290,6 +295,7 @@ async function waitForCluster(
   brokerEpoch: () => number,
   metadata: RaftMetadata,
   log: Logger,
+  clock: Clock,
 ): Promise<void> {
   let waitedMs = 0;
   for (;;) {
@@ -299,7 +305,7 @@ async function waitForCluster(
       self.port === advertised.port && self.brokerEpoch === brokerEpoch();
     const ready = registered && image.topicsByName.has(offsetsTopicName) && metadata.controllerId() > 0;
     if (ready) return;
-    await new Promise((r) => setTimeout(r, clusterPollMs));
+    await delay(clock, clusterPollMs);
     waitedMs += clusterPollMs;
     if (waitedMs % 5_000 === 0) {
       log.warn({ waitedMs, controllerId: metadata.controllerId() },
@@ -331,11 +337,12 @@ function openGroups(
   snapshots: GroupSnapshotStore,
   topicDefaults: NodeConfig['topicDefaults'],
   log: Logger,
+  clock: Clock,
 ): GroupPartitions {
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
   const groups = new GroupPartitions({
-    partitionCount: topic.partitions.length, snapshots, log: log.child({ module: 'groups' }),
+    partitionCount: topic.partitions.length, snapshots, log: log.child({ module: 'groups' }), clock,
     minInsyncReplicas: () => {
       const now = metadata.image().topicsByName.get(offsetsTopicName);
       if (now === undefined) return 1;
@@ -345,7 +352,7 @@ function openGroups(
     waitForAdvance: (partition, timeoutMs, signal) => {
       const replica = replicas.get(offsetsTopicName, partition);
       if (replica !== undefined) return replicas.waitForData([replica], timeoutMs, signal);
-      return delay(timeoutMs, signal);
+      return delay(clock, timeoutMs, signal);
     },
   });
   const follow = (partition: number, replica: PartitionReplica | undefined): void =>
@@ -371,6 +378,7 @@ function makeBroker(
   replicas: ReplicaManager,
   link: ControllerLink,
   holdsLease: () => boolean,
+  clock: Clock,
 ): Broker {
   const controllerContext = controllerContextOf(config, config.defaultPartitions);
   const overrides = (topic: string): Partial<TopicConfigs> => {
@@ -388,7 +396,7 @@ function makeBroker(
     image: () => metadata.image(),
     propose: (decide) => metadata.propose(decide),
     isController: () => metadata.isController(),
-    catchUp: () => withinMs(metadata.catchUp().catch(() => undefined), catchUpMsMax),
+    catchUp: () => withinMs(clock, metadata.catchUp().catch(() => undefined), catchUpMsMax),
     controllerId: () => metadata.controllerId(),
     forwardToController: (apiKey, version, request) => link.forward(apiKey, version, request),
     async autoCreate(names) {
@@ -412,9 +420,9 @@ function makeBroker(
     replicaDamaged: (topic, partition) => replicas.isDamaged(topic, partition),
     holdsLease,
     async waitForLease(timeoutMs, signal) {
-      const untilMs = Date.now() + timeoutMs;
-      while (!holdsLease() && Date.now() < untilMs && !signal.aborted) {
-        await delay(leasePollMs, signal);
+      const untilMs = clock.now() + timeoutMs;
+      while (!holdsLease() && clock.now() < untilMs && !signal.aborted) {
+        await delay(clock, leasePollMs, signal);
       }
       return holdsLease();
     },
@@ -427,7 +435,7 @@ function makeBroker(
       return effectiveTopicConfigs(topicOverrides(t), replicationFactorOf(t), config.topicDefaults);
     },
     topicOverrides: overrides,
-    nowMs: () => Date.now(),
+    nowMs: () => clock.now(),
   };
 }
 
@@ -464,6 +472,7 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
+  clock: Clock,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
@@ -499,7 +508,7 @@ async function openQuorum(
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId, log.child({ module: 'controller' })),
     handlers: [
-      raftMessageHandler(raftService(driver, peers), Date.now),
+      raftMessageHandler(raftService(driver, peers), () => clock.now()),
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),
     ],
     mustJoin,
@@ -513,7 +522,7 @@ async function openQuorum(
         const kick = (): void => {
           if (driver.leader === config.nodeId || attempts++ >= 100) return;
           driver.campaign();
-          setTimeout(kick, 10).unref();
+          clock.after(10, kick);
         };
         kick();
       }

@@ -20,7 +20,7 @@ import { type BatchHeader, batchLogOverheadBytes, validateBatches }
   from '../protocol/records/index.js';
 import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
 import { KafkaClient } from '../client/index.js';
-import { delay, isPadoError, type PadoError } from '../common/index.js';
+import { delay, isPadoError, type Clock, type PadoError } from '../common/index.js';
 import type { FollowerSlot } from './replica-manager.js';
 
 /** Sends one request to the source broker; rejects when it cannot be reached. */
@@ -43,7 +43,7 @@ export interface ReplicaFetcherOptions {
   readonly partitionBytesMin?: number;
   /** Pause after a failed round (source unreachable, error answers). */
   readonly backoffMs?: number;
-  readonly nowMs: () => number;
+  readonly clock: Clock;
   /** Ends the request in flight (closes the connection); see `kick`. */
   readonly interrupt?: () => void;
   /** A repair waiting to leave the ISR fetches again after this long (default 100 ms). */
@@ -135,7 +135,7 @@ export class ReplicaFetcher {
       }
       if (!ok && this.running && !this.kicked) {
         this.pausing = new AbortController();
-        await delay(this.o.backoffMs ?? 100, this.pausing.signal);
+        await delay(this.o.clock, this.o.backoffMs ?? 100, this.pausing.signal);
         this.pausing = null;
       }
     }
@@ -144,7 +144,7 @@ export class ReplicaFetcher {
   /** One round: divergence questions first, then one fetch. False: nothing useful happened. */
   async round(): Promise<boolean> {
     const asked: Asked[] = [];
-    const nowMs = this.o.nowMs();
+    const nowMs = this.o.clock.now();
     for (const slot of this.o.partitions()) {
       // A FollowerReplica made for a new epoch while an append was syncing learns it here.
       slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
@@ -269,7 +269,7 @@ export class ReplicaFetcher {
     const decision = slot.replica.onFetchResponse(request,
       { kind: 'records', batches, highWatermark: data.highWatermark });
     if (decision.kind === 'wait') {
-      this.waitingSince.set(slot, this.o.nowMs());
+      this.waitingSince.set(slot, this.o.clock.now());
       return 'wait';
     }
     return this.execute(slot, decision, { records, headers }).then(() => undefined);
@@ -283,7 +283,7 @@ export class ReplicaFetcher {
    */
   private async append(slot: FollowerSlot, records: Buffer,
     headers: readonly BatchHeader[]): Promise<boolean> {
-    const nowMs = this.o.nowMs();
+    const nowMs = this.o.clock.now();
     let durable: Promise<void>;
     try {
       durable = slot.log.appendAsFollower(records, headers, nowMs).durable;
@@ -301,7 +301,7 @@ export class ReplicaFetcher {
       // The failed write's repair (rollback to what is on disk) runs first; then its end holds.
       await slot.log.flush();
       if (this.current(slot)) slot.replica.appendFailed(slot.log.logEndOffset);
-      this.appendRefused(slot, this.o.nowMs(), err);
+      this.appendRefused(slot, this.o.clock.now(), err);
       return false;
     }
     slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
@@ -394,7 +394,7 @@ export interface ReplicaFetchersOptions {
   /** The partition's follower state now, if this node follows it. */
   readonly followerOf: (topic: string, partition: number) => FollowerSlot | undefined;
   readonly log: Logger;
-  readonly nowMs: () => number;
+  readonly clock: Clock;
   readonly requestTimeoutMs?: number;
 }
 
@@ -466,7 +466,7 @@ export class ReplicaFetchers {
       }
     };
     const fetcher = new ReplicaFetcher({
-      nodeId: this.o.nodeId, sourceId, send, nowMs: this.o.nowMs,
+      nodeId: this.o.nodeId, sourceId, send, clock: this.o.clock,
       log: this.o.log.child({ sourceId }),
       partitions: () => [...this.o.followers()].filter((s) => s.replica.leaderId === sourceId),
       isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,

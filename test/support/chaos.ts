@@ -34,7 +34,8 @@ import { Kafka, logLevel, type Consumer, type logCreator, type Producer } from '
 import {
   KafkaClient, decodeFetchedRecords, fetchOffsets, findGroupCoordinator,
 } from '../../src/client/index.js';
-import { delay as sleep, Prng, withinMs } from '../../src/common/index.js';
+import { delay, Prng, withinMs as within } from '../../src/common/index.js';
+import { systemClock } from '../../src/node/io/system-clock.js';
 import {
   ApiKey, decodeResponseFrame, KafkaError, type RaftMessageResponse,
 } from '../../src/protocol/index.js';
@@ -46,6 +47,9 @@ import {
 import { TestNetwork } from './netns.js';
 import { RaftCluster } from './raft-cluster.js';
 import { waitFor } from './run.js';
+
+const sleep = (ms: number): Promise<void> => delay(systemClock, ms);
+const withinMs = (work: Promise<void>, ms: number): Promise<void> => within(systemClock, work, ms);
 
 export const chaosTopic = 'chaos';
 export const chaosPartitions = 3;

@@ -12,6 +12,7 @@ import { GroupDriver, MemoryGroupStore } from '../../../src/node/group-driver.js
 import type { GroupRecord } from '../../../src/groups/index.js';
 import { KafkaError as E } from '../../../src/protocol/index.js';
 import { base } from './harness.js';
+import { SteppedClock } from '../../support/manual-clock.js';
 
 const log = pino({ level: 'silent' });
 
@@ -34,8 +35,8 @@ class GatedStore extends MemoryGroupStore {
   }
 }
 
-async function open(store: MemoryGroupStore, clock: { now: number }): Promise<GroupDriver> {
-  return GroupDriver.open({ store, log, seed: 7, tickIntervalMs: 60_000, nowMs: () => clock.now,
+async function open(store: MemoryGroupStore, clock: SteppedClock): Promise<GroupDriver> {
+  return GroupDriver.open({ store, log, seed: 7, tickIntervalMs: 60_000, clock,
     config: { initialRebalanceDelayMs: 0 } });
 }
 
@@ -46,7 +47,7 @@ const commit = (memberId: string, generation: number, offset: number) => ({
 });
 
 test('answers wait for their records; failures are retriable; reopen replays', async () => {
-  const clock = { now: 1_000 };
+  const clock = new SteppedClock(1_000);
   const store = new GatedStore();
   const d = await open(store, clock);
   const j = await d.joinGroup({ ...base, groupId: 'g', memberId: '' });
@@ -91,11 +92,11 @@ test('answers wait for their records; failures are retriable; reopen replays', a
 });
 
 test('close answers waiting joins with NOT_COORDINATOR; later calls too', async () => {
-  const clock = { now: 1_000 };
+  const clock = new SteppedClock(1_000);
   const d = await open(new MemoryGroupStore(), clock);
   const a = await d.joinGroup({ ...base, groupId: 'g', memberId: '' });
   const waiting = d.joinGroup({ ...base, groupId: 'g', memberId: '' });
-  clock.now += 100;
+  clock.ms += 100;
   d.tick();
   await d.close();
   assert.equal((await waiting).errorCode, E.notCoordinator.code);

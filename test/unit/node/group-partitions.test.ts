@@ -24,6 +24,7 @@ import { parseBatchHeader } from '../../../src/protocol/records/index.js';
 import type { ProduceAcks, ProduceOutcome, ReadOutcome } from '../../../src/server/index.js';
 import type { GroupSnapshot } from '../../../src/storage/index.js';
 import { base } from '../groups/harness.js';
+import { SteppedClock } from '../../support/manual-clock.js';
 
 const log = pino({ level: 'silent' });
 
@@ -110,11 +111,11 @@ const groupOf = [0, 1].map((p) => {
 }) as [string, string];
 
 function coordinator(logs: Map<number, MemoryLog>, snapshots = new MemorySnapshots()) {
-  const clock = { now: 1_000 };
+  const clock = new SteppedClock(1_000);
   const groups = new GroupPartitions({
     partitionCount, snapshots, log, minInsyncReplicas: () => 2,
     waitForAdvance: (p, ms, signal) => logs.get(p)?.waitForAdvance(ms, signal) ?? Promise.resolve(),
-    driver: { seed: 3, tickIntervalMs: 60_000, nowMs: () => clock.now,
+    clock, driver: { seed: 3, tickIntervalMs: 60_000,
       config: { initialRebalanceDelayMs: 0 } },
   });
   return { groups, clock, snapshots };

@@ -20,6 +20,7 @@ import { ApiKey, type FetchRequest } from '../../../src/protocol/index.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 import { ReplicaFetcher } from '../../../src/node/replica-fetcher.js';
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 const log = pino({ level: 'silent' });
 
@@ -67,7 +68,7 @@ test('a new replica of a trimmed partition starts at the leader\'s log start and
     const slot = two.follower('t', 0);
     assert.ok(slot !== undefined);
     const fetcher = new ReplicaFetcher({
-      nodeId: 2, sourceId: 1, log, nowMs: () => Date.now(),
+      nodeId: 2, sourceId: 1, log, clock: systemClock,
       partitions: () => [two.follower('t', 0)].filter((s) => s !== undefined),
       isCurrent: (s) => two.follower(s.topic, s.partition) === s,
       send: async <R>(apiKey: number, _version: number, request: unknown): Promise<R> => {

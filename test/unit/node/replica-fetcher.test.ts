@@ -19,6 +19,7 @@ import {
   appendRefusedPauseMs, ReplicaFetcher, shareOf,
 } from '../../../src/node/replica-fetcher.js';
 import type { FollowerSlot } from '../../../src/node/replica-manager.js';
+import { clockReading } from '../../support/manual-clock.js';
 import { FollowerReplica } from '../../../src/partitions/index.js';
 import { ApiKey, type FetchRequest, type FetchResponse } from '../../../src/protocol/index.js';
 import {
@@ -99,7 +100,7 @@ async function setUp(t: { after: (fn: () => Promise<void>) => void }) {
   let nowMs = t0;
   const fetcher = new ReplicaFetcher({
     nodeId: 2, sourceId: 1, partitions: () => [slot], isCurrent: () => true, log: logger,
-    nowMs: () => nowMs,
+    clock: clockReading(() => nowMs),
     send: async <R>(apiKey: number, _version: number, request: unknown): Promise<R> => {
       assert.equal(apiKey, ApiKey.fetch);
       const offset = (request as FetchRequest).topics[0]?.partitions[0]?.fetchOffset ?? -1;
@@ -224,7 +225,7 @@ test('a damaged follower waits to leave the ISR, then truncates and refetches', 
       highWatermark: 10, divergingEpoch: { epoch: -1, endOffset: -1 }, records }] }] } as R;
   };
   const fetcher = new ReplicaFetcher({ nodeId: 2, sourceId: 9, partitions: () => [slot],
-    isCurrent: () => true, send, log: pino({ level: 'silent' }), nowMs: () => now,
+    isCurrent: () => true, send, log: pino({ level: 'silent' }), clock: clockReading(() => now),
     repairRetryMs: 100 });
 
   assert.equal(await fetcher.round(), false, 'waiting is no progress');

@@ -1,0 +1,17 @@
+/**
+ * The node's I/O (DESIGN.md "The I/O boundary"): what `startNode` is handed and passes down. The
+ * production adapters live here and only here; the whole-cluster simulator hands its own.
+ */
+import type { Clock } from '../../common/index.js';
+import { systemClock } from './system-clock.js';
+
+export interface NodeIo {
+  readonly clock: Clock;
+}
+
+/** The real machine's I/O: what `pado start` runs on. */
+export function systemIo(): NodeIo {
+  return { clock: systemClock };
+}
+
+export { systemClock };
