@@ -17,6 +17,8 @@ export interface Clock {
   after(ms: number, fn: () => void): Timer;
   /** Calls `fn` every `ms` until cancelled. Never keeps the process alive. */
   every(ms: number, fn: () => void): Timer;
+  /** Calls `fn` in a fresh turn, once pending I/O has had its turn (Node's setImmediate). */
+  soon(fn: () => void): void;
 }
 
 /** Waits for `work`, but at most `ms`: then resolves anyway (the caller goes on with what it has). */

@@ -33,10 +33,7 @@ import type {
   BrokerRegistrationInput,
   BrokerRegistrationOutcome, ControllerService, ProducerIdBlockOutcome, UnregisterOutcome,
 } from '../server/index.js';
-import { PadoError, PadoErrorCode } from '../common/index.js';
-
-/** Waits `ms` or until `signal` aborts; the default uses setTimeout. Tests pass a manual one. */
-export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>;
+import { delay, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 
 export interface BrokerLifecycleOptions {
   readonly nodeId: number;
@@ -57,8 +54,7 @@ export interface BrokerLifecycleOptions {
   readonly heartbeatIntervalMs?: number;
   /** broker.session.timeout.ms: the length of the lease an unfenced heartbeat answer gives. */
   readonly sessionTimeoutMs?: number;
-  readonly nowMs?: () => number;
-  readonly sleep?: Sleep;
+  readonly clock: Clock;
 }
 
 /** Registration retries: 100 ms doubling to 500 ms (a restarted broker waits out its old
@@ -68,22 +64,10 @@ const retryBackoffMsMax = 500;
 /** Default bound on controlled shutdown: leaves the rest of the 5 s budget to closing logs. */
 export const controlledShutdownMsDefault = 3_000;
 
-const realSleep: Sleep = (ms, signal) => new Promise((resolve) => {
-  if (signal.aborted) return resolve();
-  const timer = setTimeout(done, ms);
-  function done(): void {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', done);
-    resolve();
-  }
-  signal.addEventListener('abort', done, { once: true });
-});
-
 export class BrokerLifecycle {
   private readonly o: BrokerLifecycleOptions;
   private readonly heartbeatIntervalMs: number;
-  private readonly nowMs: () => number;
-  private readonly sleep: Sleep;
+  private readonly clock: Clock;
   /** -1 until registered (again, after STALE_BROKER_EPOCH). */
   private brokerEpoch = -1;
   private fenced = true;
@@ -105,8 +89,7 @@ export class BrokerLifecycle {
     this.o = options;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? heartbeatIntervalMsDefault;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? sessionTimeoutMsDefault;
-    this.nowMs = options.nowMs ?? Date.now;
-    this.sleep = options.sleep ?? realSleep;
+    this.clock = options.clock;
     this.unfencedOnce = new Promise<void>((resolve, reject) => {
       this.settleRegistered = (err) => (err === undefined ? resolve() : reject(err));
     });
@@ -137,12 +120,12 @@ export class BrokerLifecycle {
    * Whether this broker may act as a partition leader now: registered, unfenced, and its last
    * unfenced heartbeat answer came from a heartbeat sent less than a session ago.
    */
-  holdsLease(nowMs = this.nowMs()): boolean {
+  holdsLease(nowMs = this.clock.now()): boolean {
     return nowMs < this.leaseUntilMs;
   }
 
   /** How long the lease has been lapsed: 0 while held, Infinity while fenced or unregistered. */
-  leaseLapsedForMs(nowMs = this.nowMs()): number {
+  leaseLapsedForMs(nowMs = this.clock.now()): number {
     if (nowMs < this.leaseUntilMs) return 0;
     return this.leaseUntilMs === 0 ? Number.POSITIVE_INFINITY : nowMs - this.leaseUntilMs;
   }
@@ -154,13 +137,13 @@ export class BrokerLifecycle {
    */
   async stop(deadlineMs = controlledShutdownMsDefault): Promise<boolean> {
     if (this.loop === null) this.stopped = true;
-    this.shutdownDeadlineMs ??= this.nowMs() + deadlineMs;
+    this.shutdownDeadlineMs ??= this.clock.now() + deadlineMs;
     this.settleRegistered(new PadoError(PadoErrorCode.notController,
       'stopped before the controller registered this broker'));
     this.wake.abort();
     // A request in flight may wait long on a quorum that lost its leader: bound it by the deadline.
     const timeUp = new AbortController();
-    await Promise.race([this.loop, this.sleep(deadlineMs, timeUp.signal)]);
+    await Promise.race([this.loop, delay(this.clock, deadlineMs, timeUp.signal)]);
     timeUp.abort();
     this.stopped = true;
     return this.shutdownGranted;
@@ -169,7 +152,7 @@ export class BrokerLifecycle {
   private async run(): Promise<void> {
     let backoffMs = retryBackoffMsMin;
     while (!this.done()) {
-      const startedMs = this.nowMs();
+      const startedMs = this.clock.now();
       let waitMs: number;
       if (this.brokerEpoch < 0) {
         if (this.shutdownDeadlineMs !== null) break; // never registered: nothing to hand over
@@ -179,7 +162,7 @@ export class BrokerLifecycle {
       } else {
         await this.heartbeat();
         this.noteLease();
-        waitMs = this.heartbeatIntervalMs - (this.nowMs() - startedMs);
+        waitMs = this.heartbeatIntervalMs - (this.clock.now() - startedMs);
       }
       if (this.done()) break;
       if (waitMs > 0) await this.pause(waitMs);
@@ -189,7 +172,7 @@ export class BrokerLifecycle {
 
   private done(): boolean {
     if (this.stopped || this.shutdownGranted) return true;
-    return this.shutdownDeadlineMs !== null && this.nowMs() >= this.shutdownDeadlineMs;
+    return this.shutdownDeadlineMs !== null && this.clock.now() >= this.shutdownDeadlineMs;
   }
 
   /** Sleeps; a stop request wakes it once (shutdown heartbeats then run at the normal pace). */
@@ -197,7 +180,7 @@ export class BrokerLifecycle {
     if (this.wake.signal.aborted && this.shutdownDeadlineMs !== null) {
       this.wake = new AbortController();
     }
-    await this.sleep(ms, this.wake.signal);
+    await delay(this.clock, ms, this.wake.signal);
   }
 
   /** The controller to ask, or null while none is known. */
@@ -229,7 +212,7 @@ export class BrokerLifecycle {
     const controller = this.controller();
     if (controller === null) return;
     const wantShutdown = this.shutdownDeadlineMs !== null;
-    const sentMs = this.nowMs();
+    const sentMs = this.clock.now();
     const r = await controller.brokerHeartbeat({
       brokerId: this.o.nodeId, brokerEpoch: this.brokerEpoch,
       currentMetadataOffset: this.o.metadataOffset(), wantFence: false, wantShutdown,

@@ -15,7 +15,7 @@
  * barrier).
  */
 import type { Logger } from 'pino';
-import { PadoError } from '../common/index.js';
+import { PadoError, type Clock } from '../common/index.js';
 import {
   BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
   heartbeat, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
@@ -42,16 +42,12 @@ export interface MetadataDecider {
   propose<T>(decide: (image: MetadataImage) => Decision<T>, opts?: { settle?: boolean }): Promise<T>;
 }
 
-/** A repeating timer; the default is setInterval (unref'd). Tests pass a manual one. */
-export type IntervalTimer = (run: () => void, intervalMs: number) => { cancel(): void };
-
 export interface ControllerDutiesOptions {
   readonly metadata: MetadataDecider;
   /** The Raft index this node has applied the metadata log to. */
   readonly metadataOffset: () => number;
   readonly log: Logger;
-  readonly nowMs?: () => number;
-  readonly every?: IntervalTimer;
+  readonly clock: Clock;
   readonly sessionTimeoutMs?: number;
   readonly sessionCheckIntervalMs?: number;
   /** How often the active controller moves leaderships back to preferred replicas. */
@@ -74,12 +70,6 @@ export interface ControllerDutiesOptions {
   readonly closedConnectionGraceMs?: number;
 }
 
-const realInterval: IntervalTimer = (run, intervalMs) => {
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return { cancel: () => clearInterval(timer) };
-};
-
 const notControllerCode = KafkaError.notController.code;
 
 /**
@@ -95,8 +85,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly metadata: MetadataDecider;
   private readonly metadataOffset: () => number;
   private readonly log: Logger;
-  private readonly nowMs: () => number;
-  private readonly every: IntervalTimer;
+  private readonly clock: Clock;
   private readonly sessionTimeoutMs: number;
   private readonly sessionCheckIntervalMs: number;
   private readonly preferredLeaderCheckIntervalMs: number;
@@ -113,8 +102,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.metadata = options.metadata;
     this.metadataOffset = options.metadataOffset;
     this.log = options.log;
-    this.nowMs = options.nowMs ?? Date.now;
-    this.every = options.every ?? realInterval;
+    this.clock = options.clock;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? sessionTimeoutMsDefault;
     this.sessionCheckIntervalMs = options.sessionCheckIntervalMs ?? sessionCheckIntervalMsDefault;
     this.preferredLeaderCheckIntervalMs = options.preferredLeaderCheckIntervalMs
@@ -122,7 +110,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
     this.isQuorumMember = options.isQuorumMember;
     this.refusals = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
-      nowMs: this.nowMs });
+      nowMs: () => this.clock.now() });
     this.offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
     this.closedConnectionGraceMs = options.closedConnectionGraceMs ?? closedConnectionGraceMsDefault;
   }
@@ -140,12 +128,12 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     if (isLeader && this.term === null) {
       const term = new ActiveTerm();
       if (previous !== undefined) term.leases.touch(previous.id, previous.heardMs);
-      term.rebalanceTimer = this.every(() => {
+      term.rebalanceTimer = this.clock.every(this.preferredLeaderCheckIntervalMs, () => {
         void this.rebalanceLeaders();
         void this.growInternalTopics();
-      }, this.preferredLeaderCheckIntervalMs);
+      });
       // Started last: test fakes that keep one callback keep the session check.
-      term.timer = this.every(() => void this.checkSessions(), this.sessionCheckIntervalMs);
+      term.timer = this.clock.every(this.sessionCheckIntervalMs, () => void this.checkSessions());
       this.term = term;
       this.log.info({ sessionTimeoutMs: this.sessionTimeoutMs }, 'controller duties started');
       // An earlier controller may have stopped between a broker's unfencing and the growth.
@@ -177,7 +165,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     }
     try {
       const result = await this.metadata.propose((image) => registerBroker(image, req, {
-        leases: term.leases, nowMs: this.nowMs(), sessionTimeoutMs: this.sessionTimeoutMs,
+        leases: term.leases, nowMs: this.clock.now(), sessionTimeoutMs: this.sessionTimeoutMs,
       }));
       if (result.errorCode === 0) {
         // The record is applied here now: our applied index is at or past it.
@@ -200,7 +188,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     // in one queue (raft-metadata.ts), and a broker must not be fenced for the controller's delay.
     // (Still safe: the broker's own lease ends a session after it *sent* the heartbeat.)
     if (this.metadata.image().brokers.get(req.brokerId)?.brokerEpoch === req.brokerEpoch) {
-      term.leases.touch(req.brokerId, this.nowMs());
+      term.leases.touch(req.brokerId, this.clock.now());
     }
     try {
       const outcome = await this.metadata.propose((image) =>
@@ -229,7 +217,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   brokerConnectionClosed(brokerId: number): void {
     const term = this.activeTerm();
     if (term === null) return;
-    term.leases.endBy(brokerId, this.nowMs() + this.closedConnectionGraceMs, this.sessionTimeoutMs);
+    term.leases.endBy(brokerId, this.clock.now() + this.closedConnectionGraceMs, this.sessionTimeoutMs);
     this.log.info({ brokerId, graceMs: this.closedConnectionGraceMs },
       'broker heartbeat connection closed: fenced soon unless it heartbeats again');
   }
@@ -255,7 +243,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     term.checking = true;
     try {
       const fenced = await this.metadata.propose((image) => {
-        const records = expireSessions(image, term.leases, this.nowMs(), this.sessionTimeoutMs);
+        const records = expireSessions(image, term.leases, this.clock.now(), this.sessionTimeoutMs);
         term.prune(image);
         return { records, result: fencedIds(records) };
       }, { settle: false });
@@ -351,7 +339,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     const decided = heartbeat(image, term.leases, {
       brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, caughtUp,
       wantShutdown: req.wantShutdown,
-    }, this.nowMs());
+    }, this.clock.now());
     let { records } = decided;
     let isFenced = decided.result.isFenced;
     // wantFence (KIP-631: a broker that cannot serve) fences without asking to shut down.

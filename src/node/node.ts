@@ -202,7 +202,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
-    onBrokerUnfenced: bootstrap,
+    clock, onBrokerUnfenced: bootstrap,
     isQuorumMember: (id) => driver.isMember(id),
     offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
@@ -219,7 +219,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     nodeId: config.nodeId, incarnationId: newUuid(), advertised: registeredAs, rack: config.rack ?? null,
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
-    local: duties, remote, log: lifecycleLog,
+    local: duties, remote, log: lifecycleLog, clock,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
   });
@@ -479,7 +479,7 @@ async function openQuorum(
   const store = await RaftStore.open(join(config.dataDir, '__raft'),
     config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
-  const machine = new MetadataMachine(log.child({ module: 'metadata' }));
+  const machine = new MetadataMachine(log.child({ module: 'metadata' }), clock);
   const kv = testRaftKvEnabled() ? new RaftKvMachine() : undefined;
   if (kv !== undefined) {
     log.warn({ env: testRaftKvEnv }, 'test-only RaftKv API enabled: never set this in production');
@@ -492,6 +492,7 @@ async function openQuorum(
     store,
     stateMachine: new TaggedStateMachine(owners, kv === undefined ? [EntryTag.testKv] : []),
     log: raftLog,
+    clock,
     onLeaderChange: (leaderId) => onLeader(leaderId === config.nodeId),
   });
   const transport = new RaftTransport({
@@ -506,7 +507,8 @@ async function openQuorum(
   return {
     driver,
     machine,
-    metadata: new RaftMetadata(driver, machine, config.nodeId, log.child({ module: 'controller' })),
+    metadata: new RaftMetadata(driver, machine, config.nodeId, clock,
+      log.child({ module: 'controller' })),
     handlers: [
       raftMessageHandler(raftService(driver, peers), () => clock.now()),
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),

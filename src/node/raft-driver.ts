@@ -19,7 +19,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { limits, Prng } from '../common/index.js';
+import { limits, Prng, type Clock, type Timer } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
   type ConfChange, type Entry, EntryType, type Index, type Message, type NodeId, noneId,
@@ -43,6 +43,7 @@ export interface RaftDriverOptions {
   readonly store: RaftStore;
   readonly stateMachine: RaftStateMachine;
   readonly log: Logger;
+  readonly clock: Clock;
   readonly tickIntervalMs?: number;
   readonly electionTimeoutTicks?: number;
   readonly heartbeatTimeoutTicks?: number;
@@ -99,7 +100,7 @@ export class RaftDriver {
   /** When the current leader last sent us a message (0: not since it became leader). */
   private leaderHeardMs = 0;
   private lastOtherLeader: { id: NodeId; heardMs: number } | undefined;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   /** The running turn (the Ready loop), or null; at most one. */
   private turn: Promise<void> | null = null;
   private turnAgain = false;
@@ -130,15 +131,14 @@ export class RaftDriver {
   /** Starts ticking; messages go out through `transport` from now on. */
   start(transport: RaftSender): void {
     this.transport = transport;
-    this.timer = setInterval(() => this.onTick(), this.opts.tickIntervalMs);
-    this.timer.unref();
+    this.timer = this.opts.clock.every(this.opts.tickIntervalMs, () => this.onTick());
     this.schedule();
   }
 
   /** RaftService: a batch from a peer. Stepped now; its effects leave in the next Ready. */
   receive(messages: readonly Message[]): void {
     if (this.closed) return;
-    const nowMs = Date.now();
+    const nowMs = this.opts.clock.now();
     for (const m of messages) {
       if (m.from === this.leaderId) this.leaderHeardMs = nowMs;
       this.node.step(m);
@@ -251,7 +251,7 @@ export class RaftDriver {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.timer !== null) clearInterval(this.timer);
+    this.timer?.cancel();
     await this.turn;
     this.transport?.close();
     const gone = this.refusal(KafkaError.brokerNotAvailable.code);
@@ -263,7 +263,7 @@ export class RaftDriver {
 
   private onTick(): void {
     this.node.tick();
-    this.expireWaiters(Date.now());
+    this.expireWaiters(this.opts.clock.now());
     this.schedule();
   }
 
@@ -279,7 +279,7 @@ export class RaftDriver {
       if (this.turnAgain) {
         this.turnAgain = false;
         // A fresh macrotask: let sockets deliver more before the next fsync (bigger batches).
-        setImmediate(() => this.schedule());
+        this.opts.clock.soon(() => this.schedule());
       }
     });
   }
@@ -398,7 +398,7 @@ export class RaftDriver {
   }
 
   private deadline(): number {
-    return Date.now() + this.opts.waitMsMax;
+    return this.opts.clock.now() + this.opts.waitMsMax;
   }
 
   private waiterCount(): number {

@@ -7,7 +7,7 @@
  * once they are applied here (and, unless they opt out, once the image listeners have seen them).
  */
 import type { Logger } from 'pino';
-import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import {
   applyRecords, decodeImageSnapshot, decodeMetadataRecords, emptyImage, encodeImageSnapshot,
   encodeMetadataRecords, type MetadataImage, type MetadataRecord,
@@ -52,10 +52,12 @@ export class MetadataMachine implements RaftStateMachine {
   private readonly listeners: ImageListener[] = [];
   private chain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  private readonly clock: Clock;
 
-  constructor(log: Logger) {
+  constructor(log: Logger, clock: Clock) {
     this.current = emptyImage('');
     this.log = log;
+    this.clock = clock;
   }
 
   get image(): MetadataImage {
@@ -92,9 +94,9 @@ export class MetadataMachine implements RaftStateMachine {
     this.current = next;
     for (const [index, listener] of this.listeners.entries()) {
       this.chain = this.chain.then(async () => {
-        const startedMs = Date.now();
+        const startedMs = this.clock.now();
         await listener(previous, next);
-        const tookMs = Date.now() - startedMs;
+        const tookMs = this.clock.now() - startedMs;
         // What this node does on a metadata change (partition roles, fetchers): a slow one
         // delays this node's new leaderships and the controller requests that wait to settle.
         if (tookMs >= slowMs) this.log.warn({ listener: index, tookMs }, 'slow metadata listener');
@@ -113,11 +115,15 @@ export class RaftMetadata {
   private pumping = false;
 
   private readonly log: Logger | undefined;
+  private readonly clock: Clock;
 
-  constructor(driver: RaftDriver, machine: MetadataMachine, nodeId: number, log?: Logger) {
+  constructor(
+    driver: RaftDriver, machine: MetadataMachine, nodeId: number, clock: Clock, log?: Logger,
+  ) {
     this.driver = driver;
     this.machine = machine;
     this.nodeId = nodeId;
+    this.clock = clock;
     this.log = log;
   }
 
@@ -165,7 +171,7 @@ export class RaftMetadata {
     Promise<T> {
     const decided = new Promise<T>((resolve, reject) => {
       this.pending.push({ decide, resolve: resolve as (value: unknown) => void, reject,
-        queuedMs: Date.now() });
+        queuedMs: this.clock.now() });
     });
     void this.pump();
     if (opts.settle === false) return decided;
@@ -187,14 +193,14 @@ export class RaftMetadata {
   }
 
   private async runBatch(batch: readonly PendingDecision[]): Promise<void> {
-    const startedMs = Date.now();
+    const startedMs = this.clock.now();
     const took = { decisions: batch.length, queuedMs: startedMs - batch[0]!.queuedMs, readMs: 0,
       commitMs: 0 };
     try {
       if (!this.isController()) throw notController(this.driver.leader);
       const outcome = await this.driver.read();
       if (!outcome.ok) throw notController(outcome.leaderId);
-      took.readMs = Date.now() - startedMs;
+      took.readMs = this.clock.now() - startedMs;
       let scratch = this.machine.image;
       const records: MetadataRecord[] = [];
       const answers: { item: PendingDecision; result: unknown }[] = [];
@@ -211,16 +217,16 @@ export class RaftMetadata {
         }
       }
       if (records.length > 0) {
-        const commitFromMs = Date.now();
+        const commitFromMs = this.clock.now();
         const proposed = await this.driver.propose(tagged(EntryTag.metadata, encodeRecords(records)));
         if (!proposed.ok) throw notController(proposed.leaderId);
-        took.commitMs = Date.now() - commitFromMs;
+        took.commitMs = this.clock.now() - commitFromMs;
       }
       for (const { item, result } of answers) item.resolve(result);
     } catch (err) {
       for (const item of batch) item.reject(err); // a settled promise ignores it
     } finally {
-      if (Date.now() - batch[0]!.queuedMs >= slowMs) this.log?.warn(took, 'slow controller decision');
+      if (this.clock.now() - batch[0]!.queuedMs >= slowMs) this.log?.warn(took, 'slow controller decision');
     }
   }
 }

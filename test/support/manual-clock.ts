@@ -34,6 +34,10 @@ export class ManualClock implements Clock {
     return this.add(ms, Math.max(1, ms), fn);
   }
 
+  soon(fn: () => void): void {
+    this.add(0, null, fn);
+  }
+
   /** Timers set and not yet run or cancelled. */
   get timerCount(): number {
     return this.pending.filter((p) => !p.cancelled).length;
@@ -103,9 +107,14 @@ export class SteppedClock implements Clock {
   every(): Timer {
     return { cancel: () => undefined };
   }
+
+  soon(fn: () => void): void {
+    setImmediate(fn);
+  }
 }
 
 /** The system's timers with time read from `now` (a test moves it by hand; timers still fire). */
 export function clockReading(now: () => number): Clock {
-  return { now, after: (ms, fn) => systemClock.after(ms, fn), every: (ms, fn) => systemClock.every(ms, fn) };
+  return { now, after: (ms, fn) => systemClock.after(ms, fn), every: (ms, fn) => systemClock.every(ms, fn),
+    soon: (fn) => systemClock.soon(fn) };
 }

@@ -13,4 +13,7 @@ export const systemClock: Clock = {
     handle.unref();
     return { cancel: () => clearInterval(handle) };
   },
+  soon(fn: () => void): void {
+    setImmediate(fn);
+  },
 };

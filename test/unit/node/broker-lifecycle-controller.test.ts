@@ -18,7 +18,7 @@ import { KafkaError } from '../../../src/protocol/index.js';
 import { ControllerDuties, quorumStatusOf } from '../../../src/node/controller-duties.js';
 import type { Status } from '../../../src/raft/index.js';
 import { withTopic } from '../controller/support.js';
-import { FakeClock, FakeMetadata, manualTimer, silent } from './lifecycle-fakes.js';
+import { FakeClock, FakeMetadata, manualTimer, silent, testClock } from './lifecycle-fakes.js';
 import { brokerHeartbeatHandler } from '../../../src/server/handlers/broker-heartbeat.js';
 
 const sessionTimeoutMs = 1200;
@@ -29,8 +29,8 @@ function setup(records: MetadataRecord[] = []) {
   const timer = manualTimer();
   const unfenced: number[] = [];
   const duties = new ControllerDuties({
-    metadata, metadataOffset: () => metadata.offset, log: silent, nowMs: clock.now,
-    every: timer.every, sessionTimeoutMs, sessionCheckIntervalMs: 100,
+    metadata, metadataOffset: () => metadata.offset, log: silent,
+    clock: testClock({ clock, every: timer.every }), sessionTimeoutMs, sessionCheckIntervalMs: 100,
     onBrokerUnfenced: (id) => unfenced.push(id), isQuorumMember: (id) => id < 100,
   });
   duties.onLeaderChange(true);
@@ -88,7 +88,8 @@ test('a new controller completes internal topic growth left undone', async () =>
   s.metadata.current = withTopic(s.metadata.current, '__consumer_offsets', 2, 1);
   s.duties.onLeaderChange(false);
   const next = new ControllerDuties({ metadata: s.metadata, metadataOffset: () => s.metadata.offset,
-    log: silent, nowMs: s.clock.now, every: s.timer.every, offsetsTopicReplicationFactor: 3,
+    log: silent, clock: testClock({ clock: s.clock, every: s.timer.every }),
+    offsetsTopicReplicationFactor: 3,
     isQuorumMember: () => true });
   assert.deepEqual(offsetsReplicas(s), [[1], [2]],
     'one replica each, as if created by a cluster of one');

@@ -11,12 +11,13 @@ import assert from 'node:assert/strict';
 import { setImmediate as yieldMacrotask } from 'node:timers/promises';
 import { applyRecords, emptyImage } from '../../../src/metadata/index.js';
 import { KafkaError } from '../../../src/protocol/index.js';
-import { BrokerLifecycle, type Sleep } from '../../../src/node/broker-lifecycle.js';
+import { BrokerLifecycle } from '../../../src/node/broker-lifecycle.js';
 import { ControllerDuties } from '../../../src/node/controller-duties.js';
+import type { Timer } from '../../../src/common/index.js';
 import type {
   BrokerHeartbeatInput, BrokerRegistrationInput, ControllerService,
 } from '../../../src/server/index.js';
-import { FakeClock, FakeMetadata, manualTimer, silent } from './lifecycle-fakes.js';
+import { FakeClock, FakeMetadata, manualTimer, silent, testClock } from './lifecycle-fakes.js';
 
 /** Counts calls and can refuse the next `refuseRegistrations` registrations. */
 class CountingController implements ControllerService {
@@ -57,18 +58,17 @@ function setup(options: { controllerId?: () => number } = {}) {
   const clock = new FakeClock();
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => metadata.offset, log: silent,
-    nowMs: clock.now, every: manualTimer().every, isQuorumMember: () => true });
+    clock: testClock({ clock, every: manualTimer().every }), isQuorumMember: () => true });
   duties.onLeaderChange(true);
   const controller = new CountingController(duties);
   const time = new VirtualTime(clock);
   const sleeps = time.requested;
-  const sleep: Sleep = (ms, signal) => time.sleep(ms, signal);
   const lifecycle = new BrokerLifecycle({
     nodeId: 1, incarnationId: 'inc', advertised: { host: '127.0.0.1', port: 9092 }, rack: null,
     clusterId: () => metadata.image().clusterId, metadataOffset: () => metadata.offset,
     controllerId: options.controllerId ?? (() => 1), isController: () => metadata.controller,
     local: controller, remote: controller, log: silent, heartbeatIntervalMs: 200,
-    nowMs: clock.now, sleep,
+    clock: testClock({ clock, after: (ms, fn) => time.after(ms, fn) }),
   });
   return { metadata, clock, duties, controller, lifecycle, sleeps };
 }
@@ -87,19 +87,19 @@ class VirtualTime {
     this.clock = clock;
   }
 
-  sleep(ms: number, signal: AbortSignal): Promise<void> {
+  after(ms: number, fn: () => void): Timer {
     this.requested.push(ms);
-    return new Promise((resolve) => {
-      const sleeper = { at: this.clock.ms + ms, wake: () => {
-        const i = this.sleepers.indexOf(sleeper);
-        if (i >= 0) this.sleepers.splice(i, 1);
-        resolve();
-      } };
-      if (signal.aborted) return resolve();
-      signal.addEventListener('abort', sleeper.wake, { once: true });
-      this.sleepers.push(sleeper);
-      void this.pump();
-    });
+    const sleeper = { at: this.clock.ms + ms, wake: () => {
+      remove();
+      fn();
+    } };
+    const remove = (): void => {
+      const i = this.sleepers.indexOf(sleeper);
+      if (i >= 0) this.sleepers.splice(i, 1);
+    };
+    this.sleepers.push(sleeper);
+    void this.pump();
+    return { cancel: remove };
   }
 
   private async pump(): Promise<void> {

@@ -16,11 +16,11 @@ import { applyRecords, type MetadataImage } from '../../../src/metadata/index.js
 import { KafkaError } from '../../../src/protocol/index.js';
 import { producerIdBlockSize } from '../../../src/controller/index.js';
 import {
-  ControllerDuties, preferredLeaderCheckIntervalMsDefault, type IntervalTimer,
+  ControllerDuties, preferredLeaderCheckIntervalMsDefault,
 } from '../../../src/node/controller-duties.js';
 import type { AlterPartitionItem } from '../../../src/server/index.js';
 import { cluster, partition, withTopic } from '../controller/support.js';
-import { FakeMetadata, silent } from './lifecycle-fakes.js';
+import { FakeMetadata, silent, testClock, type IntervalTimer } from './lifecycle-fakes.js';
 
 /** One callback per interval, fired by the test; cancel marks it. */
 interface Timers {
@@ -49,7 +49,8 @@ function setup(image: MetadataImage) {
   const metadata = new FakeMetadata(image);
   const t = timers();
   const duties = new ControllerDuties({ metadata, metadataOffset: () => metadata.offset,
-    log: silent, every: t.every, sessionCheckIntervalMs: 100, isQuorumMember: () => true });
+    log: silent, clock: testClock({ every: t.every }), sessionCheckIntervalMs: 100,
+    isQuorumMember: () => true });
   duties.onLeaderChange(true);
   return { metadata, duties, timers: t };
 }

@@ -1,8 +1,8 @@
 /** Shared by the broker-lifecycle tests: a metadata quorum of one, a manual timer, a clock. */
 import { pino } from 'pino';
 import { applyRecords, type MetadataImage } from '../../../src/metadata/index.js';
-import type { IntervalTimer, MetadataDecider } from '../../../src/node/controller-duties.js';
-import { PadoError, PadoErrorCode } from '../../../src/common/index.js';
+import type { MetadataDecider } from '../../../src/node/controller-duties.js';
+import { PadoError, PadoErrorCode, type Clock, type Timer } from '../../../src/common/index.js';
 import type { Decision } from '../../../src/server/index.js';
 
 export const silent = pino({ level: 'silent' });
@@ -65,5 +65,24 @@ export function manualTimer():
     },
     fire: () => run?.(),
     cancelled: () => cancelled,
+  };
+}
+
+/** A repeating timer the test fires by hand. */
+export type IntervalTimer = (run: () => void, intervalMs: number) => Timer;
+
+/**
+ * A Clock for these tests: time from `clock` (a fixed time without one), repeating timers from
+ * `every` (fired by the test), one-shot timers from `after` (none fire without it).
+ */
+export function testClock(o: {
+  clock?: FakeClock; every?: IntervalTimer; after?: (ms: number, fn: () => void) => Timer;
+}): Clock {
+  const never: Timer = { cancel: () => undefined };
+  return {
+    now: () => o.clock?.ms ?? 1_000_000,
+    every: (ms, fn) => o.every?.(fn, ms) ?? never,
+    after: (ms, fn) => o.after?.(ms, fn) ?? never,
+    soon: (fn) => setImmediate(fn),
   };
 }

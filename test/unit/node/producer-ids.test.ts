@@ -13,7 +13,7 @@ import { producerIdBlockSize } from '../../../src/controller/index.js';
 import { ControllerDuties } from '../../../src/node/controller-duties.js';
 import { ProducerIdBlocks, type ProducerIdAllocator } from '../../../src/node/producer-ids.js';
 import { cluster } from '../controller/support.js';
-import { FakeMetadata, manualTimer, silent } from './lifecycle-fakes.js';
+import { FakeMetadata, manualTimer, silent, testClock } from './lifecycle-fakes.js';
 
 class CountingAllocator implements ProducerIdAllocator {
   calls = 0;
@@ -78,7 +78,7 @@ test('a refused allocation is COORDINATOR_LOAD_IN_PROGRESS; the next request ask
 test('with the real controller: two brokers and a restart never share an id', async () => {
   const metadata = new FakeMetadata(cluster(2));
   const duties = new ControllerDuties({ metadata, metadataOffset: () => metadata.offset,
-    log: silent, every: manualTimer().every, isQuorumMember: () => true });
+    log: silent, clock: testClock({ every: manualTimer().every }), isQuorumMember: () => true });
   duties.onLeaderChange(true);
   const broker = (nodeId: number) => new ProducerIdBlocks({ nodeId, brokerEpoch: () => nodeId,
     isController: () => nodeId === 1, local: duties, remote: duties });

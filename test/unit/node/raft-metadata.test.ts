@@ -22,6 +22,7 @@ import { MetadataMachine, RaftMetadata } from '../../../src/node/raft-metadata.j
 import { EntryTag, TaggedStateMachine } from '../../../src/node/replicated-state.js';
 import type { MetadataRecord } from '../../../src/metadata/index.js';
 import { waitFor } from '../../support/run.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-metadata-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,12 +35,12 @@ const config = (value: string, name = 'test.setting'): MetadataRecord => ({
 async function oneNode(t: { after: (fn: () => Promise<void>) => void }, name: string) {
   const store = await RaftStore.open(join(root, name), { bootstrapVoters: [1] });
   const log = pino({ level: 'silent' });
-  const machine = new MetadataMachine(log);
+  const machine = new MetadataMachine(log, systemClock);
   const driver = new RaftDriver({
-    nodeId: 1, store, log, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
+    nodeId: 1, store, log, clock: systemClock, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
     stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
   });
-  const metadata = new RaftMetadata(driver, machine, 1, log);
+  const metadata = new RaftMetadata(driver, machine, 1, systemClock, log);
   driver.start({ send: () => undefined, close: () => undefined });
   t.after(async () => {
     await driver.close();
