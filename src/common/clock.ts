@@ -13,9 +13,9 @@ export interface Timer {
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
   now(): number;
-  /** Calls `fn` once, `ms` from now. A pending timer never keeps the process alive. */
+  /** Calls `fn` once, `ms` from now (pending, it is work the process waits for, like setTimeout). */
   after(ms: number, fn: () => void): Timer;
-  /** Calls `fn` every `ms` until cancelled. Never keeps the process alive. */
+  /** Calls `fn` every `ms` until cancelled; background work, it never keeps the process alive. */
   every(ms: number, fn: () => void): Timer;
   /** Calls `fn` in a fresh turn, once pending I/O has had its turn (Node's setImmediate). */
   soon(fn: () => void): void;

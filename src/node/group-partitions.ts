@@ -152,7 +152,7 @@ export class GroupPartitions implements GroupService {
     while (!signal.aborted) {
       const store = new OffsetsPartitionStore({ partition, partitionCount: this.o.partitionCount,
         log: loading.log, snapshots: this.o.snapshots, logger: this.log,
-        minInsyncReplicas: this.o.minInsyncReplicas });
+        minInsyncReplicas: this.o.minInsyncReplicas, clock: this.o.clock });
       let driver: GroupDriver;
       try {
         driver = await GroupDriver.open({ ...this.o.driver, store, clock: this.o.clock,

@@ -18,7 +18,7 @@
  * give the broker registration of a joined node its address (`raftEndpoints`).
  */
 import type { Logger } from 'pino';
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import { delay, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import type { HostPort } from '../config/index.js';
 import { KafkaClient } from '../client/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
@@ -148,6 +148,7 @@ export interface RaftMembershipOptions {
   /** Sends a request to the controller (ControllerLink.forward). */
   readonly forward: (apiKey: number, version: number, request: unknown) => Promise<unknown>;
   readonly log: Logger;
+  readonly clock: Clock;
   /** Called after a node was admitted (e.g. to register it as a broker). */
   readonly onAdmitted?: (peer: RaftPeer) => Promise<void>;
   readonly lagEntriesMax?: number;
@@ -272,7 +273,7 @@ export class RaftMembership implements MembershipService {
   /** Steps through nextMembershipStep; bounded by catchUpMsMax of waiting. */
   private async promote(id: NodeId, signal: AbortSignal): Promise<MembershipResult> {
     const { driver, log, votersMax } = { ...this.o, log: this.o.log.child({ joining: id }) };
-    const deadlineMs = Date.now() + this.catchUpMsMax;
+    const deadlineMs = this.o.clock.now() + this.catchUpMsMax;
     const stepsMax = Math.ceil(this.catchUpMsMax / membershipDefaults.pollMs) + 8;
     for (let i = 0; i < stepsMax; i++) {
       if (!this.o.metadata.isController()) {
@@ -287,8 +288,8 @@ export class RaftMembership implements MembershipService {
         return ok;
       }
       if (step === 'waitCatchUp') {
-        if (Date.now() > deadlineMs || signal.aborted) break;
-        await new Promise((r) => setTimeout(r, membershipDefaults.pollMs));
+        if (this.o.clock.now() > deadlineMs || signal.aborted) break;
+        await delay(this.o.clock, membershipDefaults.pollMs);
         continue;
       }
       log.info({ step, match, lastIndex: status.lastIndex }, 'proposing a membership change');
@@ -325,6 +326,7 @@ export interface JoinOptions {
   readonly configured?: HostPort | undefined;
   readonly peers: RaftPeers;
   readonly log: Logger;
+  readonly clock: Clock;
   /** Aborted on a signal during start-up. */
   readonly signal?: AbortSignal;
   readonly attemptsMax?: number;
@@ -371,7 +373,7 @@ export async function joinCluster(o: JoinOptions): Promise<HostPort> {
       last = (err as Error).message;
     }
     o.log.warn({ attempt, attemptsMax, why: last }, 'join not done yet; retrying');
-    await new Promise((r) => setTimeout(r, joinRetryMs));
+    await delay(o.clock, joinRetryMs);
   }
   throw new PadoError(PadoErrorCode.connection, `cannot join the cluster at ` +
     `${formatHostPort(o.target)} after ${attemptsMax} attempts (last: ${last}); check that a ` +

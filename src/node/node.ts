@@ -93,7 +93,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
     if (isLeader) services.bootstrap();
   });
   if (quorum.mustJoin && config.join !== undefined) {
-    await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address,
+    await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address, clock,
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
   services.lifecycle.start();
@@ -145,7 +145,7 @@ async function openReplicas(
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
-  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }));
+  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }), clock);
   const fetchers = new ReplicaFetchers({
     nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock,
     followerOf: (topic, partition) => replicas.follower(topic, partition),
@@ -233,7 +233,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const membership = new RaftMembership({
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
     forward: (apiKey, version, request) => link.forward(apiKey, version, request),
-    log: log.child({ module: 'membership' }),
+    log: log.child({ module: 'membership' }), clock,
     onAdmitted: () => bootstrapCluster(config, voters, metadata, log),
   });
   const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
@@ -499,6 +499,7 @@ async function openQuorum(
     self: config.nodeId,
     peers,
     log: raftLog,
+    clock,
     events: {
       unreachable: (to) => driver.reportUnreachable(to),
       snapshotStatus: (to, delivered) => driver.reportSnapshot(to, delivered),

@@ -12,7 +12,7 @@
  * local snapshot is only a shortcut: a node whose snapshot is stale or missing replays the log.
  */
 import type { Logger } from 'pino';
-import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import { offsetsTopicName, partitionForGroup, type GroupRecord } from '../groups/index.js';
 import {
   buildBatch, decodeRecords, parseBatchHeader, batchLogOverheadBytes,
@@ -82,6 +82,7 @@ export class OffsetsPartitionStore implements GroupStore {
   private readonly snapshots: SnapshotStore;
   private readonly logger: Logger;
   private readonly minInsyncReplicas: () => number;
+  private readonly clock: Clock;
   /** The live record of every key (what a checkpoint saves). */
   private readonly live = new Map<string, GroupRecord>();
   private sinceSnapshot = 0;
@@ -95,8 +96,10 @@ export class OffsetsPartitionStore implements GroupStore {
     logger: Logger;
     /** The topic's min.insync.replicas now (it follows the replication factor by default). */
     minInsyncReplicas: () => number;
+    clock: Clock;
   }) {
     this.minInsyncReplicas = opts.minInsyncReplicas;
+    this.clock = opts.clock;
     this.partition = opts.partition;
     this.partitionCount = opts.partitionCount;
     this.log = opts.log;
@@ -177,7 +180,7 @@ export class OffsetsPartitionStore implements GroupStore {
 
   /** One batch through the leader, acknowledged by the ISR; its base offset. */
   private async write(records: readonly GroupRecord[]): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     const batch = buildBatch({
       records: records.map((r) => ({
         key: Buffer.from(groupRecordKey(r)), value: encodeGroupRecord(r), timestamp: now,

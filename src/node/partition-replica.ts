@@ -13,7 +13,7 @@
  * (`damaged`); alone in the ISR it keeps leading what it can serve.
  */
 import type { Logger } from 'pino';
-import { isPadoError, limits, PadoErrorCode } from '../common/index.js';
+import { isPadoError, limits, PadoErrorCode, type Clock, type Timer } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
   isControlBatch,
@@ -91,7 +91,7 @@ export class PartitionReplica implements LocalPartition {
    */
   private resumeWaiters: ((resumed: boolean) => void)[] = [];
   /** Ends this suspension's grace for `resumeWaiters` between ticks (one timer, all at once). */
-  private resumeTimer: NodeJS.Timeout | undefined;
+  private resumeTimer: Timer | undefined;
   private readonly holdsLease: () => boolean;
   /** When a refused idempotent batch was last logged (`noteProducerRefusal`). */
   private lastRefusalLogMs = -Infinity;
@@ -104,6 +104,7 @@ export class PartitionReplica implements LocalPartition {
   /** Per producer, the batch last answered NOT_LEADER as a gap at a new leader, and how often. */
   private readonly gapExcuses = new Map<number, { baseSequence: number; count: number }>();
   maxMessageBytes: number;
+  private readonly clock: Clock;
 
   constructor(opts: {
     topic: string;
@@ -114,6 +115,7 @@ export class PartitionReplica implements LocalPartition {
     logger: Logger;
     maxMessageBytes: number;
     nowMs: number;
+    clock: Clock;
     /**
      * The HW learnt as a follower; defaults to the log's checkpoint (0 without one). Cut to what
      * the log holds durably; alone in the ISR the leader then raises it to that at once.
@@ -138,6 +140,7 @@ export class PartitionReplica implements LocalPartition {
     this.log = opts.log;
     this.logger = opts.logger;
     this.maxMessageBytes = opts.maxMessageBytes;
+    this.clock = opts.clock;
     this.onAdvance = opts.onAdvance;
     this.onAppend = opts.onAppend ?? (() => undefined);
     this.log.onWritten = () => this.onAppend(this);
@@ -259,7 +262,7 @@ export class PartitionReplica implements LocalPartition {
   }
 
   private wakeResumeWaiters(resumed: boolean): void {
-    if (this.resumeTimer !== undefined) clearTimeout(this.resumeTimer);
+    this.resumeTimer?.cancel();
     this.resumeTimer = undefined;
     const waiters = this.resumeWaiters;
     this.resumeWaiters = [];
@@ -279,10 +282,10 @@ export class PartitionReplica implements LocalPartition {
       return Promise.resolve(this.refuseUnread(records, KafkaError.notLeaderOrFollower,
         suspendedMessage));
     }
-    this.resumeTimer ??= setTimeout(() => {
+    this.resumeTimer ??= this.clock.after(leftMs, () => {
       this.resumeTimer = undefined;
       this.wakeResumeWaiters(false);
-    }, leftMs);
+    });
     return new Promise((resolve) => {
       this.resumeWaiters.push((resumed) => resolve(resumed ? this.admit(records, nowMs, acks)
         : this.refuseUnread(records, KafkaError.notLeaderOrFollower, suspendedMessage)));

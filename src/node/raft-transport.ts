@@ -15,7 +15,7 @@
  * (the next message opens one to the new address).
  */
 import type { Logger } from 'pino';
-import { limits } from '../common/index.js';
+import { limits, type Clock, type Timer } from '../common/index.js';
 import { Connection } from '../client/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { type Message, type NodeId } from '../raft/index.js';
@@ -43,6 +43,7 @@ export interface RaftTransportOptions {
   readonly peers: readonly RaftPeer[] | RaftPeers;
   readonly events: RaftTransportEvents;
   readonly log: Logger;
+  readonly clock: Clock;
   /** An ack slower than this marks the connection dead (then reconnect). */
   readonly requestTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
@@ -120,7 +121,7 @@ class PeerLink {
   private queue: Message[] = [];
   private inFlight = 0;
   private backoffMs: number = limits.raftReconnectBackoffMsMin;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: Timer | null = null;
   /** Logged once per outage, not per attempt. */
   private downSince: number | null = null;
 
@@ -156,7 +157,7 @@ class PeerLink {
 
   close(): void {
     this.state = 'closed';
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer?.cancel();
     this.connection?.close();
     this.connection = null;
     this.queue = [];
@@ -226,7 +227,7 @@ class PeerLink {
     this.connection?.close();
     this.connection = null;
     if (this.downSince === null) {
-      this.downSince = Date.now();
+      this.downSince = this.options.clock.now();
       this.log.warn({ err, host: this.peer.host, port: this.peer.port },
         'raft peer unreachable; retrying with backoff');
     }
@@ -234,11 +235,10 @@ class PeerLink {
     this.queue = [];
     for (const m of waiting) this.dropped(m);
     this.state = 'backoff';
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.options.clock.after(this.backoffMs, () => {
       this.retryTimer = null;
       if (this.state === 'backoff') this.state = 'idle';
-    }, this.backoffMs);
-    this.retryTimer.unref();
+    });
     this.backoffMs = Math.min(this.backoffMs * 2, limits.raftReconnectBackoffMsMax);
   }
 

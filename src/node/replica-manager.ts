@@ -16,7 +16,7 @@
  * partition's offline replicas, which `pado cluster health` reports).
  */
 import type { Logger } from 'pino';
-import { limits } from '../common/index.js';
+import { limits, type Clock, type Timer } from '../common/index.js';
 import {
   effectiveTopicConfigs, validateTopicConfigs,
   type NodeConfig, type TopicConfigs, type TopicDefaults,
@@ -104,12 +104,13 @@ export class ReplicaManager {
   /** Counts wake-ups: `dataMark`, and each WaitList's `lastWake`. */
   private wakeCount = 0;
   private readonly config: NodeConfig;
+  private readonly clock: Clock;
   private readonly log: Logger;
   private readonly logs: LogManager;
-  private expiryTimer: NodeJS.Timeout | null = null;
-  private tickTimer: NodeJS.Timeout | null = null;
-  private checkpointTimer: NodeJS.Timeout | null = null;
-  private scrubTimer: NodeJS.Timeout | null = null;
+  private expiryTimer: Timer | null = null;
+  private tickTimer: Timer | null = null;
+  private checkpointTimer: Timer | null = null;
+  private scrubTimer: Timer | null = null;
   /** Bytes the scrubber may still read this step (negative: the last step overshot). */
   private scrubCredit = 0;
   /** The HW checkpoint round in progress; a timer firing meanwhile does not start another. */
@@ -133,10 +134,11 @@ export class ReplicaManager {
     this.log.info({ topic: r.topic, partition: r.partition, newIsr: p.newIsr },
       'ISR change proposed (no controller link wired)');
 
-  private constructor(config: NodeConfig, log: Logger, logs: LogManager) {
+  private constructor(config: NodeConfig, log: Logger, logs: LogManager, clock: Clock) {
     this.config = config;
     this.log = log;
     this.logs = logs;
+    this.clock = clock;
   }
 
   /** Tells `listener` of every later leadership change (the group coordinator follows them). */
@@ -149,7 +151,7 @@ export class ReplicaManager {
   }
 
   /** Opens every partition log on disk; `applyImage` then adopts or removes each. */
-  static async open(config: NodeConfig, log: Logger): Promise<ReplicaManager> {
+  static async open(config: NodeConfig, log: Logger, clock: Clock): Promise<ReplicaManager> {
     const logs = await LogManager.open(config.dataDir, {
       diskReserveBytes: config.diskReserveBytes,
       configFor: () => logConfigOf(config.topicDefaults, config),
@@ -165,7 +167,7 @@ export class ReplicaManager {
     log.info({ cleanShutdown: logs.openedClean }, logs.openedClean ? 'partition logs opened ' +
       'after a clean shutdown' : 'partition logs opened after an unclean stop: data beyond each ' +
       'HW checkpoint was CRC-checked');
-    const manager = new ReplicaManager(config, log, logs);
+    const manager = new ReplicaManager(config, log, logs, clock);
     for (const [name, partitionLog] of logs.all()) {
       const damage = partitionLog.damage;
       const dash = name.lastIndexOf('-');
@@ -199,7 +201,7 @@ export class ReplicaManager {
       damage: damage.kind, file: damage.file, position: damage.position, foundBy: damage.foundBy,
       detail: damage.detail, next }, 'damaged partition data: a batch fails its checks or a ' +
       'range is missing; it is never served');
-    leading?.damaged(Date.now());
+    leading?.damaged(this.clock.now());
     followed?.replica.repair(damage.offset);
   }
 
@@ -250,24 +252,21 @@ export class ReplicaManager {
    * ticks and high-watermark checkpoints.
    */
   startRetention(): void {
-    this.logs.startRetention(() => Date.now());
-    this.expiryTimer = setInterval(() => this.expireProducers(Date.now()), producerExpiryCheckMs);
-    this.expiryTimer.unref();
-    this.tickTimer = setInterval(() => {
-      const now = Date.now();
+    this.logs.startRetention(this.clock);
+    this.expiryTimer = this.clock.every(producerExpiryCheckMs,
+      () => this.expireProducers(this.clock.now()));
+    this.tickTimer = this.clock.every(leaderTickMs, () => {
+      const now = this.clock.now();
       this.applyLease(now);
       for (const replica of this.replicas.values()) replica.tick(now);
-    }, leaderTickMs);
-    this.tickTimer.unref();
-    this.checkpointTimer = setInterval(() => void this.checkpointHighWatermarks(),
-      highWatermarkCheckpointIntervalMs);
-    this.checkpointTimer.unref();
+    });
+    this.checkpointTimer = this.clock.every(highWatermarkCheckpointIntervalMs,
+      () => void this.checkpointHighWatermarks());
     const rate = this.config.logScrubBytesPerSecond ?? logScrubBytesPerSecondDefault;
     this.log.info({ scrubBytesPerSecond: rate }, rate > 0 ? 'scrubbing sealed segments in ' +
       'the background' : 'background scrubbing off (log.scrub.bytes.per.second = 0)');
     if (rate > 0) {
-      this.scrubTimer = setInterval(() => void this.scrubStep(rate), scrubStepMs);
-      this.scrubTimer.unref();
+      this.scrubTimer = this.clock.every(scrubStepMs, () => void this.scrubStep(rate));
     }
   }
 
@@ -371,7 +370,7 @@ export class ReplicaManager {
     }
     // Leaders add only live brokers to an ISR (the controller refuses fenced ones, KIP-841).
     const live = new Set(liveBrokers(next).map((b) => b.brokerId));
-    const now = Date.now();
+    const now = this.clock.now();
     for (const replica of this.replicas.values()) replica.setEligibleBrokers(live, now);
   }
 
@@ -390,7 +389,7 @@ export class ReplicaManager {
         this.leadershipChanged(topic.name, p.partition, opened);
       } else {
         const epoch = existing.leaderEpoch;
-        existing.lead(p, Date.now());
+        existing.lead(p, this.clock.now());
         existing.maxMessageBytes = configs['max.message.bytes'];
         existing.log.updateConfig(logConfigOf(configs, this.config));
         if (existing.leaderEpoch !== epoch) {
@@ -403,7 +402,7 @@ export class ReplicaManager {
     if (leading !== undefined) {
       // Stopped leading: handlers must no longer serve it; long polls end and see the new image.
       this.replicas.delete(key);
-      leading.release(Date.now());
+      leading.release(this.clock.now());
       this.wake(leading);
       this.leadershipChanged(topic.name, p.partition);
     }
@@ -478,7 +477,8 @@ export class ReplicaManager {
       log,
       logger,
       maxMessageBytes: configs['max.message.bytes'],
-      nowMs: Date.now(),
+      nowMs: this.clock.now(),
+      clock: this.clock,
       highWatermark,
       replicaLagTimeMaxMs: this.config.replicaLagTimeMaxMs,
       onAdvance: (r) => this.wakeIn(this.waiters, r),
@@ -487,7 +487,7 @@ export class ReplicaManager {
       holdsLease: () => this.holdsLease(),
     });
     this.replicas.set(ReplicaManager.key(topic.name, partition), replica);
-    if (!this.holdsLease()) replica.suspend(Date.now());
+    if (!this.holdsLease()) replica.suspend(this.clock.now());
     return replica;
   }
 
@@ -499,7 +499,7 @@ export class ReplicaManager {
       const followed = this.followers.delete(key);
       if (replica === undefined && !followed) continue;
       this.replicas.delete(key);
-      replica?.release(Date.now());
+      replica?.release(this.clock.now());
       if (replica !== undefined) {
         this.wake(replica);
         this.leadershipChanged(topic.name, p.partition);
@@ -525,12 +525,12 @@ export class ReplicaManager {
     return new Promise((resolve) => {
       const sets: Set<Waiter>[] = [];
       const done = () => {
-        clearTimeout(timer);
+        timer.cancel();
         signal.removeEventListener('abort', done);
         for (const s of sets) s.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, timeoutMs);
+      const timer = this.clock.after(timeoutMs, done);
       signal.addEventListener('abort', done, { once: true });
       for (const p of partitions) {
         const replica = p as PartitionReplica;
@@ -566,12 +566,12 @@ export class ReplicaManager {
 
   /** Clean shutdown: ends waits, checkpoints every HW once more, then closes the logs. */
   async close(): Promise<void> {
-    if (this.expiryTimer !== null) clearInterval(this.expiryTimer);
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
-    if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
-    if (this.scrubTimer !== null) clearInterval(this.scrubTimer);
+    this.expiryTimer?.cancel();
+    this.tickTimer?.cancel();
+    this.checkpointTimer?.cancel();
+    this.scrubTimer?.cancel();
     for (const replica of this.replicas.values()) {
-      replica.release(Date.now());
+      replica.release(this.clock.now());
       this.wake(replica);
     }
     // A round already running may predate the last HW advances: wait for it, then write again.

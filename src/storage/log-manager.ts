@@ -10,7 +10,7 @@
  * recovery also CRC-checks the sealed data beyond its HW checkpoint.
  */
 import { join } from 'node:path';
-import { assert } from '../common/index.js';
+import { assert, type Clock, type Timer } from '../common/index.js';
 import { DiskSpaceGuard } from './disk-space.js';
 import { type FsOps, nodeFsOps } from './fs-ops.js';
 import type { LogConfig } from './log-config.js';
@@ -57,7 +57,7 @@ export class LogManager {
   private readonly options: LogManagerOptions;
   private readonly fs: FsOps;
   private readonly logs = new Map<string, PartitionLog>();
-  private retentionTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: Timer | undefined;
   private retentionRunning = false;
   private readonly scrubber = new LogScrubber();
   private scrubbing: Promise<number> | undefined;
@@ -143,12 +143,11 @@ export class LogManager {
     if (log !== undefined) await log.delete();
   }
 
-  /** Starts periodic retention; `nowMs` is the node's clock. */
-  startRetention(nowMs: () => number): void {
+  /** Starts periodic retention on the node's clock. */
+  startRetention(clock: Clock): void {
     assert(this.retentionTimer === undefined, 'retention started once');
     const every = this.options.retentionCheckMs ?? 300_000;
-    this.retentionTimer = setInterval(() => void this.runRetention(nowMs()), every);
-    this.retentionTimer.unref();
+    this.retentionTimer = clock.every(every, () => void this.runRetention(clock.now()));
   }
 
   /** One retention pass over all partitions (bounded per partition); skipped if one is running. */
@@ -190,7 +189,7 @@ export class LogManager {
    * as cleanly closed. A log that fails to close leaves no marker (the next open is unclean).
    */
   async close(): Promise<void> {
-    if (this.retentionTimer !== undefined) clearInterval(this.retentionTimer);
+    this.retentionTimer?.cancel();
     this.retentionTimer = undefined;
     const logs = [...this.logs.values()];
     this.logs.clear();

@@ -25,6 +25,7 @@ import type { ProduceAcks, ProduceOutcome, ReadOutcome } from '../../../src/serv
 import type { GroupSnapshot } from '../../../src/storage/index.js';
 import { base } from '../groups/harness.js';
 import { SteppedClock } from '../../support/manual-clock.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 const log = pino({ level: 'silent' });
 
@@ -203,7 +204,7 @@ test('unloading answers a waiting join with NOT_COORDINATOR', async () => {
 test('a copy loads the same offsets with a missing, stale or current snapshot', async () => {
   const leader = new MemoryLog();
   const snapshots = new MemorySnapshots();
-  const store = new OffsetsPartitionStore({ partition: 0, partitionCount, log: leader, snapshots,
+  const store = new OffsetsPartitionStore({ partition: 0, partitionCount, clock: systemClock, log: leader, snapshots,
     logger: log, minInsyncReplicas: () => 1 });
   await store.load();
   for (let i = 1; i <= 5; i++) await store.append([offsetRecord(groupOf[0], i)]);
@@ -212,7 +213,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
   for (const [name, saved] of cases) {
     const copy = leader.copy();
     copy.commit();
-    const again = new OffsetsPartitionStore({ partition: 0, partitionCount, log: copy,
+    const again = new OffsetsPartitionStore({ partition: 0, partitionCount, clock: systemClock, log: copy,
       snapshots: saved, logger: log, minInsyncReplicas: () => 1 });
     const records = await again.load();
     assert.deepEqual(records.map((r) => r.type === 'offset' ? r.offset : -1), [5], name);
@@ -224,7 +225,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
   stale.saved.set(0, { offset: 1, records: [offsetRecord(groupOf[0], 1),
     offsetRecord(groupOf[0], 1, 'old')] });
   await trimmed.deleteRecords(2);
-  const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, log: trimmed,
+  const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, clock: systemClock, log: trimmed,
     snapshots: stale, logger: log, minInsyncReplicas: () => 1 }).load();
   assert.deepEqual(records.map((r) => r.type === 'offset' ? `${r.topic}:${r.offset}` : ''),
     ['t:5']);
@@ -233,7 +234,7 @@ test('a copy loads the same offsets with a missing, stale or current snapshot', 
 test('a checkpoint re-appends the live records, so the trimmed log alone is complete', async () => {
   const leader = new MemoryLog();
   const snapshots = new MemorySnapshots();
-  const store = new OffsetsPartitionStore({ partition: 0, partitionCount, log: leader, snapshots,
+  const store = new OffsetsPartitionStore({ partition: 0, partitionCount, clock: systemClock, log: leader, snapshots,
     logger: log, minInsyncReplicas: () => 1 });
   await store.load();
   await store.append([offsetRecord(groupOf[0], 1, 'kept')]);
@@ -244,7 +245,7 @@ test('a checkpoint re-appends the live records, so the trimmed log alone is comp
   assert.ok(snapshots.saved.get(0) !== undefined);
   const copy = leader.copy();
   copy.commit();
-  const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, log: copy,
+  const records = await new OffsetsPartitionStore({ partition: 0, partitionCount, clock: systemClock, log: copy,
     snapshots: new MemorySnapshots(), logger: log, minInsyncReplicas: () => 1 }).load();
   const byTopic = new Map(records.map((r) => [r.type === 'offset' ? r.topic : '', r]));
   const kept = byTopic.get('kept');

@@ -23,6 +23,7 @@ import { PartitionReplica } from '../../../src/node/partition-replica.js';
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 type After = { after: (fn: () => Promise<void>) => void };
 const silent = pino({ level: 'silent' });
@@ -66,7 +67,7 @@ async function restartedLog(t: After, checkpoint: number | undefined): Promise<P
 function replicaOn(log: PartitionLog, leaderEpoch: number, isr: number[]): PartitionReplica {
   const state = { leaderEpoch, partitionEpoch: leaderEpoch, replicas: [1, 2, 3], isr };
   return new PartitionReplica({ topic: 't', partition: 0, brokerId: 1, state, log, nowMs: 0,
-    logger: silent, maxMessageBytes: 1 << 20, onAdvance: () => undefined });
+    clock: systemClock, logger: silent, maxMessageBytes: 1 << 20, onAdvance: () => undefined });
 }
 
 test('restarted as leader with an ISR of 3 it starts at the checkpoint, not its log end',
@@ -134,7 +135,7 @@ function imageOf(p: Placement): MetadataImage {
 
 async function managerOn(dataDir: string, image: MetadataImage): Promise<ReplicaManager> {
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, silent);
+  const manager = await ReplicaManager.open(config, silent, systemClock);
   await manager.applyImage(emptyImage('c'), image);
   return manager;
 }

@@ -24,6 +24,7 @@ import type { IsrChangeProposal } from '../../../src/partitions/index.js';
 import { leaseWaitMs } from '../../../src/server/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import type { ProduceOutcome } from '../../../src/server/index.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 const state = { leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] };
 const all = (minIsr = 2, timeoutMs = 30_000) => ({ requiredAcks: -1 as const, minIsr, timeoutMs });
@@ -46,7 +47,7 @@ async function leader(t: { after: (fn: () => Promise<void>) => void },
     await rm(dir, { recursive: true, force: true });
   });
   const replica = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1, state, log,
-    nowMs: 0, logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20,
+    nowMs: 0, clock: systemClock, logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20,
     onAdvance: () => undefined, ...over });
   t.after(async () => replica.release(0));
   /** Followers 2 and 3 fetch at `offset` (they hold, fsynced, everything below it). */

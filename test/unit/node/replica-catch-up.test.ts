@@ -41,7 +41,7 @@ test('a new replica of a trimmed partition starts at the leader\'s log start and
     const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'pado-catch-up-'))));
     const [one, two] = await Promise.all([1, 2].map((nodeId) => ReplicaManager.open(
       { ...nodeConfigDefaults(), nodeId, dataDir: dirs[nodeId - 1] as string, diskReserveBytes: 0 },
-      log)));
+      log, systemClock)));
     assert.ok(one !== undefined && two !== undefined);
     t.after(() => Promise.all([one.close(), two.close()]));
     t.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

@@ -22,6 +22,7 @@ import {
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { brokerHandlers, type Broker, type RequestContext } from '../../../src/server/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 
 function ctx(apiVersion: number): RequestContext {
   return { apiVersion, correlationId: 1, clientId: 't', clientHost: '127.0.0.1', connectionId: 1,
@@ -50,6 +51,7 @@ async function leaderWithEpochs(t: { after: (fn: () => Promise<void>) => void })
   await append(log, 2, 2);
   const local = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1,
     state: { leaderEpoch: 4, partitionEpoch: 4, replicas: [1, 2], isr: [1, 2] }, log, nowMs: 0,
+    clock: systemClock,
     logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20, onAdvance: () => undefined });
   const partitions = [0, 1].map((partition) => ({ partition, replicas: [1, 2], isr: [1, 2],
     leader: partition === 0 ? 1 : 2, leaderEpoch: 4, partitionEpoch: 4,
