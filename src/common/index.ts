@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './prng.js';
 export * as limits from './limits.js';
 export * from './clock.js';
+export * from './random.js';

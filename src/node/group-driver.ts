@@ -4,9 +4,8 @@
  * records through a `GroupStore` — awaited, in order, before the answers that depend on them are
  * released (STYLE.md §2: persist, then send). On start the store's records are replayed.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { Prng, type Clock, type Timer } from '../common/index.js';
+import { Prng, randomSeed, type Clock, type Random, type Timer } from '../common/index.js';
 import {
   GroupCoordinator, type CommitInput, type GroupConfig, type GroupOutput, type GroupRecord,
   type HeartbeatInput, type JoinInput, type JoinResult, type LeaveInput, type LeaveResult,
@@ -44,8 +43,9 @@ export interface GroupDriverOptions {
   /** Tick period: the precision of session, rebalance and initial-delay timeouts. */
   readonly tickIntervalMs?: number;
   readonly clock: Clock;
-  /** Seeds member ids; random by default so ids differ across restarts. */
+  /** Seeds member ids; drawn from `random` by default so ids differ across restarts. */
   readonly seed?: number;
+  readonly random: Random;
 }
 
 /** Requests waiting for a rebalance, across all groups; beyond it joins are refused. */
@@ -77,7 +77,7 @@ export class GroupDriver {
   private closed = false;
 
   private constructor(options: GroupDriverOptions) {
-    const seed = options.seed ?? randomBytes(4).readUInt32BE(0);
+    const seed = options.seed ?? randomSeed(options.random);
     this.log = options.log.child({ module: 'groups' });
     this.core = new GroupCoordinator({
       prng: new Prng(seed),

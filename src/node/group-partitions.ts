@@ -10,7 +10,7 @@
  * this node leads now; a driver never outlives its leadership.
  */
 import type { Logger } from 'pino';
-import { delay, type Clock } from '../common/index.js';
+import { delay, type Clock, type Random } from '../common/index.js';
 import { partitionForGroup } from '../groups/index.js';
 import type {
   CommitInput, DescribedGroup, HeartbeatInput, JoinInput, JoinResult, LeaveInput, LeaveResult,
@@ -68,13 +68,14 @@ export interface GroupPartitionsOptions {
   readonly snapshots: SnapshotStore;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly random: Random;
   /** `__consumer_offsets`' min.insync.replicas now, for its commits (acks=all). */
   readonly minInsyncReplicas: () => number;
   /** Resolves when partition p's HW may have advanced, after `timeoutMs`, or on abort. */
   readonly waitForAdvance: (partition: number, timeoutMs: number, signal: AbortSignal) =>
     Promise<void>;
   /** Passed to every partition's GroupDriver (tests: a seed, a tick period). */
-  readonly driver?: Omit<GroupDriverOptions, 'store' | 'log' | 'clock'>;
+  readonly driver?: Omit<GroupDriverOptions, 'store' | 'log' | 'clock' | 'random'>;
 }
 
 export class GroupPartitions implements GroupService {
@@ -156,6 +157,7 @@ export class GroupPartitions implements GroupService {
       let driver: GroupDriver;
       try {
         driver = await GroupDriver.open({ ...this.o.driver, store, clock: this.o.clock,
+          random: this.o.random,
           log: this.log.child({ partition }) });
       } catch (err) {
         this.log.warn({ err: (err as Error).message, partition }, 'group partition load failed');

@@ -1,3 +1,3 @@
-export { startNode, newUuid, type RunningNode } from './node.js';
+export { startNode, type RunningNode } from './node.js';
 export { createLogger, flushLogger, type Logger } from './logger.js';
 export { systemIo, type NodeIo } from './io/index.js';

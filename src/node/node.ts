@@ -10,11 +10,12 @@
  * its client listener only once unfenced), then follow the leadership of the `__consumer_offsets`
  * partitions (their groups are loaded and unloaded with it).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { assert, delay, limits, withinMs, type Clock } from '../common/index.js';
+import {
+  assert, delay, limits, randomUuid, withinMs, type Clock, type Random,
+} from '../common/index.js';
 import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
@@ -55,15 +56,11 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-/** Kafka's Uuid.toString: 16 random bytes, base64url without padding. */
-export function newUuid(): string {
-  return randomBytes(16).toString('base64url');
-}
 
 const partitionsPerTopicMax = 10_000;
 
 export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Promise<RunningNode> {
-  const { clock } = io;
+  const { clock, random } = io;
   mkdirSync(config.dataDir, { recursive: true });
   const listener = createListener(config, log);
   const address = await listener.listen();
@@ -73,10 +70,10 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
-  const quorum = await openQuorum(config, voters, peers, log, clock);
+  const quorum = await openQuorum(config, voters, peers, log, io);
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, clock);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
-    clock });
+    clock, random });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
   // fenced and leads nothing: clients must see neither, only peers are served.
   const clientGate = new ReadyGate();
@@ -108,7 +105,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
     'serving clients: registered, unfenced and caught up with the metadata log');
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
   const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
-    log, clock);
+    log, io);
   // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
   // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
   await withinMs(clock, groupDriver.settled(), groupsLoadMsMax);
@@ -171,6 +168,7 @@ interface ServiceInputs {
   readonly advertised: { host: string; port: number };
   readonly log: Logger;
   readonly clock: Clock;
+  readonly random: Random;
 }
 
 interface ClusterServices {
@@ -191,15 +189,15 @@ interface ClusterServices {
  * registration and heartbeats, quorum membership (joins), and producer-id blocks.
  */
 function clusterServices(inputs: ServiceInputs): ClusterServices {
-  const { config, quorum, replicas, peers, voters, advertised, log, clock } = inputs;
+  const { config, quorum, replicas, peers, voters, advertised, log, clock, random } = inputs;
   const { metadata, driver } = quorum;
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }),
     clock);
   // The lease (broker-lifecycle.ts) decides whether this node may act as a partition leader.
   let holdsLease = (): boolean => false;
-  const broker = makeBroker(config, metadata, replicas, link, () => holdsLease(), clock);
+  const broker = makeBroker(config, metadata, replicas, link, () => holdsLease(), { clock, random });
   const groups = deferredGroups();
-  const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log);
+  const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log, random);
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     clock, onBrokerUnfenced: bootstrap,
@@ -216,7 +214,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   });
   const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
   const lifecycle = new BrokerLifecycle({
-    nodeId: config.nodeId, incarnationId: newUuid(), advertised: registeredAs, rack: config.rack ?? null,
+    nodeId: config.nodeId, incarnationId: randomUuid(random), advertised: registeredAs, rack: config.rack ?? null,
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
     local: duties, remote, log: lifecycleLog, clock,
@@ -234,7 +232,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
     forward: (apiKey, version, request) => link.forward(apiKey, version, request),
     log: log.child({ module: 'membership' }), clock,
-    onAdmitted: () => bootstrapCluster(config, voters, metadata, log),
+    onAdmitted: () => bootstrapCluster(config, voters, metadata, log, random),
   });
   const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
     brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController() });
@@ -337,12 +335,13 @@ function openGroups(
   snapshots: GroupSnapshotStore,
   topicDefaults: NodeConfig['topicDefaults'],
   log: Logger,
-  clock: Clock,
+  { clock, random }: NodeIo,
 ): GroupPartitions {
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
   const groups = new GroupPartitions({
     partitionCount: topic.partitions.length, snapshots, log: log.child({ module: 'groups' }), clock,
+    random,
     minInsyncReplicas: () => {
       const now = metadata.image().topicsByName.get(offsetsTopicName);
       if (now === undefined) return 1;
@@ -378,9 +377,9 @@ function makeBroker(
   replicas: ReplicaManager,
   link: ControllerLink,
   holdsLease: () => boolean,
-  clock: Clock,
+  { clock, random }: NodeIo,
 ): Broker {
-  const controllerContext = controllerContextOf(config, config.defaultPartitions);
+  const controllerContext = controllerContextOf(config, config.defaultPartitions, random);
   const overrides = (topic: string): Partial<TopicConfigs> => {
     const t = metadata.image().topicsByName.get(topic);
     return t === undefined ? {} : topicOverrides(t);
@@ -439,9 +438,11 @@ function makeBroker(
   };
 }
 
-function controllerContextOf(config: NodeConfig, defaultPartitions: number): ControllerContext {
+function controllerContextOf(
+  config: NodeConfig, defaultPartitions: number, random: Random,
+): ControllerContext {
   return {
-    newTopicId: newUuid,
+    newTopicId: () => randomUuid(random),
     defaultPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
     partitionsPerTopicMax,
@@ -472,7 +473,7 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
-  clock: Clock,
+  { clock, random }: NodeIo,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
@@ -493,6 +494,7 @@ async function openQuorum(
     stateMachine: new TaggedStateMachine(owners, kv === undefined ? [EntryTag.testKv] : []),
     log: raftLog,
     clock,
+    random,
     onLeaderChange: (leaderId) => onLeader(leaderId === config.nodeId),
   });
   const transport = new RaftTransport({
@@ -561,16 +563,17 @@ async function bootstrapCluster(
   voters: readonly RaftVoterAddress[],
   metadata: RaftMetadata,
   log: Logger,
+  random: Random,
 ): Promise<void> {
   try {
     await metadata.propose((image) => {
       if (image.clusterId !== '') return { records: [], result: undefined };
       const records: MetadataRecord[] = [
-        { type: 'config', resourceType: 'broker', resourceName: '', name: clusterIdConfig, value: newUuid() },
+        { type: 'config', resourceType: 'broker', resourceName: '', name: clusterIdConfig, value: randomUuid(random) },
       ];
       return { records, result: undefined };
     });
-    const ctx = controllerContextOf(config, config.offsetsTopicPartitions);
+    const ctx = controllerContextOf(config, config.offsetsTopicPartitions, random);
     await metadata.propose((image) => {
       if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
       // Brokers register themselves: wait for every initial voter, so the topic is spread.

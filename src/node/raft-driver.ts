@@ -17,9 +17,8 @@
  * term at that index → the leader changed and the entry was lost. Reads go through read-index
  * (thesis §6.4) and resolve once applied reaches the read point. Every waiter has a deadline.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { limits, Prng, type Clock, type Timer } from '../common/index.js';
+import { limits, Prng, randomSeed, type Clock, type Random, type Timer } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
   type ConfChange, type Entry, EntryType, type Index, type Message, type NodeId, noneId,
@@ -44,6 +43,8 @@ export interface RaftDriverOptions {
   readonly stateMachine: RaftStateMachine;
   readonly log: Logger;
   readonly clock: Clock;
+  /** Seeds the core's Prng when `seed` is not given. */
+  readonly random: Random;
   readonly tickIntervalMs?: number;
   readonly electionTimeoutTicks?: number;
   readonly heartbeatTimeoutTicks?: number;
@@ -121,7 +122,7 @@ export class RaftDriver {
     this.node = new RawNode({
       id: options.nodeId,
       storage: this.store.storage,
-      prng: new Prng(options.seed ?? randomBytes(4).readUInt32BE(0)),
+      prng: new Prng(options.seed ?? randomSeed(options.random)),
       logger: raftLogger(options.log),
       electionTimeoutTicks: this.opts.electionTimeoutTicks,
       heartbeatTimeoutTicks: this.opts.heartbeatTimeoutTicks,

@@ -62,7 +62,7 @@ test('every cross-folder import goes up the layer list through an index.ts', () 
 });
 
 const impure = [
-  /from\s+'node:(fs|fs\/promises|net|timers|child_process|http|os)'/,
+  /from\s+'node:(fs|fs\/promises|net|timers|child_process|http|os|crypto)'/,
   /\bprocess\./,
   /\bDate\.now\(|\bnew Date\(/,
   /\bMath\.random\(/,

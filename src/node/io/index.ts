@@ -2,16 +2,18 @@
  * The node's I/O (DESIGN.md "The I/O boundary"): what `startNode` is handed and passes down. The
  * production adapters live here and only here; the whole-cluster simulator hands its own.
  */
-import type { Clock } from '../../common/index.js';
+import type { Clock, Random } from '../../common/index.js';
 import { systemClock } from './system-clock.js';
+import { systemRandom } from './system-random.js';
 
 export interface NodeIo {
   readonly clock: Clock;
+  readonly random: Random;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
-  return { clock: systemClock };
+  return { clock: systemClock, random: systemRandom };
 }
 
-export { systemClock };
+export { systemClock, systemRandom };

@@ -13,6 +13,7 @@ import type { GroupRecord } from '../../../src/groups/index.js';
 import { KafkaError as E } from '../../../src/protocol/index.js';
 import { base } from './harness.js';
 import { SteppedClock } from '../../support/manual-clock.js';
+import { Prng, seededRandom } from '../../../src/common/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -36,7 +37,7 @@ class GatedStore extends MemoryGroupStore {
 }
 
 async function open(store: MemoryGroupStore, clock: SteppedClock): Promise<GroupDriver> {
-  return GroupDriver.open({ store, log, seed: 7, tickIntervalMs: 60_000, clock,
+  return GroupDriver.open({ store, log, seed: 7, tickIntervalMs: 60_000, clock, random: seededRandom(new Prng(7)),
     config: { initialRebalanceDelayMs: 0 } });
 }
 

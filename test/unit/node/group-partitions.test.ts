@@ -26,6 +26,7 @@ import type { GroupSnapshot } from '../../../src/storage/index.js';
 import { base } from '../groups/harness.js';
 import { SteppedClock } from '../../support/manual-clock.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { Prng, seededRandom } from '../../../src/common/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -116,7 +117,7 @@ function coordinator(logs: Map<number, MemoryLog>, snapshots = new MemorySnapsho
   const groups = new GroupPartitions({
     partitionCount, snapshots, log, minInsyncReplicas: () => 2,
     waitForAdvance: (p, ms, signal) => logs.get(p)?.waitForAdvance(ms, signal) ?? Promise.resolve(),
-    clock, driver: { seed: 3, tickIntervalMs: 60_000,
+    clock, random: seededRandom(new Prng(3)), driver: { seed: 3, tickIntervalMs: 60_000,
       config: { initialRebalanceDelayMs: 0 } },
   });
   return { groups, clock, snapshots };

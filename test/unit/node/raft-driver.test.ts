@@ -21,6 +21,7 @@ import { RaftDriver } from '../../../src/node/raft-driver.js';
 import { encodePut, RaftKvMachine } from '../../../src/node/raft-kv.js';
 import { waitFor } from '../../support/run.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { Prng, seededRandom } from '../../../src/common/index.js';
 
 const ids = [1, 2, 3];
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-driver-'));
@@ -62,7 +63,7 @@ async function startGroup(name: string, waitMsMax = 5_000): Promise<Net> {
     const machine = new RaftKvMachine();
     const driver = new RaftDriver({
       nodeId: id, store, stateMachine: machine, log: pino({ level: 'silent' }), seed: id,
-      clock: systemClock,
+      clock: systemClock, random: seededRandom(new Prng(id)),
       tickIntervalMs: 10, snapshotEveryEntries: 20, waitMsMax,
     });
     net.members.set(id, { driver, machine, store });

@@ -23,6 +23,7 @@ import { EntryTag, TaggedStateMachine } from '../../../src/node/replicated-state
 import type { MetadataRecord } from '../../../src/metadata/index.js';
 import { waitFor } from '../../support/run.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { Prng, seededRandom } from '../../../src/common/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-metadata-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -37,7 +38,7 @@ async function oneNode(t: { after: (fn: () => Promise<void>) => void }, name: st
   const log = pino({ level: 'silent' });
   const machine = new MetadataMachine(log, systemClock);
   const driver = new RaftDriver({
-    nodeId: 1, store, log, clock: systemClock, seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
+    nodeId: 1, store, log, clock: systemClock, random: seededRandom(new Prng(1)), seed: 1, tickIntervalMs: 10, waitMsMax: 5_000,
     stateMachine: new TaggedStateMachine(new Map([[EntryTag.metadata, machine]]), []),
   });
   const metadata = new RaftMetadata(driver, machine, 1, systemClock, log);
