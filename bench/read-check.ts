@@ -16,6 +16,7 @@ import {
 } from '../src/protocol/records/index.js';
 import { checkStoredBatch, logConfigDefaults, PartitionLog } from '../src/storage/index.js';
 import { round, spread, tempDir } from './support.js';
+import { systemClock, systemDisk } from '../src/node/io/index.js';
 
 export interface ReadCheckOptions {
   readonly runs: number;
@@ -38,7 +39,8 @@ export async function readCheck(opts: ReadCheckOptions): Promise<object> {
 async function oneSize(opts: ReadCheckOptions, valueBytes: number): Promise<object> {
   const dir = tempDir('pado-bench-read-');
   const log = await PartitionLog.open(join(dir, 't-0'),
-    { ...logConfigDefaults, diskReserveBytes: 0, durable: false });
+    { ...logConfigDefaults, diskReserveBytes: 0, durable: false },
+    { fs: systemDisk, clock: systemClock });
   try {
     const batch = buildBatch({ records: [{ key: null, value: Buffer.alloc(valueBytes, 0x61),
       timestamp: 1 }], compression: 'none' });

@@ -71,7 +71,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log, io);
-  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, clock);
+  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
     clock, random });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
@@ -136,13 +136,14 @@ function createListener(config: NodeConfig, log: Logger): KafkaListener {
  * that copy the partitions this node follows from their leaders (one fetcher per leader).
  */
 async function openReplicas(
-  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, clock: Clock,
+  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, { clock, disk }: NodeIo,
 ): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
   const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
-  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }), clock);
+  const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }),
+    { fs: disk, clock });
   const fetchers = new ReplicaFetchers({
     nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock,
     followerOf: (topic, partition) => replicas.follower(topic, partition),
@@ -335,7 +336,7 @@ function openGroups(
   snapshots: GroupSnapshotStore,
   topicDefaults: NodeConfig['topicDefaults'],
   log: Logger,
-  { clock, random }: NodeIo,
+  { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
 ): GroupPartitions {
   const topic = metadata.image().topicsByName.get(offsetsTopicName);
   assert(topic !== undefined, `${offsetsTopicName} exists`);
@@ -377,7 +378,7 @@ function makeBroker(
   replicas: ReplicaManager,
   link: ControllerLink,
   holdsLease: () => boolean,
-  { clock, random }: NodeIo,
+  { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
 ): Broker {
   const controllerContext = controllerContextOf(config, config.defaultPartitions, random);
   const overrides = (topic: string): Partial<TopicConfigs> => {
@@ -473,7 +474,7 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
-  { clock, random }: NodeIo,
+  { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.

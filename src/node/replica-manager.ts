@@ -27,7 +27,7 @@ import {
 import { FollowerReplica, type IsrChangeProposal, type PartitionState } from '../partitions/index.js';
 import type { LocalPartition } from '../server/index.js';
 import {
-  LogManager, type LogConfig, type LogDamage, type PartitionLog,
+  LogManager, type LogConfig, type LogDamage, type PartitionLog, type StorageIo,
 } from '../storage/index.js';
 import { PartitionReplica } from './partition-replica.js';
 
@@ -151,8 +151,8 @@ export class ReplicaManager {
   }
 
   /** Opens every partition log on disk; `applyImage` then adopts or removes each. */
-  static async open(config: NodeConfig, log: Logger, clock: Clock): Promise<ReplicaManager> {
-    const logs = await LogManager.open(config.dataDir, {
+  static async open(config: NodeConfig, log: Logger, io: StorageIo): Promise<ReplicaManager> {
+    const logs = await LogManager.open(config.dataDir, io, {
       diskReserveBytes: config.diskReserveBytes,
       configFor: () => logConfigOf(config.topicDefaults, config),
     });
@@ -167,7 +167,7 @@ export class ReplicaManager {
     log.info({ cleanShutdown: logs.openedClean }, logs.openedClean ? 'partition logs opened ' +
       'after a clean shutdown' : 'partition logs opened after an unclean stop: data beyond each ' +
       'HW checkpoint was CRC-checked');
-    const manager = new ReplicaManager(config, log, logs, clock);
+    const manager = new ReplicaManager(config, log, logs, io.clock);
     for (const [name, partitionLog] of logs.all()) {
       const damage = partitionLog.damage;
       const dash = name.lastIndexOf('-');
@@ -252,7 +252,7 @@ export class ReplicaManager {
    * ticks and high-watermark checkpoints.
    */
   startRetention(): void {
-    this.logs.startRetention(this.clock);
+    this.logs.startRetention();
     this.expiryTimer = this.clock.every(producerExpiryCheckMs,
       () => this.expireProducers(this.clock.now()));
     this.tickTimer = this.clock.every(leaderTickMs, () => {

@@ -4,20 +4,13 @@
  * again without anyone intervening. statfs is asynchronous, so the guard answers synchronously from
  * the last measurement minus the bytes accepted since, and re-measures at most every interval.
  */
-import { statfs } from 'node:fs/promises';
-
-/** Free bytes available to this (unprivileged) process on the file system holding `dir`. */
-export async function freeBytes(dir: string): Promise<number> {
-  const stats = await statfs(dir);
-  return stats.bavail * stats.bsize;
-}
 
 export interface DiskSpaceGuardOptions {
   readonly reserveBytes: number;
   /** Re-measure after this long (ms of the caller's clock); default 1000. */
   readonly checkIntervalMs?: number;
-  /** Seam for tests; defaults to `freeBytes`. */
-  readonly measure?: (dir: string) => Promise<number>;
+  /** Free bytes on the file system holding the directory (the disk's `freeBytes`). */
+  readonly measure: (dir: string) => Promise<number>;
 }
 
 export class DiskSpaceGuard {
@@ -37,7 +30,7 @@ export class DiskSpaceGuard {
     this.dir = dir;
     this.reserveBytes = options.reserveBytes;
     this.checkIntervalMs = options.checkIntervalMs ?? 1000;
-    this.measure = options.measure ?? freeBytes;
+    this.measure = options.measure;
   }
 
   /** Whether `bytes` more may be appended now; counts them if so. Starts a re-measure when due. */

@@ -1,6 +1,8 @@
 /** Storage: partition logs (segments + indexes), recovery, retention, disk-space guard. */
-export { DiskSpaceGuard, type DiskSpaceGuardOptions, freeBytes } from './disk-space.js';
-export { type FsOps, isDiskFullError, nodeFsOps, type StorageFile } from './fs-ops.js';
+export { DiskSpaceGuard, type DiskSpaceGuardOptions } from './disk-space.js';
+export {
+  type FsOps, isDiskFullError, isMissing, type StorageFile, type StorageIo,
+} from './fs-ops.js';
 export { checkLogConfig, type LogConfig, logConfigDefaults } from './log-config.js';
 export type { LogDamage, LogDamageFinder, LogDamageKind } from './log-damage.js';
 export {

@@ -10,9 +10,9 @@
  * recovery also CRC-checks the sealed data beyond its HW checkpoint.
  */
 import { join } from 'node:path';
-import { assert, type Clock, type Timer } from '../common/index.js';
+import { assert, type Timer } from '../common/index.js';
 import { DiskSpaceGuard } from './disk-space.js';
-import { type FsOps, nodeFsOps } from './fs-ops.js';
+import type { FsOps, StorageIo } from './fs-ops.js';
 import type { LogConfig } from './log-config.js';
 import type { LogDamage } from './log-damage.js';
 import { PartitionLog } from './partition-log.js';
@@ -21,7 +21,6 @@ import { LogScrubber } from './scrub.js';
 export const cleanShutdownFileName = '.clean-shutdown';
 
 export interface LogManagerOptions {
-  readonly fs?: FsOps;
   /** Free-space reserve for the whole data directory. */
   readonly diskReserveBytes: number;
   /** Config for a partition found on disk at start (topic configs come later from metadata). */
@@ -30,7 +29,7 @@ export interface LogManagerOptions {
   readonly retentionCheckMs?: number;
   /** Segments deleted per partition per retention run. */
   readonly retentionSegmentsPerRun?: number;
-  /** Seam for disk-space measurement. */
+  /** Seam for disk-space measurement (default: the disk's `freeBytes`). */
   readonly measureFreeBytes?: (dir: string) => Promise<number>;
 }
 
@@ -56,6 +55,7 @@ export class LogManager {
   readonly diskGuard: DiskSpaceGuard;
   private readonly options: LogManagerOptions;
   private readonly fs: FsOps;
+  private readonly io: StorageIo;
   private readonly logs = new Map<string, PartitionLog>();
   private retentionTimer: Timer | undefined;
   private retentionRunning = false;
@@ -66,19 +66,20 @@ export class LogManager {
   /** Damage found in an open log (scrubber, reads): set by the node before it starts serving. */
   onDamage: DamageListener = () => undefined;
 
-  private constructor(dataDir: string, options: LogManagerOptions) {
+  private constructor(dataDir: string, io: StorageIo, options: LogManagerOptions) {
     this.dataDir = dataDir;
+    this.io = io;
     this.options = options;
-    this.fs = options.fs ?? nodeFsOps;
+    this.fs = io.fs;
     this.diskGuard = new DiskSpaceGuard(dataDir, {
       reserveBytes: options.diskReserveBytes,
-      ...(options.measureFreeBytes === undefined ? {} : { measure: options.measureFreeBytes }),
+      measure: options.measureFreeBytes ?? ((dir) => io.fs.freeBytes(dir)),
     });
   }
 
   /** Opens every `<topic>-<partition>` directory under `dataDir` (created if missing). */
-  static async open(dataDir: string, options: LogManagerOptions): Promise<LogManager> {
-    const manager = new LogManager(dataDir, options);
+  static async open(dataDir: string, io: StorageIo, options: LogManagerOptions): Promise<LogManager> {
+    const manager = new LogManager(dataDir, io, options);
     await manager.fs.mkdir(dataDir);
     const marker = join(dataDir, cleanShutdownFileName);
     manager.cleanAtOpen = (await manager.fs.readFile(marker)) !== undefined;
@@ -129,7 +130,8 @@ export class LogManager {
     const log = await PartitionLog.open(
       join(this.dataDir, name),
       config,
-      { fs: this.fs, diskGuard: this.diskGuard, cleanShutdown: this.cleanAtOpen },
+      this.io,
+      { diskGuard: this.diskGuard, cleanShutdown: this.cleanAtOpen },
     );
     log.onDamage = (damage) => this.onDamage(topic, partition, damage);
     this.logs.set(name, log);
@@ -144,7 +146,8 @@ export class LogManager {
   }
 
   /** Starts periodic retention on the node's clock. */
-  startRetention(clock: Clock): void {
+  startRetention(): void {
+    const { clock } = this.io;
     assert(this.retentionTimer === undefined, 'retention started once');
     const every = this.options.retentionCheckMs ?? 300_000;
     this.retentionTimer = clock.every(every, () => void this.runRetention(clock.now()));

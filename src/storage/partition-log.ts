@@ -12,7 +12,7 @@
  * by the scrubber or by a read. The log remembers the lowest, never serves a bad batch (a read
  * that would start with one returns `damaged`), and forgets it once a truncation removes it.
  */
-import { assert, isPadoError, PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, isPadoError, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import { type EpochEntry, LeaderEpochCache, ProducerState } from '../partitions/index.js';
 import {
   type BatchHeader,
@@ -22,7 +22,7 @@ import {
 import { DiskSpaceGuard } from './disk-space.js';
 import { readHighWatermark, writeHighWatermark } from './high-watermark-file.js';
 import { loadLeaderEpochs, writeLeaderEpochs } from './leader-epoch-file.js';
-import { type FsOps, isDiskFullError, nodeFsOps } from './fs-ops.js';
+import { type FsOps, isDiskFullError, type StorageIo } from './fs-ops.js';
 import { checkLogConfig, type LogConfig } from './log-config.js';
 import { type LogDamage, lowerDamage } from './log-damage.js';
 import { writeLogStartOffset, writeSnapshot } from './log-files.js';
@@ -37,8 +37,6 @@ import { findOffsetForTimestamp, locateBatch, readBatches, type ReadResult } fro
 import { Segment } from './segment.js';
 
 export interface PartitionLogOptions {
-  /** File-operation seam (fault injection in tests); defaults to node:fs. */
-  readonly fs?: FsOps;
   /** Shared per data directory by the log manager; a private one is made when absent. */
   readonly diskGuard?: DiskSpaceGuard;
   /**
@@ -123,6 +121,7 @@ export class PartitionLog {
    */
   private hwTail: Promise<void> = Promise.resolve();
   private readonly fs: FsOps;
+  private readonly clock: Clock;
   private readonly diskGuard: DiskSpaceGuard;
   /** Sorted by base offset; never empty; the last one is active. */
   private segments: Segment[] = [];
@@ -149,13 +148,14 @@ export class PartitionLog {
   private tail: Promise<void> = Promise.resolve();
   private state: 'open' | 'repairing' | 'closed' = 'open';
 
-  private constructor(dir: string, config: LogConfig, options: PartitionLogOptions) {
+  private constructor(dir: string, config: LogConfig, io: StorageIo, options: PartitionLogOptions) {
     this.dir = dir;
     this.currentConfig = config;
-    this.fs = options.fs ?? nodeFsOps;
+    this.fs = io.fs;
+    this.clock = io.clock;
     this.diskGuard = options.diskGuard ?? new DiskSpaceGuard(
       dir,
-      { reserveBytes: config.diskReserveBytes },
+      { reserveBytes: config.diskReserveBytes, measure: (d) => io.fs.freeBytes(d) },
     );
   }
 
@@ -173,10 +173,11 @@ export class PartitionLog {
   static async open(
     dir: string,
     config: LogConfig,
+    io: StorageIo,
     options: PartitionLogOptions = {},
   ): Promise<PartitionLog> {
     checkLogConfig(config);
-    const log = new PartitionLog(dir, config, options);
+    const log = new PartitionLog(dir, config, io, options);
     const storedHighWatermark = await readHighWatermark(log.fs, dir);
     const loaded = await loadPartition(log.fs, dir, log.producerState,
       { clean: options.cleanShutdown ?? false, highWatermark: storedHighWatermark });
@@ -484,7 +485,7 @@ export class PartitionLog {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    this.clock.soon(() => {
       void this.serial(() => this.writePending());
     });
   }

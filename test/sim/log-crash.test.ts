@@ -16,6 +16,7 @@ import { buildBatch, decodeRecords, validateBatches } from '../../src/protocol/r
 import { DiskSpaceGuard, PartitionLog, type LogConfig } from '../../src/storage/index.js';
 import { logBatches } from '../support/log-batches.js';
 import { MemFs } from '../support/mem-fs.js';
+import { storageIo } from '../support/storage-io.js';
 
 const seeds = process.env.PADO_SEED !== undefined ? [Number(process.env.PADO_SEED)]
   : Array.from({ length: Number(process.env.PADO_SIM_SEEDS ?? 200) }, (_, i) => i + 1);
@@ -36,7 +37,7 @@ function guard(): DiskSpaceGuard {
 }
 
 async function open(fs: MemFs): Promise<PartitionLog> {
-  return PartitionLog.open(dir, config, { fs, diskGuard: guard() });
+  return PartitionLog.open(dir, config, { ...storageIo, fs }, { diskGuard: guard() });
 }
 
 function append(log: PartitionLog, prng: Prng, serial: { n: number }): Appended {

@@ -22,6 +22,7 @@ import { buildBatch, validateBatches } from '../../src/protocol/records/index.js
 import { DiskSpaceGuard, PartitionLog, type LogConfig } from '../../src/storage/index.js';
 import { logBatches } from '../support/log-batches.js';
 import { MemFs } from '../support/mem-fs.js';
+import { storageIo } from '../support/storage-io.js';
 
 const seeds = process.env.PADO_SEED !== undefined ? [Number(process.env.PADO_SEED)]
   : Array.from({ length: Number(process.env.PADO_SIM_SEEDS ?? 200) }, (_, i) => i + 1);
@@ -38,7 +39,7 @@ function guard(): DiskSpaceGuard {
 }
 
 function open(fs: MemFs): Promise<PartitionLog> {
-  return PartitionLog.open(dir, config, { fs, diskGuard: guard() });
+  return PartitionLog.open(dir, config, { ...storageIo, fs }, { diskGuard: guard() });
 }
 
 function batchOf(producerId: number, baseSequence: number, count: number, prng: Prng): Buffer {

@@ -41,11 +41,18 @@ export class MemFs implements FsOps {
   private readonly prng: Prng;
   private dead = false;
   syncCount = 0;
+  /** What `freeBytes` reports (a test fills the disk by lowering it). */
+  free = Number.MAX_SAFE_INTEGER;
 
   constructor(prng: Prng, files = new Map<string, MemFileState>(), dirs = new Set<string>()) {
     this.prng = prng;
     this.files = files;
     this.dirs = dirs;
+  }
+
+  async freeBytes(): Promise<number> {
+    await this.turn();
+    return this.free;
   }
 
   private async turn(): Promise<void> {

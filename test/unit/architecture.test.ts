@@ -103,10 +103,7 @@ const ioNotYetBehindAdapters = [
   'node/raft-kv.ts',
   'server/connection.ts',
   'server/server.ts',
-  'storage/disk-space.ts',
-  'storage/fs-ops.ts',
   'storage/group-store.ts',
-  'storage/partition-log.ts',
   'storage/raft-store.ts',
 ];
 const processWiring = (rel: string) => rel === 'main.ts' || rel.startsWith(`cli${sep}`) ||

@@ -3,17 +3,21 @@
  * production adapters live here and only here; the whole-cluster simulator hands its own.
  */
 import type { Clock, Random } from '../../common/index.js';
+import type { FsOps } from '../../storage/index.js';
+import { systemDisk } from './system-disk.js';
 import { systemClock } from './system-clock.js';
 import { systemRandom } from './system-random.js';
 
 export interface NodeIo {
   readonly clock: Clock;
   readonly random: Random;
+  /** The data directory's file system. */
+  readonly disk: FsOps;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
-  return { clock: systemClock, random: systemRandom };
+  return { clock: systemClock, random: systemRandom, disk: systemDisk };
 }
 
-export { systemClock, systemRandom };
+export { systemClock, systemDisk, systemRandom };

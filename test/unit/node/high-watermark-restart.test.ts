@@ -24,6 +24,7 @@ import { ReplicaManager } from '../../../src/node/replica-manager.js';
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { storageIo } from '../../support/storage-io.js';
 
 type After = { after: (fn: () => Promise<void>) => void };
 const silent = pino({ level: 'silent' });
@@ -51,7 +52,7 @@ async function tempRoot(t: After, close?: () => Promise<void>): Promise<string> 
 async function restartedLog(t: After, checkpoint: number | undefined): Promise<PartitionLog> {
   let log: PartitionLog | undefined;
   const dir = join(await tempRoot(t, () => log?.close() ?? Promise.resolve()), 't-0');
-  const before = await PartitionLog.open(dir, logConfig);
+  const before = await PartitionLog.open(dir, logConfig, storageIo);
   for (const value of ['a', 'b', 'c']) {
     const records = batch(value);
     const checked = validateBatches(records);
@@ -60,7 +61,7 @@ async function restartedLog(t: After, checkpoint: number | undefined): Promise<P
   }
   if (checkpoint !== undefined) await before.checkpointHighWatermark(checkpoint);
   await before.close();
-  log = await PartitionLog.open(dir, logConfig);
+  log = await PartitionLog.open(dir, logConfig, storageIo);
   return log;
 }
 
@@ -135,7 +136,7 @@ function imageOf(p: Placement): MetadataImage {
 
 async function managerOn(dataDir: string, image: MetadataImage): Promise<ReplicaManager> {
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, silent, systemClock);
+  const manager = await ReplicaManager.open(config, silent, storageIo);
   await manager.applyImage(emptyImage('c'), image);
   return manager;
 }

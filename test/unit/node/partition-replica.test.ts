@@ -25,6 +25,7 @@ import { leaseWaitMs } from '../../../src/server/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import type { ProduceOutcome } from '../../../src/server/index.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { storageIo } from '../../support/storage-io.js';
 
 const state = { leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] };
 const all = (minIsr = 2, timeoutMs = 30_000) => ({ requiredAcks: -1 as const, minIsr, timeoutMs });
@@ -41,7 +42,7 @@ async function leader(t: { after: (fn: () => Promise<void>) => void },
     onIsrChange?: (r: PartitionReplica, p: IsrChangeProposal) => void } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'pado-replica-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
-    diskReserveBytes: 0 });
+    diskReserveBytes: 0 }, storageIo);
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import { buildBatch } from '../../../src/protocol/records/index.js';
 import { ReplicaFetcher } from '../../../src/node/replica-fetcher.js';
 import { ReplicaManager } from '../../../src/node/replica-manager.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { storageIo } from '../../support/storage-io.js';
 
 const log = pino({ level: 'silent' });
 
@@ -41,7 +42,7 @@ test('a new replica of a trimmed partition starts at the leader\'s log start and
     const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'pado-catch-up-'))));
     const [one, two] = await Promise.all([1, 2].map((nodeId) => ReplicaManager.open(
       { ...nodeConfigDefaults(), nodeId, dataDir: dirs[nodeId - 1] as string, diskReserveBytes: 0 },
-      log, systemClock)));
+      log, storageIo)));
     assert.ok(one !== undefined && two !== undefined);
     t.after(() => Promise.all([one.close(), two.close()]));
     t.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

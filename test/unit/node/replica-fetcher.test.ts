@@ -26,8 +26,9 @@ import {
   buildBatch, rewriteBatchHeader, validateBatches,
 } from '../../../src/protocol/records/index.js';
 import {
-  DiskSpaceGuard, type FsOps, logConfigDefaults, nodeFsOps, PartitionLog, type StorageFile,
+  DiskSpaceGuard, type FsOps, logConfigDefaults, PartitionLog, type StorageFile,
 } from '../../../src/storage/index.js';
+import { storageIo, systemDisk } from '../../support/storage-io.js';
 
 const MiB = 1024 * 1024;
 
@@ -72,8 +73,8 @@ function failingFs(): { fs: FsOps; failNextWrite: boolean } {
     size: () => file.size(),
     close: () => file.close(),
   });
-  state.fs = { ...nodeFsOps,
-    open: async (path, create) => wrap(await nodeFsOps.open(path, create)) };
+  state.fs = { ...systemDisk,
+    open: async (path, create) => wrap(await systemDisk.open(path, create)) };
   return state;
 }
 
@@ -83,8 +84,8 @@ async function setUp(t: { after: (fn: () => Promise<void>) => void }) {
   const guard = new DiskSpaceGuard(dir, { reserveBytes, checkIntervalMs: 100,
     measure: async () => free });
   const seam = failingFs();
-  const log = await PartitionLog.open(dir, { ...logConfigDefaults, diskReserveBytes: reserveBytes },
-    { diskGuard: guard, fs: seam.fs });
+  const log = await PartitionLog.open(dir, { ...logConfigDefaults, diskReserveBytes: reserveBytes }, { ...storageIo, fs: seam.fs },
+    { diskGuard: guard, });
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });
@@ -188,7 +189,7 @@ test('ENOSPC while writing: the log rolls back and the partition is fetched agai
 test('a damaged follower waits to leave the ISR, then truncates and refetches', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pado-fetcher-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
-    diskReserveBytes: 0 });
+    diskReserveBytes: 0 }, storageIo);
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });

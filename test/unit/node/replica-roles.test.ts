@@ -22,6 +22,7 @@ import { leaseWaitMs } from '../../../src/server/index.js';
 import { waitFor } from '../../support/run.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { storageIo } from '../../support/storage-io.js';
 
 type Placement = Pick<PartitionImage, 'leader' | 'leaderEpoch' | 'replicas'> &
   { isr?: number[]; partitionEpoch?: number };
@@ -47,7 +48,7 @@ function imageOf(placements: readonly Placement[], live: readonly number[] = [])
 test('each partition gets its role from the image', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-roles-'));
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), systemClock);
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), storageIo);
   // Hooks run in order: close (which writes snapshots) before the directory goes.
   t.after(() => manager.close());
   t.after(() => rm(dataDir, { recursive: true, force: true }));
@@ -102,7 +103,7 @@ test('a replica added to the set follows the same leader; the ISR waits for it t
     const dirs = await Promise.all([1, 2].map(() => mkdtemp(join(tmpdir(), 'pado-roles-'))));
     const [one, two] = await Promise.all([1, 2].map((nodeId) => ReplicaManager.open(
       { ...nodeConfigDefaults(), nodeId, dataDir: dirs[nodeId - 1] as string, diskReserveBytes: 0 },
-      pino({ level: 'silent' }), systemClock)));
+      pino({ level: 'silent' }), storageIo)));
     assert.ok(one !== undefined && two !== undefined);
     t.after(() => Promise.all([one.close(), two.close()]));
     t.after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -140,7 +141,7 @@ test('a replica added to the set follows the same leader; the ISR waits for it t
 test('a long poll sees a write that landed while it was reading (dataMark)', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-roles-'));
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), systemClock);
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), storageIo);
   t.after(() => manager.close());
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   await manager.applyImage(emptyImage('c'),
@@ -174,7 +175,7 @@ async function leaseManager(t: { after: (fn: () => Promise<unknown>) => void },
   replicas: number[] = [1]) {
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-lease-'));
   const config = { ...nodeConfigDefaults(), nodeId: 1, dataDir, diskReserveBytes: 0 };
-  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), systemClock);
+  const manager = await ReplicaManager.open(config, pino({ level: 'silent' }), storageIo);
   t.after(() => manager.close());
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const lease = { held: false };

@@ -23,6 +23,7 @@ import { buildBatch, validateBatches } from '../../../src/protocol/records/index
 import { brokerHandlers, type Broker, type RequestContext } from '../../../src/server/index.js';
 import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
+import { storageIo } from '../../support/storage-io.js';
 
 function ctx(apiVersion: number): RequestContext {
   return { apiVersion, correlationId: 1, clientId: 't', clientHost: '127.0.0.1', connectionId: 1,
@@ -42,7 +43,7 @@ async function append(log: PartitionLog, epoch: number, count: number): Promise<
 async function leaderWithEpochs(t: { after: (fn: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'pado-ofle-'));
   const log = await PartitionLog.open(join(dir, 't-0'), { ...logConfigDefaults,
-    diskReserveBytes: 0 });
+    diskReserveBytes: 0 }, storageIo);
   t.after(async () => {
     await log.close();
     await rm(dir, { recursive: true, force: true });

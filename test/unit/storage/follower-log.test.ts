@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { type LogConfig, logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
+import { storageIo } from '../../support/storage-io.js';
 
 const t0 = 1_700_000_000_000;
 const config: LogConfig = { ...logConfigDefaults, diskReserveBytes: 0, segmentBytes: 4 * 1024 };
@@ -65,14 +66,14 @@ async function readAll(log: PartitionLog): Promise<Buffer> {
 
 test('a follower append keeps the leader offsets, epochs and bytes, across reopen', async (t) => {
   const root = await tempRoot(t);
-  const leader = await PartitionLog.open(join(root, 'leader'), config);
+  const leader = await PartitionLog.open(join(root, 'leader'), config, storageIo);
   await lead(leader, 6, 3);
   await lead(leader, 6, 5);
   assert.deepEqual(leader.leaderEpochs.entries(), [
     { epoch: 3, startOffset: 0 }, { epoch: 5, startOffset: 12 },
   ]);
   const copied = await readAll(leader);
-  let follower = await PartitionLog.open(join(root, 'follower'), config);
+  let follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
   // Two fetches' worth: split the leader's bytes after the first 4 batches.
   const all = headers(copied);
   const cut = all[4]?.position ?? 0;
@@ -86,7 +87,7 @@ test('a follower append keeps the leader offsets, epochs and bytes, across reope
   assert.deepEqual(await readAll(follower), copied);
   assert.deepEqual(follower.leaderEpochs.entries(), leader.leaderEpochs.entries());
   await follower.close();
-  follower = await PartitionLog.open(join(root, 'follower'), config);
+  follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
   assert.equal(follower.logEndOffset, 24);
   assert.deepEqual(follower.leaderEpochs.entries(), leader.leaderEpochs.entries());
   assert.deepEqual(await readAll(follower), copied);
@@ -96,10 +97,10 @@ test('a follower append keeps the leader offsets, epochs and bytes, across reope
 
 test('a follower batch that does not continue the log is a bug', async (t) => {
   const root = await tempRoot(t);
-  const leader = await PartitionLog.open(join(root, 'leader'), config);
+  const leader = await PartitionLog.open(join(root, 'leader'), config, storageIo);
   await lead(leader, 3, 1);
   const copied = await readAll(leader);
-  const follower = await PartitionLog.open(join(root, 'follower'), config);
+  const follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
   const later = Buffer.from(copied.subarray(headers(copied)[1]?.position));
   assert.throws(() => follower.appendAsFollower(later, headers(later), t0), /log end 0/);
   await follower.close();
@@ -109,7 +110,7 @@ test('a follower batch that does not continue the log is a bug', async (t) => {
 test('truncation cuts the epochs at the new end, in memory and in the checkpoint', async (t) => {
   const root = await tempRoot(t);
   const dir = join(root, 'p');
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await lead(log, 3, 1);
   await lead(log, 3, 2);
   await lead(log, 3, 4);
@@ -121,7 +122,7 @@ test('truncation cuts the epochs at the new end, in memory and in the checkpoint
   // Records of the older epoch 2 continue the log; epoch 4 must not reappear on reopen.
   await lead(log, 5, 2);
   await log.close();
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.logEndOffset, 18);
   assert.deepEqual(log.leaderEpochs.entries(), [
     { epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 6 },
@@ -132,17 +133,17 @@ test('truncation cuts the epochs at the new end, in memory and in the checkpoint
 test('a missing or corrupt checkpoint is rebuilt from the batches', async (t) => {
   const root = await tempRoot(t);
   const dir = join(root, 'p');
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await lead(log, 4, 0);
   await lead(log, 4, 7);
   const expected = [{ epoch: 0, startOffset: 0 }, { epoch: 7, startOffset: 8 }];
   await log.close();
   await rm(join(dir, 'leader-epoch.checkpoint'));
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.deepEqual(log.leaderEpochs.entries(), expected);
   await log.close();
   await writeFile(join(dir, 'leader-epoch.checkpoint'), Buffer.from('rotten bytes'));
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.deepEqual(log.leaderEpochs.entries(), expected);
   await log.close();
 });
@@ -151,19 +152,19 @@ test('an epoch assigned at the log end is checkpointed, and dropped on reopen if
   async (t) => {
     const root = await tempRoot(t);
     const dir = join(root, 'p');
-    let log = await PartitionLog.open(dir, config);
+    let log = await PartitionLog.open(dir, config, storageIo);
     await lead(log, 2, 1);
     // As a new LeaderReplica does: assign at the log end, then the host checkpoints.
     log.leaderEpochs.assign(2, log.logEndOffset);
     log.checkpointLeaderEpochs();
     await log.flush();
     await log.close();
-    log = await PartitionLog.open(dir, config);
+    log = await PartitionLog.open(dir, config, storageIo);
     assert.deepEqual(log.leaderEpochs.entries(), [{ epoch: 1, startOffset: 0 }]);
     log.leaderEpochs.assign(3, log.logEndOffset);
     await lead(log, 1, 3);
     await log.close();
-    log = await PartitionLog.open(dir, config);
+    log = await PartitionLog.open(dir, config, storageIo);
     assert.deepEqual(log.leaderEpochs.entries(), [
       { epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 4 },
     ]);
@@ -173,13 +174,13 @@ test('an epoch assigned at the log end is checkpointed, and dropped on reopen if
 test('startAt drops the log and continues empty at the leader\'s start, across reopen',
   async (t) => {
     const root = await tempRoot(t);
-    const leader = await PartitionLog.open(join(root, 'leader'), config);
+    const leader = await PartitionLog.open(join(root, 'leader'), config, storageIo);
     await lead(leader, 10, 2);
     const old = await readAll(leader);
     assert.equal(await leader.deleteRecordsBefore(12), 12);
     assert.ok(leader.segmentBaseOffsets[0]! > 0, 'whole segments below the start are gone');
     // The follower holds the first two records only: all below the leader's start now.
-    let follower = await PartitionLog.open(join(root, 'follower'), config);
+    let follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
     const two = old.subarray(0, headers(old)[1]?.position);
     await follower.appendAsFollower(two, headers(two), t0).durable;
     assert.equal(follower.logEndOffset, 2);
@@ -197,7 +198,7 @@ test('startAt drops the log and continues empty at the leader\'s start, across r
     assert.deepEqual(follower.leaderEpochs.entries(), [{ epoch: 2, startOffset: 12 }]);
     await follower.close();
 
-    follower = await PartitionLog.open(join(root, 'follower'), config);
+    follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
     assert.deepEqual([follower.logStartOffset, follower.logEndOffset], [12, 20]);
     assert.deepEqual(follower.leaderEpochs.entries(), [{ epoch: 2, startOffset: 12 }]);
     assert.deepEqual(await readAll(follower), tail);
@@ -209,11 +210,11 @@ test('startAt drops the log and continues empty at the leader\'s start, across r
 test('a log reset by startAt and closed before any append reopens empty at that start',
   async (t) => {
     const root = await tempRoot(t);
-    let follower = await PartitionLog.open(join(root, 'follower'), config);
+    let follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
     await lead(follower, 3, 1);
     await follower.startAt(40);
     await follower.close();
-    follower = await PartitionLog.open(join(root, 'follower'), config);
+    follower = await PartitionLog.open(join(root, 'follower'), config, storageIo);
     assert.deepEqual([follower.logStartOffset, follower.logEndOffset], [40, 40]);
     assert.deepEqual(follower.leaderEpochs.entries(), []);
     await follower.close();

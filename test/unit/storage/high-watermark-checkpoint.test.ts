@@ -13,11 +13,12 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import {
-  type FsOps, type LogConfig, logConfigDefaults, nodeFsOps, PartitionLog,
+  type FsOps, type LogConfig, logConfigDefaults, PartitionLog,
 } from '../../../src/storage/index.js';
 import {
   decodeHighWatermark, encodeHighWatermark, highWatermarkFileName,
 } from '../../../src/storage/high-watermark-file.js';
+import { storageIo, systemDisk } from '../../support/storage-io.js';
 
 const t0 = 1_700_000_000_000;
 const config: LogConfig = { ...logConfigDefaults, diskReserveBytes: 0 };
@@ -41,12 +42,12 @@ async function lead(log: PartitionLog, count: number, epoch: number): Promise<vo
   await Promise.all(acks);
 }
 
-/** nodeFsOps, counting the durable writes of the HW checkpoint. */
+/** systemDisk, counting the durable writes of the HW checkpoint. */
 function countingFs(): { fs: FsOps; writes: number } {
-  const state = { writes: 0, fs: nodeFsOps };
-  state.fs = { ...nodeFsOps, writeFileDurable: async (path, data) => {
+  const state = { writes: 0, fs: systemDisk };
+  state.fs = { ...systemDisk, writeFileDurable: async (path, data) => {
     if (basename(path) === highWatermarkFileName) state.writes++;
-    await nodeFsOps.writeFileDurable(path, data);
+    await systemDisk.writeFileDurable(path, data);
   } };
   return state;
 }
@@ -59,7 +60,7 @@ test('the checkpoint round-trips, is written only when it changes, never above t
   async (t) => {
     const dir = await tempDir(t);
     const seam = countingFs();
-    let log = await PartitionLog.open(dir, config, { fs: seam.fs });
+    let log = await PartitionLog.open(dir, config, { ...storageIo, fs: seam.fs });
     assert.equal(log.checkpointedHighWatermark, undefined, 'a new log has none');
     await lead(log, 3, 0);
     await log.checkpointHighWatermark(4);
@@ -70,7 +71,7 @@ test('the checkpoint round-trips, is written only when it changes, never above t
     assert.equal(log.checkpointedHighWatermark, 6, 'cut to the durable end');
     assert.equal(seam.writes, 2);
     await log.close();
-    log = await PartitionLog.open(dir, config, { fs: seam.fs });
+    log = await PartitionLog.open(dir, config, { ...storageIo, fs: seam.fs });
     assert.equal(log.checkpointedHighWatermark, 6);
     await log.checkpointHighWatermark(6);
     assert.equal(seam.writes, 2, 'the value read at open counts as written');
@@ -81,7 +82,7 @@ test('the checkpoint round-trips, is written only when it changes, never above t
 
 test('a missing or corrupt checkpoint reads as unknown', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await lead(log, 2, 0);
   await log.checkpointHighWatermark(3);
   await log.close();
@@ -92,7 +93,7 @@ test('a missing or corrupt checkpoint reads as unknown', async (t) => {
   for (const bytes of [Buffer.from('rotten bytes'), flipped, valid.subarray(0, 6), undefined]) {
     if (bytes === undefined) await rm(file);
     else await writeFile(file, bytes);
-    log = await PartitionLog.open(dir, config);
+    log = await PartitionLog.open(dir, config, storageIo);
     assert.equal(log.checkpointedHighWatermark, undefined);
     assert.equal(log.logEndOffset, 4, 'the log itself is untouched');
     await log.close();
@@ -103,7 +104,7 @@ test('a missing or corrupt checkpoint reads as unknown', async (t) => {
 test('a truncation below the checkpoint cuts it to the new end, in memory and on disk',
   async (t) => {
     const dir = await tempDir(t);
-    let log = await PartitionLog.open(dir, config);
+    let log = await PartitionLog.open(dir, config, storageIo);
     await lead(log, 3, 0);
     await log.checkpointHighWatermark(6);
     await log.truncateTo(2);
@@ -112,7 +113,7 @@ test('a truncation below the checkpoint cuts it to the new end, in memory and on
     // A new leader's records continue the log past the old checkpoint; none of them is covered.
     await lead(log, 3, 1);
     await log.close();
-    log = await PartitionLog.open(dir, config);
+    log = await PartitionLog.open(dir, config, storageIo);
     assert.equal(log.logEndOffset, 8);
     assert.equal(log.checkpointedHighWatermark, 2);
     await log.close();
@@ -120,26 +121,26 @@ test('a truncation below the checkpoint cuts it to the new end, in memory and on
 
 test('a checkpoint write racing a truncation never leaves the file above the cut', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await lead(log, 3, 0);
   const checkpointed = log.checkpointHighWatermark(6);
   const truncated = log.truncateTo(2);
   await Promise.all([checkpointed, truncated]);
   await lead(log, 3, 1);
   await log.close();
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.ok((log.checkpointedHighWatermark ?? 0) <= 2);
   await log.close();
 });
 
 test('a checkpoint above the log end recovered at open is clamped and rewritten', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await lead(log, 3, 0);
   await log.close();
   // As after recovery cut a corrupt tail the checkpoint had covered.
   await writeFile(join(dir, highWatermarkFileName), encodeHighWatermark(100));
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.checkpointedHighWatermark, 6);
   assert.equal(await storedValue(dir), 6);
   await log.close();

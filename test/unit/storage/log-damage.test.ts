@@ -20,6 +20,7 @@ import { buildBatch, validateBatches } from '../../../src/protocol/records/index
 import {
   type LogConfig, logConfigDefaults, LogManager, PartitionLog,
 } from '../../../src/storage/index.js';
+import { storageIo } from '../../support/storage-io.js';
 
 const t0 = 1_700_000_000_000;
 const config: LogConfig = { ...logConfigDefaults, diskReserveBytes: 0, segmentBytes: 16 * 1024 };
@@ -62,7 +63,7 @@ function headers(records: Buffer) {
 
 /** A log of `batchCount` one-record batches (offset i holds value-i), closed cleanly. */
 async function writeLog(dir: string, hw?: number): Promise<void> {
-  const log = await PartitionLog.open(dir, config);
+  const log = await PartitionLog.open(dir, config, storageIo);
   const acks: Promise<void>[] = [];
   for (let i = 0; i < batchCount; i++) {
     const { records, batches } = batch(i);
@@ -130,7 +131,7 @@ test('a flipped byte in a sealed segment is never served: reads stop before it, 
   const dir = join(root, 'topic-0');
   await writeLog(dir);
   const bad = await flipMiddleBatch(dir, 1);
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => log.close());
   assert.equal(damageOf(log), undefined, 'a clean open does not read old sealed data');
   const found: number[] = [];
@@ -172,7 +173,7 @@ test('the scrubber finds a flipped byte in a sealed segment, in steps bounded by
   const { root: dataDir, defer } = await tempDir(t);
   await writeLog(join(dataDir, 'topic-0'));
   const bad = await flipMiddleBatch(join(dataDir, 'topic-0'), 2);
-  const manager = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+  const manager = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
   defer(() => manager.close());
   const found: { topic: string; partition: number; offset: number; foundBy: string }[] = [];
   manager.onDamage = (topic, partition, d) =>
@@ -194,7 +195,7 @@ test('a whole scrub pass over a healthy log finds nothing and covers every seale
   async (t) => {
   const { root: dataDir, defer } = await tempDir(t);
   await writeLog(join(dataDir, 'topic-0'));
-  const manager = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+  const manager = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
   defer(() => manager.close());
   manager.onDamage = () => assert.fail('no damage in a healthy log');
   for (let i = 0; i < 100 && manager.scrubPasses.passes === 0; i++) await manager.scrub(64 * 1024);
@@ -216,7 +217,7 @@ test('a deleted middle segment is found at open; the gap is never skipped by a r
   const gapStart = Number(files[1]!.slice(0, 20));
   const gapEnd = Number(files[2]!.slice(0, 20));
   await unlink(join(dir, files[1]!));
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => log.close());
   assert.equal(damageOf(log)?.offset, gapStart);
   assert.equal(damageOf(log)?.kind, 'missing');
@@ -242,7 +243,7 @@ test('a sealed segment cut in the middle of a batch is found at open', async (t)
   const batches = await batchesIn(file);
   const cut = batches[Math.floor(batches.length / 2)]!;
   await truncate(file, cut.position + 30);
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => log.close());
   assert.equal(damageOf(log)?.offset, cut.baseOffset);
   const read = await readAllFrom(log, 0);
@@ -257,7 +258,7 @@ test('a deleted first segment is found at open (the log starts at 0 without a ch
   await writeLog(dir);
   const files = await segmentFiles(dir);
   await unlink(join(dir, files[0]!));
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => log.close());
   assert.equal(damageOf(log)?.offset, 0);
   assert.equal(damageOf(log)?.kind, 'missing');
@@ -271,7 +272,7 @@ test('a deleted first segment is found at open (the log starts at 0 without a ch
   const { records, batches } = batch(0);
   await log.appendAsFollower(records, batches, t0).durable;
   await log.close();
-  const reopened = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const reopened = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => reopened.close());
   assert.equal(damageOf(reopened), undefined);
   assert.equal(reopened.logEndOffset, 1);
@@ -285,11 +286,11 @@ test('after an unclean stop, sealed batches beyond the HW checkpoint are CRC-che
   await writeLog(dir, 50);
   const bad = await flipMiddleBatch(dir, 2);
   assert.ok(bad > 50);
-  const clean = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const clean = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => clean.close());
   assert.equal(damageOf(clean), undefined);
   await clean.close();
-  const unclean = await PartitionLog.open(dir, config, { cleanShutdown: false });
+  const unclean = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: false });
   defer(() => unclean.close());
   assert.equal(damageOf(unclean)?.offset, bad);
   assert.equal(damageOf(unclean)?.foundBy, 'recovery');
@@ -308,7 +309,7 @@ test('a log that ends below its HW checkpoint (recovery cut committed records) i
   const bytes = await readFile(last);
   bytes[cut.position + 80] = bytes[cut.position + 80]! ^ 0x01;
   await writeFile(last, bytes);
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: false });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: false });
   defer(() => log.close());
   assert.equal(log.logEndOffset, cut.baseOffset, 'the last segment is recovered as before');
   assert.equal(damageOf(log)?.offset, cut.baseOffset);
@@ -318,16 +319,16 @@ test('a log that ends below its HW checkpoint (recovery cut committed records) i
 test('the log manager opens clean only after an orderly close, and removes the marker at open',
   async (t) => {
     const { root: dataDir, defer } = await tempDir(t);
-    const first = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+    const first = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
     assert.equal(first.openedClean, false);
     await first.getOrCreate('topic', 0, config);
     await first.close();
     assert.ok((await readdir(dataDir)).includes('.clean-shutdown'));
-    const second = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+    const second = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
     assert.equal(second.openedClean, true);
     assert.ok(!(await readdir(dataDir)).includes('.clean-shutdown'), 'removed before any write');
     // A crash now (no close): the next open is unclean.
-    const third = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+    const third = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
     defer(async () => {
       await second.close();
       await third.close();
@@ -346,7 +347,7 @@ test('a rotted base offset (outside the CRC) is caught by offset continuity, on 
   const handle = await open(file, 'r+');
   await handle.write(Buffer.from([0x40]), 0, 1, target.position + 3); // baseOffset's high bytes
   await handle.close();
-  const log = await PartitionLog.open(dir, config, { cleanShutdown: true });
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
   defer(() => log.close());
   const read = await readAllFrom(log, 0);
   assert.ok(read.damaged);
@@ -354,7 +355,7 @@ test('a rotted base offset (outside the CRC) is caught by offset continuity, on 
   assert.match(damageOf(log)?.detail ?? '', /base offset/);
   await log.close();
 
-  const manager = await LogManager.open(dataDir, { diskReserveBytes: 0, configFor: () => config });
+  const manager = await LogManager.open(dataDir, storageIo, { diskReserveBytes: 0, configFor: () => config });
   defer(() => manager.close());
   const found: { offset: number; detail: string }[] = [];
   manager.onDamage = (_t, _p, d) => found.push({ offset: d.offset, detail: d.detail });

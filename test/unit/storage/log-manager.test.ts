@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBatch, validateBatches } from '../../../src/protocol/records/index.js';
 import { type LogConfig, logConfigDefaults, LogManager } from '../../../src/storage/index.js';
+import { storageIo } from '../../support/storage-io.js';
 
 const config: LogConfig = { ...logConfigDefaults, segmentBytes: 4096, retentionBytes: 8192, diskReserveBytes: 0 };
 
@@ -16,7 +17,7 @@ test('opens, creates, deletes, applies retention, and reopens partitions', async
   const dataDir = await mkdtemp(join(tmpdir(), 'pado-data-'));
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const options = { diskReserveBytes: 0, configFor: () => config, measureFreeBytes: async () => 1e12 };
-  const manager = await LogManager.open(dataDir, options);
+  const manager = await LogManager.open(dataDir, storageIo, options);
   const log = await manager.getOrCreate('orders', 0, config);
   await manager.getOrCreate('orders', 1, config);
   await manager.getOrCreate('gone', 0, config);
@@ -31,7 +32,7 @@ test('opens, creates, deletes, applies retention, and reopens partitions', async
   await manager.deletePartition('gone', 0);
   assert.deepEqual((await readdir(dataDir)).sort(), ['orders-0', 'orders-1']);
   await manager.close();
-  const again = await LogManager.open(dataDir, options);
+  const again = await LogManager.open(dataDir, storageIo, options);
   assert.equal(again.get('orders', 0)?.logEndOffset, 100);
   assert.equal(again.get('orders', 1)?.logEndOffset, 0);
   assert.equal(again.get('gone', 0), undefined);

@@ -16,10 +16,10 @@ import {
   type FsOps,
   type LogConfig,
   logConfigDefaults,
-  nodeFsOps,
   PartitionLog,
   type StorageFile,
 } from '../../../src/storage/index.js';
+import { storageIo, systemDisk } from '../../support/storage-io.js';
 
 const t0 = 1_700_000_000_000;
 const config: LogConfig = { ...logConfigDefaults, diskReserveBytes: 0, segmentBytes: 16 * 1024 };
@@ -98,13 +98,13 @@ function countingFs(): { fs: FsOps; syncs: number; failNextWrite: boolean } {
     size: () => file.size(),
     close: () => file.close(),
   });
-  state.fs = { ...nodeFsOps, open: async (path, create) => wrap(await nodeFsOps.open(path, create)) };
+  state.fs = { ...systemDisk, open: async (path, create) => wrap(await systemDisk.open(path, create)) };
   return state;
 }
 
 test('append and read across segment rolls, through the index, before and after reopen', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await appendMany(log, 300);
   assert.equal(log.logEndOffset, 300);
   assert.equal(log.durableEndOffset, 300);
@@ -126,7 +126,7 @@ test('append and read across segment rolls, through the index, before and after 
     const decoded = atEnd.kind === 'records' ? decodeRecords((await readOne(log, 5)).records) : undefined;
     assert.ok(decoded?.ok && decoded.header.partitionLeaderEpoch === 3);
     await log.close();
-    log = await PartitionLog.open(dir, config);
+    log = await PartitionLog.open(dir, config, storageIo);
     assert.equal(log.logEndOffset, 300);
   }
   const names = await readdir(dir);
@@ -144,14 +144,14 @@ async function readOne(log: PartitionLog, offset: number): Promise<{ records: Bu
 
 test('recovery truncates a torn tail and a corrupt tail; appends continue', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024 });
+  let log = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024 }, storageIo);
   await appendMany(log, 10);
   await log.close();
   const file = join(dir, '00000000000000000000.log');
   const size = (await stat(file)).size;
   const batchBytes = size / 10;
   await truncate(file, size - Math.floor(batchBytes / 2)); // cut the last batch in half
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.logEndOffset, 9);
   assert.equal((await stat(file)).size, batchBytes * 9);
   await appendMany(log, 1);
@@ -159,14 +159,14 @@ test('recovery truncates a torn tail and a corrupt tail; appends continue', asyn
   await log.close();
 
   await appendFile(file, Buffer.alloc(100, 0xee)); // garbage after the last batch
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.logEndOffset, 10);
   await log.close();
 
   const handle = await open(file, 'r+'); // flip a payload byte of the last batch: CRC mismatch
   await handle.write(Buffer.from([0x00]), 0, 1, batchBytes * 10 - 5);
   await handle.close();
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.logEndOffset, 9);
   await appendMany(log, 2);
   assert.equal(log.logEndOffset, 11);
@@ -178,7 +178,7 @@ test('recovery truncates a torn tail and a corrupt tail; appends continue', asyn
 
 test('retention by size and by time never deletes the active segment', async (t) => {
   const dir = await tempDir(t);
-  const log = await PartitionLog.open(dir, { ...config, retentionBytes: 40 * 1024 });
+  const log = await PartitionLog.open(dir, { ...config, retentionBytes: 40 * 1024 }, storageIo);
   await appendMany(log, 600);
   const before = log.segmentCount;
   const deleted = await log.applyRetention(t0);
@@ -188,7 +188,7 @@ test('retention by size and by time never deletes the active segment', async (t)
   assert.equal((await log.read(0, 100, 600)).kind, 'offsetOutOfRange');
   await log.close();
 
-  const timed = await PartitionLog.open(dir, { ...config, retentionMs: 1000 });
+  const timed = await PartitionLog.open(dir, { ...config, retentionMs: 1000 }, storageIo);
   const far = t0 + 1_000_000_000;
   await timed.applyRetention(far);
   assert.equal(timed.segmentCount, 1);
@@ -199,7 +199,7 @@ test('retention by size and by time never deletes the active segment', async (t)
 
 test('deleteRecordsBefore advances the start, persists it, and drops whole segments', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   await appendMany(log, 300);
   const segments = log.segmentCount;
   assert.equal(await log.deleteRecordsBefore(200), 200);
@@ -208,14 +208,14 @@ test('deleteRecordsBefore advances the start, persists it, and drops whole segme
   assert.deepEqual(offsetsIn((await readOne(log, 200)).records), [200]);
   await assert.rejects(log.deleteRecordsBefore(301), /beyond the high watermark/);
   await log.close();
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.equal(log.logStartOffset, 200);
   await log.close();
 });
 
 test('offsetForTimestamp finds the first batch at or after a time', async (t) => {
   const dir = await tempDir(t);
-  const log = await PartitionLog.open(dir, config);
+  const log = await PartitionLog.open(dir, config, storageIo);
   await appendMany(log, 300); // batch i has timestamp t0 + 10 i
   assert.equal(await log.offsetForTimestamp(t0), 0);
   assert.equal(await log.offsetForTimestamp(t0 + 10 * 137), 137);
@@ -227,7 +227,7 @@ test('offsetForTimestamp finds the first batch at or after a time', async (t) =>
 
 test('truncateTo removes the tail and appends continue from there', async (t) => {
   const dir = await tempDir(t);
-  const log = await PartitionLog.open(dir, config);
+  const log = await PartitionLog.open(dir, config, storageIo);
   await appendMany(log, 300);
   await log.truncateTo(120);
   assert.equal(log.logEndOffset, 120);
@@ -235,7 +235,7 @@ test('truncateTo removes the tail and appends continue from there', async (t) =>
   await appendMany(log, 5);
   assert.deepEqual(offsetsIn((await readOne(log, 124)).records), [124]);
   await log.close();
-  const reopened = await PartitionLog.open(dir, config);
+  const reopened = await PartitionLog.open(dir, config, storageIo);
   assert.equal(reopened.logEndOffset, 125);
   await reopened.close();
 });
@@ -243,7 +243,7 @@ test('truncateTo removes the tail and appends continue from there', async (t) =>
 test('ENOSPC rejects the append, rolls the log back to what is on disk, and appends continue', async (t) => {
   const dir = await tempDir(t);
   const seam = countingFs();
-  const log = await PartitionLog.open(dir, config, { fs: seam.fs });
+  const log = await PartitionLog.open(dir, config, { ...storageIo, fs: seam.fs });
   await appendMany(log, 3);
   seam.failNextWrite = true;
   const { records, batches } = batch();
@@ -255,7 +255,7 @@ test('ENOSPC rejects the append, rolls the log back to what is on disk, and appe
   await appendMany(log, 2);
   assert.equal(log.logEndOffset, 5);
   await log.close();
-  const reopened = await PartitionLog.open(dir, config);
+  const reopened = await PartitionLog.open(dir, config, storageIo);
   assert.equal(reopened.logEndOffset, 5);
   const read = await reopened.read(0, 100_000, 5);
   assert.ok(read.kind === 'records');
@@ -266,14 +266,12 @@ test('ENOSPC rejects the append, rolls the log back to what is on disk, and appe
 test('group commit: N appends in one turn share one fsync; durable: false needs none', async (t) => {
   const dir = await tempDir(t);
   const seam = countingFs();
-  const log = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024 }, { fs: seam.fs });
+  const log = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024 }, { ...storageIo, fs: seam.fs });
   seam.syncs = 0;
   await appendMany(log, 50);
   assert.equal(seam.syncs, 1);
   await log.close();
-  const relaxed = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024, durable: false }, {
-    fs: seam.fs,
-  });
+  const relaxed = await PartitionLog.open(dir, { ...config, segmentBytes: 1024 * 1024, durable: false }, { ...storageIo, fs: seam.fs });
   seam.syncs = 0;
   await appendMany(relaxed, 50);
   assert.equal(seam.syncs, 0);
@@ -285,7 +283,7 @@ test('the disk-space guard refuses appends below the reserve and accepts again b
   const dir = await tempDir(t);
   let free = 10;
   const guard = new DiskSpaceGuard(dir, { reserveBytes: 1000, checkIntervalMs: 100, measure: async () => free });
-  const log = await PartitionLog.open(dir, config, { diskGuard: guard });
+  const log = await PartitionLog.open(dir, config, storageIo, { diskGuard: guard });
   await guard.refresh();
   const { records, batches } = batch();
   assert.throws(() => log.append(records, batches, 0, t0), /free disk space below the reserve/);
@@ -302,20 +300,20 @@ test('the disk-space guard refuses appends below the reserve and accepts again b
 
 test('producer state survives close/reopen and a crash without a snapshot', async (t) => {
   const dir = await tempDir(t);
-  let log = await PartitionLog.open(dir, config);
+  let log = await PartitionLog.open(dir, config, storageIo);
   for (let i = 0; i < 8; i++) {
     const { records, batches } = batch({ records: 2, producerId: 42, producerEpoch: 0, baseSequence: i * 2 });
     await log.append(records, batches, 0, t0).durable;
   }
   assert.deepEqual(log.producerState.check(42, 0, 14, 15), { kind: 'duplicate', baseOffset: 14, lastOffset: 15 });
   await log.close();
-  log = await PartitionLog.open(dir, config);
+  log = await PartitionLog.open(dir, config, storageIo);
   assert.deepEqual(log.producerState.check(42, 0, 12, 13), { kind: 'duplicate', baseOffset: 12, lastOffset: 13 });
   assert.deepEqual(log.producerState.check(42, 0, 16, 17), { kind: 'append' });
   await log.flush();
   // Crash: no snapshot at the log end; state comes back from the batch headers.
   for (const name of await readdir(dir)) if (name.endsWith('.snapshot')) await rm(join(dir, name));
-  const crashed = await PartitionLog.open(dir, config);
+  const crashed = await PartitionLog.open(dir, config, storageIo);
   assert.deepEqual(crashed.producerState.check(42, 0, 14, 15), { kind: 'duplicate', baseOffset: 14, lastOffset: 15 });
   assert.deepEqual(crashed.producerState.check(42, 0, 20, 21), { kind: 'error', error: 'outOfOrderSequence' });
   await crashed.close();
