@@ -103,7 +103,8 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   clientGate.open();
   log.info({ waitedMs: clock.now() - startedMs, brokerEpoch: services.lifecycle.epoch() },
     'serving clients: registered, unfenced and caught up with the metadata log');
-  const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'));
+  const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'),
+    io.openKv);
   const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
     log, io);
   // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
@@ -474,11 +475,11 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
-  { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
+  { clock, random, openKv }: Pick<NodeIo, 'clock' | 'random' | 'openKv'>,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
-  const store = await RaftStore.open(join(config.dataDir, '__raft'),
+  const store = await RaftStore.open(join(config.dataDir, '__raft'), openKv,
     config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }), clock);

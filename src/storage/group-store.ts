@@ -5,7 +5,7 @@
  * of an offset, after which the log below that offset can be deleted. Recovery then replays at most
  * one record per live key plus the log written since the snapshot, however many commits were made.
  */
-import { Level } from 'level';
+import type { KvOpener, KvStore } from './kv.js';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import type { GroupRecord } from '../groups/index.js';
 
@@ -59,16 +59,16 @@ export interface GroupSnapshot {
 }
 
 export class GroupSnapshotStore {
-  private readonly db: Level<string, string>;
+  private readonly db: KvStore;
 
-  private constructor(db: Level<string, string>) {
+  private constructor(db: KvStore) {
     this.db = db;
   }
 
-  static async open(path: string): Promise<GroupSnapshotStore> {
-    const db = new Level<string, string>(path, { valueEncoding: 'utf8' });
+  static async open(path: string, openKv: KvOpener): Promise<GroupSnapshotStore> {
+    let db: KvStore;
     try {
-      await db.open();
+      db = await openKv(path);
     } catch (cause) {
       throw new PadoError(PadoErrorCode.storageIo, `cannot open the group snapshot store at ${path}`, {
         cause,
@@ -79,12 +79,14 @@ export class GroupSnapshotStore {
 
   async get(partition: number): Promise<GroupSnapshot | undefined> {
     const text = await this.db.get(String(partition));
-    return text === undefined ? undefined : (JSON.parse(text, bufferReviver) as GroupSnapshot);
+    return text === undefined ? undefined
+      : (JSON.parse(text.toString('utf8'), bufferReviver) as GroupSnapshot);
   }
 
   /** Durable before it resolves: the log below `offset` may be deleted afterwards. */
   async put(partition: number, snapshot: GroupSnapshot): Promise<void> {
-    await this.db.put(String(partition), JSON.stringify(snapshot, bufferReplacer), { sync: true });
+    const value = Buffer.from(JSON.stringify(snapshot, bufferReplacer), 'utf8');
+    await this.db.batch([{ type: 'put', key: String(partition), value }], true);
   }
 
   close(): Promise<void> {

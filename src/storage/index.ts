@@ -19,3 +19,4 @@ export {
   GroupSnapshotStore, type GroupSnapshot, groupRecordKey, encodeGroupRecord, decodeGroupRecord,
 } from './group-store.js';
 export { RaftStore, type RaftStoreOptions } from './raft-store.js';
+export type { KvOp, KvOpener, KvStore } from './kv.js';

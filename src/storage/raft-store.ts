@@ -22,7 +22,7 @@
  * do, never an assertion deep in Raft.
  */
 import { crc32c } from '@node-rs/crc32';
-import { Level } from 'level';
+import type { KvOp, KvOpener, KvStore } from './kv.js';
 import { assert, limits, PadoError, PadoErrorCode } from '../common/index.js';
 import {
   bootstrapLog,
@@ -124,9 +124,7 @@ function putEntry(e: Entry): Op {
   return { type: 'put', key: entryKey(e.index), value: encodeRaftEntry(e) };
 }
 
-type Op =
-  | { readonly type: 'put'; readonly key: string; readonly value: Buffer }
-  | { readonly type: 'del'; readonly key: string };
+type Op = KvOp;
 
 export interface RaftStoreOptions {
   /** For a brand-new store only: the first members of a new group (see raft bootstrapLog). */
@@ -134,21 +132,23 @@ export interface RaftStoreOptions {
 }
 
 export class RaftStore {
-  private readonly db: Level<string, Buffer>;
+  private readonly db: KvStore;
   /** The durable state as Raft reads it; changed only after a write succeeded. */
   readonly storage: MemoryStorage;
   private readonly path: string;
 
-  private constructor(db: Level<string, Buffer>, storage: MemoryStorage, path: string) {
+  private constructor(db: KvStore, storage: MemoryStorage, path: string) {
     this.db = db;
     this.storage = storage;
     this.path = path;
   }
 
-  static async open(path: string, options: RaftStoreOptions = {}): Promise<RaftStore> {
-    const db = new Level<string, Buffer>(path, { keyEncoding: 'utf8', valueEncoding: 'buffer' });
+  static async open(
+    path: string, openKv: KvOpener, options: RaftStoreOptions = {},
+  ): Promise<RaftStore> {
+    let db: KvStore;
     try {
-      await db.open();
+      db = await openKv(path);
     } catch (cause) {
       throw new PadoError(PadoErrorCode.storageIo,
         `cannot open the raft log at ${path}: is another pado using this data directory?`,
@@ -233,7 +233,7 @@ export class RaftStore {
 
   private async write(ops: Op[], sync: boolean): Promise<void> {
     try {
-      await this.db.batch(ops, { sync });
+      await this.db.batch(ops, sync);
     } catch (cause) {
       throw new PadoError(PadoErrorCode.storageIo,
         `cannot write the raft log at ${this.path}: check the disk (space, permissions)`,
@@ -273,7 +273,7 @@ function parseJson(buf: Buffer, path: string, what: string): unknown {
 }
 
 /** Reads everything back and checks it hangs together: snapshot, then contiguous entries. */
-async function load(db: Level<string, Buffer>, path: string): Promise<MemoryStorage> {
+async function load(db: KvStore, path: string): Promise<MemoryStorage> {
   const storage = new MemoryStorage();
   const metaBuf = await db.get(snapshotMetaKey);
   if (metaBuf !== undefined) {
@@ -285,7 +285,7 @@ async function load(db: Level<string, Buffer>, path: string): Promise<MemoryStor
     storage.applySnapshot({ meta, data });
   }
   const entries: Entry[] = [];
-  for await (const [key, value] of db.iterator({ gte: entryPrefix, lt: `${entryPrefix}~` })) {
+  for await (const [key, value] of db.range(entryPrefix, `${entryPrefix}~`)) {
     const e = decodeRaftEntry(value, `${key} in ${path}`);
     const expected = storage.firstIndex() + entries.length;
     if (e.index !== expected || entryKey(e.index) !== key) {

@@ -103,8 +103,6 @@ const ioNotYetBehindAdapters = [
   'node/raft-kv.ts',
   'server/connection.ts',
   'server/server.ts',
-  'storage/group-store.ts',
-  'storage/raft-store.ts',
 ];
 const processWiring = (rel: string) => rel === 'main.ts' || rel.startsWith(`cli${sep}`) ||
   rel === join('config', 'load.ts') || rel.startsWith(join('node', 'io') + sep);

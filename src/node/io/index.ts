@@ -3,7 +3,8 @@
  * production adapters live here and only here; the whole-cluster simulator hands its own.
  */
 import type { Clock, Random } from '../../common/index.js';
-import type { FsOps } from '../../storage/index.js';
+import type { FsOps, KvOpener } from '../../storage/index.js';
+import { openSystemKv } from './system-kv.js';
 import { systemDisk } from './system-disk.js';
 import { systemClock } from './system-clock.js';
 import { systemRandom } from './system-random.js';
@@ -13,11 +14,13 @@ export interface NodeIo {
   readonly random: Random;
   /** The data directory's file system. */
   readonly disk: FsOps;
+  /** Opens the key-value stores under the data directory (the Raft log, group snapshots). */
+  readonly openKv: KvOpener;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
-  return { clock: systemClock, random: systemRandom, disk: systemDisk };
+  return { clock: systemClock, random: systemRandom, disk: systemDisk, openKv: openSystemKv };
 }
 
-export { systemClock, systemDisk, systemRandom };
+export { openSystemKv, systemClock, systemDisk, systemRandom };

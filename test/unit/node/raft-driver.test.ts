@@ -22,6 +22,7 @@ import { encodePut, RaftKvMachine } from '../../../src/node/raft-kv.js';
 import { waitFor } from '../../support/run.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
 import { Prng, seededRandom } from '../../../src/common/index.js';
+import { openSystemKv } from '../../../src/node/io/index.js';
 
 const ids = [1, 2, 3];
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-driver-'));
@@ -59,7 +60,7 @@ class Net {
 async function startGroup(name: string, waitMsMax = 5_000): Promise<Net> {
   const net = new Net();
   for (const id of ids) {
-    const store = await RaftStore.open(join(root, name, `n${id}`), { bootstrapVoters: ids });
+    const store = await RaftStore.open(join(root, name, `n${id}`), openSystemKv, { bootstrapVoters: ids });
     const machine = new RaftKvMachine();
     const driver = new RaftDriver({
       nodeId: id, store, stateMachine: machine, log: pino({ level: 'silent' }), seed: id,

@@ -24,6 +24,7 @@ import type { MetadataRecord } from '../../../src/metadata/index.js';
 import { waitFor } from '../../support/run.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
 import { Prng, seededRandom } from '../../../src/common/index.js';
+import { openSystemKv } from '../../../src/node/io/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pado-raft-metadata-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,7 +35,7 @@ const config = (value: string, name = 'test.setting'): MetadataRecord => ({
 
 /** A one-voter Raft metadata quorum in `root/name`, led and past its first read. */
 async function oneNode(t: { after: (fn: () => Promise<void>) => void }, name: string) {
-  const store = await RaftStore.open(join(root, name), { bootstrapVoters: [1] });
+  const store = await RaftStore.open(join(root, name), openSystemKv, { bootstrapVoters: [1] });
   const log = pino({ level: 'silent' });
   const machine = new MetadataMachine(log, systemClock);
   const driver = new RaftDriver({

@@ -17,6 +17,7 @@ import {
 } from '../../../src/raft/index.js';
 import { RaftStore } from '../../../src/storage/index.js';
 import { encodeRaftEntry } from '../../../src/storage/raft-store.js';
+import { openSystemKv } from '../../../src/node/io/index.js';
 
 async function tempDir(t: { after(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pado-raft-store-'));
@@ -50,7 +51,7 @@ function terms(store: RaftStore): string {
 
 test('bootstrap, append, truncate a conflicting tail, reopen', async (t) => {
   const dir = await tempDir(t);
-  let store = await RaftStore.open(dir, { bootstrapVoters: [1, 2, 3] });
+  let store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1, 2, 3] });
   assert.equal(terms(store), '1/1 2/1 3/1');
   await store.persist(ready({ entries: [entry(4, 2), entry(5, 2), entry(6, 2)],
     hardState: { term: 2, vote: 1, commit: 4 } }));
@@ -59,7 +60,7 @@ test('bootstrap, append, truncate a conflicting tail, reopen', async (t) => {
     entries: [entry(5, 3, 'new')], hardState: { term: 3, vote: 2, commit: 4 },
   }));
   await store.close();
-  store = await RaftStore.open(dir, { bootstrapVoters: [9] }); // ignored: not a new store
+  store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [9] }); // ignored: not a new store
   t.after(() => store.close());
   assert.equal(terms(store), '1/1 2/1 3/1 4/2 5/3');
   assert.deepEqual(store.storage.hardState(), { term: 3, vote: 2, commit: 4 });
@@ -68,7 +69,7 @@ test('bootstrap, append, truncate a conflicting tail, reopen', async (t) => {
 
 test('a received snapshot replaces the log; compaction removes covered entries', async (t) => {
   const dir = await tempDir(t);
-  let store = await RaftStore.open(dir, { bootstrapVoters: [1] });
+  let store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1] });
   const conf = { voters: [1, 2], learners: [3] };
   const snapshot: Snapshot = { meta: { index: 10, term: 4, conf }, data: Buffer.from('image') };
   await store.persist(ready({
@@ -82,7 +83,7 @@ test('a received snapshot replaces the log; compaction removes covered entries',
   const keys = await db.keys({ gte: 'e/', lt: 'e/~' }).all();
   await db.close();
   assert.deepEqual(keys, ['e/000000000000000d'], 'only entry 13 is left on disk');
-  store = await RaftStore.open(dir);
+  store = await RaftStore.open(dir, openSystemKv);
   t.after(() => store.close());
   assert.equal(terms(store), '13/4');
   assert.deepEqual(store.storage.snapshot().meta, { index: 12, term: 4, conf });
@@ -92,7 +93,7 @@ test('a received snapshot replaces the log; compaction removes covered entries',
 
 test('a restarted node has the same term, vote, commit and log', async (t) => {
   const dir = await tempDir(t);
-  let store = await RaftStore.open(dir, { bootstrapVoters: [1] });
+  let store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1] });
   let node = new RawNode({ id: 1, storage: store.storage, prng: new Prng(1) });
   const drain = async (): Promise<void> => {
     for (let i = 0; i < 10 && node.hasReady(); i++) {
@@ -108,7 +109,7 @@ test('a restarted node has the same term, vote, commit and log', async (t) => {
   const before = node.status();
   assert.equal(before.role, 'leader');
   await store.close();
-  store = await RaftStore.open(dir);
+  store = await RaftStore.open(dir, openSystemKv);
   t.after(() => store.close());
   node = new RawNode({ id: 1, storage: store.storage, prng: new Prng(1) });
   const after = node.status();
@@ -121,19 +122,19 @@ test('a restarted node has the same term, vote, commit and log', async (t) => {
 
 test('a damaged entry stops start-up with PADO_STORAGE_CORRUPT', async (t) => {
   const dir = await tempDir(t);
-  const store = await RaftStore.open(dir, { bootstrapVoters: [1, 2] });
+  const store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1, 2] });
   await store.close();
   const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
   const value = (await db.get('e/0000000000000002')) as Buffer;
   value.writeUInt8(value.readUInt8(value.length - 1) ^ 0xff, value.length - 1);
   await db.put('e/0000000000000002', value);
   await db.close();
-  await assert.rejects(RaftStore.open(dir), (e) => isPadoError(e, PadoErrorCode.storageCorrupt));
+  await assert.rejects(RaftStore.open(dir, openSystemKv), (e) => isPadoError(e, PadoErrorCode.storageCorrupt));
 });
 
 test('a value the store cannot read back is never written (pair assertion)', async (t) => {
   const dir = await tempDir(t);
-  const store = await RaftStore.open(dir, { bootstrapVoters: [1, 2, 3] });
+  const store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1, 2, 3] });
   // Index and term are u48 in an entry; every stored term and index stays below 2^48.
   assert.throws(() => encodeRaftEntry(entry(4, 2 ** 48)), AssertionFailed);
   assert.throws(() => encodeRaftEntry(entry(2 ** 48, 2)), AssertionFailed);
@@ -145,7 +146,7 @@ test('a value the store cannot read back is never written (pair assertion)', asy
   ];
   for (const rd of poisoned) await assert.rejects(store.persist(rd), AssertionFailed);
   await store.close();
-  const back = await RaftStore.open(dir);
+  const back = await RaftStore.open(dir, openSystemKv);
   t.after(() => back.close());
   assert.deepEqual(back.storage.hardState(), { term: 1, vote: 0, commit: 3 });
   assert.equal(terms(back), '1/1 2/1 3/1');
@@ -165,12 +166,12 @@ test('a hard state or snapshot that cannot be Raft state stops start-up, no cras
   ];
   for (const [label, key, value] of spoiled) {
     const dir = await tempDir(t);
-    const store = await RaftStore.open(dir, { bootstrapVoters: [1, 2, 3] });
+    const store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1, 2, 3] });
     await store.close();
     const db = new Level<string, Buffer>(dir, { valueEncoding: 'buffer' });
     await db.put(key, Buffer.from(value));
     await db.close();
-    await assert.rejects(RaftStore.open(dir), (e) => isPadoError(e, PadoErrorCode.storageCorrupt),
+    await assert.rejects(RaftStore.open(dir, openSystemKv), (e) => isPadoError(e, PadoErrorCode.storageCorrupt),
       label);
   }
 });
