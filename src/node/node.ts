@@ -10,7 +10,6 @@
  * its client listener only once unfenced), then follow the leadership of the `__consumer_offsets`
  * partitions (their groups are loaded and unloaded with it).
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
@@ -45,7 +44,7 @@ import { RaftTransport } from './raft-transport.js';
 import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
-import { flushLogger } from './logger.js';
+import { flushLogger } from './io/logger.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
@@ -61,7 +60,7 @@ const partitionsPerTopicMax = 10_000;
 
 export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Promise<RunningNode> {
   const { clock, random } = io;
-  mkdirSync(config.dataDir, { recursive: true });
+  await io.disk.mkdir(config.dataDir);
   const listener = createListener(config, log);
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
@@ -475,7 +474,7 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
-  { clock, random, openKv }: Pick<NodeIo, 'clock' | 'random' | 'openKv'>,
+  { clock, random, openKv, env }: Pick<NodeIo, 'clock' | 'random' | 'openKv' | 'env'>,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
@@ -483,7 +482,7 @@ async function openQuorum(
     config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }), clock);
-  const kv = testRaftKvEnabled() ? new RaftKvMachine() : undefined;
+  const kv = testRaftKvEnabled(env) ? new RaftKvMachine() : undefined;
   if (kv !== undefined) {
     log.warn({ env: testRaftKvEnv }, 'test-only RaftKv API enabled: never set this in production');
   }

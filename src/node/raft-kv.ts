@@ -19,8 +19,7 @@ import type { RaftDriver, RaftOutcome, RaftStateMachine } from './raft-driver.js
 export const testRaftKvEnv = 'PADO_TEST_RAFT_KV';
 
 /** Whether this process serves RaftKv: only when a test set PADO_TEST_RAFT_KV=1. */
-export function testRaftKvEnabled(env: Readonly<Record<string, string | undefined>> = process.env):
-  boolean {
+export function testRaftKvEnabled(env: Readonly<Record<string, string | undefined>>): boolean {
   return env[testRaftKvEnv] === '1';
 }
 

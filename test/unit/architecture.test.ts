@@ -98,9 +98,6 @@ const ioNotYetBehindAdapters = [
   'client/producer.ts',
   'client/topic-reader.ts',
   'node/address-check.ts',
-  'node/logger.ts',
-  'node/node.ts',
-  'node/raft-kv.ts',
   'server/connection.ts',
   'server/server.ts',
 ];

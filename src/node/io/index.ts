@@ -16,11 +16,15 @@ export interface NodeIo {
   readonly disk: FsOps;
   /** Opens the key-value stores under the data directory (the Raft log, group snapshots). */
   readonly openKv: KvOpener;
+  /** The process environment (only test switches are read from it; settings come from config). */
+  readonly env: Readonly<Record<string, string | undefined>>;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
-  return { clock: systemClock, random: systemRandom, disk: systemDisk, openKv: openSystemKv };
+  return {
+    clock: systemClock, random: systemRandom, disk: systemDisk, openKv: openSystemKv, env: process.env,
+  };
 }
 
 export { openSystemKv, systemClock, systemDisk, systemRandom };

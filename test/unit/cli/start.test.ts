@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runNode, signalExitCode, type StartNode } from '../../../src/cli/start.js';
-import { createLogger, flushLogger } from '../../../src/node/logger.js';
+import { createLogger, flushLogger } from '../../../src/node/io/logger.js';
 import { runCli, type CliContext, type Signal } from '../../../src/cli/index.js';
 
 interface Script {

@@ -5,7 +5,7 @@
  */
 import { write as fsWrite } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import type { LogLevel } from '../config/index.js';
+import type { LogLevel } from '../../config/index.js';
 
 export type { Logger } from 'pino';
 
