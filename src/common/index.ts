@@ -4,3 +4,4 @@ export * from './prng.js';
 export * as limits from './limits.js';
 export * from './clock.js';
 export * from './random.js';
+export * from './net.js';

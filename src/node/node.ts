@@ -61,7 +61,7 @@ const partitionsPerTopicMax = 10_000;
 export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Promise<RunningNode> {
   const { clock, random } = io;
   await io.disk.mkdir(config.dataDir);
-  const listener = createListener(config, log);
+  const listener = createListener(config, log, io);
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
@@ -120,7 +120,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   };
 }
 
-function createListener(config: NodeConfig, log: Logger): KafkaListener {
+function createListener(config: NodeConfig, log: Logger, io: NodeIo): KafkaListener {
   return new KafkaListener({
     host: config.listen.host,
     port: config.listen.port,
@@ -128,6 +128,8 @@ function createListener(config: NodeConfig, log: Logger): KafkaListener {
     frameBytesMax: config.socketRequestMaxBytes,
     inFlightMax: limits.inFlightRequestsPerConnectionMax,
     connectionsMax: limits.connectionsMax,
+    net: io.net,
+    clock: io.clock,
   });
 }
 

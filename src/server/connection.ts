@@ -5,8 +5,8 @@
  * a header or body that does not decode, or an unknown API closes this connection only, with a
  * log line that says why; the broker and every other connection go on.
  */
-import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import type { NetSocket } from '../common/index.js';
 import {
   Reader,
   apiTable,
@@ -53,7 +53,7 @@ function answeredAtItsTurn(apiKey: number): boolean {
 
 export class Connection {
   readonly id: number;
-  private readonly socket: Socket;
+  private readonly socket: NetSocket;
   private readonly opts: ConnectionOptions;
   private readonly log: Logger;
   private readonly splitter: FrameSplitter;
@@ -65,7 +65,7 @@ export class Connection {
   private idleWaiters: (() => void)[] = [];
   private readonly clientHost: string;
 
-  constructor(socket: Socket, id: number, opts: ConnectionOptions) {
+  constructor(socket: NetSocket, id: number, opts: ConnectionOptions) {
     this.socket = socket;
     this.id = id;
     this.opts = opts;

@@ -3,9 +3,10 @@
  * `close()` stops accepting, lets in-flight requests finish until the deadline, then destroys
  * what is left.
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import {
+  delay, PadoError, PadoErrorCode, type Clock, type Net, type NetListener, type NetSocket,
+} from '../common/index.js';
 import { Connection } from './connection.js';
 import type { HandlerTable } from './handler.js';
 
@@ -16,14 +17,16 @@ export interface ListenerOptions {
   readonly frameBytesMax: number;
   readonly inFlightMax: number;
   readonly connectionsMax: number;
+  readonly net: Net;
+  readonly clock: Clock;
 }
 
 export class KafkaListener {
   private readonly opts: ListenerOptions;
-  private readonly server: Server;
+  private bound: NetListener | null = null;
   private readonly connections = new Set<Connection>();
   /** Sockets accepted (paused) before `serve` was called; bounded by connectionsMax. */
-  private early: Socket[] = [];
+  private early: NetSocket[] = [];
   private handlers: HandlerTable | null = null;
   private nextId = 1;
 
@@ -34,7 +37,6 @@ export class KafkaListener {
    */
   constructor(opts: ListenerOptions) {
     this.opts = opts;
-    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   serve(handlers: HandlerTable): void {
@@ -44,17 +46,14 @@ export class KafkaListener {
     for (const socket of early) this.accept(socket);
   }
 
-  listen(): Promise<{ host: string; port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (e: Error) => reject(listenError(e, this.opts.host, this.opts.port));
-      this.server.once('error', onError);
-      this.server.listen(this.opts.port, this.opts.host, () => {
-        this.server.off('error', onError);
-        const addr = this.server.address();
-        if (addr === null || typeof addr === 'string') throw new Error('listener has no address');
-        resolve({ host: this.opts.host, port: addr.port });
-      });
-    });
+  async listen(): Promise<{ host: string; port: number }> {
+    try {
+      this.bound = await this.opts.net.listen(this.opts.host, this.opts.port,
+        (socket) => this.accept(socket));
+    } catch (e) {
+      throw listenError(e as Error, this.opts.host, this.opts.port);
+    }
+    return { host: this.opts.host, port: this.bound.port };
   }
 
   get connectionCount(): number {
@@ -63,16 +62,18 @@ export class KafkaListener {
 
   /** Stops accepting; waits for in-flight requests up to `deadlineMs`; then closes every socket. */
   async close(deadlineMs: number): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const closed = this.bound?.close() ?? Promise.resolve();
     const idle = Promise.all([...this.connections].map((c) => c.idle()));
-    await Promise.race([idle, delay(deadlineMs)]);
+    const late = new AbortController();
+    await Promise.race([idle, delay(this.opts.clock, deadlineMs, late.signal)]);
+    late.abort();
     for (const c of [...this.connections]) c.close('shutdown');
     for (const s of this.early) s.destroy();
     this.early = [];
     await closed;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: NetSocket): void {
     if (this.connections.size + this.early.length >= this.opts.connectionsMax) {
       this.opts.log.warn({ connectionsMax: this.opts.connectionsMax }, 'refusing connection: too many open');
       socket.destroy();
@@ -109,8 +110,4 @@ function listenError(e: Error, host: string, port: number): Error {
   return new PadoError(PadoErrorCode.connection,
     `cannot listen on ${address}: ${why}; stop the other process or choose another address ` +
     'with --listen host:port', { cause: e });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

@@ -98,8 +98,6 @@ const ioNotYetBehindAdapters = [
   'client/producer.ts',
   'client/topic-reader.ts',
   'node/address-check.ts',
-  'server/connection.ts',
-  'server/server.ts',
 ];
 const processWiring = (rel: string) => rel === 'main.ts' || rel.startsWith(`cli${sep}`) ||
   rel === join('config', 'load.ts') || rel.startsWith(join('node', 'io') + sep);

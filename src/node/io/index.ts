@@ -2,7 +2,8 @@
  * The node's I/O (DESIGN.md "The I/O boundary"): what `startNode` is handed and passes down. The
  * production adapters live here and only here; the whole-cluster simulator hands its own.
  */
-import type { Clock, Random } from '../../common/index.js';
+import type { Clock, Net, Random } from '../../common/index.js';
+import { systemNet } from './system-net.js';
 import type { FsOps, KvOpener } from '../../storage/index.js';
 import { openSystemKv } from './system-kv.js';
 import { systemDisk } from './system-disk.js';
@@ -12,6 +13,8 @@ import { systemRandom } from './system-random.js';
 export interface NodeIo {
   readonly clock: Clock;
   readonly random: Random;
+  /** Listening and connecting: the Kafka listener, peers, the controller. */
+  readonly net: Net;
   /** The data directory's file system. */
   readonly disk: FsOps;
   /** Opens the key-value stores under the data directory (the Raft log, group snapshots). */
@@ -23,8 +26,8 @@ export interface NodeIo {
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
   return {
-    clock: systemClock, random: systemRandom, disk: systemDisk, openKv: openSystemKv, env: process.env,
+    clock: systemClock, random: systemRandom, net: systemNet, disk: systemDisk, openKv: openSystemKv, env: process.env,
   };
 }
 
-export { openSystemKv, systemClock, systemDisk, systemRandom };
+export { openSystemKv, systemClock, systemDisk, systemNet, systemRandom };

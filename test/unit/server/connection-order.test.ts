@@ -15,6 +15,7 @@ import {
   defaultMetadataResponse, defaultProduceRequest, defaultProduceResponse, encodeRequestFrame,
 } from '../../../src/protocol/index.js';
 import { handlerTable, KafkaListener, type Handler } from '../../../src/server/index.js';
+import { systemClock, systemNet } from '../../../src/node/io/index.js';
 
 for (const view of ['metadata', 'findCoordinator'] as const) {
   test(`a ${view} request pipelined behind a pending Produce is handled after the Produce is answered`,
@@ -37,7 +38,7 @@ for (const view of ['metadata', 'findCoordinator'] as const) {
           return view === 'metadata' ? defaultMetadataResponse() : defaultFindCoordinatorResponse();
         } };
       const listener = new KafkaListener({ host: '127.0.0.1', port: 0, log: pino({ level: 'silent' }),
-        frameBytesMax: 1 << 20, inFlightMax: 8, connectionsMax: 4 });
+        frameBytesMax: 1 << 20, inFlightMax: 8, connectionsMax: 4 , net: systemNet, clock: systemClock});
       const { port } = await listener.listen();
       listener.serve(handlerTable([produce, metadata]));
       t.after(() => listener.close(Date.now() + 1_000));

@@ -1,0 +1,50 @@
+/**
+ * The network as a node sees it (DESIGN.md "The I/O boundary"): listen for and open TCP-like byte
+ * streams. Production wires Node's `net` (node/io/system-net.ts), whose sockets satisfy
+ * `NetSocket` as they are (no wrapper on the hot path); the whole-cluster simulator wires streams
+ * it can delay, drop, partition and cut.
+ */
+
+/** A connected byte stream: the part of Node's net.Socket that Pado uses. */
+export interface NetSocket {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  readonly localAddress?: string | undefined;
+  /** The send buffer is past its high-water mark: wait for 'drain' before writing more. */
+  readonly writableNeedDrain: boolean;
+  /** Queues `data`; `written` runs once it is handed to the system. */
+  write(data: Uint8Array, written?: (err?: Error | null) => void): boolean;
+  /** Batches writes until `uncork` (one send for a frame's parts). */
+  cork(): void;
+  uncork(): void;
+  /** Stops, then restarts, 'data' events (backpressure on a reader). */
+  pause(): this;
+  resume(): this;
+  setNoDelay(noDelay?: boolean): this;
+  /** Closes at once; 'close' follows. */
+  destroy(error?: Error): this;
+  on(event: 'data', listener: (chunk: Buffer) => void): this;
+  on(event: 'error', listener: (err: Error) => void): this;
+  on(event: 'close' | 'connect' | 'drain', listener: () => void): this;
+  once(event: 'error', listener: (err: Error) => void): this;
+  once(event: 'close' | 'connect' | 'drain', listener: () => void): this;
+  removeAllListeners(event?: 'data' | 'error' | 'close' | 'connect' | 'drain'): this;
+}
+
+/** A bound listener. */
+export interface NetListener {
+  /** The bound port (the one asked for, or the system's choice for port 0). */
+  readonly port: number;
+  /** Stops accepting; resolves once the listener is closed (open connections are not touched). */
+  close(): Promise<void>;
+}
+
+export interface Net {
+  /**
+   * Binds `host:port`; each accepted connection is handed to `accept` paused (call `resume` to
+   * read). Rejects with the system's error (its `code`: EADDRINUSE, EADDRNOTAVAIL, EACCES…).
+   */
+  listen(host: string, port: number, accept: (socket: NetSocket) => void): Promise<NetListener>;
+  /** Starts connecting: the socket emits 'connect' once open, or 'error'. */
+  connect(host: string, port: number): NetSocket;
+}
