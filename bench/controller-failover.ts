@@ -10,6 +10,9 @@ import { KafkaClient } from '../src/client/index.js';
 import { ApiKey } from '../src/protocol/index.js';
 import { RaftCluster } from '../test/support/raft-cluster.js';
 import { percentile, round } from './support.js';
+import { systemClock, systemNet } from '../src/node/io/index.js';
+
+const clientIo = { net: systemNet, clock: systemClock };
 
 export interface FailoverOptions {
   readonly kills: number;
@@ -24,7 +27,7 @@ function portOf(c: RaftCluster, id: number): number {
 async function ask<T>(c: RaftCluster, id: number, f: (k: KafkaClient) => Promise<T>): Promise<T | undefined> {
   let client: KafkaClient | undefined;
   try {
-    client = await KafkaClient.connect({ host: '127.0.0.1', port: portOf(c, id), connectTimeoutMs: 1_000,
+    client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: portOf(c, id), connectTimeoutMs: 1_000,
       requestTimeoutMs: 2_000 });
     return await f(client);
   } catch {

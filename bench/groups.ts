@@ -13,6 +13,9 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaClient, commitOffsets, noGeneration } from '../src/client/index.js';
 import { percentile, spread, startBroker } from './support.js';
+import { systemClock, systemNet } from '../src/node/io/index.js';
+
+const clientIo = { net: systemNet, clock: systemClock };
 
 export interface GroupsOptions {
   readonly runs: number;
@@ -26,7 +29,7 @@ async function commitRun(opts: GroupsOptions) {
   const broker = await startBroker();
   const clients: KafkaClient[] = [];
   try {
-    for (let i = 0; i < 4; i++) clients.push(await KafkaClient.connect({ host: '127.0.0.1', port: broker.port }));
+    for (let i = 0; i < 4; i++) clients.push(await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port }));
     const admin = clients[0]!;
     await admin.createTopics([{ name: 'committed', numPartitions: 3, replicationFactor: 1 }]);
     const latencies: number[] = [];

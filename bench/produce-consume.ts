@@ -20,6 +20,9 @@ import {
   percentile, round, spread, startBroker, tempDir, timedRun, writeLinesFile,
   type Broker, type BrokerOptions,
 } from './support.js';
+import { systemClock, systemNet } from '../src/node/io/index.js';
+
+const clientIo = { net: systemNet, clock: systemClock };
 
 export interface Config {
   readonly valueBytes: number;
@@ -104,7 +107,7 @@ export async function runOnce(
 ): Promise<RunSample> {
   const broker = await startBroker(brokerOpts);
   try {
-    const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+    const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
     try {
       await createTopics(client, [topic, 'probe', 'empty']);
       const latencies = await probeLatency(client, config, probeCount);

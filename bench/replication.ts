@@ -29,6 +29,9 @@ import { RaftCluster } from '../test/support/raft-cluster.js';
 import {
   percentile, readCpuMs, readPeakRssKiB, round, spread, tempDir, writeLinesFile,
 } from './support.js';
+import { systemClock, systemNet } from '../src/node/io/index.js';
+
+const clientIo = { net: systemNet, clock: systemClock };
 
 export interface ReplicationOptions {
   readonly runs: number;
@@ -68,7 +71,7 @@ function bootstrap(c: RaftCluster): string {
 }
 
 async function connect(c: RaftCluster, id: number, timeoutMs = 5_000): Promise<KafkaClient> {
-  return KafkaClient.connect({ host: '127.0.0.1', port: portOf(c, id), clientId: 'bench-repl',
+  return KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: portOf(c, id), clientId: 'bench-repl',
     connectTimeoutMs: Math.min(timeoutMs, 1_000), requestTimeoutMs: timeoutMs });
 }
 

@@ -3,7 +3,10 @@
  * `pado` entry: argv → cli/. The only place that touches process-wide state: exit codes,
  * signal handlers, the real stdio and network.
  */
-import { KafkaClient } from './client/index.js';
+import { KafkaClient, type ClientIo } from './client/index.js';
+// The adapters themselves, not node/io/index.ts: a client verb must not load storage or LevelDB.
+import { systemClock } from './node/io/system-clock.js';
+import { systemNet } from './node/io/system-net.js';
 import {
   runCli, signalExitCode, type CliContext, type Signal, type SignalSource,
 } from './cli/index.js';
@@ -32,13 +35,16 @@ function processSignals(): SignalSource {
   };
 }
 
+const clientIo: ClientIo = { net: systemNet, clock: systemClock };
+
 const ctx: CliContext = {
   stdout: process.stdout,
   stderr: process.stderr,
   stdin: process.stdin,
   env: process.env,
   stdoutIsTty: process.stdout.isTTY === true,
-  connect: (address) => KafkaClient.connect({ host: address.host, port: address.port }),
+  connect: (address) => KafkaClient.connect({ host: address.host, port: address.port, io: clientIo }),
+  clientIo,
   signals: processSignals(),
   exitNow: (code) => process.exit(code),
 };

@@ -3,7 +3,7 @@
  * parsed argv to typed arguments (unit-tested without a broker), and `run`.
  */
 import type { Environment, HostPort } from '../config/index.js';
-import { ClusterClient, connectAny, type KafkaClient } from '../client/index.js';
+import { ClusterClient, connectAny, type ClientIo, type KafkaClient } from '../client/index.js';
 import type { Bootstrap, RawOptions } from './args.js';
 import type { TextSink } from './output.js';
 
@@ -30,6 +30,8 @@ export interface CliContext {
   /** Whether stdout is a terminal (pretty logs, tables vs. JSON defaults). */
   stdoutIsTty: boolean;
   connect(address: HostPort): Promise<KafkaClient>;
+  /** Sockets and time for the clients a verb runs (Producer, TopicReader, GroupMember). */
+  clientIo: ClientIo;
   signals: SignalSource;
   /** Ends the process now (second signal). Only main.ts implements it with process.exit. */
   exitNow(code: number): never;
@@ -75,7 +77,7 @@ export async function withClient<T>(
 export async function withCluster<T>(
   ctx: CliContext, bootstrap: Bootstrap, fn: (cluster: ClusterClient) => Promise<T>,
 ): Promise<T> {
-  const cluster = new ClusterClient(bootstrap, (a) => ctx.connect(a));
+  const cluster = new ClusterClient(bootstrap, (a) => ctx.connect(a), ctx.clientIo.clock);
   try {
     return await fn(cluster);
   } finally {

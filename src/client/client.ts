@@ -12,7 +12,7 @@ import {
   type IncrementalAlterConfigsResponse, type InitProducerIdResponse, type ListOffsetsResponse,
   type MetadataResponse, type ProduceResponse,
 } from '../protocol/index.js';
-import { Connection } from './connection.js';
+import { Connection, type ClientIo } from './connection.js';
 import {
   apiVersionsRequest, createPartitionsRequest, createTopicsRequest, deleteTopicsRequest,
   describeConfigsRequest, fetchRequest, incrementalAlterConfigsRequest, initProducerIdRequest,
@@ -27,6 +27,8 @@ export interface ClientOptions {
   clientId?: string;
   connectTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /** Sockets and time: node/io's in a process, the simulator's in a simulation. */
+  io: ClientIo;
 }
 
 interface VersionRange {
@@ -83,12 +85,17 @@ export class KafkaClient {
   private readonly requestTimeoutMs: number;
   readonly address: { host: string; port: number };
 
+  /** The sockets and time this client was opened with (to open more alike). */
+  readonly io: ClientIo;
+
   private constructor(
     connection: Connection, requestTimeoutMs: number, address: { host: string; port: number },
+    io: ClientIo,
   ) {
     this.connection = connection;
     this.requestTimeoutMs = requestTimeoutMs;
     this.address = address;
+    this.io = io;
   }
 
   static async connect(options: ClientOptions): Promise<KafkaClient> {
@@ -97,9 +104,10 @@ export class KafkaClient {
       port: options.port,
       clientId: options.clientId ?? 'pado-cli',
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
+      io: options.io,
     });
     const client = new KafkaClient(connection, options.requestTimeoutMs ?? 30_000,
-      { host: options.host, port: options.port });
+      { host: options.host, port: options.port }, options.io);
     try {
       await client.negotiate();
     } catch (e) {

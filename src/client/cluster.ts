@@ -6,7 +6,7 @@
  * use reconnects, and the caller refreshes metadata to learn where the leader went. The routing
  * and the retries are the caller's (producer.ts, cli/consume.ts); this only knows who leads.
  */
-import { assert, PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import type { MetadataResponse } from '../protocol/index.js';
 import type { KafkaClient } from './client.js';
 
@@ -72,7 +72,11 @@ export class ClusterClient {
   /** The address whose broker answered Metadata last: asked first next time. */
   private lastAnswered: BrokerAddress | undefined;
 
-  constructor(bootstrap: readonly BrokerAddress[], connect: ConnectBroker) {
+  /** Time for the clients built on this one (Producer, TopicReader): retries, waits. */
+  readonly clock: Clock;
+
+  constructor(bootstrap: readonly BrokerAddress[], connect: ConnectBroker, clock: Clock) {
+    this.clock = clock;
     assert(bootstrap.length > 0, 'a cluster client needs a bootstrap address');
     this.bootstrap = bootstrap;
     this.connect = connect;

@@ -3,15 +3,23 @@
  * in flight, a timeout per request. Knows nothing about which API it carries beyond asking the
  * codec to encode and decode (src/protocol).
  */
-import { connect, type Socket } from 'node:net';
-import { limits, PadoError, PadoErrorCode } from '../common/index.js';
+import {
+  limits, PadoError, PadoErrorCode, type Clock, type Net, type NetSocket, type Timer,
+} from '../common/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/index.js';
+
+/** What a client is handed (DESIGN.md "The I/O boundary"): sockets and time. */
+export interface ClientIo {
+  readonly net: Net;
+  readonly clock: Clock;
+}
 
 export interface ConnectionOptions {
   host: string;
   port: number;
   clientId: string;
   connectTimeoutMs: number;
+  io: ClientIo;
 }
 
 interface Pending {
@@ -19,7 +27,7 @@ interface Pending {
   version: number;
   resolve(body: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** Requests awaiting a response on one connection; more is a caller bug or a stuck broker. */
@@ -32,10 +40,10 @@ export class Connection {
   private chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private closedError: Error | null = null;
-  private readonly socket: Socket;
+  private readonly socket: NetSocket;
   private readonly options: ConnectionOptions;
 
-  private constructor(socket: Socket, options: ConnectionOptions) {
+  private constructor(socket: NetSocket, options: ConnectionOptions) {
     this.socket = socket;
     this.options = options;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -47,18 +55,18 @@ export class Connection {
 
   static open(options: ConnectionOptions): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: options.host, port: options.port, noDelay: true });
-      const timer = setTimeout(() => {
+      const socket = options.io.net.connect(options.host, options.port);
+      const timer = options.io.clock.after(options.connectTimeoutMs, () => {
         socket.destroy();
         reject(connectionError(options, `no answer within ${options.connectTimeoutMs} ms`));
-      }, options.connectTimeoutMs);
+      });
       socket.once('connect', () => {
-        clearTimeout(timer);
+        timer.cancel();
         socket.removeAllListeners('error');
         resolve(new Connection(socket, options));
       });
       socket.once('error', (e) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(connectionError(options, e.message, e));
       });
     });
@@ -84,11 +92,11 @@ export class Connection {
       return new Promise((resolve) => this.writeFrame(frame, () => resolve(null)));
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.options.io.clock.after(timeoutMs, () => {
         this.pending.delete(correlationId);
         reject(new PadoError(PadoErrorCode.timeout,
           `no response from ${this.address()} within ${timeoutMs} ms (api ${apiKey})`));
-      }, timeoutMs);
+      });
       this.pending.set(correlationId, { apiKey, version, resolve, reject, timer });
       this.writeFrame(frame);
     });
@@ -146,7 +154,7 @@ export class Connection {
     // A response after its timeout finds no entry; it is dropped, as the caller has moved on.
     if (entry === undefined) return;
     this.pending.delete(correlationId);
-    clearTimeout(entry.timer);
+    entry.timer.cancel();
     try {
       entry.resolve(decodeResponseFrame(entry.apiKey, entry.version, frame).body);
     } catch (e) {
@@ -160,7 +168,7 @@ export class Connection {
     if (this.closedError !== null) return;
     this.closedError = error;
     for (const entry of this.pending.values()) {
-      clearTimeout(entry.timer);
+      entry.timer.cancel();
       entry.reject(error);
     }
     this.pending.clear();

@@ -7,8 +7,7 @@
  * `join()` again and gets a fresh assignment. The bytes are the standard ones, so kafkajs, Java and
  * librdkafka members can share the group (and any of them may lead).
  */
-import { setTimeout as delay } from 'node:timers/promises';
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import { delay, PadoError, PadoErrorCode, type Timer } from '../common/index.js';
 import { KafkaError, type JoinGroupResponse } from '../protocol/index.js';
 import type { KafkaClient } from './client.js';
 import {
@@ -65,7 +64,7 @@ export class GroupMember {
     Pick<GroupMemberOptions, 'partitionCounts'>;
   private memberId = '';
   private generationId = -1;
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: Timer | null = null;
   private heartbeatInFlight = false;
   /** A heartbeat failure that is not a rebalance; reported by `checkHealthy`. */
   private failure: Error | null = null;
@@ -90,7 +89,7 @@ export class GroupMember {
       const joined = await this.joinOnce();
       const assignment = joined === null ? null : await this.syncOnce(joined);
       if (assignment === null) {
-        await delay(retryBackoffMs);
+        await delay(this.client.io.clock, retryBackoffMs);
         continue;
       }
       this.rebalanceNeeded = false;
@@ -171,13 +170,13 @@ export class GroupMember {
 
   private startHeartbeats(): void {
     this.stopHeartbeats();
-    this.heartbeatTimer = setInterval(() => this.beat(), this.options.heartbeatIntervalMs);
-    // The owner always stops it; unref only keeps a forgotten member from holding the process.
-    this.heartbeatTimer.unref();
+    // The owner always stops it; a periodic timer never holds the process (common/clock.ts).
+    this.heartbeatTimer = this.client.io.clock.every(this.options.heartbeatIntervalMs,
+      () => this.beat());
   }
 
   private stopHeartbeats(): void {
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer?.cancel();
     this.heartbeatTimer = null;
   }
 

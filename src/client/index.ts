@@ -1,5 +1,7 @@
 export { KafkaClient, clientApiVersions, pickVersion, type ClientOptions } from './client.js';
-export { Connection, clientInFlightMax, type ConnectionOptions } from './connection.js';
+export {
+  Connection, clientInFlightMax, type ClientIo, type ConnectionOptions,
+} from './connection.js';
 export {
   ResourceType, ConfigOperation, OffsetSpec,
   type ConfigResource, type AlterConfigOp, type NewTopic, type FetchPartition, type FetchOptions,

@@ -8,7 +8,7 @@
  * `flush` resolves once every queued batch is acknowledged, or throws a ProduceError naming the
  * partition that could not be written; nothing is sent after that.
  */
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import { delay, PadoError, PadoErrorCode } from '../common/index.js';
 import { ApiKey, KafkaError, kafkaErrorByCode, type ProduceResponse } from '../protocol/index.js';
 import type { RecordInput } from '../protocol/records/index.js';
 import type { KafkaClient } from './client.js';
@@ -125,10 +125,11 @@ export class Producer {
     // Bounded: every round completes each batch it takes, and each batch has at most attemptsMax
     // sends before its deadline; a round with nothing ready sleeps until the next retry is due.
     while (this.core.pendingBatches > 0) {
-      const ready = this.core.takeReady(Date.now());
+      const { clock } = this.cluster;
+      const ready = this.core.takeReady(clock.now());
       if (ready.length === 0) {
         const at = this.core.nextRetryAtMs();
-        await sleep(Math.max(1, (at ?? Date.now()) - Date.now()));
+        await delay(clock, Math.max(1, (at ?? clock.now()) - clock.now()));
         continue;
       }
       if (this.metadataStale || ready.some((b) => this.leaderOf(b) === noLeader)) {
@@ -153,7 +154,7 @@ export class Producer {
 
   private completeAll(outcomes: readonly [QueuedBatch, SendOutcome][]): void {
     let failure: ProduceFailure | undefined;
-    const nowMs = Date.now();
+    const nowMs = this.cluster.clock.now();
     for (const [batch, outcome] of outcomes) {
       const decision = this.core.complete(batch, outcome, nowMs);
       if (decision.kind === 'retry') {
@@ -211,16 +212,17 @@ export class Producer {
 async function initProducerId(
   cluster: ClusterClient, o: Required<ProducerOptions>,
 ): Promise<{ producerId: number; producerEpoch: number }> {
-  const deadlineMs = Date.now() + o.deliveryTimeoutMs;
+  const { clock } = cluster;
+  const deadlineMs = clock.now() + o.deliveryTimeoutMs;
   for (let attempt = 1; ; attempt++) {
     const r = await askProducerId(cluster);
     if (r.kind === 'granted') return r;
     const waitMs = retryBackoffMs(attempt, o.retryBackoffMs, o.retryBackoffMaxMs);
-    if (attempt >= o.attemptsMax || Date.now() + waitMs > deadlineMs) {
+    if (attempt >= o.attemptsMax || clock.now() + waitMs > deadlineMs) {
       throw new PadoError(PadoErrorCode.timeout, `no producer id within ` +
         `${o.deliveryTimeoutMs} ms (last: ${r.problem}); check \`pado cluster health\``);
     }
-    await sleep(waitMs);
+    await delay(clock, waitMs);
   }
 }
 
@@ -310,9 +312,4 @@ function outcomeText(outcome: SendOutcome): string {
 
 function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
-}
-
-/** A wait that keeps the process alive (unlike common/delay): a retry is pending work. */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

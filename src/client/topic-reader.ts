@@ -6,7 +6,7 @@
  * backoff; one that has had no answering leader for `leaderWaitMs` is an error. Other error codes
  * are the caller's: they come back in the partition's answer.
  */
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import { delay, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import {
   defaultFetchResponsePartitionData, KafkaError, kafkaErrorByCode,
   type FetchResponsePartitionData,
@@ -46,6 +46,7 @@ export const leaderWaitMsDefault = 60_000;
 export class TopicReader {
   readonly topic: string;
   private readonly cluster: ClusterClient;
+  private readonly clock: Clock;
   private readonly leaderWaitMs: number;
   private readonly backoffMs: number;
   private readonly backoffMaxMs: number;
@@ -57,6 +58,7 @@ export class TopicReader {
 
   constructor(cluster: ClusterClient, topic: string, options: TopicReaderOptions = {}) {
     this.cluster = cluster;
+    this.clock = cluster.clock;
     this.topic = topic;
     this.leaderWaitMs = options.leaderWaitMs ?? leaderWaitMsDefault;
     this.backoffMs = options.retryBackoffMs ?? 100;
@@ -149,7 +151,7 @@ export class TopicReader {
   }
 
   private wait(partitions: readonly number[], reason: string): void {
-    const nowMs = Date.now();
+    const nowMs = this.clock.now();
     this.metadataStale = true;
     for (const partition of partitions) {
       const since = this.waiting.get(partition)?.sinceMs ?? nowMs;
@@ -178,6 +180,6 @@ export class TopicReader {
     }
     this.failedRounds++;
     const ms = retryBackoffMs(this.failedRounds, this.backoffMs, this.backoffMaxMs);
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    await delay(this.clock, ms);
   }
 }

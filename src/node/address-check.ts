@@ -5,8 +5,7 @@
  * the two network steps are small: the local address of a TCP connection to a peer, and a
  * ConnectCheck request that asks whoever listens at an address for its node id.
  */
-import { connect } from 'node:net';
-import { Connection } from '../client/index.js';
+import { Connection, type ClientIo } from '../client/index.js';
 import type { HostPort } from '../config/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
 
@@ -80,22 +79,22 @@ export function wrongNodeMessage(nodeId: number, advertised: HostPort, reachedId
 }
 
 /** The local address of a TCP connection from here to `peer` (then closed). */
-export function localAddressTo(peer: HostPort, timeoutMs: number): Promise<string> {
+export function localAddressTo(io: ClientIo, peer: HostPort, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: peer.host, port: peer.port });
-    const timer = setTimeout(() => {
+    const socket = io.net.connect(peer.host, peer.port);
+    const timer = io.clock.after(timeoutMs, () => {
       socket.destroy();
       reject(new Error(`no answer from ${formatHostPort(peer)} within ${timeoutMs} ms`));
-    }, timeoutMs);
+    });
     socket.once('connect', () => {
-      clearTimeout(timer);
+      timer.cancel();
       const local = socket.localAddress;
       socket.destroy();
       if (local === undefined) reject(new Error('the socket reports no local address'));
       else resolve(local);
     });
     socket.once('error', (err) => {
-      clearTimeout(timer);
+      timer.cancel();
       reject(err);
     });
   });
@@ -109,13 +108,14 @@ const connectCheckVersion = 0;
  * be reached or does not answer within `timeoutMs`.
  */
 export async function connectCheck(
+  io: ClientIo,
   target: HostPort,
   about: HostPort | null,
   timeoutMs: number,
 ): Promise<ConnectCheckResponse> {
   const connection = await Connection.open({
     host: target.host, port: target.port, clientId: 'pado-connect-check',
-    connectTimeoutMs: timeoutMs,
+    connectTimeoutMs: timeoutMs, io,
   });
   try {
     const request = { host: about?.host ?? '', port: about?.port ?? 0, timeoutMs };
@@ -129,9 +129,11 @@ export async function connectCheck(
 }
 
 /** The node id answering at `address`, or an Error saying why none could be asked. */
-export async function nodeIdAt(address: HostPort, timeoutMs: number): Promise<number | Error> {
+export async function nodeIdAt(
+  io: ClientIo, address: HostPort, timeoutMs: number,
+): Promise<number | Error> {
   try {
-    const response = await connectCheck(address, null, timeoutMs);
+    const response = await connectCheck(io, address, null, timeoutMs);
     return response.nodeId;
   } catch (err) {
     // The socket's own error (ECONNREFUSED…) says more here than a client's hints around it.

@@ -21,7 +21,7 @@
  * would let the lease outlive the session.
  */
 import type { Logger } from 'pino';
-import { KafkaClient } from '../client/index.js';
+import { KafkaClient, type ClientIo } from '../client/index.js';
 import { heartbeatIntervalMsDefault, sessionTimeoutMsDefault } from '../controller/index.js';
 import {
   ApiKey, KafkaError, type AllocateProducerIdsResponse, type AlterPartitionResponse,
@@ -268,6 +268,7 @@ export interface RemoteControllerOptions {
   /** Connect and request timeout: a heartbeat answered later than this is no use. */
   readonly timeoutMs?: number;
   readonly log: Logger;
+  readonly io: ClientIo;
 }
 
 const notController = KafkaError.notController.code;
@@ -368,7 +369,7 @@ export class RemoteController implements ControllerService {
     const timeoutMs = this.o.timeoutMs ?? 1_000;
     const connected = KafkaClient.connect({ host: address.host, port: address.port,
       clientId: 'pado-broker-lifecycle', connectTimeoutMs: timeoutMs,
-      requestTimeoutMs: timeoutMs });
+      requestTimeoutMs: timeoutMs, io: this.o.io });
     this.client = { id, connected };
     return connected;
   }

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { KafkaClient } from '../client/index.js';
 import { delay, withinMs, type Clock } from '../common/index.js';
+import type { ClientIo } from '../client/index.js';
 import type { RaftVoterAddress } from '../config/index.js';
 import type { RaftMetadata } from './raft-metadata.js';
 import { notController } from './raft-metadata.js';
@@ -19,15 +20,17 @@ export class ControllerLink {
   private readonly voters: readonly RaftVoterAddress[];
   private readonly log: Logger;
   private readonly clock: Clock;
+  private readonly io: ClientIo;
   private client: { readonly id: number; readonly connected: Promise<KafkaClient> } | null = null;
 
   constructor(
-    metadata: RaftMetadata, voters: readonly RaftVoterAddress[], log: Logger, clock: Clock,
+    metadata: RaftMetadata, voters: readonly RaftVoterAddress[], log: Logger, io: ClientIo,
   ) {
     this.metadata = metadata;
     this.voters = voters;
     this.log = log;
-    this.clock = clock;
+    this.io = io;
+    this.clock = io.clock;
   }
 
   /** Sends the request to the controller; retries briefly while leadership settles. */
@@ -57,7 +60,8 @@ export class ControllerLink {
     this.drop();
     const address = this.addressOf(id);
     if (address === undefined) return Promise.reject(notController(id));
-    const connected = KafkaClient.connect({ host: address.host, port: address.port, clientId: 'pado-forward' });
+    const connected = KafkaClient.connect({ host: address.host, port: address.port, clientId: 'pado-forward',
+      io: this.io });
     this.client = { id, connected };
     return connected;
   }

@@ -18,9 +18,9 @@
  * give the broker registration of a joined node its address (`raftEndpoints`).
  */
 import type { Logger } from 'pino';
-import { delay, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
+import { delay, PadoError, PadoErrorCode, type Clock, type Net } from '../common/index.js';
 import type { HostPort } from '../config/index.js';
-import { KafkaClient } from '../client/index.js';
+import { KafkaClient, type ClientIo } from '../client/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import {
   ApiKey, KafkaError, type AddRaftVoterRequest, type AddRaftVoterResponse, type ConnectCheckRequest,
@@ -149,6 +149,7 @@ export interface RaftMembershipOptions {
   readonly forward: (apiKey: number, version: number, request: unknown) => Promise<unknown>;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly net: Net;
   /** Called after a node was admitted (e.g. to register it as a broker). */
   readonly onAdmitted?: (peer: RaftPeer) => Promise<void>;
   readonly lagEntriesMax?: number;
@@ -215,7 +216,7 @@ export class RaftMembership implements MembershipService {
     const self = { errorCode: 0, errorMessage: null, nodeId: this.o.nodeId, reachedNodeId: -1 };
     if (req.host === '') return self;
     const timeoutMs = Math.min(Math.max(req.timeoutMs, 100), 10_000);
-    const reached = await nodeIdAt({ host: req.host, port: req.port }, timeoutMs);
+    const reached = await nodeIdAt(this.o, { host: req.host, port: req.port }, timeoutMs);
     if (reached instanceof Error) {
       const errorCode = KafkaError.brokerNotAvailable.code;
       return { ...self, errorCode, errorMessage: reached.message };
@@ -265,7 +266,7 @@ export class RaftMembership implements MembershipService {
   private async verify(peer: RaftPeer): Promise<string | undefined> {
     const loopback = loopbackProblem(peer.id, peer, this.o.advertised.host);
     if (loopback !== undefined) return loopback;
-    const reached = await nodeIdAt(peer, this.connectTimeoutMs);
+    const reached = await nodeIdAt(this.o, peer, this.connectTimeoutMs);
     if (reached instanceof Error) return unreachableMessage(peer.id, peer, reached.message);
     return reached === peer.id ? undefined : wrongNodeMessage(peer.id, peer, reached);
   }
@@ -327,6 +328,7 @@ export interface JoinOptions {
   readonly peers: RaftPeers;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly net: Net;
   /** Aborted on a signal during start-up. */
   readonly signal?: AbortSignal;
   readonly attemptsMax?: number;
@@ -341,12 +343,13 @@ const retriable = new Set([KafkaError.notController.code, KafkaError.requestTime
 
 /** The address to advertise: configured, else detected from a connection to `target`. */
 export async function detectAdvertised(
+  io: ClientIo,
   configured: HostPort | undefined,
   listener: HostPort,
   target: HostPort,
 ): Promise<HostPort> {
   if (configured !== undefined) return configured;
-  const local = await localAddressTo(target, membershipDefaults.connectTimeoutMs)
+  const local = await localAddressTo(io, target, membershipDefaults.connectTimeoutMs)
     .catch(() => undefined);
   return chooseAdvertised(undefined, listener, local);
 }
@@ -385,13 +388,13 @@ type JoinAttempt =
   | { readonly advertised?: undefined; readonly errorCode: number; readonly message: string };
 
 async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
-  const local = o.configured === undefined ? await localAddressTo(o.target, 2_000) : undefined;
+  const local = o.configured === undefined ? await localAddressTo(o, o.target, 2_000) : undefined;
   const advertised = chooseAdvertised(o.configured, o.listener, local);
   const loopback = loopbackProblem(o.nodeId, advertised, o.target.host);
   if (loopback !== undefined) throw new PadoError(PadoErrorCode.configInvalid, loopback);
   const client = await KafkaClient.connect({
     host: o.target.host, port: o.target.port, clientId: `pado-join-${o.nodeId}`,
-    requestTimeoutMs: joinRequestTimeoutMs,
+    requestTimeoutMs: joinRequestTimeoutMs, io: o,
   });
   try {
     // The leader's first append must be answerable: learn every broker's address now.

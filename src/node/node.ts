@@ -13,7 +13,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import {
-  assert, delay, limits, randomUuid, withinMs, type Clock, type Random,
+  assert, delay, limits, randomUuid, withinMs, type Clock, type Net, type Random,
 } from '../common/index.js';
 import {
   effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
@@ -65,14 +65,14 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
-    : await detectAdvertised(config.advertised, address, config.join);
+    : await detectAdvertised(io, config.advertised, address, config.join);
   // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log, io);
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
-    clock, random });
+    clock, random, net: io.net });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
   // fenced and leads nothing: clients must see neither, only peers are served.
   const clientGate = new ReadyGate();
@@ -90,6 +90,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   });
   if (quorum.mustJoin && config.join !== undefined) {
     await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address, clock,
+      net: io.net,
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
   services.lifecycle.start();
@@ -138,7 +139,7 @@ function createListener(config: NodeConfig, log: Logger, io: NodeIo): KafkaListe
  * that copy the partitions this node follows from their leaders (one fetcher per leader).
  */
 async function openReplicas(
-  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, { clock, disk }: NodeIo,
+  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, { clock, disk, net }: NodeIo,
 ): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
   const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
@@ -147,7 +148,7 @@ async function openReplicas(
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }),
     { fs: disk, clock });
   const fetchers = new ReplicaFetchers({
-    nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock,
+    nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock, net,
     followerOf: (topic, partition) => replicas.follower(topic, partition),
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
     log: log.child({ module: 'replica-fetcher' }),
@@ -172,6 +173,7 @@ interface ServiceInputs {
   readonly log: Logger;
   readonly clock: Clock;
   readonly random: Random;
+  readonly net: Net;
 }
 
 interface ClusterServices {
@@ -192,10 +194,10 @@ interface ClusterServices {
  * registration and heartbeats, quorum membership (joins), and producer-id blocks.
  */
 function clusterServices(inputs: ServiceInputs): ClusterServices {
-  const { config, quorum, replicas, peers, voters, advertised, log, clock, random } = inputs;
+  const { config, quorum, replicas, peers, voters, advertised, log, clock, random, net } = inputs;
   const { metadata, driver } = quorum;
   const link = new ControllerLink(metadata, voters, log.child({ module: 'controller-link' }),
-    clock);
+    { clock, net });
   // The lease (broker-lifecycle.ts) decides whether this node may act as a partition leader.
   let holdsLease = (): boolean => false;
   const broker = makeBroker(config, metadata, replicas, link, () => holdsLease(), { clock, random });
@@ -213,7 +215,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const remote = new RemoteController({
     controllerId: () => metadata.controllerId(),
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
-    log: lifecycleLog,
+    log: lifecycleLog, io: { clock, net },
   });
   const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
   const lifecycle = new BrokerLifecycle({
@@ -234,7 +236,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const membership = new RaftMembership({
     nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
     forward: (apiKey, version, request) => link.forward(apiKey, version, request),
-    log: log.child({ module: 'membership' }), clock,
+    log: log.child({ module: 'membership' }), clock, net,
     onAdmitted: () => bootstrapCluster(config, voters, metadata, log, random),
   });
   const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
@@ -476,7 +478,7 @@ async function openQuorum(
   voters: readonly RaftVoterAddress[],
   peers: RaftPeers,
   log: Logger,
-  { clock, random, openKv, env }: Pick<NodeIo, 'clock' | 'random' | 'openKv' | 'env'>,
+  { clock, random, openKv, env, net }: Pick<NodeIo, 'clock' | 'random' | 'openKv' | 'env' | 'net'>,
 ): Promise<Quorum> {
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
@@ -505,6 +507,7 @@ async function openQuorum(
     peers,
     log: raftLog,
     clock,
+    net,
     events: {
       unreachable: (to) => driver.reportUnreachable(to),
       snapshotStatus: (to, delivered) => driver.reportSnapshot(to, delivered),

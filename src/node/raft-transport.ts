@@ -15,7 +15,7 @@
  * (the next message opens one to the new address).
  */
 import type { Logger } from 'pino';
-import { limits, type Clock, type Timer } from '../common/index.js';
+import { limits, type Clock, type Net, type Timer } from '../common/index.js';
 import { Connection } from '../client/index.js';
 import { ApiKey } from '../protocol/index.js';
 import { type Message, type NodeId } from '../raft/index.js';
@@ -44,6 +44,7 @@ export interface RaftTransportOptions {
   readonly events: RaftTransportEvents;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly net: Net;
   /** An ack slower than this marks the connection dead (then reconnect). */
   readonly requestTimeoutMs?: number;
   readonly connectTimeoutMs?: number;
@@ -203,7 +204,7 @@ class PeerLink {
     const { host, port } = this.peer;
     Connection.open({
       host, port, clientId: `pado-raft-${this.options.self}`,
-      connectTimeoutMs: this.options.connectTimeoutMs ?? 1_000,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 1_000, io: this.options,
     }).then(
       (connection) => {
         if (this.state === 'closed') {

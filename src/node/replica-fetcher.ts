@@ -20,7 +20,7 @@ import { type BatchHeader, batchLogOverheadBytes, validateBatches }
   from '../protocol/records/index.js';
 import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
 import { KafkaClient } from '../client/index.js';
-import { delay, isPadoError, type Clock, type PadoError } from '../common/index.js';
+import { delay, isPadoError, type Clock, type Net, type PadoError } from '../common/index.js';
 import type { FollowerSlot } from './replica-manager.js';
 
 /** Sends one request to the source broker; rejects when it cannot be reached. */
@@ -395,6 +395,7 @@ export interface ReplicaFetchersOptions {
   readonly followerOf: (topic: string, partition: number) => FollowerSlot | undefined;
   readonly log: Logger;
   readonly clock: Clock;
+  readonly net: Net;
   readonly requestTimeoutMs?: number;
 }
 
@@ -457,7 +458,7 @@ export class ReplicaFetchers {
       if (address === undefined) throw new Error(`no address for broker ${sourceId}`);
       client ??= KafkaClient.connect({ host: address.host, port: address.port,
         clientId: `pado-replica-fetcher-${this.o.nodeId}`, connectTimeoutMs: timeoutMs,
-        requestTimeoutMs: timeoutMs });
+        requestTimeoutMs: timeoutMs, io: this.o });
       try {
         return await (await client).request<R>(apiKey, request, version);
       } catch (err) {

@@ -27,6 +27,7 @@ import {
 import { buildBatch } from '../../src/protocol/records/index.js';
 import { startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const Err = {
   none: 0, corruptMessage: 2, unknownTopicOrPartition: 3, messageTooLarge: 10,
@@ -45,7 +46,7 @@ before(async () => {
   const configPath = join(configDir, 'pado.json');
   writeFileSync(configPath, JSON.stringify({ autoCreateTopics: false }));
   broker = await startBroker({ args: ['--config', configPath] });
-  client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
   const created = await client.createTopics([
     { name: 'bad-input', numPartitions: 1, replicationFactor: -1 },
     { name: 'small', numPartitions: 1, replicationFactor: -1,
@@ -326,7 +327,7 @@ test('disk below the reserve: KAFKA_STORAGE_ERROR, log unchanged; resumes when s
     const configPath = join(mount, 'pado.json');
     writeFileSync(configPath, JSON.stringify({ diskReserveBytes: 12 * 1024 * 1024 }));
     own = await startBroker({ dataDir, args: ['--config', configPath] });
-    c = await KafkaClient.connect({ host: '127.0.0.1', port: own.port });
+    c = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: own.port });
     await c.createTopics([{ name: 'disk', numPartitions: 1, replicationFactor: -1 }]);
     assert.equal((await produce('disk', batchOf(['before']), c)).errorCode, Err.none);
 

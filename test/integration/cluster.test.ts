@@ -17,6 +17,7 @@ import { ApiKey } from '../../src/protocol/index.js';
 import { buildBatch } from '../../src/protocol/records/index.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 let cluster: RaftCluster;
 
@@ -33,7 +34,7 @@ function bootstrap(id: number): string {
 
 async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
   const [host, port] = bootstrap(id).split(':');
-  const client = await KafkaClient.connect({ host: host!, port: Number(port), requestTimeoutMs: 15_000 });
+  const client = await KafkaClient.connect({ io: clientIo, host: host!, port: Number(port), requestTimeoutMs: 15_000 });
   try {
     return await f(client);
   } finally {

@@ -15,9 +15,10 @@ import {
   type InitProducerIdResponse,
 } from '../../src/protocol/index.js';
 import { startBroker } from '../support/broker.js';
+import { clientIo } from '../support/client-io.js';
 
 const broker = await startBroker();
-const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port, clientId: 't' });
+const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port, clientId: 't' });
 after(async () => {
   await client.close();
   await broker.stop();

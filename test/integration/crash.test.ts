@@ -21,6 +21,7 @@ import { type ProduceResponse } from '../../src/protocol/index.js';
 import { buildBatch } from '../../src/protocol/records/index.js';
 import { startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { run, waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const partitions = 4;
 
@@ -36,7 +37,7 @@ async function readAll(bootstrap: string, topic: string): Promise<string[]> {
 
 async function logEnds(bootstrap: string, topic: string, count: number): Promise<number[]> {
   const [host, port] = bootstrap.split(':');
-  const client = await KafkaClient.connect({ host: host!, port: Number(port) });
+  const client = await KafkaClient.connect({ io: clientIo, host: host!, port: Number(port) });
   try {
     const queries = Array.from({ length: count }, (_, partition) => ({ partition, timestamp: -1 }));
     const r = await client.listOffsets(topic, queries);
@@ -138,7 +139,7 @@ test('SIGKILL while producing: every acked record once, clean tail after restart
   assert.deepEqual(await readAll(broker.bootstrap, 'crash'), rows);
 
   // Producing continues right after the old end of every partition.
-  const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
   t.after(() => client.close());
   for (let p = 0; p < partitions; p++) {
     const r = await client.produce('crash', p, batchOf([`after-${p}`]), -1) as ProduceResponse;
@@ -164,7 +165,7 @@ function lastSegment(dataDir: string, topic: string): string {
 }
 
 async function produceBatches(port: number, topic: string, count: number, tag: string) {
-  const client = await KafkaClient.connect({ host: '127.0.0.1', port });
+  const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port });
   try {
     const sizes: number[] = [];
     for (let i = 0; i < count; i++) {

@@ -12,6 +12,7 @@ import { KafkaClient, decodeFetchedRecords, OffsetSpec } from '../../src/client/
 import { ApiKey } from '../../src/protocol/index.js';
 import { buildBatch } from '../../src/protocol/records/index.js';
 import { startBroker, type BrokerProcess } from '../support/broker.js';
+import { clientIo } from '../support/client-io.js';
 
 let broker: BrokerProcess;
 let client: KafkaClient;
@@ -19,7 +20,7 @@ const topic = 'fetching';
 
 before(async () => {
   broker = await startBroker();
-  client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port, requestTimeoutMs: 20_000 });
+  client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port, requestTimeoutMs: 20_000 });
   const created = await client.createTopics([{ name: topic, numPartitions: 2, replicationFactor: 1 }]);
   assert.equal(created.topics[0]?.errorCode, 0);
 });

@@ -27,6 +27,7 @@ import { buildBatch } from '../../src/protocol/records/index.js';
 import { tempDir } from '../support/broker.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const topic = 'filling';
 const mib = 1024 * 1024;
@@ -140,7 +141,7 @@ test('a follower below its disk reserve leaves the ISR, and once space returns i
     const v = await view(c, leader);
     return v?.leader === leader && v.isr.length === 3 ? true : undefined;
   }, conditionMs);
-  const producer = await KafkaClient.connect({ host: '127.0.0.1',
+  const producer = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1',
     port: Number(c.address(leader).split(':')[1]), requestTimeoutMs: 20_000 });
   client = producer;
 

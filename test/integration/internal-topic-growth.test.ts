@@ -18,6 +18,7 @@ import { fetchOffsets, findGroupCoordinator, KafkaClient } from '../../src/clien
 import { sessionTimeoutMsDefault } from '../../src/controller/index.js';
 import { startBroker, type BrokerProcess } from '../support/broker.js';
 import { waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const groupId = 'durable-group';
 const early = 'early';
@@ -54,7 +55,7 @@ async function startNode(id: number, joinTo?: BrokerProcess): Promise<void> {
 }
 
 async function withClient<T>(port: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-  const client = await KafkaClient.connect({ host: '127.0.0.1', port, connectTimeoutMs: 1_000,
+  const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port, connectTimeoutMs: 1_000,
     requestTimeoutMs: 5_000 });
   try {
     return await f(client);

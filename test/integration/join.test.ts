@@ -17,6 +17,7 @@ import { describeQuorum, KafkaClient } from '../../src/client/index.js';
 import { mainJs, startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { freePorts } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const nodes = new Map<number, BrokerProcess>();
 
@@ -33,7 +34,7 @@ function node(id: number): BrokerProcess {
 }
 
 async function withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-  const client = await KafkaClient.connect({
+  const client = await KafkaClient.connect({ io: clientIo,
     host: '127.0.0.1', port: node(id).port, requestTimeoutMs: 15_000,
   });
   try {

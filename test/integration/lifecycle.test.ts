@@ -19,6 +19,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { KafkaClient } from '../../src/client/index.js';
 import { mainJs, startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { run, waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const shutdownDeadlineMs = 5_000;
 
@@ -83,7 +84,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 
     // Every acknowledged record survived the orderly stop.
     broker = await startBroker({ dataDir });
-    const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+    const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
     t.after(() => client.close());
     const offsets = await client.listOffsets('lifecycle', [{ partition: 0, timestamp: -1 }]);
     const end = Number(offsets.topics[0]?.partitions[0]?.offset);
@@ -94,7 +95,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     async (t) => {
       const broker = await startBroker();
       t.after(() => broker.stop());
-      const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port,
+      const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port,
         requestTimeoutMs: 60_000 });
       t.after(() => client.close());
       await client.createTopics([{ name: 'idle', numPartitions: 1, replicationFactor: -1 }]);
@@ -119,7 +120,7 @@ test('SIGTERM still stops the broker when its log reader has gone away (`pado st
   // The reader of the broker's stdout goes away, like `head` after its first line.
   broker.proc.stdout!.destroy();
   // Some log lines are written after that (they fail with EPIPE and must be dropped, not retried).
-  const client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  const client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
   await client.createTopics([{ name: 'after-reader-left', numPartitions: 1, replicationFactor: 1 }]);
   await client.close();
   const exit = await within('exit after SIGTERM', broker.signal('SIGTERM'), shutdownDeadlineMs);

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { KafkaClient, commitOffsets, fetchOffsets, noGeneration, OffsetSpec } from '../../src/client/index.js';
 import { buildBatch } from '../../src/protocol/records/index.js';
 import { startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
+import { clientIo } from '../support/client-io.js';
 
 const dataDir = tempDir();
 let broker: BrokerProcess;
@@ -17,7 +18,7 @@ let client: KafkaClient;
 
 before(async () => {
   broker = await startBroker({ dataDir });
-  client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
 });
 after(async () => {
   await client?.close();
@@ -48,7 +49,7 @@ test('snapshots trim __consumer_offsets, and commits survive a SIGKILL restart',
   await client.close();
   await broker.signal('SIGKILL');
   broker = await startBroker({ dataDir });
-  client = await KafkaClient.connect({ host: '127.0.0.1', port: broker.port });
+  client = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port });
   const fetched = await fetchOffsets(client, groupId, [{ name: 'tracked', partitionIndexes: [0] }]);
   const committed = fetched.topics[0]!.partitions[0]!.committedOffset;
   assert.ok(committed >= commits - 49 && committed <= commits, `last commit back (${committed})`);

@@ -31,6 +31,7 @@ import { buildBatch } from '../../src/protocol/records/index.js';
 import { startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { freePorts, RaftCluster } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
+import { clientIo } from '../support/client-io.js';
 
 const topic = 'ready';
 const partitions = 3;
@@ -74,7 +75,7 @@ class MetadataPoller {
     let client: KafkaClient | undefined;
     while (!this.stopped) {
       try {
-        client ??= await KafkaClient.connect({ host: '127.0.0.1', port, clientId: 'poller',
+        client ??= await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port, clientId: 'poller',
           connectTimeoutMs: 500, requestTimeoutMs: 10_000 });
         const before = await reference?.();
         const md = await client.metadata(null);
@@ -205,7 +206,7 @@ test('three nodes: a restarted broker never answers Metadata older than the cont
   });
 
 function withClient<T>(port: number, f: (c: KafkaClient) => Promise<T>): Promise<T> {
-  return KafkaClient.connect({ host: '127.0.0.1', port, requestTimeoutMs: 15_000 })
+  return KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port, requestTimeoutMs: 15_000 })
     .then(async (c) => {
       try {
         return await f(c);

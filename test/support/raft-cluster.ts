@@ -17,6 +17,7 @@ import type { RaftKvResponse } from '../../src/protocol/index.js';
 import { testRaftKvEnv } from '../../src/node/raft-kv.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
 import type { TestNetwork } from './netns.js';
+import { clientIo } from './client-io.js';
 
 export const raftKvApiKey = 1001;
 export const kvOp = { get: 0, put: 1 } as const;
@@ -159,7 +160,7 @@ export class RaftCluster {
   /** `f` on a fresh connection to node `id` (Pado's own client), closed afterwards. */
   async withClient<T>(id: number, f: (c: KafkaClient) => Promise<T>,
     timeoutMs = 5_000): Promise<T> {
-    const client = await KafkaClient.connect({ host: this.host(id), port: this.ports.get(id) as number,
+    const client = await KafkaClient.connect({ io: clientIo, host: this.host(id), port: this.ports.get(id) as number,
       connectTimeoutMs: Math.min(timeoutMs, 1_000), requestTimeoutMs: timeoutMs });
     try {
       return await f(client);
@@ -283,7 +284,7 @@ export class RaftCluster {
   private async client(id: number, timeoutMs: number): Promise<KafkaClient> {
     const known = this.clients.get(id);
     if (known !== undefined) return known;
-    const client = await KafkaClient.connect({
+    const client = await KafkaClient.connect({ io: clientIo,
       host: this.host(id), port: this.ports.get(id) as number, clientId: 'raft-test',
       connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs,
     });

@@ -4,7 +4,7 @@
  * it) and, when served, DescribeQuorum for the metadata Raft group. One snapshot, then pure code.
  */
 import {
-  describeCluster, describeQuorum, KafkaClient, type QuorumDescription,
+  describeCluster, describeQuorum, KafkaClient, type ClientIo, type QuorumDescription,
 } from '../../client/index.js';
 import { ApiKey, type MetadataResponseTopic } from '../../protocol/index.js';
 import { checkBrokerError } from '../broker-errors.js';
@@ -46,13 +46,14 @@ const perBrokerTimeoutMs = 3_000;
  * replicas while being live. Brokers that do not answer are skipped.
  */
 export async function fetchDamagedReplicas(
+  io: ClientIo,
   brokers: readonly BrokerAddress[],
 ): Promise<DamagedReplica[]> {
   const found = await Promise.all(brokers.map(async (b) => {
     let client: KafkaClient | undefined;
     try {
       client = await KafkaClient.connect({ host: b.host, port: b.port, clientId: 'pado-cli',
-        connectTimeoutMs: perBrokerTimeoutMs, requestTimeoutMs: perBrokerTimeoutMs });
+        connectTimeoutMs: perBrokerTimeoutMs, requestTimeoutMs: perBrokerTimeoutMs, io });
       const metadata = await client.metadata(null);
       return metadata.topics.flatMap((t) => t.partitions
         .filter((p) => p.offlineReplicas.includes(b.brokerId))
@@ -107,7 +108,8 @@ async function quorumFromLeader(
   if (leader === undefined) return first;
   let other: KafkaClient | undefined;
   try {
-    other = await KafkaClient.connect({ host: leader.host, port: leader.port, clientId: 'pado-cli' });
+    other = await KafkaClient.connect({ host: leader.host, port: leader.port, clientId: 'pado-cli',
+      io: client.io });
     return (await describeQuorum(other)) ?? first;
   } catch {
     return first;

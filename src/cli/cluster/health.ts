@@ -253,7 +253,7 @@ export const clusterHealth = defineVerb<ClusterHealthArgs>({
   async run(args, ctx) {
     const report = await withClient(ctx, args.bootstrap, async (client) => {
       const snapshot = await fetchClusterSnapshot(client);
-      const damagedReplicas = await fetchDamagedReplicas(snapshot.brokers);
+      const damagedReplicas = await fetchDamagedReplicas(client.io, snapshot.brokers);
       return evaluateHealth({ ...snapshot, damagedReplicas },
         await fetchMinInsyncReplicas(client, snapshot));
     });

@@ -13,6 +13,7 @@ import {
   type ChildExit, type DevArgs, type DevChild, type DevNodePlan,
 } from '../../../src/cli/dev.js';
 import { isPadoError } from '../../../src/common/index.js';
+import { clientIo } from '../../support/client-io.js';
 
 function parse(line: string): unknown {
   return parseArgv(line.split(' ').filter((w) => w !== ''), {}).args;
@@ -108,6 +109,7 @@ function harness(exitOnTerm = true) {
     env: {},
     stdoutIsTty: false,
     connect: () => Promise.reject(new Error('no network in this test')),
+    clientIo,
     signals: { next: () => new Promise((resolve) => waiters.push(resolve)) },
     exitNow: (code: number) => {
       exits.push(code);

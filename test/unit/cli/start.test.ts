@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { runNode, signalExitCode, type StartNode } from '../../../src/cli/start.js';
 import { createLogger, flushLogger } from '../../../src/node/io/logger.js';
 import { runCli, type CliContext, type Signal } from '../../../src/cli/index.js';
+import { clientIo } from '../../support/client-io.js';
 
 interface Script {
   ctx: CliContext;
@@ -27,6 +28,7 @@ function script(): Script {
     env: { PADO_LOG_LEVEL: 'silent' },
     stdoutIsTty: false,
     connect: () => Promise.reject(new Error('no network in this test')),
+    clientIo,
     signals: { next: () => new Promise((resolve) => waiters.push(resolve)) },
     exitNow: (code: number) => {
       exits.push(code);

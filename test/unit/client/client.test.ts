@@ -11,6 +11,7 @@ import {
   defaultMetadataResponseTopic, encodeResponseFrame, Reader, type RequestHeader,
 } from '../../../src/protocol/index.js';
 import { isPadoError } from '../../../src/common/index.js';
+import { clientIo } from '../../support/client-io.js';
 
 interface FakeBroker {
   server: Server;
@@ -73,7 +74,7 @@ test('pickVersion takes the highest common version or none', () => {
 test('negotiates versions, matches responses, acks=0 and timeouts', async (t) => {
   const broker = await fakeBroker();
   t.after(() => broker.server.close());
-  const client = await KafkaClient.connect({
+  const client = await KafkaClient.connect({ io: clientIo,
     host: '127.0.0.1', port: broker.port, requestTimeoutMs: 300,
   });
   t.after(() => client.close());
@@ -96,7 +97,7 @@ test('negotiates versions, matches responses, acks=0 and timeouts', async (t) =>
 test('a refused connection names the address and the next step', async () => {
   const broker = await fakeBroker();
   await new Promise<void>((resolve) => broker.server.close(() => resolve()));
-  await assert.rejects(KafkaClient.connect({ host: '127.0.0.1', port: broker.port }),
+  await assert.rejects(KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: broker.port }),
     (e: unknown) => isPadoError(e, 'PADO_CONNECTION') &&
       e.message.includes(`broker 127.0.0.1:${broker.port}`) && e.message.includes('--bootstrap'));
 });

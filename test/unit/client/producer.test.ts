@@ -18,6 +18,7 @@ import {
   defaultMetadataResponseTopic, type MetadataResponse, type ProduceResponse,
 } from '../../../src/protocol/index.js';
 import { parseBatchHeader } from '../../../src/protocol/records/index.js';
+import { systemClock } from '../../../src/node/io/index.js';
 
 const topic = 't';
 
@@ -135,7 +136,7 @@ async function open(
   fake: FakeCluster, bootstrap: BrokerAddress[], acks: 1 | -1 = -1,
   retries: ProduceRetry[] = [],
 ): Promise<{ cluster: ClusterClient; producer: Producer }> {
-  const cluster = new ClusterClient(bootstrap, fake.connect);
+  const cluster = new ClusterClient(bootstrap, fake.connect, systemClock);
   await cluster.metadata([topic]);
   const producer = await Producer.open(cluster, { topic, acks, compression: 'none', ...fast,
     onRetry: (r) => retries.push(r) });

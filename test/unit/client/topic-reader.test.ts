@@ -15,6 +15,7 @@ import {
   defaultListOffsetsResponsePartitionResponse, defaultMetadataResponse,
   defaultMetadataResponseBroker, defaultMetadataResponsePartition, defaultMetadataResponseTopic,
 } from '../../../src/protocol/index.js';
+import { systemClock } from '../../../src/node/io/index.js';
 
 const topic = 't';
 
@@ -67,7 +68,7 @@ class Fake {
 }
 
 async function reader(fake: Fake, leaderWaitMs = 60_000): Promise<TopicReader> {
-  const cluster = new ClusterClient([{ host: 'b1', port: 1 }], fake.connect);
+  const cluster = new ClusterClient([{ host: 'b1', port: 1 }], fake.connect, systemClock);
   await cluster.metadata([topic]);
   return new TopicReader(cluster, topic, { leaderWaitMs, retryBackoffMs: 1,
     retryBackoffMaxMs: 2 });
