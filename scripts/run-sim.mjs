@@ -1,6 +1,8 @@
 // Runs the compiled simulation tests (dist/test/sim/) with a seed count.
-// Usage: node scripts/run-sim.mjs [--seeds N] [--first S]     (npm run test:sim -- --seeds 10000)
-// PADO_SEED=<n> replays one seed (add PADO_SIM_TRACE=1 to print every step).
+// Usage: node scripts/run-sim.mjs [--cluster] [--seeds N] [--first S]   (npm run test:sim -- --seeds 10000)
+// --cluster runs only the whole-cluster simulation (test/sim/cluster), its seeds two at a time.
+// PADO_SEED=<n> replays one seed (add PADO_SIM_TRACE=1 to print every step; the cluster
+// simulation prints its whole trace when replaying).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -19,7 +21,9 @@ function option(name) {
 const env = { ...process.env };
 const seeds = option('--seeds');
 const first = option('--first');
-if (seeds !== undefined) env.PADO_SIM_SEEDS = seeds;
+const cluster = args.includes('--cluster');
+if (seeds !== undefined) env[cluster ? 'PADO_SIM_CLUSTER_SEEDS' : 'PADO_SIM_SEEDS'] = seeds;
+if (cluster) env.PADO_TEST_FILTER = 'sim/cluster/';
 if (first !== undefined) env.PADO_SIM_FIRST_SEED = first;
 if (!existsSync('dist/test/sim')) {
   console.error('dist/test/sim is missing: run `npx tsc -p .` first');

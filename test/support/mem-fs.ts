@@ -17,22 +17,79 @@ import type { FsOps, StorageFile } from '../../src/storage/index.js';
 
 type Op = { kind: 'write'; position: number; data: Buffer } | { kind: 'truncate'; length: number };
 
-interface MemFileState {
-  current: Buffer;
-  durable: Buffer;
-  unsynced: Op[];
+/**
+ * A file: its bytes as reads see them in a buffer that grows by doubling (appends copy only what
+ * they add), and the writes and truncations since the last sync, each with what it replaced, so
+ * the durable bytes are recovered only when a crash asks for them (a sync costs nothing).
+ */
+class MemFileState {
+  private buf: Buffer;
+  length: number;
+  unsynced: { op: Op; undo: Undo }[] = [];
+
+  constructor(content: Buffer) {
+    this.buf = Buffer.from(content);
+    this.length = content.length;
+  }
+
+  get current(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  apply(op: Op, record: boolean): void {
+    const undo = this.applyOnly(op);
+    if (record) this.unsynced.push({ op, undo });
+  }
+
+  private applyOnly(op: Op): Undo {
+    const before = this.length;
+    if (op.kind === 'truncate') {
+      const removed = op.length < before ? Buffer.from(this.buf.subarray(op.length, before)) : null;
+      this.resize(op.length);
+      return { length: before, position: op.length, bytes: removed ?? Buffer.alloc(0) };
+    }
+    const end = op.position + op.data.length;
+    const overlapEnd = Math.min(end, before);
+    const replaced = op.position < overlapEnd ? Buffer.from(this.buf.subarray(op.position, overlapEnd))
+      : Buffer.alloc(0);
+    if (end > before) this.resize(end);
+    op.data.copy(this.buf, op.position);
+    return { length: before, position: op.position, bytes: replaced };
+  }
+
+  private resize(length: number): void {
+    if (length > this.buf.length) {
+      const grown = Buffer.alloc(Math.max(length, this.buf.length * 2, 4096));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    } else if (length > this.length) {
+      this.buf.fill(0, this.length, length);
+    }
+    this.length = length;
+  }
+
+  /** The bytes as of the last sync (undoing every write and truncation since, newest first). */
+  durable(): Buffer {
+    const out = new MemFileState(this.current);
+    for (let i = this.unsynced.length - 1; i >= 0; i--) {
+      const { undo } = this.unsynced[i]!;
+      out.resize(Math.max(out.length, undo.position + undo.bytes.length));
+      undo.bytes.copy(out.buf, undo.position);
+      out.resize(undo.length);
+    }
+    return Buffer.from(out.current);
+  }
+
+  sync(): void {
+    this.unsynced = [];
+  }
 }
 
-function applyOp(buf: Buffer, op: Op): Buffer {
-  if (op.kind === 'truncate') {
-    const out = Buffer.alloc(op.length);
-    buf.copy(out, 0, 0, Math.min(op.length, buf.length));
-    return out;
-  }
-  const end = op.position + op.data.length;
-  const out = end > buf.length ? Buffer.concat([buf, Buffer.alloc(end - buf.length)]) : Buffer.from(buf);
-  op.data.copy(out, op.position);
-  return out;
+/** What an op replaced: the file's length before it and the bytes it overwrote or cut, at `position`. */
+interface Undo {
+  readonly length: number;
+  readonly position: number;
+  readonly bytes: Buffer;
 }
 
 export class MemFs implements FsOps {
@@ -44,10 +101,15 @@ export class MemFs implements FsOps {
   /** What `freeBytes` reports (a test fills the disk by lowering it). */
   free = Number.MAX_SAFE_INTEGER;
 
-  constructor(prng: Prng, files = new Map<string, MemFileState>(), dirs = new Set<string>()) {
+  /** One scheduling turn: the event loop's by default, the simulator's virtual clock in a world. */
+  private readonly yieldTurn: () => Promise<void>;
+
+  constructor(prng: Prng, files = new Map<string, MemFileState>(), dirs = new Set<string>(),
+    yieldTurn: () => Promise<void> = () => new Promise((r) => setImmediate(r))) {
     this.prng = prng;
     this.files = files;
     this.dirs = dirs;
+    this.yieldTurn = yieldTurn;
   }
 
   async freeBytes(): Promise<number> {
@@ -56,7 +118,7 @@ export class MemFs implements FsOps {
   }
 
   private async turn(): Promise<void> {
-    for (let i = this.prng.below(3); i > 0; i--) await new Promise((r) => setImmediate(r));
+    for (let i = this.prng.below(3); i > 0; i--) await this.yieldTurn();
     if (this.dead) throw Object.assign(new Error('crashed'), { code: 'EIO' });
   }
 
@@ -65,17 +127,28 @@ export class MemFs implements FsOps {
     this.dead = true;
     const files = new Map<string, MemFileState>();
     for (const [path, f] of this.files) {
-      let content: Buffer = Buffer.from(f.durable);
-      const kept = f.unsynced.filter(() => this.prng.chance(0.5));
+      const content = new MemFileState(f.durable());
+      const kept = f.unsynced.filter(() => this.prng.chance(0.5)).map((u) => u.op);
       kept.forEach((op, i) => {
         const tear = i === kept.length - 1 && op.kind === 'write' && this.prng.chance(0.5);
-        content = applyOp(content, tear && op.kind === 'write'
+        content.apply(tear && op.kind === 'write'
           ? { ...op, data: op.data.subarray(0, this.prng.below(op.data.length + 1)) }
-          : op);
+          : op, false);
       });
-      files.set(path, { current: content, durable: Buffer.from(content), unsynced: [] });
+      files.set(path, content);
     }
-    return new MemFs(this.prng, files, new Set(this.dirs));
+    return new MemFs(this.prng, files, new Set(this.dirs), this.yieldTurn);
+  }
+
+  /**
+   * The disk a restarted process sees after this one was killed (SIGKILL): everything written is
+   * there (the page cache survives), nothing more became durable, and this instance dies.
+   */
+  reopen(): MemFs {
+    this.dead = true;
+    const next = new MemFs(this.prng, this.files, this.dirs, this.yieldTurn);
+    next.free = this.free;
+    return next;
   }
 
   async open(path: string, create: boolean): Promise<StorageFile> {
@@ -83,7 +156,7 @@ export class MemFs implements FsOps {
     let state = this.files.get(path);
     if (state === undefined || create) {
       if (state === undefined && !create) throw Object.assign(new Error(`ENOENT ${path}`), { code: 'ENOENT' });
-      state = { current: Buffer.alloc(0), durable: Buffer.alloc(0), unsynced: [] };
+      state = new MemFileState(Buffer.alloc(0));
       this.files.set(path, state);
     }
     return this.file(path, state);
@@ -93,28 +166,26 @@ export class MemFs implements FsOps {
     const fs = this;
     const mutate = async (op: Op) => {
       await fs.turn();
-      state.current = applyOp(state.current, op);
-      state.unsynced.push(op);
+      state.apply(op, true);
     };
     return {
       path,
       writev: (buffers, position) => mutate({ kind: 'write', position, data: Buffer.concat(buffers) }),
       async read(into, length, position) {
         await fs.turn();
-        const n = Math.max(0, Math.min(length, state.current.length - position));
+        const n = Math.max(0, Math.min(length, state.length - position));
         state.current.copy(into, 0, position, position + n);
         return n;
       },
       async sync() {
         await fs.turn();
         fs.syncCount++;
-        state.durable = Buffer.from(state.current);
-        state.unsynced = [];
+        state.sync();
       },
       truncate: (length) => mutate({ kind: 'truncate', length }),
       async size() {
         await fs.turn();
-        return state.current.length;
+        return state.length;
       },
       async close() {
         await fs.turn();
@@ -130,7 +201,7 @@ export class MemFs implements FsOps {
 
   async writeFileDurable(path: string, data: Buffer): Promise<void> {
     await this.turn();
-    this.files.set(path, { current: Buffer.from(data), durable: Buffer.from(data), unsynced: [] });
+    this.files.set(path, new MemFileState(data));
   }
 
   async readdir(dir: string): Promise<string[]> {

@@ -1,0 +1,63 @@
+/**
+ * What a world's outcome must satisfy (issue 14), checked on what was read back from every
+ * partition after the cluster healed:
+ * - lost: a record acknowledged with acks=all is missing;
+ * - duplicate: a record appears twice (every value is unique; the acks=all producers are
+ *   idempotent, and the acks=1 one only retries answers that prove nothing was written);
+ * - reordered: a session's records in a partition are not in the order it sent them;
+ * - misplaced: a record that no producer sent to this partition.
+ */
+import type { Session } from './workload.js';
+
+export interface Finding {
+  readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
+    | 'diverged';
+  readonly detail: string;
+}
+
+/** At most this many findings of one kind are listed (the count is always given). */
+const listedMax = 5;
+
+export function checkRecords(sessions: readonly Session[], logs: ReadonlyMap<number, readonly string[]>): Finding[] {
+  const findings: Finding[] = [];
+  const add = (kind: Finding['kind'], items: string[]): void => {
+    if (items.length === 0) return;
+    findings.push({ kind, detail: `${items.length}: ${items.slice(0, listedMax).join(', ')}` });
+  };
+  const sentTo = new Map<string, number>();
+  for (const s of sessions) for (const [p, values] of s.sent) for (const v of values) sentTo.set(v, p);
+  const lost: string[] = [];
+  const duplicates: string[] = [];
+  const reordered: string[] = [];
+  const misplaced: string[] = [];
+  for (const [partition, log] of logs) {
+    const seen = new Set<string>();
+    /** The last n read per session, `producer/session`. */
+    const lastOf = new Map<string, number>();
+    for (const v of log) {
+      if (seen.has(v)) duplicates.push(`${v} in p${partition}`);
+      seen.add(v);
+      if (sentTo.get(v) !== partition) {
+        misplaced.push(`${JSON.stringify(v.slice(0, 40))} in p${partition}`);
+        continue;
+      }
+      const cut = v.lastIndexOf('/');
+      const key = v.slice(0, cut);
+      const n = Number(v.slice(cut + 1));
+      const last = lastOf.get(key);
+      if (last !== undefined && n <= last) reordered.push(`${v} after n=${last} in p${partition}`);
+      lastOf.set(key, n);
+    }
+    for (const s of sessions) {
+      if (s.acks !== -1) continue;
+      const values = s.sent.get(partition) ?? [];
+      const acked = s.acked.get(partition) ?? 0;
+      for (let i = 0; i < acked; i++) if (!seen.has(values[i]!)) lost.push(`${values[i]} in p${partition}`);
+    }
+  }
+  add('lost', lost);
+  add('duplicate', duplicates);
+  add('reordered', reordered);
+  add('misplaced', misplaced);
+  return findings;
+}

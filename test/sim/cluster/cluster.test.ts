@@ -1,0 +1,89 @@
+/**
+ * The whole-cluster simulation (issue 14): real Pado nodes in one seeded world (world.ts) under a
+ * fault schedule (faults.ts), producers writing throughout, everything read back and checked
+ * (checks.ts), and the cluster made to heal within a bound (scenario.ts). The seeds run in child
+ * processes (run-seeds.ts: outside node:test's async hooks, two at a time).
+ *
+ * PADO_SIM_CLUSTER_SEEDS=<count> (default 200) and PADO_SIM_FIRST_SEED choose the seeds;
+ * PADO_SEED=<n> replays one and prints its whole trace. A failing seed prints its findings, the tail
+ * of its trace and the command that replays it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const runner = fileURLToPath(new URL('./run-seeds.js', import.meta.url));
+const single = process.env.PADO_SEED;
+const count = single !== undefined ? 1 : Number(process.env.PADO_SIM_CLUSTER_SEEDS ?? 200);
+const first = single !== undefined ? Number(single) : Number(process.env.PADO_SIM_FIRST_SEED ?? 1);
+const windowMs = Number(process.env.PADO_SIM_WINDOW_MS ?? 8_000);
+const workers = Math.max(1, Math.min(2, count));
+
+interface SeedResult {
+  seed: number;
+  ok: boolean;
+  findings: { kind: string; detail: string }[];
+  virtualMs: number;
+  wallMs: number;
+  acked: number;
+  traceHash: number;
+  episodes: string[];
+  trace: string[];
+}
+
+function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]> {
+  return new Promise((resolve, reject) => {
+    const args = [runner, '--first', String(from), '--count', String(n), '--window', String(windowMs)];
+    if (trace) args.push('--trace');
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', trace ? 'inherit' : 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const results = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SeedResult);
+      if (code !== 0 && results.length < n) {
+        reject(new Error(`seed runner from ${from} exited ${code} after ${results.length} seeds: ${err.slice(-2000)}`));
+        return;
+      }
+      resolve(results);
+    });
+  });
+}
+
+test(`whole-cluster simulation: ${single !== undefined ? `seed ${single}` : `${count} seeds from ${first}`}`,
+  { timeout: 60 * 60_000 }, async (t) => {
+    const per = Math.ceil(count / workers);
+    const parts = await Promise.all(Array.from({ length: workers }, (_, w) => {
+      const from = first + w * per;
+      const n = Math.min(per, first + count - from);
+      return n > 0 ? runSeeds(from, n, single !== undefined) : Promise.resolve([]);
+    }));
+    const results = parts.flat();
+    assert.equal(results.length, count, 'every seed reported');
+    const failed = results.filter((r) => !r.ok);
+    const virtualS = results.reduce((n, r) => n + r.virtualMs, 0) / 1000;
+    const wallS = results.reduce((n, r) => n + r.wallMs, 0) / 1000;
+    t.diagnostic(`${results.length} seeds, ${failed.length} failed; acked ${results.reduce((n, r) => n + r.acked, 0)}` +
+      ` records; ${virtualS.toFixed(0)} simulated cluster-seconds in ${wallS.toFixed(0)} s of one core` +
+      ` (${(virtualS / Math.max(wallS, 0.001)).toFixed(1)}×)`);
+    for (const r of failed) {
+      t.diagnostic([`seed ${r.seed} FAILED: ${r.findings.map((f) => `${f.kind}: ${f.detail}`).join('; ')}`,
+        `  schedule: ${r.episodes.join(' ')}`,
+        `  replay: PADO_SEED=${r.seed} npm run test:sim -- --cluster   (shrink: add --shrink)`,
+        ...r.trace.slice(-60).map((l) => `  | ${l}`)].join('\n'));
+    }
+    assert.deepEqual(failed.map((r) => r.seed), [], 'seeds with findings (see the diagnostics above)');
+  });
+
+test('whole-cluster simulation: a seed replays exactly (same trace, hash for hash)', async () => {
+  if (single !== undefined) return;
+  const [a] = await runSeeds(first + 6, 1, false);
+  const [b] = await runSeeds(first + 6, 1, false);
+  assert.ok(a !== undefined && b !== undefined);
+  assert.equal(a.traceHash, b.traceHash);
+  assert.deepEqual(a.episodes, b.episodes);
+  assert.equal(a.acked, b.acked);
+});

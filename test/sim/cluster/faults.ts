@@ -1,0 +1,107 @@
+/**
+ * The fault schedule of a world (issue 14): episodes drawn from the seed, each a fault that starts
+ * at a virtual time and is undone after a duration — a killed process (SIGKILL: the page cache
+ * survives), a machine's power loss (unsynced writes go as the disk's seed says), the whole
+ * cluster's power loss, a node isolated from its peers (clients still reach it), a one-way cut, a
+ * bridge (two nodes cut, both still reach the third). A schedule is plain data, so the shrinker
+ * (shrink.ts) can drop episodes and shorten them and replay the rest.
+ */
+import { delay, type Prng } from '../../../src/common/index.js';
+import type { World } from './world.js';
+
+export const faultKinds = ['kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge'] as const;
+export type FaultKind = (typeof faultKinds)[number];
+
+export interface Episode {
+  /** Virtual ms after the workload started. */
+  readonly atMs: number;
+  readonly kind: FaultKind;
+  /** The nodes it hits (one-way: from, to; bridge: the two cut apart). */
+  readonly nodes: readonly number[];
+  readonly durationMs: number;
+}
+
+const weights: Readonly<Record<FaultKind, number>> = {
+  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2,
+};
+
+/** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
+export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episode[] {
+  const kinds = faultKinds.filter((k) => nodes >= 3 || k !== 'bridge');
+  const total = kinds.reduce((n, k) => n + weights[k], 0);
+  const out: Episode[] = [];
+  let t = prng.between(500, 3_000);
+  while (t < windowMs) {
+    let roll = prng.below(total);
+    const kind = kinds.find((k) => (roll -= weights[k]) < 0)!;
+    const a = prng.between(1, nodes);
+    let b = prng.between(1, nodes - 1);
+    if (b >= a) b++;
+    const durationMs = prng.between(300, 6_000);
+    out.push({ atMs: t, kind, nodes: kind === 'one-way' || kind === 'bridge' ? [a, b] : [a], durationMs });
+    t += durationMs + prng.between(200, 4_000);
+  }
+  return out;
+}
+
+export function describeEpisode(e: Episode): string {
+  return `${e.kind}(${e.nodes.join('>')})@${e.atMs}+${e.durationMs}`;
+}
+
+/** Plays `episodes` from now on, each started and undone on the world's clock. */
+export async function play(world: World, episodes: readonly Episode[], stopped: () => boolean): Promise<void> {
+  const startMs = world.clock.now();
+  for (const e of episodes) {
+    const wait = startMs + e.atMs - world.clock.now();
+    if (wait > 0) await delay(world.clock, wait);
+    if (stopped()) return;
+    world.note(`fault ${describeEpisode(e)}`);
+    start(world, e);
+    await delay(world.clock, e.durationMs);
+    undo(world, e);
+    world.note(`undone ${describeEpisode(e)}`);
+  }
+}
+
+function addresses(world: World, ids: readonly number[]): string[] {
+  return ids.map((id) => world.host(id).address);
+}
+
+function start(world: World, e: Episode): void {
+  const all = world.hosts.map((h) => h.address);
+  const [a, b] = e.nodes;
+  switch (e.kind) {
+    case 'kill':
+      world.crash(a!, false);
+      break;
+    case 'power':
+      world.crash(a!, true);
+      break;
+    case 'power-all':
+      for (const h of world.hosts) world.crash(h.id, true);
+      break;
+    case 'isolate':
+      world.net.isolate(world.host(a!).address, all);
+      break;
+    case 'one-way':
+      world.net.block(world.host(a!).address, world.host(b!).address);
+      break;
+    case 'bridge': {
+      const [x, y] = addresses(world, [a!, b!]);
+      world.net.cut(x!, y!);
+      break;
+    }
+  }
+}
+
+function undo(world: World, e: Episode): void {
+  switch (e.kind) {
+    case 'kill':
+    case 'power':
+    case 'power-all':
+      for (const h of world.hosts) if (!h.running) world.boot(h.id);
+      break;
+    default:
+      world.net.healAll();
+  }
+}

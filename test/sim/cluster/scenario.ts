@@ -1,0 +1,146 @@
+/**
+ * One seed of the whole-cluster simulation (issue 14): boot the nodes, create a topic, run
+ * producers while the fault schedule plays, stop the faults, wait for the cluster to heal (every
+ * partition led and fully in sync, every node agreeing) within a bound, read everything back and
+ * check it (checks.ts). Returns what failed, with the trace's tail; the same seed and schedule
+ * give the same run.
+ */
+import { delay } from '../../../src/common/index.js';
+import type { MetadataResponse } from '../../../src/protocol/index.js';
+import { checkRecords, type Finding } from './checks.js';
+import { describeEpisode, play, scheduleFor, type Episode } from './faults.js';
+import { createTopic, metadataOfEveryNode, readAll, runProducer, topic, type Session } from './workload.js';
+import { prngFor, World } from './world.js';
+
+export interface ScenarioOptions {
+  readonly seed: number;
+  readonly nodes?: number;
+  readonly partitions?: number;
+  /** Virtual ms of faults under load. */
+  readonly faultWindowMs?: number;
+  /** The schedule to play instead of the seed's (the shrinker's). */
+  readonly episodes?: readonly Episode[];
+  readonly logLevel?: 'debug' | 'info' | 'warn';
+  readonly echo?: ((line: string) => void) | undefined;
+}
+
+export interface ScenarioResult {
+  readonly seed: number;
+  readonly episodes: readonly Episode[];
+  readonly findings: Finding[];
+  readonly trace: string[];
+  readonly traceHash: number;
+  readonly virtualMs: number;
+  readonly steps: number;
+  readonly acked: number;
+}
+
+/** How long after the last fault the cluster has to heal. */
+export const healBoundMs = 20_000;
+
+let current: World | null = null;
+process.on('unhandledRejection', (e) => {
+  if (current === null) throw e;
+  current.escaped.push(e instanceof Error ? e.stack ?? e.message : String(e));
+});
+
+export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
+  const nodes = options.nodes ?? 3;
+  const partitions = options.partitions ?? 3;
+  const windowMs = options.faultWindowMs ?? 15_000;
+  const episodes = options.episodes ?? scheduleFor(prngFor(options.seed, 'faults'), nodes, windowMs);
+  const world = new World({ seed: options.seed, nodes, logLevel: options.logLevel, echo: options.echo });
+  current = world;
+  const findings: Finding[] = [];
+  const sessions: Session[] = [];
+  try {
+    await runPhases(world, { nodes, partitions, windowMs, episodes, findings, sessions });
+  } catch (e) {
+    findings.push({ kind: 'stuck', detail: e instanceof Error ? e.message : String(e) });
+  } finally {
+    current = null;
+  }
+  for (const e of world.escaped) findings.push({ kind: 'escaped', detail: e });
+  for (const f of findings) world.note(`FINDING ${f.kind}: ${f.detail}`);
+  const acked = sessions.filter((s) => s.acks === -1)
+    .reduce((n, s) => n + [...s.acked.values()].reduce((a, b) => a + b, 0), 0);
+  return { seed: options.seed, episodes, findings, trace: world.trace.tail(), traceHash: world.trace.hash,
+    virtualMs: world.elapsedMs, steps: world.steps, acked };
+}
+
+interface Phases {
+  readonly nodes: number;
+  readonly partitions: number;
+  readonly windowMs: number;
+  readonly episodes: readonly Episode[];
+  readonly findings: Finding[];
+  readonly sessions: Session[];
+}
+
+async function runPhases(world: World, p: Phases): Promise<void> {
+  const incs = world.hosts.map((h) => world.boot(h.id));
+  const booted = await world.runUntil(() => incs.every((i) => i.node !== null || i.startError !== null), 30_000);
+  if (!booted) throw new Error('the cluster did not start within 30 s');
+  await world.await(createTopic(world, p.partitions), 30_000, 'create the topic');
+  world.note(`schedule: ${p.episodes.map(describeEpisode).join(' ') || '(none)'}`);
+  let faultsOver = false;
+  let producersStop = false;
+  const producers = Promise.all([
+    runProducer(world, { name: 'pa', acks: -1, partitions: p.partitions, recordsPerSend: 2, pauseMs: 10 }, p.sessions,
+      () => producersStop),
+    runProducer(world, { name: 'pb', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
+      () => producersStop),
+    runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
+      () => producersStop),
+  ]);
+  const faults = play(world, p.episodes, () => faultsOver);
+  await world.runFor(p.windowMs);
+  // The last episode may run past the window: let it finish (it undoes itself), then heal all.
+  await world.await(faults, 10_000, 'the last fault episode');
+  faultsOver = true;
+  world.net.healAll();
+  for (const h of world.hosts) if (!h.running) world.boot(h.id);
+  world.note('faults over: network healed, every node running');
+  await world.runFor(1_000);
+  producersStop = true;
+  await world.await(producers, 60_000, 'the producers to finish their last sends');
+  const healed = await world.await(waitHealed(world, p.partitions), healBoundMs + 5_000, 'heal check');
+  if (healed !== null) {
+    p.findings.push({ kind: 'not-healed', detail: `${healBoundMs} ms after the faults: ${healed}` });
+    return;
+  }
+  const logs = await world.await(readAll(world, p.partitions), 30_000, 'read everything back');
+  p.findings.push(...checkRecords(p.sessions, logs));
+}
+
+/** Null once every node says every partition is led with its full ISR, all alike; else why not. */
+async function waitHealed(world: World, partitions: number): Promise<string | null> {
+  const deadline = world.clock.now() + healBoundMs;
+  let why = 'never asked';
+  for (;;) {
+    const answers = await metadataOfEveryNode(world);
+    why = unhealed(answers, partitions);
+    if (why === '') return null;
+    if (world.clock.now() >= deadline) return why;
+    await delay(world.clock, 250);
+  }
+}
+
+function unhealed(answers: readonly (MetadataResponse | string)[], partitions: number): string {
+  const views: string[] = [];
+  for (const [i, a] of answers.entries()) {
+    if (typeof a === 'string') return `node ${i + 1} did not answer: ${a}`;
+    const t = a.topics.find((x) => x.name === topic);
+    if (t === undefined || t.errorCode !== 0) return `node ${i + 1} does not know the topic`;
+    if (t.partitions.length !== partitions) return `node ${i + 1} sees ${t.partitions.length} partitions`;
+    for (const part of t.partitions) {
+      if (part.leaderId < 0) return `node ${i + 1}: partition ${part.partitionIndex} has no leader`;
+      const isr = [...part.isrNodes].sort().join(',');
+      const replicas = [...part.replicaNodes].sort().join(',');
+      if (isr !== replicas) return `node ${i + 1}: partition ${part.partitionIndex} ISR ${isr} of ${replicas}`;
+    }
+    views.push(t.partitions.map((x) => `${x.partitionIndex}:${x.leaderId}@${x.leaderEpoch}`).sort().join(' '));
+  }
+  if (new Set(views).size > 1) return `nodes disagree: ${views.join(' | ')}`;
+  return '';
+}

@@ -1,0 +1,177 @@
+/**
+ * The clients inside a world (issue 14): producers writing to every partition of a topic in each
+ * send (Pado's Producer: idempotent with acks=all, one Produce per leader carrying several
+ * partitions; acks=1 without idempotence), an admin that creates the topic, and the reader that
+ * reads every partition back at the end. What each producer sent and what was acknowledged is kept
+ * per partition, in order, for the checkers (checks.ts).
+ *
+ * Every value is unique: `<producer>/<session>/<n>`, n rising across a session's sends, so a
+ * duplicate, a loss and a reordering can each be named.
+ */
+import { delay } from '../../../src/common/index.js';
+import {
+  ClusterClient, KafkaClient, Producer, TopicReader, decodeFetchedRecords, type BrokerAddress,
+} from '../../../src/client/index.js';
+import { KafkaError, type MetadataResponse } from '../../../src/protocol/index.js';
+import { kafkaPort, type World } from './world.js';
+
+export const topic = 'sim';
+
+/** What one producer session (one producer id) sent and had acknowledged, per partition. */
+export interface Session {
+  readonly producer: string;
+  readonly number: number;
+  readonly acks: -1 | 1;
+  /** Values enqueued per partition, in order. */
+  readonly sent: Map<number, string[]>;
+  /** How many of `sent` (a prefix: one batch in flight per partition) were acknowledged. */
+  readonly acked: Map<number, number>;
+  /** Why the session ended early, if it did. */
+  failure: string | null;
+}
+
+export function bootstrapOf(world: World): BrokerAddress[] {
+  return world.hosts.map((h) => ({ host: h.address, port: kafkaPort }));
+}
+
+export function clusterClient(world: World, clientHost: string, name: string): ClusterClient {
+  const io = world.clientIo(clientHost);
+  return new ClusterClient(bootstrapOf(world), (a) => KafkaClient.connect({
+    host: a.host, port: a.port, clientId: name, io, connectTimeoutMs: 1_000, requestTimeoutMs: 5_000,
+  }), io.clock);
+}
+
+/** Creates the topic through any node, retrying until the cluster can (bounded by the world's run). */
+export async function createTopic(world: World, partitions: number): Promise<void> {
+  const cluster = clusterClient(world, '10.0.1.100', 'admin');
+  try {
+    for (let attempt = 1; attempt <= 100; attempt++) {
+      try {
+        const client = await cluster.any();
+        const r = await client.createTopics([{ name: topic, numPartitions: partitions,
+          replicationFactor: Math.min(3, world.hosts.length) }], 5_000);
+        const code = r.topics[0]?.errorCode ?? -1;
+        if (code === 0 || code === KafkaError.topicAlreadyExists.code) {
+          world.note(`topic ${topic} created (${partitions} partitions)`);
+          return;
+        }
+      } catch {
+        // not reachable yet: try again
+      }
+      await delay(cluster.clock, 200);
+    }
+    throw new Error('the topic could not be created in 100 attempts');
+  } finally {
+    await cluster.close();
+  }
+}
+
+export interface ProducerSpec {
+  readonly name: string;
+  readonly acks: -1 | 1;
+  readonly partitions: number;
+  /** Records per partition in one send. */
+  readonly recordsPerSend: number;
+  /** Virtual ms between one send's acknowledgement and the next send (an application's pace). */
+  readonly pauseMs: number;
+}
+
+/**
+ * Sends to every partition at once, flush after flush, until `stopped()`. A send that fails ends
+ * the session (its unacknowledged records are not promised); a new session (a new producer id)
+ * starts after a pause, as an application would restart its producer.
+ */
+export async function runProducer(
+  world: World, spec: ProducerSpec, sessions: Session[], stopped: () => boolean,
+): Promise<void> {
+  let number = 0;
+  while (!stopped()) {
+    number++;
+    const cluster = clusterClient(world, `10.0.1.${sessions.length % 200 + 1}`, spec.name);
+    const session: Session = { producer: spec.name, number, acks: spec.acks, sent: new Map(),
+      acked: new Map(), failure: null };
+    try {
+      const producer = await Producer.open(cluster, {
+        topic, acks: spec.acks, compression: 'none', requestTimeoutMs: 3_000,
+        deliveryTimeoutMs: 30_000, retryBackoffMs: 50, retryBackoffMaxMs: 500,
+      });
+      sessions.push(session);
+      let n = 0;
+      while (!stopped()) {
+        for (let p = 0; p < spec.partitions; p++) {
+          const values: string[] = [];
+          for (let i = 0; i < spec.recordsPerSend; i++) values.push(`${spec.name}/${number}/${n++}`);
+          let list = session.sent.get(p);
+          if (list === undefined) session.sent.set(p, list = []);
+          list.push(...values);
+          producer.enqueue(p, values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0 })));
+        }
+        try {
+          await producer.flush();
+        } finally {
+          for (const a of producer.acknowledged()) session.acked.set(a.partition, a.records);
+        }
+        await delay(cluster.clock, spec.pauseMs);
+      }
+    } catch (e) {
+      session.failure = e instanceof Error ? e.message : String(e);
+      world.note(`${spec.name} session ${number} ended: ${session.failure}`);
+      await delay(cluster.clock, 500);
+    } finally {
+      await cluster.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Every record of every partition, in offset order, read from the leaders up to their high watermarks. */
+export async function readAll(world: World, partitions: number): Promise<Map<number, string[]>> {
+  const cluster = clusterClient(world, '10.0.1.201', 'reader');
+  try {
+    const reader = new TopicReader(cluster, topic);
+    const out = new Map<number, string[]>();
+    const positions = new Map<number, number>();
+    const ends = new Map<number, number>();
+    for (let p = 0; p < partitions; p++) {
+      out.set(p, []);
+      positions.set(p, 0);
+    }
+    for (let round = 0; round < 10_000 && positions.size > 0; round++) {
+      const answers = await reader.fetch([...positions].map(([partition, offset]) => ({ partition, offset })),
+        { maxWaitMs: 0, minBytes: 0, maxBytes: 1024 * 1024 });
+      for (const a of answers) {
+        if (a.errorCode !== 0) continue;
+        const at = positions.get(a.partitionIndex);
+        if (at === undefined) continue;
+        ends.set(a.partitionIndex, Number(a.highWatermark));
+        const { records, nextOffset } = decodeFetchedRecords(a.records as Buffer | null);
+        const list = out.get(a.partitionIndex)!;
+        for (const r of records) if (r.offset >= at) list.push(r.value?.toString() ?? '');
+        const next = nextOffset ?? at;
+        if (next >= Number(a.highWatermark)) positions.delete(a.partitionIndex);
+        else positions.set(a.partitionIndex, next);
+      }
+    }
+    if (positions.size > 0) throw new Error(`could not read partitions ${[...positions.keys()].join(',')} to their ends`);
+    return out;
+  } finally {
+    await cluster.close().catch(() => undefined);
+  }
+}
+
+/** Every node's Metadata answer for the topic, or the reason it gave none. */
+export async function metadataOfEveryNode(world: World): Promise<(MetadataResponse | string)[]> {
+  return Promise.all(world.hosts.map(async (h) => {
+    const io = world.clientIo('10.0.1.202');
+    try {
+      const client = await KafkaClient.connect({ host: h.address, port: kafkaPort, clientId: 'checker', io,
+        connectTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+      try {
+        return await client.metadata([topic]);
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }));
+}
