@@ -542,6 +542,12 @@ export class PartitionReplica implements LocalPartition {
     }
     this.refusedBatches.appended(batch.producerId);
     if (this.gapExcuses.size > 0) this.gapExcuses.delete(batch.producerId);
+    if (appended.baseOffset < leader.logEndOffset) {
+      // A write failed since our last append and the log rolled it back (its appends were
+      // refused, KAFKA_STORAGE_ERROR): those offsets are this batch's now.
+      leader.rolledBack(appended.baseOffset);
+      this.gate.rolledBack(appended.baseOffset);
+    }
     leader.appended(appended.lastOffset);
     this.gate.appended(appended.lastOffset, records.length);
     const durable = appended.durable;

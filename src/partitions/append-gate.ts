@@ -114,6 +114,19 @@ export class AppendGate<T> {
     this.bytesValue += bytes;
   }
 
+  /**
+   * A failed write was rolled back: the log ends at `endOffset` again, and the appends from there
+   * on are gone (their offsets will be given to other records).
+   */
+  rolledBack(endOffset: number): void {
+    while (this.items.length > this.head) {
+      const last = this.items.at(-1) as { lastOffset: number; bytes: number };
+      if (last.lastOffset < endOffset) break;
+      this.items.pop();
+      this.bytesValue -= last.bytes;
+    }
+  }
+
   /** The HW is now `hw`: appends below it leave the backlog. */
   highWatermark(hw: number): void {
     while (this.head < this.items.length) {

@@ -259,6 +259,22 @@ export class LeaderReplica {
     this.logEnd = lastOffset + 1;
   }
 
+  /**
+   * Our log rolled back a failed write (a full disk, an I/O error): it ends at `endOffset` again,
+   * and the next append reuses the offsets from there. Nothing beyond was readable (a log serves
+   * only what it has written), so no follower holds it; nothing fsynced is ever rolled back.
+   */
+  rolledBack(endOffset: number): void {
+    assert(endOffset >= this.syncedEnd && endOffset >= this.hw,
+      `rolled back to ${endOffset} below synced ${this.syncedEnd} or HW ${this.hw}`);
+    if (endOffset >= this.logEnd) return;
+    this.logEnd = endOffset;
+    for (const p of this.progress.values()) {
+      p.leaderEndAtLastFetch = Math.min(p.leaderEndAtLastFetch, endOffset);
+      for (const sample of p.ends) sample.end = Math.min(sample.end, endOffset);
+    }
+  }
+
   /** Our log is fsynced up to `endOffset` (exclusive): our copy counts from now on. */
   synced(endOffset: number): void {
     assert(endOffset <= this.logEnd, `synced ${endOffset} beyond log end ${this.logEnd}`);

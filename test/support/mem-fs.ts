@@ -98,7 +98,11 @@ export class MemFs implements FsOps {
   private readonly prng: Prng;
   private dead = false;
   syncCount = 0;
-  /** What `freeBytes` reports (a test fills the disk by lowering it). */
+  /**
+   * Free space: what `freeBytes` reports, used up by writes that grow files and given back by
+   * truncations and deletions. A write that needs more fails with ENOSPC and changes nothing
+   * (a test fills the disk by lowering it).
+   */
   free = Number.MAX_SAFE_INTEGER;
 
   /** One scheduling turn: the event loop's by default, the simulator's virtual clock in a world. */
@@ -166,6 +170,10 @@ export class MemFs implements FsOps {
     const fs = this;
     const mutate = async (op: Op) => {
       await fs.turn();
+      const newLength = op.kind === 'truncate' ? op.length : Math.max(state.length, op.position + op.data.length);
+      const grow = newLength - state.length;
+      if (grow > fs.free) throw Object.assign(new Error(`ENOSPC: no space left on device, write ${path}`), { code: 'ENOSPC' });
+      fs.free -= grow;
       state.apply(op, true);
     };
     return {
@@ -220,12 +228,17 @@ export class MemFs implements FsOps {
 
   async unlink(path: string): Promise<void> {
     await this.turn();
+    this.free += this.files.get(path)?.length ?? 0;
     this.files.delete(path);
   }
 
   async removeDir(dir: string): Promise<void> {
     await this.turn();
-    for (const p of [...this.files.keys()]) if (dirname(p) === dir) this.files.delete(p);
+    for (const [p, f] of [...this.files]) {
+      if (dirname(p) !== dir) continue;
+      this.free += f.length;
+      this.files.delete(p);
+    }
     this.dirs.delete(dir);
   }
 

@@ -7,11 +7,31 @@
  * - reordered: a session's records in a partition are not in the order it sent them;
  * - misplaced: a record that no producer sent to this partition.
  */
+import type { FaultKind } from './faults.js';
 import type { Session } from './workload.js';
+
+/**
+ * How long acks=all sends may go unacknowledged after a fault begins (ms; after it ends for the
+ * whole cluster's power loss). A killed or isolated leader: the session expires (1.2 s), the
+ * controller elects, clients back off at most 500 ms — Pado's failover target with margin. A
+ * machine that lost power says nothing: a client's request to it waits out its request timeout
+ * (3 s here) first. A one-way cut or bridge may leave the leader waiting for a follower it cannot
+ * hear until replica.lag.time.max.ms (5 s) drops it from the ISR.
+ */
+export const failoverBoundMs: Readonly<Record<FaultKind, number>> = {
+  kill: 3_500, isolate: 3_500, power: 7_000, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
+  'disk-full': 7_500,
+};
+
+export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]): Finding[] {
+  const slow = windows.filter((w) => w.ms > failoverBoundMs[w.kind]);
+  return slow.length === 0 ? [] : [{ kind: 'slow-failover',
+    detail: slow.map((w) => `${w.kind} ${w.ms} ms > ${failoverBoundMs[w.kind]} ms`).join(', ') }];
+}
 
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
-    | 'diverged';
+    | 'diverged' | 'slow-failover';
   readonly detail: string;
 }
 

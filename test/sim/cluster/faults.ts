@@ -3,13 +3,14 @@
  * at a virtual time and is undone after a duration — a killed process (SIGKILL: the page cache
  * survives), a machine's power loss (unsynced writes go as the disk's seed says), the whole
  * cluster's power loss, a node isolated from its peers (clients still reach it), a one-way cut, a
- * bridge (two nodes cut, both still reach the third). A schedule is plain data, so the shrinker
+ * bridge (two nodes cut, both still reach the third), a node's data disk full (below the reserve,
+ * writes failing with ENOSPC). A schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
 import { delay, type Prng } from '../../../src/common/index.js';
 import type { World } from './world.js';
 
-export const faultKinds = ['kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge'] as const;
+export const faultKinds = ['kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full'] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export interface Episode {
@@ -22,7 +23,7 @@ export interface Episode {
 }
 
 const weights: Readonly<Record<FaultKind, number>> = {
-  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2,
+  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2,
 };
 
 /** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
@@ -48,17 +49,29 @@ export function describeEpisode(e: Episode): string {
   return `${e.kind}(${e.nodes.join('>')})@${e.atMs}+${e.durationMs}`;
 }
 
+/** An episode as it was played: when (virtual ms) it began and was undone. */
+export interface Played {
+  readonly episode: Episode;
+  readonly startMs: number;
+  endMs: number;
+}
+
 /** Plays `episodes` from now on, each started and undone on the world's clock. */
-export async function play(world: World, episodes: readonly Episode[], stopped: () => boolean): Promise<void> {
+export async function play(
+  world: World, episodes: readonly Episode[], stopped: () => boolean, played: Played[],
+): Promise<void> {
   const startMs = world.clock.now();
   for (const e of episodes) {
     const wait = startMs + e.atMs - world.clock.now();
     if (wait > 0) await delay(world.clock, wait);
     if (stopped()) return;
     world.note(`fault ${describeEpisode(e)}`);
+    const p: Played = { episode: e, startMs: world.clock.now(), endMs: -1 };
+    played.push(p);
     start(world, e);
     await delay(world.clock, e.durationMs);
     undo(world, e);
+    p.endMs = world.clock.now();
     world.note(`undone ${describeEpisode(e)}`);
   }
 }
@@ -91,6 +104,9 @@ function start(world: World, e: Episode): void {
       world.net.cut(x!, y!);
       break;
     }
+    case 'disk-full':
+      world.host(a!).fs.free = 0;
+      break;
   }
 }
 
@@ -100,6 +116,9 @@ function undo(world: World, e: Episode): void {
     case 'power':
     case 'power-all':
       for (const h of world.hosts) if (!h.running) world.boot(h.id);
+      break;
+    case 'disk-full':
+      world.host(e.nodes[0]!).fs.free = Number.MAX_SAFE_INTEGER;
       break;
     default:
       world.net.healAll();

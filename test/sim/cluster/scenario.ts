@@ -7,8 +7,8 @@
  */
 import { delay } from '../../../src/common/index.js';
 import type { MetadataResponse } from '../../../src/protocol/index.js';
-import { checkRecords, type Finding } from './checks.js';
-import { describeEpisode, play, scheduleFor, type Episode } from './faults.js';
+import { checkRecords, checkWindows, type Finding } from './checks.js';
+import { describeEpisode, play, scheduleFor, type Episode, type FaultKind, type Played } from './faults.js';
 import { createTopic, metadataOfEveryNode, readAll, runProducer, topic, type Session } from './workload.js';
 import { prngFor, World } from './world.js';
 
@@ -33,6 +33,8 @@ export interface ScenarioResult {
   readonly virtualMs: number;
   readonly steps: number;
   readonly acked: number;
+  /** Per fault: how long until a send made after it began was acknowledged (whole cluster down: after it ended). */
+  readonly windows: { kind: FaultKind; ms: number }[];
 }
 
 /** How long after the last fault the cluster has to heal. */
@@ -53,19 +55,47 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   current = world;
   const findings: Finding[] = [];
   const sessions: Session[] = [];
+  const played: Played[] = [];
+  const producersStoppedMs = { value: -1 };
   try {
-    await runPhases(world, { nodes, partitions, windowMs, episodes, findings, sessions });
+    await runPhases(world, { nodes, partitions, windowMs, episodes, findings, sessions, played,
+      producersStoppedMs });
   } catch (e) {
     findings.push({ kind: 'stuck', detail: e instanceof Error ? e.message : String(e) });
   } finally {
     current = null;
   }
   for (const e of world.escaped) findings.push({ kind: 'escaped', detail: e });
+  const windows = windowsOf(played, sessions, producersStoppedMs.value);
+  findings.push(...checkWindows(windows));
   for (const f of findings) world.note(`FINDING ${f.kind}: ${f.detail}`);
   const acked = sessions.filter((s) => s.acks === -1)
     .reduce((n, s) => n + [...s.acked.values()].reduce((a, b) => a + b, 0), 0);
   return { seed: options.seed, episodes, findings, trace: world.trace.tail(), traceHash: world.trace.hash,
-    virtualMs: world.elapsedMs, steps: world.steps, acked };
+    virtualMs: world.elapsedMs, steps: world.steps, acked, windows };
+}
+
+/**
+ * The availability windows: per played fault, from its start (from its end when it took the whole
+ * cluster down, or filled a disk: a full leader refuses writes until space returns) to the first
+ * acknowledgement of an acks=all send made after that.
+ */
+function windowsOf(
+  played: readonly Played[], sessions: readonly Session[], stoppedMs: number,
+): { kind: FaultKind; ms: number }[] {
+  const sends = sessions.filter((s) => s.acks === -1).flatMap((s) => s.sends);
+  const out: { kind: FaultKind; ms: number }[] = [];
+  for (const p of played) {
+    const fromEnd = p.episode.kind === 'power-all' || p.episode.kind === 'disk-full';
+    const from = fromEnd ? p.endMs : p.startMs;
+    if (from < 0) continue;
+    let first = Number.POSITIVE_INFINITY;
+    for (const s of sends) if (s.startMs >= from && s.endMs < first) first = s.endMs;
+    if (first !== Number.POSITIVE_INFINITY) out.push({ kind: p.episode.kind, ms: first - from });
+    // None before the producers stopped: at least that long (judged only when it is long).
+    else if (stoppedMs > from) out.push({ kind: p.episode.kind, ms: stoppedMs - from });
+  }
+  return out;
 }
 
 interface Phases {
@@ -75,6 +105,9 @@ interface Phases {
   readonly episodes: readonly Episode[];
   readonly findings: Finding[];
   readonly sessions: Session[];
+  readonly played: Played[];
+  /** When the producers were told to stop (a fault with no acknowledgement after it is judged to here). */
+  readonly producersStoppedMs: { value: number };
 }
 
 async function runPhases(world: World, p: Phases): Promise<void> {
@@ -93,7 +126,7 @@ async function runPhases(world: World, p: Phases): Promise<void> {
     runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
       () => producersStop),
   ]);
-  const faults = play(world, p.episodes, () => faultsOver);
+  const faults = play(world, p.episodes, () => faultsOver, p.played);
   await world.runFor(p.windowMs);
   // The last episode may run past the window: let it finish (it undoes itself), then heal all.
   await world.await(faults, 10_000, 'the last fault episode');
@@ -101,7 +134,8 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   world.net.healAll();
   for (const h of world.hosts) if (!h.running) world.boot(h.id);
   world.note('faults over: network healed, every node running');
-  await world.runFor(1_000);
+  await world.runFor(3_000);
+  p.producersStoppedMs.value = world.clock.now();
   producersStop = true;
   await world.await(producers, 60_000, 'the producers to finish their last sends');
   const healed = await world.await(waitHealed(world, p.partitions), healBoundMs + 5_000, 'heal check');

@@ -28,6 +28,8 @@ export interface Session {
   readonly acked: Map<number, number>;
   /** Why the session ended early, if it did. */
   failure: string | null;
+  /** Each acknowledged send: when it was made and when its last partition was acknowledged (virtual ms). */
+  readonly sends: { startMs: number; endMs: number }[];
 }
 
 export function bootstrapOf(world: World): BrokerAddress[] {
@@ -89,7 +91,7 @@ export async function runProducer(
     number++;
     const cluster = clusterClient(world, `10.0.1.${sessions.length % 200 + 1}`, spec.name);
     const session: Session = { producer: spec.name, number, acks: spec.acks, sent: new Map(),
-      acked: new Map(), failure: null };
+      acked: new Map(), failure: null, sends: [] };
     try {
       const producer = await Producer.open(cluster, {
         topic, acks: spec.acks, compression: 'none', requestTimeoutMs: 3_000,
@@ -106,8 +108,10 @@ export async function runProducer(
           list.push(...values);
           producer.enqueue(p, values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0 })));
         }
+        const startMs = cluster.clock.now();
         try {
           await producer.flush();
+          session.sends.push({ startMs, endMs: cluster.clock.now() });
         } finally {
           for (const a of producer.acknowledged()) session.acked.set(a.partition, a.records);
         }

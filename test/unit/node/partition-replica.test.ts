@@ -26,6 +26,9 @@ import { logConfigDefaults, PartitionLog } from '../../../src/storage/index.js';
 import type { ProduceOutcome } from '../../../src/server/index.js';
 import { systemClock } from '../../../src/node/io/system-clock.js';
 import { storageIo } from '../../support/storage-io.js';
+import { MemFs } from '../../support/mem-fs.js';
+import { Prng } from '../../../src/common/index.js';
+import { decodeFetchedRecords } from '../../../src/client/index.js';
 
 const state = { leaderEpoch: 1, partitionEpoch: 1, replicas: [1, 2, 3], isr: [1, 2, 3] };
 const all = (minIsr = 2, timeoutMs = 30_000) => ({ requiredAcks: -1 as const, minIsr, timeoutMs });
@@ -369,4 +372,34 @@ async (t) => {
     'written in this epoch: a gap is a gap');
   const old = await replica.produce(batch('z', { sequence: 0 }), 7, all(2));
   assert.equal(old.errorCode, 0, 'an old retry is answered as a duplicate, as before');
+});
+
+test('after a write the full disk failed (ENOSPC, rolled back), the next produce reuses its offsets ' +
+  'and is taken (found by the whole-cluster simulation, seed 21)', async (t) => {
+  const fs = new MemFs(new Prng(21));
+  const log = await PartitionLog.open('/data/t-0', { ...logConfigDefaults, diskReserveBytes: 0 },
+    { fs, clock: systemClock });
+  t.after(async () => log.close());
+  const replica = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1,
+    state: { ...state, isr: [1] }, log, nowMs: 0, clock: systemClock, logger: pino({ level: 'silent' }),
+    maxMessageBytes: 1 << 20, onAdvance: () => undefined });
+  t.after(async () => replica.release(0));
+  const one = { requiredAcks: 1 as const, minIsr: 1, timeoutMs: 30_000 };
+  assert.equal((await replica.produce(batch('a'), 1, one)).errorCode, 0);
+  fs.free = 0; // the disk fills between two free-space measurements: the write itself fails
+  const refused = await replica.produce(batch('b'), 2, one);
+  assert.equal(refused.errorCode, KafkaError.kafkaStorageError.code);
+  fs.free = Number.MAX_SAFE_INTEGER;
+  // Until the log has repaired (truncated the partial write) and measured the space back (once a
+  // second), it refuses too; a client retries.
+  let taken = await replica.produce(batch('c'), 1_000, one);
+  for (let i = 2; i < 100 && taken.errorCode === KafkaError.kafkaStorageError.code; i++) {
+    await new Promise((r) => setTimeout(r, 5));
+    taken = await replica.produce(batch('c'), i * 1_000, one);
+  }
+  assert.equal(taken.errorCode, 0, 'was: AssertionFailed "append ending at 1 below end 2"');
+  assert.equal(taken.baseOffset, 1);
+  const read = await replica.read(0, 1 << 20);
+  assert.deepEqual(decodeFetchedRecords(read.records ?? null).records.map((r) => r.value?.toString()),
+    ['a', 'c']);
 });
