@@ -248,6 +248,9 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
         return { records, result: fencedIds(records) };
       }, { settle: false });
       if (fenced.length > 0) {
+        // The fence records are applied here now (a proposal resolves once applied).
+        const at = this.metadataOffset();
+        for (const id of fenced) term.fencedAt.set(id, at);
         this.log.warn({ brokerIds: fenced }, 'broker sessions expired: fenced');
       }
     } catch (err) {
@@ -333,7 +336,11 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     Decision<{ result: BrokerHeartbeatOutcome; unfenced: boolean }> {
     // Runs after propose's read barrier: our applied index covers every earlier controller's work.
     term.takeoverOffset ??= this.metadataOffset();
-    const required = term.registeredAt.get(req.brokerId) ?? term.takeoverOffset;
+    // A broker fenced while cut off must first apply its fence (and the leader moves that came
+    // with it): unfenced on an older image it would take its lease back, name itself leader of
+    // partitions that moved and take writes for them (found by the whole-cluster simulation).
+    const required = Math.max(term.registeredAt.get(req.brokerId) ?? term.takeoverOffset,
+      term.fencedAt.get(req.brokerId) ?? -1);
     const caughtUp = req.currentMetadataOffset >= required;
     const wasFenced = image.brokers.get(req.brokerId)?.fenced ?? true;
     const decided = heartbeat(image, term.leases, {
@@ -369,6 +376,8 @@ class ActiveTerm {
   readonly leases = new BrokerLeases();
   /** Applied index right after each registration this tenure committed; bounded by prune. */
   readonly registeredAt = new Map<number, number>();
+  /** Applied index right after each session expiry this tenure committed; bounded by prune. */
+  readonly fencedAt = new Map<number, number>();
   /** Applied index at this tenure's first decision; null until then. */
   takeoverOffset: number | null = null;
   timer: { cancel(): void } | null = null;
@@ -380,6 +389,9 @@ class ActiveTerm {
   prune(image: MetadataImage): void {
     for (const id of this.registeredAt.keys()) {
       if (!image.brokers.has(id)) this.registeredAt.delete(id);
+    }
+    for (const id of this.fencedAt.keys()) {
+      if (!image.brokers.has(id)) this.fencedAt.delete(id);
     }
   }
 }

@@ -6,6 +6,8 @@
  *   idempotent, and the acks=1 one only retries answers that prove nothing was written);
  * - reordered: a session's records in a partition are not in the order it sent them;
  * - misplaced: a record that no producer sent to this partition.
+ * While the run goes on, a watcher (workload.ts) reports stale metadata: a node answering clients
+ * with an older view than it gave before, or naming a leader it does not list.
  */
 import type { FaultKind } from './faults.js';
 import type { Session } from './workload.js';
@@ -31,7 +33,7 @@ export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]
 
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
-    | 'diverged' | 'slow-failover';
+    | 'diverged' | 'slow-failover' | 'stale-metadata';
   readonly detail: string;
 }
 

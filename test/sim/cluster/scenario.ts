@@ -9,7 +9,9 @@ import { delay } from '../../../src/common/index.js';
 import type { MetadataResponse } from '../../../src/protocol/index.js';
 import { checkRecords, checkWindows, type Finding } from './checks.js';
 import { describeEpisode, play, scheduleFor, type Episode, type FaultKind, type Played } from './faults.js';
-import { createTopic, metadataOfEveryNode, readAll, runProducer, topic, type Session } from './workload.js';
+import {
+  createTopic, metadataOfEveryNode, readAll, runProducer, topic, watchMetadata, type Session,
+} from './workload.js';
 import { prngFor, World } from './world.js';
 
 export interface ScenarioOptions {
@@ -126,6 +128,8 @@ async function runPhases(world: World, p: Phases): Promise<void> {
     runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
       () => producersStop),
   ]);
+  const watcher = watchMetadata(world, 100, () => producersStop,
+    (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
   const faults = play(world, p.episodes, () => faultsOver, p.played);
   await world.runFor(p.windowMs);
   // The last episode may run past the window: let it finish (it undoes itself), then heal all.
@@ -138,6 +142,7 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   p.producersStoppedMs.value = world.clock.now();
   producersStop = true;
   await world.await(producers, 60_000, 'the producers to finish their last sends');
+  await world.await(watcher, 5_000, 'the metadata watcher to stop');
   const healed = await world.await(waitHealed(world, p.partitions), healBoundMs + 5_000, 'heal check');
   if (healed !== null) {
     p.findings.push({ kind: 'not-healed', detail: `${healBoundMs} ms after the faults: ${healed}` });

@@ -179,3 +179,70 @@ export async function metadataOfEveryNode(world: World): Promise<(MetadataRespon
     }
   }));
 }
+
+/**
+ * How far behind the cluster a node's answers to clients may be: a node cut off from the controller
+ * stops answering once its lease has lapsed (1.2 s session, 0.5 s grace), and a connected one
+ * applies a change within a few round trips.
+ */
+export const metadataLagMaxMs = 2_000;
+
+/**
+ * Watches what every node tells clients (Metadata, every `everyMs`) and reports what a client must
+ * never see: a node answering with a view older than what another node answered more than
+ * metadataLagMaxMs earlier (a restarted node serving its pre-crash image), a node whose answers
+ * go back in time, or an answer naming a leader it does not list among the brokers.
+ */
+export async function watchMetadata(
+  world: World, everyMs: number, stopped: () => boolean, report: (problem: string) => void,
+): Promise<void> {
+  const seen = world.hosts.map(() => new Map<number, number>());
+  /** Per partition, each leader epoch any node named, with when it was first named. */
+  const firstNamed = new Map<number, { epoch: number; ms: number }[]>();
+  const clients: (KafkaClient | null)[] = world.hosts.map(() => null);
+  const io = world.clientIo('10.0.1.203');
+  const reported = new Set<string>();
+  const once = (key: string, problem: string): void => {
+    if (reported.has(key)) return;
+    reported.add(key);
+    report(problem);
+  };
+  while (!stopped()) {
+    await Promise.all(world.hosts.map(async (h, i) => {
+      try {
+        clients[i] ??= await KafkaClient.connect({ host: h.address, port: kafkaPort, clientId: 'watcher', io,
+          connectTimeoutMs: 500, requestTimeoutMs: 1_000 });
+        const r = await clients[i]!.metadata([topic]);
+        const brokers = new Set(r.brokers.map((b) => b.nodeId));
+        const t = r.topics.find((x) => x.name === topic);
+        for (const p of t?.partitions ?? []) {
+          if (p.leaderId >= 0 && !brokers.has(p.leaderId)) {
+            once(`unlisted ${i} ${p.partitionIndex}`, `node ${h.id} names leader ${p.leaderId} of partition ` +
+              `${p.partitionIndex} but lists brokers ${[...brokers].join(',') || 'none'}`);
+          }
+          const before = seen[i]!.get(p.partitionIndex) ?? -1;
+          if (p.leaderEpoch >= 0 && p.leaderEpoch < before) {
+            once(`back ${i} ${p.partitionIndex}`, `node ${h.id} went back from leader epoch ${before} to ` +
+              `${p.leaderEpoch} for partition ${p.partitionIndex}`);
+          }
+          seen[i]!.set(p.partitionIndex, Math.max(before, p.leaderEpoch));
+          const now = io.clock.now();
+          let named = firstNamed.get(p.partitionIndex);
+          if (named === undefined) firstNamed.set(p.partitionIndex, named = []);
+          const known = named.filter((n) => n.ms <= now - metadataLagMaxMs).reduce((m, n) => Math.max(m, n.epoch), -1);
+          if (p.leaderEpoch < known) {
+            once(`stale ${i} ${p.partitionIndex}`, `node ${h.id} answered leader epoch ${p.leaderEpoch} for ` +
+              `partition ${p.partitionIndex}, ${metadataLagMaxMs} ms after epoch ${known} was named`);
+          }
+          if (!named.some((n) => n.epoch === p.leaderEpoch)) named.push({ epoch: p.leaderEpoch, ms: now });
+        }
+      } catch {
+        const c = clients[i];
+        clients[i] = null;
+        if (c !== null && c !== undefined) await c.close().catch(() => undefined);
+      }
+    }));
+    await delay(io.clock, everyMs);
+  }
+  await Promise.all(clients.map((c) => c?.close().catch(() => undefined)));
+}

@@ -136,6 +136,26 @@ test('an expired session fences the broker and moves its leaderships', async () 
   assert.equal(back.isFenced, false);
 });
 
+test('a broker fenced while cut off is unfenced only once it has applied its fence (found by the ' +
+  'whole-cluster simulation)', async () => {
+  const s = setup();
+  const epochs = await live(s, 2);
+  s.metadata.current = withTopic(s.metadata.current, 't', 2, 2);
+  const before = s.metadata.offset; // what broker 1 had applied when it was cut off
+  s.clock.ms += 800;
+  await s.duties.brokerHeartbeat(hb(2, epochs[1] as number, s.metadata.offset));
+  s.clock.ms += 500;
+  await s.duties.checkSessions();
+  assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
+  // Back, with the image it had: unfenced now it would take its lease back and name itself leader
+  // of the partitions the fence moved away.
+  const stale = await s.duties.brokerHeartbeat(hb(1, epochs[0] as number, before));
+  assert.deepEqual(stale, { errorCode: 0, isCaughtUp: false, isFenced: true, shouldShutdown: false });
+  assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
+  const caughtUp = await s.duties.brokerHeartbeat(hb(1, epochs[0] as number, s.metadata.offset));
+  assert.equal(caughtUp.isFenced, false);
+});
+
 test('the timer drives the session check, and stops with leadership', async () => {
   const s = setup();
   await live(s, 1);
