@@ -14,16 +14,20 @@ import type { Session } from './workload.js';
 
 /**
  * How long acks=all sends may go unacknowledged after a fault begins (ms; after it ends for the
- * whole cluster's power loss). A killed or isolated leader: the session expires (1.2 s), the
- * controller elects, clients back off at most 500 ms — Pado's failover target with margin. A
- * machine that lost power says nothing: a client's request to it waits out its request timeout
- * (3 s here) first. A one-way cut or bridge may leave the leader waiting for a follower it cannot
- * hear until replica.lag.time.max.ms (5 s) drops it from the ISR.
+ * whole cluster's power loss and a full disk). A killed or isolated leader: the session expires
+ * (1.2 s), the controller elects, clients back off at most 500 ms — Pado's failover target with
+ * margin. A machine that lost power says nothing: a client's request to it waits out its request
+ * timeout (5 s here) first. A one-way cut or bridge may leave the leader waiting for a follower
+ * it cannot hear until replica.lag.time.max.ms (5 s) drops it from the ISR. Judged only for a
+ * fault that began on a cluster left alone for `settledGapMs` since the one before (else the
+ * window also holds the recovery from that one: restarts, leases, clients' reconnections).
  */
 export const failoverBoundMs: Readonly<Record<FaultKind, number>> = {
-  kill: 3_500, isolate: 3_500, power: 7_000, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
+  kill: 3_500, isolate: 3_500, power: 8_500, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
   'disk-full': 7_500,
 };
+
+export const settledGapMs = 4_000;
 
 export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]): Finding[] {
   const slow = windows.filter((w) => w.ms > failoverBoundMs[w.kind]);

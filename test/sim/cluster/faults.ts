@@ -40,7 +40,7 @@ export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episod
     if (b >= a) b++;
     const durationMs = prng.between(300, 6_000);
     out.push({ atMs: t, kind, nodes: kind === 'one-way' || kind === 'bridge' ? [a, b] : [a], durationMs });
-    t += durationMs + prng.between(200, 4_000);
+    t += durationMs + prng.between(200, 7_000);
   }
   return out;
 }

@@ -7,7 +7,7 @@
  */
 import { delay } from '../../../src/common/index.js';
 import type { MetadataResponse } from '../../../src/protocol/index.js';
-import { checkRecords, checkWindows, type Finding } from './checks.js';
+import { checkRecords, checkWindows, settledGapMs, type Finding } from './checks.js';
 import { describeEpisode, play, scheduleFor, type Episode, type FaultKind, type Played } from './faults.js';
 import {
   createTopic, metadataOfEveryNode, readAll, runProducer, topic, watchMetadata, type Session,
@@ -78,7 +78,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 }
 
 /**
- * The availability windows: per played fault, from its start (from its end when it took the whole
+ * The availability windows: per played fault that began on a settled cluster (checks.ts), from its start (from its end when it took the whole
  * cluster down, or filled a disk: a full leader refuses writes until space returns) to the first
  * acknowledgement of an acks=all send made after that.
  */
@@ -87,7 +87,11 @@ function windowsOf(
 ): { kind: FaultKind; ms: number }[] {
   const sends = sessions.filter((s) => s.acks === -1).flatMap((s) => s.sends);
   const out: { kind: FaultKind; ms: number }[] = [];
+  let previousEndMs = Number.NEGATIVE_INFINITY;
   for (const p of played) {
+    const settled = p.startMs - previousEndMs >= settledGapMs;
+    previousEndMs = p.endMs;
+    if (!settled) continue;
     const fromEnd = p.episode.kind === 'power-all' || p.episode.kind === 'disk-full';
     const from = fromEnd ? p.endMs : p.startMs;
     if (from < 0) continue;
