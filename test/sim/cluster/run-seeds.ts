@@ -2,11 +2,16 @@
  * Runs seeds of the whole-cluster simulation in this process, outside node:test (whose async
  * hooks would cost a fifth of the time), one JSON line per seed on stdout:
  *   node dist/test/sim/cluster/run-seeds.js --first 1 --count 100 [--window 8000] [--trace]
- * `--trace` echoes every line of the trace (with the nodes' info logs) to stderr, for a replay.
- * cluster.test.ts and scripts/run-sim.mjs start it, a few processes at a time.
+ *   node dist/test/sim/cluster/run-seeds.js --first 21 --schedule 'disk-full(2)@1432+5877' --trace
+ *   node dist/test/sim/cluster/run-seeds.js --first 21 --shrink
+ * `--trace` echoes every line of the trace (with the nodes' info logs) to stderr, for a replay;
+ * `--schedule` replays the seed with that fault schedule instead of its own (what `--shrink` prints);
+ * `--shrink` reduces a failing seed's schedule to the smallest that still fails the same way.
+ * cluster.test.ts and scripts/run-sim.mjs start it.
  */
 import { runScenario } from './scenario.js';
 import { describeEpisode } from './faults.js';
+import { parseSchedule, shrink } from './shrink.js';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -16,15 +21,39 @@ function option(name: string, fallback: number): number {
   return v;
 }
 
+function text(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
 async function main(): Promise<void> {
   const first = option('--first', 1);
   const count = option('--count', 1);
   const windowMs = option('--window', 15_000);
   const trace = process.argv.includes('--trace');
+  const schedule = text('--schedule');
+  const episodes = schedule === undefined ? undefined : parseSchedule(schedule);
+  const echo = trace ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  if (process.argv.includes('--shrink')) {
+    const log = (line: string): void => void process.stderr.write(`shrink: ${line}\n`);
+    const { original, smallest, runs } = await shrink({ seed: first, faultWindowMs: windowMs,
+      ...(episodes === undefined ? {} : { episodes }) }, 60, log);
+    if (original.findings.length === 0) {
+      process.stdout.write(`seed ${first} passes: nothing to shrink\n`);
+      return;
+    }
+    const small = smallest.episodes.map(describeEpisode).join(' ');
+    process.stdout.write([
+      `seed ${first}: ${original.episodes.length} episodes → ${smallest.episodes.length} (${runs} runs)`,
+      `  finding: ${smallest.findings.map((f) => `${f.kind}: ${f.detail}`).join('; ')}`,
+      `  replay:  node dist/test/sim/cluster/run-seeds.js --first ${first} --window ${windowMs}` +
+        ` --schedule '${small}' --trace`, ''].join('\n'));
+    return;
+  }
   for (let seed = first; seed < first + count; seed++) {
     const started = performance.now();
-    const r = await runScenario({ seed, faultWindowMs: windowMs, logLevel: trace ? 'info' : 'warn',
-      echo: trace ? (line) => process.stderr.write(`${line}\n`) : undefined });
+    const r = await runScenario({ seed, faultWindowMs: windowMs, logLevel: trace ? 'info' : 'warn', echo,
+      ...(episodes === undefined ? {} : { episodes }) });
     process.stdout.write(`${JSON.stringify({
       seed, ok: r.findings.length === 0, findings: r.findings, virtualMs: r.virtualMs,
       wallMs: Math.round(performance.now() - started), steps: r.steps, acked: r.acked,
