@@ -37,7 +37,7 @@ export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]
 
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
-    | 'diverged' | 'slow-failover' | 'stale-metadata';
+    | 'diverged' | 'slow-failover' | 'stale-metadata' | 'epoch-bump';
   readonly detail: string;
 }
 

@@ -13,6 +13,7 @@ import {
   createTopic, metadataOfEveryNode, readAll, runProducer, topic, watchMetadata, type Session,
 } from './workload.js';
 import { prngFor, World } from './world.js';
+import { runPipelinedProducer } from './pipelined-producer.js';
 
 export interface ScenarioOptions {
   readonly seed: number;
@@ -35,6 +36,8 @@ export interface ScenarioResult {
   readonly virtualMs: number;
   readonly steps: number;
   readonly acked: number;
+  /** acks=all records acknowledged, per producer. */
+  readonly ackedBy: Record<string, number>;
   /** Per fault: how long until a send made after it began was acknowledged (whole cluster down: after it ended). */
   readonly windows: { kind: FaultKind; ms: number }[];
 }
@@ -73,8 +76,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   for (const f of findings) world.note(`FINDING ${f.kind}: ${f.detail}`);
   const acked = sessions.filter((s) => s.acks === -1)
     .reduce((n, s) => n + [...s.acked.values()].reduce((a, b) => a + b, 0), 0);
+  const ackedBy: Record<string, number> = {};
+  for (const s of sessions) {
+    if (s.acks !== -1) continue;
+    ackedBy[s.producer] = (ackedBy[s.producer] ?? 0) + [...s.acked.values()].reduce((a, b) => a + b, 0);
+  }
   return { seed: options.seed, episodes, findings, trace: world.trace.tail(), traceHash: world.trace.hash,
-    virtualMs: world.elapsedMs, steps: world.steps, acked, windows };
+    virtualMs: world.elapsedMs, steps: world.steps, acked, ackedBy, windows };
 }
 
 /**
@@ -96,7 +104,7 @@ function windowsOf(
     const from = fromEnd ? p.endMs : p.startMs;
     if (from < 0) continue;
     let first = Number.POSITIVE_INFINITY;
-    for (const s of sends) if (s.startMs >= from && s.endMs < first) first = s.endMs;
+    for (const s of sends) if (s.startMs >= from && s.endMs >= 0 && s.endMs < first) first = s.endMs;
     if (first !== Number.POSITIVE_INFINITY) out.push({ kind: p.episode.kind, ms: first - from });
     // None before the producers stopped: at least that long (judged only when it is long).
     else if (stoppedMs > from) out.push({ kind: p.episode.kind, ms: stoppedMs - from });
@@ -131,6 +139,9 @@ async function runPhases(world: World, p: Phases): Promise<void> {
       () => producersStop),
     runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
       () => producersStop),
+    runPipelinedProducer(world, { name: 'pr', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 },
+      p.sessions, () => producersStop,
+      { bump: (detail) => p.findings.push({ kind: 'epoch-bump', detail }) }),
   ]);
   const watcher = watchMetadata(world, 100, () => producersStop,
     (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
