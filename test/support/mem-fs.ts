@@ -83,6 +83,15 @@ class MemFileState {
   sync(): void {
     this.unsynced = [];
   }
+
+  /** Flips bits in place, in the bytes now and in every undo record that would restore that byte. */
+  flip(position: number, mask: number): void {
+    this.buf[position]! ^= mask;
+    for (const { undo } of this.unsynced) {
+      const at = position - undo.position;
+      if (at >= 0 && at < undo.bytes.length) undo.bytes[at]! ^= mask;
+    }
+  }
 }
 
 /** What an op replaced: the file's length before it and the bytes it overwrote or cut, at `position`. */
@@ -153,6 +162,26 @@ export class MemFs implements FsOps {
     const next = new MemFs(this.prng, this.files, this.dirs, this.yieldTurn);
     next.free = this.free;
     return next;
+  }
+
+  /** Paths of the files, sorted (for a test that picks one to damage). */
+  paths(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  /** Bytes a file holds now (0 when it does not exist). */
+  sizeOf(path: string): number {
+    return this.files.get(path)?.length ?? 0;
+  }
+
+  /**
+   * Bit rot: flips the bits of `mask` in the byte at `position`, on the medium itself (what reads
+   * see now and what survives a crash), as a decaying sector does.
+   */
+  flipByte(path: string, position: number, mask: number): void {
+    const f = this.files.get(path);
+    if (f === undefined || position >= f.length) return;
+    f.flip(position, mask);
   }
 
   async open(path: string, create: boolean): Promise<StorageFile> {

@@ -4,13 +4,17 @@
  * survives), a machine's power loss (unsynced writes go as the disk's seed says), the whole
  * cluster's power loss, a node isolated from its peers (clients still reach it), a one-way cut, a
  * bridge (two nodes cut, both still reach the third), a node's data disk full (below the reserve,
- * writes failing with ENOSPC). A schedule is plain data, so the shrinker
+ * writes failing with ENOSPC), a bit flipped in a partition's log file on a node's disk (bit rot: the
+ * file and byte are chosen by the seed and the episode's start, among what the disk holds then). A
+ * schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
 import { delay, type Prng } from '../../../src/common/index.js';
-import type { World } from './world.js';
+import { prngFor, type World } from './world.js';
 
-export const faultKinds = ['kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full'] as const;
+export const faultKinds = [
+  'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip',
+] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
 export interface Episode {
@@ -23,7 +27,7 @@ export interface Episode {
 }
 
 const weights: Readonly<Record<FaultKind, number>> = {
-  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2,
+  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2,
 };
 
 /** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
@@ -107,6 +111,17 @@ function start(world: World, e: Episode): void {
     case 'disk-full':
       world.host(a!).fs.free = 0;
       break;
+    case 'bit-flip': {
+      const fs = world.host(a!).fs;
+      const logs = fs.paths().filter((p) => /\/data\/sim-\d+\/\d+\.log$/.test(p) && fs.sizeOf(p) > 0);
+      if (logs.length === 0) break;
+      const prng = prngFor(world.seed, `bit-flip ${e.atMs}`);
+      const path = prng.pick(logs);
+      const position = prng.below(fs.sizeOf(path));
+      fs.flipByte(path, position, 1 << prng.below(8));
+      world.note(`flipped a bit of byte ${position} of ${path} on node ${a}`);
+      break;
+    }
   }
 }
 
@@ -120,6 +135,8 @@ function undo(world: World, e: Episode): void {
     case 'disk-full':
       world.host(e.nodes[0]!).fs.free = Number.MAX_SAFE_INTEGER;
       break;
+    case 'bit-flip':
+      break; // bit rot stays: the node must find and repair it
     default:
       world.net.healAll();
   }

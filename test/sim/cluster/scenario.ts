@@ -163,7 +163,8 @@ async function runPhases(world: World, p: Phases): Promise<void> {
     p.findings.push({ kind: 'not-healed', detail: `${healBoundMs} ms after the faults: ${healed}` });
     return;
   }
-  const logs = await world.await(readAll(world, p.partitions), 30_000, 'read everything back');
+  const logs = await world.await(readAll(world, p.partitions,
+    (detail) => p.findings.push({ kind: 'corrupt-served', detail })), 30_000, 'read everything back');
   p.findings.push(...checkRecords(p.sessions, logs));
 }
 

@@ -13,6 +13,9 @@ import {
   ClusterClient, KafkaClient, Producer, TopicReader, decodeFetchedRecords, type BrokerAddress,
 } from '../../../src/client/index.js';
 import { KafkaError, type MetadataResponse } from '../../../src/protocol/index.js';
+import {
+  batchHeaderBytes, batchLogOverheadBytes, validateOneBatch,
+} from '../../../src/protocol/records/index.js';
 import { kafkaPort, type World } from './world.js';
 
 export const topic = 'sim';
@@ -127,8 +130,13 @@ export async function runProducer(
   }
 }
 
-/** Every record of every partition, in offset order, read from the leaders up to their high watermarks. */
-export async function readAll(world: World, partitions: number): Promise<Map<number, string[]>> {
+/**
+ * Every record of every partition, in offset order, read from the leaders up to their high
+ * watermarks. A batch whose CRC does not hold is reported (`corrupt`): a broker must never serve one.
+ */
+export async function readAll(
+  world: World, partitions: number, corrupt: (detail: string) => void,
+): Promise<Map<number, string[]>> {
   const cluster = clusterClient(world, '10.0.1.201', 'reader');
   try {
     const reader = new TopicReader(cluster, topic);
@@ -147,7 +155,14 @@ export async function readAll(world: World, partitions: number): Promise<Map<num
         const at = positions.get(a.partitionIndex);
         if (at === undefined) continue;
         ends.set(a.partitionIndex, Number(a.highWatermark));
-        const { records, nextOffset } = decodeFetchedRecords(a.records as Buffer | null);
+        const bytes = a.records as Buffer | null;
+        const bad = bytes === null ? null : firstCorruptBatch(bytes);
+        if (bad !== null) {
+          corrupt(`partition ${a.partitionIndex} from offset ${at}: ${bad}`);
+          positions.delete(a.partitionIndex);
+          continue;
+        }
+        const { records, nextOffset } = decodeFetchedRecords(bytes);
         const list = out.get(a.partitionIndex)!;
         for (const r of records) if (r.offset >= at) list.push(r.value?.toString() ?? '');
         const next = nextOffset ?? at;
@@ -160,6 +175,19 @@ export async function readAll(world: World, partitions: number): Promise<Map<num
   } finally {
     await cluster.close().catch(() => undefined);
   }
+}
+
+/** The first whole batch in a fetched buffer that fails validation (CRC, counts), or null. */
+function firstCorruptBatch(buf: Buffer): string | null {
+  let position = 0;
+  while (buf.length - position >= batchHeaderBytes) {
+    const size = buf.readInt32BE(position + 8) + batchLogOverheadBytes;
+    if (size > buf.length - position) break; // a partial batch at the end of a fetch
+    const r = validateOneBatch(buf, position);
+    if (!r.ok) return r.message;
+    position += size;
+  }
+  return null;
 }
 
 /** Every node's Metadata answer for the topic, or the reason it gave none. */

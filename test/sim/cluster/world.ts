@@ -177,7 +177,7 @@ export class World {
       logLevel: this.logLevel,
       diskReserveBytes: 1024 * 1024,
       // Small segments: rolling, retention and recovery across segments happen within a run.
-      topicDefaults: { ...topicConfigDefaults, 'segment.bytes': 256 * 1024 },
+      topicDefaults: { ...topicConfigDefaults, 'segment.bytes': 64 * 1024 },
     };
   }
 
