@@ -5,10 +5,11 @@
  * and a RaftKv (key 1001, test-only) put; each sent over a fresh plain TCP connection to a node's
  * Kafka port, as any client could. `exchange` answers with the first response frame or 'closed'
  * (the broker refused the frame and closed the connection); it never waits more than 10 s.
+ * `forgedFrames` is the burst the chaos nemesis and the whole-cluster simulation send.
  */
 import { connect, type Socket } from 'node:net';
 import {
-  ApiKey, decodeResponseFrame, encodeRequestFrame, type RaftMessageRequest,
+  ApiKey, decodeResponseFrame, encodeRequestFrame, KafkaError, type RaftMessageRequest,
   type RaftMessageResponse,
 } from '../../src/protocol/index.js';
 import type { Prng } from '../../src/common/index.js';
@@ -127,4 +128,38 @@ export interface ForgedFrame {
   readonly expect: ForgedExpectation;
   /** Sent with `sendAndClose`: the frame never completes, so no answer can come. */
   readonly unfinished?: boolean;
+}
+
+/**
+ * The forged-peer burst to node `to` (voters `ids`): the frames of the forged-peer integration
+ * test, with what each must get, plus seeded truncated, bit-flipped and garbage ones.
+ */
+export function forgedFrames(to: number, ids: readonly number[], prng: Prng): ForgedFrame[] {
+  const claimed = prng.pick(ids.filter((id) => id !== to));
+  const invalid = KafkaError.invalidRequest.code;
+  const valid = raftFrame(heartbeat(claimed, to, 5));
+  const body = valid.length - 4;
+  const flipped = Buffer.from(valid);
+  const flipAt = 4 + prng.below(body);
+  flipped[flipAt] = flipped[flipAt]! ^ (1 << prng.below(8));
+  const unfinished = Buffer.from(valid.subarray(0, 4 + prng.below(body)));
+  const rawGarbage = prng.fill(Buffer.alloc(4 + prng.below(512)));
+  const frames: ForgedFrame[] = [
+    { name: 'term 2^53-1', bytes: raftFrame(heartbeat(claimed, to, 2 ** 53 - 1)), expect: invalid },
+    { name: 'term 2^50', bytes: raftFrame(heartbeat(claimed, to, 2 ** 50)), expect: invalid },
+    { name: 'unknown sender', bytes: raftFrame(heartbeat(99, to, 5)), expect: invalid },
+    { name: 'term bytes 2^53', bytes: rawTermFrame(claimed, to, 2n ** 53n), expect: 'closed' },
+    { name: 'term -1', bytes: rawTermFrame(claimed, to, -1n), expect: invalid },
+    // Within the bound: Raft takes it (it may cost an election, as unauthenticated peers can).
+    { name: 'term 1,000,000', bytes: raftFrame(heartbeat(claimed, to, 1_000_000)), expect: 'any' },
+    { name: 'term 1,000,001, commit 2^40',
+      bytes: raftFrame(heartbeat(claimed, to, 1_000_001, 2 ** 40)), expect: 'any' },
+    { name: `truncated frame`, bytes: truncatedFrame(valid, prng.below(body)), expect: 'closed' },
+    { name: 'unfinished frame', bytes: unfinished, expect: 'any', unfinished: true },
+    { name: `bit ${flipAt} flipped`, bytes: flipped, expect: 'any' },
+    { name: 'garbage frame', bytes: garbageFrame(prng, 1 + prng.below(1024)), expect: 'any' },
+    { name: 'raw garbage', bytes: rawGarbage, expect: 'any', unfinished: true },
+    { name: 'RaftKv put', bytes: raftKvPutFrame(64 * 1024), expect: 'closed' },
+  ];
+  return frames;
 }

@@ -5,15 +5,18 @@
  * cluster's power loss, a node isolated from its peers (clients still reach it), a one-way cut, a
  * bridge (two nodes cut, both still reach the third), a node's data disk full (below the reserve,
  * writes failing with ENOSPC), a bit flipped in a partition's log file on a node's disk (bit rot: the
- * file and byte are chosen by the seed and the episode's start, among what the disk holds then). A
+ * file and byte are chosen by the seed and the episode's start, among what the disk holds then), a
+ * burst of forged peer frames sent to a node's Kafka port by a stranger (issue 13's break 7: terms
+ * beyond 2^53, unknown senders, truncated, bit-flipped and garbage frames, the test-only RaftKv). A
  * schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
 import { delay, type Prng } from '../../../src/common/index.js';
-import { prngFor, type World } from './world.js';
+import { forgedFrames } from '../../support/forged-frames.js';
+import { kafkaPort, prngFor, type World } from './world.js';
 
 export const faultKinds = [
-  'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip',
+  'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip', 'forge',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -27,7 +30,7 @@ export interface Episode {
 }
 
 const weights: Readonly<Record<FaultKind, number>> = {
-  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2,
+  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2, forge: 2,
 };
 
 /** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
@@ -111,6 +114,9 @@ function start(world: World, e: Episode): void {
     case 'disk-full':
       world.host(a!).fs.free = 0;
       break;
+    case 'forge':
+      void forgeBurst(world, a!, prngFor(world.seed, `forge ${e.atMs}`));
+      break;
     case 'bit-flip': {
       const fs = world.host(a!).fs;
       const logs = fs.paths().filter((p) => /\/data\/sim-\d+\/\d+\.log$/.test(p) && fs.sizeOf(p) > 0);
@@ -136,8 +142,36 @@ function undo(world: World, e: Episode): void {
       world.host(e.nodes[0]!).fs.free = Number.MAX_SAFE_INTEGER;
       break;
     case 'bit-flip':
-      break; // bit rot stays: the node must find and repair it
+    case 'forge':
+      break; // bit rot stays: the node must find and repair it; a forged frame is sent once
     default:
       world.net.healAll();
   }
+}
+
+/** Each forged frame on a connection of its own from a stranger's host, written, then closed. */
+async function forgeBurst(world: World, to: number, prng: Prng): Promise<void> {
+  const net = world.net.netFor('10.0.3.1');
+  const frames = forgedFrames(to, world.hosts.map((h) => h.id), prng);
+  for (const frame of frames) {
+    const socket = net.connect(world.host(to).address, kafkaPort);
+    socket.on('error', () => undefined);
+    const connected = await new Promise<boolean>((resolve) => {
+      const timer = world.clock.after(500, () => resolve(false));
+      socket.once('connect', () => {
+        timer.cancel();
+        resolve(true);
+      });
+      socket.once('close', () => {
+        timer.cancel();
+        resolve(false);
+      });
+    });
+    if (connected) {
+      socket.write(frame.bytes);
+      await delay(world.clock, 50);
+    }
+    socket.destroy();
+  }
+  world.note(`sent ${frames.length} forged frames to node ${to}`);
 }
