@@ -37,7 +37,8 @@ export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]
 
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
-    | 'diverged' | 'slow-failover' | 'stale-metadata' | 'epoch-bump' | 'corrupt-served';
+    | 'diverged' | 'slow-failover' | 'stale-metadata' | 'epoch-bump' | 'corrupt-served'
+    | 'offset-regressed';
   readonly detail: string;
 }
 

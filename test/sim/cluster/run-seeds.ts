@@ -56,7 +56,7 @@ async function main(): Promise<void> {
       ...(episodes === undefined ? {} : { episodes }) });
     process.stdout.write(`${JSON.stringify({
       seed, ok: r.findings.length === 0, findings: r.findings, virtualMs: r.virtualMs,
-      wallMs: Math.round(performance.now() - started), steps: r.steps, acked: r.acked, ackedBy: r.ackedBy,
+      wallMs: Math.round(performance.now() - started), steps: r.steps, acked: r.acked, ackedBy: r.ackedBy, group: r.group,
       traceHash: r.traceHash, windows: r.windows, episodes: r.episodes.map(describeEpisode),
       trace: r.findings.length === 0 ? [] : r.trace.slice(-120),
     })}\n`);

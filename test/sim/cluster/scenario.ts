@@ -14,6 +14,7 @@ import {
 } from './workload.js';
 import { prngFor, World } from './world.js';
 import { runPipelinedProducer } from './pipelined-producer.js';
+import { newLedger, runGroupConsumer, type GroupLedger } from './group-consumer.js';
 
 export interface ScenarioOptions {
   readonly seed: number;
@@ -38,6 +39,8 @@ export interface ScenarioResult {
   readonly acked: number;
   /** acks=all records acknowledged, per producer. */
   readonly ackedBy: Record<string, number>;
+  /** What the consumer group did: records read, commits acknowledged, joins. */
+  readonly group: { consumed: number; commits: number; rejoins: number };
   /** Per fault: how long until a send made after it began was acknowledged (whole cluster down: after it ended). */
   readonly windows: { kind: FaultKind; ms: number }[];
 }
@@ -62,9 +65,10 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const sessions: Session[] = [];
   const played: Played[] = [];
   const producersStoppedMs = { value: -1 };
+  const group = newLedger();
   try {
     await runPhases(world, { nodes, partitions, windowMs, episodes, findings, sessions, played,
-      producersStoppedMs });
+      producersStoppedMs, group });
   } catch (e) {
     findings.push({ kind: 'stuck', detail: e instanceof Error ? e.message : String(e) });
   } finally {
@@ -82,7 +86,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     ackedBy[s.producer] = (ackedBy[s.producer] ?? 0) + [...s.acked.values()].reduce((a, b) => a + b, 0);
   }
   return { seed: options.seed, episodes, findings, trace: world.trace.tail(), traceHash: world.trace.hash,
-    virtualMs: world.elapsedMs, steps: world.steps, acked, ackedBy, windows };
+    virtualMs: world.elapsedMs, steps: world.steps, acked, ackedBy, windows,
+    group: { consumed: group.consumed, commits: group.commits, rejoins: group.rejoins } };
 }
 
 /**
@@ -122,6 +127,7 @@ interface Phases {
   readonly played: Played[];
   /** When the producers were told to stop (a fault with no acknowledgement after it is judged to here). */
   readonly producersStoppedMs: { value: number };
+  readonly group: GroupLedger;
 }
 
 async function runPhases(world: World, p: Phases): Promise<void> {
@@ -143,6 +149,9 @@ async function runPhases(world: World, p: Phases): Promise<void> {
       p.sessions, () => producersStop,
       { bump: (detail) => p.findings.push({ kind: 'epoch-bump', detail }) }),
   ]);
+  const regressed = (problem: string): void => { p.findings.push({ kind: 'offset-regressed', detail: problem }); };
+  const consumers = Promise.all(['c1', 'c2'].map((name) =>
+    runGroupConsumer(world, name, p.partitions, p.group, () => producersStop, regressed)));
   const watcher = watchMetadata(world, 100, () => producersStop,
     (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
   const faults = play(world, p.episodes, () => faultsOver, p.played);
@@ -158,6 +167,7 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   producersStop = true;
   await world.await(producers, 60_000, 'the producers to finish their last sends');
   await world.await(watcher, 5_000, 'the metadata watcher to stop');
+  await world.await(consumers, 20_000, 'the group consumers to leave');
   const healed = await world.await(waitHealed(world, p.partitions), healBoundMs + 5_000, 'heal check');
   if (healed !== null) {
     p.findings.push({ kind: 'not-healed', detail: `${healBoundMs} ms after the faults: ${healed}` });
