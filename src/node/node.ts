@@ -46,13 +46,22 @@ import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembershi
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './io/logger.js';
 import { isrChangeSender } from './isr-changes.js';
-import { ReplicaManager, topicOverrides } from './replica-manager.js';
+import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 
 export interface RunningNode {
   readonly address: { host: string; port: number };
+  /** What this node holds now (diagnostics; the whole-cluster simulation checks it every step). */
+  inspect(): NodeView;
   stop(): Promise<void>;
+}
+
+export interface NodeView {
+  /** The metadata log applied up to here, and the image it gives. */
+  readonly metadataOffset: number;
+  readonly image: MetadataImage;
+  readonly partitions: readonly ReplicaView[];
 }
 
 
@@ -117,6 +126,8 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   void flushLogger(log);
   return {
     address,
+    inspect: () => ({ metadataOffset: quorum.driver.status().applied, image: quorum.metadata.image(),
+      partitions: replicas.view() }),
     stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log }),
   };
 }

@@ -160,6 +160,11 @@ export class PartitionReplica implements LocalPartition {
     return this.leader;
   }
 
+  /** Whether a produce arriving now could be appended: led in a new epoch, lease held. */
+  get takesWrites(): boolean {
+    return this.leader !== undefined && !this.suspended;
+  }
+
   /**
    * The image names this node leader of `state`. A newer leader epoch than any in the log gets a
    * new LeaderReplica, which assigns the epoch at the log end (KIP-101); the same epoch updates

@@ -42,6 +42,18 @@ export type LeadershipListener = (topic: string, partition: number,
   replica: PartitionReplica | undefined) => void;
 
 /** A partition this node follows: its log and the state machine of the current leader epoch. */
+/** One local partition as `ReplicaManager.view` reports it. */
+export interface ReplicaView {
+  readonly topic: string;
+  readonly partition: number;
+  readonly role: 'leader' | 'follower';
+  readonly leaderEpoch: number;
+  readonly highWatermark: number;
+  readonly logEndOffset: number;
+  /** A produce arriving now could be appended here. */
+  readonly takesWrites: boolean;
+}
+
 export interface FollowerSlot {
   readonly topic: string;
   readonly partition: number;
@@ -315,6 +327,20 @@ export class ReplicaManager {
    * Writes each replica's HW to its log's checkpoint (only those that moved are written), a few
    * at a time. Never rejects: a failed write is logged and retried on the next round.
    */
+  /** Each local partition's replication state, for diagnostics and the whole-cluster simulation. */
+  view(): ReplicaView[] {
+    const out: ReplicaView[] = [];
+    for (const r of this.replicas.values()) {
+      out.push({ topic: r.topic, partition: r.partition, role: 'leader', leaderEpoch: r.leaderEpoch,
+        highWatermark: r.highWatermark(), logEndOffset: r.log.logEndOffset, takesWrites: r.takesWrites });
+    }
+    for (const f of this.followers.values()) {
+      out.push({ topic: f.topic, partition: f.partition, role: 'follower', leaderEpoch: f.replica.leaderEpoch,
+        highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, takesWrites: false });
+    }
+    return out;
+  }
+
   checkpointHighWatermarks(): Promise<void> {
     this.checkpointing ??= this.writeHighWatermarks().finally(() => {
       this.checkpointing = undefined;

@@ -15,6 +15,7 @@ import {
 import { prngFor, World } from './world.js';
 import { runPipelinedProducer } from './pipelined-producer.js';
 import { newLedger, runGroupConsumer, type GroupLedger } from './group-consumer.js';
+import { Invariants } from './invariants.js';
 
 export interface ScenarioOptions {
   readonly seed: number;
@@ -62,6 +63,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const world = new World({ seed: options.seed, nodes, logLevel: options.logLevel, echo: options.echo });
   current = world;
   const findings: Finding[] = [];
+  const invariants = new Invariants();
+  world.afterStep = () => invariants.check(world);
   const sessions: Session[] = [];
   const played: Played[] = [];
   const producersStoppedMs = { value: -1 };
@@ -75,6 +78,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
     current = null;
   }
   for (const e of world.escaped) findings.push({ kind: 'escaped', detail: e });
+  findings.push(...invariants.findings);
   const windows = windowsOf(played, sessions, producersStoppedMs.value);
   findings.push(...checkWindows(windows));
   for (const f of findings) world.note(`FINDING ${f.kind}: ${f.detail}`);

@@ -133,6 +133,8 @@ export class World {
   /** Errors that escaped into the world (an unhandled rejection in a node is a failure). */
   readonly escaped: string[] = [];
   steps = 0;
+  /** Runs after every step (the invariants' check). */
+  afterStep: (() => void) | null = null;
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
@@ -233,6 +235,7 @@ export class World {
     while (this.clock.runNext(until)) {
       this.steps++;
       await this.settle();
+      this.afterStep?.();
     }
     this.clock.jumpTo(until);
   }
@@ -248,6 +251,7 @@ export class World {
       }
       this.steps++;
       await this.settle();
+      this.afterStep?.();
     }
     return true;
   }

@@ -48,13 +48,18 @@ async function until(cond: () => boolean): Promise<void> {
   assert.ok(cond(), 'condition not reached');
 }
 
+/** A fake node's `inspect`: the CLI never asks. */
+const unused = (): never => {
+  throw new Error('not used');
+};
+
 test('first signal stops the node and exits 0', async () => {
   const s = script();
   let started = false;
   let stopped = false;
   const done = runNode({ flags: {} }, s.ctx, fakeNode(async () => {
     started = true;
-    return { address: { host: '127.0.0.1', port: 9092 }, stop: async () => { stopped = true; } };
+    return { address: { host: '127.0.0.1', port: 9092 }, inspect: unused, stop: async () => { stopped = true; } };
   }));
   await until(() => started && s.waiting() === 1);
   s.send('SIGTERM');
@@ -69,6 +74,7 @@ test('a second signal while stopping exits at once', async () => {
   let stopping = false;
   const done = runNode({ flags: {} }, s.ctx, fakeNode(async () => ({
     address: { host: '127.0.0.1', port: 9092 },
+    inspect: unused,
     stop: () => new Promise<void>((resolve) => {
       stopping = true;
       finishStop = resolve;

@@ -1,0 +1,94 @@
+/**
+ * Invariants checked after every step of a world (issue 14), on what each running node reports
+ * (`RunningNode.inspect`):
+ * - at most one node takes writes for a partition in one leader epoch, ever;
+ * - a leader's high watermark never goes back within its leader epoch (what it serves to readers);
+ * - two nodes that applied the metadata log to the same offset hold the same image.
+ * Each broken one is reported once per key (the first time it is seen), with the virtual time.
+ */
+import type { MetadataImage } from '../../../src/metadata/index.js';
+import type { Finding } from './checks.js';
+import type { World } from './world.js';
+
+/** Offsets whose image digests are remembered (older ones are forgotten first). */
+const imagesKept = 4_096;
+
+export class Invariants {
+  private readonly hw = new Map<string, number>();
+  private readonly writers = new Map<string, number>();
+  private readonly images = new Map<number, { digest: string; host: number }>();
+  private readonly lastOffset = new Map<number, number>();
+  private readonly reported = new Set<string>();
+  readonly findings: Finding[] = [];
+  checks = 0;
+
+  check(world: World): void {
+    this.checks++;
+    for (const host of world.hosts) {
+      const node = host.node;
+      if (node === null) continue;
+      const view = node.inspect();
+      const inc = host.incarnations;
+      for (const p of view.partitions) {
+        if (p.role === 'leader') {
+          const key = `${host.id}.${inc}.${p.topic}.${p.partition}.${p.leaderEpoch}`;
+          const before = this.hw.get(key);
+          if (before !== undefined && p.highWatermark < before) {
+            this.report(world, `hw ${key}`, 'hw-backwards', `node ${host.id}: ${p.topic}-${p.partition} leader ` +
+              `epoch ${p.leaderEpoch}: high watermark went from ${before} to ${p.highWatermark}`);
+          }
+          this.hw.set(key, Math.max(before ?? -1, p.highWatermark));
+        }
+        if (p.takesWrites) {
+          const key = `${p.topic}.${p.partition}.${p.leaderEpoch}`;
+          const writer = this.writers.get(key);
+          if (writer !== undefined && writer !== host.id) {
+            this.report(world, `writers ${key}`, 'two-writers', `${p.topic}-${p.partition} leader epoch ` +
+              `${p.leaderEpoch}: node ${host.id} takes writes, as node ${writer} did`);
+          } else if (writer === undefined) {
+            this.writers.set(key, host.id);
+          }
+        }
+      }
+      if (this.lastOffset.get(host.id) !== view.metadataOffset) {
+        this.lastOffset.set(host.id, view.metadataOffset);
+        const digest = digestOf(view.image);
+        const known = this.images.get(view.metadataOffset);
+        if (known === undefined) {
+          this.images.set(view.metadataOffset, { digest, host: host.id });
+          if (this.images.size > imagesKept) this.images.delete(this.images.keys().next().value as number);
+        } else if (known.digest !== digest && known.host !== host.id) {
+          this.report(world, `image ${view.metadataOffset}`, 'diverged', `metadata offset ` +
+            `${view.metadataOffset}: node ${host.id}'s image differs from node ${known.host}'s`);
+        }
+      }
+    }
+  }
+
+  private report(world: World, key: string, kind: Finding['kind'], detail: string): void {
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    const finding = { kind, detail: `at ${world.elapsedMs} ms: ${detail}` };
+    this.findings.push(finding);
+    world.note(`FINDING ${finding.kind}: ${finding.detail}`);
+  }
+}
+
+/** A canonical text of an image: maps and sets in key order, buffers in hex. */
+export function digestOf(image: MetadataImage): string {
+  return canonical(image);
+}
+
+function canonical(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v !== 'object') return JSON.stringify(v);
+  if (Buffer.isBuffer(v) || v instanceof Uint8Array) return `x${Buffer.from(v).toString('hex')}`;
+  if (v instanceof Map) {
+    return `M{${[...v].map(([k, x]) => `${canonical(k)}:${canonical(x)}`).sort().join(',')}}`;
+  }
+  if (v instanceof Set) return `S{${[...v].map(canonical).sort().join(',')}}`;
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o).sort().map((k) => `${k}:${canonical(o[k])}`).join(',')}}`;
+}
