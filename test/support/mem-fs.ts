@@ -116,13 +116,19 @@ export class MemFs implements FsOps {
 
   /** One scheduling turn: the event loop's by default, the simulator's virtual clock in a world. */
   private readonly yieldTurn: () => Promise<void>;
+  /** Waits `ms` (the simulator's virtual clock): how a slow disk takes its time. */
+  private readonly sleep: (ms: number) => Promise<void>;
+  /** A slow disk: each operation takes up to this long (ms) more; 0 is a healthy disk. */
+  slowMs = 0;
 
   constructor(prng: Prng, files = new Map<string, MemFileState>(), dirs = new Set<string>(),
-    yieldTurn: () => Promise<void> = () => new Promise((r) => setImmediate(r))) {
+    yieldTurn: () => Promise<void> = () => new Promise((r) => setImmediate(r)),
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))) {
     this.prng = prng;
     this.files = files;
     this.dirs = dirs;
     this.yieldTurn = yieldTurn;
+    this.sleep = sleep;
   }
 
   async freeBytes(): Promise<number> {
@@ -131,6 +137,7 @@ export class MemFs implements FsOps {
   }
 
   private async turn(): Promise<void> {
+    if (this.slowMs > 0) await this.sleep(1 + this.prng.below(this.slowMs));
     for (let i = this.prng.below(3); i > 0; i--) await this.yieldTurn();
     if (this.dead) throw Object.assign(new Error('crashed'), { code: 'EIO' });
   }
@@ -150,7 +157,7 @@ export class MemFs implements FsOps {
       });
       files.set(path, content);
     }
-    return new MemFs(this.prng, files, new Set(this.dirs), this.yieldTurn);
+    return new MemFs(this.prng, files, new Set(this.dirs), this.yieldTurn, this.sleep);
   }
 
   /**
@@ -159,7 +166,7 @@ export class MemFs implements FsOps {
    */
   reopen(): MemFs {
     this.dead = true;
-    const next = new MemFs(this.prng, this.files, this.dirs, this.yieldTurn);
+    const next = new MemFs(this.prng, this.files, this.dirs, this.yieldTurn, this.sleep);
     next.free = this.free;
     return next;
   }

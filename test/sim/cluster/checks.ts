@@ -25,6 +25,7 @@ import type { Session } from './workload.js';
 export const failoverBoundMs: Readonly<Record<FaultKind, number>> = {
   kill: 3_500, isolate: 3_500, power: 8_500, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
   'disk-full': 7_500, 'bit-flip': 3_500, forge: 3_500,
+  'slow-disk': 7_500,
 };
 
 export const settledGapMs = 4_000;

@@ -7,8 +7,8 @@
  * writes failing with ENOSPC), a bit flipped in a partition's log file on a node's disk (bit rot: the
  * file and byte are chosen by the seed and the episode's start, among what the disk holds then), a
  * burst of forged peer frames sent to a node's Kafka port by a stranger (issue 13's break 7: terms
- * beyond 2^53, unknown senders, truncated, bit-flipped and garbage frames, the test-only RaftKv). A
- * schedule is plain data, so the shrinker
+ * beyond 2^53, unknown senders, truncated, bit-flipped and garbage frames, the test-only RaftKv), a
+ * slow data disk (every operation up to 50–400 ms late). A schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
 import { delay, type Prng } from '../../../src/common/index.js';
@@ -16,7 +16,7 @@ import { forgedFrames } from '../../support/forged-frames.js';
 import { kafkaPort, prngFor, type World } from './world.js';
 
 export const faultKinds = [
-  'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip', 'forge',
+  'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip', 'forge', 'slow-disk',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -30,7 +30,7 @@ export interface Episode {
 }
 
 const weights: Readonly<Record<FaultKind, number>> = {
-  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2, forge: 2,
+  kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2, forge: 2, 'slow-disk': 2,
 };
 
 /** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
@@ -114,6 +114,9 @@ function start(world: World, e: Episode): void {
     case 'disk-full':
       world.host(a!).fs.free = 0;
       break;
+    case 'slow-disk':
+      world.host(a!).fs.slowMs = prngFor(world.seed, `slow ${e.atMs}`).between(50, 400);
+      break;
     case 'forge':
       void forgeBurst(world, a!, prngFor(world.seed, `forge ${e.atMs}`));
       break;
@@ -140,6 +143,9 @@ function undo(world: World, e: Episode): void {
       break;
     case 'disk-full':
       world.host(e.nodes[0]!).fs.free = Number.MAX_SAFE_INTEGER;
+      break;
+    case 'slow-disk':
+      world.host(e.nodes[0]!).fs.slowMs = 0;
       break;
     case 'bit-flip':
     case 'forge':

@@ -19,6 +19,7 @@ import { Invariants } from './invariants.js';
 
 export interface ScenarioOptions {
   readonly seed: number;
+  /** Nodes in the world (all first voters); by default every fifth seed has five, the others three. */
   readonly nodes?: number;
   readonly partitions?: number;
   /** Virtual ms of faults under load. */
@@ -56,7 +57,7 @@ process.on('unhandledRejection', (e) => {
 });
 
 export async function runScenario(options: ScenarioOptions): Promise<ScenarioResult> {
-  const nodes = options.nodes ?? 3;
+  const nodes = options.nodes ?? (options.seed % 5 === 0 ? 5 : 3);
   const partitions = options.partitions ?? 3;
   const windowMs = options.faultWindowMs ?? 15_000;
   const episodes = options.episodes ?? scheduleFor(prngFor(options.seed, 'faults'), nodes, windowMs);

@@ -144,8 +144,9 @@ export class World {
     this.net = new SimNetwork(this.clock, prngFor(options.seed, 'net'));
     this.net.isUp = (address) => this.hosts.find((h) => h.address === address)?.up ?? true;
     const turn = (): Promise<void> => new Promise((resolve) => this.clock.soon(resolve));
+    const sleep = (ms: number): Promise<void> => new Promise((resolve) => this.clock.after(ms, resolve));
     for (let id = 1; id <= options.nodes; id++) {
-      this.hosts.push(new Host(id, new MemFs(prngFor(options.seed, `fs${id}`), undefined, undefined, turn),
+      this.hosts.push(new Host(id, new MemFs(prngFor(options.seed, `fs${id}`), undefined, undefined, turn, sleep),
         new MemKvDisk(prngFor(options.seed, `kv${id}`), turn)));
     }
   }
