@@ -19,6 +19,8 @@ const count = single !== undefined ? 1 : Number(process.env.PADO_SIM_CLUSTER_SEE
 const first = single !== undefined ? Number(single) : Number(process.env.PADO_SIM_FIRST_SEED ?? 1);
 const windowMs = Number(process.env.PADO_SIM_WINDOW_MS ?? 8_000);
 const workers = Math.max(1, Math.min(2, count));
+/** The median over seeds of kill → next acknowledged send (about 700 ms; 1,300 without the fast fence). */
+const killWindowMedianMaxMs = 1_000;
 
 interface SeedResult {
   seed: number;
@@ -28,6 +30,7 @@ interface SeedResult {
   wallMs: number;
   acked: number;
   traceHash: number;
+  windows: { kind: string; ms: number }[];
   episodes: string[];
   trace: string[];
 }
@@ -69,6 +72,22 @@ test(`whole-cluster simulation: ${single !== undefined ? `seed ${single}` : `${c
     t.diagnostic(`${results.length} seeds, ${failed.length} failed; acked ${results.reduce((n, r) => n + r.acked, 0)}` +
       ` records; ${virtualS.toFixed(0)} simulated cluster-seconds in ${wallS.toFixed(0)} s of one core` +
       ` (${(virtualS / Math.max(wallS, 0.001)).toFixed(1)}×)`);
+    // Failover across seeds: a killed leader's broker is fenced half a second after its heartbeat
+    // connection closes (not after the whole 1.2 s session), so the typical kill window is under 1 s.
+    const byKind = new Map<string, number[]>();
+    for (const r of results) {
+      for (const w of r.windows) byKind.set(w.kind, [...(byKind.get(w.kind) ?? []), w.ms]);
+    }
+    const q = (ms: number[], f: number): number => ms[Math.min(ms.length - 1, Math.floor(ms.length * f))]!;
+    t.diagnostic(`windows (ms): ${[...byKind].sort().map(([kind, ms]) => {
+      ms.sort((a, b) => a - b);
+      return `${kind} n=${ms.length} p50 ${q(ms, 0.5)} p90 ${q(ms, 0.9)} max ${ms.at(-1)}`;
+    }).join('; ')}`);
+    const kills = byKind.get('kill') ?? [];
+    if (kills.length >= 20) {
+      assert.ok(q(kills, 0.5) <= killWindowMedianMaxMs,
+        `median kill window ${q(kills, 0.5)} ms > ${killWindowMedianMaxMs} ms over ${kills.length} kills`);
+    }
     for (const r of failed) {
       t.diagnostic([`seed ${r.seed} FAILED: ${r.findings.map((f) => `${f.kind}: ${f.detail}`).join('; ')}`,
         `  schedule: ${r.episodes.join(' ')}`,
