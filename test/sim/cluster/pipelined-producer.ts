@@ -18,7 +18,7 @@ import { delay } from '../../../src/common/index.js';
 import { noLeader, type ClusterClient, type KafkaClient } from '../../../src/client/index.js';
 import { KafkaError, type InitProducerIdResponse, type ProduceResponse } from '../../../src/protocol/index.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
-import { clusterClient, topic, type ProducerSpec, type Session } from './workload.js';
+import { runSessions, topic, type ProducerSpec, type Session } from './workload.js';
 import type { World } from './world.js';
 
 const inFlightMax = 5;
@@ -60,27 +60,14 @@ export interface PipelineEvents {
 }
 
 /** Sessions until `stopped()`; each send enqueues a record per partition, flushing as it goes. */
-export async function runPipelinedProducer(
+export function runPipelinedProducer(
   world: World, spec: ProducerSpec, sessions: Session[], stopped: () => boolean, events: PipelineEvents,
 ): Promise<void> {
-  let number = 0;
-  while (!stopped()) {
-    number++;
-    const cluster = clusterClient(world, `10.0.2.${number % 200 + 1}`, spec.name);
-    const session: Session = { producer: spec.name, number, acks: -1, sent: new Map(), acked: new Map(),
-      failure: null, sends: [] };
-    try {
-      const { producerId, producerEpoch } = await initProducer(cluster, stopped);
-      sessions.push(session);
-      await new Pipeline(cluster, spec, session, producerId, producerEpoch, events).run(stopped);
-    } catch (e) {
-      session.failure = e instanceof Error ? e.message : String(e);
-      world.note(`${spec.name} session ${number} ended: ${session.failure}`);
-      await delay(cluster.clock, 500);
-    } finally {
-      await cluster.close().catch(() => undefined);
-    }
-  }
+  return runSessions(world, spec, '10.0.2', stopped, async (cluster, session) => {
+    const { producerId, producerEpoch } = await initProducer(cluster, stopped);
+    sessions.push(session);
+    await new Pipeline(cluster, spec, session, producerId, producerEpoch, events).run(stopped);
+  });
 }
 
 async function initProducer(cluster: ClusterClient, stopped: () => boolean):

@@ -82,44 +82,23 @@ export interface ProducerSpec {
 }
 
 /**
- * Sends to every partition at once, flush after flush, until `stopped()`. A send that fails ends
- * the session (its unacknowledged records are not promised); a new session (a new producer id)
+ * Producer sessions one after another until `stopped()`: each gets a cluster client of its own
+ * (from `clientHost`.N) and runs `body`, which adds its Session to `sessions` once it has a
+ * producer id. A session that fails ends (its unacknowledged records are not promised); the next
  * starts after a pause, as an application would restart its producer.
  */
-export async function runProducer(
-  world: World, spec: ProducerSpec, sessions: Session[], stopped: () => boolean,
+export async function runSessions(
+  world: World, spec: ProducerSpec, clientHost: string, stopped: () => boolean,
+  body: (cluster: ClusterClient, session: Session) => Promise<void>,
 ): Promise<void> {
   let number = 0;
   while (!stopped()) {
     number++;
-    const cluster = clusterClient(world, `10.0.1.${sessions.length % 200 + 1}`, spec.name);
+    const cluster = clusterClient(world, `${clientHost}.${number % 200 + 1}`, spec.name);
     const session: Session = { producer: spec.name, number, acks: spec.acks, sent: new Map(),
       acked: new Map(), failure: null, sends: [] };
     try {
-      const producer = await Producer.open(cluster, {
-        topic, acks: spec.acks, compression: 'none', requestTimeoutMs: 3_000,
-        deliveryTimeoutMs: 30_000, retryBackoffMs: 50, retryBackoffMaxMs: 500,
-      });
-      sessions.push(session);
-      let n = 0;
-      while (!stopped()) {
-        for (let p = 0; p < spec.partitions; p++) {
-          const values: string[] = [];
-          for (let i = 0; i < spec.recordsPerSend; i++) values.push(`${spec.name}/${number}/${n++}`);
-          let list = session.sent.get(p);
-          if (list === undefined) session.sent.set(p, list = []);
-          list.push(...values);
-          producer.enqueue(p, values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0 })));
-        }
-        const startMs = cluster.clock.now();
-        try {
-          await producer.flush();
-          session.sends.push({ startMs, endMs: cluster.clock.now() });
-        } finally {
-          for (const a of producer.acknowledged()) session.acked.set(a.partition, a.records);
-        }
-        await delay(cluster.clock, spec.pauseMs);
-      }
+      await body(cluster, session);
     } catch (e) {
       session.failure = e instanceof Error ? e.message : String(e);
       world.note(`${spec.name} session ${number} ended: ${session.failure}`);
@@ -128,6 +107,38 @@ export async function runProducer(
       await cluster.close().catch(() => undefined);
     }
   }
+}
+
+/** Pado's Producer: sends to every partition at once, flush after flush. */
+export function runProducer(
+  world: World, spec: ProducerSpec, sessions: Session[], stopped: () => boolean,
+): Promise<void> {
+  return runSessions(world, spec, '10.0.1', stopped, async (cluster, session) => {
+    const producer = await Producer.open(cluster, {
+      topic, acks: spec.acks, compression: 'none', requestTimeoutMs: 3_000,
+      deliveryTimeoutMs: 30_000, retryBackoffMs: 50, retryBackoffMaxMs: 500,
+    });
+    sessions.push(session);
+    let n = 0;
+    while (!stopped()) {
+      for (let p = 0; p < spec.partitions; p++) {
+        const values: string[] = [];
+        for (let i = 0; i < spec.recordsPerSend; i++) values.push(`${spec.name}/${session.number}/${n++}`);
+        let list = session.sent.get(p);
+        if (list === undefined) session.sent.set(p, list = []);
+        list.push(...values);
+        producer.enqueue(p, values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0 })));
+      }
+      const startMs = cluster.clock.now();
+      try {
+        await producer.flush();
+        session.sends.push({ startMs, endMs: cluster.clock.now() });
+      } finally {
+        for (const a of producer.acknowledged()) session.acked.set(a.partition, a.records);
+      }
+      await delay(cluster.clock, spec.pauseMs);
+    }
+  });
 }
 
 /**
