@@ -10,7 +10,8 @@ import type { MetadataResponse } from '../../../src/protocol/index.js';
 import { checkRecords, checkWindows, settledGapMs, type Finding } from './checks.js';
 import { describeEpisode, play, scheduleFor, type Episode, type FaultKind, type Played } from './faults.js';
 import {
-  createTopic, metadataOfEveryNode, readAll, runProducer, topic, watchMetadata, type Session,
+  checkTopics, createTopic, metadataOfEveryNode, readAll, runAdmin, runProducer, topic, watchMetadata,
+  type AdminLedger, type Session,
 } from './workload.js';
 import { prngFor, World } from './world.js';
 import { runPipelinedProducer } from './pipelined-producer.js';
@@ -157,6 +158,8 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   const regressed = (problem: string): void => { p.findings.push({ kind: 'offset-regressed', detail: problem }); };
   const consumers = Promise.all(['c1', 'c2'].map((name) =>
     runGroupConsumer(world, name, p.partitions, p.group, () => producersStop, regressed)));
+  const admin: AdminLedger = { created: new Set(), deleted: new Set() };
+  const adminLoop = runAdmin(world, admin, () => producersStop);
   const watcher = watchMetadata(world, 100, () => producersStop,
     (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
   const faults = play(world, p.episodes, () => faultsOver, p.played);
@@ -173,11 +176,14 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   await world.await(producers, 60_000, 'the producers to finish their last sends');
   await world.await(watcher, 5_000, 'the metadata watcher to stop');
   await world.await(consumers, 20_000, 'the group consumers to leave');
+  await world.await(adminLoop, 20_000, 'the admin client to stop');
   const healed = await world.await(waitHealed(world, p.partitions), healBoundMs + 5_000, 'heal check');
   if (healed !== null) {
     p.findings.push({ kind: 'not-healed', detail: `${healBoundMs} ms after the faults: ${healed}` });
     return;
   }
+  const topics = await world.await(checkTopics(world, admin), 10_000, 'topic lists');
+  if (topics !== '') p.findings.push({ kind: 'admin-lost', detail: topics });
   const logs = await world.await(readAll(world, p.partitions,
     (detail) => p.findings.push({ kind: 'corrupt-served', detail })), 30_000, 'read everything back');
   p.findings.push(...checkRecords(p.sessions, logs));

@@ -285,3 +285,65 @@ export async function watchMetadata(
   }
   await Promise.all(clients.map((c) => c?.close().catch(() => undefined)));
 }
+
+/** What the admin client had acknowledged: topics created (and not deleted since), topics deleted. */
+export interface AdminLedger {
+  readonly created: Set<string>;
+  readonly deleted: Set<string>;
+}
+
+/**
+ * An admin client: every couple of seconds it creates a scratch topic and deletes the one before,
+ * through whichever node answers, while the faults play. Errors are shrugged off (the next round
+ * tries again); only acknowledged answers are recorded.
+ */
+export async function runAdmin(world: World, ledger: AdminLedger, stopped: () => boolean): Promise<void> {
+  const cluster = clusterClient(world, '10.0.1.250', 'admin-loop');
+  let n = 0;
+  try {
+    while (!stopped()) {
+      await delay(cluster.clock, 2_000);
+      try {
+        const client = await cluster.any();
+        const name = `scratch-${n++}`;
+        const created = await client.createTopics([{ name, numPartitions: 1,
+          replicationFactor: Math.min(3, world.hosts.length) }], 5_000);
+        if (created.topics[0]?.errorCode === 0) ledger.created.add(name);
+        const old = [...ledger.created].find((t) => t !== name);
+        if (old !== undefined) {
+          const deleted = await client.deleteTopics([old], 5_000);
+          if (deleted.responses[0]?.errorCode === 0) {
+            ledger.created.delete(old);
+            ledger.deleted.add(old);
+          }
+        }
+      } catch {
+        // no broker answered, or it went away mid-request: next round
+      }
+    }
+  } finally {
+    await cluster.close().catch(() => undefined);
+  }
+}
+
+/** Why the nodes' topic lists contradict the admin's acknowledged answers, or '' when they agree. */
+export async function checkTopics(world: World, ledger: AdminLedger): Promise<string> {
+  const io = world.clientIo('10.0.1.204');
+  for (const h of world.hosts) {
+    let names: Set<string>;
+    try {
+      const client = await KafkaClient.connect({ host: h.address, port: kafkaPort, clientId: 'checker', io,
+        connectTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
+      try {
+        names = new Set((await client.metadata(null)).topics.map((t) => t.name ?? ''));
+      } finally {
+        await client.close();
+      }
+    } catch (e) {
+      return `node ${h.id} did not answer: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    for (const t of ledger.created) if (!names.has(t)) return `node ${h.id} lacks topic ${t}, created (acknowledged)`;
+    for (const t of ledger.deleted) if (names.has(t)) return `node ${h.id} still lists topic ${t}, deleted (acknowledged)`;
+  }
+  return '';
+}
