@@ -95,7 +95,7 @@ export async function runGroupConsumer(
             }
           }
         }
-        await delay(io.clock, 20);
+        await delay(io.clock, 100);
       }
     } catch {
       // a rebalance, a moved coordinator, a lost connection: start over

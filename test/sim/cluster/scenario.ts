@@ -145,11 +145,11 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   let faultsOver = false;
   let producersStop = false;
   const producers = Promise.all([
-    runProducer(world, { name: 'pa', acks: -1, partitions: p.partitions, recordsPerSend: 2, pauseMs: 10 }, p.sessions,
+    runProducer(world, { name: 'pa', acks: -1, partitions: p.partitions, recordsPerSend: 2, pauseMs: 25 }, p.sessions,
       () => producersStop),
-    runProducer(world, { name: 'pb', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
+    runProducer(world, { name: 'pb', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 25 }, p.sessions,
       () => producersStop),
-    runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 }, p.sessions,
+    runProducer(world, { name: 'p1', acks: 1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 25 }, p.sessions,
       () => producersStop),
     runPipelinedProducer(world, { name: 'pr', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 },
       p.sessions, () => producersStop,
@@ -160,7 +160,7 @@ async function runPhases(world: World, p: Phases): Promise<void> {
     runGroupConsumer(world, name, p.partitions, p.group, () => producersStop, regressed)));
   const admin: AdminLedger = { created: new Set(), deleted: new Set() };
   const adminLoop = runAdmin(world, admin, () => producersStop);
-  const watcher = watchMetadata(world, 100, () => producersStop,
+  const watcher = watchMetadata(world, 200, () => producersStop,
     (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
   const faults = play(world, p.episodes, () => faultsOver, p.played);
   await world.runFor(p.windowMs);
