@@ -97,7 +97,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
 }
 
 /**
- * The availability windows: per played fault that began on a settled cluster (checks.ts), from its start (from its end when it took the whole
+ * The availability windows: per played fault that began on a settled cluster and was not followed
+ * by the next one too soon (checks.ts), from its start (from its end when it took the whole
  * cluster down, or filled a disk: a full leader refuses writes until space returns) to the first
  * acknowledgement of an acks=all send made after that.
  */
@@ -107,8 +108,11 @@ function windowsOf(
   const sends = sessions.filter((s) => s.acks === -1).flatMap((s) => s.sends);
   const out: { kind: FaultKind; ms: number }[] = [];
   let previousEndMs = Number.NEGATIVE_INFINITY;
-  for (const p of played) {
-    const settled = p.startMs - previousEndMs >= settledGapMs;
+  for (const [i, p] of played.entries()) {
+    // Alone: the cluster had settled before it, and the next fault left it time to recover.
+    const next = played[i + 1];
+    const settled = p.startMs - previousEndMs >= settledGapMs &&
+      (next === undefined || next.startMs - p.endMs >= settledGapMs);
     previousEndMs = p.endMs;
     if (!settled) continue;
     const fromEnd = p.episode.kind === 'power-all' || p.episode.kind === 'disk-full';
