@@ -6,11 +6,13 @@
  *
  * PADO_SIM_CLUSTER_SEEDS=<count> (default 200) and PADO_SIM_FIRST_SEED choose the seeds;
  * PADO_SEED=<n> replays one and prints its whole trace. A failing seed prints its findings, the tail
- * of its trace and the command that replays it.
+ * of its trace and the command that replays it. PADO_SIM_RESULTS=<file> appends each seed's result
+ * line to that file as it comes (to follow a long run).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const runner = fileURLToPath(new URL('./run-seeds.js', import.meta.url));
@@ -19,6 +21,9 @@ const count = single !== undefined ? 1 : Number(process.env.PADO_SIM_CLUSTER_SEE
 const first = single !== undefined ? Number(single) : Number(process.env.PADO_SIM_FIRST_SEED ?? 1);
 const windowMs = Number(process.env.PADO_SIM_WINDOW_MS ?? 8_000);
 const workers = Math.max(1, Math.min(2, count));
+const resultsFile = process.env.PADO_SIM_RESULTS;
+/** A seed takes about 1.3 s of one core; the bound leaves room for a slow machine. */
+const timeoutMs = Math.max(60 * 60_000, Math.ceil(count / workers) * 5_000);
 /** The median over seeds of kill → next acknowledged send (about 700 ms; 1,300 without the fast fence). */
 const killWindowMedianMaxMs = 1_000;
 
@@ -42,7 +47,15 @@ function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', trace ? 'inherit' : 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      if (resultsFile !== undefined) {
+        const done = out.lastIndexOf('\n') + 1;
+        const lines = (out.slice(done) + text).split('\n').slice(0, -1);
+        if (lines.length > 0) appendFileSync(resultsFile, lines.map((l) => `${l}\n`).join(''));
+      }
+      out += text;
+    });
     child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
@@ -57,7 +70,7 @@ function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]
 }
 
 test(`whole-cluster simulation: ${single !== undefined ? `seed ${single}` : `${count} seeds from ${first}`}`,
-  { timeout: 60 * 60_000 }, async (t) => {
+  { timeout: timeoutMs }, async (t) => {
     const per = Math.ceil(count / workers);
     const parts = await Promise.all(Array.from({ length: workers }, (_, w) => {
       const from = first + w * per;
