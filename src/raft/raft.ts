@@ -346,6 +346,7 @@ export class Raft {
         this.vote = m.from;
       }
     } else {
+      this.logger.debug({ term: this.term, from: m.from, type: m.type, vote: this.vote, lead: this.lead }, 'vote refused');
       this.send({ type: responseType, to: m.from, term: this.term, reject: true });
     }
   }
@@ -449,6 +450,7 @@ export class Raft {
     }
     const index = this.log.lastIndex();
     const logTerm = this.log.lastTerm();
+    this.logger.debug({ term, kind, index, logTerm, timeoutTicks: this.randomizedElectionTimeout }, 'campaigning');
     for (const to of this.conf.voters) {
       if (to === this.id) continue;
       this.send({ type: kind, to, term, index, logTerm, transfer });

@@ -26,6 +26,9 @@ function text(name: string): string | undefined {
   return at < 0 ? undefined : process.argv[at + 1];
 }
 
+/** The nodes' log level in a traced replay: PADO_SIM_LOG_LEVEL=debug shows Raft's votes and more. */
+const traceLevel = process.env.PADO_SIM_LOG_LEVEL === 'debug' ? 'debug' : 'info';
+
 async function main(): Promise<void> {
   const first = option('--first', 1);
   const count = option('--count', 1);
@@ -52,7 +55,7 @@ async function main(): Promise<void> {
   }
   for (let seed = first; seed < first + count; seed++) {
     const started = performance.now();
-    const r = await runScenario({ seed, faultWindowMs: windowMs, logLevel: trace ? 'info' : 'warn', echo,
+    const r = await runScenario({ seed, faultWindowMs: windowMs, logLevel: trace ? traceLevel : 'warn', echo,
       ...(episodes === undefined ? {} : { episodes }) });
     process.stdout.write(`${JSON.stringify({
       seed, ok: r.findings.length === 0, findings: r.findings, virtualMs: r.virtualMs,
