@@ -13,10 +13,12 @@ import {
   checkTopics, createTopic, metadataOfEveryNode, readAll, runAdmin, runProducer, topic, watchMetadata,
   type AdminLedger, type Session,
 } from './workload.js';
-import { prngFor, World } from './world.js';
+import { offsetsTopicPartitions, prngFor, World } from './world.js';
 import { runPipelinedProducer } from './pipelined-producer.js';
 import { newLedger, runGroupConsumer, type GroupLedger } from './group-consumer.js';
 import { Invariants } from './invariants.js';
+
+const offsetsTopic = '__consumer_offsets';
 
 export interface ScenarioOptions {
   readonly seed: number;
@@ -28,6 +30,8 @@ export interface ScenarioOptions {
   /** The schedule to play instead of the seed's (the shrinker's). */
   readonly episodes?: readonly Episode[];
   readonly logLevel?: 'debug' | 'info' | 'warn';
+  /** How the cluster forms (world.ts); by default every 4th seed (3, 7, 11…) joins node by node. */
+  readonly formation?: 'voters' | 'join';
   readonly echo?: ((line: string) => void) | undefined;
 }
 
@@ -62,7 +66,8 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const partitions = options.partitions ?? 3;
   const windowMs = options.faultWindowMs ?? 15_000;
   const episodes = options.episodes ?? scheduleFor(prngFor(options.seed, 'faults'), nodes, windowMs);
-  const world = new World({ seed: options.seed, nodes, logLevel: options.logLevel, echo: options.echo });
+  const formation = options.formation ?? (options.seed % 4 === 3 ? 'join' : 'voters');
+  const world = new World({ seed: options.seed, nodes, logLevel: options.logLevel, echo: options.echo, formation });
   current = world;
   const findings: Finding[] = [];
   const invariants = new Invariants();
@@ -148,12 +153,19 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   // three rounds in a row after a controller kill. A real cluster's ticks are out of phase.
   const bootPrng = prngFor(p.seed, 'boot');
   const incs: ReturnType<World['boot']>[] = [];
+  const started = (): boolean => incs.every((i) => i.node !== null || i.startError !== null);
   for (const h of world.hosts) {
+    if (world.formation === 'join' && h.id > 1) {
+      // The README's flow: each node joins through any running one, once that one is ready.
+      world.joinThrough(h.id, 1 + bootPrng.below(h.id - 1));
+      if (!await world.runUntil(started, 30_000)) throw new Error(`node ${h.id - 1} did not start within 30 s`);
+    }
     incs.push(world.boot(h.id));
     await world.runFor(bootPrng.below(50));
   }
-  const booted = await world.runUntil(() => incs.every((i) => i.node !== null || i.startError !== null), 30_000);
-  if (!booted) throw new Error('the cluster did not start within 30 s');
+  if (!await world.runUntil(started, 30_000)) throw new Error('the cluster did not start within 30 s');
+  const failed = incs.findIndex((i) => i.startError !== null);
+  if (failed >= 0) throw new Error(`node ${failed + 1} failed to start: ${String(incs[failed]!.startError)}`);
   await world.await(createTopic(world, p.partitions), 30_000, 'create the topic');
   world.note(`schedule: ${p.episodes.map(describeEpisode).join(' ') || '(none)'}`);
   let faultsOver = false;
@@ -208,28 +220,38 @@ async function waitHealed(world: World, partitions: number): Promise<string | nu
   const deadline = world.clock.now() + healBoundMs;
   let why = 'never asked';
   for (;;) {
-    const answers = await metadataOfEveryNode(world);
-    why = unhealed(answers, partitions);
+    const answers = await metadataOfEveryNode(world, [topic, offsetsTopic]);
+    why = unhealed(answers, partitions, Math.min(3, world.hosts.length));
     if (why === '') return null;
     if (world.clock.now() >= deadline) return why;
     await delay(world.clock, 250);
   }
 }
 
-function unhealed(answers: readonly (MetadataResponse | string)[], partitions: number): string {
+function unhealed(answers: readonly (MetadataResponse | string)[], partitions: number, replication: number): string {
   const views: string[] = [];
   for (const [i, a] of answers.entries()) {
     if (typeof a === 'string') return `node ${i + 1} did not answer: ${a}`;
-    const t = a.topics.find((x) => x.name === topic);
-    if (t === undefined || t.errorCode !== 0) return `node ${i + 1} does not know the topic`;
-    if (t.partitions.length !== partitions) return `node ${i + 1} sees ${t.partitions.length} partitions`;
-    for (const part of t.partitions) {
-      if (part.leaderId < 0) return `node ${i + 1}: partition ${part.partitionIndex} has no leader`;
-      const isr = [...part.isrNodes].sort().join(',');
-      const replicas = [...part.replicaNodes].sort().join(',');
-      if (isr !== replicas) return `node ${i + 1}: partition ${part.partitionIndex} ISR ${isr} of ${replicas}`;
+    let view = '';
+    // The workload's topic, and the group offsets (used by the consumers throughout): each led by
+    // its full ISR on min(3, nodes) replicas — internal topics grow to that as nodes join.
+    for (const [name, count] of [[topic, partitions], [offsetsTopic, offsetsTopicPartitions]] as const) {
+      const t = a.topics.find((x) => x.name === name);
+      if (t === undefined || t.errorCode !== 0) return `node ${i + 1} does not know ${name}`;
+      if (t.partitions.length !== count) return `node ${i + 1} sees ${t.partitions.length} partitions of ${name}`;
+      for (const part of t.partitions) {
+        const where = `node ${i + 1}: ${name}-${part.partitionIndex}`;
+        if (part.leaderId < 0) return `${where} has no leader`;
+        const isr = [...part.isrNodes].sort().join(',');
+        const replicas = [...part.replicaNodes].sort().join(',');
+        if (part.replicaNodes.length !== replication) {
+          return `${where} has ${part.replicaNodes.length} replicas (${replicas}), not ${replication}`;
+        }
+        if (isr !== replicas) return `${where} ISR ${isr} of ${replicas}`;
+      }
+      view += `${name} ${t.partitions.map((x) => `${x.partitionIndex}:${x.leaderId}@${x.leaderEpoch}`).sort().join(' ')} `;
     }
-    views.push(t.partitions.map((x) => `${x.partitionIndex}:${x.leaderId}@${x.leaderEpoch}`).sort().join(' '));
+    views.push(view);
   }
   if (new Set(views).size > 1) return `nodes disagree: ${views.join(' | ')}`;
   return '';

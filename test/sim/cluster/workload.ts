@@ -201,15 +201,16 @@ function firstCorruptBatch(buf: Buffer): string | null {
   return null;
 }
 
-/** Every node's Metadata answer for the topic, or the reason it gave none. */
-export async function metadataOfEveryNode(world: World): Promise<(MetadataResponse | string)[]> {
+/** Every node's Metadata answer for `topics` (the workload's topic), or the reason it gave none. */
+export async function metadataOfEveryNode(world: World, topics: readonly string[] = [topic]):
+  Promise<(MetadataResponse | string)[]> {
   return Promise.all(world.hosts.map(async (h) => {
     const io = world.clientIo('10.0.1.202');
     try {
       const client = await KafkaClient.connect({ host: h.address, port: kafkaPort, clientId: 'checker', io,
         connectTimeoutMs: 1_000, requestTimeoutMs: 2_000 });
       try {
-        return await client.metadata([topic]);
+        return await client.metadata([...topics]);
       } finally {
         await client.close();
       }

@@ -67,6 +67,12 @@ export interface WorldOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn' | undefined;
   readonly traceLines?: number;
   readonly echo?: ((line: string) => void) | undefined;
+  /**
+   * How the cluster forms: 'voters' — every node starts with the same initialVoters list;
+   * 'join' — the README's flow: node 1 starts alone, each other node joins through a running one
+   * (the quorum grows to 3 voters, later nodes observe; internal topics grow with it).
+   */
+  readonly formation?: 'voters' | 'join';
 }
 
 /** One run of a node on a host; a crash ends it. */
@@ -121,6 +127,8 @@ export class Host {
 }
 
 export const kafkaPort = 9092;
+/** Partitions of __consumer_offsets in the world's nodes. */
+export const offsetsTopicPartitions = 3;
 
 export class World {
   readonly seed: number;
@@ -135,11 +143,15 @@ export class World {
   steps = 0;
   /** Runs after every step (the invariants' check). */
   afterStep: (() => void) | null = null;
+  readonly formation: 'voters' | 'join';
+  /** In the 'join' formation: the running node each host joined through (its config keeps it). */
+  private readonly joinTargets = new Map<number, number>();
 
   constructor(options: WorldOptions) {
     this.seed = options.seed;
     this.startMs = this.clock.now();
     this.logLevel = options.logLevel ?? 'warn';
+    this.formation = options.formation ?? 'voters';
     this.trace = new Trace(options.traceLines ?? 400, options.echo ?? null);
     this.net = new SimNetwork(this.clock, prngFor(options.seed, 'net'));
     this.net.isUp = (address) => this.hosts.find((h) => h.address === address)?.up ?? true;
@@ -166,17 +178,28 @@ export class World {
     return h;
   }
 
-  /** The node config of host `id`: the first voters are every host of the world. */
+  /** Host `id` joins the cluster through host `through` (the 'join' formation; before its first boot). */
+  joinThrough(id: number, through: number): void {
+    this.joinTargets.set(id, through);
+  }
+
+  /**
+   * The node config of host `id`: the first voters are every host of the world, or, in the 'join'
+   * formation, node 1 starts a cluster of one and every other node joins through its target.
+   */
   configOf(id: number): NodeConfig {
     const voters = this.hosts.map((h) => ({ id: h.id, host: h.address, port: kafkaPort }));
+    const through = this.joinTargets.get(id);
+    const formation = this.formation === 'voters' ? { initialVoters: voters }
+      : through === undefined ? {} : { join: { host: this.host(through).address, port: kafkaPort } };
     return {
       ...nodeConfigDefaults(),
       nodeId: id,
       listen: { host: this.host(id).address, port: kafkaPort },
       dataDir: '/data',
-      initialVoters: voters,
+      ...formation,
       defaultReplicationFactor: Math.min(3, this.hosts.length),
-      offsetsTopicPartitions: 3,
+      offsetsTopicPartitions,
       logLevel: this.logLevel,
       diskReserveBytes: 1024 * 1024,
       // Small segments: rolling, retention and recovery across segments happen within a run.
