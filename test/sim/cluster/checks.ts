@@ -25,7 +25,7 @@ import type { Session } from './workload.js';
 export const failoverBoundMs: Readonly<Record<FaultKind, number>> = {
   kill: 3_500, isolate: 3_500, power: 8_500, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
   'disk-full': 7_500, 'bit-flip': 3_500, forge: 3_500,
-  'slow-disk': 7_500,
+  'slow-disk': 7_500, replace: 8_500,
 };
 
 export const settledGapMs = 4_000;
@@ -39,7 +39,7 @@ export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
     | 'diverged' | 'slow-failover' | 'stale-metadata' | 'epoch-bump' | 'corrupt-served'
-    | 'offset-regressed' | 'hw-backwards' | 'two-writers' | 'admin-lost';
+    | 'offset-regressed' | 'hw-backwards' | 'two-writers' | 'admin-lost' | 'operator';
   readonly detail: string;
 }
 

@@ -8,15 +8,25 @@
  * file and byte are chosen by the seed and the episode's start, among what the disk holds then), a
  * burst of forged peer frames sent to a node's Kafka port by a stranger (issue 13's break 7: terms
  * beyond 2^53, unknown senders, truncated, bit-flipped and garbage frames, the test-only RaftKv), a
- * slow data disk (every operation up to 50–400 ms late). A schedule is plain data, so the shrinker
+ * slow data disk (every operation up to 50–400 ms late), a machine whose disks die and are replaced
+ * (the operator's way, README "Replacing a node": once the cluster fenced it, `pado cluster
+ * decommission` — the CLI's own plan and requests — then the node starts on empty disks with
+ * `--join`, under its old id; its replicas are copied back). A schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
+import { KafkaClient } from '../../../src/client/index.js';
+import { fetchClusterSnapshot } from '../../../src/cli/cluster/common.js';
+import { planDecommission } from '../../../src/cli/cluster/decommission.js';
 import { delay, type Prng } from '../../../src/common/index.js';
+import {
+  ApiKey, KafkaError, type RemoveRaftVoterResponse, type UnregisterBrokerResponse, zeroUuid,
+} from '../../../src/protocol/index.js';
 import { forgedFrames } from '../../support/forged-frames.js';
 import { kafkaPort, prngFor, type World } from './world.js';
 
 export const faultKinds = [
   'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip', 'forge', 'slow-disk',
+  'replace',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -31,7 +41,11 @@ export interface Episode {
 
 const weights: Readonly<Record<FaultKind, number>> = {
   kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2, forge: 2, 'slow-disk': 2,
+  replace: 2,
 };
+
+/** A replaced node is down at least this long: fenced (1.2 s), then decommissioned by its operator. */
+const replaceMinMs = 3_000;
 
 /** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
 export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episode[] {
@@ -45,7 +59,8 @@ export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episod
     const a = prng.between(1, nodes);
     let b = prng.between(1, nodes - 1);
     if (b >= a) b++;
-    const durationMs = prng.between(300, 6_000);
+    const drawn = prng.between(300, 6_000);
+    const durationMs = kind === 'replace' ? Math.max(drawn, replaceMinMs) : drawn;
     out.push({ atMs: t, kind, nodes: kind === 'one-way' || kind === 'bridge' ? [a, b] : [a], durationMs });
     t += durationMs + prng.between(200, 7_000);
   }
@@ -66,6 +81,7 @@ export interface Played {
 /** Plays `episodes` from now on, each started and undone on the world's clock. */
 export async function play(
   world: World, episodes: readonly Episode[], stopped: () => boolean, played: Played[],
+  report: (problem: string) => void,
 ): Promise<void> {
   const startMs = world.clock.now();
   for (const e of episodes) {
@@ -75,9 +91,14 @@ export async function play(
     world.note(`fault ${describeEpisode(e)}`);
     const p: Played = { episode: e, startMs: world.clock.now(), endMs: -1 };
     played.push(p);
-    start(world, e);
+    const operator = start(world, e, stopped);
     await delay(world.clock, e.durationMs);
-    undo(world, e);
+    const problem = await operator;
+    if (problem !== null) {
+      world.note(`operator gave up: ${problem}`);
+      report(problem);
+    }
+    undo(world, e, problem === null);
     p.endMs = world.clock.now();
     world.note(`undone ${describeEpisode(e)}`);
   }
@@ -87,10 +108,15 @@ function addresses(world: World, ids: readonly number[]): string[] {
   return ids.map((id) => world.host(id).address);
 }
 
-function start(world: World, e: Episode): void {
+/** Starts episode `e`; resolves when its operator's work is done (null) or given up (why). */
+function start(world: World, e: Episode, stopped: () => boolean): Promise<string | null> {
   const all = world.hosts.map((h) => h.address);
   const [a, b] = e.nodes;
   switch (e.kind) {
+    case 'replace':
+      world.crash(a!, true);
+      world.replaceDisks(a!);
+      return decommission(world, a!, e.durationMs, stopped);
     case 'kill':
       world.crash(a!, false);
       break;
@@ -132,10 +158,21 @@ function start(world: World, e: Episode): void {
       break;
     }
   }
+  return Promise.resolve(null);
 }
 
-function undo(world: World, e: Episode): void {
+function undo(world: World, e: Episode, operatorDone: boolean): void {
   switch (e.kind) {
+    case 'replace': {
+      // On empty disks under its old id: it joins through a running node, as a new machine would.
+      // Not before its decommission went through (the old member would still be counted on).
+      if (!operatorDone) break;
+      const id = e.nodes[0]!;
+      const running = world.hosts.filter((h) => h.running).map((h) => h.id);
+      if (running.length > 0) world.joinThrough(id, prngFor(world.seed, `join ${e.atMs}`).pick(running));
+      world.boot(id);
+      break;
+    }
     case 'kill':
     case 'power':
     case 'power-all':
@@ -180,4 +217,61 @@ async function forgeBurst(world: World, to: number, prng: Prng): Promise<void> {
     socket.destroy();
   }
   world.note(`sent ${frames.length} forged frames to node ${to}`);
+}
+
+/**
+ * The operator of a node whose disks died: once the cluster has fenced it, `pado cluster
+ * decommission <id>` — the CLI's plan (planDecommission) on a fresh snapshot, then RemoveRaftVoter
+ * when it is a voter and UnregisterBroker at the controller — retried every 250 ms while refused
+ * for a passing reason (not fenced yet, no controller), for at most `budgetMs` and 15 s.
+ */
+async function decommission(world: World, id: number, budgetMs: number, stopped: () => boolean):
+  Promise<string | null> {
+  const io = world.clientIo('10.0.4.1');
+  const deadline = world.clock.now() + Math.max(budgetMs, 15_000);
+  let why = 'not tried';
+  for (let attempt = 0; world.clock.now() < deadline && !stopped(); attempt++) {
+    if (attempt > 0) await delay(world.clock, 250);
+    const running = world.hosts.filter((h) => h.running && h.id !== id);
+    if (running.length === 0) continue;
+    const via = running[attempt % running.length]!;
+    let client: KafkaClient | undefined;
+    try {
+      client = await KafkaClient.connect({ host: via.address, port: kafkaPort, clientId: 'operator', io,
+        connectTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
+      const snapshot = await fetchClusterSnapshot(client);
+      const plan = planDecommission(snapshot, id);
+      if (plan.kind === 'refuse') {
+        why = plan.message;
+        continue;
+      }
+      if (plan.removeVoter) {
+        const r = await client.request<RemoveRaftVoterResponse>(ApiKey.removeRaftVoter, {
+          clusterId: snapshot.clusterId, voterId: id, voterDirectoryId: zeroUuid,
+        }, 0);
+        if (r.errorCode !== 0) {
+          why = `RemoveRaftVoter: error ${r.errorCode} ${r.errorMessage ?? ''}`;
+          continue;
+        }
+      }
+      const controller = await KafkaClient.connect({ host: plan.controller.host, port: plan.controller.port,
+        clientId: 'operator', io, connectTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
+      try {
+        const r = await controller.request<UnregisterBrokerResponse>(ApiKey.unregisterBroker, { brokerId: id }, 0);
+        if (r.errorCode !== 0 && r.errorCode !== KafkaError.brokerIdNotRegistered.code) {
+          why = `UnregisterBroker: error ${r.errorCode} ${r.errorMessage ?? ''}`;
+          continue;
+        }
+      } finally {
+        await controller.close();
+      }
+      world.note(`node ${id} decommissioned (voter removed: ${plan.removeVoter})`);
+      return null;
+    } catch (e) {
+      why = e instanceof Error ? e.message : String(e);
+    } finally {
+      await client?.close();
+    }
+  }
+  return stopped() ? null : `node ${id} could not be decommissioned: ${why}`;
 }

@@ -188,7 +188,8 @@ async function runPhases(world: World, p: Phases): Promise<void> {
   const adminLoop = runAdmin(world, admin, () => producersStop);
   const watcher = watchMetadata(world, 200, () => producersStop,
     (problem) => p.findings.push({ kind: 'stale-metadata', detail: problem }));
-  const faults = play(world, p.episodes, () => faultsOver, p.played);
+  const faults = play(world, p.episodes, () => faultsOver, p.played,
+    (problem) => p.findings.push({ kind: 'operator', detail: problem }));
   await world.runFor(p.windowMs);
   // The last episode may run past the window: let it finish (it undoes itself), then heal all.
   await world.await(faults, 10_000, 'the last fault episode');

@@ -109,6 +109,8 @@ export class Host {
   up = true;
   current: Incarnation | null = null;
   incarnations = 0;
+  /** How many times its disks were replaced. */
+  disks = 0;
 
   constructor(id: number, fs: MemFs, kv: MemKvDisk) {
     this.id = id;
@@ -155,12 +157,27 @@ export class World {
     this.trace = new Trace(options.traceLines ?? 400, options.echo ?? null);
     this.net = new SimNetwork(this.clock, prngFor(options.seed, 'net'));
     this.net.isUp = (address) => this.hosts.find((h) => h.address === address)?.up ?? true;
+    for (let id = 1; id <= options.nodes; id++) this.hosts.push(new Host(id, this.newFs(`fs${id}`), this.newKv(`kv${id}`)));
+  }
+
+  private newFs(label: string): MemFs {
     const turn = (): Promise<void> => new Promise((resolve) => this.clock.soon(resolve));
     const sleep = (ms: number): Promise<void> => new Promise((resolve) => this.clock.after(ms, resolve));
-    for (let id = 1; id <= options.nodes; id++) {
-      this.hosts.push(new Host(id, new MemFs(prngFor(options.seed, `fs${id}`), undefined, undefined, turn, sleep),
-        new MemKvDisk(prngFor(options.seed, `kv${id}`), turn)));
-    }
+    return new MemFs(prngFor(this.seed, label), undefined, undefined, turn, sleep);
+  }
+
+  private newKv(label: string): MemKvDisk {
+    return new MemKvDisk(prngFor(this.seed, label), () => new Promise((resolve) => this.clock.soon(resolve)));
+  }
+
+  /** Host `id`'s disks die and are replaced by empty ones (the host must be down). */
+  replaceDisks(id: number): void {
+    const host = this.host(id);
+    if (host.running) throw new Error(`host ${id} is running`);
+    host.disks++;
+    host.fs = this.newFs(`fs${id}.${host.disks}`);
+    host.kv = this.newKv(`kv${id}.${host.disks}`);
+    this.note(`node ${id}'s disks replaced by empty ones`);
   }
 
   /** Virtual ms since the world began. */
@@ -178,7 +195,10 @@ export class World {
     return h;
   }
 
-  /** Host `id` joins the cluster through host `through` (the 'join' formation; before its first boot). */
+  /**
+   * Host `id` joins the cluster through host `through` at its next boot on empty disks: in the
+   * 'join' formation, and for a node whose disks were replaced (whatever the formation).
+   */
   joinThrough(id: number, through: number): void {
     this.joinTargets.set(id, through);
   }
@@ -190,8 +210,8 @@ export class World {
   configOf(id: number): NodeConfig {
     const voters = this.hosts.map((h) => ({ id: h.id, host: h.address, port: kafkaPort }));
     const through = this.joinTargets.get(id);
-    const formation = this.formation === 'voters' ? { initialVoters: voters }
-      : through === undefined ? {} : { join: { host: this.host(through).address, port: kafkaPort } };
+    const formation = through !== undefined ? { join: { host: this.host(through).address, port: kafkaPort } }
+      : this.formation === 'voters' ? { initialVoters: voters } : {};
     return {
       ...nodeConfigDefaults(),
       nodeId: id,
