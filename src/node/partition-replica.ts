@@ -144,6 +144,7 @@ export class PartitionReplica implements LocalPartition {
     this.onAdvance = opts.onAdvance;
     this.onAppend = opts.onAppend ?? (() => undefined);
     this.log.onWritten = () => this.onAppend(this);
+    this.log.onRolledBack = (endOffset) => this.followRollback(endOffset);
     this.onIsrChange = opts.onIsrChange ?? (() => undefined);
     this.holdsLease = opts.holdsLease ?? (() => true);
     const start = opts.highWatermark ?? opts.log.checkpointedHighWatermark ?? 0;
@@ -532,6 +533,21 @@ export class PartitionReplica implements LocalPartition {
   /** Lets the next held acks=all produce go if the backlog has room. */
   private admitNext(nowMs: number): void {
     this.gate.admitNext()?.(nowMs);
+  }
+
+  /**
+   * A failed write was rolled back and the log ends at `endOffset`: as leader, forget the offsets
+   * past it now (found by the whole-cluster simulation, seed 51: a leader of a __consumer_offsets
+   * partition whose disk filled kept an end two records past its log, its followers could never
+   * reach it, the ISR shrank to the leader, and min.insync.replicas then refused every append —
+   * the one that would have noticed the rollback — until its leadership moved).
+   */
+  private followRollback(endOffset: number): void {
+    const leader = this.leader;
+    if (leader === undefined || endOffset >= leader.logEndOffset) return;
+    leader.rolledBack(endOffset);
+    this.gate.rolledBack(endOffset);
+    this.logger.info({ endOffset }, 'a failed write was rolled back: the leader follows the log end');
   }
 
   /** The log records the producer state of what it appends (and rebuilds it after a failed write). */

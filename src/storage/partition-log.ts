@@ -94,6 +94,13 @@ export class PartitionLog {
    */
   onWritten: () => void = () => undefined;
   /**
+   * Called when a failed write was rolled back: the log now ends at `endOffset`, below offsets it
+   * handed out. A leader follows at once — waiting for its next append would wait forever when no
+   * append comes (its followers cannot reach the end it remembers, so its ISR shrinks, and below
+   * min.insync.replicas nothing is appended again).
+   */
+  onRolledBack: (endOffset: number) => void = () => undefined;
+  /**
    * Called when damage is found that lies below any known before (at open it is only stored:
    * read `damage` after opening). Called synchronously from the finder; must not throw.
    */
@@ -646,6 +653,7 @@ export class PartitionLog {
     try {
       await this.rollBackTo(this.writtenEnd);
       this.state = 'open';
+      this.onRolledBack(this.endOffset);
     } catch (repairError) {
       // Still inconsistent (e.g. truncate failed too): stay refusing appends; reopen recovers.
       void repairError;

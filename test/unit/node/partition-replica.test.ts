@@ -403,3 +403,40 @@ test('after a write the full disk failed (ENOSPC, rolled back), the next produce
   assert.deepEqual(decodeFetchedRecords(read.records ?? null).records.map((r) => r.value?.toString()),
     ['a', 'c']);
 });
+
+test('after a write the full disk failed, the leader follows the rolled-back log end at once: its ' +
+  'followers at that end stay in the ISR with no further append (found by the whole-cluster ' +
+  'simulation, seed 51)', async (t) => {
+  const fs = new MemFs(new Prng(51));
+  const log = await PartitionLog.open('/data/t-0', { ...logConfigDefaults, diskReserveBytes: 0 },
+    { fs, clock: systemClock });
+  t.after(async () => log.close());
+  const proposals: IsrChangeProposal[] = [];
+  const lagMs = 1_000;
+  const replica = new PartitionReplica({ topic: 't', partition: 0, brokerId: 1, state, log, nowMs: 0,
+    clock: systemClock, logger: pino({ level: 'silent' }), maxMessageBytes: 1 << 20,
+    onAdvance: () => undefined, onIsrChange: (_r, p) => proposals.push(p), replicaLagTimeMaxMs: lagMs });
+  t.after(async () => replica.release(0));
+  const fetchAll = async (offset: number, nowMs: number) => {
+    for (const id of [2, 3]) {
+      const r = await replica.readAsReplica(offset, offset > 0 ? 1 : -1, 1 << 20, id, nowMs);
+      assert.equal(r.errorCode, 0);
+    }
+  };
+  await fetchAll(0, 1);
+  const a = replica.produce(batch('a'), 2, all(2));
+  await settled(a);
+  await fetchAll(1, 3);
+  assert.equal((await a).errorCode, 0);
+  fs.free = 0; // the disk fills between two free-space measurements: the write itself fails
+  const refused = await replica.produce(batch('b'), 4, all(2));
+  assert.equal(refused.errorCode, KafkaError.kafkaStorageError.code);
+  await log.flush(); // the repair (rollback to offset 1) is done
+  assert.equal(log.logEndOffset, 1);
+  // The followers hold everything the log holds, and keep fetching; nothing else is produced.
+  for (let now = 100; now <= 5 * lagMs; now += 100) {
+    await fetchAll(1, now);
+    replica.tick(now);
+  }
+  assert.deepEqual(proposals.map((p) => p.newIsr), [], 'was: the ISR shrank to [1] (leader end 2, log end 1)');
+});
