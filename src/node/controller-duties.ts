@@ -52,6 +52,11 @@ export interface ControllerDutiesOptions {
   readonly sessionCheckIntervalMs?: number;
   /** How often the active controller moves leaderships back to preferred replicas. */
   readonly preferredLeaderCheckIntervalMs?: number;
+  /**
+   * Called after a broker that was fenced (its node gone: `pado cluster decommission`) has been
+   * unregistered: the node takes it out of the quorum's observers too (join.ts forget).
+   */
+  readonly onUnregistered?: (brokerId: number) => Promise<void>;
   /** Called after a commit that unfenced a broker (the node may retry bootstrap work then). */
   readonly onBrokerUnfenced?: (brokerId: number) => void;
   /**
@@ -90,6 +95,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly sessionCheckIntervalMs: number;
   private readonly preferredLeaderCheckIntervalMs: number;
   private readonly onBrokerUnfenced: (brokerId: number) => void;
+  private readonly onUnregistered: (brokerId: number) => Promise<void>;
   private readonly isQuorumMember: (brokerId: number) => boolean;
   /** Refused registrations are logged, at a bounded rate (the sender chooses how often). */
   private readonly refusals: WarnLimiter;
@@ -108,6 +114,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     this.preferredLeaderCheckIntervalMs = options.preferredLeaderCheckIntervalMs
       ?? preferredLeaderCheckIntervalMsDefault;
     this.onBrokerUnfenced = options.onBrokerUnfenced ?? (() => undefined);
+    this.onUnregistered = options.onUnregistered ?? (() => Promise.resolve());
     this.isQuorumMember = options.isQuorumMember;
     this.refusals = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
       nowMs: () => this.clock.now() });
@@ -226,11 +233,19 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     if (this.activeTerm() === null) {
       return { errorCode: notControllerCode, errorMessage: 'not the active controller' };
     }
+    let gone = false;
+    let outcome: UnregisterOutcome;
     try {
-      return await this.metadata.propose((image) => decideUnregister(image, brokerId));
+      outcome = await this.metadata.propose((image) => {
+        gone = image.brokers.get(brokerId)?.fenced === true;
+        return decideUnregister(image, brokerId);
+      });
     } catch (err) {
       return { errorCode: this.refusalCode(err, 'unregistration'), errorMessage: null };
     }
+    // A live broker registers again at its next heartbeat (as Kafka's does): it stays a member.
+    if (outcome.errorCode === 0 && gone) await this.onUnregistered(brokerId);
+    return outcome;
   }
 
   /**

@@ -58,6 +58,22 @@ export function parseEndpoint(text: string): HostPort | undefined {
   return host === '' ? undefined : { host, port };
 }
 
+/**
+ * Each member's directory id (AddRaftVoter's voterDirectoryId: made once per Raft store) is
+ * replicated the same way, as `raft.directory.<id>`. A node that lost its disk asks to join with
+ * another id; while the member it was is still in the quorum, it is refused (replacedMemberProblem).
+ */
+export const raftDirectoryConfigPrefix = 'raft.directory.';
+
+/** The broker config record that replicates node `id`'s directory id (none for the zero id). */
+export function raftDirectoryRecords(image: MetadataImage, id: NodeId,
+  directoryId: string | null | undefined): MetadataRecord[] {
+  if (directoryId === null || directoryId === undefined || directoryId === zeroUuid) return [];
+  const name = `${raftDirectoryConfigPrefix}${id}`;
+  if (image.brokerConfigs.get(name) === directoryId) return [];
+  return [{ type: 'config', resourceType: 'broker', resourceName: '', name, value: directoryId }];
+}
+
 /** Every replicated quorum endpoint in `image`. */
 export function raftEndpoints(image: MetadataImage): RaftPeer[] {
   const out: RaftPeer[] = [];
@@ -118,6 +134,26 @@ export function nextMembershipStep(
   return caughtUp ? 'addVoter' : 'waitCatchUp';
 }
 
+/**
+ * Why node `id` asking to join with `directoryId` must be refused, or undefined: it is still a
+ * member (voter or observer) that joined with another directory — the same id on a new or wiped
+ * disk. Letting it in would make the quorum count on a log it no longer has: a voter's vote and
+ * entries are gone (Raft's safety rests on them), and the leader would go on sending an observer
+ * only what comes after the entries it thinks it holds. A retry by the same node (same directory),
+ * a node that joined before directory ids (none recorded), and a zero id are let through.
+ */
+export function replacedMemberProblem(conf: ConfState, id: NodeId, recorded: string | undefined,
+  directoryId: string): string | undefined {
+  const role = conf.voters.includes(id) ? 'voter' : conf.learners.includes(id) ? 'observer' : undefined;
+  if (role === undefined || recorded === undefined || directoryId === zeroUuid || recorded === directoryId) {
+    return undefined;
+  }
+  return `node ${id} is already ${role === 'voter' ? 'a voter' : 'an observer'} of the metadata quorum with another data directory ` +
+    `(${recorded}, this one is ${directoryId}): its disk was replaced or wiped. Take the old ` +
+    `member out first — stop this node, run \`pado cluster decommission ${id}\` against a running ` +
+    'node — then start this one again';
+}
+
 /** Why `id` cannot be demoted now, or undefined. */
 export function removalProblem(
   conf: ConfState,
@@ -141,6 +177,8 @@ export interface RaftMembershipOptions {
   readonly nodeId: NodeId;
   /** This node's advertised address (recorded as its endpoint with the first admission). */
   readonly advertised: HostPort;
+  /** This node's Raft store directory id (recorded with the first admission, as the address). */
+  readonly directoryId?: string | null;
   readonly driver: RaftDriver;
   readonly metadata: RaftMetadata;
   readonly peers: RaftPeers;
@@ -204,7 +242,22 @@ export class RaftMembership implements MembershipService {
         'give it an empty data directory to join this cluster'));
     }
     const peer = { id: req.voterId, host: listener.host, port: listener.port };
-    return this.serially(() => this.admit(peer, signal));
+    return this.serially(() => this.admit(peer, req.voterDirectoryId, signal));
+  }
+
+  /**
+   * A broker was unregistered while fenced (`pado cluster decommission`: the node is gone): it
+   * leaves the quorum's observers too, so that the same id can join again on a new disk. Voters
+   * are left alone (RemoveRaftVoter demotes them to observers first).
+   */
+  forget(id: NodeId): Promise<void> {
+    return this.serially(async () => {
+      if (!this.o.metadata.isController() || !this.o.driver.status().conf.learners.includes(id)) return ok;
+      const outcome = await this.o.driver.proposeConfChange({ type: 'removeNode', nodeId: id });
+      if (outcome.ok) this.o.log.info({ nodeId: id }, 'decommissioned node removed from the observers');
+      else this.o.log.warn({ nodeId: id, errorCode: outcome.errorCode }, 'removing a decommissioned observer failed');
+      return ok;
+    }).then(() => undefined);
   }
 
   removeVoter(req: RemoveRaftVoterRequest, signal: AbortSignal): Promise<MembershipResult> {
@@ -241,7 +294,14 @@ export class RaftMembership implements MembershipService {
   }
 
   /** Verify → record the endpoint → learner → caught up → voter (or observer). */
-  private async admit(peer: RaftPeer, signal: AbortSignal): Promise<MembershipResult> {
+  private async admit(peer: RaftPeer, directoryId: string, signal: AbortSignal): Promise<MembershipResult> {
+    const image = this.o.metadata.image();
+    const replaced = replacedMemberProblem(this.o.driver.status().conf, peer.id,
+      image.brokerConfigs.get(`${raftDirectoryConfigPrefix}${peer.id}`), directoryId);
+    if (replaced !== undefined) {
+      this.o.log.warn({ nodeId: peer.id, directoryId }, 'join refused: a member with another disk');
+      return failure(KafkaError.invalidRequest.code, replaced);
+    }
     const problem = await this.verify(peer);
     if (problem !== undefined) {
       this.o.log.warn({ nodeId: peer.id, host: peer.host, port: peer.port, problem },
@@ -249,8 +309,10 @@ export class RaftMembership implements MembershipService {
       return failure(KafkaError.invalidRequest.code, problem);
     }
     try {
-      await this.o.metadata.propose((image) => ({
-        records: endpointRecords(image, [{ id: this.o.nodeId, ...this.o.advertised }, peer]),
+      await this.o.metadata.propose((now) => ({
+        records: [...endpointRecords(now, [{ id: this.o.nodeId, ...this.o.advertised }, peer]),
+          ...raftDirectoryRecords(now, this.o.nodeId, this.o.directoryId),
+          ...raftDirectoryRecords(now, peer.id, directoryId)],
         result: undefined,
       }));
     } catch (err) {
@@ -321,6 +383,8 @@ export interface JoinOptions {
   readonly nodeId: NodeId;
   /** The running node given with --join. */
   readonly target: HostPort;
+  /** This node's Raft store directory id (sent as AddRaftVoter's voterDirectoryId). */
+  readonly directoryId?: string | null;
   /** The bound Kafka listener of this node. */
   readonly listener: HostPort;
   /** `advertised` from the config, if set (then not detected). */
@@ -406,7 +470,7 @@ async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
       'asking to join the metadata quorum');
     const response = await client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
       clusterId: metadata.clusterId, timeoutMs: joinRequestTimeoutMs, voterId: o.nodeId,
-      voterDirectoryId: zeroUuid,
+      voterDirectoryId: o.directoryId ?? zeroUuid,
       listeners: [{ name: 'PLAINTEXT', host: advertised.host, port: advertised.port }],
     }, 0);
     if (response.errorCode === 0) return { advertised };

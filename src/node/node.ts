@@ -99,7 +99,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   });
   if (quorum.mustJoin && config.join !== undefined) {
     await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address, clock,
-      net: io.net,
+      net: io.net, directoryId: quorum.directoryId,
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
   services.lifecycle.start();
@@ -214,9 +214,11 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const broker = makeBroker(config, metadata, replicas, link, () => holdsLease(), { clock, random });
   const groups = deferredGroups();
   const bootstrap = (): void => void bootstrapCluster(config, voters, metadata, log, random);
+  // The membership service comes after the duties; an unregistered broker's node leaves it too.
+  let forget = (_id: number): Promise<void> => Promise.resolve();
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
-    clock, onBrokerUnfenced: bootstrap,
+    clock, onBrokerUnfenced: bootstrap, onUnregistered: (id) => forget(id),
     isQuorumMember: (id) => driver.isMember(id),
     offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
@@ -245,11 +247,13 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     image: () => metadata.image(), nowMs: () => clock.now(), log: log.child({ module: 'isr' }),
   });
   const membership = new RaftMembership({
-    nodeId: config.nodeId, advertised, driver, metadata, peers, votersMax: config.votersMax,
+    nodeId: config.nodeId, advertised, directoryId: quorum.directoryId, driver, metadata, peers,
+    votersMax: config.votersMax,
     forward: (apiKey, version, request) => link.forward(apiKey, version, request),
     log: log.child({ module: 'membership' }), clock, net,
     onAdmitted: () => bootstrapCluster(config, voters, metadata, log, random),
   });
+  forget = (id) => membership.forget(id);
   const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
     brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController() });
   const handlers = [...groupHandlers(groups.service, broker), ...quorum.handlers,
@@ -472,6 +476,8 @@ interface Quorum {
   readonly handlers: readonly Handler<never, unknown>[];
   /** Configured to join and the Raft log is empty: this node must ask to be added (join.ts). */
   readonly mustJoin: boolean;
+  /** The Raft store's directory id (made when the store was new; join.ts). */
+  readonly directoryId: string | null;
   /** Starts ticking and sending; `onLeaderChange` runs on every leader change this node sees. */
   start(onLeaderChange: (isLeader: boolean) => void): void;
   close(): Promise<void>;
@@ -494,7 +500,8 @@ async function openQuorum(
   const raftLog = log.child({ module: 'raft' });
   // A joining node starts with an empty log and receives it from the leader.
   const store = await RaftStore.open(join(config.dataDir, '__raft'), openKv,
-    config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {});
+    { ...(config.join === undefined ? { bootstrapVoters: voters.map((v) => v.id) } : {}),
+      newDirectoryId: () => randomUuid(random) });
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }), clock);
   const kv = testRaftKvEnabled(env) ? new RaftKvMachine() : undefined;
@@ -534,6 +541,7 @@ async function openQuorum(
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),
     ],
     mustJoin,
+    directoryId: store.directoryId,
     start(leader) {
       onLeader = leader;
       driver.start(transport);

@@ -41,6 +41,8 @@ import {
 const hardStateKey = 'h';
 const snapshotMetaKey = 'm';
 const snapshotDataKey = 'd';
+/** This store's directory id (KIP-853's voter directory id): made once, when the store is new. */
+const directoryIdKey = 'i';
 const entryPrefix = 'e/';
 const entryVersion = 1;
 const entryHeaderBytes = 1 + 1 + 6 + 6 + 4;
@@ -129,6 +131,12 @@ type Op = KvOp;
 export interface RaftStoreOptions {
   /** For a brand-new store only: the first members of a new group (see raft bootstrapLog). */
   readonly bootstrapVoters?: readonly NodeId[];
+  /**
+   * Makes the directory id of a store that has none (a new one, or one written before ids):
+   * stored at once, synced, and never changed. A node that lost its disk comes back with
+   * another one, which is how the quorum tells it from the member it was (join.ts).
+   */
+  readonly newDirectoryId?: () => string;
 }
 
 export class RaftStore {
@@ -136,6 +144,8 @@ export class RaftStore {
   /** The durable state as Raft reads it; changed only after a write succeeded. */
   readonly storage: MemoryStorage;
   private readonly path: string;
+  /** This store's directory id; null when it has none and none was asked for. */
+  directoryId: string | null = null;
 
   private constructor(db: KvStore, storage: MemoryStorage, path: string) {
     this.db = db;
@@ -157,6 +167,14 @@ export class RaftStore {
     try {
       const storage = await load(db, path);
       const store = new RaftStore(db, storage, path);
+      const id = await db.get(directoryIdKey);
+      if (id !== undefined) {
+        store.directoryId = id.toString();
+      } else if (options.newDirectoryId !== undefined) {
+        const made = options.newDirectoryId();
+        await store.write([{ type: 'put', key: directoryIdKey, value: Buffer.from(made) }], true);
+        store.directoryId = made;
+      }
       if (storage.lastIndex() === 0 && options.bootstrapVoters !== undefined) {
         await store.bootstrap(options.bootstrapVoters);
       }

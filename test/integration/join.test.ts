@@ -6,7 +6,9 @@
  * against each broker lists all three, and that a topic created through node 3 is visible through
  * node 1; `pado doctor` finds every pair reachable; `pado cluster remove-voter` / `add-voter`
  * demote and promote one voter. A node whose advertised address nobody can reach is refused with
- * a message saying what to set, and a restarted joined node does not join again.
+ * a message saying what to set, and a restarted joined node does not join again. A node started on
+ * a new disk under a member's id is refused (saying to decommission the old one); decommissioned,
+ * it joins again and the quorum has three voters.
  * Every wait is a condition with a deadline; every process is killed in `after`.
  */
 import { test, before, after } from 'node:test';
@@ -154,4 +156,35 @@ test('a restarted joined node starts from its own log without joining again', as
   nodes.set(3, again);
   await waitFor('node 3 ready again', () => (readyLine(again) ? true : undefined), 30_000);
   assert.ok(!again.lines.some((l) => l.includes('asking to join the metadata quorum')));
+});
+
+test('a node whose disk was replaced is refused while its old self is a member; decommissioned, it ' +
+  'joins again under its id', async () => {
+  const controller = await withClient(1, async (c) => (await c.metadata([])).controllerId);
+  const target = [3, 2].find((id) => id !== controller) as number;
+  const via = target === 3 ? node(2) : node(3);
+  const old = node(target);
+  await old.signal('SIGKILL');
+  // The same id on an empty data directory (a new disk): its Raft store has another directory id.
+  await assert.rejects(startBroker({ args: ['--node-id', String(target), '--join', via.bootstrap] }),
+    (err: Error) => {
+      assert.match(err.message, new RegExp(`node ${target} is already a voter of the metadata quorum ` +
+        'with another data directory'));
+      assert.match(err.message, new RegExp(`pado cluster decommission ${target}`));
+      return true;
+    });
+  // The operator's way: decommission (once the cluster has fenced the old broker), then start it.
+  const done = await waitFor(`node ${target} decommissioned`, async () => {
+    const r = await pado('cluster', 'decommission', String(target));
+    return r.code === 0 ? r : undefined;
+  }, 30_000, 500);
+  assert.match(done.stdout, new RegExp(`node ${target} is no longer a voter`));
+  const fresh = await startBroker({ args: ['--node-id', String(target), '--join', via.bootstrap] });
+  nodes.set(target, fresh);
+  await waitFor(`node ${target} ready on its new disk`, () => (readyLine(fresh) ? true : undefined), 40_000);
+  assert.ok(fresh.lines.some((l) => l.includes('asking to join the metadata quorum')));
+  await waitFor('three voters again', async () => {
+    const v = await voters();
+    return v.join(',') === '1,2,3' ? v : undefined;
+  }, 30_000);
 });

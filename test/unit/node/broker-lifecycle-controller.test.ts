@@ -4,7 +4,7 @@
  * stays fenced until its heartbeat's metadata offset reaches its registration, then is unfenced;
  * an expired session fences it and moves its leaderships; a new controller grants fresh leases
  * (no mass fencing on failover); wantShutDown fences and answers shouldShutDown; unregister
- * removes the broker; a second live process with the same id is refused; a non-controller
+ * removes the broker (and, when it was fenced, its node from the quorum: onUnregistered); a second live process with the same id is refused; a non-controller
  * answers NOT_CONTROLLER; a registration from an id outside the metadata quorum, or with a host,
  * port or rack no node config could hold, is refused INVALID_REQUEST with no record (issue 13).
  * Internal topics grow: a broker unfenced (not merely registered) gets replicas of
@@ -229,6 +229,35 @@ test('unregister removes the broker; an unknown id is BROKER_ID_NOT_REGISTERED',
   assert.equal(again.errorCode, KafkaError.brokerIdNotRegistered.code);
   const h = await s.duties.brokerHeartbeat(hb(1, epoch as number, s.metadata.offset));
   assert.equal(h.errorCode, KafkaError.brokerIdNotRegistered.code);
+});
+
+test('a broker unregistered once fenced (its node gone: decommission) leaves the quorum too; a ' +
+  'live one unregistered stays a member (it registers again at its next heartbeat)', async () => {
+  const s = setup();
+  const forgotten: number[] = [];
+  const duties = new ControllerDuties({
+    metadata: s.metadata, metadataOffset: () => s.metadata.offset, log: silent,
+    clock: testClock({ clock: s.clock, every: s.timer.every }), sessionTimeoutMs, sessionCheckIntervalMs: 100,
+    isQuorumMember: () => true, onUnregistered: async (id) => { forgotten.push(id); },
+  });
+  s.duties.onLeaderChange(false);
+  duties.onLeaderChange(true);
+  const epochs: number[] = [];
+  for (const id of [1, 2]) {
+    const r = await duties.registerBroker(reg(id));
+    await duties.brokerHeartbeat(hb(id, r.brokerEpoch, s.metadata.offset));
+    epochs.push(r.brokerEpoch);
+  }
+  s.clock.ms += 800;
+  await duties.brokerHeartbeat(hb(2, epochs[1] as number, s.metadata.offset));
+  s.clock.ms += 500; // broker 1 silent for 1300 ms: fenced
+  await duties.checkSessions();
+  assert.equal(s.metadata.image().brokers.get(1)?.fenced, true);
+  assert.equal((await duties.unregisterBroker(1)).errorCode, 0);
+  assert.deepEqual(forgotten, [1]);
+  assert.equal((await duties.unregisterBroker(2)).errorCode, 0, 'live: unregistered all the same');
+  assert.deepEqual(forgotten, [1], 'but not taken out of the quorum');
+  duties.close();
 });
 
 test('a second live process with the same id waits out the first one\'s session', async () => {

@@ -3,6 +3,7 @@
  * node/raft-peers.ts), by table: which address a node advertises; when a loopback address is
  * refused and what the refusal messages tell the operator to set; the learner → voter catch-up
  * rule and the one-change-at-a-time admission steps up to votersMax; which voter may be demoted;
+ * which member's second join is refused (the same id on another disk) and how directory ids travel;
  * replicated endpoints in and out of a metadata image; and the address book the transport reads.
  */
 import { test } from 'node:test';
@@ -14,8 +15,9 @@ import {
 } from '../../../src/node/address-check.js';
 import {
   endpointRecords, learnerCaughtUp, learnPeers, nextMembershipStep, parseEndpoint,
-  raftEndpointRecord, raftEndpoints, removalProblem,
+  raftDirectoryRecords, raftEndpointRecord, raftEndpoints, removalProblem, replacedMemberProblem,
 } from '../../../src/node/join.js';
+import { zeroUuid } from '../../../src/protocol/index.js';
 import { RaftPeers } from '../../../src/node/raft-peers.js';
 
 test('loopback and IPv4-mapped addresses are recognised', () => {
@@ -135,4 +137,29 @@ test('address book: replicated endpoints override, brokers fill gaps, changes ar
   assert.equal(heard.length, 2, 'no change, nothing heard');
   book.remove(3);
   assert.deepEqual(heard.at(-1), '3=-');
+});
+
+test('a member that joins again with another directory (its disk replaced) is refused, saying how ' +
+  'to take the old one out; a retry, a newcomer, a decommissioned id and a zero id pass', () => {
+  const conf = { voters: [1, 2, 3], learners: [4] };
+  const old = 'b2xkLWRpcmVjdG9yeS1pZA';
+  const fresh = 'bmV3LWRpcmVjdG9yeS1pZA';
+  assert.match(replacedMemberProblem(conf, 2, old, fresh) ?? '',
+    /node 2 is already a voter of the metadata quorum with another data directory .*pado cluster decommission 2/);
+  assert.match(replacedMemberProblem(conf, 4, old, fresh) ?? '', /node 4 is already an observer/);
+  assert.equal(replacedMemberProblem(conf, 2, old, old), undefined, 'the same node retrying');
+  assert.equal(replacedMemberProblem(conf, 5, old, fresh), undefined, 'not a member (decommissioned)');
+  assert.equal(replacedMemberProblem(conf, 2, undefined, fresh), undefined, 'joined before directory ids');
+  assert.equal(replacedMemberProblem(conf, 2, old, zeroUuid), undefined, 'a joiner without a directory id');
+});
+
+test('directory ids travel as broker config records, once, never the zero id', () => {
+  const records = raftDirectoryRecords(emptyImage('c'), 2, 'ZGlyLWlkLW9mLW5vZGUtMg');
+  assert.deepEqual(records, [{ type: 'config', resourceType: 'broker', resourceName: '',
+    name: 'raft.directory.2', value: 'ZGlyLWlkLW9mLW5vZGUtMg' }]);
+  const image = applyRecords(emptyImage('c'), records);
+  assert.deepEqual(raftDirectoryRecords(image, 2, 'ZGlyLWlkLW9mLW5vZGUtMg'), []);
+  assert.equal(raftDirectoryRecords(image, 2, 'b3RoZXItZGlyZWN0b3J5LWk').length, 1);
+  assert.deepEqual(raftDirectoryRecords(emptyImage('c'), 3, zeroUuid), []);
+  assert.deepEqual(raftDirectoryRecords(emptyImage('c'), 3, null), []);
 });

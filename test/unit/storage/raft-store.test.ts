@@ -175,3 +175,21 @@ test('a hard state or snapshot that cannot be Raft state stops start-up, no cras
       label);
   }
 });
+
+test('a store gets its directory id once, when new, and keeps it across restarts; a store opened ' +
+  'without asking for one has none', async (t) => {
+  const dir = await tempDir(t);
+  let made = 0;
+  const newDirectoryId = (): string => `ZGlyZWN0b3J5LWlkLW${made++}`;
+  let store = await RaftStore.open(dir, openSystemKv, { bootstrapVoters: [1], newDirectoryId });
+  const id = store.directoryId;
+  assert.equal(id, 'ZGlyZWN0b3J5LWlkLW0');
+  await store.close();
+  store = await RaftStore.open(dir, openSystemKv, { newDirectoryId });
+  assert.equal(store.directoryId, id, 'kept');
+  assert.equal(made, 1, 'made once');
+  await store.close();
+  const other = await RaftStore.open(join(dir, 'other'), openSystemKv, {});
+  assert.equal(other.directoryId, null);
+  await other.close();
+});
