@@ -112,6 +112,14 @@ export class FollowerReplica {
     assert(start.syncedOffset <= start.logEndOffset, 'synced beyond the log end');
     assert(start.logEndOffset === logStart || start.epochs.latestEpoch !== undefinedEpoch,
       'a non-empty log has an epoch cache');
+    // An epoch that starts at our log end holds no record of ours: this node led in it without
+    // writing (a new leader assigns its epoch at its end, as Kafka's does — here, while a restarted
+    // node replays the metadata log, or a new disk its first image). Our last fetched epoch is that
+    // of our last record: counting the empty one made a new replica ask for offset 0 "after epoch
+    // 1" and refuse the leader's epoch-0 batches as going back, for ever (found by the
+    // whole-cluster simulation, seed 63). Kafka's cache drops such entries when an older epoch is
+    // assigned at their offset; we drop them here, before the first request.
+    start.epochs.truncateFromEnd(start.logEndOffset);
     this.logStart = logStart;
     this.leaderId = start.leaderId;
     this.leaderEpoch = start.leaderEpoch;

@@ -208,3 +208,19 @@ test('an empty log that starts past 0 (restarted at a repair) fetches with no la
   assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, fetchOffset: 1000,
     lastFetchedEpoch: -1 });
 });
+
+test('an epoch that starts at the log end holds nothing: it is dropped, so an empty log fetches ' +
+  'with no last epoch and takes the leader\'s older batches (sim seed 63)', () => {
+  // A new disk's replica led in epoch 1 (briefly, replaying the metadata log) without a record.
+  const { f, epochs } = follower([{ epoch: 1, startOffset: 0 }], 0, { highWatermark: 0 });
+  assert.deepEqual(epochs.entries(), []);
+  const req = { fetchOffset: 0, lastFetchedEpoch: -1 };
+  assert.deepEqual(f.nextRequest(), { kind: 'fetch', currentLeaderEpoch: 5, ...req },
+    'was: lastFetchedEpoch 1, and epoch-0 batches refused as going back');
+  assert.deepEqual(f.onFetchResponse(req, { kind: 'records', highWatermark: 3,
+    batches: [{ baseOffset: 0, lastOffset: 2, epoch: 0 }] }), { kind: 'append', batchCount: 1 });
+  // With records: only the empty epoch after them goes.
+  const more = follower([{ epoch: 0, startOffset: 0 }, { epoch: 3, startOffset: 10 }], 10);
+  assert.deepEqual(more.epochs.entries(), [{ epoch: 0, startOffset: 0 }]);
+  assert.equal(more.f.lastFetchedEpoch, 0);
+});
