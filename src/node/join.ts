@@ -385,6 +385,11 @@ export interface JoinOptions {
   readonly target: HostPort;
   /** This node's Raft store directory id (sent as AddRaftVoter's voterDirectoryId). */
   readonly directoryId?: string | null;
+  /**
+   * The metadata leader this node's Raft follows (0: none known). A join waiting on a controller
+   * that is replaced meanwhile is asked again at once, not after its 60 s timeout.
+   */
+  readonly raftLeader?: () => NodeId;
   /** The bound Kafka listener of this node. */
   readonly listener: HostPort;
   /** `advertised` from the config, if set (then not detected). */
@@ -468,15 +473,51 @@ async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
     }
     o.log.info({ advertised, target: o.target, brokers: metadata.brokers.length },
       'asking to join the metadata quorum');
-    const response = await client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
+    const answer = client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
       clusterId: metadata.clusterId, timeoutMs: joinRequestTimeoutMs, voterId: o.nodeId,
       voterDirectoryId: o.directoryId ?? zeroUuid,
       listeners: [{ name: 'PLAINTEXT', host: advertised.host, port: advertised.port }],
     }, 0);
+    const response = await untilLeaderMoves(o, answer);
+    if (response === 'leader moved') {
+      return { errorCode: KafkaError.notController.code,
+        message: 'the metadata leader changed while this node was being admitted' };
+    }
     if (response.errorCode === 0) return { advertised };
     const message = response.errorMessage ?? `error ${response.errorCode}`;
     return { errorCode: response.errorCode, message };
   } finally {
     await client.close();
+  }
+}
+
+/** How often a waiting join looks at which leader its Raft follows. */
+const leaderCheckMs = 250;
+
+/**
+ * `answer`, or 'leader moved' once this node's Raft, having followed one metadata leader, follows
+ * another: the controller admitting us is gone (a machine that lost power answers nothing, and
+ * the request would wait out its whole timeout — found by the whole-cluster simulation, seed 237).
+ * Asking again is safe: an admission is idempotent for the same node and directory.
+ */
+export async function untilLeaderMoves<T>(o: JoinOptions, answer: Promise<T>): Promise<T | 'leader moved'> {
+  const leader = o.raftLeader;
+  if (leader === undefined) return answer;
+  let settled = false;
+  const watch = (async (): Promise<'leader moved'> => {
+    let followed = 0;
+    for (;;) {
+      await delay(o.clock, leaderCheckMs);
+      if (settled) return 'leader moved';
+      const now = leader();
+      if (followed === 0) followed = now;
+      else if (now !== 0 && now !== followed) return 'leader moved';
+    }
+  })();
+  try {
+    return await Promise.race([answer, watch]);
+  } finally {
+    settled = true;
+    answer.catch(() => undefined);
   }
 }

@@ -99,7 +99,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   });
   if (quorum.mustJoin && config.join !== undefined) {
     await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address, clock,
-      net: io.net, directoryId: quorum.directoryId,
+      net: io.net, directoryId: quorum.directoryId, raftLeader: () => quorum.driver.status().leaderId,
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
   services.lifecycle.start();

@@ -16,7 +16,9 @@ import {
 import {
   endpointRecords, learnerCaughtUp, learnPeers, nextMembershipStep, parseEndpoint,
   raftDirectoryRecords, raftEndpointRecord, raftEndpoints, removalProblem, replacedMemberProblem,
+  untilLeaderMoves, type JoinOptions,
 } from '../../../src/node/join.js';
+import { systemClock } from '../../../src/node/io/system-clock.js';
 import { zeroUuid } from '../../../src/protocol/index.js';
 import { RaftPeers } from '../../../src/node/raft-peers.js';
 
@@ -162,4 +164,17 @@ test('directory ids travel as broker config records, once, never the zero id', (
   assert.equal(raftDirectoryRecords(image, 2, 'b3RoZXItZGlyZWN0b3J5LWk').length, 1);
   assert.deepEqual(raftDirectoryRecords(emptyImage('c'), 3, zeroUuid), []);
   assert.deepEqual(raftDirectoryRecords(emptyImage('c'), 3, null), []);
+});
+
+test('a join waiting on a controller that is replaced (its Raft follows another leader) gives up ' +
+  'at once to ask again; an answer that comes is returned (sim seed 237)', async () => {
+  const leaders = [0, 3, 3, 2];
+  let calls = 0;
+  const o = { clock: systemClock, raftLeader: () => leaders[Math.min(calls++, leaders.length - 1)]! } as
+    unknown as JoinOptions;
+  const never = new Promise<string>(() => undefined);
+  assert.equal(await untilLeaderMoves(o, never), 'leader moved');
+  assert.equal(calls, 4, 'none, then 3 (followed), still 3, then 2: moved');
+  const stay = { clock: systemClock, raftLeader: () => 3 } as unknown as JoinOptions;
+  assert.equal(await untilLeaderMoves(stay, Promise.resolve('admitted')), 'admitted');
 });
