@@ -50,6 +50,8 @@ export interface ReplicaView {
   readonly leaderEpoch: number;
   readonly highWatermark: number;
   readonly logEndOffset: number;
+  /** What this replica's log holds fsynced (below it). */
+  readonly durableEndOffset: number;
   /** A produce arriving now could be appended here. */
   readonly takesWrites: boolean;
 }
@@ -332,11 +334,13 @@ export class ReplicaManager {
     const out: ReplicaView[] = [];
     for (const r of this.replicas.values()) {
       out.push({ topic: r.topic, partition: r.partition, role: 'leader', leaderEpoch: r.leaderEpoch,
-        highWatermark: r.highWatermark(), logEndOffset: r.log.logEndOffset, takesWrites: r.takesWrites });
+        highWatermark: r.highWatermark(), logEndOffset: r.log.logEndOffset, durableEndOffset: r.log.durableEndOffset,
+        takesWrites: r.takesWrites });
     }
     for (const f of this.followers.values()) {
       out.push({ topic: f.topic, partition: f.partition, role: 'follower', leaderEpoch: f.replica.leaderEpoch,
-        highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, takesWrites: false });
+        highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, durableEndOffset: f.log.durableEndOffset,
+        takesWrites: false });
     }
     return out;
   }

@@ -39,7 +39,8 @@ export function checkWindows(windows: readonly { kind: FaultKind; ms: number }[]
 export interface Finding {
   readonly kind: 'lost' | 'duplicate' | 'reordered' | 'misplaced' | 'not-healed' | 'stuck' | 'escaped'
     | 'diverged' | 'slow-failover' | 'stale-metadata' | 'epoch-bump' | 'corrupt-served'
-    | 'offset-regressed' | 'hw-backwards' | 'two-writers' | 'admin-lost' | 'operator';
+    | 'offset-regressed' | 'hw-backwards' | 'two-writers' | 'admin-lost' | 'operator'
+    | 'under-replicated-ack';
   readonly detail: string;
 }
 

@@ -47,7 +47,12 @@ const weights: Readonly<Record<FaultKind, number>> = {
 /** A replaced node is down at least this long: fenced (1.2 s), then decommissioned by its operator. */
 const replaceMinMs = 3_000;
 
-/** Episodes in `windowMs`, one at a time, with quiet gaps between them. */
+/**
+ * Episodes in `windowMs`, one after another with quiet gaps between them — except that half the
+ * disk replacements begin while the episode before is still on (a disk dies whenever it likes):
+ * two faults at once, e.g. the last in-sync replica's disk dying while the other replicas are
+ * down or cut off.
+ */
 export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episode[] {
   const kinds = faultKinds.filter((k) => nodes >= 3 || k !== 'bridge');
   const total = kinds.reduce((n, k) => n + weights[k], 0);
@@ -61,8 +66,12 @@ export function scheduleFor(prng: Prng, nodes: number, windowMs: number): Episod
     if (b >= a) b++;
     const drawn = prng.between(300, 6_000);
     const durationMs = kind === 'replace' ? Math.max(drawn, replaceMinMs) : drawn;
-    out.push({ atMs: t, kind, nodes: kind === 'one-way' || kind === 'bridge' ? [a, b] : [a], durationMs });
-    t += durationMs + prng.between(200, 7_000);
+    const before = out.at(-1);
+    const overlap = kind === 'replace' && before !== undefined && prng.chance(0.5) &&
+      !(before.kind === 'replace' && before.nodes[0] === a);
+    const atMs = overlap ? before!.atMs + prng.below(before!.durationMs) : t;
+    out.push({ atMs, kind, nodes: kind === 'one-way' || kind === 'bridge' ? [a, b] : [a], durationMs });
+    t = Math.max(t, atMs + durationMs + prng.between(200, 7_000));
   }
   return out;
 }
@@ -78,13 +87,16 @@ export interface Played {
   endMs: number;
 }
 
-/** Plays `episodes` from now on, each started and undone on the world's clock. */
+/**
+ * Plays `episodes` from now on, each started at its time and undone after its duration on the
+ * world's clock (episodes that overlap play at once); resolves when every one is undone.
+ */
 export async function play(
   world: World, episodes: readonly Episode[], stopped: () => boolean, played: Played[],
   report: (problem: string) => void,
 ): Promise<void> {
   const startMs = world.clock.now();
-  for (const e of episodes) {
+  await Promise.all(episodes.map(async (e) => {
     const wait = startMs + e.atMs - world.clock.now();
     if (wait > 0) await delay(world.clock, wait);
     if (stopped()) return;
@@ -101,7 +113,15 @@ export async function play(
     undo(world, e, problem === null);
     p.endMs = world.clock.now();
     world.note(`undone ${describeEpisode(e)}`);
-  }
+  }));
+}
+
+/** Replacements that found their node already being replaced: undone as nothing. */
+const ignored = new WeakSet<Episode>();
+
+/** Boots the hosts among `ids` that are down, except those being replaced (their episode boots them). */
+function bootDown(world: World, ids: readonly number[]): void {
+  for (const id of ids) if (!world.host(id).running && !world.replacing.has(id)) world.boot(id);
 }
 
 function addresses(world: World, ids: readonly number[]): string[] {
@@ -114,6 +134,11 @@ function start(world: World, e: Episode, stopped: () => boolean): Promise<string
   const [a, b] = e.nodes;
   switch (e.kind) {
     case 'replace':
+      if (world.replacing.has(a!)) { // already being replaced (a shrunk schedule): nothing to do
+        ignored.add(e);
+        return Promise.resolve(null);
+      }
+      world.replacing.add(a!);
       world.crash(a!, true);
       world.replaceDisks(a!);
       return decommission(world, a!, e.durationMs, stopped);
@@ -166,8 +191,10 @@ function undo(world: World, e: Episode, operatorDone: boolean): void {
     case 'replace': {
       // On empty disks under its old id: it joins through a running node, as a new machine would.
       // Not before its decommission went through (the old member would still be counted on).
-      if (!operatorDone) break;
+      if (ignored.has(e)) break;
       const id = e.nodes[0]!;
+      world.replacing.delete(id);
+      if (!operatorDone) break;
       const running = world.hosts.filter((h) => h.running).map((h) => h.id);
       if (running.length > 0) world.joinThrough(id, prngFor(world.seed, `join ${e.atMs}`).pick(running));
       world.boot(id);
@@ -175,8 +202,10 @@ function undo(world: World, e: Episode, operatorDone: boolean): void {
     }
     case 'kill':
     case 'power':
+      bootDown(world, e.nodes);
+      break;
     case 'power-all':
-      for (const h of world.hosts) if (!h.running) world.boot(h.id);
+      bootDown(world, world.hosts.map((h) => h.id));
       break;
     case 'disk-full':
       world.host(e.nodes[0]!).fs.free = Number.MAX_SAFE_INTEGER;

@@ -3,7 +3,11 @@
  * (`RunningNode.inspect`):
  * - at most one node takes writes for a partition in one leader epoch, ever;
  * - a leader's high watermark never goes back within its leader epoch (what it serves to readers);
- * - two nodes that applied the metadata log to the same offset hold the same image.
+ * - two nodes that applied the metadata log to the same offset hold the same image;
+ * - a batch acknowledged with acks=all is on at least two disks, fsynced, when the client learns it
+ *   (min.insync.replicas=2, the default for 3 replicas: issue 13's break 8). Each host's fsynced
+ *   ends are followed step by step and kept while it is down (its disk keeps them); new disks
+ *   start from nothing.
  * Each broken one is reported once per key (the first time it is seen), with the virtual time.
  */
 import type { MetadataImage } from '../../../src/metadata/index.js';
@@ -19,6 +23,8 @@ export class Invariants {
   private readonly images = new Map<number, { digest: string; host: number }>();
   private readonly lastOffset = new Map<number, number>();
   private readonly reported = new Set<string>();
+  /** Per host: the disks it has (World.replaceDisks counts them) and each partition's fsynced end there. */
+  private readonly durable = new Map<number, { disks: number; ends: Map<string, number> }>();
   readonly findings: Finding[] = [];
   checks = 0;
 
@@ -29,6 +35,9 @@ export class Invariants {
       if (node === null) continue;
       const view = node.inspect();
       const inc = host.incarnations;
+      let disk = this.durable.get(host.id);
+      if (disk === undefined || disk.disks !== host.disks) this.durable.set(host.id, disk = { disks: host.disks, ends: new Map() });
+      for (const p of view.partitions) disk.ends.set(`${p.topic}-${p.partition}`, p.durableEndOffset);
       for (const p of view.partitions) {
         if (p.role === 'leader') {
           const key = `${host.id}.${inc}.${p.topic}.${p.partition}.${p.leaderEpoch}`;
@@ -63,6 +72,20 @@ export class Invariants {
         }
       }
     }
+  }
+
+  /** A batch of `topic`-`partition` ending at `lastOffset` was acknowledged with acks=all just now. */
+  ackedAll(world: World, topic: string, partition: number, lastOffset: number, copiesMin: number): void {
+    const key = `${topic}-${partition}`;
+    const holders: number[] = [];
+    for (const host of world.hosts) {
+      const disk = this.durable.get(host.id);
+      if (disk !== undefined && disk.disks === host.disks && (disk.ends.get(key) ?? 0) > lastOffset) holders.push(host.id);
+    }
+    if (holders.length >= copiesMin) return;
+    this.report(world, `acked ${key}`, 'under-replicated-ack', `${key} offset ${lastOffset} acknowledged ` +
+      `(acks=all) while fsynced on ${holders.length === 0 ? 'no disk' : `node ${holders.join(', ')} only`}, ` +
+      `fewer than ${copiesMin}`);
   }
 
   private report(world: World, key: string, kind: Finding['kind'], detail: string): void {

@@ -57,6 +57,8 @@ class OutOfStep extends Error {}
 export interface PipelineEvents {
   /** An epoch bump and why: a finding unless the client caused it. */
   bump(detail: string): void;
+  /** A batch acknowledged (acks=all) at these offsets of `partition`. */
+  acked?(partition: number, baseOffset: number, lastOffset: number): void;
 }
 
 /** Sessions until `stopped()`; each send enqueues a record per partition, flushing as it goes. */
@@ -227,9 +229,10 @@ class Pipeline {
       if (client !== undefined) this.cluster.dropConnection(client);
     }
     for (const b of batches) {
-      const code = response === null ? KafkaError.networkException.code
-        : response.responses.find((t) => t.name === topic)?.partitionResponses
-          .find((x) => x.index === b.partition)?.errorCode ?? KafkaError.networkException.code;
+      const answer = response?.responses.find((t) => t.name === topic)?.partitionResponses
+        .find((x) => x.index === b.partition);
+      const code = answer?.errorCode ?? KafkaError.networkException.code;
+      if (code === 0 && answer !== undefined) this.events.acked?.(b.partition, Number(answer.baseOffset), Number(answer.baseOffset) + b.count - 1);
       this.complete(b, code);
     }
     this.wake?.();

@@ -77,7 +77,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioRes
   const producersStoppedMs = { value: -1 };
   const group = newLedger();
   try {
-    await runPhases(world, { seed: options.seed, nodes, partitions, windowMs, episodes, findings, sessions, played,
+    await runPhases(world, { seed: options.seed, invariants, nodes, partitions, windowMs, episodes, findings, sessions, played,
       producersStoppedMs, group });
   } catch (e) {
     findings.push({ kind: 'stuck', detail: e instanceof Error ? e.message : String(e) });
@@ -134,6 +134,7 @@ function windowsOf(
 
 interface Phases {
   readonly seed: number;
+  readonly invariants: Invariants;
   readonly nodes: number;
   readonly partitions: number;
   readonly windowMs: number;
@@ -179,7 +180,9 @@ async function runPhases(world: World, p: Phases): Promise<void> {
       () => producersStop),
     runPipelinedProducer(world, { name: 'pr', acks: -1, partitions: p.partitions, recordsPerSend: 1, pauseMs: 10 },
       p.sessions, () => producersStop,
-      { bump: (detail) => p.findings.push({ kind: 'epoch-bump', detail }) }),
+      { bump: (detail) => p.findings.push({ kind: 'epoch-bump', detail }),
+        // min.insync.replicas=2, the default for the topic's 3 replicas.
+        acked: (partition, _base, last) => p.invariants.ackedAll(world, topic, partition, last, 2) }),
   ]);
   const regressed = (problem: string): void => { p.findings.push({ kind: 'offset-regressed', detail: problem }); };
   const consumers = Promise.all(['c1', 'c2'].map((name) =>

@@ -146,6 +146,8 @@ export class World {
   /** Runs after every step (the invariants' check). */
   afterStep: (() => void) | null = null;
   readonly formation: 'voters' | 'join';
+  /** Hosts whose disks were replaced and that await their operator (faults.ts): nobody else boots them. */
+  readonly replacing = new Set<number>();
   /** In the 'join' formation: the running node each host joined through (its config keeps it). */
   private readonly joinTargets = new Map<number, number>();
 
