@@ -65,9 +65,19 @@ export interface NodeView {
 }
 
 
+/** What a test may ask of a node while it starts (production passes none). */
+export interface NodeHooks {
+  /**
+   * Called once the node's partitions are open, long before it is ready: a node replicates
+   * (and the whole-cluster simulation checks what its disks hold) while it still catches up.
+   */
+  readonly starting?: (inspect: () => NodeView) => void;
+}
+
 const partitionsPerTopicMax = 10_000;
 
-export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
+  hooks: NodeHooks = {}): Promise<RunningNode> {
   const { clock, random } = io;
   await io.disk.mkdir(config.dataDir);
   const listener = createListener(config, log, io);
@@ -80,6 +90,9 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log, io);
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io);
+  const inspect = (): NodeView => ({ metadataOffset: quorum.driver.status().applied,
+    image: quorum.metadata.image(), partitions: replicas.view() });
+  hooks.starting?.(inspect);
   const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
     clock, random, net: io.net });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
@@ -126,8 +139,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo): Pr
   void flushLogger(log);
   return {
     address,
-    inspect: () => ({ metadataOffset: quorum.driver.status().applied, image: quorum.metadata.image(),
-      partitions: replicas.view() }),
+    inspect,
     stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log }),
   };
 }

@@ -182,7 +182,7 @@ async function runPhases(world: World, p: Phases): Promise<void> {
       p.sessions, () => producersStop,
       { bump: (detail) => p.findings.push({ kind: 'epoch-bump', detail }),
         // min.insync.replicas=2, the default for the topic's 3 replicas.
-        acked: (partition, _base, last) => p.invariants.ackedAll(world, topic, partition, last, 2) }),
+        acked: (partition, _base, last) => p.invariants.ackedAll(world, topic, partition, last) }),
   ]);
   const regressed = (problem: string): void => { p.findings.push({ kind: 'offset-regressed', detail: problem }); };
   const consumers = Promise.all(['c1', 'c2'].map((name) =>

@@ -18,7 +18,7 @@ import {
   Prng, seededRandom, type Clock, type Net, type NetSocket, type Timer,
 } from '../../../src/common/index.js';
 import { nodeConfigDefaults, topicConfigDefaults, type NodeConfig } from '../../../src/config/index.js';
-import { startNode, type NodeIo, type RunningNode } from '../../../src/node/index.js';
+import { startNode, type NodeIo, type NodeView, type RunningNode } from '../../../src/node/index.js';
 import { ManualClock } from '../../support/manual-clock.js';
 import { MemFs } from '../../support/mem-fs.js';
 import { MemKvDisk } from './mem-kv.js';
@@ -80,6 +80,8 @@ class Incarnation {
   alive = true;
   readonly sockets: SimSocket[] = [];
   node: RunningNode | null = null;
+  /** What the node holds, from the moment its partitions open (before it is ready). */
+  inspect: (() => NodeView) | null = null;
   /** Settles when the node is ready (or failed to start). */
   started: Promise<void> | null = null;
   startError: unknown = null;
@@ -125,6 +127,11 @@ export class Host {
 
   get node(): RunningNode | null {
     return this.current?.alive === true ? this.current.node : null;
+  }
+
+  /** The running node's view, also while it starts (null when down or not that far yet). */
+  get inspect(): (() => NodeView) | null {
+    return this.current?.alive === true ? this.current.inspect : null;
   }
 }
 
@@ -239,7 +246,8 @@ export class World {
     const io = this.ioFor(host, inc);
     const log = this.loggerFor(host, inc);
     this.note(`boot node ${id} (incarnation ${inc.number})`);
-    inc.started = startNode(this.configOf(id), log, io).then((node) => {
+    const hooks = { starting: (inspect: () => NodeView) => { if (inc.alive) inc.inspect = inspect; } };
+    inc.started = startNode(this.configOf(id), log, io, hooks).then((node) => {
       if (!inc.alive) return;
       inc.node = node;
       this.note(`node ${id} ready`);
