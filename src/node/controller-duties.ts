@@ -18,10 +18,10 @@ import type { Logger } from 'pino';
 import { PadoError, type Clock } from '../common/index.js';
 import {
   BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
-  heartbeat, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
+  heartbeat, removeFromIsrs, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
   sessionTimeoutMsDefault, closedConnectionGraceMsDefault,
 } from '../controller/index.js';
-import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
+import { applyRecords, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
 import { noneId, type Status } from '../raft/index.js';
 import type {
@@ -419,8 +419,12 @@ export function decideUnregister(image: MetadataImage,
     return { records: [], result: { errorCode: KafkaError.brokerIdNotRegistered.code,
       errorMessage: `broker ${brokerId} is not registered` } };
   }
+  // Fenced (its leaderships moved), then out of every ISR for good — a node decommissioned after
+  // its disk died may come back empty under its id, and must not be elected from an old ISR place.
+  const fenced = fenceAndMoveAway(image, brokerId);
   const records: MetadataRecord[] = [
-    ...fenceAndMoveAway(image, brokerId),
+    ...fenced,
+    ...removeFromIsrs(applyRecords(image, fenced), brokerId),
     { type: 'unregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch },
   ];
   return { records, result: { errorCode: 0, errorMessage: null } };

@@ -4,7 +4,7 @@
  * replacing an expired one fences it and moves its leaderships first), heartbeats (unknown →
  * BROKER_ID_NOT_REGISTERED, stale epoch → STALE_BROKER_EPOCH, unfence once caught up, offline
  * partitions get the returning broker as leader), session expiry (fence + clean election from
- * the ISR with leader epoch + 1, ISR shrink keeping ≥ 1 member, offline when no candidate, unclean
+ * the ISR with leader epoch + 1, ISR shrink keeping min.insync.replicas members (≥ 1), offline when no candidate, unclean
  * only when the topic allows it, and turning that config on elects the offline partitions of that
  * topic) and controlled shutdown.
  */
@@ -183,6 +183,38 @@ test('a returning broker leads the offline partitions whose ISR it is in', () =>
   const after = applyRecords(down, back.records);
   const p = partition(after, 'one', 0);
   assert.deepEqual([p.leader, p.leaderEpoch], [ids[0], 2]);
+});
+
+test('a fenced replica leaves an ISR only while min.insync.replicas members stay: after a whole-' +
+  'cluster restart a returning replica, not the one whose disk died, leads (sim seed 683)', () => {
+  let image = withTopic(cluster(3), 't', 1, 3);
+  const p = partition(image, 't', 0);
+  const [leader, a, b] = p.replicas as [number, number, number];
+  assert.equal(p.leader, leader);
+  // Power returns: the controller fences the followers' old sessions first, then the leader's.
+  image = expire(image, a);
+  assert.deepEqual([...partition(image, 't', 0).isr].sort(), [leader, b].sort(), 'two stay: a leaves');
+  image = expire(image, b);
+  assert.deepEqual([...partition(image, 't', 0).isr].sort(), [leader, b].sort(),
+    'was: [leader] alone — b keeps its place, min.insync.replicas=2');
+  image = expire(image, leader);
+  const offline = partition(image, 't', 0);
+  assert.equal(offline.leader, -1);
+  assert.deepEqual([...offline.isr].sort(), [leader, b].sort());
+  // b comes back: it leads (clean: it holds everything acks=all acknowledged); the dead leader stays
+  // in the ISR while b alone would be below min.insync.replicas.
+  const epoch = image.brokers.get(b)?.brokerEpoch as number;
+  const back = heartbeat(image, new BrokerLeases(), { brokerId: b, brokerEpoch: epoch, caughtUp: true,
+    wantShutdown: false }, 0);
+  image = applyRecords(image, back.records);
+  const led = partition(image, 't', 0);
+  assert.equal(led.leader, b);
+  assert.deepEqual([...led.isr].sort(), [leader, b].sort());
+  // min.insync.replicas=1: the old rule, only the last member stays.
+  let one = withTopic(cluster(3), 'o', 1, 3, [{ name: 'min.insync.replicas', value: '1' }]);
+  const q = partition(one, 'o', 0);
+  one = expire(expire(one, q.replicas[1] as number), q.replicas[2] as number);
+  assert.deepEqual(partition(one, 'o', 0).isr, [q.leader]);
 });
 
 test('controlled shutdown moves leaderships away before saying stop', () => {

@@ -260,6 +260,26 @@ test('a broker unregistered once fenced (its node gone: decommission) leaves the
   duties.close();
 });
 
+test('an unregistered broker leaves every ISR, the last place too: back on a new disk under its ' +
+  'id it is not elected from an old one (sim seed 683)', async () => {
+  const s = setup();
+  const epochs = await live(s, 3);
+  s.metadata.current = withTopic(s.metadata.current, 't', 1, 3);
+  const topicId = s.metadata.image().topicsByName.get('t')?.topicId ?? '';
+  // Only broker 1 in sync, and it is gone (fenced).
+  s.metadata.current = applyRecords(s.metadata.current, [
+    { type: 'partitionChange', topicId, partition: 0, leader: 1, isr: [1] },
+    { type: 'fenceBroker', brokerId: 1, brokerEpoch: epochs[0] as number },
+  ]);
+  assert.equal((await s.duties.unregisterBroker(1)).errorCode, 0);
+  const p = s.metadata.image().topicsByName.get('t')?.partitions[0];
+  assert.deepEqual([p?.leader, p?.isr], [-1, []], 'offline, waiting for an explicit unclean election');
+  // Broker 1 registers again (a new disk): nothing to be elected from.
+  const r = await s.duties.registerBroker(reg(1, 'inc-new'));
+  await s.duties.brokerHeartbeat(hb(1, r.brokerEpoch, s.metadata.offset));
+  assert.equal(s.metadata.image().topicsByName.get('t')?.partitions[0]?.leader, -1);
+});
+
 test('a second live process with the same id waits out the first one\'s session', async () => {
   const s = setup();
   await live(s, 1);
