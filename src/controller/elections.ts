@@ -31,12 +31,17 @@ export function isLive(image: MetadataImage, brokerId: number): boolean {
   return b !== undefined && !b.fenced;
 }
 
+/** A topic config as brokers read it (validated as Kafka's ConfigDef would), or undefined. */
+function topicConfig(topic: TopicImage, name: typeof uncleanLeaderElectionConfig | 'min.insync.replicas'):
+  unknown {
+  const raw = topic.configs.get(name);
+  if (raw === undefined) return undefined;
+  const checked = validateTopicConfigs({ [name]: raw });
+  return checked.ok ? checked.configs[name] : undefined;
+}
+
 function uncleanAllowed(topic: TopicImage): boolean {
-  const raw = topic.configs.get(uncleanLeaderElectionConfig);
-  if (raw === undefined) return false;
-  // Read as brokers read configs ('TRUE' and ' true' are true, as in Kafka's ConfigDef).
-  const checked = validateTopicConfigs({ [uncleanLeaderElectionConfig]: raw });
-  return checked.ok && checked.configs[uncleanLeaderElectionConfig] === true;
+  return topicConfig(topic, uncleanLeaderElectionConfig) === true;
 }
 
 /**
@@ -45,13 +50,8 @@ function uncleanAllowed(topic: TopicImage): boolean {
  * fenced replica electable longer).
  */
 function minIsrOf(topic: TopicImage, p: PartitionImage): number {
-  const raw = topic.configs.get('min.insync.replicas');
-  if (raw !== undefined) {
-    const checked = validateTopicConfigs({ 'min.insync.replicas': raw });
-    const value = checked.ok ? checked.configs['min.insync.replicas'] : undefined;
-    if (typeof value === 'number') return Math.max(1, value);
-  }
-  return minInsyncReplicasFor(p.replicas.length);
+  const value = topicConfig(topic, 'min.insync.replicas');
+  return typeof value === 'number' ? Math.max(1, value) : minInsyncReplicasFor(p.replicas.length);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -101,10 +101,10 @@ export function removeFromIsrs(image: MetadataImage, brokerId: number): Metadata
       if (!p.isr.includes(brokerId) && p.leader !== brokerId) continue;
       const isr = p.isr.filter((id) => id !== brokerId);
       const c = change(topic, p);
+      // electInto always sets the ISR here: `isr` lacks a member p.isr has.
       if (p.leader === brokerId) electInto(c, image, topic, p, isr);
       else c.isr = isr;
-      if (c.isr === undefined && !sameIds(isr, p.isr)) c.isr = isr;
-      if (c.leader !== undefined || c.isr !== undefined) records.push(c);
+      records.push(c);
     }
   }
   return records;
