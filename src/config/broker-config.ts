@@ -19,16 +19,25 @@ interface BrokerConfigDef {
 
 const hostPort = (h: { host: string; port: number }): string => `PLAINTEXT://${h.host}:${h.port}`;
 
+/** Kafka's form of the node's listeners (`NAME://host:port,…`), bound or advertised. */
+function listenerList(c: NodeConfig, advertised: boolean): string {
+  if (c.listeners === undefined) return hostPort(advertised ? c.advertised ?? c.listen : c.listen);
+  return c.listeners.map((l) => {
+    const at = advertised ? l.advertised ?? l : l;
+    return `${l.name}://${at.host}:${at.port}`;
+  }).join(',');
+}
+
 const brokerConfigDefs: readonly BrokerConfigDef[] = [
   { name: 'node.id', type: ConfigType.int, doc: 'This node\'s id.', value: (c) => `${c.nodeId}` },
   { name: 'broker.id', type: ConfigType.int, doc: 'Same as node.id.', value: (c) => `${c.nodeId}` },
   {
     name: 'listeners', type: ConfigType.list, doc: 'Kafka listener.',
-    value: (c) => hostPort(c.listen),
+    value: (c) => listenerList(c, false),
   },
   {
     name: 'advertised.listeners', type: ConfigType.list, doc: 'Address given to clients.',
-    value: (c) => hostPort(c.advertised ?? c.listen),
+    value: (c) => listenerList(c, true),
   },
   { name: 'log.dirs', type: ConfigType.string, doc: 'Data directory.', value: (c) => c.dataDir },
   {

@@ -5,7 +5,7 @@ export {
 } from './node-config.js';
 export {
   loadNodeConfig, resolveNodeConfig, validateNodeConfig, parseConfigFile, parseHostPort,
-  envLayer, flagLayer, parseVoters,
+  envLayer, flagLayer, parseVoters, plainInTheClear,
   type NodeConfigFlags, type ConfigSources, type Environment,
 } from './load.js';
 export {
@@ -19,3 +19,9 @@ export {
 export { describeBrokerConfig } from './broker-config.js';
 export { validateTopicName, topicCollisionKey, topicNameLengthMax } from './topic-name.js';
 export { suggest, editDistance } from './suggest.js';
+export {
+  securityProtocols, securityProtocolIds, saslMechanismNames, sslClientAuths, usesTls, usesSasl,
+  interBrokerListener,
+  type SecurityProtocol, type SaslMechanismName, type ListenerConfig, type SslConfig,
+  type SslClientAuth,
+} from './listeners.js';

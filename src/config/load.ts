@@ -10,6 +10,10 @@ import {
   defaultHost, fieldHints, kafkaKeyAliases, nodeConfigDefaults, nodeConfigSchema,
   type HostPort, type NodeConfig, type RaftVoterAddress,
 } from './node-config.js';
+import {
+  interBrokerListener, isSecurityProtocol, parseListenerList, parseProtocolMap, usesSasl, usesTls,
+  type ListenerConfig, type ParseProblem,
+} from './listeners.js';
 import { suggest } from './suggest.js';
 
 /** Flags as the CLI parser hands them over (numbers may arrive already parsed). */
@@ -59,7 +63,124 @@ export function loadNodeConfig(
 export function resolveNodeConfig(layers: readonly Layer[]): NodeConfig {
   let merged: Layer = nodeConfigDefaults() as unknown as Layer;
   for (const layer of layers) merged = mergeObjects(merged, layer);
-  return validateNodeConfig(merged);
+  if (merged['listeners'] !== undefined && layers.some((l) => l['listen'] !== undefined)) {
+    throw configError('config listen: with "listeners" set, the inter-broker listener is the ' +
+      'address peers use; remove listen (or --listen) and set inter.broker.listener.name');
+  }
+  return validateNodeConfig(combineListeners(merged));
+}
+
+/**
+ * Kafka's three listener keys become one list of listeners, each with its protocol and advertised
+ * address; `listen` and `advertised` then name the inter-broker one. Defaults of ssl.* fill in.
+ */
+function combineListeners(merged: Layer): Layer {
+  const { listeners, advertisedListeners, listenerSecurityProtocolMap, ...rest } = merged;
+  if (advertisedListeners !== undefined && listeners === undefined) {
+    throw configError('config advertised.listeners: needs "listeners" to name the listeners it ' +
+      'advertises; for one listener write "advertised": "host:port"');
+  }
+  if (isPlainObject(rest['ssl'])) {
+    const { truststoreType, ...ssl } = rest['ssl'];
+    if (truststoreType !== undefined && truststoreType !== 'PEM') {
+      throw configError(`config ssl.truststore.type: ${describeValue(truststoreType)} is not ` +
+        'supported; give the CA certificates as a PEM file ("ssl.truststore.type": "PEM")');
+    }
+    rest['ssl'] = { keystoreType: 'PEM', clientAuth: 'none', ...ssl };
+  }
+  if (listeners === undefined) return rest;
+  const list = listenerEntries(listeners, listenerSecurityProtocolMap);
+  applyAdvertised(list, advertisedListeners);
+  const inter = interBrokerListener(list, rest['interBrokerListenerName'] as string | undefined);
+  if (inter !== undefined) {
+    rest['listen'] = { host: inter.host, port: inter.port };
+    if (inter.advertised !== undefined) rest['advertised'] = inter.advertised;
+  }
+  return { ...rest, listeners: list };
+}
+
+function listenerEntries(value: unknown, mapValue: unknown): ListenerConfig[] {
+  const text = Array.isArray(value) ? value.join(',') : value;
+  if (typeof text !== 'string') {
+    throw configError(`config listeners: ${describeValue(value)} is not a list of ` +
+      'NAME://host:port listeners; write e.g. "listeners": "SASL_SSL://0.0.0.0:9093"');
+  }
+  const parsed = parseListenerList(text, 'listeners');
+  if (!parsed.ok) throw problemError(parsed.problem);
+  const map = protocolMap(mapValue);
+  return parsed.entries.map(({ name, address }) => {
+    const protocol = map[name] ?? name;
+    if (!isSecurityProtocol(protocol)) {
+      throw configError(`config listeners: listener ${name} has no security protocol; add it ` +
+        `to listener.security.protocol.map, e.g. "${name}:SASL_SSL" (PLAINTEXT, SSL, ` +
+        'SASL_PLAINTEXT or SASL_SSL)');
+    }
+    const { host, port } = parseHostPort(address, 'listeners');
+    return { name, host, port, securityProtocol: protocol };
+  });
+}
+
+function protocolMap(value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) =>
+      [k.toUpperCase(), String(v).toUpperCase()]));
+  }
+  const parsed = parseProtocolMap(String(value));
+  if (!parsed.ok) throw problemError(parsed.problem);
+  return parsed.map;
+}
+
+function applyAdvertised(list: ListenerConfig[], value: unknown): void {
+  if (value === undefined) return;
+  const parsed = parseListenerList(Array.isArray(value) ? value.join(',') : String(value),
+    'advertised.listeners');
+  if (!parsed.ok) throw problemError(parsed.problem);
+  for (const { name, address } of parsed.entries) {
+    const listener = list.find((l) => l.name === name);
+    if (listener === undefined) {
+      throw configError(`config advertised.listeners: ${name} is not one of the listeners ` +
+        `(${list.map((l) => l.name).join(', ')}); advertise only listeners this node has`);
+    }
+    listener.advertised = parseHostPort(address, 'advertised.listeners');
+  }
+}
+
+function problemError(p: ParseProblem): PadoError {
+  return configError(`config ${p.field}: '${p.text}' is not ${p.expected}`);
+}
+
+/** What the schema cannot say about listeners: distinct names, a known inter-broker one, TLS. */
+function checkListeners(config: NodeConfig): void {
+  const list = config.listeners;
+  if (list === undefined) return;
+  const names = list.map((l) => l.name);
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw configError(`config listeners: ${twice} is listed twice`);
+  const inter = interBrokerListener(list, config.interBrokerListenerName);
+  if (inter === undefined) {
+    throw configError(`config inter.broker.listener.name: ${config.interBrokerListenerName ?? ''}` +
+      ` is not one of the listeners (${names.join(', ')})`);
+  }
+  if (inter.securityProtocol !== 'PLAINTEXT') {
+    throw configError(`config inter.broker.listener.name: ${inter.name} uses ` +
+      `${inter.securityProtocol}, and brokers do not authenticate to each other yet; keep the ` +
+      'inter-broker listener PLAINTEXT on an address only the nodes reach (e.g. BROKER://' +
+      '10.0.0.5:9092) and put clients on an SSL or SASL_SSL listener');
+  }
+  const tls = list.find((l) => usesTls(l.securityProtocol));
+  if (tls !== undefined && config.ssl === undefined) {
+    throw configError(`config ssl.keystore.location: listener ${tls.name} uses ` +
+      `${tls.securityProtocol} and needs a certificate; set "ssl.keystore.location" to a PEM ` +
+      'file with the key and certificate (pado security init makes one)');
+  }
+}
+
+/** PLAIN sends the password itself: only inside TLS unless the operator insists. */
+export function plainInTheClear(config: NodeConfig): string[] {
+  if (!config.saslEnabledMechanisms.includes('PLAIN')) return [];
+  return (config.listeners ?? []).filter((l) => usesSasl(l.securityProtocol) &&
+    !usesTls(l.securityProtocol)).map((l) => l.name);
 }
 
 /** Parses a config file's text; says where the JSON is broken, and maps Kafka-style keys. */
@@ -106,13 +227,19 @@ function normalizeFileKeys(file: Layer): Layer {
     }
     origin.set(targetName, key);
     const normalized = targetName === 'initialVoters' ? votersValue(value)
-      : hostPortFields.has(targetName) ? hostPortValue(targetName, value) : value;
+      : hostPortFields.has(targetName) ? hostPortValue(targetName, value)
+      : listFields.has(targetName) && typeof value === 'string'
+        ? value.split(',').map((v) => v.trim().toUpperCase()).filter((v) => v !== '')
+      : value;
     setPath(out, target, normalized);
   }
   return out;
 }
 
 const hostPortFields = new Set(['listen', 'advertised', 'httpListen', 'join']);
+
+/** `"A,B"` lists in a file (Kafka's form) become arrays. */
+const listFields = new Set(['saslEnabledMechanisms']);
 
 function hostPortValue(field: string, value: unknown): unknown {
   return typeof value === 'string' || typeof value === 'number'
@@ -238,6 +365,7 @@ const validateSchema = ajv.compile<NodeConfig>(nodeConfigSchema);
 export function validateNodeConfig(merged: unknown): NodeConfig {
   if (validateSchema(merged)) {
     checkVoters(merged);
+    checkListeners(merged);
     return merged;
   }
   const errors = validateSchema.errors ?? [];
@@ -258,7 +386,9 @@ function describeSchemaError(error: ErrorObject): string {
     return `config ${field}: "${missing}" is missing` +
       (hint === undefined ? '' : `; write e.g. ${hint.example}`);
   }
-  const hint = fieldHints[field];
+  // An item of a list is described by its list's hint (saslEnabledMechanisms.0).
+  const hint = fieldHints[field] ??
+    fieldHints[path.filter((p) => !/^\d+$/.test(p)).join('.')];
   if (hint === undefined) return `config ${field}: ${describeValue(error.data)} ${error.message}`;
   return `config ${field}: ${describeValue(error.data)} is not ${hint.what}; ` +
     `write e.g. ${hint.example}`;

@@ -4,6 +4,10 @@
  */
 import { limits } from '../common/index.js';
 import {
+  listenerNamePattern, saslMechanismNames, securityProtocols, sslClientAuths, type ListenerConfig,
+  type SaslMechanismName, type SslConfig,
+} from './listeners.js';
+import {
   minInsyncReplicasFor, topicConfigDefaults, topicConfigDefs, type TopicConfigDef,
   type TopicDefaults,
 } from './topic-config.js';
@@ -92,7 +96,27 @@ export interface NodeConfig {
    * it (reads, and recovery after an unclean stop, still check what they touch).
    */
   logScrubBytesPerSecond?: number;
+  /**
+   * Every Kafka listener, with its security protocol (listeners + listener.security.protocol.map,
+   * config/listeners.ts). Absent: one PLAINTEXT listener at `listen`. Present: `listen` and
+   * `advertised` are the inter-broker listener's (the loader sets them from it).
+   */
+  listeners?: ListenerConfig[];
+  /** The listener peers use (inter.broker.listener.name); absent: the first listener. */
+  interBrokerListenerName?: string;
+  /** TLS identity and trust of the SSL and SASL_SSL listeners (ssl.*). */
+  ssl?: SslConfig;
+  /** SASL mechanisms offered on SASL listeners (sasl.enabled.mechanisms). */
+  saslEnabledMechanisms: SaslMechanismName[];
+  /**
+   * A SASL session's lifetime (connections.max.reauth.ms, KIP-368): a client re-authenticates on
+   * its connection before it ends, or the connection is closed. 0: sessions never end (Kafka's).
+   */
+  connectionsMaxReauthMs: number;
 }
+
+/** Listeners per node: clients, brokers, and one or two more for a move between them. */
+export const listenersMax = 8;
 
 /** Voters a group may be bootstrapped with (Raft groups keep 3 or 5 voters; 7 is plenty). */
 export const initialVotersMax = 7;
@@ -125,6 +149,8 @@ export function nodeConfigDefaults(): NodeConfig {
     socketRequestMaxBytes: limits.requestBytesMax,
     topicDefaults: { ...topicConfigDefaults },
     votersMax: 3,
+    saslEnabledMechanisms: [...saslMechanismNames],
+    connectionsMaxReauthMs: 0,
   };
 }
 
@@ -151,6 +177,18 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'replica.lag.time.max.ms': ['replicaLagTimeMaxMs'],
   'broker.session.timeout.ms': ['brokerSessionTimeoutMs'],
   'log.scrub.bytes.per.second': ['logScrubBytesPerSecond'],
+  'advertised.listeners': ['advertisedListeners'],
+  'listener.security.protocol.map': ['listenerSecurityProtocolMap'],
+  'inter.broker.listener.name': ['interBrokerListenerName'],
+  'ssl.keystore.location': ['ssl', 'keystoreLocation'],
+  'ssl.keystore.type': ['ssl', 'keystoreType'],
+  'ssl.key.password': ['ssl', 'keyPassword'],
+  'ssl.keystore.password': ['ssl', 'keyPassword'],
+  'ssl.truststore.location': ['ssl', 'truststoreLocation'],
+  'ssl.truststore.type': ['ssl', 'truststoreType'],
+  'ssl.client.auth': ['ssl', 'clientAuth'],
+  'sasl.enabled.mechanisms': ['saslEnabledMechanisms'],
+  'connections.max.reauth.ms': ['connectionsMaxReauthMs'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -218,6 +256,32 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   logScrubBytesPerSecond: {
     what: `a byte rate (0 stops the scrubber; at most ${scrubBytesPerSecondMax})`,
     example: '"log.scrub.bytes.per.second": 4194304',
+  },
+  listeners: {
+    what: 'a list of NAME://host:port listeners',
+    example: '"listeners": "CLIENT://0.0.0.0:9093,BROKER://127.0.0.1:9092"',
+  },
+  interBrokerListenerName: {
+    what: 'the name of one of the listeners', example: '"inter.broker.listener.name": "BROKER"',
+  },
+  'ssl.keystoreLocation': {
+    what: 'a file path', example: '"ssl.keystore.location": "/etc/pado/node1.pem"',
+  },
+  'ssl.keystoreType': { what: 'PEM or PKCS12', example: '"ssl.keystore.type": "PEM"' },
+  'ssl.keyPassword': { what: 'a password', example: '"ssl.key.password": "…"' },
+  'ssl.truststoreLocation': {
+    what: 'a PEM file path', example: '"ssl.truststore.location": "/etc/pado/ca.pem"',
+  },
+  'ssl.clientAuth': {
+    what: `one of ${sslClientAuths.join(', ')}`, example: '"ssl.client.auth": "required"',
+  },
+  saslEnabledMechanisms: {
+    what: `a list of SASL mechanisms (${saslMechanismNames.join(', ')})`,
+    example: '"sasl.enabled.mechanisms": "SCRAM-SHA-512"',
+  },
+  connectionsMaxReauthMs: {
+    what: `a duration in ms (0: never; at most ${durationMsMax * 1000})`,
+    example: '"connections.max.reauth.ms": 3600000',
   },
   ...Object.fromEntries(topicConfigDefs.map((d) => [`topicDefaults.${d.name}`, topicHint(d)])),
 };
@@ -288,6 +352,37 @@ export const nodeConfigSchema = {
       type: 'integer', minimum: brokerSessionTimeoutMsMin, maximum: durationMsMax,
     },
     logScrubBytesPerSecond: { type: 'integer', minimum: 0, maximum: scrubBytesPerSecondMax },
+    listeners: {
+      type: 'array', minItems: 1, maxItems: listenersMax,
+      items: {
+        type: 'object', additionalProperties: false,
+        required: ['name', 'host', 'port', 'securityProtocol'],
+        properties: {
+          name: { type: 'string', pattern: listenerNamePattern },
+          host: hostSchema,
+          port: { type: 'integer', minimum: 0, maximum: 65535 },
+          securityProtocol: { type: 'string', enum: [...securityProtocols] },
+          advertised: hostPortSchema(1),
+        },
+      },
+    },
+    interBrokerListenerName: { type: 'string', pattern: listenerNamePattern },
+    ssl: {
+      type: 'object', additionalProperties: false,
+      required: ['keystoreLocation', 'keystoreType', 'clientAuth'],
+      properties: {
+        keystoreLocation: { type: 'string', minLength: 1 },
+        keystoreType: { type: 'string', enum: ['PEM', 'PKCS12'] },
+        keyPassword: { type: 'string' },
+        truststoreLocation: { type: 'string', minLength: 1 },
+        clientAuth: { type: 'string', enum: [...sslClientAuths] },
+      },
+    },
+    saslEnabledMechanisms: {
+      type: 'array', minItems: 1, uniqueItems: true,
+      items: { type: 'string', enum: [...saslMechanismNames] },
+    },
+    connectionsMaxReauthMs: { type: 'integer', minimum: 0, maximum: durationMsMax * 1000 },
     initialVoters: {
       type: 'array',
       minItems: 1,
