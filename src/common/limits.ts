@@ -99,3 +99,28 @@ export const brokerRackLengthMax = 64;
 
 assert(raftPeerNumberMax * 2 <= raftStoredNumberMax, 'headroom between peer and stored numbers');
 assert(raftStoredNumberMax < Number.MAX_SAFE_INTEGER, 'stored raft numbers are safe integers');
+
+// ---- SCRAM credentials and ACLs (metadata/codec.ts refuses records beyond these) ----
+/**
+ * SCRAM user names: 1 to this many UTF-8 bytes. Kafka refuses only an empty name
+ * (ScramControlManager); the upper bound is Pado's: PLAIN's 255 (RFC 4616 §2), so every user with
+ * a credential can also log in with PLAIN. Equal to security/'s saslNameBytesMax.
+ */
+export const scramUserNameBytesMax = 255;
+/**
+ * SCRAM salt bytes: 1 to this many. Kafka does not bound the salt a client sends
+ * (AlterUserScramCredentials); its own tools make at most 26 (ScramFormatter: 130 random bits in
+ * base 36). Pado's cap, equal to security/'s scramSaltBytesMax: the decoder must accept every salt
+ * the controller accepts.
+ */
+export const scramSaltBytesMax = 128;
+/** SCRAM iteration counts Kafka accepts (ScramMechanism's minimum; ScramControlManager's max). */
+export const scramIterationsMin = 4096;
+export const scramIterationsMax = 16384;
+/**
+ * ACL resource names, principals and hosts: Kafka's longest string (an int16 length; its readers
+ * refuse longer compact strings too), so every version of DescribeAcls can return the ACL.
+ */
+export const aclStringBytesMax = 0x7fff;
+
+assert(scramIterationsMin <= scramIterationsMax, 'SCRAM iteration range');

@@ -7,9 +7,10 @@
  * (unknown type, negative id, bad enum) is refused as a whole with the reason, so a corrupt entry
  * can never be half-applied.
  */
-import { assert } from '../common/index.js';
+import { assert, limits } from '../common/index.js';
 import {
-  Reader, Writer,
+  AclOperation, AclPatternType, AclPermissionType, AclResourceType, Reader, ScramMechanismCode,
+  scramKeyBytes, Writer, zeroUuid,
   decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest,
   sizeMetadataRecordBatchRequest,
   defaultMetadataRecordBatchRequestConfigRecord as defaultConfig,
@@ -22,17 +23,28 @@ import {
   defaultMetadataRecordBatchRequestTopicRecord as defaultTopic,
   defaultMetadataRecordBatchRequestUnfenceBrokerRecord as defaultUnfence,
   defaultMetadataRecordBatchRequestUnregisterBrokerRecord as defaultUnregister,
+  defaultMetadataRecordBatchRequestUserScramCredentialRecord as defaultScram,
+  defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord as defaultRemoveScram,
+  defaultMetadataRecordBatchRequestAccessControlEntryRecord as defaultAcl,
+  defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord as defaultRemoveAcl,
   type MetadataRecordBatchRequest as WireBatch,
   type MetadataRecordBatchRequestMetadataRecordData as WireRecord,
   type MetadataRecordBatchRequestPartitionChangeRecord as WireChange,
   type MetadataRecordBatchRequestPartitionRecord as WirePartition,
+  type MetadataRecordBatchRequestUserScramCredentialRecord as WireScram,
+  type MetadataRecordBatchRequestAccessControlEntryRecord as WireAcl,
 } from '../protocol/index.js';
-import type { LeaderRecoveryState, MetadataRecord, PartitionChangeRecord } from './records.js';
+import type {
+  AccessControlEntryRecord, BrokerEndpoint, LeaderRecoveryState, MetadataRecord, PartitionChangeRecord,
+  UserScramCredentialRecord,
+} from './records.js';
 
 /** Wire `type` per record kind; also the tag of the struct that carries it. */
 const typeCodes = {
   registerBroker: 0, fenceBroker: 1, unfenceBroker: 2, unregisterBroker: 3, topic: 4,
   removeTopic: 5, config: 6, partition: 7, partitionChange: 8, producerIds: 9,
+  userScramCredential: 10, removeUserScramCredential: 11, accessControlEntry: 12,
+  removeAccessControlEntry: 13,
 } as const satisfies Record<MetadataRecord['type'], number>;
 
 /** Kafka's ConfigResource types. */
@@ -47,7 +59,9 @@ const absent: Omit<WireRecord, 'type'> = {
   registerBroker: defaultRegister(), fenceBroker: defaultFence(), unfenceBroker: defaultUnfence(),
   unregisterBroker: defaultUnregister(), topic: defaultTopic(), removeTopic: defaultRemoveTopic(),
   config: defaultConfig(), partition: defaultPartition(), partitionChange: defaultChange(),
-  producerIds: defaultProducerIds(),
+  producerIds: defaultProducerIds(), userScramCredential: defaultScram(),
+  removeUserScramCredential: defaultRemoveScram(), accessControlEntry: defaultAcl(),
+  removeAccessControlEntry: defaultRemoveAcl(),
 };
 
 export type DecodedRecords =
@@ -100,7 +114,8 @@ export function toWire(record: MetadataRecord): WireRecord {
   // The records carry exactly the wire fields (plus `type`, which the writer ignores), so most
   // go out as they are; `readonly` arrays are only read by the writer.
   switch (record.type) {
-    case 'registerBroker': return { ...absent, type, registerBroker: record };
+    case 'registerBroker':
+      return { ...absent, type, registerBroker: { ...record, endpoints: [...record.endpoints ?? []] } };
     case 'fenceBroker': return { ...absent, type, fenceBroker: record };
     case 'unfenceBroker': return { ...absent, type, unfenceBroker: record };
     case 'unregisterBroker': return { ...absent, type, unregisterBroker: record };
@@ -114,6 +129,10 @@ export function toWire(record: MetadataRecord): WireRecord {
       return { ...absent, type, config: { configType, resourceName, name, value } };
     }
     case 'partitionChange': return { ...absent, type, partitionChange: changeToWire(record) };
+    case 'userScramCredential': return { ...absent, type, userScramCredential: record };
+    case 'removeUserScramCredential': return { ...absent, type, removeUserScramCredential: record };
+    case 'accessControlEntry': return { ...absent, type, accessControlEntry: record };
+    case 'removeAccessControlEntry': return { ...absent, type, removeAccessControlEntry: record };
   }
 }
 
@@ -134,14 +153,40 @@ const isLeader = (n: number): boolean => n >= -1;
 const isRecovery = (n: number): n is LeaderRecoveryState => n === 0 || n === 1;
 const isIdList = (a: readonly number[]): boolean => a.every(isId) && new Set(a).size === a.length;
 
+/** Listeners a node config could hold (config/node-config.ts): distinct names, real ports. */
+export function endpointsProblem(endpoints: readonly BrokerEndpoint[]): string | undefined {
+  if (endpoints.length > brokerEndpointsMax) return `${endpoints.length} endpoints`;
+  const names = new Set<string>();
+  for (const e of endpoints) {
+    if (!/^[A-Z][A-Z0-9_]{0,31}$/.test(e.name) || names.has(e.name)) {
+      return `endpoint name '${e.name.slice(0, 40)}'`;
+    }
+    names.add(e.name);
+    if (e.host.length === 0 || e.host.length > limits.brokerHostLengthMax) {
+      return `endpoint host of ${e.host.length} characters`;
+    }
+    if (!Number.isInteger(e.port) || e.port < 1 || e.port > 65535) return `endpoint port ${e.port}`;
+    if (e.securityProtocol < 0 || e.securityProtocol > 3) {
+      return `endpoint security protocol ${e.securityProtocol}`;
+    }
+  }
+  return undefined;
+}
+
+/** Listeners per broker (config listenersMax). */
+export const brokerEndpointsMax = 8;
+
 /** A record, or why the struct is not a valid one. */
 function fromWire(d: WireRecord): MetadataRecord | string {
   switch (d.type) {
     case typeCodes.registerBroker: {
-      const { brokerId, incarnationId, host, port, rack, brokerEpoch } = d.registerBroker;
+      const { brokerId, incarnationId, host, port, rack, brokerEpoch, endpoints } = d.registerBroker;
       if (!isId(brokerId) || !isEpoch(brokerEpoch)) return 'registerBroker: bad id or epoch';
       if (port < 0 || port > 65535) return `registerBroker: bad port ${port}`;
-      return { type: 'registerBroker', brokerId, incarnationId, host, port, rack, brokerEpoch };
+      const problem = endpointsProblem(endpoints);
+      if (problem !== undefined) return `registerBroker: ${problem}`;
+      return { type: 'registerBroker', brokerId, incarnationId, host, port, rack, brokerEpoch,
+        ...(endpoints.length === 0 ? {} : { endpoints: endpoints.map((e) => ({ ...e })) }) };
     }
     case typeCodes.fenceBroker: return brokerEvent('fenceBroker', d.fenceBroker);
     case typeCodes.unfenceBroker: return brokerEvent('unfenceBroker', d.unfenceBroker);
@@ -162,6 +207,20 @@ function fromWire(d: WireRecord): MetadataRecord | string {
       const { brokerId, nextProducerId } = d.producerIds;
       if (!isLeader(brokerId) || nextProducerId < 0) return 'producerIds: bad broker or id';
       return { type: 'producerIds', brokerId, nextProducerId };
+    }
+    case typeCodes.userScramCredential: return scramFromWire(d.userScramCredential);
+    case typeCodes.removeUserScramCredential: {
+      const { name, mechanism } = d.removeUserScramCredential;
+      if (!isScramUserName(name) || !isScramMechanismCode(mechanism)) {
+        return 'removeUserScramCredential: bad user name or mechanism';
+      }
+      return { type: 'removeUserScramCredential', name, mechanism };
+    }
+    case typeCodes.accessControlEntry: return aclFromWire(d.accessControlEntry);
+    case typeCodes.removeAccessControlEntry: {
+      const { id } = d.removeAccessControlEntry;
+      if (id === zeroUuid) return 'removeAccessControlEntry: zero id';
+      return { type: 'removeAccessControlEntry', id };
     }
     default: return `unknown record type ${d.type}`;
   }
@@ -208,4 +267,69 @@ function changeFromWire(c: WireChange): MetadataRecord | string {
   if (c.replicas !== null) out.replicas = c.replicas;
   if (recovery !== recoveryUnchanged) out.leaderRecoveryState = recovery as LeaderRecoveryState;
   return out;
+}
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+const isScramMechanismCode = (n: number): n is ScramMechanismCode =>
+  n === ScramMechanismCode.sha256 || n === ScramMechanismCode.sha512;
+const isScramUserName = (name: string): boolean =>
+  name.length > 0 && utf8Bytes(name) <= limits.scramUserNameBytesMax;
+
+/**
+ * A credential as Kafka's controller would accept it (iterations 4096–16384, ScramControlManager)
+ * with keys of the mechanism's hash size (RFC 5802) and bounded name and salt (common/limits.ts).
+ * The buffers are copied: the decoder's are views into the entry, which the image must not keep.
+ */
+function scramFromWire(c: WireScram): UserScramCredentialRecord | string {
+  const { name, mechanism, iterations } = c;
+  if (!isScramUserName(name)) return 'userScramCredential: bad user name';
+  if (!isScramMechanismCode(mechanism)) return `userScramCredential: bad mechanism ${mechanism}`;
+  if (iterations < limits.scramIterationsMin || iterations > limits.scramIterationsMax) {
+    return `userScramCredential: ${iterations} iterations`;
+  }
+  if (c.salt.length === 0 || c.salt.length > limits.scramSaltBytesMax) {
+    return `userScramCredential: salt of ${c.salt.length} bytes`;
+  }
+  const keyBytes = scramKeyBytes[mechanism];
+  if (c.storedKey.length !== keyBytes || c.serverKey.length !== keyBytes) {
+    return `userScramCredential: keys must be ${keyBytes} bytes`;
+  }
+  return {
+    type: 'userScramCredential', name, mechanism, salt: Buffer.from(c.salt),
+    storedKey: Buffer.from(c.storedKey), serverKey: Buffer.from(c.serverKey), iterations,
+  };
+}
+
+/** `code` is one of `table`'s codes from `min` up (the ones below are UNKNOWN, ANY, MATCH). */
+function isCodeFrom<T extends number>(table: Readonly<Record<string, T>>, code: number,
+  min: T): code is T {
+  return code >= min && Object.values(table).includes(code as T);
+}
+
+const isAclString = (s: string): boolean =>
+  s.length > 0 && utf8Bytes(s) <= limits.aclStringBytesMax;
+
+/**
+ * An ACL as Kafka's AclControlManager would create one (validateNewAcl): a concrete resource type,
+ * LITERAL or PREFIXED, a concrete operation, DENY or ALLOW, a non-empty resource name; a principal
+ * in KafkaPrincipal's `<type>:<name>` form; strings within Kafka's int16 length.
+ */
+function aclFromWire(a: WireAcl): AccessControlEntryRecord | string {
+  const { id, resourceType, resourceName, patternType, principal, host } = a;
+  const { operation, permissionType } = a;
+  if (id === zeroUuid) return 'accessControlEntry: zero id';
+  if (!isCodeFrom(AclResourceType, resourceType, AclResourceType.topic)
+    || !isCodeFrom(AclPatternType, patternType, AclPatternType.literal)
+    || !isCodeFrom(AclOperation, operation, AclOperation.all)
+    || !isCodeFrom(AclPermissionType, permissionType, AclPermissionType.deny)) {
+    return 'accessControlEntry: bad resource, pattern, operation or permission type';
+  }
+  if (!isAclString(resourceName) || !isAclString(principal) || !isAclString(host)
+    || principal.indexOf(':') < 1) {
+    return 'accessControlEntry: bad resource name, principal or host';
+  }
+  return {
+    type: 'accessControlEntry', id, resourceType, resourceName, patternType, principal, host,
+    operation, permissionType,
+  };
 }

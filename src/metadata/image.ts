@@ -8,9 +8,12 @@
  * is a bug: it fails an assert rather than being skipped, which would let nodes diverge.
  */
 import { assert } from '../common/index.js';
+import type { ScramMechanismCode } from '../protocol/index.js';
 import {
   LeaderRecoveryState, noLeader,
-  type MetadataRecord, type PartitionChangeRecord, type PartitionRecord,
+  type AccessControlEntryRecord, type BrokerEndpoint, type MetadataRecord, type PartitionChangeRecord,
+  type PartitionRecord, type RemoveAccessControlEntryRecord, type RemoveUserScramCredentialRecord,
+  type UserScramCredentialRecord,
 } from './records.js';
 
 export interface BrokerImage {
@@ -20,6 +23,8 @@ export interface BrokerImage {
   readonly port: number;
   readonly rack: string | null;
   readonly brokerEpoch: number;
+  /** Its listeners (BrokerRecord.endpoints); empty: one listener at host:port. */
+  readonly endpoints: readonly BrokerEndpoint[];
   /** Invariant: a fenced broker leads no partition once the controller's batch is applied. */
   readonly fenced: boolean;
 }
@@ -44,6 +49,15 @@ export interface TopicImage {
   readonly configs: ReadonlyMap<string, string>;
 }
 
+/** One user's credential for one mechanism (UserScramCredentialRecord without its name). */
+export type ScramCredentialImage = Omit<UserScramCredentialRecord, 'type' | 'name'>;
+
+/** A user's credentials by mechanism. */
+export type ScramCredentialsOfUser = ReadonlyMap<ScramMechanismCode, ScramCredentialImage>;
+
+/** One ACL, by its id (AccessControlEntryRecord without its `type`). */
+export type AclImage = Omit<AccessControlEntryRecord, 'type'>;
+
 export interface MetadataImage {
   readonly clusterId: string;
   /** Number of records applied so far; the next record's index. */
@@ -56,6 +70,10 @@ export interface MetadataImage {
   readonly brokerConfigs: ReadonlyMap<string, string>;
   /** The first producer id no broker owns yet. */
   readonly nextProducerId: number;
+  /** By user name. Invariant: no user has an empty map (its last removal drops the user). */
+  readonly scramCredentials: ReadonlyMap<string, ScramCredentialsOfUser>;
+  /** By ACL id. */
+  readonly acls: ReadonlyMap<string, AclImage>;
 }
 
 /** Topics Pado writes itself; clients may read them but never produce to or delete them. */
@@ -71,6 +89,8 @@ export function emptyImage(clusterId: string): MetadataImage {
     topicsById: new Map(),
     brokerConfigs: new Map(),
     nextProducerId: 0,
+    scramCredentials: new Map(),
+    acls: new Map(),
   };
 }
 
@@ -104,6 +124,8 @@ class ImageBuilder {
   private byName: Map<string, TopicImage> | null = null;
   private byId: Map<string, TopicImage> | null = null;
   private brokerConfigs: Map<string, string> | null = null;
+  private scramCredentials: Map<string, ScramCredentialsOfUser> | null = null;
+  private acls: Map<string, AclImage> | null = null;
   /** Partition lists copied in this batch, by topic id; folded into their topics by build(). */
   private readonly ownedPartitions = new Map<string, PartitionImage[]>();
   private brokerEpochMax: number;
@@ -123,8 +145,8 @@ class ImageBuilder {
         assert(known === undefined || record.brokerEpoch > known.brokerEpoch,
           `broker ${record.brokerId}: epoch ${record.brokerEpoch} does not increase`);
         const { brokerId, incarnationId, host, port, rack, brokerEpoch } = record;
-        this.ownBrokers().set(brokerId,
-          { brokerId, incarnationId, host, port, rack, brokerEpoch, fenced: true });
+        this.ownBrokers().set(brokerId, { brokerId, incarnationId, host, port, rack, brokerEpoch,
+          endpoints: record.endpoints ?? [], fenced: true });
         this.brokerEpochMax = Math.max(this.brokerEpochMax, brokerEpoch);
         return;
       }
@@ -159,6 +181,12 @@ class ImageBuilder {
         assert(record.nextProducerId > this.nextProducerId, 'producer ids never go back');
         this.nextProducerId = record.nextProducerId;
         return;
+      case 'userScramCredential':
+      case 'removeUserScramCredential':
+        return this.applyScramCredential(record);
+      case 'accessControlEntry':
+      case 'removeAccessControlEntry':
+        return this.applyAcl(record);
     }
   }
 
@@ -176,6 +204,8 @@ class ImageBuilder {
       topicsById: this.byId ?? this.base.topicsById,
       brokerConfigs: this.brokerConfigs ?? this.base.brokerConfigs,
       nextProducerId: this.nextProducerId,
+      scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
+      acls: this.acls ?? this.base.acls,
     };
   }
 
@@ -253,6 +283,42 @@ class ImageBuilder {
     };
     checkPartition(next, record.topicId);
     partitions[record.partition] = next;
+  }
+
+  /**
+   * Upsert per (user, mechanism), as Kafka replays UserScramCredentialRecord. A removal names an
+   * existing credential: the controller refuses to delete an absent one (RESOURCE_NOT_FOUND), so
+   * another is a bug, as in Kafka's replay.
+   */
+  private applyScramCredential(
+    record: UserScramCredentialRecord | RemoveUserScramCredentialRecord): void {
+    this.scramCredentials ??= new Map(this.base.scramCredentials);
+    const { name, mechanism } = record;
+    const mechanisms = new Map(this.scramCredentials.get(name));
+    if (record.type === 'userScramCredential') {
+      const { salt, storedKey, serverKey, iterations } = record;
+      mechanisms.set(mechanism, { mechanism, salt, storedKey, serverKey, iterations });
+    } else {
+      assert(mechanisms.delete(mechanism),
+        `removeUserScramCredential: user ${name} has no credential for mechanism ${mechanism}`);
+    }
+    if (mechanisms.size === 0) this.scramCredentials.delete(name);
+    else this.scramCredentials.set(name, mechanisms);
+  }
+
+  /**
+   * The controller picks a fresh id for each ACL and deletes only ACLs it found (Kafka's
+   * AclControlManager), so a repeated id or the removal of an absent one is a bug.
+   */
+  private applyAcl(record: AccessControlEntryRecord | RemoveAccessControlEntryRecord): void {
+    this.acls ??= new Map(this.base.acls);
+    if (record.type === 'removeAccessControlEntry') {
+      assert(this.acls.delete(record.id), `removeAccessControlEntry: no ACL ${record.id}`);
+      return;
+    }
+    assert(!this.acls.has(record.id), `accessControlEntry: ACL ${record.id} exists`);
+    const { type: _, ...acl } = record;
+    this.acls.set(acl.id, acl);
   }
 
   private applyConfig(kind: 'topic' | 'broker', resource: string, name: string,

@@ -4,6 +4,9 @@
  * content of image snapshots. Plain `type`-tagged data; the wire form is declared in
  * src/protocol/schemas/metadata-record-batch.ts. Meanings follow Kafka's KRaft records (KIP-631).
  */
+import type {
+  AclOperation, AclPatternType, AclPermissionType, AclResourceType, ScramMechanismCode,
+} from '../protocol/index.js';
 
 /** A broker leader id meaning "no leader" (the partition is offline). */
 export const noLeader = -1;
@@ -17,6 +20,19 @@ export type LeaderRecoveryState = (typeof LeaderRecoveryState)[keyof typeof Lead
  * registration replaces any earlier one of the same broker id and starts fenced (no leadership,
  * not in any new ISR) until a heartbeat shows the broker has caught up with the metadata log.
  */
+/**
+ * One of a broker's listeners as clients of that listener reach it (Kafka's BrokerEndpoint):
+ * Metadata answers each client with the endpoints of the listener it connected to.
+ */
+export interface BrokerEndpoint {
+  /** Listener name (CLIENT, BROKER, PLAINTEXT…). */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** Kafka's SecurityProtocol id: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL. */
+  readonly securityProtocol: number;
+}
+
 export type BrokerRecord = {
   readonly type: 'registerBroker';
   readonly brokerId: number;
@@ -26,6 +42,11 @@ export type BrokerRecord = {
   readonly port: number;
   readonly rack: string | null;
   readonly brokerEpoch: number;
+  /**
+   * Every listener, the inter-broker one (host, port) among them. Absent: one listener, at
+   * host:port (a node of one listener, and every registration before issue 15).
+   */
+  readonly endpoints?: readonly BrokerEndpoint[];
 };
 
 /** The broker's lease expired (or it shut down): it leads nothing and joins no ISR. */
@@ -106,6 +127,55 @@ export type ProducerIdsRecord = {
   readonly nextProducerId: number;
 };
 
+/**
+ * A user's SCRAM credential for one mechanism (Kafka's UserScramCredentialRecord, KIP-554): an
+ * upsert per (name, mechanism). The controller derives storedKey and serverKey from the salted
+ * password a client sends (RFC 5802 §3), so the password is never stored. The buffers are never
+ * mutated once in a record.
+ */
+export type UserScramCredentialRecord = {
+  readonly type: 'userScramCredential';
+  /** The user name (a principal `User:<name>`). */
+  readonly name: string;
+  readonly mechanism: ScramMechanismCode;
+  readonly salt: Buffer;
+  readonly storedKey: Buffer;
+  readonly serverKey: Buffer;
+  readonly iterations: number;
+};
+
+/** Removes an existing credential (the controller answers RESOURCE_NOT_FOUND for another). */
+export type RemoveUserScramCredentialRecord = {
+  readonly type: 'removeUserScramCredential';
+  readonly name: string;
+  readonly mechanism: ScramMechanismCode;
+};
+
+/**
+ * One ACL (Kafka's AccessControlEntryRecord, KIP-801): a resource pattern (KIP-290: LITERAL or
+ * PREFIXED) plus principal, host, operation and permission. Never ANY, MATCH or UNKNOWN: those
+ * are for filters. `id` is a controller-chosen Kafka uuid, as topic ids are.
+ */
+export type AccessControlEntryRecord = {
+  readonly type: 'accessControlEntry';
+  readonly id: string;
+  readonly resourceType: AclResourceType;
+  readonly resourceName: string;
+  readonly patternType: AclPatternType;
+  /** `<type>:<name>`, e.g. `User:alice`; `User:*` matches every user. */
+  readonly principal: string;
+  /** `*` or one IP address. */
+  readonly host: string;
+  readonly operation: AclOperation;
+  readonly permissionType: AclPermissionType;
+};
+
+/** Removes an existing ACL by id (DeleteAcls writes one per ACL its filters match). */
+export type RemoveAccessControlEntryRecord = {
+  readonly type: 'removeAccessControlEntry';
+  readonly id: string;
+};
+
 export type MetadataRecord =
   | BrokerRecord
   | FenceBrokerRecord
@@ -116,4 +186,8 @@ export type MetadataRecord =
   | PartitionChangeRecord
   | RemoveTopicRecord
   | ConfigRecord
-  | ProducerIdsRecord;
+  | ProducerIdsRecord
+  | UserScramCredentialRecord
+  | RemoveUserScramCredentialRecord
+  | AccessControlEntryRecord
+  | RemoveAccessControlEntryRecord;

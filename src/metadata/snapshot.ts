@@ -4,12 +4,16 @@
  * snapshot-only fields carry the cluster id, the record count and the highest broker epoch. A
  * restarted node loads the newest snapshot and replays the log entries after it.
  *
- * Deterministic: brokers by id, topics by name, configs by name, so equal images give equal bytes.
+ * Deterministic: brokers by id, topics by name, configs by name, SCRAM credentials by user then
+ * mechanism, ACLs by id, so equal images give equal bytes.
  */
 import {
   encodeWireBatch, decodeWireBatch, fromWireRecords, toWire,
 } from './codec.js';
-import { applyRecords, emptyImage, type MetadataImage, type TopicImage } from './image.js';
+import {
+  applyRecords, emptyImage, type AclImage, type MetadataImage, type ScramCredentialImage,
+  type ScramCredentialsOfUser, type TopicImage,
+} from './image.js';
 import type { MetadataRecord } from './records.js';
 
 export type DecodedSnapshot =
@@ -49,8 +53,9 @@ export function decodeImageSnapshot(buf: Buffer): DecodedSnapshot {
 export function imageRecords(image: MetadataImage): MetadataRecord[] {
   const out: MetadataRecord[] = [];
   for (const b of [...image.brokers.values()].sort((x, y) => x.brokerId - y.brokerId)) {
-    const { brokerId, incarnationId, host, port, rack, brokerEpoch } = b;
-    out.push({ type: 'registerBroker', brokerId, incarnationId, host, port, rack, brokerEpoch });
+    const { brokerId, incarnationId, host, port, rack, brokerEpoch, endpoints } = b;
+    out.push({ type: 'registerBroker', brokerId, incarnationId, host, port, rack, brokerEpoch,
+      ...(endpoints.length === 0 ? {} : { endpoints }) });
     if (!b.fenced) out.push({ type: 'unfenceBroker', brokerId, brokerEpoch });
   }
   for (const [name, value] of sortedEntries(image.brokerConfigs)) {
@@ -61,7 +66,21 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
   if (image.nextProducerId > 0) {
     out.push({ type: 'producerIds', brokerId: -1, nextProducerId: image.nextProducerId });
   }
+  securityRecords(image, out);
   return out;
+}
+
+function securityRecords(image: MetadataImage, out: MetadataRecord[]): void {
+  for (const name of [...image.scramCredentials.keys()].sort()) {
+    const byMechanism = image.scramCredentials.get(name) as ScramCredentialsOfUser;
+    for (const mechanism of [...byMechanism.keys()].sort((a, b) => a - b)) {
+      const c = byMechanism.get(mechanism) as ScramCredentialImage;
+      out.push({ type: 'userScramCredential', name, ...c });
+    }
+  }
+  for (const id of [...image.acls.keys()].sort()) {
+    out.push({ type: 'accessControlEntry', ...(image.acls.get(id) as AclImage) });
+  }
 }
 
 function topicRecords(topic: TopicImage, out: MetadataRecord[]): void {

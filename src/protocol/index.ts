@@ -1,6 +1,7 @@
 /**
  * protocol/: the Kafka wire codec. Reader/Writer primitives, generated message codecs (one file per
- * API, from schemas/), the API table, headers and frames, and Kafka error codes.
+ * API, from schemas/), the API table, headers and frames, Kafka error codes, and ACL and SCRAM
+ * codes.
  */
 import { assert, PadoError, PadoErrorCode } from '../common/index.js';
 import type { ApiInfo } from './api-info.js';
@@ -16,6 +17,7 @@ import { Writer, type SizeTally } from './writer.js';
 export * from './generated/index.js';
 export type { ApiInfo } from './api-info.js';
 export * from './errors.js';
+export * from './security-codes.js';
 export { Reader, zeroUuid } from './reader.js';
 export {
   Writer, zeroCopyBytesMin, sizeUvarint, sizeVarint, sizeVarlong, type SizeTally,

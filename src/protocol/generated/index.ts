@@ -103,6 +103,21 @@ import {
   type OffsetForLeaderEpochRequest, type OffsetForLeaderEpochResponse,
 } from './offset-for-leader-epoch.js';
 import {
+  decodeDescribeAclsRequest, encodeDescribeAclsRequest, sizeDescribeAclsRequest,
+  decodeDescribeAclsResponse, encodeDescribeAclsResponse, sizeDescribeAclsResponse,
+  type DescribeAclsRequest, type DescribeAclsResponse,
+} from './describe-acls.js';
+import {
+  decodeCreateAclsRequest, encodeCreateAclsRequest, sizeCreateAclsRequest,
+  decodeCreateAclsResponse, encodeCreateAclsResponse, sizeCreateAclsResponse,
+  type CreateAclsRequest, type CreateAclsResponse,
+} from './create-acls.js';
+import {
+  decodeDeleteAclsRequest, encodeDeleteAclsRequest, sizeDeleteAclsRequest,
+  decodeDeleteAclsResponse, encodeDeleteAclsResponse, sizeDeleteAclsResponse,
+  type DeleteAclsRequest, type DeleteAclsResponse,
+} from './delete-acls.js';
+import {
   decodeDescribeConfigsRequest, encodeDescribeConfigsRequest, sizeDescribeConfigsRequest,
   decodeDescribeConfigsResponse, encodeDescribeConfigsResponse, sizeDescribeConfigsResponse,
   type DescribeConfigsRequest, type DescribeConfigsResponse,
@@ -112,6 +127,11 @@ import {
   decodeAlterConfigsResponse, encodeAlterConfigsResponse, sizeAlterConfigsResponse,
   type AlterConfigsRequest, type AlterConfigsResponse,
 } from './alter-configs.js';
+import {
+  decodeSaslAuthenticateRequest, encodeSaslAuthenticateRequest, sizeSaslAuthenticateRequest,
+  decodeSaslAuthenticateResponse, encodeSaslAuthenticateResponse, sizeSaslAuthenticateResponse,
+  type SaslAuthenticateRequest, type SaslAuthenticateResponse,
+} from './sasl-authenticate.js';
 import {
   decodeCreatePartitionsRequest, encodeCreatePartitionsRequest, sizeCreatePartitionsRequest,
   decodeCreatePartitionsResponse, encodeCreatePartitionsResponse, sizeCreatePartitionsResponse,
@@ -132,6 +152,16 @@ import {
   decodeOffsetDeleteResponse, encodeOffsetDeleteResponse, sizeOffsetDeleteResponse,
   type OffsetDeleteRequest, type OffsetDeleteResponse,
 } from './offset-delete.js';
+import {
+  decodeDescribeUserScramCredentialsRequest, encodeDescribeUserScramCredentialsRequest, sizeDescribeUserScramCredentialsRequest,
+  decodeDescribeUserScramCredentialsResponse, encodeDescribeUserScramCredentialsResponse, sizeDescribeUserScramCredentialsResponse,
+  type DescribeUserScramCredentialsRequest, type DescribeUserScramCredentialsResponse,
+} from './describe-user-scram-credentials.js';
+import {
+  decodeAlterUserScramCredentialsRequest, encodeAlterUserScramCredentialsRequest, sizeAlterUserScramCredentialsRequest,
+  decodeAlterUserScramCredentialsResponse, encodeAlterUserScramCredentialsResponse, sizeAlterUserScramCredentialsResponse,
+  type AlterUserScramCredentialsRequest, type AlterUserScramCredentialsResponse,
+} from './alter-user-scram-credentials.js';
 import {
   decodeDescribeQuorumRequest, encodeDescribeQuorumRequest, sizeDescribeQuorumRequest,
   decodeDescribeQuorumResponse, encodeDescribeQuorumResponse, sizeDescribeQuorumResponse,
@@ -202,19 +232,24 @@ export * from './add-raft-voter.js';
 export * from './allocate-producer-ids.js';
 export * from './alter-configs.js';
 export * from './alter-partition.js';
+export * from './alter-user-scram-credentials.js';
 export * from './api-versions.js';
 export * from './broker-heartbeat.js';
 export * from './broker-registration.js';
 export * from './connect-check.js';
+export * from './create-acls.js';
 export * from './create-partitions.js';
 export * from './create-topics.js';
+export * from './delete-acls.js';
 export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
+export * from './describe-acls.js';
 export * from './describe-cluster.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './describe-quorum.js';
+export * from './describe-user-scram-credentials.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
@@ -236,6 +271,7 @@ export * from './raft-message.js';
 export * from './remove-raft-voter.js';
 export * from './request-header.js';
 export * from './response-header.js';
+export * from './sasl-authenticate.js';
 export * from './sasl-handshake.js';
 export * from './sync-group.js';
 export * from './unregister-broker.js';
@@ -262,12 +298,18 @@ export const ApiKey = {
   deleteRecords: 21,
   initProducerId: 22,
   offsetForLeaderEpoch: 23,
+  describeAcls: 29,
+  createAcls: 30,
+  deleteAcls: 31,
   describeConfigs: 32,
   alterConfigs: 33,
+  saslAuthenticate: 36,
   createPartitions: 37,
   deleteGroups: 42,
   incrementalAlterConfigs: 44,
   offsetDelete: 47,
+  describeUserScramCredentials: 50,
+  alterUserScramCredentials: 51,
   describeQuorum: 55,
   alterPartition: 56,
   describeCluster: 60,
@@ -563,6 +605,48 @@ export const offsetForLeaderEpochApi: ApiInfo<OffsetForLeaderEpochRequest, Offse
   sizeResponse: sizeOffsetForLeaderEpochResponse,
 };
 
+export const describeAclsApi: ApiInfo<DescribeAclsRequest, DescribeAclsResponse> = {
+  key: 29,
+  name: 'DescribeAcls',
+  minVersion: 0,
+  maxVersion: 3,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeDescribeAclsRequest,
+  encodeRequest: encodeDescribeAclsRequest,
+  sizeRequest: sizeDescribeAclsRequest,
+  decodeResponse: decodeDescribeAclsResponse,
+  encodeResponse: encodeDescribeAclsResponse,
+  sizeResponse: sizeDescribeAclsResponse,
+};
+
+export const createAclsApi: ApiInfo<CreateAclsRequest, CreateAclsResponse> = {
+  key: 30,
+  name: 'CreateAcls',
+  minVersion: 0,
+  maxVersion: 3,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeCreateAclsRequest,
+  encodeRequest: encodeCreateAclsRequest,
+  sizeRequest: sizeCreateAclsRequest,
+  decodeResponse: decodeCreateAclsResponse,
+  encodeResponse: encodeCreateAclsResponse,
+  sizeResponse: sizeCreateAclsResponse,
+};
+
+export const deleteAclsApi: ApiInfo<DeleteAclsRequest, DeleteAclsResponse> = {
+  key: 31,
+  name: 'DeleteAcls',
+  minVersion: 0,
+  maxVersion: 3,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeDeleteAclsRequest,
+  encodeRequest: encodeDeleteAclsRequest,
+  sizeRequest: sizeDeleteAclsRequest,
+  decodeResponse: decodeDeleteAclsResponse,
+  encodeResponse: encodeDeleteAclsResponse,
+  sizeResponse: sizeDeleteAclsResponse,
+};
+
 export const describeConfigsApi: ApiInfo<DescribeConfigsRequest, DescribeConfigsResponse> = {
   key: 32,
   name: 'DescribeConfigs',
@@ -589,6 +673,20 @@ export const alterConfigsApi: ApiInfo<AlterConfigsRequest, AlterConfigsResponse>
   decodeResponse: decodeAlterConfigsResponse,
   encodeResponse: encodeAlterConfigsResponse,
   sizeResponse: sizeAlterConfigsResponse,
+};
+
+export const saslAuthenticateApi: ApiInfo<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
+  key: 36,
+  name: 'SaslAuthenticate',
+  minVersion: 0,
+  maxVersion: 2,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeSaslAuthenticateRequest,
+  encodeRequest: encodeSaslAuthenticateRequest,
+  sizeRequest: sizeSaslAuthenticateRequest,
+  decodeResponse: decodeSaslAuthenticateResponse,
+  encodeResponse: encodeSaslAuthenticateResponse,
+  sizeResponse: sizeSaslAuthenticateResponse,
 };
 
 export const createPartitionsApi: ApiInfo<CreatePartitionsRequest, CreatePartitionsResponse> = {
@@ -645,6 +743,34 @@ export const offsetDeleteApi: ApiInfo<OffsetDeleteRequest, OffsetDeleteResponse>
   decodeResponse: decodeOffsetDeleteResponse,
   encodeResponse: encodeOffsetDeleteResponse,
   sizeResponse: sizeOffsetDeleteResponse,
+};
+
+export const describeUserScramCredentialsApi: ApiInfo<DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse> = {
+  key: 50,
+  name: 'DescribeUserScramCredentials',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeDescribeUserScramCredentialsRequest,
+  encodeRequest: encodeDescribeUserScramCredentialsRequest,
+  sizeRequest: sizeDescribeUserScramCredentialsRequest,
+  decodeResponse: decodeDescribeUserScramCredentialsResponse,
+  encodeResponse: encodeDescribeUserScramCredentialsResponse,
+  sizeResponse: sizeDescribeUserScramCredentialsResponse,
+};
+
+export const alterUserScramCredentialsApi: ApiInfo<AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse> = {
+  key: 51,
+  name: 'AlterUserScramCredentials',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAlterUserScramCredentialsRequest,
+  encodeRequest: encodeAlterUserScramCredentialsRequest,
+  sizeRequest: sizeAlterUserScramCredentialsRequest,
+  decodeResponse: decodeAlterUserScramCredentialsResponse,
+  encodeResponse: encodeAlterUserScramCredentialsResponse,
+  sizeResponse: sizeAlterUserScramCredentialsResponse,
 };
 
 export const describeQuorumApi: ApiInfo<DescribeQuorumRequest, DescribeQuorumResponse> = {
@@ -851,12 +977,18 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [21, deleteRecordsApi],
   [22, initProducerIdApi],
   [23, offsetForLeaderEpochApi],
+  [29, describeAclsApi],
+  [30, createAclsApi],
+  [31, deleteAclsApi],
   [32, describeConfigsApi],
   [33, alterConfigsApi],
+  [36, saslAuthenticateApi],
   [37, createPartitionsApi],
   [42, deleteGroupsApi],
   [44, incrementalAlterConfigsApi],
   [47, offsetDeleteApi],
+  [50, describeUserScramCredentialsApi],
+  [51, alterUserScramCredentialsApi],
   [55, describeQuorumApi],
   [56, alterPartitionApi],
   [60, describeClusterApi],

@@ -6,6 +6,7 @@ import type { SizeTally, Writer } from '../writer.js';
 import { zeroUuid } from '../reader.js';
 import {
   sizeArrayLength,
+  sizeBytes,
   sizeInt32Array,
   sizeNullableString,
   sizeString,
@@ -31,6 +32,10 @@ export interface MetadataRecordBatchRequestMetadataRecordData {
   partition: MetadataRecordBatchRequestPartitionRecord;
   partitionChange: MetadataRecordBatchRequestPartitionChangeRecord;
   producerIds: MetadataRecordBatchRequestProducerIdsRecord;
+  userScramCredential: MetadataRecordBatchRequestUserScramCredentialRecord;
+  removeUserScramCredential: MetadataRecordBatchRequestRemoveUserScramCredentialRecord;
+  accessControlEntry: MetadataRecordBatchRequestAccessControlEntryRecord;
+  removeAccessControlEntry: MetadataRecordBatchRequestRemoveAccessControlEntryRecord;
 }
 
 export interface MetadataRecordBatchRequestRegisterBrokerRecord {
@@ -40,6 +45,14 @@ export interface MetadataRecordBatchRequestRegisterBrokerRecord {
   port: number;
   rack: string | null;
   brokerEpoch: number;
+  endpoints: MetadataRecordBatchRequestBrokerEndpoint[];
+}
+
+export interface MetadataRecordBatchRequestBrokerEndpoint {
+  name: string;
+  host: string;
+  port: number;
+  securityProtocol: number;
 }
 
 export interface MetadataRecordBatchRequestFenceBrokerRecord {
@@ -96,6 +109,35 @@ export interface MetadataRecordBatchRequestPartitionChangeRecord {
 export interface MetadataRecordBatchRequestProducerIdsRecord {
   brokerId: number;
   nextProducerId: number;
+}
+
+export interface MetadataRecordBatchRequestUserScramCredentialRecord {
+  name: string;
+  mechanism: number;
+  salt: Buffer;
+  storedKey: Buffer;
+  serverKey: Buffer;
+  iterations: number;
+}
+
+export interface MetadataRecordBatchRequestRemoveUserScramCredentialRecord {
+  name: string;
+  mechanism: number;
+}
+
+export interface MetadataRecordBatchRequestAccessControlEntryRecord {
+  id: string;
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+export interface MetadataRecordBatchRequestRemoveAccessControlEntryRecord {
+  id: string;
 }
 
 export function decodeMetadataRecordBatchRequest(
@@ -234,6 +276,10 @@ export function defaultMetadataRecordBatchRequestMetadataRecordData(): MetadataR
     partition: defaultMetadataRecordBatchRequestPartitionRecord(),
     partitionChange: defaultMetadataRecordBatchRequestPartitionChangeRecord(),
     producerIds: defaultMetadataRecordBatchRequestProducerIdsRecord(),
+    userScramCredential: defaultMetadataRecordBatchRequestUserScramCredentialRecord(),
+    removeUserScramCredential: defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(),
+    accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
+    removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
   };
 }
 
@@ -254,6 +300,10 @@ function readMetadataRecordBatchRequestMetadataRecordData(
     partition: defaultMetadataRecordBatchRequestPartitionRecord(),
     partitionChange: defaultMetadataRecordBatchRequestPartitionChangeRecord(),
     producerIds: defaultMetadataRecordBatchRequestProducerIdsRecord(),
+    userScramCredential: defaultMetadataRecordBatchRequestUserScramCredentialRecord(),
+    removeUserScramCredential: defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(),
+    accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
+    removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
   };
   if (f) {
     for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
@@ -270,6 +320,10 @@ function readMetadataRecordBatchRequestMetadataRecordData(
       else if (tag === 7) m.partition = readMetadataRecordBatchRequestPartitionRecord(r, v, f);
       else if (tag === 8) m.partitionChange = readMetadataRecordBatchRequestPartitionChangeRecord(r, v, f);
       else if (tag === 9) m.producerIds = readMetadataRecordBatchRequestProducerIdsRecord(r, v, f);
+      else if (tag === 10) m.userScramCredential = readMetadataRecordBatchRequestUserScramCredentialRecord(r, v, f);
+      else if (tag === 11) m.removeUserScramCredential = readMetadataRecordBatchRequestRemoveUserScramCredentialRecord(r, v, f);
+      else if (tag === 12) m.accessControlEntry = readMetadataRecordBatchRequestAccessControlEntryRecord(r, v, f);
+      else if (tag === 13) m.removeAccessControlEntry = readMetadataRecordBatchRequestRemoveAccessControlEntryRecord(r, v, f);
       else {
         r.skip(size);
         continue;
@@ -323,7 +377,11 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
     const t7 = !isDefaultMetadataRecordBatchRequestPartitionRecord(m.partition);
     const t8 = !isDefaultMetadataRecordBatchRequestPartitionChangeRecord(m.partitionChange);
     const t9 = !isDefaultMetadataRecordBatchRequestProducerIdsRecord(m.producerIds);
-    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0));
+    const t10 = !isDefaultMetadataRecordBatchRequestUserScramCredentialRecord(m.userScramCredential);
+    const t11 = !isDefaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(m.removeUserScramCredential);
+    const t12 = !isDefaultMetadataRecordBatchRequestAccessControlEntryRecord(m.accessControlEntry);
+    const t13 = !isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(m.removeAccessControlEntry);
+    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0) + (t10 ? 1 : 0) + (t11 ? 1 : 0) + (t12 ? 1 : 0) + (t13 ? 1 : 0));
     if (t0) {
       w.uvarint(0);
       w.uvarint(measureMetadataRecordBatchRequestRegisterBrokerRecord(v, f, m.registerBroker));
@@ -373,6 +431,26 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
       w.uvarint(9);
       w.uvarint(measureMetadataRecordBatchRequestProducerIdsRecord(v, f, m.producerIds));
       writeMetadataRecordBatchRequestProducerIdsRecord(w, v, f, m.producerIds);
+    }
+    if (t10) {
+      w.uvarint(10);
+      w.uvarint(measureMetadataRecordBatchRequestUserScramCredentialRecord(v, f, m.userScramCredential));
+      writeMetadataRecordBatchRequestUserScramCredentialRecord(w, v, f, m.userScramCredential);
+    }
+    if (t11) {
+      w.uvarint(11);
+      w.uvarint(measureMetadataRecordBatchRequestRemoveUserScramCredentialRecord(v, f, m.removeUserScramCredential));
+      writeMetadataRecordBatchRequestRemoveUserScramCredentialRecord(w, v, f, m.removeUserScramCredential);
+    }
+    if (t12) {
+      w.uvarint(12);
+      w.uvarint(measureMetadataRecordBatchRequestAccessControlEntryRecord(v, f, m.accessControlEntry));
+      writeMetadataRecordBatchRequestAccessControlEntryRecord(w, v, f, m.accessControlEntry);
+    }
+    if (t13) {
+      w.uvarint(13);
+      w.uvarint(measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(v, f, m.removeAccessControlEntry));
+      writeMetadataRecordBatchRequestRemoveAccessControlEntryRecord(w, v, f, m.removeAccessControlEntry);
     }
   }
 }
@@ -445,6 +523,26 @@ function measureMetadataRecordBatchRequestMetadataRecordData(
       n += sizeUvarint(9) + sizeUvarint(size) + size;
       count++;
     }
+    if (!isDefaultMetadataRecordBatchRequestUserScramCredentialRecord(m.userScramCredential)) {
+      const size = measureMetadataRecordBatchRequestUserScramCredentialRecord(v, f, m.userScramCredential);
+      n += sizeUvarint(10) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (!isDefaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(m.removeUserScramCredential)) {
+      const size = measureMetadataRecordBatchRequestRemoveUserScramCredentialRecord(v, f, m.removeUserScramCredential);
+      n += sizeUvarint(11) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (!isDefaultMetadataRecordBatchRequestAccessControlEntryRecord(m.accessControlEntry)) {
+      const size = measureMetadataRecordBatchRequestAccessControlEntryRecord(v, f, m.accessControlEntry);
+      n += sizeUvarint(12) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (!isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(m.removeAccessControlEntry)) {
+      const size = measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(v, f, m.removeAccessControlEntry);
+      n += sizeUvarint(13) + sizeUvarint(size) + size;
+      count++;
+    }
     n += sizeUvarint(count);
   }
   return n;
@@ -469,13 +567,14 @@ export function defaultMetadataRecordBatchRequestRegisterBrokerRecord(): Metadat
     port: 0,
     rack: null,
     brokerEpoch: 0,
+    endpoints: [],
   };
 }
 
 function isDefaultMetadataRecordBatchRequestRegisterBrokerRecord(
   m: MetadataRecordBatchRequestRegisterBrokerRecord,
 ): boolean {
-  return !(m.brokerId !== 0 || m.incarnationId !== '' || m.host !== '' || m.port !== 0 || m.rack !== null || m.brokerEpoch !== 0);
+  return !(m.brokerId !== 0 || m.incarnationId !== '' || m.host !== '' || m.port !== 0 || m.rack !== null || m.brokerEpoch !== 0 || m.endpoints.length !== 0);
 }
 
 function readMetadataRecordBatchRequestRegisterBrokerRecord(
@@ -490,8 +589,21 @@ function readMetadataRecordBatchRequestRegisterBrokerRecord(
     port: r.int32(),
     rack: r.nullableString(true),
     brokerEpoch: r.int64(),
+    endpoints: [],
   };
-  if (f) r.skipTags();
+  if (f) {
+    for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
+      const tag = r.uvarint();
+      const size = r.uvarint();
+      const end = r.offset + size;
+      if (tag === 0) m.endpoints = readMetadataRecordBatchRequestBrokerEndpointArray(r, v, f, false);
+      else {
+        r.skip(size);
+        continue;
+      }
+      r.endTag(end);
+    }
+  }
   return m;
 }
 
@@ -507,7 +619,15 @@ function writeMetadataRecordBatchRequestRegisterBrokerRecord(
   w.int32(m.port);
   w.nullableString(m.rack, true);
   w.int64(m.brokerEpoch);
-  if (f) w.uvarint(0);
+  if (f) {
+    const t0 = m.endpoints.length !== 0;
+    w.uvarint((t0 ? 1 : 0));
+    if (t0) {
+      w.uvarint(0);
+      w.uvarint(measureMetadataRecordBatchRequestBrokerEndpointArray(v, f, m.endpoints));
+      writeMetadataRecordBatchRequestBrokerEndpointArray(w, v, f, m.endpoints);
+    }
+  }
 }
 
 function measureMetadataRecordBatchRequestRegisterBrokerRecord(
@@ -519,7 +639,116 @@ function measureMetadataRecordBatchRequestRegisterBrokerRecord(
   n += sizeString(m.incarnationId, true);
   n += sizeString(m.host, true);
   n += sizeNullableString(m.rack, true);
+  if (f) {
+    let count = 0;
+    if (m.endpoints.length !== 0) {
+      const size = measureMetadataRecordBatchRequestBrokerEndpointArray(v, f, m.endpoints);
+      n += sizeUvarint(0) + sizeUvarint(size) + size;
+      count++;
+    }
+    n += sizeUvarint(count);
+  }
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestBrokerEndpoint(): MetadataRecordBatchRequestBrokerEndpoint {
+  return {
+    name: '',
+    host: '',
+    port: 0,
+    securityProtocol: 0,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestBrokerEndpoint(
+  m: MetadataRecordBatchRequestBrokerEndpoint,
+): boolean {
+  return !(m.name !== '' || m.host !== '' || m.port !== 0 || m.securityProtocol !== 0);
+}
+
+function readMetadataRecordBatchRequestBrokerEndpoint(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestBrokerEndpoint {
+  const m: MetadataRecordBatchRequestBrokerEndpoint = {
+    name: r.string(true),
+    host: r.string(true),
+    port: r.int32(),
+    securityProtocol: r.int16(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function readMetadataRecordBatchRequestBrokerEndpointArray(
+  r: Reader,
+  v: number,
+  f: boolean,
+  nullable: false,
+): MetadataRecordBatchRequestBrokerEndpoint[];
+function readMetadataRecordBatchRequestBrokerEndpointArray(
+  r: Reader,
+  v: number,
+  f: boolean,
+  nullable: boolean,
+): MetadataRecordBatchRequestBrokerEndpoint[] | null;
+function readMetadataRecordBatchRequestBrokerEndpointArray(
+  r: Reader,
+  v: number,
+  f: boolean,
+  nullable: boolean,
+): MetadataRecordBatchRequestBrokerEndpoint[] | null {
+  const n = r.arrayLength(f, nullable);
+  if (n < 0) return null;
+  const a: MetadataRecordBatchRequestBrokerEndpoint[] = [];
+  for (let i = 0; i < n && !r.failed; i++) a.push(readMetadataRecordBatchRequestBrokerEndpoint(r, v, f));
+  return a;
+}
+
+function writeMetadataRecordBatchRequestBrokerEndpoint(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestBrokerEndpoint,
+): void {
+  w.string(m.name, true);
+  w.string(m.host, true);
+  w.int32(m.port);
+  w.int16(m.securityProtocol);
+  if (f) w.uvarint(0);
+}
+
+function writeMetadataRecordBatchRequestBrokerEndpointArray(
+  w: Writer,
+  v: number,
+  f: boolean,
+  a: MetadataRecordBatchRequestBrokerEndpoint[] | null,
+): void {
+  w.arrayLength(a === null ? null : a.length, f);
+  if (a !== null) for (const e of a) writeMetadataRecordBatchRequestBrokerEndpoint(w, v, f, e);
+}
+
+function measureMetadataRecordBatchRequestBrokerEndpoint(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestBrokerEndpoint,
+): number {
+  let n = 6;
+  n += sizeString(m.name, true);
+  n += sizeString(m.host, true);
   if (f) n += 1;
+  return n;
+}
+
+function measureMetadataRecordBatchRequestBrokerEndpointArray(
+  v: number,
+  f: boolean,
+  a: MetadataRecordBatchRequestBrokerEndpoint[] | null,
+): number {
+  let n = sizeArrayLength(a === null ? null : a.length, f);
+  if (a !== null) for (const e of a) n += measureMetadataRecordBatchRequestBrokerEndpoint(v, f, e);
   return n;
 }
 
@@ -992,6 +1221,233 @@ function measureMetadataRecordBatchRequestProducerIdsRecord(
   m: MetadataRecordBatchRequestProducerIdsRecord,
 ): number {
   let n = 12;
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestUserScramCredentialRecord(): MetadataRecordBatchRequestUserScramCredentialRecord {
+  return {
+    name: '',
+    mechanism: 0,
+    salt: Buffer.alloc(0),
+    storedKey: Buffer.alloc(0),
+    serverKey: Buffer.alloc(0),
+    iterations: 0,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestUserScramCredentialRecord(
+  m: MetadataRecordBatchRequestUserScramCredentialRecord,
+): boolean {
+  return !(m.name !== '' || m.mechanism !== 0 || m.salt.length !== 0 || m.storedKey.length !== 0 || m.serverKey.length !== 0 || m.iterations !== 0);
+}
+
+function readMetadataRecordBatchRequestUserScramCredentialRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestUserScramCredentialRecord {
+  const m: MetadataRecordBatchRequestUserScramCredentialRecord = {
+    name: r.string(true),
+    mechanism: r.int8(),
+    salt: r.bytes(true),
+    storedKey: r.bytes(true),
+    serverKey: r.bytes(true),
+    iterations: r.int32(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestUserScramCredentialRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestUserScramCredentialRecord,
+): void {
+  w.string(m.name, true);
+  w.int8(m.mechanism);
+  w.bytes(m.salt, true);
+  w.bytes(m.storedKey, true);
+  w.bytes(m.serverKey, true);
+  w.int32(m.iterations);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestUserScramCredentialRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestUserScramCredentialRecord,
+): number {
+  let n = 5;
+  n += sizeString(m.name, true);
+  n += sizeBytes(m.salt, true);
+  n += sizeBytes(m.storedKey, true);
+  n += sizeBytes(m.serverKey, true);
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(): MetadataRecordBatchRequestRemoveUserScramCredentialRecord {
+  return {
+    name: '',
+    mechanism: 0,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(
+  m: MetadataRecordBatchRequestRemoveUserScramCredentialRecord,
+): boolean {
+  return !(m.name !== '' || m.mechanism !== 0);
+}
+
+function readMetadataRecordBatchRequestRemoveUserScramCredentialRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestRemoveUserScramCredentialRecord {
+  const m: MetadataRecordBatchRequestRemoveUserScramCredentialRecord = {
+    name: r.string(true),
+    mechanism: r.int8(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestRemoveUserScramCredentialRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestRemoveUserScramCredentialRecord,
+): void {
+  w.string(m.name, true);
+  w.int8(m.mechanism);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestRemoveUserScramCredentialRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestRemoveUserScramCredentialRecord,
+): number {
+  let n = 1;
+  n += sizeString(m.name, true);
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestAccessControlEntryRecord(): MetadataRecordBatchRequestAccessControlEntryRecord {
+  return {
+    id: zeroUuid,
+    resourceType: 0,
+    resourceName: '',
+    patternType: 0,
+    principal: '',
+    host: '',
+    operation: 0,
+    permissionType: 0,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestAccessControlEntryRecord(
+  m: MetadataRecordBatchRequestAccessControlEntryRecord,
+): boolean {
+  return !(m.id !== zeroUuid || m.resourceType !== 0 || m.resourceName !== '' || m.patternType !== 0 || m.principal !== '' || m.host !== '' || m.operation !== 0 || m.permissionType !== 0);
+}
+
+function readMetadataRecordBatchRequestAccessControlEntryRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestAccessControlEntryRecord {
+  const m: MetadataRecordBatchRequestAccessControlEntryRecord = {
+    id: r.uuid(),
+    resourceType: r.int8(),
+    resourceName: r.string(true),
+    patternType: r.int8(),
+    principal: r.string(true),
+    host: r.string(true),
+    operation: r.int8(),
+    permissionType: r.int8(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestAccessControlEntryRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestAccessControlEntryRecord,
+): void {
+  w.uuid(m.id);
+  w.int8(m.resourceType);
+  w.string(m.resourceName, true);
+  w.int8(m.patternType);
+  w.string(m.principal, true);
+  w.string(m.host, true);
+  w.int8(m.operation);
+  w.int8(m.permissionType);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestAccessControlEntryRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestAccessControlEntryRecord,
+): number {
+  let n = 20;
+  n += sizeString(m.resourceName, true);
+  n += sizeString(m.principal, true);
+  n += sizeString(m.host, true);
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(): MetadataRecordBatchRequestRemoveAccessControlEntryRecord {
+  return {
+    id: zeroUuid,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(
+  m: MetadataRecordBatchRequestRemoveAccessControlEntryRecord,
+): boolean {
+  return !(m.id !== zeroUuid);
+}
+
+function readMetadataRecordBatchRequestRemoveAccessControlEntryRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestRemoveAccessControlEntryRecord {
+  const m: MetadataRecordBatchRequestRemoveAccessControlEntryRecord = {
+    id: r.uuid(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestRemoveAccessControlEntryRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestRemoveAccessControlEntryRecord,
+): void {
+  w.uuid(m.id);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestRemoveAccessControlEntryRecord,
+): number {
+  let n = 16;
   if (f) n += 1;
   return n;
 }

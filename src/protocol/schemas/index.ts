@@ -3,19 +3,24 @@ import { addRaftVoter } from './add-raft-voter.js';
 import { allocateProducerIds } from './allocate-producer-ids.js';
 import { alterConfigs } from './alter-configs.js';
 import { alterPartition } from './alter-partition.js';
+import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { apiVersions } from './api-versions.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
 import { brokerRegistration } from './broker-registration.js';
 import { connectCheck } from './connect-check.js';
+import { createAcls } from './create-acls.js';
 import { createPartitions } from './create-partitions.js';
 import { createTopics } from './create-topics.js';
+import { deleteAcls } from './delete-acls.js';
 import { deleteGroups } from './delete-groups.js';
 import { deleteRecords } from './delete-records.js';
 import { deleteTopics } from './delete-topics.js';
+import { describeAcls } from './describe-acls.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
 import { describeQuorum } from './describe-quorum.js';
+import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
@@ -37,6 +42,7 @@ import { raftMessage } from './raft-message.js';
 import { removeRaftVoter } from './remove-raft-voter.js';
 import { requestHeader } from './request-header.js';
 import { responseHeader } from './response-header.js';
+import { saslAuthenticate } from './sasl-authenticate.js';
 import { saslHandshake } from './sasl-handshake.js';
 import { syncGroup } from './sync-group.js';
 import { unregisterBroker } from './unregister-broker.js';
@@ -48,19 +54,24 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'allocate-producer-ids', text: allocateProducerIds },
   { file: 'alter-configs', text: alterConfigs },
   { file: 'alter-partition', text: alterPartition },
+  { file: 'alter-user-scram-credentials', text: alterUserScramCredentials },
   { file: 'api-versions', text: apiVersions },
   { file: 'broker-heartbeat', text: brokerHeartbeat },
   { file: 'broker-registration', text: brokerRegistration },
   { file: 'connect-check', text: connectCheck },
+  { file: 'create-acls', text: createAcls },
   { file: 'create-partitions', text: createPartitions },
   { file: 'create-topics', text: createTopics },
+  { file: 'delete-acls', text: deleteAcls },
   { file: 'delete-groups', text: deleteGroups },
   { file: 'delete-records', text: deleteRecords },
   { file: 'delete-topics', text: deleteTopics },
+  { file: 'describe-acls', text: describeAcls },
   { file: 'describe-cluster', text: describeCluster },
   { file: 'describe-configs', text: describeConfigs },
   { file: 'describe-groups', text: describeGroups },
   { file: 'describe-quorum', text: describeQuorum },
+  { file: 'describe-user-scram-credentials', text: describeUserScramCredentials },
   { file: 'fetch', text: fetch },
   { file: 'find-coordinator', text: findCoordinator },
   { file: 'heartbeat', text: heartbeat },
@@ -82,6 +93,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'remove-raft-voter', text: removeRaftVoter },
   { file: 'request-header', text: requestHeader },
   { file: 'response-header', text: responseHeader },
+  { file: 'sasl-authenticate', text: saslAuthenticate },
   { file: 'sasl-handshake', text: saslHandshake },
   { file: 'sync-group', text: syncGroup },
   { file: 'unregister-broker', text: unregisterBroker },

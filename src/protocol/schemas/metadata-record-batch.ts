@@ -9,6 +9,8 @@
  * (RegisterBrokerRecord, FenceBrokerRecord, PartitionRecord, PartitionChangeRecord, …; KIP-631).
  * In partitionChange, leader -2 and leaderRecoveryState -1 mean "unchanged", and a null isr or
  * replicas list means "unchanged". configType is Kafka's ConfigResource type: 2 topic, 4 broker.
+ * SCRAM credentials (KIP-554) and ACLs (AccessControlEntryRecord, KIP-801) carry Kafka's codes
+ * (protocol/security-codes.ts); a credential stores the derived keys, never the password.
  * clusterId, recordCount and brokerEpochMax are set only in snapshots: the image's identity, its
  * position, and the highest broker epoch ever handed out (so epochs keep increasing after a
  * restart).
@@ -25,6 +27,11 @@ request
       port int32
       rack string nullable
       brokerEpoch int64
+      endpoints []BrokerEndpoint tag 0
+        name string
+        host string
+        port int32
+        securityProtocol int16
     fenceBroker FenceBrokerRecord tag 1
       brokerId int32
       brokerEpoch int64
@@ -63,6 +70,27 @@ request
     producerIds ProducerIdsRecord tag 9
       brokerId int32
       nextProducerId int64
+    userScramCredential UserScramCredentialRecord tag 10
+      name string
+      mechanism int8
+      salt bytes
+      storedKey bytes
+      serverKey bytes
+      iterations int32
+    removeUserScramCredential RemoveUserScramCredentialRecord tag 11
+      name string
+      mechanism int8
+    accessControlEntry AccessControlEntryRecord tag 12
+      id uuid
+      resourceType int8
+      resourceName string
+      patternType int8
+      principal string
+      host string
+      operation int8
+      permissionType int8
+    removeAccessControlEntry RemoveAccessControlEntryRecord tag 13
+      id uuid
   clusterId string nullable tag 0
   recordCount int64 tag 1
   brokerEpochMax int64 tag 2

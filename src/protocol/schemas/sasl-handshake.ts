@@ -1,4 +1,8 @@
-/** SaslHandshake (key 17): see the Kafka protocol guide. Format: schemas/dsl.ts. */
+/**
+ * SaslHandshake (key 17, KIP-43; from v1 the tokens follow in SaslAuthenticate, KIP-152): the
+ * client names its SASL mechanism, the broker answers with the ones it enables.
+ * Format: schemas/dsl.ts.
+ */
 export const saslHandshake = `
 api SaslHandshake key 17 versions 0-1 flexible none
 request

@@ -2,7 +2,8 @@
  * Proves the metadata record codec: every record kind (with and without its optional fields)
  * survives encode → decode unchanged; seeded random batches from a valid record generator do too;
  * truncated batches are refused and bit-flipped ones never throw; structurally valid bytes that
- * hold impossible values (unknown type, bad enum) are refused with a reason.
+ * hold impossible values (unknown type, bad enum, SCRAM or ACL fields out of Kafka's ranges or our
+ * limits) are refused with a reason. Decoded SCRAM buffers do not alias the entry's bytes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import {
   type MetadataImage, type MetadataRecord,
 } from '../../../src/metadata/index.js';
 import { randomBatch } from './support.js';
+
+type WireRecord = ReturnType<typeof toWire>;
 
 const topicId = 'AAECAwQFBgcICQoLDA0ODw';
 
@@ -41,11 +44,28 @@ const samples: readonly MetadataRecord[] = [
   { type: 'partitionChange', topicId, partition: 3, replicas: [1, 2, 3] },
   { type: 'producerIds', brokerId: 2, nextProducerId: 3000 },
   { type: 'producerIds', brokerId: -1, nextProducerId: 1 },
+  { type: 'userScramCredential', name: 'alice', mechanism: 1, salt: Buffer.from('salt'),
+    storedKey: Buffer.alloc(32, 1), serverKey: Buffer.alloc(32, 2), iterations: 4096 },
+  { type: 'userScramCredential', name: 'ünï', mechanism: 2, salt: Buffer.alloc(128, 9),
+    storedKey: Buffer.alloc(64, 3), serverKey: Buffer.alloc(64, 4), iterations: 16384 },
+  { type: 'removeUserScramCredential', name: 'alice', mechanism: 2 },
+  { type: 'accessControlEntry', id: topicId, resourceType: 2, resourceName: 'orders',
+    patternType: 3, principal: 'User:alice', host: '*', operation: 3, permissionType: 3 },
+  { type: 'accessControlEntry', id: 'AQEBAQEBAQEBAQEBAQEBAQ', resourceType: 7,
+    resourceName: 'pay-', patternType: 4, principal: 'User:*', host: '10.0.0.7', operation: 14,
+    permissionType: 2 },
+  { type: 'removeAccessControlEntry', id: topicId },
 ];
 
-/** Plain data as the decoder builds it (records with readonly arrays compare by value). */
+/**
+ * Plain data as the decoder builds it (records with readonly arrays compare by value); Buffers
+ * survive as Buffers.
+ */
 function plain(records: readonly MetadataRecord[]): unknown {
-  return JSON.parse(JSON.stringify(records));
+  return JSON.parse(JSON.stringify(records), (_key, value: unknown) => {
+    const v = value as { type?: unknown; data?: unknown } | null;
+    return v?.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data as number[]) : value;
+  });
 }
 
 test('every record kind round-trips, alone and as one batch', () => {
@@ -122,4 +142,67 @@ test('well-formed bytes with impossible values are refused with a reason', () =>
     assert.equal(decoded.ok, false, label);
     if (!decoded.ok) assert.match(decoded.problem, reason, label);
   }
+});
+
+/** One record's bytes with one field of its struct replaced (no deep clone: Buffers stay). */
+function patched<K extends keyof Omit<WireRecord, 'type'>>(record: MetadataRecord, kind: K,
+  patch: Partial<WireRecord[K]>): Buffer {
+  const d = toWire(record);
+  const edited = { ...d, [kind]: { ...d[kind], ...patch } };
+  return encodeWireBatch({ records: [edited], clusterId: null, recordCount: 0, brokerEpochMax: 0 });
+}
+
+const scram = samples.find((r) => r.type === 'userScramCredential') as MetadataRecord;
+const removeScram = samples.find((r) => r.type === 'removeUserScramCredential') as MetadataRecord;
+const acl = samples.find((r) => r.type === 'accessControlEntry') as MetadataRecord;
+const removeAcl = samples.find((r) => r.type === 'removeAccessControlEntry') as MetadataRecord;
+
+test('SCRAM and ACL records out of Kafka\'s ranges or our limits are refused with a reason', () => {
+  const u = 'userScramCredential';
+  const a = 'accessControlEntry';
+  const cases: [string, Buffer, RegExp][] = [
+    ['empty user', patched(scram, u, { name: '' }), /user name/],
+    ['user of 256 bytes', patched(scram, u, { name: 'é'.repeat(128) }), /user name/],
+    ['mechanism 0', patched(scram, u, { mechanism: 0 }), /mechanism/],
+    ['mechanism 3', patched(scram, u, { mechanism: 3 }), /mechanism/],
+    ['4095 iterations', patched(scram, u, { iterations: 4095 }), /iterations/],
+    ['16385 iterations', patched(scram, u, { iterations: 16385 }), /iterations/],
+    ['empty salt', patched(scram, u, { salt: Buffer.alloc(0) }), /salt/],
+    ['129-byte salt', patched(scram, u, { salt: Buffer.alloc(129) }), /salt/],
+    ['short stored key', patched(scram, u, { storedKey: Buffer.alloc(31) }), /keys/],
+    ['SHA-512 server key for SHA-256', patched(scram, u, { serverKey: Buffer.alloc(64) }), /keys/],
+    ['remove: bad mechanism', patched(removeScram, 'removeUserScramCredential', { mechanism: -1 }),
+      /mechanism/],
+    ['remove: empty user', patched(removeScram, 'removeUserScramCredential', { name: '' }), /user/],
+    ['zero ACL id', patched(acl, a, { id: 'AAAAAAAAAAAAAAAAAAAAAA' }), /zero id/],
+    ['resource ANY', patched(acl, a, { resourceType: 1 }), /resource/],
+    ['resource 8', patched(acl, a, { resourceType: 8 }), /resource/],
+    ['pattern MATCH', patched(acl, a, { patternType: 2 }), /pattern/],
+    ['operation UNKNOWN', patched(acl, a, { operation: 0 }), /operation/],
+    ['operation 15', patched(acl, a, { operation: 15 }), /operation/],
+    ['permission ANY', patched(acl, a, { permissionType: 1 }), /permission/],
+    ['empty resource name', patched(acl, a, { resourceName: '' }), /resource name/],
+    ['principal without a type', patched(acl, a, { principal: 'alice' }), /principal/],
+    ['principal ":alice"', patched(acl, a, { principal: ':alice' }), /principal/],
+    ['empty host', patched(acl, a, { host: '' }), /host/],
+    ['resource name of 32768 bytes', patched(acl, a, { resourceName: 'r'.repeat(0x8000) }),
+      /resource name/],
+    ['remove: zero ACL id', patched(removeAcl, 'removeAccessControlEntry',
+      { id: 'AAAAAAAAAAAAAAAAAAAAAA' }), /zero id/],
+  ];
+  for (const [label, bytes, reason] of cases) {
+    const decoded = decodeMetadataRecords(bytes);
+    assert.equal(decoded.ok, false, label);
+    if (!decoded.ok) assert.match(decoded.problem, reason, label);
+  }
+  const longest = patched(scram, u, { name: 'é'.repeat(127) + 'x', salt: Buffer.alloc(128) });
+  assert.equal(decodeMetadataRecords(longest).ok, true, '255-byte name, 128-byte salt accepted');
+});
+
+test('decoded SCRAM buffers are copies, not views into the entry', () => {
+  const bytes = encodeMetadataRecords([scram]);
+  const decoded = decodeMetadataRecords(bytes);
+  assert.ok(decoded.ok);
+  bytes.fill(0);
+  assert.deepEqual(decoded.records, plain([scram]));
 });

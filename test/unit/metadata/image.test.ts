@@ -6,6 +6,9 @@
  * encode/decode, bytes are deterministic, and bad bytes are refused without throwing. imageDiff
  * reports leadership gained and lost, follower changes (a replica added included) and deleted
  * topics for one node. A replicas-only partitionChange extends the replica set and nothing else.
+ * SCRAM credentials upsert per (user, mechanism) and ACLs are kept by id; removing an absent one
+ * or adding an id twice fails an assert; a batch copies only the maps it touches; snapshots
+ * restore both.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +17,7 @@ import {
   applyRecords, decodeImageSnapshot, emptyImage, encodeImageSnapshot, imageDiff, liveBrokers,
   type MetadataImage, type MetadataRecord,
 } from '../../../src/metadata/index.js';
-import { randomBatch, randomImage } from './support.js';
+import { randomAcl, randomBatch, randomImage, randomScramCredential } from './support.js';
 
 const topicId = 'AAECAwQFBgcICQoLDA0ODw';
 
@@ -45,7 +48,7 @@ test('brokers: registration starts fenced, unfence makes it live, re-registratio
   assert.deepEqual(liveBrokers(image).map((b) => b.brokerId), [1]);
   image = applyRecords(image, [reg(1, 5, 'new')]);
   assert.deepEqual(image.brokers.get(1), { brokerId: 1, incarnationId: 'new', host: 'h', port: 9092,
-    rack: null, brokerEpoch: 5, fenced: true });
+    rack: null, brokerEpoch: 5, endpoints: [], fenced: true });
   assert.equal(image.brokerEpochMax, 5);
   image = applyRecords(image, [{ type: 'unregisterBroker', brokerId: 1, brokerEpoch: 5 }]);
   assert.equal(image.brokers.size, 0);
@@ -174,4 +177,81 @@ test('imageDiff: leadership gained and lost, follower changes, deleted topics', 
   const gone = applyRecords(next, [{ type: 'removeTopic', topicId }]);
   assert.deepEqual(imageDiff(next, gone, 2).deletedTopics, [{ topicId, name: 't' }]);
   assert.deepEqual(imageDiff(next, next, 2).becameLeader, []);
+});
+
+test('SCRAM credentials: upsert per user and mechanism, the last removal drops the user', () => {
+  const p = new Prng(7);
+  const image = base();
+  const a256 = randomScramCredential(p, 'alice', 1);
+  const a512 = randomScramCredential(p, 'alice', 2);
+  const one = applyRecords(image, [a256, randomScramCredential(p, 'bob', 1)]);
+  assert.equal(one.brokers, image.brokers, 'untouched maps are shared');
+  assert.equal(one.acls, image.acls);
+  assert.equal(image.scramCredentials.size, 0, 'old image unchanged');
+  const again = randomScramCredential(p, 'alice', 1);
+  const two = applyRecords(one, [a512, again]);
+  const alice = two.scramCredentials.get('alice');
+  assert.deepEqual([...(alice?.keys() ?? [])], [1, 2]);
+  assert.deepEqual(alice?.get(1), { mechanism: 1, salt: again.salt, storedKey: again.storedKey,
+    serverKey: again.serverKey, iterations: again.iterations }, 'an upsert replaces');
+  assert.equal(one.scramCredentials.get('alice')?.get(1)?.salt, a256.salt, 'old image unchanged');
+  assert.equal(two.scramCredentials.get('bob'), one.scramCredentials.get('bob'), 'bob shared');
+  const removed = applyRecords(two, [{ type: 'removeUserScramCredential', name: 'alice',
+    mechanism: 1 }]);
+  assert.deepEqual([...(removed.scramCredentials.get('alice')?.keys() ?? [])], [2]);
+  const gone = applyRecords(removed, [{ type: 'removeUserScramCredential', name: 'alice',
+    mechanism: 2 }]);
+  assert.deepEqual([...gone.scramCredentials.keys()], ['bob']);
+  const bad: [string, MetadataRecord][] = [
+    ['unknown user', { type: 'removeUserScramCredential', name: 'carol', mechanism: 1 }],
+    ['absent mechanism', { type: 'removeUserScramCredential', name: 'bob', mechanism: 2 }],
+  ];
+  for (const [label, record] of bad) {
+    assert.throws(() => applyRecords(two, [record]), /has no credential/, label);
+  }
+});
+
+test('ACLs: kept by id; a repeated id or removing an absent one fails an assert', () => {
+  const p = new Prng(8);
+  const image = base();
+  const first = randomAcl(p);
+  const second = randomAcl(p);
+  const added = applyRecords(image, [first, second]);
+  assert.equal(added.scramCredentials, image.scramCredentials, 'untouched maps are shared');
+  assert.equal(added.topicsById, image.topicsById);
+  const { type: _, ...entry } = first;
+  assert.deepEqual(added.acls.get(first.id), entry);
+  assert.equal(added.acls.size, 2);
+  const removed = applyRecords(added, [{ type: 'removeAccessControlEntry', id: first.id }]);
+  assert.deepEqual([...removed.acls.keys()], [second.id]);
+  assert.equal(added.acls.size, 2, 'old image unchanged');
+  const bad: [string, MetadataImage, MetadataRecord[], RegExp][] = [
+    ['id already present', added, [{ ...randomAcl(p), id: second.id }], /exists/],
+    ['added twice in one batch', image, [first, first], /exists/],
+    ['remove absent', removed, [{ type: 'removeAccessControlEntry', id: first.id }], /no ACL/],
+  ];
+  for (const [label, at, records, reason] of bad) {
+    assert.throws(() => applyRecords(at, records), reason, label);
+  }
+});
+
+test('snapshots write and restore SCRAM credentials and ACLs', () => {
+  const p = new Prng(9);
+  const image = applyRecords(base(), [
+    randomScramCredential(p, 'zoë', 2), randomScramCredential(p, 'alice', 2),
+    randomScramCredential(p, 'alice', 1), randomAcl(p), randomAcl(p), randomAcl(p),
+  ]);
+  const bytes = encodeImageSnapshot(image);
+  const decoded = decodeImageSnapshot(bytes);
+  assert.ok(decoded.ok);
+  assert.deepEqual(decoded.image, image);
+  assert.equal(decoded.image.acls.size, 3);
+  assert.deepEqual([...(decoded.image.scramCredentials.get('alice')?.keys() ?? [])].sort(), [1, 2]);
+  assert.deepEqual(encodeImageSnapshot(decoded.image), bytes, 'deterministic');
+  let withSecurity = 0;
+  for (let seed = 1; seed <= 40; seed++) {
+    const random = randomImage(seed, 200);
+    if (random.scramCredentials.size > 0 && random.acls.size > 0) withSecurity++;
+  }
+  assert.ok(withSecurity >= 30, `only ${withSecurity} of 40 random images have both`);
 });

@@ -5,8 +5,13 @@
 import { Prng } from '../../../src/common/index.js';
 import {
   applyRecords, emptyImage, LeaderRecoveryState, noLeader,
-  type MetadataImage, type MetadataRecord, type PartitionImage, type TopicImage,
+  type AccessControlEntryRecord, type MetadataImage, type MetadataRecord, type PartitionImage,
+  type TopicImage, type UserScramCredentialRecord,
 } from '../../../src/metadata/index.js';
+import {
+  AclOperation, AclPatternType, AclPermissionType, AclResourceType, ScramMechanismCode,
+  scramKeyBytes,
+} from '../../../src/protocol/index.js';
 
 /** A Kafka-form uuid (22 base64url characters) drawn from the seed. */
 export function seededUuid(p: Prng): string {
@@ -24,7 +29,8 @@ function pickSome(p: Prng, ids: readonly number[], n: number): number[] {
 export function randomBatch(p: Prng, image: MetadataImage): MetadataRecord[] {
   const brokers = [...image.brokers.values()];
   const topics = [...image.topicsById.values()];
-  const roll = p.below(10);
+  const roll = p.below(12);
+  if (roll >= 10) return roll === 10 ? scramBatch(p, image) : aclBatch(p, image);
   if (roll === 0 || brokers.length < 3) return [register(p, image)];
   if (roll === 1) {
     const b = p.pick(brokers);
@@ -80,6 +86,53 @@ function changePartition(p: Prng, topic: TopicImage): MetadataRecord {
   const leader = p.chance(0.2) ? noLeader : p.pick(isr);
   return { type: 'partitionChange', topicId: topic.topicId, partition: part.partition, isr, leader,
     leaderRecoveryState: p.chance(0.1) ? LeaderRecoveryState.recovering : LeaderRecoveryState.recovered };
+}
+
+/** A valid credential with random salt and keys (the keys need not derive from a password). */
+export function randomScramCredential(p: Prng, name: string,
+  mechanism: ScramMechanismCode): UserScramCredentialRecord {
+  const keyBytes = scramKeyBytes[mechanism];
+  return {
+    type: 'userScramCredential', name, mechanism, salt: p.fill(Buffer.alloc(p.between(1, 128))),
+    storedKey: p.fill(Buffer.alloc(keyBytes)), serverKey: p.fill(Buffer.alloc(keyBytes)),
+    iterations: p.between(4096, 16384),
+  };
+}
+
+/** One user's credential upserted, or one that exists removed. */
+function scramBatch(p: Prng, image: MetadataImage): MetadataRecord[] {
+  const name = p.pick(['alice', 'bob', 'carol', 'dávid']);
+  const mechanism = p.chance(0.5) ? ScramMechanismCode.sha256 : ScramMechanismCode.sha512;
+  if (image.scramCredentials.get(name)?.has(mechanism) === true && p.chance(0.4)) {
+    return [{ type: 'removeUserScramCredential', name, mechanism }];
+  }
+  return [randomScramCredential(p, name, mechanism)];
+}
+
+/** A valid ACL with a fresh seeded id. */
+export function randomAcl(p: Prng): AccessControlEntryRecord {
+  const concrete = <T extends number>(table: Readonly<Record<string, T>>, min: number): T =>
+    p.pick(Object.values(table).filter((code) => code >= min));
+  return {
+    type: 'accessControlEntry', id: seededUuid(p),
+    resourceType: concrete(AclResourceType, AclResourceType.topic),
+    resourceName: p.pick(['orders', 'payments-', 'kafka-cluster', 'g1']),
+    patternType: concrete(AclPatternType, AclPatternType.literal),
+    principal: p.pick(['User:alice', 'User:*', 'User:bob']),
+    host: p.pick(['*', '10.0.0.7', '::1']),
+    operation: concrete(AclOperation, AclOperation.all),
+    permissionType: concrete(AclPermissionType, AclPermissionType.deny),
+  };
+}
+
+/** New ACLs, or the removal of existing ones (as one DeleteAcls filter would). */
+function aclBatch(p: Prng, image: MetadataImage): MetadataRecord[] {
+  const ids = [...image.acls.keys()];
+  if (ids.length > 0 && p.chance(0.3)) {
+    const id = p.pick(ids);
+    return [{ type: 'removeAccessControlEntry', id }];
+  }
+  return Array.from({ length: p.between(1, 3) }, () => randomAcl(p));
 }
 
 /** An image after `steps` random batches. */

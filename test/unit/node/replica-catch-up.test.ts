@@ -32,7 +32,7 @@ function imageOf(replicas: number[], partitionEpoch: number): MetadataImage {
   const topic: TopicImage = { name: 't', topicId: 'id-t', partitions: [partition],
     configs: new Map() };
   const brokers = new Map([1, 2].map((brokerId) => [brokerId, { brokerId, incarnationId: 'i',
-    host: 'h', port: 9092, rack: null, brokerEpoch: 1, fenced: false }]));
+    host: 'h', port: 9092, rack: null, brokerEpoch: 1, endpoints: [], fenced: false }]));
   return { ...emptyImage('c'), brokers, topicsById: new Map([['id-t', topic]]),
     topicsByName: new Map([['t', topic]]) };
 }

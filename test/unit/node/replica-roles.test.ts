@@ -40,7 +40,7 @@ function imageOf(placements: readonly Placement[], live: readonly number[] = [])
   }));
   const topic: TopicImage = { name: 't', topicId: 'id-t', partitions, configs: new Map() };
   const brokers = new Map(live.map((brokerId) => [brokerId, { brokerId, incarnationId: 'i',
-    host: 'h', port: 9092, rack: null, brokerEpoch: 1, fenced: false }]));
+    host: 'h', port: 9092, rack: null, brokerEpoch: 1, endpoints: [], fenced: false }]));
   return { ...emptyImage('c'), brokers, topicsById: new Map([['id-t', topic]]),
     topicsByName: new Map([['t', topic]]) };
 }
