@@ -3,7 +3,9 @@
  * - a folder imports only folders above it in the layer list, and only through their index.ts
  *   (a sub-folder's own index.ts, like protocol/records/index.ts, counts as a surface too);
  * - only main.ts and cli/ import node/;
- * - pure folders use no fs/net/timers, process, Date, Math.random, setTimeout or performance.now.
+ * - pure folders use no fs/net/timers, process, Date, Math.random, setTimeout or performance.now;
+ * - below the process wiring nothing does I/O (security/ may hash with node:crypto), and only
+ *   node/io, main.ts and cli/ draw crypto randomness.
  * Like tigerbeetle's tidy.zig: the rules live as a test so a violation fails `npm test`.
  */
 import { test } from 'node:test';
@@ -12,8 +14,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, dirname, sep } from 'node:path';
 
 const layers = [
-  'common', 'config', 'protocol', 'raft', 'metadata', 'controller', 'partitions', 'groups',
-  'storage', 'client', 'server', 'node', 'cli',
+  'common', 'config', 'protocol', 'security', 'raft', 'metadata', 'controller', 'partitions',
+  'groups', 'storage', 'client', 'server', 'node', 'cli',
 ];
 const pure = new Set(['protocol', 'raft', 'metadata', 'controller', 'partitions', 'groups']);
 const srcRoot = resolve('src');
@@ -91,24 +93,53 @@ test('pure folders do no I/O and read no clock or global randomness', () => {
  * file, socket, `level`, `node:crypto` or `process` of its own: it is handed the node's Clock,
  * Random, Net, disk and key-value stores, so a simulator can run several real nodes in one
  * process. (Until 2026-12-07 a list of files not yet converted was allowed here; it is empty.)
+ * One exception: security/ imports `node:crypto` for its deterministic functions (hashes, HMAC,
+ * PBKDF2, ciphers, timingSafeEqual). Its randomness is I/O like any other — a seeded run would
+ * stop replaying — so no file in src/ but node/io/, main.ts and cli/ may call it; nonces, salts
+ * and keys come from the node's Random.
  */
 const processWiring = (rel: string) => rel === 'main.ts' || rel.startsWith(`cli${sep}`) ||
   rel === join('config', 'load.ts') || rel.startsWith(join('node', 'io') + sep);
+const cryptoImport = /from\s+'node:crypto'/;
 
 test('no I/O below the process wiring and the node/io adapters (issue 14)', () => {
   const direct: string[] = [];
   for (const file of files(srcRoot)) {
     const rel = relative(srcRoot, file);
     if (pure.has(folderOf(file)) || processWiring(rel)) continue;
+    const mayHash = folderOf(file) === 'security';
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
       if (/^\s*(\*|\/\/)/.test(line)) return;
+      if (mayHash && cryptoImport.test(line)) return;
       if ([...impure, /from\s+'level'/].some((re) => re.test(line))) {
         direct.push(`${rel.split(sep).join('/')}:${i + 1}: ${line.trim()}`);
       }
     });
   }
   assert.deepEqual(direct, [], 'direct I/O: go through the node\'s Clock, Random, Net or disk');
+});
+
+/** node:crypto's and Web Crypto's random sources, called or imported (so an alias is caught). */
+const cryptoRandomness = new RegExp('\\b(randomBytes|randomUUID|randomInt|randomFill(Sync)?|' +
+  'getRandomValues|generateKey\\w*|generatePrime\\w*)\\b');
+const mayDrawRandomness = (rel: string) => rel === 'main.ts' || rel.startsWith(`cli${sep}`) ||
+  rel.startsWith(join('node', 'io') + sep);
+
+test('crypto randomness only in node/io, main.ts and cli/ (issue 14)', () => {
+  const direct: string[] = [];
+  for (const file of files(srcRoot)) {
+    const rel = relative(srcRoot, file);
+    if (mayDrawRandomness(rel)) continue;
+    const lines = readFileSync(file, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (/^\s*(\*|\/\/)/.test(line)) return;
+      if (cryptoRandomness.test(line)) {
+        direct.push(`${rel.split(sep).join('/')}:${i + 1}: ${line.trim()}`);
+      }
+    });
+  }
+  assert.deepEqual(direct, [], 'randomness: draw it from the node\'s Random (common/random.ts)');
 });
 
 test('every top-level folder has a README', () => {
