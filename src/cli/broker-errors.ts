@@ -7,11 +7,14 @@ import { PadoError, PadoErrorCode } from '../common/index.js';
 export interface ErrorContext {
   topic?: string;
   partition?: number;
+  /** A SASL user (the `pado user` verbs). */
+  user?: string;
 }
 
 type Describe = (c: ErrorContext) => string;
 
-const t = (c: ErrorContext): string => `topic '${c.topic ?? '?'}'`;
+const t = (c: ErrorContext): string =>
+  c.user !== undefined ? `user '${c.user}'` : `topic '${c.topic ?? '?'}'`;
 const tp = (c: ErrorContext): string =>
   c.partition === undefined ? t(c) : `${t(c)} partition ${c.partition}`;
 

@@ -25,6 +25,9 @@ import { topicCreate } from './topic/create.js';
 import { topicDelete } from './topic/delete.js';
 import { topicDescribe } from './topic/describe.js';
 import { topicList } from './topic/list.js';
+import { userCreate } from './user/create.js';
+import { userDelete } from './user/delete.js';
+import { userList } from './user/list.js';
 import { ExitCode, type CliContext, type Verb } from './verb.js';
 
 export { ExitCode, type CliContext, type Signal, type SignalSource, type Verb } from './verb.js';
@@ -67,7 +70,7 @@ const entries: readonly Entry[] = [
   entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
-  entry(clusterDecommission), entry(doctor),
+  entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

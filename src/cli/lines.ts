@@ -34,3 +34,14 @@ export class LineSplitter {
 function stripCarriageReturn(line: string): string {
   return line.endsWith('\r') ? line.slice(0, -1) : line;
 }
+
+/** The first line of a stream (a password piped in), or undefined when it is empty. */
+export async function readLine(input: AsyncIterable<Buffer | string>,
+  lineLengthMax = 1024): Promise<string | undefined> {
+  const splitter = new LineSplitter(lineLengthMax);
+  for await (const chunk of input) {
+    const lines = splitter.push(chunk);
+    if (lines.length > 0) return lines[0];
+  }
+  return splitter.end() ?? undefined;
+}

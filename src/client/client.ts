@@ -69,6 +69,9 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
   [ApiKey.describeCluster]: { min: 0, max: 1 },
   [55]: { min: 0, max: 2 },
+  // SCRAM users (cli/user/).
+  [ApiKey.describeUserScramCredentials]: { min: 0, max: 0 },
+  [ApiKey.alterUserScramCredentials]: { min: 0, max: 0 },
 };
 
 const unsupportedVersion = 35;

@@ -29,6 +29,41 @@ export interface NetSocket {
   once(event: 'error', listener: (err: Error) => void): this;
   once(event: 'close' | 'connect' | 'drain', listener: () => void): this;
   removeAllListeners(event?: 'data' | 'error' | 'close' | 'connect' | 'drain'): this;
+  /**
+   * TLS only (Node's TLSSocket): the certificate the peer presented and whether it chains to a
+   * trusted authority. Absent on plain sockets.
+   */
+  readonly authorized?: boolean;
+  getPeerCertificate?(detailed?: boolean): PeerCertificate;
+}
+
+/** The part of a peer's X.509 certificate Pado reads (its subject names the principal). */
+export interface PeerCertificate {
+  readonly subject?: Readonly<Record<string, string | string[] | undefined>> | undefined;
+}
+
+/**
+ * A TLS listener's identity and trust, as file contents (node/ reads the files, and re-reads them
+ * to reload a renewed certificate without a restart).
+ */
+export interface TlsServerOptions {
+  /** PEM: the private key and the certificate chain (or `pfx`). */
+  readonly pem?: Buffer;
+  /** PKCS12 instead of `pem`. */
+  readonly pfx?: Buffer;
+  readonly passphrase?: string;
+  /** PEM certificate authorities that client certificates must chain to. */
+  readonly ca?: Buffer;
+  /** Ask clients for a certificate (ssl.client.auth requested or required). */
+  readonly requestCert: boolean;
+  /** Refuse a client without a trusted certificate (ssl.client.auth=required). */
+  readonly requireCert: boolean;
+}
+
+/** Why a TLS handshake failed, as the listener reports it (the connection is already closed). */
+export interface TlsRefusal {
+  readonly remoteAddress: string | undefined;
+  readonly reason: string;
 }
 
 /** A bound listener. */
@@ -37,6 +72,15 @@ export interface NetListener {
   readonly port: number;
   /** Stops accepting; resolves once the listener is closed (open connections are not touched). */
   close(): Promise<void>;
+  /** TLS listeners: new connections use these (a renewed certificate); open ones keep theirs. */
+  setTls?(options: TlsServerOptions): void;
+}
+
+export interface ListenOptions {
+  /** Serve TLS: accepted sockets are handed over after the handshake. */
+  readonly tls?: TlsServerOptions;
+  /** A TLS handshake failed (untrusted, expired or missing client certificate, not TLS…). */
+  readonly onTlsRefused?: (refusal: TlsRefusal) => void;
 }
 
 export interface Net {
@@ -44,7 +88,8 @@ export interface Net {
    * Binds `host:port`; each accepted connection is handed to `accept` paused (call `resume` to
    * read). Rejects with the system's error (its `code`: EADDRINUSE, EADDRNOTAVAIL, EACCES…).
    */
-  listen(host: string, port: number, accept: (socket: NetSocket) => void): Promise<NetListener>;
+  listen(host: string, port: number, accept: (socket: NetSocket) => void,
+    options?: ListenOptions): Promise<NetListener>;
   /** Starts connecting: the socket emits 'connect' once open, or 'error'. */
   connect(host: string, port: number): NetSocket;
 }

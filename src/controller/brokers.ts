@@ -9,7 +9,7 @@
 import { limits } from '../common/index.js';
 import { KafkaError } from '../protocol/index.js';
 import {
-  applyRecords, type BrokerRecord, type MetadataImage, type MetadataRecord,
+  applyRecords, endpointsProblem, type BrokerEndpoint, type BrokerRecord, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.js';
 import { electOfflineLeaders, fenceAndMoveAway } from './elections.js';
 
@@ -61,6 +61,8 @@ export interface BrokerRegistration {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Every listener, the inter-broker one (host, port) first; absent: that one alone. */
+  readonly endpoints?: readonly BrokerEndpoint[];
 }
 
 export interface RegistrationContext {
@@ -89,7 +91,8 @@ export function registerBroker(image: MetadataImage, req: BrokerRegistration,
   if (registrationProblem(req) !== undefined) return refuse(KafkaError.invalidRequest);
   const old = image.brokers.get(req.brokerId);
   if (old !== undefined && old.incarnationId === req.incarnationId && old.host === req.host
-    && old.port === req.port && old.rack === req.rack) {
+    && old.port === req.port && old.rack === req.rack
+    && sameEndpoints(old.endpoints, req.endpoints ?? [])) {
     ctx.leases.touch(req.brokerId, ctx.nowMs);
     return { records: [], result: { errorCode: 0, brokerEpoch: old.brokerEpoch } };
   }
@@ -103,8 +106,9 @@ export function registerBroker(image: MetadataImage, req: BrokerRegistration,
   }
   const brokerEpoch = image.brokerEpochMax + 1;
   const { brokerId, incarnationId, host, port, rack } = req;
+  const endpoints = req.endpoints ?? [];
   const record: BrokerRecord = { type: 'registerBroker', brokerId, incarnationId, host, port, rack,
-    brokerEpoch };
+    brokerEpoch, ...(endpoints.length === 0 ? {} : { endpoints }) };
   records.push(record);
   ctx.leases.touch(brokerId, ctx.nowMs);
   return { records, result: { errorCode: 0, brokerEpoch } };
@@ -127,7 +131,20 @@ export function registrationProblem(req: BrokerRegistration): string | undefined
   if (rack !== null && (rack.length === 0 || rack.length > limits.brokerRackLengthMax)) {
     return `rack of ${rack.length} characters`;
   }
-  return undefined;
+  const endpoints = req.endpoints ?? [];
+  const first = endpoints[0];
+  if (first !== undefined && (first.host !== req.host || first.port !== req.port)) {
+    return 'the first endpoint is not the inter-broker address';
+  }
+  return endpointsProblem(endpoints);
+}
+
+function sameEndpoints(a: readonly BrokerEndpoint[], b: readonly BrokerEndpoint[]): boolean {
+  return a.length === b.length && a.every((e, i) => {
+    const o = b[i];
+    return o !== undefined && e.name === o.name && e.host === o.host && e.port === o.port &&
+      e.securityProtocol === o.securityProtocol;
+  });
 }
 
 export interface BrokerHeartbeat {

@@ -5,3 +5,4 @@ export * from './elections.js';
 export * from './brokers.js';
 export * from './alter-partition.js';
 export * from './internal-topics.js';
+export * from './scram-users.js';

@@ -34,12 +34,15 @@ import type {
   BrokerRegistrationOutcome, ControllerService, ProducerIdBlockOutcome, UnregisterOutcome,
 } from '../server/index.js';
 import { delay, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
+import type { BrokerEndpoint } from '../metadata/index.js';
 
 export interface BrokerLifecycleOptions {
   readonly nodeId: number;
   /** Random per process start (Kafka's Uuid string form). */
   readonly incarnationId: string;
   readonly advertised: { readonly host: string; readonly port: number };
+  /** Every listener, the inter-broker one (advertised) first; absent: that one alone. */
+  readonly endpoints?: readonly BrokerEndpoint[];
   readonly rack: string | null;
   /** The cluster id from the local image; '' until this node has applied it. */
   readonly clusterId: () => string;
@@ -195,8 +198,10 @@ export class BrokerLifecycle {
     // The cluster id is replicated: a node that has not applied it yet cannot name it.
     if (controller === null || clusterId === '') return false;
     const { host, port } = this.o.advertised;
+    const endpoints = this.o.endpoints;
     const r = await controller.registerBroker({ brokerId: this.o.nodeId, clusterId,
-      incarnationId: this.o.incarnationId, host, port, rack: this.o.rack });
+      incarnationId: this.o.incarnationId, host, port, rack: this.o.rack,
+      ...(endpoints === undefined ? {} : { endpoints }) });
     if (r.errorCode !== 0) {
       this.o.log.debug({ errorCode: r.errorCode, controllerId: this.o.controllerId() },
         'broker registration refused; retrying');
@@ -291,7 +296,9 @@ export class RemoteController implements ControllerService {
   async registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome> {
     const request = {
       brokerId: req.brokerId, clusterId: req.clusterId, incarnationId: req.incarnationId,
-      listeners: [{ name: 'PLAINTEXT', host: req.host, port: req.port, securityProtocol: 0 }],
+      listeners: req.endpoints === undefined
+        ? [{ name: 'PLAINTEXT', host: req.host, port: req.port, securityProtocol: 0 }]
+        : [...req.endpoints],
       features: [], rack: req.rack, isMigratingZkBroker: false, logDirs: [],
       previousBrokerEpoch: -1,
     };

@@ -20,10 +20,10 @@ import {
 } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import {
-  liveBrokers, replicationFactorOf, type MetadataImage, type MetadataRecord,
+  liveBrokers, replicationFactorOf, type BrokerEndpoint, type MetadataImage, type MetadataRecord,
 } from '../metadata/index.js';
 import {
-  brokerHandlers, controllerHandlers, gateClientRequests, groupHandlers, KafkaListener,
+  brokerHandlers, controllerHandlers, gateClientRequests, groupHandlers,
   lifecycleHandlers, membershipHandlers, raftKvHandler, raftMessageHandler, ReadyGate,
   withForwarding, type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
@@ -45,6 +45,7 @@ import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './io/logger.js';
+import { NodeListeners } from './listeners.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
@@ -80,7 +81,8 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
   hooks: NodeHooks = {}): Promise<RunningNode> {
   const { clock, random } = io;
   await io.disk.mkdir(config.dataDir);
-  const listener = createListener(config, log, io);
+  let metadataImage: (() => MetadataImage) | null = null;
+  const listener = await NodeListeners.open(config, log, io, () => metadataImage?.());
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
@@ -89,11 +91,12 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
   const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log, io);
+  metadataImage = () => quorum.metadata.image();
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io);
   const inspect = (): NodeView => ({ metadataOffset: quorum.driver.status().applied,
     image: quorum.metadata.image(), partitions: replicas.view() });
   hooks.starting?.(inspect);
-  const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, log,
+  const services = clusterServices({ config, quorum, replicas, peers, voters, advertised, listener, log,
     clock, random, net: io.net });
   // Until this broker is ready its image may be the pre-crash snapshot, then one where it is
   // fenced and leads nothing: clients must see neither, only peers are served.
@@ -102,7 +105,7 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
   listener.serve(gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
     clientGate, { holds: () => broker.holdsLease(),
       lapsedForMs: () => services.lifecycle.leaseLapsedForMs(),
-      wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }));
+      wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }), clock);
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   const startedMs = clock.now();
@@ -144,19 +147,6 @@ export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
   };
 }
 
-function createListener(config: NodeConfig, log: Logger, io: NodeIo): KafkaListener {
-  return new KafkaListener({
-    host: config.listen.host,
-    port: config.listen.port,
-    log: log.child({ module: 'server' }),
-    frameBytesMax: config.socketRequestMaxBytes,
-    inFlightMax: limits.inFlightRequestsPerConnectionMax,
-    connectionsMax: limits.connectionsMax,
-    net: io.net,
-    clock: io.clock,
-  });
-}
-
 /**
  * The partitions on this node, kept in line with every image the quorum applies, and the fetchers
  * that copy the partitions this node follows from their leaders (one fetcher per leader).
@@ -193,6 +183,7 @@ interface ServiceInputs {
   readonly peers: RaftPeers;
   readonly voters: readonly RaftVoterAddress[];
   readonly advertised: { host: string; port: number };
+  readonly listener: NodeListeners;
   readonly log: Logger;
   readonly clock: Clock;
   readonly random: Random;
@@ -216,6 +207,9 @@ interface ClusterServices {
  * controller, the controller's duties (while this node leads the quorum), this broker's own
  * registration and heartbeats, quorum membership (joins), and producer-id blocks.
  */
+const withEndpoints = (endpoints: BrokerEndpoint[] | undefined) =>
+  endpoints === undefined ? {} : { endpoints };
+
 function clusterServices(inputs: ServiceInputs): ClusterServices {
   const { config, quorum, replicas, peers, voters, advertised, log, clock, random, net } = inputs;
   const { metadata, driver } = quorum;
@@ -245,6 +239,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const registeredAs = voters.find((v) => v.id === config.nodeId) ?? advertised;
   const lifecycle = new BrokerLifecycle({
     nodeId: config.nodeId, incarnationId: randomUuid(random), advertised: registeredAs, rack: config.rack ?? null,
+    ...withEndpoints(inputs.listener.endpoints(registeredAs)),
     clusterId: () => metadata.image().clusterId, metadataOffset: () => driver.status().applied,
     controllerId: () => metadata.controllerId(), isController: () => metadata.isController(),
     local: duties, remote, log: lifecycleLog, clock,
@@ -280,7 +275,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
  * connections, in-flight requests finish within the deadline, and every store closes with a sync.
  */
 function stopper(parts: {
-  listener: KafkaListener;
+  listener: NodeListeners;
   services: ClusterServices;
   quorum: Quorum;
   groupDriver: GroupPartitions;

@@ -14,6 +14,8 @@ import {
   encodeResponseFrame,
 } from '../protocol/index.js';
 import { FrameSplitter } from './frames.js';
+import { ConnectionSession, type ListenerSecurity } from './session.js';
+import type { KafkaPrincipal } from '../security/index.js';
 import {
   closeConnection, type Handler, type HandlerTable, type RequestContext,
 } from './handler.js';
@@ -25,6 +27,10 @@ export interface ConnectionOptions {
   readonly handlers: HandlerTable;
   readonly log: Logger;
   readonly onClose: (connection: Connection) => void;
+  /** The listener's security; absent: PLAINTEXT, every client is User:ANONYMOUS. */
+  readonly security?: ListenerSecurity;
+  /** The subject of the client's trusted TLS certificate, if it presented one. */
+  readonly tlsPrincipal?: KafkaPrincipal | null;
 }
 
 interface Slot {
@@ -32,6 +38,8 @@ interface Slot {
   done: boolean;
   /** A request to handle only once every earlier one is answered (`answeredAtItsTurn`). */
   deferred?: (() => void) | undefined;
+  /** Close the connection once this response is written (a failed SASL exchange). */
+  closeAfter?: boolean;
 }
 
 const apiVersionsKey = 18;
@@ -60,10 +68,13 @@ export class Connection {
   private readonly slots: Slot[] = [];
   private readonly abort = new AbortController();
   private closed = false;
+  /** A last response is being written; nothing more is read or answered. */
+  private closing = false;
   private paused = false;
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly clientHost: string;
+  readonly session: ConnectionSession | undefined;
 
   constructor(socket: NetSocket, id: number, opts: ConnectionOptions) {
     this.socket = socket;
@@ -72,6 +83,8 @@ export class Connection {
     this.log = opts.log.child({ connectionId: id, remote: `${socket.remoteAddress}:${socket.remotePort}` });
     this.splitter = new FrameSplitter(opts.frameBytesMax);
     this.clientHost = `/${socket.remoteAddress ?? ''}`;
+    this.session = opts.security === undefined ? undefined : new ConnectionSession(opts.security,
+      `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`, opts.tlsPrincipal ?? null);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -118,7 +131,7 @@ export class Connection {
   }
 
   private drainLoop(): void {
-    while (!this.closed && this.slots.length < this.opts.inFlightMax) {
+    while (!this.closed && !this.closing && this.slots.length < this.opts.inFlightMax) {
       const next = this.splitter.next();
       if (next.kind === 'need') break;
       if (next.kind === 'oversize') {
@@ -134,6 +147,7 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    if (this.session?.rawTokens === true) return this.onRawToken(this.session, frame);
     const r = new Reader(frame);
     const header = decodeRequestHeader(r);
     if (r.failed) return this.protocolViolation('malformed request header', { reason: r.error });
@@ -151,8 +165,14 @@ export class Connection {
       }
       return this.protocolViolation('unsupported api version', { apiKey, version });
     }
+    const admission = this.session?.admits(apiKey) ?? 'serve';
+    if (admission !== 'serve') {
+      this.log.debug({ apiKey, admission }, 'closing connection: not authenticated');
+      return this.close(admission === 'expired' ? 'session expired' : 'not authenticated');
+    }
     const request = api.decodeRequest(r, version);
     if (r.failed) return this.protocolViolation('malformed request', { apiKey, version, reason: r.error });
+    const slot = this.newSlot();
     const ctx: RequestContext = {
       apiVersion: version,
       correlationId,
@@ -161,13 +181,31 @@ export class Connection {
       connectionId: this.id,
       log: this.log,
       signal: this.abort.signal,
+      ...(this.session === undefined ? {} : { session: this.session }),
+      closeAfterResponse: () => {
+        slot.closeAfter = true;
+      },
     };
-    const slot = this.newSlot();
     if (answeredAtItsTurn(apiKey) && this.slots.length > 1) {
       slot.deferred = () => this.dispatch(slot, handler, ctx, request);
     } else {
       this.dispatch(slot, handler, ctx, request);
     }
+  }
+
+  /**
+   * A client of SaslHandshake v0 sends its SASL tokens as bare frames (a length, the bytes) and
+   * reads the server's the same way; a failed exchange closes the connection (KIP-43).
+   */
+  private onRawToken(session: ConnectionSession, token: Buffer): void {
+    const reply = session.rawToken(token);
+    if (reply === null) return this.close('SASL authentication failed');
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(reply.length, 0);
+    const slot = this.newSlot();
+    slot.chunks = [size, reply];
+    slot.done = true;
+    this.flush();
   }
 
   private dispatch(slot: Slot, handler: Handler, ctx: RequestContext, request: unknown): void {
@@ -196,7 +234,7 @@ export class Connection {
   }
 
   private respond(slot: Slot, apiKey: number, version: number, correlationId: number, response: unknown) {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
     if (response === closeConnection) {
       this.log.debug({ apiKey, version }, 'closing connection: this broker sends its client elsewhere');
       this.close('sent elsewhere');
@@ -221,7 +259,19 @@ export class Connection {
       if (slot.chunks === null) continue;
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of slot.chunks) this.socket.write(c);
+      const last = slot.chunks.length - 1;
+      slot.chunks.forEach((c, i) => {
+        if (slot.closeAfter === true && i === last) {
+          this.socket.write(c, () => this.close('SASL authentication failed'));
+        } else {
+          this.socket.write(c);
+        }
+      });
+      if (slot.closeAfter === true) {
+        this.socket.uncork();
+        this.closing = true;
+        return;
+      }
     }
     if (wrote) this.socket.uncork();
     const head = this.slots[0];

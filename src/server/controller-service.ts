@@ -6,6 +6,7 @@
  * codes (NOT_CONTROLLER on a node that is not the active controller).
  */
 import type { Handler } from './handler.js';
+import type { BrokerEndpoint } from '../metadata/index.js';
 import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
 import { brokerRegistrationHandler } from './handlers/broker-registration.js';
 import { describeQuorumHandler } from './handlers/describe-quorum.js';
@@ -22,6 +23,8 @@ export interface BrokerRegistrationInput {
   readonly host: string;
   readonly port: number;
   readonly rack: string | null;
+  /** Every listener, the inter-broker one (host, port) first; absent: that one alone. */
+  readonly endpoints?: readonly BrokerEndpoint[];
 }
 
 export interface BrokerRegistrationOutcome {

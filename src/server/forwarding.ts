@@ -11,7 +11,8 @@ import {
   type CreatePartitionsRequest,
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
-  type IncrementalAlterConfigsRequest, zeroUuid
+  type IncrementalAlterConfigsRequest, zeroUuid,
+  type AlterUserScramCredentialsRequest,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { Handler, HandlerTable, RequestContext } from './handler.js';
@@ -55,6 +56,11 @@ const refusals: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
     throttleTimeMs: 0,
     responses: req.resources.map((r) => ({ errorCode: notController, errorMessage: message,
       resourceType: r.resourceType, resourceName: r.resourceName })),
+  }))],
+  [51, refusal((req: AlterUserScramCredentialsRequest) => ({
+    throttleTimeMs: 0,
+    results: [...new Set([...req.deletions, ...req.upsertions].map((c) => c.name))]
+      .map((user) => ({ user, errorCode: notController, errorMessage: message })),
   }))],
 ]);
 

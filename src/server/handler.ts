@@ -4,6 +4,7 @@
  * ApiVersions is built from this table (franz-go kfake regKey, redpanda handler.h).
  */
 import type { Logger } from 'pino';
+import type { ConnectionSession } from './session.js';
 
 export interface RequestContext {
   readonly apiVersion: number;
@@ -15,6 +16,10 @@ export interface RequestContext {
   readonly log: Logger;
   /** Aborted when the connection closes or the broker shuts down. */
   readonly signal: AbortSignal;
+  /** Who the client is and how it authenticated (absent in tests that need neither). */
+  readonly session?: ConnectionSession;
+  /** Close the connection once this request's response is written (a failed SASL exchange). */
+  readonly closeAfterResponse?: () => void;
 }
 
 /**

@@ -20,3 +20,8 @@ export { controllerHandlers, lifecycleHandlers } from './controller-service.js';
 export type * from './controller-service.js';
 export type * from './membership-service.js';
 export { membershipHandlers } from './handlers/connect-check.js';
+export {
+  ConnectionSession, type ListenerSecurity, type AuthRefusal,
+} from './session.js';
+export { clientListenerHandlers, peerOnlyApiKeys } from './listener-apis.js';
+export { certificatePrincipal } from './server.js';

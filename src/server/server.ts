@@ -6,9 +6,12 @@
 import type { Logger } from 'pino';
 import {
   delay, PadoError, PadoErrorCode, type Clock, type Net, type NetListener, type NetSocket,
+  type TlsRefusal, type TlsServerOptions,
 } from '../common/index.js';
+import { userPrincipal, type KafkaPrincipal } from '../security/index.js';
 import { Connection } from './connection.js';
 import type { HandlerTable } from './handler.js';
+import type { ListenerSecurity } from './session.js';
 
 export interface ListenerOptions {
   readonly host: string;
@@ -19,6 +22,12 @@ export interface ListenerOptions {
   readonly connectionsMax: number;
   readonly net: Net;
   readonly clock: Clock;
+  /** The listener's name and security; absent: PLAINTEXT. */
+  readonly security?: ListenerSecurity;
+  /** Serve TLS with this identity (SSL and SASL_SSL listeners). */
+  readonly tls?: TlsServerOptions;
+  /** A TLS handshake failed, or a client presented an untrusted certificate. */
+  readonly onTlsRefused?: (refusal: TlsRefusal) => void;
 }
 
 export class KafkaListener {
@@ -48,12 +57,21 @@ export class KafkaListener {
 
   async listen(): Promise<{ host: string; port: number }> {
     try {
+      const { tls, onTlsRefused } = this.opts;
       this.bound = await this.opts.net.listen(this.opts.host, this.opts.port,
-        (socket) => this.accept(socket));
+        (socket) => this.accept(socket), {
+          ...(tls === undefined ? {} : { tls }),
+          ...(onTlsRefused === undefined ? {} : { onTlsRefused }),
+        });
     } catch (e) {
       throw listenError(e as Error, this.opts.host, this.opts.port);
     }
     return { host: this.opts.host, port: this.bound.port };
+  }
+
+  /** A renewed certificate: new connections use it, open ones keep theirs. */
+  setTls(tls: TlsServerOptions): void {
+    this.bound?.setTls?.(tls);
   }
 
   get connectionCount(): number {
@@ -83,15 +101,48 @@ export class KafkaListener {
       this.early.push(socket);
       return;
     }
+    const tlsPrincipal = certificatePrincipal(socket);
+    if (tlsPrincipal === 'untrusted') {
+      this.opts.onTlsRefused?.({ remoteAddress: socket.remoteAddress,
+        reason: 'client certificate not trusted (ssl.truststore.location)' });
+      socket.destroy();
+      return;
+    }
+    const { security } = this.opts;
     const connection = new Connection(socket, this.nextId++, {
       frameBytesMax: this.opts.frameBytesMax,
       inFlightMax: this.opts.inFlightMax,
       handlers: this.handlers,
       log: this.opts.log,
       onClose: (c) => this.connections.delete(c),
+      ...(security === undefined ? {} : { security }),
+      tlsPrincipal,
     });
     this.connections.add(connection);
   }
+}
+
+/**
+ * The principal of a TLS client certificate, as Kafka's default principal builder names it: the
+ * subject's distinguished name in RFC 2253 order (most specific first): "CN=alice,O=home".
+ * null: no certificate (ANONYMOUS, or SASL decides). 'untrusted': one that does not chain to the
+ * truststore (with ssl.client.auth=requested Node lets it through; Kafka refuses it, and so do we).
+ */
+export function certificatePrincipal(socket: NetSocket): KafkaPrincipal | null | 'untrusted' {
+  const subject = socket.getPeerCertificate?.()?.subject;
+  if (subject === undefined || Object.keys(subject).length === 0) return null;
+  if (socket.authorized !== true) return 'untrusted';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(subject)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) parts.push(`${key}=${escapeDn(v)}`);
+  }
+  return userPrincipal(parts.reverse().join(','));
+}
+
+/** RFC 2253 §2.4: characters that would change a DN's structure are escaped. */
+function escapeDn(value: string): string {
+  return value.replace(/[,+"\\<>;]/g, (c) => `\\${c}`).replace(/^[ #]|[ ]$/g, (c) => `\\${c}`);
 }
 
 /**

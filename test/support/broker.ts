@@ -36,6 +36,18 @@ export interface StartOptions {
   readonly host?: string;
   /** Run inside this network namespace (`ip netns exec`, which keeps the PID). */
   readonly netns?: string;
+  /** No `--listen`: the config file names the listeners (`listeners`, port 0 each). */
+  readonly omitListen?: boolean;
+}
+
+/** The bound port of a named listener, from its "listener serving" log line. */
+export function listenerPort(broker: BrokerProcess, name: string): number {
+  for (const line of broker.lines) {
+    if (!line.includes('"msg":"listener serving"') || !line.includes(`"listener":"${name}"`)) continue;
+    const m = /"port":(\d+)/.exec(line);
+    if (m !== null) return Number(m[1]);
+  }
+  throw new Error(`no listener ${name} in the broker's log`);
 }
 
 export function tempDir(prefix = 'pado-test-'): string {
@@ -46,7 +58,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
   const dataDir = opts.dataDir ?? tempDir();
   const host = opts.host ?? '127.0.0.1';
   const args = [
-    mainJs, 'start', '--listen', `${host}:${opts.port ?? 0}`, '--data-dir', dataDir,
+    mainJs, 'start', ...(opts.omitListen === true ? [] : ['--listen', `${host}:${opts.port ?? 0}`]),
+    '--data-dir', dataDir,
     '--log-level', 'info', ...(opts.args ?? []),
   ];
   const command = opts.netns === undefined ? process.execPath : 'ip';

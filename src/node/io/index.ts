@@ -4,6 +4,7 @@
  */
 import type { Clock, Net, Random } from '../../common/index.js';
 import { systemNet } from './system-net.js';
+export { checkTlsOptions } from './system-net.js';
 import type { FsOps, KvOpener } from '../../storage/index.js';
 import { openSystemKv } from './system-kv.js';
 import { systemDisk } from './system-disk.js';

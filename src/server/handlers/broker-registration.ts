@@ -3,8 +3,9 @@
  * controller once per process start and gets its broker epoch; it stays fenced until a heartbeat
  * shows it has caught up. Answered once the registration record is committed. A non-controller
  * answers NOT_CONTROLLER (Kafka's brokers send this to the controller only).
- * Pado brokers have one listener: the first one listed is the address registered; features and
- * log dirs are not used. Version notes: v1+ isMigratingZkBroker, v2+ logDirs, v3+
+ * The first listener is the inter-broker one (the address peers use); with more than one, every
+ * listener is registered, and Metadata answers each client with the endpoints of the listener it
+ * came in on (issue 15). Features and log dirs are not used. Version notes: v1+ isMigratingZkBroker, v2+ logDirs, v3+
  * previousBrokerEpoch (all ignored).
  */
 import {
@@ -32,6 +33,7 @@ export function brokerRegistrationHandler(
         host: listener.host,
         port: listener.port,
         rack: req.rack,
+        ...(req.listeners.length > 1 ? { endpoints: req.listeners } : {}),
       });
       return { throttleTimeMs: 0, errorCode, brokerEpoch };
     },

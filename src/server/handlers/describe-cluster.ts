@@ -11,13 +11,14 @@ import {
 import { liveBrokers } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
+import { endpointFor } from '../endpoints.js';
 
 export function describeClusterHandler(broker: Broker): Handler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
     apiKey: 60,
     minVersion: 0,
     maxVersion: 1,
-    handle(_ctx, req) {
+    handle(ctx, req) {
       const image = broker.image();
       const base = {
         throttleTimeMs: 0,
@@ -36,12 +37,11 @@ export function describeClusterHandler(broker: Broker): Handler<DescribeClusterR
           errorMessage: 'Pado brokers are also its controllers; ask for endpoint type 1 (brokers)',
         };
       }
-      const brokers = liveBrokers(image).map((b) => ({
-        brokerId: b.brokerId,
-        host: b.host,
-        port: b.port,
-        rack: b.rack,
-      }));
+      const brokers = liveBrokers(image).flatMap((b) => {
+        const at = endpointFor(b, ctx);
+        return at === undefined ? [] : [{ brokerId: b.brokerId, host: at.host, port: at.port,
+          rack: b.rack }];
+      });
       return { ...base, brokers };
     },
   };

@@ -16,7 +16,8 @@ import {
 } from '../../protocol/index.js';
 import { offsetsTopicName, partitionForGroup } from '../../groups/index.js';
 import type { Broker } from '../broker.js';
-import type { Handler } from '../handler.js';
+import type { Handler, RequestContext } from '../handler.js';
+import { endpointFor } from '../endpoints.js';
 
 type Coordinator = FindCoordinatorResponse['coordinators'][number];
 
@@ -32,18 +33,20 @@ export function findCoordinatorHandler(
     maxVersion: 5,
     handle(ctx, req) {
       if (ctx.apiVersion >= 4) {
-        const coordinators = req.coordinatorKeys.map((key) => findOne(broker, key, req.keyType));
+        const coordinators = req.coordinatorKeys.map((key) =>
+          findOne(broker, key, req.keyType, ctx));
         return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, nodeId: -1, host: '',
           port: -1, coordinators };
       }
-      const c = findOne(broker, req.key, ctx.apiVersion >= 1 ? req.keyType : keyTypeGroup);
+      const c = findOne(broker, req.key, ctx.apiVersion >= 1 ? req.keyType : keyTypeGroup, ctx);
       return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage,
         nodeId: c.nodeId, host: c.host, port: c.port, coordinators: [] };
     },
   };
 }
 
-function findOne(broker: Broker, key: string, keyType: number): Coordinator {
+function findOne(broker: Broker, key: string, keyType: number,
+  ctx: RequestContext): Coordinator {
   if (keyType === keyTypeTransaction) {
     return failed(key, KafkaError.invalidRequest.code,
       'transactions are not supported by this broker, so there is no transaction coordinator');
@@ -62,7 +65,12 @@ function findOne(broker: Broker, key: string, keyType: number): Coordinator {
     const code = KafkaError.coordinatorNotAvailable.code;
     return failed(key, code, `the ${offsetsTopicName} partition of this group has no leader yet`);
   }
-  return { key, nodeId: leader.brokerId, host: leader.host, port: leader.port, errorCode: 0,
+  const at = endpointFor(leader, ctx);
+  if (at === undefined) {
+    return failed(key, KafkaError.coordinatorNotAvailable.code,
+      `broker ${leader.brokerId} coordinates this group but has no listener of this name`);
+  }
+  return { key, nodeId: leader.brokerId, host: at.host, port: at.port, errorCode: 0,
     errorMessage: null };
 }
 

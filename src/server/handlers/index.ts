@@ -14,6 +14,10 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.js';
+import {
+  alterUserScramCredentialsHandler, describeUserScramCredentialsHandler,
+} from './scram-credentials.js';
 
 export function brokerHandlers(broker: Broker, extra: readonly Handler<never, unknown>[] = []): HandlerTable {
   let table: HandlerTable | null = null;
@@ -32,6 +36,10 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     describeClusterHandler(broker),
     deleteRecordsHandler(broker),
     offsetForLeaderEpochHandler(broker),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(broker),
+    alterUserScramCredentialsHandler(broker),
     ...extra,
   ];
   table = handlerTable(all);

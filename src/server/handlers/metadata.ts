@@ -17,6 +17,7 @@ import {
 } from '../../metadata/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
+import { endpointFor } from '../endpoints.js';
 
 type TopicOut = MetadataResponse['topics'][number];
 const operationsUnknown = -2147483648;
@@ -53,12 +54,10 @@ export function metadataHandler(broker: Broker): Handler<MetadataRequest, Metada
         : (req.topics ?? []).map((t) => lookupTopic(image, t.name, t.topicId, view));
       return {
         throttleTimeMs: 0,
-        brokers: liveBrokers(image).map((b) => ({
-          nodeId: b.brokerId,
-          host: b.host,
-          port: b.port,
-          rack: b.rack,
-        })),
+        brokers: liveBrokers(image).flatMap((b) => {
+          const at = endpointFor(b, ctx);
+          return at === undefined ? [] : [{ nodeId: b.brokerId, ...at, rack: b.rack }];
+        }),
         clusterId: image.clusterId,
         controllerId: broker.controllerId(),
         topics,
