@@ -7,6 +7,7 @@ import { KafkaClient, type ClientIo } from './client/index.js';
 // The adapters themselves, not node/io/index.ts: a client verb must not load storage or LevelDB.
 import { systemClock } from './node/io/system-clock.js';
 import { systemNet } from './node/io/system-net.js';
+import { systemRandom } from './node/io/system-random.js';
 import {
   runCli, signalExitCode, type CliContext, type Signal, type SignalSource,
 } from './cli/index.js';
@@ -35,7 +36,7 @@ function processSignals(): SignalSource {
   };
 }
 
-const clientIo: ClientIo = { net: systemNet, clock: systemClock };
+const clientIo: ClientIo = { net: systemNet, clock: systemClock, random: systemRandom };
 
 const ctx: CliContext = {
   stdout: process.stdout,

@@ -28,7 +28,11 @@ import { topicList } from './topic/list.js';
 import { userCreate } from './user/create.js';
 import { userDelete } from './user/delete.js';
 import { userList } from './user/list.js';
-import { ExitCode, type CliContext, type Verb } from './verb.js';
+import {
+  bootstrapOption, ExitCode, type CliContext, type OptionSpec, type Verb,
+} from './verb.js';
+import { clientSecurityOptions, clientSecurity } from './client-security.js';
+import { KafkaClient, type ClientIo, type ClientSecurity } from '../client/index.js';
 
 export { ExitCode, type CliContext, type Signal, type SignalSource, type Verb } from './verb.js';
 export { signalExitCode } from './start.js';
@@ -40,6 +44,8 @@ export interface Invocation {
   name: string;
   args: unknown;
   run(ctx: CliContext): Promise<number>;
+  /** TLS and SASL for the verb's connections (client-security.ts); absent: PLAINTEXT. */
+  security?: ClientSecurity;
 }
 
 /** A verb with its argument type closed over, so verbs of different types share one list. */
@@ -105,6 +111,8 @@ export function parseArgv(args: readonly string[], env: Environment): Invocation
   let chosen: Invocation | undefined;
   const cli = buildCac(false, (e, positionals, options) => {
     chosen = e.invoke(positionals, options, env);
+    const security = connects(e) ? clientSecurity(options, env) : undefined;
+    if (security !== undefined) chosen.security = security;
   });
   const argv = normalizeArgv(args);
   const parsed = cli.parse(['node', 'pado', ...argv], { run: false });
@@ -134,6 +142,19 @@ function unknownCommand(word: string | undefined): Error {
     (best === undefined ? '' : `; did you mean \`pado ${best}\`?`) + '; see `pado --help`');
 }
 
+/** Verbs that talk to a broker: they take --bootstrap, and the TLS/SASL options with it. */
+function connects(verb: { options: readonly OptionSpec[] }): boolean {
+  return verb.options.includes(bootstrapOption);
+}
+
+/** The context whose connections (the verb's and its clients') use TLS and SASL. */
+function securedContext(ctx: CliContext, security: ClientSecurity | undefined): CliContext {
+  if (security === undefined) return ctx;
+  const clientIo: ClientIo = { ...ctx.clientIo, security };
+  return { ...ctx, clientIo,
+    connect: (a) => KafkaClient.connect({ host: a.host, port: a.port, io: clientIo }) };
+}
+
 function commandName(verb: { command: string }): string {
   return verb.command.replace(/\s*[<[].*$/, '').trim();
 }
@@ -145,7 +166,8 @@ function buildCac(withHelp: boolean, onAction: OnAction): CAC {
   const cli = cac('pado');
   for (const verb of entries) {
     const command = cli.command(verb.command, verb.description);
-    for (const option of verb.options) {
+    for (const option of connects(verb) ? [...verb.options, ...clientSecurityOptions]
+      : verb.options) {
       command.option(option.flags, option.description,
         option.default === undefined ? undefined : { default: option.default });
     }
@@ -183,7 +205,7 @@ export async function runCli(args: readonly string[], ctx: CliContext): Promise<
     return ExitCode.ok;
   }
   try {
-    return await invocation.run(ctx);
+    return await invocation.run(securedContext(ctx, invocation.security));
   } catch (e) {
     ctx.stderr.write(`pado: ${errorMessage(e)}\n`);
     return ExitCode.failure;

@@ -4,15 +4,25 @@
  * codec to encode and decode (src/protocol).
  */
 import {
-  limits, PadoError, PadoErrorCode, type Clock, type Net, type NetSocket, type Timer,
+  limits, PadoError, PadoErrorCode, type Clock, type Net, type NetSocket, type Random,
+  type Timer,
 } from '../common/index.js';
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/index.js';
+import { saslLogin, type ClientSecurity } from './security.js';
 
-/** What a client is handed (DESIGN.md "The I/O boundary"): sockets and time. */
+/**
+ * What a client is handed (DESIGN.md "The I/O boundary"): sockets and time, and how to secure
+ * every connection it opens (TLS, a SASL login; SCRAM's nonces come from `random`).
+ */
 export interface ClientIo {
   readonly net: Net;
   readonly clock: Clock;
+  readonly security?: ClientSecurity;
+  readonly random?: Random;
 }
+
+/** Requests of a login: a broker answers in well under this, or the connection is no good. */
+const loginTimeoutMs = 10_000;
 
 export interface ConnectionOptions {
   host: string;
@@ -40,6 +50,7 @@ export class Connection {
   private chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private closedError: Error | null = null;
+  private relogin: Timer | null = null;
   private readonly socket: NetSocket;
   private readonly options: ConnectionOptions;
 
@@ -53,14 +64,29 @@ export class Connection {
     socket.on('close', () => this.fail(this.connectionError('connection closed by the broker')));
   }
 
-  static open(options: ConnectionOptions): Promise<Connection> {
+  static async open(options: ConnectionOptions): Promise<Connection> {
+    const connection = await Connection.connect(options);
+    const sasl = options.io.security?.sasl;
+    if (sasl === undefined) return connection;
+    try {
+      await connection.login();
+    } catch (e) {
+      connection.close();
+      throw e;
+    }
+    return connection;
+  }
+
+  private static connect(options: ConnectionOptions): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = options.io.net.connect(options.host, options.port);
+      const tls = options.io.security?.tls;
+      const socket = options.io.net.connect(options.host, options.port,
+        tls === undefined ? {} : { tls });
       const timer = options.io.clock.after(options.connectTimeoutMs, () => {
         socket.destroy();
         reject(connectionError(options, `no answer within ${options.connectTimeoutMs} ms`));
       });
-      socket.once('connect', () => {
+      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
         timer.cancel();
         socket.removeAllListeners('error');
         resolve(new Connection(socket, options));
@@ -115,6 +141,28 @@ export class Connection {
     this.fail(this.connectionError('connection closed'));
   }
 
+  /**
+   * The SASL login, and again before the session it opens ends (KIP-368: at 85 % of its
+   * lifetime, so a long-lived connection — a consumer, a follower's fetcher — is never cut).
+   */
+  private async login(): Promise<void> {
+    const { io } = this.options;
+    const sasl = io.security?.sasl;
+    if (sasl === undefined || this.closedError !== null) return;
+    if (io.random === undefined) {
+      throw new PadoError(PadoErrorCode.invalidArgument, 'a SASL login needs ClientIo.random');
+    }
+    const lifetimeMs = await saslLogin(
+      (apiKey, version, msg) => this.send(apiKey, version, msg, true, loginTimeoutMs),
+      sasl, io.random, this.address());
+    if (lifetimeMs <= 0 || this.closedError !== null) return;
+    this.relogin?.cancel();
+    this.relogin = io.clock.after(Math.max(1000, Math.floor(lifetimeMs * 0.85)), () => {
+      this.login().catch((e: unknown) =>
+        this.fail(this.connectionError(`re-authentication failed: ${(e as Error).message}`)));
+    });
+  }
+
   private onData(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.bufferedBytes += chunk.length;
@@ -167,6 +215,7 @@ export class Connection {
   private fail(error: Error): void {
     if (this.closedError !== null) return;
     this.closedError = error;
+    this.relogin?.cancel();
     for (const entry of this.pending.values()) {
       entry.timer.cancel();
       entry.reject(error);

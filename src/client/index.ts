@@ -46,3 +46,4 @@ export {
   TopicReader, leaderWaitMsDefault,
   type TopicReaderOptions, type PartitionPosition, type OffsetAnswer,
 } from './topic-reader.js';
+export { saslLogin, type ClientSecurity, type SaslCredentials } from './security.js';

@@ -27,8 +27,10 @@ export interface NetSocket {
   on(event: 'error', listener: (err: Error) => void): this;
   on(event: 'close' | 'connect' | 'drain', listener: () => void): this;
   once(event: 'error', listener: (err: Error) => void): this;
-  once(event: 'close' | 'connect' | 'drain', listener: () => void): this;
-  removeAllListeners(event?: 'data' | 'error' | 'close' | 'connect' | 'drain'): this;
+  /** 'secureConnect': a TLS socket's handshake is done (it follows 'connect'). */
+  once(event: 'close' | 'connect' | 'drain' | 'secureConnect', listener: () => void): this;
+  removeAllListeners(
+    event?: 'data' | 'error' | 'close' | 'connect' | 'drain' | 'secureConnect'): this;
   /**
    * TLS only (Node's TLSSocket): the certificate the peer presented and whether it chains to a
    * trusted authority. Absent on plain sockets.
@@ -76,6 +78,23 @@ export interface NetListener {
   setTls?(options: TlsServerOptions): void;
 }
 
+/** A TLS client's trust and identity, as file contents (the caller reads the files). */
+export interface TlsClientOptions {
+  /** PEM certificate authorities to trust; absent: the system's. */
+  readonly ca?: Buffer;
+  /** PEM client certificate chain and key, for a server that asks for one (mutual TLS). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly passphrase?: string;
+  /** The name the server certificate must carry; absent: the host connected to. */
+  readonly servername?: string;
+}
+
+export interface ConnectOptions {
+  /** Speak TLS: the socket emits 'secureConnect' once the server's certificate checked out. */
+  readonly tls?: TlsClientOptions;
+}
+
 export interface ListenOptions {
   /** Serve TLS: accepted sockets are handed over after the handshake. */
   readonly tls?: TlsServerOptions;
@@ -91,5 +110,5 @@ export interface Net {
   listen(host: string, port: number, accept: (socket: NetSocket) => void,
     options?: ListenOptions): Promise<NetListener>;
   /** Starts connecting: the socket emits 'connect' once open, or 'error'. */
-  connect(host: string, port: number): NetSocket;
+  connect(host: string, port: number, options?: ConnectOptions): NetSocket;
 }

@@ -229,3 +229,26 @@ test('a client listener neither offers nor serves the broker-only APIs', async (
   }
   assert.ok(broker.lines.every((l) => !l.includes('"term":99')), 'the forged term reached Raft');
 });
+
+test('the pado CLI works over SASL_SSL from flags, environment or a client config file', async () => {
+  const env = { PADO_SASL_PASSWORD: password };
+  const created = await run(process.execPath, [mainJs, 'user', 'create', 'bob', '--password-stdin',
+    '--bootstrap', client, '--user', 'alice', '--tls-ca', certs.caPem], { input: 'bobs-pw\n', env });
+  assert.equal(created.code, 0, created.stderr);
+  const bob = await kcat(client, ['-L', ...sasl('SCRAM-SHA-256', 'bob', 'bobs-pw')]);
+  assert.equal(bob.code, 0, bob.stderr);
+  const properties = join(certs.dir, 'client.properties');
+  writeFileSync(properties, ['security.protocol=SASL_SSL', 'sasl.mechanism=SCRAM-SHA-512',
+    'sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required ' +
+      `username="alice" password="${password}";`, `ssl.truststore.location=${certs.caPem}`,
+  ].join('\n'));
+  const listed = await run(process.execPath, [mainJs, 'user', 'list', '--bootstrap', client,
+    '--client-config', properties]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /alice\s+SCRAM-SHA-256 \(4096\), SCRAM-SHA-512 \(4096\)/);
+  assert.match(listed.stdout, /bob/);
+  const refused = await run(process.execPath, [mainJs, 'topic', 'list', '--bootstrap', client,
+    '--user', 'alice', '--tls-ca', certs.caPem], { env: { PADO_SASL_PASSWORD: 'wrong' } });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /SASL login to .* failed: Authentication failed/);
+});

@@ -3,12 +3,31 @@
  * are (a TLSSocket is a net.Socket): no wrapper on the hot path.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import {
-  createSecureContext, createServer as createTlsServer, type SecureContextOptions, type TLSSocket,
+  connect as tlsConnect, createSecureContext, createServer as createTlsServer,
+  type ConnectionOptions, type SecureContextOptions, type TLSSocket,
 } from 'node:tls';
 import type {
-  ListenOptions, Net, NetListener, NetSocket, TlsServerOptions,
+  ConnectOptions, ListenOptions, Net, NetListener, NetSocket, TlsClientOptions, TlsServerOptions,
 } from '../../common/index.js';
+
+/**
+ * A server certificate is always checked: it must chain to `ca` and name the host connected to
+ * (an IP address in its subjectAltName for an IP). SNI is sent only for names (RFC 6066 forbids
+ * IP literals).
+ */
+function tlsClientOptions(host: string, tls: TlsClientOptions): ConnectionOptions {
+  const servername = tls.servername ?? host;
+  return {
+    rejectUnauthorized: true,
+    ...(isIP(servername) === 0 ? { servername } : {}),
+    ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+    ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+    ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+  };
+}
 
 export const systemNet: Net = {
   listen(host, port, accept, options: ListenOptions = {}): Promise<NetListener> {
@@ -37,7 +56,9 @@ export const systemNet: Net = {
       });
     });
   },
-  connect: (host, port) => connect({ host, port, noDelay: true }),
+  connect: (host, port, options: ConnectOptions = {}) => options.tls === undefined
+    ? connect({ host, port, noDelay: true })
+    : tlsConnect({ host, port, ...tlsClientOptions(host, options.tls) }).setNoDelay(true),
 };
 
 function contextOptions(tls: TlsServerOptions): SecureContextOptions {
