@@ -7,6 +7,7 @@
  * `doctorFindings` is pure; the verb gathers the checks (one connection per node, bounded).
  */
 import type { KafkaClient } from '../client/index.js';
+import { PadoError, PadoErrorCode } from '../common/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
 import { parseBootstrap, type Bootstrap } from './args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
@@ -67,6 +68,12 @@ export function doctorFindings(
 async function connectCheck(
   client: KafkaClient, about: DoctorNode | null,
 ): Promise<ConnectCheckResponse> {
+  if (!client.supports(ApiKey.connectCheck)) {
+    // A client listener does not serve the broker-only APIs (issue 15).
+    throw new PadoError(PadoErrorCode.invalidArgument, 'this listener does not serve the ' +
+      'node-to-node checks: point --bootstrap at the inter-broker listener (with a node ' +
+      'certificate, --tls-cert/--tls-key, when it is SSL)');
+  }
   return client.request<ConnectCheckResponse>(ApiKey.connectCheck, {
     host: about?.host ?? '', port: about?.port ?? 0, timeoutMs: checkTimeoutMs,
   }, 0);

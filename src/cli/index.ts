@@ -5,6 +5,9 @@
 import { cac, type CAC } from 'cac';
 import { isPadoError } from '../common/index.js';
 import { suggest, type Environment } from '../config/index.js';
+import { aclAdd } from './acl/add.js';
+import { aclList } from './acl/list.js';
+import { aclRemove } from './acl/remove.js';
 import { argumentError, type RawOptions } from './args.js';
 import { clusterAddVoter } from './cluster/add-voter.js';
 import { clusterDecommission } from './cluster/decommission.js';
@@ -77,6 +80,7 @@ const entries: readonly Entry[] = [
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
+  entry(aclAdd), entry(aclList), entry(aclRemove),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

@@ -69,9 +69,15 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
   [ApiKey.describeCluster]: { min: 0, max: 1 },
   [55]: { min: 0, max: 2 },
+  // `pado doctor` (cli/doctor.ts): served on the inter-broker listener only.
+  [ApiKey.connectCheck]: { min: 0, max: 0 },
   // SCRAM users (cli/user/).
   [ApiKey.describeUserScramCredentials]: { min: 0, max: 0 },
   [ApiKey.alterUserScramCredentials]: { min: 0, max: 0 },
+  // ACLs (cli/acl/): v1+ for pattern types (KIP-290), so a prefixed ACL is never sent as literal.
+  [ApiKey.describeAcls]: { min: 1, max: 3 },
+  [ApiKey.createAcls]: { min: 1, max: 3 },
+  [ApiKey.deleteAcls]: { min: 1, max: 3 },
 };
 
 const unsupportedVersion = 35;

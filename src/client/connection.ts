@@ -86,7 +86,9 @@ export class Connection {
         socket.destroy();
         reject(connectionError(options, `no answer within ${options.connectTimeoutMs} ms`));
       });
-      socket.once(tls === undefined ? 'connect' : 'secureConnect', () => {
+      // A Net may speak TLS of its own accord (a node's peer connections): its socket says so.
+      const secure = tls !== undefined || socket.encrypted === true;
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         timer.cancel();
         socket.removeAllListeners('error');
         resolve(new Connection(socket, options));

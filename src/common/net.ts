@@ -36,6 +36,8 @@ export interface NetSocket {
    * trusted authority. Absent on plain sockets.
    */
   readonly authorized?: boolean;
+  /** TLS only: true (Node's TLSSocket.encrypted). */
+  readonly encrypted?: boolean;
   getPeerCertificate?(detailed?: boolean): PeerCertificate;
 }
 
@@ -85,9 +87,16 @@ export interface TlsClientOptions {
   /** PEM client certificate chain and key, for a server that asks for one (mutual TLS). */
   readonly cert?: Buffer;
   readonly key?: Buffer;
+  /** PKCS12 instead of cert and key. */
+  readonly pfx?: Buffer;
   readonly passphrase?: string;
   /** The name the server certificate must carry; absent: the host connected to. */
   readonly servername?: string;
+  /**
+   * Check that the server certificate names the host (ssl.endpoint.identification.algorithm
+   * https, the default); false checks only that it chains to `ca`.
+   */
+  readonly checkHostname?: boolean;
 }
 
 export interface ConnectOptions {

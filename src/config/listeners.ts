@@ -44,6 +44,12 @@ export interface SslConfig {
   /** PEM file of the certificate authorities this node trusts for client certificates. */
   truststoreLocation?: string;
   clientAuth: SslClientAuth;
+  /**
+   * 'https' (Kafka's default): a node checks that a peer's certificate names the address it
+   * connected to; '': only that it chains to the truststore (certificates without the peers'
+   * addresses, e.g. when they come from DHCP).
+   */
+  endpointIdentificationAlgorithm: 'https' | '';
 }
 
 export const listenerNamePattern = '^[A-Z][A-Z0-9_]{0,31}$';

@@ -86,7 +86,8 @@ function combineListeners(merged: Layer): Layer {
       throw configError(`config ssl.truststore.type: ${describeValue(truststoreType)} is not ` +
         'supported; give the CA certificates as a PEM file ("ssl.truststore.type": "PEM")');
     }
-    rest['ssl'] = { keystoreType: 'PEM', clientAuth: 'none', ...ssl };
+    rest['ssl'] = { keystoreType: 'PEM', clientAuth: 'none', endpointIdentificationAlgorithm: 'https',
+      ...ssl };
   }
   if (listeners === undefined) return rest;
   const list = listenerEntries(listeners, listenerSecurityProtocolMap);
@@ -162,11 +163,17 @@ function checkListeners(config: NodeConfig): void {
     throw configError(`config inter.broker.listener.name: ${config.interBrokerListenerName ?? ''}` +
       ` is not one of the listeners (${names.join(', ')})`);
   }
-  if (inter.securityProtocol !== 'PLAINTEXT') {
+  if (inter.securityProtocol === 'SASL_PLAINTEXT' || inter.securityProtocol === 'SASL_SSL') {
     throw configError(`config inter.broker.listener.name: ${inter.name} uses ` +
-      `${inter.securityProtocol}, and brokers do not authenticate to each other yet; keep the ` +
-      'inter-broker listener PLAINTEXT on an address only the nodes reach (e.g. BROKER://' +
-      '10.0.0.5:9092) and put clients on an SSL or SASL_SSL listener');
+      `${inter.securityProtocol}; nodes prove who they are with certificates: make the ` +
+      'inter-broker listener SSL (mutual TLS, e.g. "BROKER:SSL" in ' +
+      'listener.security.protocol.map) and put SASL clients on another listener');
+  }
+  if (inter.securityProtocol === 'SSL' && config.ssl?.truststoreLocation === undefined &&
+    config.ssl !== undefined) {
+    throw configError('config ssl.truststore.location: the SSL inter-broker listener ' +
+      `${inter.name} checks each node's certificate against it; set it to the cluster CA's ` +
+      'PEM file (pado security init makes one)');
   }
   const tls = list.find((l) => usesTls(l.securityProtocol));
   if (tls !== undefined && config.ssl === undefined) {

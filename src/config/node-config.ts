@@ -187,6 +187,7 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'ssl.truststore.location': ['ssl', 'truststoreLocation'],
   'ssl.truststore.type': ['ssl', 'truststoreType'],
   'ssl.client.auth': ['ssl', 'clientAuth'],
+  'ssl.endpoint.identification.algorithm': ['ssl', 'endpointIdentificationAlgorithm'],
   'sasl.enabled.mechanisms': ['saslEnabledMechanisms'],
   'connections.max.reauth.ms': ['connectionsMaxReauthMs'],
 };
@@ -271,6 +272,10 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   'ssl.keyPassword': { what: 'a password', example: '"ssl.key.password": "…"' },
   'ssl.truststoreLocation': {
     what: 'a PEM file path', example: '"ssl.truststore.location": "/etc/pado/ca.pem"',
+  },
+  'ssl.endpointIdentificationAlgorithm': {
+    what: '"https" (check peer names) or "" (trust the CA alone)',
+    example: '"ssl.endpoint.identification.algorithm": ""',
   },
   'ssl.clientAuth': {
     what: `one of ${sslClientAuths.join(', ')}`, example: '"ssl.client.auth": "required"',
@@ -369,13 +374,15 @@ export const nodeConfigSchema = {
     interBrokerListenerName: { type: 'string', pattern: listenerNamePattern },
     ssl: {
       type: 'object', additionalProperties: false,
-      required: ['keystoreLocation', 'keystoreType', 'clientAuth'],
+      required: ['keystoreLocation', 'keystoreType', 'clientAuth',
+        'endpointIdentificationAlgorithm'],
       properties: {
         keystoreLocation: { type: 'string', minLength: 1 },
         keystoreType: { type: 'string', enum: ['PEM', 'PKCS12'] },
         keyPassword: { type: 'string' },
         truststoreLocation: { type: 'string', minLength: 1 },
         clientAuth: { type: 'string', enum: [...sslClientAuths] },
+        endpointIdentificationAlgorithm: { type: 'string', enum: ['https', ''] },
       },
     },
     saslEnabledMechanisms: {

@@ -6,3 +6,4 @@ export * from './brokers.js';
 export * from './alter-partition.js';
 export * from './internal-topics.js';
 export * from './scram-users.js';
+export * from './acls.js';

@@ -8,7 +8,8 @@
  */
 import type { Logger } from 'pino';
 import {
-  PadoError, PadoErrorCode, limits, type Timer, type TlsServerOptions,
+  PadoError, PadoErrorCode, limits, type Net, type Timer, type TlsClientOptions,
+  type TlsServerOptions,
 } from '../common/index.js';
 import {
   plainInTheClear, securityProtocolIds, usesSasl, usesTls, type ListenerConfig, type NodeConfig,
@@ -43,14 +44,16 @@ export class NodeListeners {
   private readonly interBrokerName: string;
   private readonly log: Logger;
   private readonly reload: TlsReload | null;
+  private readonly checkHostname: boolean;
   private timer: Timer | null = null;
 
   private constructor(bound: BoundListener[], interBrokerName: string, log: Logger,
-    reload: TlsReload | null) {
+    reload: TlsReload | null, checkHostname: boolean) {
     this.bound = bound;
     this.interBrokerName = interBrokerName;
     this.log = log;
     this.reload = reload;
+    this.checkHostname = checkHostname;
   }
 
   /**
@@ -80,12 +83,14 @@ export class NodeListeners {
         connectionsMax: limits.connectionsMax,
         net: io.net, clock: io.clock,
         security: listenerSecurity(c, config, sasl, refusals, io),
-        ...(usesTls(c.securityProtocol) && tls !== null ? { tls: tls.current } : {}),
+        ...(usesTls(c.securityProtocol) && tls !== null
+          ? { tls: listenerTls(tls.current, c, interBrokerName) } : {}),
         onTlsRefused: (r) => refusals({ listenerName: c.name, remote: r.remoteAddress ?? '',
           mechanism: null, reason: `TLS: ${r.reason}`, principal: null }),
       }),
     }));
-    return new NodeListeners(bound, interBrokerName, log, tls);
+    return new NodeListeners(bound, interBrokerName, log, tls,
+      config.ssl?.endpointIdentificationAlgorithm !== '');
   }
 
   /** Binds every listener; answers the inter-broker one's address (what peers are told). */
@@ -113,7 +118,9 @@ export class NodeListeners {
         void reload.check(this.log).then((next) => {
           if (next === null) return;
           for (const b of this.bound) {
-            if (usesTls(b.config.securityProtocol)) b.listener.setTls(next);
+            if (usesTls(b.config.securityProtocol)) {
+              b.listener.setTls(listenerTls(next, b.config, this.interBrokerName));
+            }
           }
         });
       });
@@ -122,6 +129,23 @@ export class NodeListeners {
 
   get listeners(): readonly BoundListener[] {
     return this.bound;
+  }
+
+  /**
+   * How this node reaches its peers: over TLS with its own certificate when the inter-broker
+   * listener is SSL (the TLS files as last loaded), else undefined (plain TCP).
+   */
+  peerTls(): TlsClientOptions | undefined {
+    const inter = this.interBroker();
+    if (this.reload === null || inter.config.securityProtocol !== 'SSL') return undefined;
+    const t = this.reload.current;
+    return {
+      ...(t.ca === undefined ? {} : { ca: t.ca }),
+      ...(t.pfx === undefined ? {} : { pfx: t.pfx }),
+      ...(t.pem === undefined ? {} : { cert: t.pem, key: t.pem }),
+      ...(t.passphrase === undefined ? {} : { passphrase: t.passphrase }),
+      checkHostname: this.checkHostname,
+    };
   }
 
   /**
@@ -154,6 +178,16 @@ export class NodeListeners {
 }
 
 const wildcard = (host: string): boolean => host === '0.0.0.0' || host === '::' || host === '[::]';
+
+/**
+ * The inter-broker SSL listener always asks for a certificate and refuses a connection without
+ * one that chains to the truststore: only nodes of the cluster reach Raft and replication.
+ */
+function listenerTls(tls: TlsServerOptions, c: ListenerConfig, interBroker: string):
+  TlsServerOptions {
+  return c.name === interBroker && c.securityProtocol === 'SSL'
+    ? { ...tls, requestCert: true, requireCert: true } : tls;
+}
 
 /** Pado's simple form (`listen` alone) is one PLAINTEXT listener. */
 function listenerConfigs(config: NodeConfig): ListenerConfig[] {
@@ -303,4 +337,19 @@ function sameTls(a: TlsServerOptions, b: TlsServerOptions): boolean {
   const same = (x: Buffer | undefined, y: Buffer | undefined) =>
     x === undefined ? y === undefined : y !== undefined && x.equals(y);
   return same(a.pem, b.pem) && same(a.pfx, b.pfx) && same(a.ca, b.ca);
+}
+
+/**
+ * The node's Net as its peers need it: every connection it opens (Raft, replica fetches, the
+ * controller, joins, address checks — all go to peers' inter-broker listeners) speaks TLS with
+ * the node's certificate when `tls()` gives options; listening is unchanged.
+ */
+export function peerNet(net: Net, tls: () => TlsClientOptions | undefined): Net {
+  return {
+    listen: (host, port, accept, options) => net.listen(host, port, accept, options),
+    connect: (host, port, options = {}) => {
+      const peer = options.tls ?? tls();
+      return net.connect(host, port, peer === undefined ? options : { ...options, tls: peer });
+    },
+  };
 }

@@ -45,7 +45,7 @@ import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
 import { EntryTag, TaggedStateMachine } from './replicated-state.js';
 import { flushLogger } from './io/logger.js';
-import { NodeListeners } from './listeners.js';
+import { NodeListeners, peerNet } from './listeners.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
@@ -77,12 +77,14 @@ export interface NodeHooks {
 
 const partitionsPerTopicMax = 10_000;
 
-export async function startNode(config: NodeConfig, log: Logger, io: NodeIo,
+export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   hooks: NodeHooks = {}): Promise<RunningNode> {
-  const { clock, random } = io;
-  await io.disk.mkdir(config.dataDir);
+  const { clock, random } = given;
+  await given.disk.mkdir(config.dataDir);
   let metadataImage: (() => MetadataImage) | null = null;
-  const listener = await NodeListeners.open(config, log, io, () => metadataImage?.());
+  const listener = await NodeListeners.open(config, log, given, () => metadataImage?.());
+  // Every connection to a peer goes to its inter-broker listener: with TLS there, with ours.
+  const io: NodeIo = { ...given, net: peerNet(given.net, () => listener.peerTls()) };
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address

@@ -1,7 +1,8 @@
 /**
  * security/: SASL mechanisms (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) server and client side, the
- * SCRAM credential math, and Kafka principals. No I/O: hashing from node:crypto, randomness
- * from the caller's Random.
+ * SCRAM credential math, Kafka principals, and ACLs: Kafka's authorization decision and the
+ * rules for ACLs and ACL filters. No I/O: hashing from node:crypto, randomness from the caller's
+ * Random.
  */
 export {
   saslMechanisms, SaslFailure, saslFailureText,
@@ -31,3 +32,15 @@ export {
   passwordBytesMax, saslNameBytesMax, scramIterationsMax, scramIterationsMin,
   scramSaltBytesDefault, scramSaltBytesMax,
 } from './limits.js';
+export {
+  aclClientHost, aclFilterMatches, aclIndexOf, authorize, AclIndex,
+  type AclSource, type AuthorizeDecision, type AuthorizeReason, type AuthorizeRequest,
+  type AuthorizerOptions,
+} from './acl.js';
+export {
+  aclOperationFromName, aclOperationName, aclOperationsByResourceType, aclPatternTypeFromName,
+  aclPatternTypeName, aclPermissionTypeFromName, aclPermissionTypeName, aclResourceTypeFromName,
+  aclResourceTypeName, canonicalIp, checkAclFilter, checkAclHost, clusterResourceName,
+  validateNewAcl, wildcardHost, wildcardPrincipal, wildcardResourceName,
+  type AclCandidate, type AclEntry, type AclFilter,
+} from './acl-validation.js';

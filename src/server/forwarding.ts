@@ -12,7 +12,7 @@ import {
   type CreateTopicsRequest,
   type DeleteTopicsRequest,
   type IncrementalAlterConfigsRequest, zeroUuid,
-  type AlterUserScramCredentialsRequest,
+  type AlterUserScramCredentialsRequest, type CreateAclsRequest, type DeleteAclsRequest,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { Handler, HandlerTable, RequestContext } from './handler.js';
@@ -61,6 +61,15 @@ const refusals: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
     throttleTimeMs: 0,
     results: [...new Set([...req.deletions, ...req.upsertions].map((c) => c.name))]
       .map((user) => ({ user, errorCode: notController, errorMessage: message })),
+  }))],
+  [30, refusal((req: CreateAclsRequest) => ({
+    throttleTimeMs: 0,
+    results: req.creations.map(() => ({ errorCode: notController, errorMessage: message })),
+  }))],
+  [31, refusal((req: DeleteAclsRequest) => ({
+    throttleTimeMs: 0,
+    filterResults: req.filters.map(() => ({ errorCode: notController, errorMessage: message,
+      matchingAcls: [] })),
   }))],
 ]);
 

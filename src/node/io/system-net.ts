@@ -25,7 +25,9 @@ function tlsClientOptions(host: string, tls: TlsClientOptions): ConnectionOption
     ...(tls.ca === undefined ? {} : { ca: tls.ca }),
     ...(tls.cert === undefined ? {} : { cert: tls.cert }),
     ...(tls.key === undefined ? {} : { key: tls.key }),
+    ...(tls.pfx === undefined ? {} : { pfx: tls.pfx }),
     ...(tls.passphrase === undefined ? {} : { passphrase: tls.passphrase }),
+    ...(tls.checkHostname === false ? { checkServerIdentity: () => undefined } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /** Every Kafka API this broker serves, one handler per file. */
 import type { Broker } from '../broker.js';
 import { handlerTable, type Handler, type HandlerTable } from '../handler.js';
+import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
 import { createPartitionsHandler } from './create-partitions.js';
@@ -40,6 +41,9 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     saslAuthenticateHandler(),
     describeUserScramCredentialsHandler(broker),
     alterUserScramCredentialsHandler(broker),
+    describeAclsHandler(broker),
+    createAclsHandler(broker),
+    deleteAclsHandler(broker),
     ...extra,
   ];
   table = handlerTable(all);

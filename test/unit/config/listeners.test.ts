@@ -41,7 +41,7 @@ test('Kafka\'s listener keys become listeners with protocols; listen is the inte
   assert.deepEqual(config.listen, { host: '127.0.0.1', port: 9092 });
   assert.equal(config.advertised, undefined);
   assert.deepEqual(config.ssl, { keystoreLocation: '/etc/pado/node1.pem', keystoreType: 'PEM',
-    clientAuth: 'requested' });
+    clientAuth: 'requested', endpointIdentificationAlgorithm: 'https' });
   assert.deepEqual(config.saslEnabledMechanisms, ['SCRAM-SHA-512', 'PLAIN']);
   const listed = describeBrokerConfig(config).find((e) => e.name === 'advertised.listeners');
   assert.equal(listed?.value, 'CLIENT://pi.local:9093,BROKER://127.0.0.1:9092');
@@ -77,7 +77,9 @@ test('each listener mistake gets a message naming the key and the fix', () => {
   refused({ listeners: 'SSL://:9093,PLAINTEXT://:9092', 'inter.broker.listener.name': 'PLAINTEXT' },
     /listener SSL uses SSL and needs a certificate.*pado security init/);
   refused({ listeners: 'SASL_SSL://:9093', ...ssl },
-    /SASL_SSL, and brokers do not authenticate to each other yet/);
+    /SASL_SSL; nodes prove who they are with certificates: make the inter-broker listener SSL/);
+  refused({ listeners: 'SSL://:9093', ...ssl },
+    /the SSL inter-broker listener SSL checks each node's certificate against it/);
   refused({ listeners: 'PLAINTEXT://:9092' }, /remove listen \(or --listen\)/,
     { listen: { host: '127.0.0.1', port: 9000 } });
   refused({ 'sasl.enabled.mechanisms': 'GSSAPI' }, /saslEnabledMechanisms.0: "GSSAPI" is not a/);
@@ -85,4 +87,12 @@ test('each listener mistake gets a message naming the key and the fix', () => {
   refused({ ...ssl, 'ssl.truststore.type': 'JKS' }, /give the CA certificates as a PEM file/);
   refused({ ...ssl, 'ssl.client.auth': 'always' }, /one of none, requested, required/);
   refused({ 'ssl.client.auth': 'required' }, /ssl: "keystoreLocation" is missing/);
+});
+
+test('an SSL inter-broker listener with a truststore is accepted (mutual TLS between nodes)', () => {
+  const config = resolve({ listeners: 'BROKER://:9092,CLIENT://:9093',
+    'listener.security.protocol.map': 'BROKER:SSL,CLIENT:SASL_SSL', ...ssl,
+    'ssl.truststore.location': '/etc/pado/ca.pem', 'ssl.endpoint.identification.algorithm': '' });
+  assert.equal(config.listeners?.[0]?.securityProtocol, 'SSL');
+  assert.equal(config.ssl?.endpointIdentificationAlgorithm, '');
 });
