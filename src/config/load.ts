@@ -154,7 +154,12 @@ function problemError(p: ParseProblem): PadoError {
 /** What the schema cannot say about listeners: distinct names, a known inter-broker one, TLS. */
 function checkListeners(config: NodeConfig): void {
   const list = config.listeners;
-  if (list === undefined) return;
+  if (list === undefined) {
+    if (config.authorizer === undefined) return;
+    throw configError('config authorizer.class.name: ACLs need authenticated clients and nodes; ' +
+      'set "listeners" with an SSL inter-broker listener and a SASL_SSL one for clients ' +
+      '(README "Security")');
+  }
   const names = list.map((l) => l.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw configError(`config listeners: ${twice} is listed twice`);
@@ -174,6 +179,11 @@ function checkListeners(config: NodeConfig): void {
     throw configError('config ssl.truststore.location: the SSL inter-broker listener ' +
       `${inter.name} checks each node's certificate against it; set it to the cluster CA's ` +
       'PEM file (pado security init makes one)');
+  }
+  if (config.authorizer !== undefined && inter.securityProtocol !== 'SSL') {
+    throw configError(`config authorizer.class.name: ACLs protect nothing while the inter-broker ` +
+      `listener ${inter.name} is ${inter.securityProtocol} (anyone reaching it acts as a node); ` +
+      'make it SSL (mutual TLS between nodes)');
   }
   const tls = list.find((l) => usesTls(l.securityProtocol));
   if (tls !== undefined && config.ssl === undefined) {
@@ -237,6 +247,10 @@ function normalizeFileKeys(file: Layer): Layer {
       : hostPortFields.has(targetName) ? hostPortValue(targetName, value)
       : listFields.has(targetName) && typeof value === 'string'
         ? value.split(',').map((v) => v.trim().toUpperCase()).filter((v) => v !== '')
+      : targetName === 'superUsers' && typeof value === 'string'
+        ? value.split(';').map((v) => v.trim()).filter((v) => v !== '')
+      : targetName === 'authorizer' && typeof value === 'string'
+        ? authorizerNames[value.trim()] ?? value
       : value;
     setPath(out, target, normalized);
   }
@@ -247,6 +261,13 @@ const hostPortFields = new Set(['listen', 'advertised', 'httpListen', 'join']);
 
 /** `"A,B"` lists in a file (Kafka's form) become arrays. */
 const listFields = new Set(['saslEnabledMechanisms']);
+
+/** Kafka's authorizer class names and ours. */
+const authorizerNames: Readonly<Record<string, string>> = {
+  'org.apache.kafka.metadata.authorizer.StandardAuthorizer': 'acl',
+  'kafka.security.authorizer.AclAuthorizer': 'acl',
+  acl: 'acl',
+};
 
 function hostPortValue(field: string, value: unknown): unknown {
   return typeof value === 'string' || typeof value === 'number'

@@ -113,6 +113,15 @@ export interface NodeConfig {
    * its connection before it ends, or the connection is closed. 0: sessions never end (Kafka's).
    */
   connectionsMaxReauthMs: number;
+  /**
+   * ACLs are enforced (authorizer.class.name: Kafka's StandardAuthorizer or "acl"): a request is
+   * served only if an ACL allows it, or its principal is a super user. Absent: no checks.
+   */
+  authorizer?: 'acl';
+  /** Principals allowed everything (super.users, "User:admin;User:CN=ops"). */
+  superUsers: string[];
+  /** allow.everyone.if.no.acl.found: a resource no ACL names is open to all (Kafka: false). */
+  allowEveryoneIfNoAclFound: boolean;
 }
 
 /** Listeners per node: clients, brokers, and one or two more for a move between them. */
@@ -151,6 +160,8 @@ export function nodeConfigDefaults(): NodeConfig {
     votersMax: 3,
     saslEnabledMechanisms: [...saslMechanismNames],
     connectionsMaxReauthMs: 0,
+    superUsers: [],
+    allowEveryoneIfNoAclFound: false,
   };
 }
 
@@ -190,6 +201,9 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'ssl.endpoint.identification.algorithm': ['ssl', 'endpointIdentificationAlgorithm'],
   'sasl.enabled.mechanisms': ['saslEnabledMechanisms'],
   'connections.max.reauth.ms': ['connectionsMaxReauthMs'],
+  'authorizer.class.name': ['authorizer'],
+  'super.users': ['superUsers'],
+  'allow.everyone.if.no.acl.found': ['allowEveryoneIfNoAclFound'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -284,6 +298,16 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
     what: `a list of SASL mechanisms (${saslMechanismNames.join(', ')})`,
     example: '"sasl.enabled.mechanisms": "SCRAM-SHA-512"',
   },
+  authorizer: {
+    what: 'an authorizer: "acl" (or Kafka\'s org.apache.kafka.metadata.authorizer.StandardAuthorizer)',
+    example: '"authorizer.class.name": "acl"',
+  },
+  superUsers: {
+    what: 'principals as Type:name, separated by ;',
+    example: '"super.users": "User:admin;User:CN=node1"',
+  },
+  allowEveryoneIfNoAclFound: { what: 'true or false',
+    example: '"allow.everyone.if.no.acl.found": false' },
   connectionsMaxReauthMs: {
     what: `a duration in ms (0: never; at most ${durationMsMax * 1000})`,
     example: '"connections.max.reauth.ms": 3600000',
@@ -390,6 +414,12 @@ export const nodeConfigSchema = {
       items: { type: 'string', enum: [...saslMechanismNames] },
     },
     connectionsMaxReauthMs: { type: 'integer', minimum: 0, maximum: durationMsMax * 1000 },
+    authorizer: { type: 'string', enum: ['acl'] },
+    superUsers: {
+      type: 'array', maxItems: 1000,
+      items: { type: 'string', minLength: 3, maxLength: 1024, pattern: '^[^:]+:.+$' },
+    },
+    allowEveryoneIfNoAclFound: { type: 'boolean' },
     initialVoters: {
       type: 'array',
       minItems: 1,

@@ -14,10 +14,11 @@ import {
 import {
   plainInTheClear, securityProtocolIds, usesSasl, usesTls, type ListenerConfig, type NodeConfig,
 } from '../config/index.js';
-import type { BrokerEndpoint, MetadataImage } from '../metadata/index.js';
+import { emptyImage, type BrokerEndpoint, type MetadataImage } from '../metadata/index.js';
 import {
-  KafkaListener, WarnLimiter, clientListenerHandlers, peerWarnBurst, peerWarnIntervalMs,
-  type AuthRefusal, type HandlerTable, type ListenerSecurity,
+  KafkaListener, WarnLimiter, accessControl, clientListenerHandlers, peerWarnBurst,
+  peerWarnIntervalMs, withAuthorization, type Access, type AuthRefusal, type HandlerTable,
+  type ListenerSecurity,
 } from '../server/index.js';
 import {
   PlainVerifyCache, saslServer, scramMechanismCode, type ScramCredential, type ScramMechanism,
@@ -45,10 +46,13 @@ export class NodeListeners {
   private readonly log: Logger;
   private readonly reload: TlsReload | null;
   private readonly checkHostname: boolean;
+  /** ACL checks on client listeners (config authorizer); null: none. */
+  private readonly access: Access | null;
   private timer: Timer | null = null;
 
   private constructor(bound: BoundListener[], interBrokerName: string, log: Logger,
-    reload: TlsReload | null, checkHostname: boolean) {
+    reload: TlsReload | null, checkHostname: boolean, access: Access | null) {
+    this.access = access;
     this.bound = bound;
     this.interBrokerName = interBrokerName;
     this.log = log;
@@ -89,8 +93,11 @@ export class NodeListeners {
           mechanism: null, reason: `TLS: ${r.reason}`, principal: null }),
       }),
     }));
+    const access = config.authorizer === undefined ? null : accessControl(
+      () => image() ?? emptyImage(''), { superUsers: new Set(config.superUsers),
+        allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound }, serverLog, io.clock);
     return new NodeListeners(bound, interBrokerName, log, tls,
-      config.ssl?.endpointIdentificationAlgorithm !== '');
+      config.ssl?.endpointIdentificationAlgorithm !== '', access);
   }
 
   /** Binds every listener; answers the inter-broker one's address (what peers are told). */
@@ -108,7 +115,7 @@ export class NodeListeners {
     const refused = peerApiRefusalLog(this.log, clock);
     for (const b of this.bound) {
       b.listener.serve(b.config.name === this.interBrokerName ? table
-        : clientListenerHandlers(table, (apiKey) => refused(b.config.name, apiKey)));
+        : this.clientTable(table, b.config.name, refused));
       this.log.info({ listener: b.config.name, securityProtocol: b.config.securityProtocol,
         host: b.host, port: b.port }, 'listener serving');
     }
@@ -125,6 +132,14 @@ export class NodeListeners {
         });
       });
     }
+  }
+
+  /** A client listener's APIs: no broker-only ones, and each checked when ACLs are on. */
+  private clientTable(table: HandlerTable, name: string,
+    refused: (listener: string, apiKey: number) => void): HandlerTable {
+    const served = clientListenerHandlers(table, (apiKey) => refused(name, apiKey));
+    return this.access === null ? served
+      : withAuthorization(served, this.access, (apiKey) => refused(name, apiKey));
   }
 
   get listeners(): readonly BoundListener[] {

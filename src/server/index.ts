@@ -25,3 +25,4 @@ export {
 } from './session.js';
 export { clientListenerHandlers, peerOnlyApiKeys } from './listener-apis.js';
 export { certificatePrincipal } from './server.js';
+export { accessControl, withAuthorization, type Access } from './authorization.js';

@@ -96,3 +96,20 @@ test('an SSL inter-broker listener with a truststore is accepted (mutual TLS bet
   assert.equal(config.listeners?.[0]?.securityProtocol, 'SSL');
   assert.equal(config.ssl?.endpointIdentificationAlgorithm, '');
 });
+
+test('an authorizer needs an SSL inter-broker listener; Kafka\'s class name and super.users work', () => {
+  const secure = { listeners: 'BROKER://:9092,CLIENT://:9093',
+    'listener.security.protocol.map': 'BROKER:SSL,CLIENT:SASL_SSL', ...ssl,
+    'ssl.truststore.location': '/etc/pado/ca.pem' };
+  const config = resolve({ ...secure,
+    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    'super.users': 'User:admin; User:CN=ops,O=home' });
+  assert.equal(config.authorizer, 'acl');
+  assert.deepEqual(config.superUsers, ['User:admin', 'User:CN=ops,O=home']);
+  assert.equal(config.allowEveryoneIfNoAclFound, false);
+  refused({ 'authorizer.class.name': 'acl' }, /ACLs need authenticated clients and nodes/);
+  refused({ listeners: 'PLAINTEXT://:9092', 'authorizer.class.name': 'acl' },
+    /ACLs protect nothing while the inter-broker listener PLAINTEXT is PLAINTEXT/);
+  refused({ ...secure, 'authorizer.class.name': 'com.example.Mine' }, /authorizer: "com.example.Mine"/);
+  refused({ ...secure, 'super.users': 'admin' }, /superUsers.0: "admin" is not principals/);
+});
