@@ -23,6 +23,10 @@ export interface ClientIo {
 
 /** Requests of a login: a broker answers in well under this, or the connection is no good. */
 const loginTimeoutMs = 10_000;
+/** A session is renewed this long before it ends (or halfway through a shorter one). */
+const renewBeforeEndMs = 30_000;
+/** SaslHandshake and SaslAuthenticate: a renewal's own requests. */
+const saslKeys: ReadonlySet<number> = new Set([17, 36]);
 
 export interface ConnectionOptions {
   host: string;
@@ -51,6 +55,8 @@ export class Connection {
   private bufferedBytes = 0;
   private closedError: Error | null = null;
   private relogin: Timer | null = null;
+  /** A session renewal in progress: other requests wait for it. */
+  private renewing: Promise<void> | null = null;
   private readonly socket: NetSocket;
   private readonly options: ConnectionOptions;
 
@@ -107,6 +113,18 @@ export class Connection {
   send(
     apiKey: number, version: number, msg: unknown, expectResponse: boolean, timeoutMs: number,
   ): Promise<unknown> {
+    // KIP-368: while the session is renewed, other requests wait (the broker would refuse one
+    // that arrives after the old session ended and before the new one began).
+    const renewing = this.renewing;
+    if (renewing !== null && !saslKeys.has(apiKey)) {
+      return renewing.then(() => this.send(apiKey, version, msg, expectResponse, timeoutMs));
+    }
+    return this.sendNow(apiKey, version, msg, expectResponse, timeoutMs);
+  }
+
+  private sendNow(
+    apiKey: number, version: number, msg: unknown, expectResponse: boolean, timeoutMs: number,
+  ): Promise<unknown> {
     if (this.closedError !== null) return Promise.reject(this.closedError);
     if (this.pending.size >= clientInFlightMax) {
       return Promise.reject(new PadoError(PadoErrorCode.connection,
@@ -159,9 +177,15 @@ export class Connection {
       sasl, io.random, this.address());
     if (lifetimeMs <= 0 || this.closedError !== null) return;
     this.relogin?.cancel();
-    this.relogin = io.clock.after(Math.max(1000, Math.floor(lifetimeMs * 0.85)), () => {
-      this.login().catch((e: unknown) =>
-        this.fail(this.connectionError(`re-authentication failed: ${(e as Error).message}`)));
+    // Early enough that a long poll in flight and two round trips fit before the session ends.
+    const renewInMs = Math.max(lifetimeMs / 2, lifetimeMs - renewBeforeEndMs);
+    this.relogin = io.clock.after(Math.floor(renewInMs), () => {
+      const renewing = this.login().catch((e: unknown) =>
+        this.fail(this.connectionError(`re-authentication failed: ${(e as Error).message}`)))
+        .finally(() => {
+          if (this.renewing === renewing) this.renewing = null;
+        });
+      this.renewing = renewing;
     });
   }
 

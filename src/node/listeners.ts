@@ -27,7 +27,7 @@ import type { ScramMechanismCode } from '../protocol/index.js';
 import type { NodeIo } from './io/index.js';
 import { checkTlsOptions } from './io/index.js';
 
-/** How often TLS files are re-read for a renewed certificate. */
+/** How often TLS files are re-read for a renewed certificate (tests: PADO_TEST_TLS_RELOAD_MS). */
 const tlsReloadIntervalMs = 60_000;
 const secretFile = 'sasl.secret';
 const secretBytes = 32;
@@ -48,11 +48,14 @@ export class NodeListeners {
   private readonly checkHostname: boolean;
   /** ACL checks on client listeners (config authorizer); null: none. */
   private readonly access: Access | null;
+  private readonly reloadEveryMs: number;
   private timer: Timer | null = null;
 
   private constructor(bound: BoundListener[], interBrokerName: string, log: Logger,
-    reload: TlsReload | null, checkHostname: boolean, access: Access | null) {
+    reload: TlsReload | null, checkHostname: boolean, access: Access | null,
+    reloadEveryMs: number) {
     this.access = access;
+    this.reloadEveryMs = reloadEveryMs;
     this.bound = bound;
     this.interBrokerName = interBrokerName;
     this.log = log;
@@ -96,8 +99,10 @@ export class NodeListeners {
     const access = config.authorizer === undefined ? null : accessControl(
       () => image() ?? emptyImage(''), { superUsers: new Set(config.superUsers),
         allowEveryoneIfNoAclFound: config.allowEveryoneIfNoAclFound }, serverLog, io.clock);
+    const testReloadMs = Number(io.env['PADO_TEST_TLS_RELOAD_MS']);
     return new NodeListeners(bound, interBrokerName, log, tls,
-      config.ssl?.endpointIdentificationAlgorithm !== '', access);
+      config.ssl?.endpointIdentificationAlgorithm !== '', access,
+      testReloadMs > 0 ? testReloadMs : tlsReloadIntervalMs);
   }
 
   /** Binds every listener; answers the inter-broker one's address (what peers are told). */
@@ -121,7 +126,7 @@ export class NodeListeners {
     }
     if (this.reload !== null) {
       const reload = this.reload;
-      this.timer = clock.every(tlsReloadIntervalMs, () => {
+      this.timer = clock.every(this.reloadEveryMs, () => {
         void reload.check(this.log).then((next) => {
           if (next === null) return;
           for (const b of this.bound) {

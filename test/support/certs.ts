@@ -15,6 +15,9 @@ export interface TestCerts {
   readonly caPem: string;
   /** Key + certificate chain, as ssl.keystore.location takes it. */
   readonly serverKeystore: string;
+  /** The same for 127.0.0.1, signed by the other CA (`rogueCaPem`): a renewed certificate. */
+  readonly otherServerKeystore: string;
+  readonly rogueCaPem: string;
   readonly client: { readonly cert: string; readonly key: string };
   readonly untrusted: { readonly cert: string; readonly key: string };
   readonly expired: { readonly cert: string; readonly key: string };
@@ -58,15 +61,20 @@ export function makeTestCerts(): TestCerts {
   ca(dir, 'ca');
   ca(dir, 'rogue-ca');
   leaf(dir, 'server', '127.0.0.1', 'ca', null, 'IP:127.0.0.1,DNS:localhost');
+  leaf(dir, 'server2', '127.0.0.1', 'rogue-ca', null, 'IP:127.0.0.1,DNS:localhost');
   leaf(dir, 'client', 'alice-client', 'ca', null);
   leaf(dir, 'untrusted', 'mallory-client', 'rogue-ca', null);
   leaf(dir, 'expired', 'old-client', 'ca', { start: '20200101000000Z', end: '20200201000000Z' });
   const serverKeystore = join(dir, 'server-keystore.pem');
   writeFileSync(serverKeystore, readFileSync(join(dir, 'server.key'), 'utf8') +
     readFileSync(join(dir, 'server.crt'), 'utf8'));
+  const otherServerKeystore = join(dir, 'server2-keystore.pem');
+  writeFileSync(otherServerKeystore, readFileSync(join(dir, 'server2.key'), 'utf8') +
+    readFileSync(join(dir, 'server2.crt'), 'utf8'));
   const pair = (name: string) => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) });
   return {
-    dir, caPem: join(dir, 'ca.pem'), serverKeystore,
+    dir, caPem: join(dir, 'ca.pem'), serverKeystore, otherServerKeystore,
+    rogueCaPem: join(dir, 'rogue-ca.pem'),
     client: pair('client'), untrusted: pair('untrusted'), expired: pair('expired'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
