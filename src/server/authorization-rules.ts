@@ -79,21 +79,23 @@ const listOffsets = rule<ListOffsetsRequest>(async (ctx, req, next, a) => {
  * it may not is TOPIC_AUTHORIZATION_FAILED. Auto-creation needs CREATE (cluster or topic).
  */
 const metadata = rule<MetadataRequest>(async (ctx, req, next, a) => {
-  if (req.topics === null) {
-    const served = await next(req);
-    if (passThrough(served)) return served;
-    const r = served as MetadataResponse;
-    return { ...r, topics: r.topics.filter((t) => a.permits(ctx, R.topic, t.name ?? '',
-      Op.describe)) };
-  }
-  const name = (t: { name: string | null; topicId: string }) => t.name ?? a.topicName(t.topicId) ?? '';
-  const { allowed, denied } = byTopic(ctx, a, req.topics, name, Op.describe);
+  // v0 asks for every topic with an empty list, later versions with null.
+  const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+  const name = (t: { name: string | null; topicId: string }) =>
+    t.name ?? a.topicName(t.topicId) ?? '';
+  const { allowed, denied } = all ? { allowed: [], denied: [] }
+    : byTopic(ctx, a, req.topics ?? [], name, Op.describe);
   const create = req.allowAutoTopicCreation && (a.permits(ctx, R.cluster, cluster, Op.create) ||
     allowed.every((t) => a.permits(ctx, R.topic, name(t), Op.create)));
-  const served = await next({ ...req, topics: allowed, allowAutoTopicCreation: create });
-  if (passThrough(served) || denied.length === 0) return served;
+  const served = await next(all ? req
+    : { ...req, topics: allowed, allowAutoTopicCreation: create });
+  if (passThrough(served)) return served;
   const r = served as MetadataResponse;
-  return { ...r, topics: [...r.topics, ...denied.map((t) => ({ errorCode: topicDenied,
+  // Also when a v0 request named only denied topics (its empty list then reads "all topics").
+  const asked = new Set(allowed.map(name));
+  const visible = r.topics.filter((t) => (all || asked.has(t.name ?? '')) &&
+    a.permits(ctx, R.topic, t.name ?? '', Op.describe));
+  return { ...r, topics: [...visible, ...denied.map((t) => ({ errorCode: topicDenied,
     name: t.name, topicId: zeroUuid, isInternal: false, partitions: [],
     topicAuthorizedOperations: -2147483648 }))] };
 });

@@ -86,3 +86,14 @@ test('groups, the cluster, and an API without a rule', async () => {
   assert.equal(await call(4242, ctx('admin'), {}), closeConnection,
     'an API nobody wrote a rule for is closed, even to a super user');
 });
+
+test('Metadata v0 (an empty list means every topic) shows only what the principal may describe', async () => {
+  const all = await call(ApiKey.metadata, ctx('alice', 0), { topics: [],
+    allowAutoTopicCreation: true }) as { topics: { name: string }[] };
+  assert.deepEqual(all.topics.map((t) => t.name), ['orders']);
+  const denied = await call(ApiKey.metadata, ctx('bob', 0), { topics: [{ name: 'secret',
+    topicId: '' }], allowAutoTopicCreation: true }) as { topics: { name: string;
+      errorCode: number }[] };
+  assert.deepEqual(denied.topics.map((t) => [t.name, t.errorCode]), [['secret', 29]],
+    'a v0 request naming only a denied topic does not read as "every topic"');
+});
