@@ -22,6 +22,7 @@ import { groupDescribe } from './group/describe.js';
 import { groupList } from './group/list.js';
 import { groupResetOffsets } from './group/reset-offsets.js';
 import { produce } from './produce.js';
+import { securityInit } from './security/init.js';
 import { start } from './start.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
@@ -81,6 +82,7 @@ const entries: readonly Entry[] = [
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
+  entry(securityInit),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);
