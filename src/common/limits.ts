@@ -6,6 +6,12 @@ import { assert } from './assert.js';
 
 /** socket.request.max.bytes: a frame larger than this closes the connection. */
 export const requestBytesMax = 100 * 1024 * 1024;
+/**
+ * The largest frame a connection may send before it has authenticated (Kafka's
+ * sasl.server.max.receive.size): ApiVersions, SaslHandshake and SASL tokens are small, and a
+ * client nobody knows yet must not make the broker buffer 100 MiB per connection.
+ */
+export const unauthenticatedFrameBytesMax = 512 * 1024;
 /** Requests decoded but not yet answered, per connection; beyond it we stop reading the socket. */
 export const inFlightRequestsPerConnectionMax = 64;
 /** Open client connections per broker. */

@@ -6,7 +6,7 @@
  * log line that says why; the broker and every other connection go on.
  */
 import type { Logger } from 'pino';
-import type { NetSocket } from '../common/index.js';
+import { limits, type NetSocket } from '../common/index.js';
 import {
   Reader,
   apiTable,
@@ -132,7 +132,12 @@ export class Connection {
 
   private drainLoop(): void {
     while (!this.closed && !this.closing && this.slots.length < this.opts.inFlightMax) {
-      const next = this.splitter.next();
+      // Before a SASL connection has authenticated, only small frames (Kafka's
+      // sasl.server.max.receive.size): nobody unknown makes the broker buffer 100 MiB.
+      const unknown = this.session !== undefined && this.session.principal === null;
+      const next = this.splitter.next(unknown
+        ? Math.min(limits.unauthenticatedFrameBytesMax, this.opts.frameBytesMax)
+        : this.opts.frameBytesMax);
       if (next.kind === 'need') break;
       if (next.kind === 'oversize') {
         this.log.warn(
@@ -152,6 +157,14 @@ export class Connection {
     const header = decodeRequestHeader(r);
     if (r.failed) return this.protocolViolation('malformed request header', { reason: r.error });
     const { requestApiKey: apiKey, requestApiVersion: version, correlationId } = header;
+    // The session decides first, on the API key alone: an unauthenticated client reaches neither
+    // the version check (whose ApiVersions answer would otherwise come after a v1 handshake,
+    // when only SaslAuthenticate may) nor the warn-level protocol-violation logs.
+    const admission = this.session?.admits(apiKey) ?? 'serve';
+    if (admission !== 'serve') {
+      this.log.debug({ apiKey, admission }, 'closing connection: not authenticated');
+      return this.close(admission === 'expired' ? 'session expired' : 'not authenticated');
+    }
     const handler = this.opts.handlers.get(apiKey);
     const api = apiTable.get(apiKey);
     if (handler === undefined || api === undefined) {
@@ -164,11 +177,6 @@ export class Connection {
         return;
       }
       return this.protocolViolation('unsupported api version', { apiKey, version });
-    }
-    const admission = this.session?.admits(apiKey) ?? 'serve';
-    if (admission !== 'serve') {
-      this.log.debug({ apiKey, admission }, 'closing connection: not authenticated');
-      return this.close(admission === 'expired' ? 'session expired' : 'not authenticated');
     }
     const request = api.decodeRequest(r, version);
     if (r.failed) return this.protocolViolation('malformed request', { apiKey, version, reason: r.error });

@@ -25,11 +25,14 @@ export class FrameSplitter {
     this.buffered += chunk.length;
   }
 
-  /** The next whole frame, 'need' when more bytes must arrive, or 'oversize'. */
-  next(): FrameResult {
+  /**
+   * The next whole frame, 'need' when more bytes must arrive, or 'oversize' (beyond `bytesMax`,
+   * by default the one given at construction).
+   */
+  next(bytesMax = this.frameBytesMax): FrameResult {
     if (this.buffered < 4) return { kind: 'need' };
     const size = this.peekSize();
-    if (size < 0 || size > this.frameBytesMax) return { kind: 'oversize', size };
+    if (size < 0 || size > bytesMax) return { kind: 'oversize', size };
     if (this.buffered < 4 + size) return { kind: 'need' };
     return { kind: 'frame', frame: this.take(4 + size).subarray(4) };
   }
