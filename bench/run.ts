@@ -12,6 +12,7 @@ import { controllerFailover } from './controller-failover.js';
 import { raft, raftDefaults } from './raft.js';
 import { replication, replicationDefaults } from './replication.js';
 import { readCheck, readCheckDefaults } from './read-check.js';
+import { encrypt, encryptDefaults } from './encrypt.js';
 
 /** Options only some measures take, as given on the command line (undefined when left out). */
 interface Given {
@@ -33,6 +34,8 @@ const measures: ReadonlyMap<string, Measure> = new Map<string, Measure>([
   })],
   ['read-check', (opts, given) => readCheck({ runs: opts.runs,
     mib: given.mib ?? readCheckDefaults.mib })],
+  ['encrypt', (opts, given) => encrypt({ runs: opts.runs,
+    mib: given.mib ?? encryptDefaults.mib })],
 ]);
 
 function parseOptions(

@@ -1,7 +1,8 @@
 /**
  * security/: SASL mechanisms (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) server and client side, the
  * SCRAM credential math, Kafka principals, and ACLs: Kafka's authorization decision and the
- * rules for ACLs and ACL filters. No I/O: hashing from node:crypto, randomness from the caller's
+ * rules for ACLs and ACL filters; encryption at rest (master and data keys, key files, encrypted
+ * batches and values). No I/O: hashing and ciphers from node:crypto, randomness from the caller's
  * Random.
  */
 export {
@@ -44,3 +45,15 @@ export {
   validateNewAcl, wildcardHost, wildcardPrincipal, wildcardResourceName,
   type AclCandidate, type AclEntry, type AclFilter,
 } from './acl-validation.js';
+export {
+  aesGcmOpen, aesGcmSeal, BatchEnvelope, batchEnvelopeVersion, DataKey, dataKeyBytes, dataKeyIdMax,
+  DataKeys, dataKeyUsesMax, dataKeyUsesRenew, decodeKeyFile, decryptBatch, encodeKeyFile,
+  encryptBatch, encryptBatchParts, encryptedBatchAttribute, encryptedBatchBytes,
+  encryptedBatchKeyId, encryptedBatchOverheadBytes, formatMasterKeyLine, isEncryptedBatch, keyFileEntriesMax,
+  keyFileName, keyFileVersion, keyStoreValueKey, masterKey, masterKeyBytes, masterKeyCheck,
+  masterKeyEnvironmentVariable, masterKeyFileEnvironmentVariable, masterKeyIdMax, MasterKeyRing,
+  openKeyFile, openValue, parseMasterKeys, rewrap, rewrapKeyFile, sealedValueOverheadBytes,
+  sealedValueVersion, sealValue, unwrapDataKey, wrapDataKey, wrappedKeyBytes,
+  type AtRestErrorKind, type AtRestFailure, type DataKeyLookup, type DecryptResult, type KeyFile,
+  type KeyFileEntry, type MasterKey, type OpenResult,
+} from './at-rest.js';
