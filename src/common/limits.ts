@@ -12,6 +12,11 @@ export const requestBytesMax = 100 * 1024 * 1024;
  * client nobody knows yet must not make the broker buffer 100 MiB per connection.
  */
 export const unauthenticatedFrameBytesMax = 512 * 1024;
+/**
+ * A SASL connection that has not authenticated by then is closed: a client logs in at once, and
+ * connections that never do would otherwise hold the listener's connection slots for ever.
+ */
+export const authenticationMsMax = 30_000;
 /** Requests decoded but not yet answered, per connection; beyond it we stop reading the socket. */
 export const inFlightRequestsPerConnectionMax = 64;
 /** Open client connections per broker. */

@@ -6,7 +6,7 @@
  * log line that says why; the broker and every other connection go on.
  */
 import type { Logger } from 'pino';
-import { limits, type NetSocket } from '../common/index.js';
+import { limits, type Clock, type NetSocket, type Timer } from '../common/index.js';
 import {
   Reader,
   apiTable,
@@ -31,6 +31,8 @@ export interface ConnectionOptions {
   readonly security?: ListenerSecurity;
   /** The subject of the client's trusted TLS certificate, if it presented one. */
   readonly tlsPrincipal?: KafkaPrincipal | null;
+  /** Closes a SASL connection still unauthenticated after limits.authenticationMsMax. */
+  readonly clock?: Clock;
 }
 
 interface Slot {
@@ -74,6 +76,7 @@ export class Connection {
   private draining = false;
   private idleWaiters: (() => void)[] = [];
   private readonly clientHost: string;
+  private loginDeadline: Timer | null = null;
   readonly session: ConnectionSession | undefined;
 
   constructor(socket: NetSocket, id: number, opts: ConnectionOptions) {
@@ -85,6 +88,14 @@ export class Connection {
     this.clientHost = `/${socket.remoteAddress ?? ''}`;
     this.session = opts.security === undefined ? undefined : new ConnectionSession(opts.security,
       `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`, opts.tlsPrincipal ?? null);
+    if (this.session?.principal === null && opts.clock !== undefined) {
+      this.loginDeadline = opts.clock.after(limits.authenticationMsMax, () => {
+        if (this.session?.principal !== null) return;
+        this.log.debug({ authenticationMsMax: limits.authenticationMsMax },
+          'closing connection: not authenticated in time');
+        this.close('not authenticated in time');
+      });
+    }
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -328,6 +339,7 @@ export class Connection {
   private onClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.loginDeadline?.cancel();
     this.abort.abort();
     this.slots.length = 0;
     this.notifyIdle();

@@ -117,6 +117,7 @@ export class KafkaListener {
       onClose: (c) => this.connections.delete(c),
       ...(security === undefined ? {} : { security }),
       tlsPrincipal,
+      clock: this.opts.clock,
     });
     this.connections.add(connection);
   }

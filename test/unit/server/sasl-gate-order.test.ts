@@ -134,3 +134,27 @@ test('before authentication a frame claiming more than 512 KiB closes the connec
     assert.ok(e.warnings.some((w) => w.includes('request frame size out of bounds')),
       e.warnings.join('\n'));
   });
+
+test('a SASL connection that does not authenticate within 30 s is closed', async (t) => {
+  const { ManualClock } = await import('../../support/manual-clock.js');
+  const clock = new ManualClock();
+  const log = pino({ level: 'silent' });
+  const security: ListenerSecurity = {
+    listenerName: 'SASL', securityProtocol: 'SASL_PLAINTEXT', saslMechanisms: ['PLAIN'],
+    newSaslServer: () => undefined, reauthMs: 0, now: () => clock.now(), onRefused: () => undefined,
+  };
+  const listener = new KafkaListener({ host: '127.0.0.1', port: 0, log, frameBytesMax: 1 << 20,
+    inFlightMax: 8, connectionsMax: 4, net: systemNet, clock, security });
+  const { port } = await listener.listen();
+  listener.serve(handlerTable(handlers));
+  t.after(() => listener.close(0));
+  const socket = connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  await new Promise((r) => setTimeout(r, 50)); // the listener has accepted it
+  clock.advance(29_999);
+  assert.equal(listener.connectionCount, 1, 'still open just before the deadline');
+  clock.advance(1);
+  await closed;
+});
