@@ -117,7 +117,10 @@ export class NodeListeners {
 
   /** The inter-broker listener serves `table`; client listeners all but the peer-only APIs. */
   serve(table: HandlerTable, clock: NodeIo['clock']): void {
-    const refused = peerApiRefusalLog(this.log, clock);
+    const warn = limitedWarn(this.log, clock,
+      'closing connection: a broker-only API on a client listener',
+      (r: { listener: string; apiKey: number }) => r);
+    const refused = (listener: string, apiKey: number) => warn({ listener, apiKey });
     for (const b of this.bound) {
       b.listener.serve(b.config.name === this.interBrokerName ? table
         : this.clientTable(table, b.config.name, refused));
@@ -258,29 +261,25 @@ function listenerSecurity(c: ListenerConfig, config: NodeConfig, sasl: SaslDeps 
   };
 }
 
-/** Refused logins at warn (an operator wants to see them), rate-limited: a client decides. */
-function refusalLog(log: Logger, io: NodeIo): (r: AuthRefusal) => void {
+/**
+ * A warn line per refusal, rate-limited (a client decides how often it happens): at most a few
+ * lines per 10 s, the next one counting those left out.
+ */
+function limitedWarn<T>(log: Logger, clock: NodeIo['clock'], msg: string,
+  fields: (t: T) => Record<string, unknown>): (t: T) => void {
   const limiter = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
-    nowMs: () => io.clock.now() });
-  return (r) => {
+    nowMs: () => clock.now() });
+  return (t) => {
     const suppressed = limiter.take();
-    if (suppressed === undefined) return;
-    log.warn({ listener: r.listenerName, remote: r.remote, mechanism: r.mechanism,
-      reason: r.reason, principal: r.principal, suppressed }, 'authentication refused');
+    if (suppressed !== undefined) log.warn({ ...fields(t), suppressed }, msg);
   };
 }
 
-function peerApiRefusalLog(log: Logger, clock: NodeIo['clock']):
-  (listener: string, apiKey: number) => void {
-  const limiter = new WarnLimiter({ burst: peerWarnBurst, intervalMs: peerWarnIntervalMs,
-    nowMs: () => clock.now() });
-  return (listener, apiKey) => {
-    const suppressed = limiter.take();
-    if (suppressed === undefined) return;
-    log.warn({ listener, apiKey, suppressed },
-      'closing connection: a broker-only API on a client listener');
-  };
-}
+/** Refused logins and TLS handshakes, for the operator. */
+const refusalLog = (log: Logger, io: NodeIo): (r: AuthRefusal) => void =>
+  limitedWarn(log, io.clock, 'authentication refused', (r: AuthRefusal) => ({
+    listener: r.listenerName, remote: r.remote, mechanism: r.mechanism, reason: r.reason,
+    principal: r.principal }));
 
 /** The TLS files as last loaded; `check` re-reads them and answers new options if they changed. */
 class TlsReload {

@@ -191,4 +191,3 @@ export const clusterRules: readonly (readonly [number, Rule])[] = [
   [81, onCluster(Op.alter, () => clusterError)],
 ];
 
-export type { Access };

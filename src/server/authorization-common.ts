@@ -1,5 +1,6 @@
 /** The pieces every authorization rule is made of (authorization-rules.ts, -admin.ts). */
 import { KafkaError } from '../protocol/index.js';
+import { clusterResourceName } from '../security/index.js';
 import type { Handler, RequestContext } from './handler.js';
 import type { Access } from './authorization.js';
 
@@ -10,7 +11,7 @@ export const topicDenied = KafkaError.topicAuthorizationFailed.code;
 export const groupDenied = KafkaError.groupAuthorizationFailed.code;
 export const clusterDenied = KafkaError.clusterAuthorizationFailed.code;
 export const deniedMessage = 'not authorized: an ACL must allow this principal (pado acl add)';
-export const cluster = 'kafka-cluster';
+export const cluster = clusterResourceName;
 
 /** A rule from a function of the request and the rest of the chain. */
 export function rule<Req>(check: (ctx: RequestContext, req: Req, next: Next, a: Access) =>

@@ -36,8 +36,6 @@ export interface Access {
   anyAllowed(ctx: RequestContext, type: AclResourceType, operation: AclOperation): boolean;
 }
 
-export const cluster = clusterResourceName;
-
 export function accessControl(image: () => MetadataImage, options: AuthorizerOptions,
   log: Logger, clock: Clock): Access {
   // An audit trail wants every refusal, a flood none: 100 lines per 10 s, then a count.
@@ -95,5 +93,3 @@ export function withAuthorization(table: HandlerTable, access: Access,
   }
   return out;
 }
-
-export const clusterTopicOps = { resource: AclResourceType.cluster, name: cluster };

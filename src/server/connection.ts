@@ -200,10 +200,7 @@ export class Connection {
       connectionId: this.id,
       log: this.log,
       signal: this.abort.signal,
-      ...(this.session === undefined ? {} : { session: this.session }),
-      closeAfterResponse: () => {
-        slot.closeAfter = true;
-      },
+      session: this.session,
     };
     if (answeredAtItsTurn(apiKey) && this.slots.length > 1) {
       slot.deferred = () => this.dispatch(slot, handler, ctx, request);
@@ -260,6 +257,8 @@ export class Connection {
       return;
     }
     slot.done = true;
+    // A failed SASL exchange is answered, then the connection closes (Kafka does).
+    if (this.session?.loginFailed === true) slot.closeAfter = true;
     if (response !== null) {
       try {
         slot.chunks = encodeResponseFrame(apiKey, version, correlationId, response);

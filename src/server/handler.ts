@@ -17,9 +17,7 @@ export interface RequestContext {
   /** Aborted when the connection closes or the broker shuts down. */
   readonly signal: AbortSignal;
   /** Who the client is and how it authenticated (absent in tests that need neither). */
-  readonly session?: ConnectionSession;
-  /** Close the connection once this request's response is written (a failed SASL exchange). */
-  readonly closeAfterResponse?: () => void;
+  readonly session?: ConnectionSession | undefined;
 }
 
 /**

@@ -77,6 +77,8 @@ export class ConnectionSession {
   private expiresAtMs = Infinity;
   /** Reauthentication happens while requests of the old session are still served. */
   private reauthenticating = false;
+  /** A SaslAuthenticate exchange failed: its answer is the connection's last. */
+  loginFailed = false;
 
   constructor(security: ListenerSecurity, remote: string, tlsPrincipal: KafkaPrincipal | null) {
     this.security = security;
@@ -139,6 +141,7 @@ export class ConnectionSession {
   authenticate(token: Buffer): AuthenticateAnswer {
     const sasl = this.sasl;
     if (sasl === null || (this.state !== 'authenticate' && !this.reauthenticating)) {
+      this.loginFailed = true;
       return { error: 'SaslAuthenticate out of turn: send SaslHandshake first',
         authBytes: Buffer.alloc(0), sessionLifetimeMs: 0, close: true };
     }
@@ -148,12 +151,14 @@ export class ConnectionSession {
     }
     if (step.kind === 'failed') {
       this.failed(sasl.mechanism, step.error);
+      this.loginFailed = true;
       return { error: saslFailureText(step.error, sasl.mechanism),
         authBytes: step.message ?? Buffer.alloc(0), sessionLifetimeMs: 0, close: true };
     }
     const before = this.authenticatedAs;
     if (this.reauthenticating && before !== null && !samePrincipal(before, step.principal)) {
       this.failed(sasl.mechanism, `re-authenticated as ${formatPrincipal(step.principal)}`);
+      this.loginFailed = true;
       return { error: 'Re-authentication must use the principal the connection has',
         authBytes: Buffer.alloc(0), sessionLifetimeMs: 0, close: true };
     }

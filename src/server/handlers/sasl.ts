@@ -49,8 +49,8 @@ export function saslAuthenticateHandler():
           errorMessage: 'this listener does not use SASL', authBytes: Buffer.alloc(0),
           sessionLifetimeMs: 0 };
       }
+      // A failed exchange sets session.loginFailed: the connection closes after this answer.
       const answer = session.authenticate(req.authBytes);
-      if (answer.close) ctx.closeAfterResponse?.();
       return {
         errorCode: answer.error === null ? 0 : KafkaError.saslAuthenticationFailed.code,
         errorMessage: answer.error,
