@@ -23,6 +23,7 @@ import { groupList } from './group/list.js';
 import { groupResetOffsets } from './group/reset-offsets.js';
 import { produce } from './produce.js';
 import { securityInit } from './security/init.js';
+import { rotateKey } from './security/rotate-key.js';
 import { start } from './start.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
@@ -83,6 +84,7 @@ const entries: readonly Entry[] = [
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),
+  entry(rotateKey),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);

@@ -122,6 +122,12 @@ export interface NodeConfig {
   superUsers: string[];
   /** allow.everyone.if.no.acl.found: a resource no ACL names is open to all (Kafka: false). */
   allowEveryoneIfNoAclFound: boolean;
+  /**
+   * The master key file of encryption at rest (encryption.master.key.file, Pado's; or the
+   * PADO_MASTER_KEY_FILE / PADO_MASTER_KEY variables): segments, the Raft log and group
+   * snapshots are then encrypted (security/at-rest.ts). Absent (and no variable): plaintext.
+   */
+  masterKeyFile?: string;
 }
 
 /** Listeners per node: clients, brokers, and one or two more for a move between them. */
@@ -204,6 +210,7 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'authorizer.class.name': ['authorizer'],
   'super.users': ['superUsers'],
   'allow.everyone.if.no.acl.found': ['allowEveryoneIfNoAclFound'],
+  'encryption.master.key.file': ['masterKeyFile'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -308,6 +315,8 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
   },
   allowEveryoneIfNoAclFound: { what: 'true or false',
     example: '"allow.everyone.if.no.acl.found": false' },
+  masterKeyFile: { what: 'a file path',
+    example: '"encryption.master.key.file": "/etc/pado/master.key"' },
   connectionsMaxReauthMs: {
     what: `a duration in ms (0: never; at most ${durationMsMax * 1000})`,
     example: '"connections.max.reauth.ms": 3600000',
@@ -420,6 +429,7 @@ export const nodeConfigSchema = {
       items: { type: 'string', minLength: 3, maxLength: 1024, pattern: '^[^:]+:.+$' },
     },
     allowEveryoneIfNoAclFound: { type: 'boolean' },
+    masterKeyFile: { type: 'string', minLength: 1, maxLength: 4096 },
     initialVoters: {
       type: 'array',
       minItems: 1,

@@ -28,7 +28,8 @@ import {
   withForwarding, type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
-import { GroupSnapshotStore, RaftStore } from '../storage/index.js';
+import { atRestKvOpener, GroupSnapshotStore, RaftStore } from '../storage/index.js';
+import { loadAtRest } from './at-rest-keys.js';
 import { GroupPartitions } from './group-partitions.js';
 import { offsetsTopicConfigs } from './offsets-topic.js';
 import { offsetsTopicName } from '../groups/index.js';
@@ -81,10 +82,16 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   hooks: NodeHooks = {}): Promise<RunningNode> {
   const { clock, random } = given;
   await given.disk.mkdir(config.dataDir);
+  // Before anything under the data directory is opened: a wrong or missing key stops here.
+  const atRest = await loadAtRest(config, given.disk, given.env, random);
+  if (atRest !== undefined) {
+    log.info({ masterKeyId: atRest.ring.current.id }, 'encryption at rest: on');
+  }
   let metadataImage: (() => MetadataImage) | null = null;
   const listener = await NodeListeners.open(config, log, given, () => metadataImage?.());
   // Every connection to a peer goes to its inter-broker listener: with TLS there, with ours.
-  const io: NodeIo = { ...given, net: peerNet(given.net, () => listener.peerTls()) };
+  const io: NodeIo = { ...given, net: peerNet(given.net, () => listener.peerTls()),
+    openKv: atRestKvOpener(given.openKv, atRest), ...(atRest === undefined ? {} : { atRest }) };
   const address = await listener.listen();
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
@@ -154,14 +161,15 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
  * that copy the partitions this node follows from their leaders (one fetcher per leader).
  */
 async function openReplicas(
-  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger, { clock, disk, net }: NodeIo,
+  config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger,
+  { clock, disk, net, atRest }: NodeIo,
 ): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
   const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }),
-    { fs: disk, clock });
+    { fs: disk, clock, ...(atRest === undefined ? {} : { atRest }) });
   const fetchers = new ReplicaFetchers({
     nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock, net,
     followerOf: (topic, partition) => replicas.follower(topic, partition),

@@ -160,7 +160,7 @@ import {
 import { crc32c } from '@node-rs/crc32';
 import { assert, PadoError, PadoErrorCode, type Random } from '../common/index.js';
 import {
-  BatchField, batchCrcStart, batchHeaderBytes, batchLogOverheadBytes, batchMagic, readInt64,
+  attributeEncryptedAtRest, BatchField, batchCrcStart, batchHeaderBytes, batchLogOverheadBytes, batchMagic, readInt64,
 } from '../protocol/records/index.js';
 
 export const masterKeyBytes = 32;
@@ -190,7 +190,7 @@ const checkLabel = 'pado master key check v1';
 const keyWrapIv = Buffer.from('a6a6a6a6a6a6a6a6', 'hex');
 
 /** Attribute bit marking a stored batch as encrypted (Kafka assigns bits 0–6 only). */
-export const encryptedBatchAttribute = 0x4000;
+export const encryptedBatchAttribute = attributeEncryptedAtRest;
 export const batchEnvelopeVersion = 1;
 /** Byte positions of the envelope inside a stored batch. */
 export const BatchEnvelope = {

@@ -4,6 +4,7 @@
  * and the whole-cluster simulator a disk that loses unsynced writes, tears and flips bits.
  */
 import type { Clock } from '../common/index.js';
+import type { AtRestEncryption } from './log-encryption.js';
 
 export interface StorageFile {
   readonly path: string;
@@ -43,6 +44,8 @@ export interface FsOps {
 export interface StorageIo {
   readonly fs: FsOps;
   readonly clock: Clock;
+  /** Encryption at rest of partition logs and stores: absent, data is stored in plaintext. */
+  readonly atRest?: AtRestEncryption;
 }
 
 /** Node's ENOSPC/EDQUOT: the disk (or the quota) is full. */

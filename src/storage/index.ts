@@ -20,3 +20,5 @@ export {
 } from './group-store.js';
 export { RaftStore, type RaftStoreOptions } from './raft-store.js';
 export type { KvOp, KvOpener, KvStore } from './kv.js';
+export { atRestKvOpener } from './encrypted-kv.js';
+export { type AtRestEncryption, atRestNeedsKeyMessage } from './log-encryption.js';

@@ -33,6 +33,7 @@ import {
   removeSnapshotsAbove,
   removeSnapshotsBefore,
 } from './log-loader.js';
+import { LogEncryption } from './log-encryption.js';
 import { findOffsetForTimestamp, locateBatch, readBatches, type ReadResult } from './log-reader.js';
 import { Segment } from './segment.js';
 
@@ -63,7 +64,8 @@ type PendingItem =
       readonly kind: 'batch';
       readonly segment: Segment;
       readonly position: number;
-      readonly bytes: Buffer;
+      /** The stored batch: one buffer, or an encrypted batch's parts (written back to back). */
+      readonly bytes: Buffer | readonly Buffer[];
       readonly nextOffset: number;
     }
   | {
@@ -73,7 +75,9 @@ type PendingItem =
       readonly snapshot: Buffer;
     }
   /** A leader-epoch checkpoint, written before the batches that follow it (they may use it). */
-  | { readonly kind: 'epochs'; readonly entries: readonly EpochEntry[] };
+  | { readonly kind: 'epochs'; readonly entries: readonly EpochEntry[] }
+  /** The partition's key file (at-rest encryption), written before the batches using its keys. */
+  | { readonly kind: 'keys'; readonly path: string; readonly bytes: Buffer };
 
 interface PendingAck {
   readonly nextOffset: number;
@@ -129,6 +133,8 @@ export class PartitionLog {
   private hwTail: Promise<void> = Promise.resolve();
   private readonly fs: FsOps;
   private readonly clock: Clock;
+  /** Data keys and decryption (log-encryption.ts); plaintext passes through when off. */
+  private encryption!: LogEncryption;
   private readonly diskGuard: DiskSpaceGuard;
   /** Sorted by base offset; never empty; the last one is active. */
   private segments: Segment[] = [];
@@ -185,6 +191,7 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     checkLogConfig(config);
     const log = new PartitionLog(dir, config, io, options);
+    log.encryption = await LogEncryption.open(log.fs, dir, io.atRest);
     const storedHighWatermark = await readHighWatermark(log.fs, dir);
     const loaded = await loadPartition(log.fs, dir, log.producerState,
       { clean: options.cleanShutdown ?? false, highWatermark: storedHighWatermark });
@@ -462,19 +469,26 @@ export class PartitionLog {
     records: Buffer, batch: BatchHeader, leaderEpoch: number | undefined, nowMs: number,
   ): void {
     const bytes = batch.batchLength + batchLogOverheadBytes;
+    const storedBytes = this.encryption.storedBytes(bytes);
     const baseOffset = this.endOffset;
     const lastOffset = baseOffset + batch.lastOffsetDelta;
     const config = this.config;
-    if (this.activeSegment.mustRoll(bytes, lastOffset, nowMs, config)) this.roll();
+    if (this.activeSegment.mustRoll(storedBytes, lastOffset, nowMs, config)) this.roll();
     const segment = this.activeSegment;
     segment.rollStartMs ??= nowMs;
     if (leaderEpoch !== undefined) {
       rewriteBatchHeader(records, batch.position, baseOffset, leaderEpoch);
     }
-    const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, bytes);
     const slice = records.subarray(batch.position, batch.position + bytes);
+    let stored: Buffer | Buffer[] = slice;
+    if (this.encryption.enabled) {
+      const keyFile = this.encryption.keyFileDue();
+      if (keyFile !== undefined) this.pending.push({ kind: 'keys', ...keyFile });
+      stored = this.encryption.encrypt(slice);
+    }
+    const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, storedBytes);
     this.pending.push(
-      { kind: 'batch', segment, position, bytes: slice, nextOffset: lastOffset + 1 },
+      { kind: 'batch', segment, position, bytes: stored, nextOffset: lastOffset + 1 },
     );
     recordProducerBatch(this.producerState, batch, baseOffset);
     this.endOffset = lastOffset + 1;
@@ -486,6 +500,7 @@ export class PartitionLog {
     const created = new Segment(this.endOffset);
     sealed.finishTimeIndex();
     this.segments.push(created);
+    this.encryption.noteRoll();
     this.pending.push({ kind: 'roll', sealed, created, snapshot: this.producerState.snapshot() });
   }
 
@@ -596,6 +611,11 @@ export class PartitionLog {
         await writeLeaderEpochs(this.fs, this.dir, item.entries);
         continue;
       }
+      if (item.kind === 'keys') {
+        await flushRun();
+        await this.fs.writeFileDurable(item.path, item.bytes);
+        continue;
+      }
       if (item.kind === 'roll') {
         await flushRun();
         await this.sealAndOpen(item.sealed, item.created, item.snapshot);
@@ -603,9 +623,10 @@ export class PartitionLog {
         continue;
       }
       // writev takes at most IOV_MAX (1024) buffers; start a new run before that.
-      if (item.segment !== runSegment || run.length >= 1024) await flushRun();
+      if (item.segment !== runSegment || run.length >= 1024 - 8) await flushRun();
       runSegment = item.segment;
-      run.push(item.bytes);
+      if (Buffer.isBuffer(item.bytes)) run.push(item.bytes);
+      else for (const part of item.bytes) run.push(part);
       runNextOffset = item.nextOffset;
     }
     await flushRun();
@@ -650,6 +671,7 @@ export class PartitionLog {
     // A queued checkpoint may have been dropped: the next append queues a fresh one first, so no
     // batch reaches the disk after a checkpoint that names epochs beyond the log end.
     this.checkpointedEpochCount = -1;
+    this.encryption.noteFailedWrite();
     try {
       await this.rollBackTo(this.writtenEnd);
       this.state = 'open';
@@ -719,10 +741,29 @@ export class PartitionLog {
     if (segment.baseOffset > fetchOffset) return this.damaged(this.gapBefore(segment));
     const generation = segment.generation;
     const result = await readBatches(segment, fetchOffset, maxBytes, limit);
+    if (result.kind === 'records') return this.decrypted(result, segment);
     if (result.kind !== 'damaged') return result;
     // A truncation or deletion that raced the read may look like a cut file: not damage.
     if (segment.generation !== generation || segment.deleted) return emptyRead(fetchOffset);
     return this.damaged(result.damage);
+  }
+
+  /**
+   * A read's batches as producers sent them (at-rest encryption); a batch that does not decrypt
+   * ends the read before it, and is damage when it is the first (never served, repaired like a
+   * bad CRC).
+   */
+  private decrypted(
+    result: Extract<ReadResult, { kind: 'records' }>, segment: Segment,
+  ): ReadResult {
+    if (result.records.length === 0) return result;
+    const plain = this.encryption.decryptRead(result.records);
+    if (plain.ok) {
+      return { kind: 'records', records: plain.records,
+        nextOffset: plain.nextOffset ?? result.nextOffset };
+    }
+    return this.damaged({ offset: plain.offset, kind: 'corrupt', file: segment.path(this.dir),
+      position: -1, detail: plain.detail, foundBy: 'read' });
   }
 
   private damaged(damage: LogDamage): ReadResult {

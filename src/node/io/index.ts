@@ -5,7 +5,7 @@
 import type { Clock, Net, Random } from '../../common/index.js';
 import { systemNet } from './system-net.js';
 export { checkTlsOptions } from './system-net.js';
-import type { FsOps, KvOpener } from '../../storage/index.js';
+import type { AtRestEncryption, FsOps, KvOpener } from '../../storage/index.js';
 import { openSystemKv } from './system-kv.js';
 import { systemDisk } from './system-disk.js';
 import { systemClock } from './system-clock.js';
@@ -20,8 +20,14 @@ export interface NodeIo {
   readonly disk: FsOps;
   /** Opens the key-value stores under the data directory (the Raft log, group snapshots). */
   readonly openKv: KvOpener;
-  /** The process environment (only test switches are read from it; settings come from config). */
+  /**
+   * The process environment: test switches, and the master key of encryption at rest
+   * (PADO_MASTER_KEY, PADO_MASTER_KEY_FILE), which must not sit in a config file; other settings
+   * come from config.
+   */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Set by startNode from the master key: storage encrypts partition logs and stores. */
+  readonly atRest?: AtRestEncryption;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */

@@ -91,6 +91,11 @@ export function isLogAppendTime(attributes: number): boolean {
 export function isTransactional(attributes: number): boolean {
   return (attributes & attributeTransactional) !== 0;
 }
+/**
+ * Attribute bit 14: Pado's stored form of a batch encrypted at rest (security/at-rest.ts). Kafka
+ * assigns bits 0–6; a batch from a producer or a leader never carries it.
+ */
+export const attributeEncryptedAtRest = 0x4000;
 export function isControlBatch(attributes: number): boolean {
   return (attributes & attributeControl) !== 0;
 }

@@ -6,6 +6,7 @@ export {
   type RecordsFailure,
   BatchField,
   batchCompression,
+  attributeEncryptedAtRest,
   batchCrcStart,
   batchHeaderBytes,
   batchLastOffset,

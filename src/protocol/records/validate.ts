@@ -5,6 +5,7 @@
  */
 import { crc32c } from '@node-rs/crc32';
 import {
+  attributeEncryptedAtRest,
   type BatchHeader,
   type RecordsFailure,
   batchCompression,
@@ -46,6 +47,11 @@ export function validateBatches(buf: Buffer, options: ValidateOptions = {}): Val
   while (position < buf.length) {
     const result = validateOneBatch(buf, position, options);
     if (!result.ok) return result;
+    // Stored batches may carry it (recovery validates them with validateOneBatch); sent ones not.
+    if ((result.header.attributes & attributeEncryptedAtRest) !== 0) {
+      return recordsFailure('invalid', `batch at byte ${position}: attribute bit 0x4000 is ` +
+        'set, which Pado reserves for batches encrypted at rest');
+    }
     batches.push(result.header);
     position += result.header.batchLength + batchLogOverheadBytes;
   }
