@@ -350,9 +350,23 @@ export class PartitionReplica implements LocalPartition {
     if (proposal !== undefined) this.onIsrChange(this, proposal);
   }
 
-  /** OffsetForLeaderEpoch: where `epoch` (or the newest one before it) ends in this log. */
-  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+  /**
+   * OffsetForLeaderEpoch: where `epoch` (or the newest one before it) ends in this log; undefined
+   * while a damaged leader hands off (see `handingOff`).
+   */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } | undefined {
+    if (this.handingOff()) return undefined;
     return this.log.leaderEpochs.endOffsetFor(epoch, this.log.logEndOffset);
+  }
+
+  /**
+   * Leading with a damaged log while another ISR member can take over. Its log may lack what the
+   * others hold (recovery cut rotted data after a power loss: whole-cluster simulation, seed
+   * 1954), so it must not tell followers where to truncate — they would cut acknowledged records
+   * to match it. They get KAFKA_STORAGE_ERROR and retry; the next leader is one of them.
+   */
+  private handingOff(): boolean {
+    return this.leader !== undefined && this.log.damage !== undefined && this.leader.canResign;
   }
 
   logStartOffset(): number {
@@ -654,6 +668,9 @@ export class PartitionReplica implements LocalPartition {
     const check = leader.followerFetched(replicaId, { fetchOffset, lastFetchedEpoch }, nowMs);
     this.drain(nowMs);
     const base = { ...noRecords, errorCode: 0, highWatermark: leader.highWatermark };
+    if (this.handingOff() && (check.kind === 'diverging' || check.kind === 'offsetOutOfRange')) {
+      return { ...base, errorCode: KafkaError.kafkaStorageError.code };
+    }
     if (check.kind === 'diverging') return { ...base, divergingEpoch: check.divergingEpoch };
     // It lacks acknowledged records: nothing until its removal from the ISR is committed.
     if (check.kind === 'outOfSync') return base;

@@ -71,9 +71,10 @@ export interface LocalPartition {
   offsetForTimestamp(timestampMs: number): Promise<number | null>;
   /**
    * OffsetForLeaderEpoch (KIP-101/279): the largest epoch ≤ `epoch` in this log and the offset
-   * where it ends (the log end for the latest); -1/-1 when unknown.
+   * where it ends (the log end for the latest); -1/-1 when unknown; undefined when this replica
+   * cannot vouch for its log end (a damaged leader handing off: KAFKA_STORAGE_ERROR).
    */
-  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number };
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } | undefined;
   /** Advances the log start offset; resolves to the new low watermark, or an error code. */
   deleteRecords(offset: number): Promise<{ errorCode: number; lowWatermark: number }>;
 }

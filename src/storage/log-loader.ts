@@ -189,9 +189,51 @@ async function recoverLastSegment(segment: Segment, dir: string):
       await segment.rebuild(true);
     }
   }
+  // No header holds to step over (a flipped length, base offset or magic): look further for any
+  // whole batch. One found means written data rotted here, and the batches after it may have been
+  // acknowledged: cut (the segment cannot be indexed past the bad bytes) but report the damage, so
+  // this replica refetches instead of leading with a short log.
+  const later = await wholeBatchAfter(file, result.validEnd, result.fileBytes, segment.nextOffset);
   await file.truncate(result.validEnd);
   await file.sync();
-  return { truncatedBytes: result.fileBytes - result.validEnd };
+  const truncatedBytes = result.fileBytes - result.validEnd;
+  if (later === undefined) return { truncatedBytes };
+  return { truncatedBytes, damage: { offset: segment.nextOffset, kind: 'corrupt',
+    file: segment.path(dir), position: result.validEnd, foundBy: 'recovery',
+    detail: `batch at byte ${result.validEnd} fails its checks, ` +
+      `yet a whole batch (offset ${later.baseOffset}) lies at byte ${later.position} after it: ` +
+      'damage in written data, not a torn write; cut there, to be refetched from an in-sync ' +
+      'replica' } };
+}
+
+/** Bytes read at a time while looking for a whole batch after a bad one. */
+const resyncChunkBytes = 256 * 1024;
+
+/**
+ * The first whole batch after the bad bytes at `from`: at some later position, a header with magic
+ * 2, a base offset above `offset` (within 2^31 of it) and a size that fits, whose stored checks
+ * (CRC32C) pass. Garbage passing all of that is a 2^-32 chance after the filters. Reads the rest
+ * of the file once, in chunks (a torn tail is short; rot early in a big segment costs one read
+ * of it, once, at recovery).
+ */
+async function wholeBatchAfter(file: StorageFile, from: number, fileBytes: number,
+  offset: number): Promise<{ position: number; baseOffset: number } | undefined> {
+  const chunk = Buffer.allocUnsafe(resyncChunkBytes + batchHeaderBytes);
+  for (let start = from + 1; start + batchHeaderBytes <= fileBytes; start += resyncChunkBytes) {
+    const got = await file.read(chunk, Math.min(chunk.length, fileBytes - start), start);
+    for (let at = 0; at + batchHeaderBytes <= got && at < resyncChunkBytes; at++) {
+      if (chunk[at + BatchField.magic] !== 2) continue;
+      const base = readInt64(chunk, at + BatchField.baseOffset);
+      if (base === undefined || base <= offset || base - offset > 0x7fff_ffff) continue;
+      const size = chunk.readInt32BE(at + BatchField.batchLength) + batchLogOverheadBytes;
+      const position = start + at;
+      if (size < batchHeaderBytes || size > fileBytes - position) continue;
+      const batch = Buffer.allocUnsafe(size);
+      if (await file.read(batch, size, position) < size) continue;
+      if (checkStoredBatch(batch, 0, size) === undefined) return { position, baseOffset: base };
+    }
+  }
+  return undefined;
 }
 
 /**

@@ -151,8 +151,9 @@ export class Segment {
 
   private acceptScanned(header: BatchHeader): boolean {
     const lastOffset = header.baseOffset + header.lastOffsetDelta;
-    // Offsets must continue where the previous batch ended; anything else is not our data.
-    if (header.baseOffset < this.nextOffset) return false;
+    // Offsets continue exactly where the previous batch ended (Pado's logs have no gaps): a batch
+    // that does not is not our data — or a rotted base offset, which the CRC does not cover.
+    if (header.baseOffset !== this.nextOffset) return false;
     if (lastOffset - this.baseOffset > relativeOffsetMax) return false;
     const bytes = header.batchLength + batchLogOverheadBytes;
     this.place(header.baseOffset, lastOffset, header.maxTimestamp, bytes);

@@ -11,6 +11,7 @@
 import type {
   OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse,
 } from '../../protocol/index.js';
+import { KafkaError } from '../../protocol/index.js';
 import type { Broker } from '../broker.js';
 import type { Handler } from '../handler.js';
 import { partitionNotHere } from '../partition-errors.js';
@@ -45,5 +46,6 @@ function endOffsetOne(broker: Broker, topic: string, p: PartitionIn): PartitionO
   const epochError = checkEpoch(local, p.currentLeaderEpoch);
   if (epochError !== 0) return { ...base, errorCode: epochError };
   const answer = local.endOffsetForEpoch(p.leaderEpoch);
+  if (answer === undefined) return { ...base, errorCode: KafkaError.kafkaStorageError.code };
   return { ...base, leaderEpoch: answer.epoch, endOffset: answer.endOffset };
 }

@@ -319,6 +319,45 @@ async (t) => {
   assert.match(damageOf(log)?.detail ?? '', /damage, not a torn write/);
 });
 
+for (const [field, at] of [['batch length', 8], ['base offset', 7], ['magic', 16],
+  ['last offset delta', 23]] as const) {
+  test(`a flipped bit in the ${field} of a batch in the middle of the active segment is damage, ` +
+    'not a torn tail, though no header holds to step over it (whole-cluster simulation, seed 1954)',
+  async (t) => {
+    const { root, defer } = await tempDir(t);
+    const dir = join(root, 'topic-0');
+    await writeLog(dir); // no HW checkpoint: it lags, as after a power loss
+    const last = join(dir, (await segmentFiles(dir)).at(-1)!);
+    const batches = await batchesIn(last);
+    const cut = batches[Math.floor(batches.length / 2)]!;
+    const bytes = await readFile(last);
+    bytes[cut.position + at] = bytes[cut.position + at]! ^ 0x40;
+    await writeFile(last, bytes);
+    const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: false });
+    defer(() => log.close());
+    // Was: silently cut as a torn write (no damage), so the replica led with a short log and its
+    // followers truncated their good copies to it: 502 acknowledged records lost.
+    assert.equal(damageOf(log)?.offset, cut.baseOffset, 'reported as damage at the bad batch');
+    assert.equal(damageOf(log)?.foundBy, 'recovery');
+  });
+}
+
+test('a torn last batch is cut without damage: nothing whole follows it', async (t) => {
+  const { root, defer } = await tempDir(t);
+  const dir = join(root, 'topic-0');
+  await writeLog(dir); // no HW checkpoint: it lags, as after a power loss
+  const last = join(dir, (await segmentFiles(dir)).at(-1)!);
+  const batches = await batchesIn(last);
+  const final = batches.at(-1)!;
+  const bytes = await readFile(last);
+  bytes[final.position + 8] = bytes[final.position + 8]! ^ 0x40; // its length now runs past the end
+  await writeFile(last, bytes.subarray(0, bytes.length - 3));
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: false });
+  defer(() => log.close());
+  assert.equal(damageOf(log), undefined);
+  assert.equal(log.logEndOffset, final.baseOffset);
+});
+
 test('the log manager opens clean only after an orderly close, and removes the marker at open',
   async (t) => {
     const { root: dataDir, defer } = await tempDir(t);
