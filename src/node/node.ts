@@ -135,6 +135,7 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   await quorum.machine.settled();
   await replicas.dropStrays();
   clientGate.open();
+  replicas.startTicking();
   log.info({ waitedMs: clock.now() - startedMs, brokerEpoch: services.lifecycle.epoch() },
     'serving clients: registered, unfenced and caught up with the metadata log');
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'),

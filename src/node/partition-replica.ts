@@ -360,13 +360,14 @@ export class PartitionReplica implements LocalPartition {
   }
 
   /**
-   * Leading with a damaged log while another ISR member can take over. Its log may lack what the
-   * others hold (recovery cut rotted data after a power loss: whole-cluster simulation, seed
-   * 1954), so it must not tell followers where to truncate — they would cut acknowledged records
-   * to match it. They get KAFKA_STORAGE_ERROR and retry; the next leader is one of them.
+   * Leading with a damaged log. It may lack what the followers hold (recovery cut rotted data
+   * after a power loss: whole-cluster simulation, seed 1954), so it must not tell them where to
+   * truncate — they would cut acknowledged records to match it. They get KAFKA_STORAGE_ERROR and
+   * retry; the leader hands off to one of them as soon as one is eligible (not merely while one
+   * is: just after a whole-cluster restart the others are still fenced).
    */
   private handingOff(): boolean {
-    return this.leader !== undefined && this.log.damage !== undefined && this.leader.canResign;
+    return this.leader !== undefined && this.log.damage !== undefined;
   }
 
   logStartOffset(): number {

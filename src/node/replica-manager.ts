@@ -262,6 +262,22 @@ export class ReplicaManager {
   }
 
   /**
+   * Leaders' ticks (the lease, ISR shrinks and hand-offs, produce timeouts): from the moment this
+   * node serves clients, not from the end of start-up — which waits up to groupsLoadMsMax for the
+   * group coordinators, and meanwhile a damaged leader could not hand off nor a lagging follower
+   * leave the ISR (whole-cluster simulation, seed 1954: 5 s without a leader for a partition).
+   * Idempotent.
+   */
+  startTicking(): void {
+    if (this.tickTimer !== null) return;
+    this.tickTimer = this.clock.every(leaderTickMs, () => {
+      const now = this.clock.now();
+      this.applyLease(now);
+      for (const replica of this.replicas.values()) replica.tick(now);
+    });
+  }
+
+  /**
    * Starts the background work: log retention, forgetting idle idempotent producers, leaders'
    * ticks and high-watermark checkpoints.
    */
@@ -269,11 +285,7 @@ export class ReplicaManager {
     this.logs.startRetention();
     this.expiryTimer = this.clock.every(producerExpiryCheckMs,
       () => this.expireProducers(this.clock.now()));
-    this.tickTimer = this.clock.every(leaderTickMs, () => {
-      const now = this.clock.now();
-      this.applyLease(now);
-      for (const replica of this.replicas.values()) replica.tick(now);
-    });
+    this.startTicking();
     this.checkpointTimer = this.clock.every(highWatermarkCheckpointIntervalMs,
       () => void this.checkpointHighWatermarks());
     const rate = this.config.logScrubBytesPerSecond ?? logScrubBytesPerSecondDefault;
