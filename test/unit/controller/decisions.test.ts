@@ -110,6 +110,11 @@ test('alterPartition: refusals and the accepted change', () => {
   const after = partition(applyRecords(image, accepted.records), 't', 0);
   assert.deepEqual([after.isr, after.partitionEpoch, after.leaderEpoch], [[leader, follower], 1, 0]);
   assert.equal(accepted.partitionEpoch, 1);
+  // A refusal at the proposal's own partition epoch says so: the leader may propose afresh at
+  // once (a damaged leader's hand-off to a successor that was fenced a moment ago, seed 1954).
+  assert.equal(alterPartition(fenced, req).partitionEpoch, 0);
+  assert.equal(alterPartition(image, { ...req, partitionEpoch: 5 }).partitionEpoch, -1,
+    'an epoch mismatch is not confirmed: the image will tell');
 });
 
 test('alterPartition without the leader hands leadership to the first ISR member in replica ' +
