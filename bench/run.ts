@@ -13,6 +13,7 @@ import { raft, raftDefaults } from './raft.js';
 import { replication, replicationDefaults } from './replication.js';
 import { readCheck, readCheckDefaults } from './read-check.js';
 import { encrypt, encryptDefaults } from './encrypt.js';
+import { atRest, atRestDefaults } from './at-rest.js';
 
 /** Options only some measures take, as given on the command line (undefined when left out). */
 interface Given {
@@ -36,6 +37,7 @@ const measures: ReadonlyMap<string, Measure> = new Map<string, Measure>([
     mib: given.mib ?? readCheckDefaults.mib })],
   ['encrypt', (opts, given) => encrypt({ runs: opts.runs,
     mib: given.mib ?? encryptDefaults.mib })],
+  ['at-rest', (opts, given) => atRest({ runs: opts.runs, mib: given.mib ?? atRestDefaults.mib })],
 ]);
 
 function parseOptions(

@@ -8,7 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -38,6 +38,12 @@ export interface Broker {
 export interface BrokerOptions {
   /** Extra flags for node itself, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /**
+   * A node config (Kafka keys) written to a file and passed with --config. With `listeners` in
+   * it there is no --listen, and `clientListener` names the listener whose port clients get.
+   */
+  readonly config?: Readonly<Record<string, unknown>>;
+  readonly clientListener?: string;
 }
 
 export function tempDir(prefix: string): string {
@@ -46,13 +52,20 @@ export function tempDir(prefix: string): string {
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const dataDir = tempDir('pado-bench-data-');
-  const args = [...(opts.nodeArgs ?? []), mainJs, 'start', '--listen', '127.0.0.1:0',
-    '--data-dir', dataDir, '--log-level', 'info'];
+  const configArgs: string[] = [];
+  if (opts.config !== undefined) {
+    const file = join(tempDir('pado-bench-config-'), 'pado.json');
+    writeFileSync(file, JSON.stringify(opts.config));
+    configArgs.push('--config', file);
+  }
+  const listen = opts.config?.['listeners'] === undefined ? ['--listen', '127.0.0.1:0'] : [];
+  const args = [...(opts.nodeArgs ?? []), mainJs, 'start', ...listen,
+    '--data-dir', dataDir, '--log-level', 'info', ...configArgs];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(proc, 'exit');
   let port: number;
   try {
-    port = await readPort(proc, exited);
+    port = await readPort(proc, exited, opts.clientListener);
   } catch (err) {
     proc.kill('SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
@@ -76,7 +89,8 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
 }
 
 /** Resolves with the port from the `kafka listener ready` log line. */
-function readPort(proc: ChildProcess, exited: Promise<unknown>): Promise<number> {
+function readPort(proc: ChildProcess, exited: Promise<unknown>, listener?: string):
+  Promise<number> {
   const lines: string[] = [];
   const keep = (line: string): void => {
     if (lines.length < brokerLinesKeptMax) lines.push(line);
@@ -87,7 +101,9 @@ function readPort(proc: ChildProcess, exited: Promise<unknown>): Promise<number>
     let port: number | null = null;
     createInterface({ input: proc.stdout! }).on('line', (line) => {
       keep(line);
-      const m = /"msg":"kafka listener ready"/.test(line) ? /"port":(\d+)/.exec(line) : null;
+      const ready = listener === undefined ? /"msg":"kafka listener ready"/.test(line)
+        : line.includes('"msg":"listener serving"') && line.includes(`"listener":"${listener}"`);
+      const m = ready ? /"port":(\d+)/.exec(line) : null;
       if (m !== null) port = Number(m[1]);
       // Measure only once the node has finished starting (controller elected, groups loaded).
       if (port === null || !/"msg":"node started"/.test(line)) return;

@@ -872,6 +872,17 @@ export type DecryptResult = { readonly ok: true; readonly batch: Buffer } | AtRe
  * Never throws on any input. The stored CRC field is not checked: storage checks it, key-less.
  */
 export function decryptBatch(keys: DataKey | DataKeyLookup, stored: Buffer): DecryptResult {
+  const out = Buffer.allocUnsafe(Math.max(0, stored.length - encryptedBatchOverheadBytes));
+  const result = decryptBatchInto(keys, stored, out, 0);
+  return result === undefined ? { ok: true, batch: out } : result;
+}
+
+/**
+ * `decryptBatch` writing the batch into `out` at `at` (it needs stored.length − 37 bytes there):
+ * a read of many batches decrypts into one buffer, no copy per batch. Undefined on success.
+ */
+export function decryptBatchInto(keys: DataKey | DataKeyLookup, stored: Buffer, out: Buffer,
+  at: number): AtRestFailure | undefined {
   const bad = checkStoredFraming(stored);
   if (bad !== undefined) return bad;
   const keyId = stored.readUInt32BE(BatchEnvelope.keyId);
@@ -888,14 +899,15 @@ export function decryptBatch(keys: DataKey | DataKeyLookup, stored: Buffer): Dec
     return failure('corrupt', `${storedWhere(stored)}: authentication failed under data key ` +
       `${keyId}: the stored bytes were changed (bit rot or tampering)`);
   }
-  const out = Buffer.allocUnsafe(stored.length - encryptedBatchOverheadBytes);
-  stored.copy(out, 0, 0, batchHeaderBytes);
-  out.writeInt32BE(out.length - batchLogOverheadBytes, BatchField.batchLength);
+  const size = stored.length - encryptedBatchOverheadBytes;
+  assert(out.length - at >= size, 'room for the decrypted batch');
+  stored.copy(out, at, 0, batchHeaderBytes);
+  out.writeInt32BE(size - batchLogOverheadBytes, at + BatchField.batchLength);
   const attributes = stored.readInt16BE(BatchField.attributes) & ~encryptedBatchAttribute;
-  out.writeInt16BE(attributes, BatchField.attributes);
-  plain.copy(out, BatchField.crc, 0, 4);
-  plain.copy(out, batchHeaderBytes, 4);
-  return { ok: true, batch: out };
+  out.writeInt16BE(attributes, at + BatchField.attributes);
+  plain.copy(out, at + BatchField.crc, 0, 4);
+  plain.copy(out, at + batchHeaderBytes, 4);
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

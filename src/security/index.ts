@@ -47,7 +47,8 @@ export {
 } from './acl-validation.js';
 export {
   aesGcmOpen, aesGcmSeal, BatchEnvelope, batchEnvelopeVersion, DataKey, dataKeyBytes, dataKeyIdMax,
-  DataKeys, dataKeyUsesMax, dataKeyUsesRenew, decodeKeyFile, decryptBatch, encodeKeyFile,
+  DataKeys, dataKeyUsesMax, dataKeyUsesRenew, decodeKeyFile, decryptBatch, decryptBatchInto,
+  encodeKeyFile,
   encryptBatch, encryptBatchParts, encryptedBatchAttribute, encryptedBatchBytes,
   encryptedBatchKeyId, encryptedBatchOverheadBytes, formatMasterKeyLine, isEncryptedBatch, keyFileEntriesMax,
   keyFileName, keyFileVersion, keyStoreValueKey, masterKey, masterKeyBytes, masterKeyCheck,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { assert, PadoError, PadoErrorCode, type Random } from '../common/index.js';
 import { batchLogOverheadBytes, BatchField, readInt64 } from '../protocol/records/index.js';
 import {
-  type DataKey, DataKeys, decryptBatch, encryptBatchParts, encryptedBatchOverheadBytes,
+  type DataKey, DataKeys, decryptBatchInto, encryptBatchParts, encryptedBatchOverheadBytes,
   isEncryptedBatch, keyFileName, type MasterKeyRing, rewrapKeyFile,
 } from '../security/index.js';
 import type { FsOps } from './fs-ops.js';
@@ -121,38 +121,35 @@ export class LogEncryption {
    * batch's offset; when it is the first batch, the read fails with its offset.
    */
   decryptRead(stored: Buffer): DecryptedRead {
-    let encrypted = false;
+    let encrypted = 0;
     for (let at = 0; at < stored.length; at += batchBytesAt(stored, at)) {
-      if (isEncryptedBatch(stored, at)) {
-        encrypted = true;
-        break;
-      }
+      if (isEncryptedBatch(stored, at)) encrypted++;
     }
-    if (!encrypted) return { ok: true, records: stored, nextOffset: undefined };
-    const parts: Buffer[] = [];
-    let total = 0;
+    if (encrypted === 0) return { ok: true, records: stored, nextOffset: undefined };
+    // One buffer for the whole read, each batch decrypted straight into its place.
+    const out = Buffer.allocUnsafe(stored.length - encrypted * encryptedBatchOverheadBytes);
+    let written = 0;
     for (let at = 0; at < stored.length;) {
       const size = batchBytesAt(stored, at);
       const batch = stored.subarray(at, at + size);
-      let plain = batch;
-      if (isEncryptedBatch(stored, at)) {
-        const result = decryptBatch(this.keys, batch);
-        if (!result.ok) {
+      if (!isEncryptedBatch(stored, at)) {
+        written += batch.copy(out, written);
+      } else {
+        const failed = decryptBatchInto(this.keys, batch, out, written);
+        if (failed !== undefined) {
           const offset = readInt64(stored, at) ?? -1;
-          const detail = this.atRest === undefined && result.error === 'unknownKey'
+          const detail = this.atRest === undefined && failed.error === 'unknownKey'
             ? `encrypted batch at offset ${offset}, and no master key given: the log ` +
               atRestNeedsKeyMessage
-            : result.message;
-          if (parts.length === 0) return { ok: false, offset, detail };
-          return { ok: true, records: Buffer.concat(parts, total), nextOffset: offset };
+            : failed.message;
+          if (written === 0) return { ok: false, offset, detail };
+          return { ok: true, records: out.subarray(0, written), nextOffset: offset };
         }
-        plain = result.batch;
+        written += size - encryptedBatchOverheadBytes;
       }
-      parts.push(plain);
-      total += plain.length;
       at += size;
     }
-    return { ok: true, records: Buffer.concat(parts, total), nextOffset: undefined };
+    return { ok: true, records: out, nextOffset: undefined };
   }
 }
 
