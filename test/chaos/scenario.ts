@@ -15,7 +15,9 @@ import {
 
 export async function runScenario(name: string, rounds: Readonly<Record<Scale, number>>,
   nemesis: (run: ChaosRun, round: number) => Promise<void>,
-  opts: ChaosOptions = {}): Promise<void> {
+  opts: ChaosOptions = {},
+  /** More checks once the history passed, before the cluster is stopped. */
+  then?: (run: ChaosRun) => Promise<void>): Promise<void> {
   const seed = chaosSeed();
   const scale = chaosScale();
   const count = chaosRounds() ?? rounds[scale];
@@ -53,6 +55,7 @@ export async function runScenario(name: string, rounds: Readonly<Record<Scale, n
       `committed offsets went back after a coordinator kill; ${context}`);
     assert.ok(report.acked > 0, `nothing was acknowledged; ${context}`);
     assert.ok(report.rdkafkaAcked > 0, `librdkafka had nothing acknowledged; ${context}`);
+    await then?.(run);
   } catch (e) {
     console.log(`chaos ${name} failed: seed=${seed} ${replay} broker logs: ${run.dumpLogs()}`);
     throw e;

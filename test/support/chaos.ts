@@ -23,6 +23,7 @@
  * at the start; `PADO_SEED=<n>` replays it (the processes' own timing is not replayed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { makeTestCerts } from './certs.js';
 import {
   appendFileSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, readSync,
   rmSync, statSync, statfsSync, truncateSync, unlinkSync, writeFileSync, writeSync, createWriteStream,
@@ -450,6 +451,8 @@ export interface ChaosOptions {
   readonly rdkafkaMessageTimeoutMs?: number;
   readonly tmpfsBytes?: number;
   readonly diskReserveBytes?: number;
+  /** Encryption at rest on every broker: SSL between them, a master key each (test certs). */
+  readonly atRest?: boolean;
 }
 
 /**
@@ -488,6 +491,7 @@ export class ChaosRun {
   /** kafkajs's unhandled rejections (a client fault, reported); see routeKafkajsRejections. */
   private readonly kafkajsUnhandled: string[] = [];
   private unrouteRejections: () => void = () => undefined;
+  private removeCerts: () => void = () => undefined;
   private consumer: Consumer | null = null;
   /** Set by stop(): no client may be (re)started after it, or the test process never exits. */
   private stopping = false;
@@ -543,20 +547,25 @@ export class ChaosRun {
    */
   static async start(scenario: string, seed: number, opts: ChaosOptions = {}): Promise<ChaosRun> {
     const network = opts.network === true ? TestNetwork.create(3) : undefined;
+    const certs = opts.atRest === true ? makeTestCerts() : undefined;
     let cluster: RaftCluster;
     try {
       cluster = await RaftCluster.start(3, {
         ...(network === undefined ? {} : { network }),
+        ...(certs === undefined ? {}
+          : { atRest: { keystore: certs.serverKeystore, truststore: certs.caPem } }),
         ...(opts.tmpfsBytes === undefined ? {} : { tmpfsBytes: opts.tmpfsBytes }),
         ...(opts.diskReserveBytes === undefined ? {}
           : { config: { diskReserveBytes: opts.diskReserveBytes } }),
       });
     } catch (e) {
       network?.destroy();
+      certs?.remove();
       throw e;
     }
     const run = new ChaosRun(scenario, seed, cluster, opts.rdkafkaMessageTimeoutMs,
       opts.diskReserveBytes);
+    run.removeCerts = () => certs?.remove();
     run.unrouteRejections = routeKafkajsRejections((err) => {
       if (run.kafkajsUnhandled.push(`${err.name}: ${err.message}`) === 1) {
         console.log(`chaos: kafkajs left a rejection unhandled (a client fault): ${err.message}`);
@@ -1065,6 +1074,7 @@ export class ChaosRun {
       10_000);
     await this.cluster.stop();
     this.cluster.network?.destroy();
+    this.removeCerts();
     this.unrouteRejections();
   }
 

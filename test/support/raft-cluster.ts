@@ -9,12 +9,14 @@
  * `stop()` kills every process, unmounts the tmpfs mounts, and removes the dirs.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { basename, join } from 'node:path';
 import { KafkaClient } from '../../src/client/index.js';
 import type { RaftKvResponse } from '../../src/protocol/index.js';
 import { testRaftKvEnv } from '../../src/node/raft-kv.js';
+import { rotateKeyFile } from '../../src/cli/security/rotate-key.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
 import type { TestNetwork } from './netns.js';
 import { clientIo } from './client-io.js';
@@ -89,6 +91,14 @@ export class RaftCluster {
   private readonly ownDataDirs = new Map<number, string>();
   /** Per node, the tmpfs this cluster mounted for its data directory (`tmpfsBytes`). */
   private readonly mounts = new Map<number, string>();
+  /**
+   * Encryption at rest (`atRest`): per node an SSL inter-broker listener on these ports (Raft
+   * and replication over mutual TLS) beside the PLAINTEXT client listener at `address`, and a
+   * master key file of its own.
+   */
+  private readonly brokerPorts = new Map<number, number>();
+  private secure: { readonly keystore: string; readonly truststore: string;
+    readonly config: Record<string, unknown> } | undefined;
 
   private constructor(ports: readonly number[], network?: TestNetwork) {
     this.ids = ports.map((_, i) => i + 1);
@@ -118,10 +128,12 @@ export class RaftCluster {
    * `dataDirs`: node id → a data directory the caller owns (never removed by `stop`).
    * `tmpfsBytes`: each node's data directory on a tmpfs of this size, mounted here and unmounted
    * by `stop` once the processes are gone (throws when mounting is refused: see `tmpfsAllowed`).
+   * `atRest`: encryption at rest on every node, with the TLS files it needs between nodes.
    */
   static async start(size: number,
     opts: { config?: Record<string, unknown>; testRaftKv?: boolean; network?: TestNetwork;
-      dataDirs?: Readonly<Record<number, string>>; tmpfsBytes?: number } = {}):
+      dataDirs?: Readonly<Record<number, string>>; tmpfsBytes?: number;
+      atRest?: { readonly keystore: string; readonly truststore: string } } = {}):
     Promise<RaftCluster> {
     const ports = opts.network !== undefined ? Array.from({ length: size }, () => 9092)
       : await freePorts(size);
@@ -136,7 +148,15 @@ export class RaftCluster {
       await cluster.stop();
       throw e;
     }
-    if (opts.config !== undefined) {
+    if (opts.atRest !== undefined) {
+      const brokerPorts = opts.network !== undefined ? ports.map(() => 9093)
+        : await freePorts(size);
+      brokerPorts.forEach((port, i) => cluster.brokerPorts.set(i + 1, port));
+      cluster.secure = { ...opts.atRest, config: opts.config ?? {} };
+      for (const id of cluster.ids) {
+        rotateKeyFile(join(cluster.root, `master-${id}.key`), randomBytes(32));
+      }
+    } else if (opts.config !== undefined) {
       const file = join(cluster.root, 'config.json');
       writeFileSync(file, JSON.stringify(opts.config));
       cluster.extraArgs.push('--config', file);
@@ -170,7 +190,30 @@ export class RaftCluster {
   }
 
   voters(): string {
-    return this.ids.map((id) => `${id}@${this.address(id)}`).join(',');
+    return this.ids.map((id) => `${id}@${this.peerAddress(id)}`).join(',');
+  }
+
+  /** host:port of node `id`'s inter-broker listener (the client one, unless `atRest`). */
+  peerAddress(id: number): string {
+    const port = this.secure === undefined ? this.ports.get(id) : this.brokerPorts.get(id);
+    return `${this.host(id)}:${port}`;
+  }
+
+  /** With `atRest`, node `id`'s config file: its two listeners, TLS files and master key. */
+  private secureConfigArgs(id: number): string[] {
+    const secure = this.secure;
+    if (secure === undefined) return [];
+    const file = join(this.root, `config-${id}.json`);
+    writeFileSync(file, JSON.stringify({
+      ...secure.config,
+      listeners: `BROKER://${this.peerAddress(id)},CLIENT://${this.address(id)}`,
+      'listener.security.protocol.map': 'BROKER:SSL,CLIENT:PLAINTEXT',
+      'inter.broker.listener.name': 'BROKER',
+      'ssl.keystore.location': secure.keystore,
+      'ssl.truststore.location': secure.truststore,
+      'encryption.master.key.file': join(this.root, `master-${id}.key`),
+    }));
+    return ['--config', file];
   }
 
   /** Every process's log lines, per node, in start order (PADO_TEST_LOGS=<dir> writes them). */
@@ -183,7 +226,9 @@ export class RaftCluster {
       port: this.ports.get(id) as number,
       host: this.host(id),
       ...(this.network === undefined ? {} : { netns: this.network.nsOf(id) }),
-      args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs],
+      ...(this.secure === undefined ? {} : { omitListen: true }),
+      args: ['--node-id', String(id), '--initial-voters', this.voters(), ...this.extraArgs,
+        ...this.secureConfigArgs(id)],
       env: this.env,
     });
     this.procs.set(id, proc);
