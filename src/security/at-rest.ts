@@ -115,31 +115,22 @@
  * serve a replica fetch of an encrypted partition over a listener without TLS (configuration
  * error at start-up: "at-rest encryption needs an SSL inter-broker listener").
  *
- * ## What the storage integration must change
- * - PartitionLog: load or create `encryption.keys` at open (`DataKeys.open`, `DataKeys.empty`);
- *   before the first encryption of a run, after a rotation and at each roll, `addNewKey` and queue
- *   a key-file write (`writeFileDurable`) *before* the batches that use it, like the leader-epoch
- *   checkpoint. In appendOne, after `rewriteBatchHeader` (base offset and epoch are authenticated,
- *   so they must be final) `encryptBatch`; `segment.place` takes the stored size
- *   (`encryptedBatchBytes`), so index positions are positions of stored bytes and stay exact.
- * - Recovery, scan, the scrubber, `checkStoredBatch` and locate-by-offset: no change — they read
- *   stored headers and CRCs. Recovery needs no key: a torn or rotten tail fails the stored CRC as
- *   today; GCM catches what a CRC cannot (a deliberate change) when the batch is read.
- * - Read path: after `walkChecked`, `decryptBatch` each batch (a failure is `damaged`, like a bad
- *   CRC); the fetch response holds the decrypted copies. Pado has no sendfile path (reads are
- *   file reads into a buffer handed to the socket), so what is lost is the "no copy in JS"
- *   property: one decryption pass and one allocation per batch (costs below).
- * - Producer-state rebuilds, offset-for-timestamp, retention: headers only, no change.
- *   node/offsets-topic.ts reads `__consumer_offsets` records through `PartitionLog.read`, which
- *   decrypts. RaftStore and the group snapshot store: `sealValue` on put, `openValue` on get (a
- *   failure is PADO_STORAGE_CORRUPT at start-up, as a bad CRC is today).
- * - Produce validation: refuse attribute bit 0x4000 (INVALID_RECORD).
- * - Limits: a stored batch is 37 bytes larger; scan.ts bounds sizes by requestBytesMax, far above.
- * - node/io: draw randomness in blocks (4 KiB from `randomBytes`, sliced; each byte still used
- *   once). One `randomBytes(12)` costs 5–14 µs here, half the encryption of a 1 KiB batch.
- * - The writer: queue `encryptBatchParts` (header, ciphertext, tag) for `writev` rather than one
- *   buffer per batch: an allocation and a copy of every batch fewer (with block randomness,
- *   −22 % CPU in 1 MiB batches, −45 % in 16 KiB ones).
+ * ## How storage uses it (storage/log-encryption.ts, storage/encrypted-kv.ts, node/at-rest-keys.ts)
+ * - PartitionLog: `encryption.keys` loaded at open (re-wrapped at once if the ring has a newer
+ *   master key); a new data key on the first encryption of a run, after a rotation, at each roll,
+ *   and its key file queued *before* the batches that use it (like the leader-epoch checkpoint,
+ *   and queued again after a failed write). In appendOne, after `rewriteBatchHeader`,
+ *   `encryptBatchParts`; the writer `writev`s the parts; `segment.place` takes the stored size.
+ * - Recovery, scan, the scrubber, `checkStoredBatch`, locate-by-offset, producer-state rebuilds,
+ *   offset-for-timestamp and retention: unchanged, on stored headers and CRCs, without a key.
+ * - Read path: after `walkChecked`, `decryptBatchInto` each batch straight into one buffer for the
+ *   read; a failure ends the read before it, and is damage when it is the first batch.
+ * - RaftStore and the group snapshot store: an `atRestKvOpener` that seals every value (a
+ *   plaintext store is sealed in one atomic batch when encryption is turned on).
+ * - Produce validation refuses attribute bit 0x4000; node/io draws small randomness in 4 KiB
+ *   blocks (a nonce costs a slice, not a `randomBytes(12)` call).
+ * - Not done: pruning data keys of segments retention deleted (`removeKeysBelow`); serving
+ *   followers from a cache of plaintext just appended (a leader decrypts per follower fetch).
  *
  * ## Cost (bench/README.md "encrypt": CPU time per MiB, shared 2-core machine, quietest run)
  * Encryption: 0.93 ms in 1 MiB batches, 3.0 ms in 16 KiB ones, 21 ms in 1 KiB ones (per-batch
@@ -148,7 +139,7 @@
  * records in kcat batches of ~1 MB, 202 MiB/s with the broker at 0.81 core, 4.0 ms per MiB) would
  * spend 0.15–0.19 core more: −15 to −19 % of throughput if the broker were CPU-bound, less while
  * it runs at the disk's rate with CPU to spare, as now. `encryptBatchParts` and block randomness
- * are what keeps even the CPU-bound case at about 15 %; measure the bench once wired. Consume
+ * are what keeps even the CPU-bound case at about 15 %; measured: bench/README.md "at-rest". Consume
  * (≈ 330 MiB/s) would spend ≈ 0.2 core more on decryption. With RF = 3 a leader decrypts each
  * batch once per follower (0.62 ms per MiB each) unless it serves them from a cache of what it
  * just appended. A Raft value costs ≈ 17 µs to seal and open (100 bytes): ≈ 2–4 % of a core at
