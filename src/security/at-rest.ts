@@ -687,6 +687,13 @@ function failure(error: AtRestErrorKind, message: string): AtRestFailure {
   return { ok: false, error, message };
 }
 
+/** Draws a batch nonce and counts a use of `key`: what `encryptBatchWithNonce` needs first. */
+export function prepareBatchEncryption(key: DataKey, random: Random): Buffer {
+  const nonce = drawNonce(random);
+  noteUse(key);
+  return nonce;
+}
+
 function drawNonce(random: Random): Buffer {
   const nonce = random.bytes(gcmNonceBytes);
   assert(nonce.length === gcmNonceBytes, 'Random gave the bytes asked for');
@@ -789,6 +796,19 @@ export function encryptBatch(key: DataKey, batch: Buffer, random: Random): Buffe
  * envelope, ciphertext, tag. Saves the allocation and copy of one buffer for the whole batch.
  */
 export function encryptBatchParts(key: DataKey, batch: Buffer, random: Random): Buffer[] {
+  const nonce = drawNonce(random);
+  noteUse(key);
+  return encryptBatchWithNonce(key.id, key.cipherKey, batch, nonce);
+}
+
+/**
+ * The counting and randomness-free part of `encryptBatchParts`: the caller drew `nonce` (12 fresh
+ * random bytes) and counted the key's use. Pure, so a worker thread can run it on a copy of the
+ * batch (node/io/cipher-pool.ts) while the event loop goes on.
+ */
+export function encryptBatchWithNonce(keyId: number, cipherKey: Buffer | KeyObject, batch: Buffer,
+  nonce: Buffer): Buffer[] {
+  assert(nonce.length === gcmNonceBytes, 'a 96-bit nonce');
   assert(batch.length >= batchHeaderBytes, 'a whole batch');
   assert(batch.readInt32BE(BatchField.batchLength) + batchLogOverheadBytes === batch.length,
     'exactly one batch');
@@ -805,11 +825,9 @@ export function encryptBatchParts(key: DataKey, batch: Buffer, random: Random): 
     BatchField.batchLength);
   head.writeInt16BE(attributes | encryptedBatchAttribute, BatchField.attributes);
   head.writeUInt8(batchEnvelopeVersion, BatchEnvelope.version);
-  head.writeUInt32BE(key.id, BatchEnvelope.keyId);
-  const nonce = drawNonce(random);
+  head.writeUInt32BE(keyId, BatchEnvelope.keyId);
   nonce.copy(head, BatchEnvelope.nonce);
-  noteUse(key);
-  const cipher = createCipheriv('aes-256-gcm', key.cipherKey, nonce,
+  const cipher = createCipheriv('aes-256-gcm', cipherKey, nonce,
     { authTagLength: gcmTagBytes });
   cipher.setAAD(batchAad(head));
   const parts = [head, cipher.update(batch.subarray(BatchField.crc, batchCrcStart)),

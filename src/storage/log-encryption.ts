@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { assert, PadoError, PadoErrorCode, type Random } from '../common/index.js';
 import { batchLogOverheadBytes, BatchField, readInt64 } from '../protocol/records/index.js';
 import {
-  type DataKey, DataKeys, decryptBatchInto, encryptBatchParts, encryptedBatchOverheadBytes,
-  isEncryptedBatch, keyFileName, type MasterKeyRing, rewrapKeyFile,
+  type DataKey, DataKeys, decryptBatchInto, encryptBatchWithNonce, encryptedBatchOverheadBytes,
+  isEncryptedBatch, keyFileName, type MasterKeyRing, prepareBatchEncryption, rewrapKeyFile,
 } from '../security/index.js';
 import type { FsOps } from './fs-ops.js';
 
@@ -24,6 +24,12 @@ import type { FsOps } from './fs-ops.js';
 export interface AtRestEncryption {
   readonly ring: MasterKeyRing;
   readonly random: Random;
+}
+
+/** A batch's encryption decided at append time: its key and nonce (the bytes come later). */
+export interface SealPlan {
+  readonly key: DataKey;
+  readonly nonce: Buffer;
 }
 
 export const atRestNeedsKeyMessage = 'holds data encrypted at rest: give its master key ' +
@@ -105,12 +111,24 @@ export class LogEncryption {
     return { path: join(this.dir, keyFileName), bytes: this.keys.encode(atRest.ring) };
   }
 
-  /** The stored form of one whole batch (header final), as parts to write back to back. */
-  encrypt(batch: Buffer): Buffer[] {
+  /**
+   * At append (after `keyFileDue`): the key and a fresh nonce for one batch, its use counted. The
+   * encryption itself waits for the writer (`seal`): offsets and sizes are known now.
+   */
+  plan(): SealPlan {
     const atRest = this.atRest;
     const key: DataKey | undefined = this.keys.current;
     assert(atRest !== undefined && key !== undefined, `${this.dir}: encrypt before keyFileDue`);
-    return encryptBatchParts(key, batch, atRest.random);
+    return { key, nonce: prepareBatchEncryption(key, atRest.random) };
+  }
+
+  /**
+   * The stored form of one whole batch (header final) under `plan`, as parts to write back to
+   * back. (A worker thread was tried for large batches: sending a 1 MiB batch cost the event loop
+   * as much as encrypting it, 0.85 ms against 0.9 — not kept.)
+   */
+  seal(batch: Buffer, plan: SealPlan): Buffer[] {
+    return encryptBatchWithNonce(plan.key.id, plan.key.cipherKey, batch, plan.nonce);
   }
 
   /**

@@ -33,7 +33,7 @@ import {
   removeSnapshotsAbove,
   removeSnapshotsBefore,
 } from './log-loader.js';
-import { LogEncryption } from './log-encryption.js';
+import { LogEncryption, type SealPlan } from './log-encryption.js';
 import { findOffsetForTimestamp, locateBatch, readBatches, type ReadResult } from './log-reader.js';
 import { Segment } from './segment.js';
 
@@ -64,8 +64,10 @@ type PendingItem =
       readonly kind: 'batch';
       readonly segment: Segment;
       readonly position: number;
-      /** The stored batch: one buffer, or an encrypted batch's parts (written back to back). */
-      readonly bytes: Buffer | readonly Buffer[];
+      /** The batch as appended (plaintext when `seal` is set). */
+      readonly bytes: Buffer;
+      /** Encryption at rest: the writer stores `bytes` sealed under this plan. */
+      readonly seal: SealPlan | undefined;
       readonly nextOffset: number;
     }
   | {
@@ -480,15 +482,15 @@ export class PartitionLog {
       rewriteBatchHeader(records, batch.position, baseOffset, leaderEpoch);
     }
     const slice = records.subarray(batch.position, batch.position + bytes);
-    let stored: Buffer | Buffer[] = slice;
+    let seal: SealPlan | undefined;
     if (this.encryption.enabled) {
       const keyFile = this.encryption.keyFileDue();
       if (keyFile !== undefined) this.pending.push({ kind: 'keys', ...keyFile });
-      stored = this.encryption.encrypt(slice);
+      seal = this.encryption.plan();
     }
     const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, storedBytes);
     this.pending.push(
-      { kind: 'batch', segment, position, bytes: stored, nextOffset: lastOffset + 1 },
+      { kind: 'batch', segment, position, bytes: slice, seal, nextOffset: lastOffset + 1 },
     );
     recordProducerBatch(this.producerState, batch, baseOffset);
     this.endOffset = lastOffset + 1;
@@ -625,8 +627,9 @@ export class PartitionLog {
       // writev takes at most IOV_MAX (1024) buffers; start a new run before that.
       if (item.segment !== runSegment || run.length >= 1024 - 8) await flushRun();
       runSegment = item.segment;
-      if (Buffer.isBuffer(item.bytes)) run.push(item.bytes);
-      else for (const part of item.bytes) run.push(part);
+      // Encryption at rest happens here, in the writer's turn, not on the request path.
+      if (item.seal === undefined) run.push(item.bytes);
+      else for (const part of this.encryption.seal(item.bytes, item.seal)) run.push(part);
       runNextOffset = item.nextOffset;
     }
     await flushRun();
