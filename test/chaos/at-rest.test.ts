@@ -11,26 +11,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chaosTopic } from '../support/chaos.js';
 import { run as runCommand } from '../support/run.js';
+import { filesContaining } from '../support/scan.js';
 import { runScenario } from './scenario.js';
 
 const marker = 'pado-chaos-at-rest-marker';
 
-function filesContaining(dir: string, needle: Buffer): string[] {
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (readFileSync(path).includes(needle)) hits.push(path);
-    }
-  };
-  walk(dir);
-  return hits;
-}
 
 test('chaos: encryption at rest under leader kills and power loss, then no plaintext on disk',
   { timeout: 60 * 60_000 }, async () => {

@@ -13,13 +13,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   listenerPort, mainJs, startBroker, tempDir, type BrokerProcess,
 } from '../support/broker.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { run } from '../support/run.js';
+import { filesContaining } from '../support/scan.js';
 
 const require = createRequire(import.meta.url);
 const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
@@ -59,19 +60,6 @@ async function startFails(config: string, env: Record<string, string> = {}) {
 const kcat = (args: string[], input?: string) =>
   run('kcat', ['-b', client(), '-m', '15', ...args], input === undefined ? {} : { input });
 
-/** Every file under `dir` whose bytes contain `needle`. */
-function filesContaining(dir: string, needle: string): string[] {
-  const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const path = join(d, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (readFileSync(path).includes(Buffer.from(needle))) hits.push(path);
-    }
-  };
-  walk(dir);
-  return hits;
-}
 
 const kcatCount = 3000;
 const kjsCount = 600;
