@@ -598,10 +598,14 @@ export class PartitionLog {
       if (runSegment === undefined || run.length === 0) return;
       const segment = runSegment;
       assert(segment.file !== undefined, 'segment file opened before its writes');
-      let bytes = 0;
-      for (const buffer of run) bytes += buffer.length;
-      await segment.file.writev(run, segment.writtenBytes);
-      segment.writtenBytes += bytes;
+      // writev takes at most IOV_MAX (1024) buffers at a time.
+      for (let i = 0; i < run.length; i += 1024) {
+        const slice = i === 0 && run.length <= 1024 ? run : run.slice(i, i + 1024);
+        let bytes = 0;
+        for (const buffer of slice) bytes += buffer.length;
+        await segment.file.writev(slice, segment.writtenBytes);
+        segment.writtenBytes += bytes;
+      }
       segment.writtenNextOffset = runNextOffset;
       this.writtenEnd = runNextOffset;
       unsynced.add(segment);
@@ -624,8 +628,7 @@ export class PartitionLog {
         unsynced.delete(item.sealed);
         continue;
       }
-      // writev takes at most IOV_MAX (1024) buffers; start a new run before that.
-      if (item.segment !== runSegment || run.length >= 1024 - 8) await flushRun();
+      if (item.segment !== runSegment || run.length >= 1024) await flushRun();
       runSegment = item.segment;
       // Encryption at rest happens here, in the writer's turn, not on the request path.
       if (item.seal === undefined) run.push(item.bytes);
