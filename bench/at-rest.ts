@@ -12,17 +12,14 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Config, runOnce, type RunSample } from './produce-consume.js';
-import { mainJs, round, spread, tempDir, timedRun, writeLinesFile } from './support.js';
+import {
+  mainJs, MiB, round, type RunsMibOptions, spread, tempDir, timedRun, writeLinesFile,
+} from './support.js';
 
-export interface AtRestOptions {
-  readonly runs: number;
-  /** Payload per run for 1 KiB records (100 B runs send half as many bytes). */
-  readonly mib: number;
-}
+export type AtRestOptions = RunsMibOptions;
 
 export const atRestDefaults: AtRestOptions = { runs: 5, mib: 200 };
 
-const MiB = 1024 * 1024;
 
 export async function atRest(opts: AtRestOptions): Promise<object> {
   const dir = tempDir('pado-bench-at-rest-');

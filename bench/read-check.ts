@@ -15,18 +15,14 @@ import {
   batchCrcStart, batchLogOverheadBytes, buildBatch, validateBatches,
 } from '../src/protocol/records/index.js';
 import { checkStoredBatch, logConfigDefaults, PartitionLog } from '../src/storage/index.js';
-import { round, spread, tempDir } from './support.js';
+import { MiB, round, type RunsMibOptions, spread, tempDir } from './support.js';
 import { systemClock, systemDisk } from '../src/node/io/index.js';
 
-export interface ReadCheckOptions {
-  readonly runs: number;
-  readonly mib: number;
-}
+export type ReadCheckOptions = RunsMibOptions;
 
 export const readCheckDefaults: ReadCheckOptions = { runs: 5, mib: 64 };
 
 const fetchBytes = 1024 * 1024;
-const MiB = 1024 * 1024;
 
 export async function readCheck(opts: ReadCheckOptions): Promise<object> {
   const sizes: Record<string, object> = {};

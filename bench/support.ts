@@ -46,6 +46,14 @@ export interface BrokerOptions {
   readonly clientListener?: string;
 }
 
+export const MiB = 1024 * 1024;
+
+/** Options of the measures that take a run count and a payload in MiB per run. */
+export interface RunsMibOptions {
+  readonly runs: number;
+  readonly mib: number;
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }

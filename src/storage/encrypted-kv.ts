@@ -9,7 +9,7 @@
  * A store is all plaintext or all sealed: turning encryption on seals every existing value in
  * one atomic batch at open; a sealed store opened without a master key is refused by name.
  */
-import { PadoError, PadoErrorCode } from '../common/index.js';
+import { assert, PadoError, PadoErrorCode } from '../common/index.js';
 import {
   DataKeys, keyStoreValueKey, openValue, rewrapKeyFile, sealValue,
 } from '../security/index.js';
@@ -93,9 +93,10 @@ class SealedKv implements KvStore {
         throw new PadoError(PadoErrorCode.invalidArgument, `${this.path}: key ${op.key} is ` +
           'reserved for the store\'s data keys');
       }
-      if (op.type === 'del' || key === undefined) {
+      if (op.type === 'del') {
         sealedOps.push(op);
       } else {
+        assert(key !== undefined, 'a put has a data key (made above)');
         sealedOps.push({ type: 'put', key: op.key, value: sealValue(key, op.value, random, op.key) });
       }
     }

@@ -4,7 +4,7 @@
  * what a read returns. The stored batch header stays plaintext, so everything else in storage/
  * (recovery, indexes, retention, the scrubber, producer state) works on stored bytes unchanged.
  *
- * Keys are written before the batches that use them: `keyFileDue` hands the partition log a key
+ * Keys are written before the batches that use them: `prepare` hands the partition log a key
  * file to queue in order ahead of the batch (written and fsynced before it, like the leader-epoch
  * checkpoint), so no batch on disk ever names a key its directory does not hold. A new data key
  * is made on the first encryption of a process run, after a master key rotation, at every segment
@@ -38,6 +38,7 @@ export const atRestNeedsKeyMessage = 'holds data encrypted at rest: give its mas
 /** A read's batches after decryption, or the first batch that failed and why. */
 export type DecryptedRead =
   | { readonly ok: true; readonly records: Buffer; readonly nextOffset: number | undefined }
+  /** The read's first batch failed (a later one ends the read early instead). */
   | { readonly ok: false; readonly offset: number; readonly detail: string };
 
 export class LogEncryption {
@@ -95,31 +96,26 @@ export class LogEncryption {
   }
 
   /**
-   * Before encrypting: the key file to queue ahead of the batch (bytes, to write at `path`), when
-   * a new key must be made or the last key file write may have been lost; else undefined.
+   * At append, for one batch: the key and a fresh nonce (its use counted), and the key file to
+   * queue ahead of the batch when a new key was made or the last key file write may have been
+   * lost. The encryption itself waits for the writer (`seal`): offsets and sizes are known now.
    */
-  keyFileDue(): { path: string; bytes: Buffer } | undefined {
+  prepare(): { plan: SealPlan; keyFile: { path: string; bytes: Buffer } | undefined } {
     const atRest = this.atRest;
-    if (atRest === undefined) return undefined;
+    assert(atRest !== undefined, `${this.dir}: encryption is off`);
     if (this.rollDue || this.keys.needsNewKey(atRest.ring)) {
       this.keys.addNewKey(atRest.ring, atRest.random);
       this.rollDue = false;
       this.keyFileQueued = false;
     }
-    if (this.keyFileQueued) return undefined;
-    this.keyFileQueued = true;
-    return { path: join(this.dir, keyFileName), bytes: this.keys.encode(atRest.ring) };
-  }
-
-  /**
-   * At append (after `keyFileDue`): the key and a fresh nonce for one batch, its use counted. The
-   * encryption itself waits for the writer (`seal`): offsets and sizes are known now.
-   */
-  plan(): SealPlan {
-    const atRest = this.atRest;
-    const key: DataKey | undefined = this.keys.current;
-    assert(atRest !== undefined && key !== undefined, `${this.dir}: encrypt before keyFileDue`);
-    return { key, nonce: prepareBatchEncryption(key, atRest.random) };
+    const key = this.keys.current;
+    assert(key !== undefined, 'a current key after needsNewKey');
+    let keyFile: { path: string; bytes: Buffer } | undefined;
+    if (!this.keyFileQueued) {
+      this.keyFileQueued = true;
+      keyFile = { path: join(this.dir, keyFileName), bytes: this.keys.encode(atRest.ring) };
+    }
+    return { plan: { key, nonce: prepareBatchEncryption(key, atRest.random) }, keyFile };
   }
 
   /**

@@ -22,7 +22,13 @@ import { scanBatches } from './scan.js';
 import type { Segment } from './segment.js';
 
 export type ReadResult =
-  | { readonly kind: 'records'; readonly records: Buffer; readonly nextOffset: number }
+  | {
+      readonly kind: 'records';
+      readonly records: Buffer;
+      readonly nextOffset: number;
+      /** File position of the first batch (set by segment reads; for damage reports). */
+      readonly position?: number;
+    }
   | {
       readonly kind: 'offsetOutOfRange';
       readonly logStartOffset: number;
@@ -149,7 +155,7 @@ export async function readBatches(
         detail) };
     }
     return { kind: 'records', records: buffer.subarray(0, walked.cut),
-      nextOffset: walked.nextOffset };
+      nextOffset: walked.nextOffset, position: start.position };
   });
 }
 

@@ -484,9 +484,9 @@ export class PartitionLog {
     const slice = records.subarray(batch.position, batch.position + bytes);
     let seal: SealPlan | undefined;
     if (this.encryption.enabled) {
-      const keyFile = this.encryption.keyFileDue();
-      if (keyFile !== undefined) this.pending.push({ kind: 'keys', ...keyFile });
-      seal = this.encryption.plan();
+      const prepared = this.encryption.prepare();
+      if (prepared.keyFile !== undefined) this.pending.push({ kind: 'keys', ...prepared.keyFile });
+      seal = prepared.plan;
     }
     const position = segment.place(baseOffset, lastOffset, batch.maxTimestamp, storedBytes);
     this.pending.push(
@@ -769,7 +769,7 @@ export class PartitionLog {
         nextOffset: plain.nextOffset ?? result.nextOffset };
     }
     return this.damaged({ offset: plain.offset, kind: 'corrupt', file: segment.path(this.dir),
-      position: -1, detail: plain.detail, foundBy: 'read' });
+      position: result.position ?? 0, detail: plain.detail, foundBy: 'read' });
   }
 
   private damaged(damage: LogDamage): ReadResult {

@@ -193,6 +193,7 @@ test('a changed ciphertext byte under a recomputed CRC is damage, never served',
   const bad = await log.read(2, 1 << 20, log.logEndOffset);
   assert.equal(bad.kind, 'damaged');
   assert.ok(bad.kind === 'damaged' && /authentication failed/.test(bad.damage.detail));
+  assert.ok(bad.kind === 'damaged' && bad.damage.position === second, 'the file position is named');
   assert.equal(log.damage?.offset, 2);
   await log.close();
 });
