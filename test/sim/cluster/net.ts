@@ -2,9 +2,10 @@
  * The simulated network of a world: byte streams between hosts, delivered on the world's virtual
  * clock after a seeded latency, in order per direction. They behave as TCP does for the code
  * above it: a packet dropped or duplicated on the wire is only a delay, so a stream never loses,
- * repeats or reorders bytes; a partition (a blocked link) stalls it, retransmitting until the link
- * heals or someone's timeout closes the connection; a peer whose process was killed closes it
- * (FIN), one whose machine lost power says nothing until it reboots, then resets it.
+ * repeats or reorders bytes; a partition (a blocked link) stalls it, retransmitting with Linux's
+ * doubling timeout until the link heals or someone's timeout closes the connection; a connect's
+ * SYN lost to a partition goes again on Linux's schedule; a peer whose process was killed closes
+ * it (FIN), one whose machine lost power says nothing until it reboots, then resets it.
  * Each host gets its own `Net` (`netFor`), so the world knows who sends what.
  */
 import { EventEmitter } from 'node:events';
@@ -105,31 +106,70 @@ export class SimNetwork {
 
   private connect(from: string, toHost: string, port: number): NetSocket {
     const client = new SimSocket(this, from, toHost);
-    const key = `${toHost}:${port}`;
+    this.handshake(client, from, toHost, `${toHost}:${port}`, this.now(), 0);
+    return client;
+  }
+
+  /**
+   * The SYN sent `attempt` retransmissions after the first (at `firstMs`). As Linux does
+   * (tcp_syn_retries 6, a 1 s initial RTO doubling each time), a SYN or its answer lost to a
+   * blocked link, or to a machine without power, goes again 1, 3, 7, 15, 31 and 63 s after the
+   * first, and the connect fails at 127 s (ETIMEDOUT) — callers' own timeouts end it long before.
+   * A lost SYN used to be lost for good: a connect begun during a partition waited out its
+   * caller's whole timeout however soon the partition healed (seed 7274 on 65635c3). The server's
+   * listener sees the connection when the handshake completes, as accept() does.
+   */
+  private handshake(
+    client: SimSocket, from: string, toHost: string, key: string, firstMs: number, attempt: number,
+  ): void {
+    const again = (): void => {
+      const nextMs = firstMs + synRtoMs * (2 ** (attempt + 1) - 1);
+      this.after(Math.max(0, nextMs - this.now()), () => {
+        if (client.isClosed) return;
+        if (attempt + 1 > synRetries) {
+          client.failConnect(Object.assign(new Error(`connect ETIMEDOUT ${key}`), { code: 'ETIMEDOUT' }));
+        } else {
+          this.handshake(client, from, toHost, key, firstMs, attempt + 1);
+        }
+      });
+    };
     this.after(this.latency(), () => {
-      // SYN lost, or nobody there to answer: the caller's timeout ends it.
-      if (client.isClosed || !this.canReach(from, toHost) || !this.isUp(toHost)) return;
-      const accept = this.listeners.get(key);
-      if (accept === undefined) {
-        client.failConnect(Object.assign(new Error(`connect ECONNREFUSED ${key}`),
-          { code: 'ECONNREFUSED' }));
-        return;
-      }
-      const server = new SimSocket(this, toHost, from);
-      server.paused = true; // accepted paused (pauseOnConnect), as the real listener does
-      server.peer = client;
-      client.peer = server;
-      accept(server);
+      if (client.isClosed) return;
+      if (!this.canReach(from, toHost) || !this.isUp(toHost)) return again();
+      const listening = this.listeners.has(key);
+      // The answer, SYN-ACK or RST, on its way back.
       this.after(this.latency(), () => {
-        if (this.canReach(toHost, from)) client.connected();
+        if (client.isClosed) return;
+        if (!this.canReach(toHost, from) || !this.isUp(toHost)) return again();
+        const accept = this.listeners.get(key);
+        if (!listening || accept === undefined) {
+          client.failConnect(Object.assign(new Error(`connect ECONNREFUSED ${key}`),
+            { code: 'ECONNREFUSED' }));
+          return;
+        }
+        const server = new SimSocket(this, toHost, from);
+        server.paused = true; // accepted paused (pauseOnConnect), as the real listener does
+        server.peer = client;
+        client.peer = server;
+        accept(server);
+        client.connected();
       });
     });
-    return client;
   }
 }
 
-/** Retransmission interval while a link is blocked. */
-const retransmitMs = 200;
+/** Linux's SYN retransmission: the initial RTO (TCP_TIMEOUT_INIT) and tcp_syn_retries. */
+const synRtoMs = 1_000;
+const synRetries = 6;
+
+/**
+ * Retransmission while a link is blocked, as Linux does for data: the first after tcp_rto_min
+ * (200 ms), each next one twice as late (up to TCP_RTO_MAX, 120 s), back to the minimum once
+ * bytes get through. A stream stalled by a partition resumes at its next retransmission after
+ * the heal, not at once — up to about as long again as it was stalled.
+ */
+const rtoMinMs = 200;
+const rtoMaxMs = 120_000;
 
 type Segment = Buffer | 'fin';
 
@@ -148,6 +188,8 @@ export class SimSocket extends EventEmitter implements NetSocket {
   /** Sent and not yet delivered, in order; the pump delivers them after the link's latency. */
   private readonly outbox: Segment[] = [];
   private pumping = false;
+  /** The next retransmission's delay (see rtoMinMs). */
+  private rtoMs = rtoMinMs;
   private readonly network: SimNetwork;
 
   constructor(network: SimNetwork, local: string, remote: string) {
@@ -202,19 +244,25 @@ export class SimSocket extends EventEmitter implements NetSocket {
     const peer = this.peer;
     if (peer === null || this.outbox.length === 0) return;
     if (!this.network.canReach(this.localAddress, this.remoteAddress)) {
-      this.pump(retransmitMs);
+      this.retransmit();
       return;
     }
     if (peer.silenced) {
       // The peer's process is gone: a rebooted machine answers with a reset, a dead one not at all.
       if (this.network.isUp(this.remoteAddress)) this.reset();
-      else this.pump(retransmitMs);
+      else this.retransmit();
       return;
     }
+    this.rtoMs = rtoMinMs;
     for (const segment of this.outbox.splice(0)) {
       if (segment === 'fin') peer.finReceived();
       else peer.receive(segment);
     }
+  }
+
+  private retransmit(): void {
+    this.pump(this.rtoMs);
+    this.rtoMs = Math.min(this.rtoMs * 2, rtoMaxMs);
   }
 
   private reset(): void {
