@@ -49,7 +49,7 @@ export {
   aesGcmOpen, aesGcmSeal, BatchEnvelope, batchEnvelopeVersion, DataKey, dataKeyBytes, dataKeyIdMax,
   DataKeys, dataKeyUsesMax, dataKeyUsesRenew, decodeKeyFile, decryptBatch, decryptBatchInto,
   encodeKeyFile,
-  encryptBatch, encryptBatchParts, encryptBatchWithNonce, encryptedBatchAttribute, encryptedBatchBytes,
+  encryptBatch, encryptBatchInPlace, encryptBatchParts, encryptBatchWithNonce, encryptedBatchAttribute, encryptedBatchBytes,
   encryptedBatchKeyId, encryptedBatchOverheadBytes, formatMasterKeyLine, isEncryptedBatch, keyFileEntriesMax,
   keyFileName, keyFileVersion, keyStoreValueKey, masterKey, masterKeyBytes, masterKeyCheck,
   masterKeyEnvironmentVariable, masterKeyFileEnvironmentVariable, masterKeyIdMax, MasterKeyRing,

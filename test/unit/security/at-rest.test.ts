@@ -20,7 +20,8 @@ import {
 } from '../../../src/protocol/records/index.js';
 import {
   aesGcmOpen, aesGcmSeal, BatchEnvelope, DataKey, DataKeys, dataKeyUsesRenew, decodeKeyFile,
-  decryptBatch, encryptBatch, encryptBatchParts, encryptedBatchAttribute, encryptedBatchBytes,
+  decryptBatch, encryptBatch, encryptBatchInPlace, encryptBatchParts, encryptBatchWithNonce,
+  encryptedBatchAttribute, encryptedBatchBytes,
   encryptedBatchKeyId, encryptedBatchOverheadBytes, formatMasterKeyLine, isEncryptedBatch,
   masterKey, MasterKeyRing, openValue, parseMasterKeys, rewrap, rewrapKeyFile, sealValue,
   unwrapDataKey, wrapDataKey, type MasterKey,
@@ -228,6 +229,25 @@ test('a stored batch is a valid v2 batch without the payload, and decrypts byte 
     assert.deepEqual(Buffer.concat(parts), stored, 'the same bytes as parts, CRC included');
   }
   assert.equal(key.uses, 9);
+});
+
+test('in place: the same stored bytes, the records overwritten by their ciphertext, large batches in 64 KiB pieces', () => {
+  const key = new DataKey(3, keyBytes(33), 1, true);
+  for (const records of [1, 5, 3_000]) {
+    const batch = sampleBatch(records);
+    const nonce = Buffer.alloc(12, records & 0xff);
+    const expected = Buffer.concat(encryptBatchWithNonce(key.id, key.cipherKey, batch, nonce));
+    const original = Buffer.from(batch);
+    const parts = encryptBatchInPlace(key.id, key.cipherKey, batch, nonce);
+    assert.deepEqual(Buffer.concat(parts), expected, `${records} records: the same stored bytes`);
+    assert.deepEqual(batch.subarray(0, 61), original.subarray(0, 61), 'the header is left as it was');
+    assert.ok(parts.some((p) => p.buffer === batch.buffer && p.byteOffset === batch.byteOffset + 61),
+      'the records are written from the batch itself');
+    assert.ok(!batch.subarray(61).equals(original.subarray(61)), 'no plaintext left behind');
+    assert.equal(batch.indexOf(payload), -1);
+    const opened = decryptBatch(key, expected);
+    assert.ok(opened.ok && opened.batch.equals(original), 'opens to what the producer sent');
+  }
 });
 
 test('a flipped bit anywhere is caught: by GCM, or by the stored CRC in the CRC field', () => {
