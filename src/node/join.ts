@@ -20,7 +20,7 @@
 import type { Logger } from 'pino';
 import { delay, PadoError, PadoErrorCode, type Clock, type Net } from '../common/index.js';
 import type { HostPort } from '../config/index.js';
-import { KafkaClient, type ClientIo } from '../client/index.js';
+import { describeQuorum, KafkaClient, type ClientIo } from '../client/index.js';
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
 import {
   ApiKey, KafkaError, type AddRaftVoterRequest, type AddRaftVoterResponse, type ConnectCheckRequest,
@@ -386,10 +386,10 @@ export interface JoinOptions {
   /** This node's Raft store directory id (sent as AddRaftVoter's voterDirectoryId). */
   readonly directoryId?: string | null;
   /**
-   * The metadata leader this node's Raft follows (0: none known). A join waiting on a controller
-   * that is replaced meanwhile is asked again at once, not after its 60 s timeout.
+   * The metadata leader this node's Raft follows (0: none known) and its term. A join waiting on
+   * a controller that is replaced meanwhile is asked again at once, not after its 60 s timeout.
    */
-  readonly raftLeader?: () => NodeId;
+  readonly raftLeader?: () => { readonly leaderId: NodeId; readonly term: number };
   /** The bound Kafka listener of this node. */
   readonly listener: HostPort;
   /** `advertised` from the config, if set (then not detected). */
@@ -471,14 +471,18 @@ async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
     for (const b of metadata.brokers) {
       if (b.nodeId !== o.nodeId) o.peers.fill({ id: b.nodeId, host: b.host, port: b.port });
     }
-    o.log.info({ advertised, target: o.target, brokers: metadata.brokers.length },
+    // The term of the leader that will admit us, as the target knows it: a leader of a later
+    // term is another controller, even on the same node (it rebooted), and ours is lost.
+    const quorum = await describeQuorum(client).catch(() => null);
+    const askedInTerm = quorum === null || quorum.errorCode !== 0 ? undefined : quorum.leaderEpoch;
+    o.log.info({ advertised, target: o.target, brokers: metadata.brokers.length, askedInTerm },
       'asking to join the metadata quorum');
     const answer = client.request<AddRaftVoterResponse>(ApiKey.addRaftVoter, {
       clusterId: metadata.clusterId, timeoutMs: joinRequestTimeoutMs, voterId: o.nodeId,
       voterDirectoryId: o.directoryId ?? zeroUuid,
       listeners: [{ name: 'PLAINTEXT', host: advertised.host, port: advertised.port }],
     }, 0);
-    const response = await untilLeaderMoves(o, answer);
+    const response = await untilLeaderMoves(o, answer, askedInTerm);
     if (response === 'leader moved') {
       return { errorCode: KafkaError.notController.code,
         message: 'the metadata leader changed while this node was being admitted' };
@@ -495,12 +499,17 @@ async function joinOnce(o: JoinOptions): Promise<JoinAttempt> {
 const leaderCheckMs = 250;
 
 /**
- * `answer`, or 'leader moved' once this node's Raft, having followed one metadata leader, follows
- * another: the controller admitting us is gone (a machine that lost power answers nothing, and
- * the request would wait out its whole timeout — found by the whole-cluster simulation, seed 237).
- * Asking again is safe: an admission is idempotent for the same node and directory.
+ * `answer`, or 'leader moved' once this node's Raft follows another metadata leader than the one
+ * asked: a leader of a later term than `askedInTerm` (the leader's term when we asked, if the
+ * target said), or, having followed one leader, another id. The controller admitting us is gone:
+ * a machine that lost power answers nothing, and the request would wait out its whole timeout
+ * (found by the whole-cluster simulation, seed 237 — twice: the second time the controller's own
+ * node won the next election after its reboot, and this node had not yet followed it before it
+ * lost power, so no other id was ever seen). Asking again is safe: an admission is idempotent for
+ * the same node and directory.
  */
-export async function untilLeaderMoves<T>(o: JoinOptions, answer: Promise<T>): Promise<T | 'leader moved'> {
+export async function untilLeaderMoves<T>(o: JoinOptions, answer: Promise<T>,
+  askedInTerm?: number): Promise<T | 'leader moved'> {
   const leader = o.raftLeader;
   if (leader === undefined) return answer;
   let settled = false;
@@ -510,8 +519,10 @@ export async function untilLeaderMoves<T>(o: JoinOptions, answer: Promise<T>): P
       await delay(o.clock, leaderCheckMs);
       if (settled) return 'leader moved';
       const now = leader();
-      if (followed === 0) followed = now;
-      else if (now !== 0 && now !== followed) return 'leader moved';
+      if (now.leaderId === 0) continue;
+      if (askedInTerm !== undefined && now.term > askedInTerm) return 'leader moved';
+      if (followed === 0) followed = now.leaderId;
+      else if (now.leaderId !== followed) return 'leader moved';
     }
   })();
   try {

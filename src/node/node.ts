@@ -124,7 +124,10 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   });
   if (quorum.mustJoin && config.join !== undefined) {
     await joinCluster({ nodeId: config.nodeId, target: config.join, listener: address, clock,
-      net: io.net, directoryId: quorum.directoryId, raftLeader: () => quorum.driver.status().leaderId,
+      net: io.net, directoryId: quorum.directoryId, raftLeader: () => {
+        const { leaderId, term } = quorum.driver.status();
+        return { leaderId, term };
+      },
       configured: config.advertised, peers, log: log.child({ module: 'join' }) });
   }
   services.lifecycle.start();

@@ -168,13 +168,31 @@ test('directory ids travel as broker config records, once, never the zero id', (
 
 test('a join waiting on a controller that is replaced (its Raft follows another leader) gives up ' +
   'at once to ask again; an answer that comes is returned (sim seed 237)', async () => {
-  const leaders = [0, 3, 3, 2];
+  const leaders = [0, 3, 3, 2].map((leaderId) => ({ leaderId, term: 4 }));
   let calls = 0;
   const o = { clock: systemClock, raftLeader: () => leaders[Math.min(calls++, leaders.length - 1)]! } as
     unknown as JoinOptions;
   const never = new Promise<string>(() => undefined);
   assert.equal(await untilLeaderMoves(o, never), 'leader moved');
   assert.equal(calls, 4, 'none, then 3 (followed), still 3, then 2: moved');
-  const stay = { clock: systemClock, raftLeader: () => 3 } as unknown as JoinOptions;
-  assert.equal(await untilLeaderMoves(stay, Promise.resolve('admitted')), 'admitted');
+  const stay = { clock: systemClock, raftLeader: () => ({ leaderId: 3, term: 4 }) } as unknown as JoinOptions;
+  assert.equal(await untilLeaderMoves(stay, Promise.resolve('admitted'), 4), 'admitted');
+});
+
+test('a join asked in term 4 gives up when its Raft first follows a leader of term 5, even the same ' +
+  'node rebooted (sim seed 237 on 4f6510a); the leader of the term it asked in is waited for', async () => {
+  const seen = [0, 0, 3].map((leaderId) => ({ leaderId, term: leaderId === 0 ? 0 : 5 }));
+  let calls = 0;
+  const o = { clock: systemClock, raftLeader: () => seen[Math.min(calls++, seen.length - 1)]! } as
+    unknown as JoinOptions;
+  assert.equal(await untilLeaderMoves(o, new Promise<string>(() => undefined), 4), 'leader moved');
+  assert.equal(calls, 3, 'no leader, no leader, then node 3 in term 5');
+  // The same node in the term asked in: the answer is awaited.
+  let answered = (_: string): void => undefined;
+  const answer = new Promise<string>((resolve) => { answered = resolve; });
+  const same = { clock: systemClock, raftLeader: () => ({ leaderId: 3, term: 4 }) } as unknown as JoinOptions;
+  const result = untilLeaderMoves(same, answer, 4);
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  answered('admitted');
+  assert.equal(await result, 'admitted');
 });
