@@ -14,6 +14,7 @@ import { replication, replicationDefaults } from './replication.js';
 import { readCheck, readCheckDefaults } from './read-check.js';
 import { encrypt, encryptDefaults } from './encrypt.js';
 import { atRest, atRestDefaults } from './at-rest.js';
+import { metricsCost } from './metrics.js';
 
 /** Options only some measures take, as given on the command line (undefined when left out). */
 interface Given {
@@ -38,6 +39,7 @@ const measures: ReadonlyMap<string, Measure> = new Map<string, Measure>([
   ['encrypt', (opts, given) => encrypt({ runs: opts.runs,
     mib: given.mib ?? encryptDefaults.mib })],
   ['at-rest', (opts, given) => atRest({ runs: opts.runs, mib: given.mib ?? atRestDefaults.mib })],
+  ['metrics', (opts) => metricsCost({ runs: opts.runs })],
 ]);
 
 function parseOptions(

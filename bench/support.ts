@@ -67,7 +67,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     configArgs.push('--config', file);
   }
   const listen = opts.config?.['listeners'] === undefined ? ['--listen', '127.0.0.1:0'] : [];
-  const args = [...(opts.nodeArgs ?? []), mainJs, 'start', ...listen,
+  const args = [...(opts.nodeArgs ?? []), mainJs, 'start', ...listen, '--http-listen', '127.0.0.1:0',
     '--data-dir', dataDir, '--log-level', 'info', ...configArgs];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = once(proc, 'exit');

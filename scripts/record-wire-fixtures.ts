@@ -69,7 +69,8 @@ async function main(): Promise<void> {
   const configPath = join(dir, 'pado.json');
   writeFileSync(configPath, JSON.stringify({ advertised: `127.0.0.1:${proxyPort}` }));
   const broker = spawn(process.execPath, [
-    resolve('dist/src/main.js'), 'start', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'),
+    resolve('dist/src/main.js'), 'start', '--listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0',
+    '--data-dir', join(dir, 'data'),
     '--config', configPath,
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((res) => {

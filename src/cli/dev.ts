@@ -25,6 +25,8 @@ export interface DevArgs {
 /** A laptop cluster: 9 nodes is already more than 5 voters plus observers need. */
 export const devNodesMax = 9;
 export const devBasePortDefault = 9092;
+/** Node i's HTTP admin listener (metrics, health, readiness): 127.0.0.1:9644+i-1. */
+export const devHttpPortBase = 9644;
 export const devDataDirDefault = './data';
 /** The children's own shutdown deadline, plus time for them to flush their logs and exit. */
 export const devStopMsMax = limits.shutdownMsMax + 1_000;
@@ -51,6 +53,7 @@ export function planDevCluster(args: DevArgs): DevPlan {
   const nodes = ids.map((id) => {
     const dataDir = join(args.dataDir, `dev-${id}`);
     const childArgs = ['start', '--node-id', String(id), '--listen', `127.0.0.1:${port(id)}`,
+      '--http-listen', `127.0.0.1:${devHttpPortBase + id - 1}`,
       '--data-dir', dataDir, '--initial-voters', voters];
     if (args.logLevel !== undefined) childArgs.push('--log-level', args.logLevel);
     return { nodeId: id, port: port(id), dataDir, args: childArgs };

@@ -41,6 +41,10 @@ export const start = defineVerb<StartArgs>({
   options: [
     { flags: '--config <file>', description: 'JSON config file' },
     { flags: '--listen <host:port>', description: 'Kafka listener (env PADO_LISTEN)' },
+    {
+      flags: '--http-listen <host:port>',
+      description: 'HTTP admin listener: /metrics, /health, /ready (default 127.0.0.1:9644; env PADO_HTTP_LISTEN)',
+    },
     { flags: '--data-dir <dir>', description: 'Data directory (env PADO_DATA_DIR)' },
     { flags: '--node-id <id>', description: 'Node id (env PADO_NODE_ID)' },
     { flags: '--log-level <level>', description: 'fatal … trace (env PADO_LOG_LEVEL)' },
@@ -65,6 +69,8 @@ export const start = defineVerb<StartArgs>({
     if (config !== undefined) flags.config = config;
     const listen = stringOption(options, 'listen');
     if (listen !== undefined) flags.listen = listen;
+    const httpListen = stringOption(options, 'httpListen');
+    if (httpListen !== undefined) flags.httpListen = httpListen;
     const dataDir = stringOption(options, 'dataDir');
     if (dataDir !== undefined) flags.dataDir = dataDir;
     const nodeId = stringOption(options, 'nodeId');

@@ -20,6 +20,8 @@ import { suggest } from './suggest.js';
 export interface NodeConfigFlags {
   config?: string | undefined;
   listen?: string | number | undefined;
+  /** host:port of the HTTP admin listener (metrics, health, readiness). */
+  httpListen?: string | number | undefined;
   dataDir?: string | undefined;
   nodeId?: string | number | undefined;
   logLevel?: string | undefined;
@@ -352,6 +354,8 @@ export function envLayer(env: Environment): Layer {
   const layer: Layer = {};
   const listen = env['PADO_LISTEN'];
   if (listen !== undefined) layer['listen'] = parseHostPort(listen, 'listen');
+  const http = env['PADO_HTTP_LISTEN'];
+  if (http !== undefined) layer['httpListen'] = parseHostPort(http, 'httpListen');
   if (env['PADO_DATA_DIR'] !== undefined) layer['dataDir'] = env['PADO_DATA_DIR'];
   if (env['PADO_NODE_ID'] !== undefined) layer['nodeId'] = numberOrText(env['PADO_NODE_ID']);
   if (env['PADO_LOG_LEVEL'] !== undefined) layer['logLevel'] = env['PADO_LOG_LEVEL'];
@@ -365,6 +369,9 @@ export function envLayer(env: Environment): Layer {
 export function flagLayer(flags: NodeConfigFlags): Layer {
   const layer: Layer = {};
   if (flags.listen !== undefined) layer['listen'] = parseHostPort(String(flags.listen), 'listen');
+  if (flags.httpListen !== undefined) {
+    layer['httpListen'] = parseHostPort(String(flags.httpListen), 'httpListen');
+  }
   if (flags.dataDir !== undefined) layer['dataDir'] = String(flags.dataDir);
   if (flags.nodeId !== undefined) layer['nodeId'] = numberOrText(String(flags.nodeId));
   if (flags.logLevel !== undefined) layer['logLevel'] = String(flags.logLevel);

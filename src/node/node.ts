@@ -24,7 +24,7 @@ import {
 } from '../metadata/index.js';
 import {
   brokerHandlers, controllerHandlers, gateClientRequests, groupHandlers,
-  lifecycleHandlers, membershipHandlers, raftKvHandler, raftMessageHandler, ReadyGate,
+  lifecycleHandlers, measured, membershipHandlers, raftKvHandler, raftMessageHandler, ReadyGate,
   withForwarding, type Broker, type GroupService, type Handler, type RaftService,
 } from '../server/index.js';
 import { ApiKey } from '../protocol/index.js';
@@ -51,6 +51,7 @@ import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
+import { NodeObservability } from './observability.js';
 
 export interface RunningNode {
   readonly address: { host: string; port: number };
@@ -93,6 +94,8 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   const io: NodeIo = { ...given, net: peerNet(given.net, () => listener.peerTls()),
     openKv: atRestKvOpener(given.openKv, atRest), ...(atRest === undefined ? {} : { atRest }) };
   const address = await listener.listen();
+  const observed = new NodeObservability(config, given, clock);
+  await observed.listen(given, log);
   // A joining node advertises the address it reaches its peers from (join.ts).
   const advertised = config.join === undefined ? config.advertised ?? address
     : await detectAdvertised(io, config.advertised, address, config.join);
@@ -101,7 +104,7 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   const peers = new RaftPeers(voters);
   const quorum = await openQuorum(config, voters, peers, log, io);
   metadataImage = () => quorum.metadata.image();
-  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io);
+  const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io, observed);
   const inspect = (): NodeView => ({ metadataOffset: quorum.driver.status().applied,
     image: quorum.metadata.image(), partitions: replicas.view() });
   hooks.starting?.(inspect);
@@ -111,10 +114,24 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   // fenced and leads nothing: clients must see neither, only peers are served.
   const clientGate = new ReadyGate();
   const { broker, handlers } = services;
-  listener.serve(gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
+  const gated = gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
     clientGate, { holds: () => broker.holdsLease(),
       lapsedForMs: () => services.lifecycle.leaseLapsedForMs(),
-      wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) }), clock);
+      wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) });
+  listener.serve(measured(gated, observed.observer,
+    (id) => quorum.metadata.image().topicsById.get(id)?.name), clock);
+  countIsrChanges(replicas, observed, () => quorum.metadata.image());
+  quorum.machine.onChange(async (previous, next) => {
+    if (quorum.metadata.isController()) observed.metrics.leadersElected(leaderChanges(previous, next));
+  });
+  let stopping = false;
+  observed.attach({ nodeId: config.nodeId, image: () => quorum.metadata.image(),
+    raft: () => quorum.driver.status(), isController: () => quorum.metadata.isController(),
+    replicas: () => replicas.view(), diskFreeBytes: () => replicas.diskFreeBytes,
+    notReady: () => (stopping ? 'stopping'
+      : !clientGate.isOpen ? 'starting: not yet registered, unfenced and caught up'
+        : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
+          : null) });
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   const startedMs = clock.now();
@@ -156,7 +173,8 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   return {
     address,
     inspect,
-    stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log }),
+    stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log,
+      observed, stopping: () => { stopping = true; } }),
   };
 }
 
@@ -166,19 +184,21 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
  */
 async function openReplicas(
   config: NodeConfig, quorum: Quorum, peers: RaftPeers, log: Logger,
-  { clock, disk, net, atRest }: NodeIo,
+  { clock, disk, net, atRest }: NodeIo, observed: NodeObservability,
 ): Promise<{ replicas: ReplicaManager; fetchers: ReplicaFetchers }> {
   const { machine, metadata } = quorum;
   // Every node's transport learns the quorum's endpoints from the replicated metadata.
   learnPeers(peers, machine.image, config.nodeId);
   machine.onChange(async (_previous, next) => learnPeers(peers, next, config.nodeId));
   const replicas = await ReplicaManager.open(config, log.child({ module: 'partitions' }),
-    { fs: disk, clock, ...(atRest === undefined ? {} : { atRest }) });
+    { fs: disk, clock, ...(atRest === undefined ? {} : { atRest }), flushed: observed.flushed,
+      monotonicMs: observed.monotonicMs });
   const fetchers = new ReplicaFetchers({
     nodeId: config.nodeId, followers: () => replicas.allFollowers(), clock, net,
     followerOf: (topic, partition) => replicas.follower(topic, partition),
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
     log: log.child({ module: 'replica-fetcher' }),
+    appended: (topic, bytes) => observed.metrics.replicated(topic, bytes),
   });
   machine.onChange(async (previous, next) => {
     await replicas.applyImage(previous, next);
@@ -297,11 +317,14 @@ function stopper(parts: {
   replicas: ReplicaManager;
   fetchers: ReplicaFetchers;
   log: Logger;
+  observed: NodeObservability;
+  stopping: () => void;
 }): () => Promise<void> {
-  const { listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log } = parts;
+  const { listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log, observed } = parts;
   let stopping: Promise<void> | null = null;
   return () => {
     stopping ??= (async () => {
+      parts.stopping();
       const controlled = await services.lifecycle.stop(controlledShutdownMsMax);
       log.info({ controlled }, 'stopping: no new connections; finishing in-flight requests');
       services.duties.close();
@@ -315,6 +338,7 @@ function stopper(parts: {
       await groupSnapshots.close();
       await fetchers.close();
       await replicas.close();
+      await observed.close();
       log.info('stopped');
     })();
     return stopping;
@@ -659,4 +683,28 @@ function deferredGroups(): { service: GroupService; resolve: (driver: GroupServi
     deleteGroups: later((d, ids) => d.deleteGroups(ids)),
   };
   return { service, resolve };
+}
+
+/** ISR changes this node proposes as a leader, counted as shrinks or expands. */
+function countIsrChanges(replicas: ReplicaManager, observed: NodeObservability,
+  image: () => MetadataImage): void {
+  const send = replicas.onIsrChange;
+  replicas.onIsrChange = (replica, proposal) => {
+    const now = image().topicsByName.get(replica.topic)?.partitions[replica.partition]?.isr.length;
+    if (now !== undefined) observed.metrics.isrChanged(now, proposal.newIsr.length);
+    send(replica, proposal);
+  };
+}
+
+/** Partitions whose leader changed to a live one between two images (leader elections). */
+function leaderChanges(previous: MetadataImage, next: MetadataImage): number {
+  let count = 0;
+  for (const [name, topic] of next.topicsByName) {
+    const before = previous.topicsByName.get(name);
+    for (const p of topic.partitions) {
+      const was = before?.partitions[p.partition];
+      if (p.leader >= 0 && was !== undefined && was.leaderEpoch !== p.leaderEpoch && was.leader !== p.leader) count++;
+    }
+  }
+  return count;
 }

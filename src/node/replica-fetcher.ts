@@ -48,6 +48,8 @@ export interface ReplicaFetcherOptions {
   readonly interrupt?: () => void;
   /** A repair waiting to leave the ISR fetches again after this long (default 100 ms). */
   readonly repairRetryMs?: number;
+  /** Told of each append's bytes (the node's replication-bytes-in metric). */
+  readonly appended?: (topic: string, bytes: number) => void;
 }
 
 const fetchVersion = 12;
@@ -287,6 +289,7 @@ export class ReplicaFetcher {
     let durable: Promise<void>;
     try {
       durable = slot.log.appendAsFollower(records, headers, nowMs).durable;
+      this.o.appended?.(slot.topic, records.length);
     } catch (err) {
       if (!isPadoError(err)) throw err;
       // Synchronously, before any role change can share the epoch cache with a new replica.
@@ -397,6 +400,8 @@ export interface ReplicaFetchersOptions {
   readonly clock: Clock;
   readonly net: Net;
   readonly requestTimeoutMs?: number;
+  /** Told of each append's bytes (the node's replication-bytes-in metric). */
+  readonly appended?: (topic: string, bytes: number) => void;
 }
 
 interface FetcherEntry {
@@ -472,6 +477,7 @@ export class ReplicaFetchers {
       partitions: () => [...this.o.followers()].filter((s) => s.replica.leaderId === sourceId),
       isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,
       interrupt: close,
+      ...(this.o.appended === undefined ? {} : { appended: this.o.appended }),
     });
     this.fetchers.set(sourceId, { fetcher, close, slots });
     fetcher.start();

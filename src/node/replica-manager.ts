@@ -54,6 +54,8 @@ export interface ReplicaView {
   readonly durableEndOffset: number;
   /** A produce arriving now could be appended here. */
   readonly takesWrites: boolean;
+  /** Bytes of the log's segments. */
+  readonly sizeBytes: number;
 }
 
 export interface FollowerSlot {
@@ -342,17 +344,22 @@ export class ReplicaManager {
    * at a time. Never rejects: a failed write is logged and retried on the next round.
    */
   /** Each local partition's replication state, for diagnostics and the whole-cluster simulation. */
+  /** Free bytes on the data directory's file system as last measured (the disk guard's). */
+  get diskFreeBytes(): number | undefined {
+    return this.logs.diskGuard.estimatedFreeBytes;
+  }
+
   view(): ReplicaView[] {
     const out: ReplicaView[] = [];
     for (const r of this.replicas.values()) {
       out.push({ topic: r.topic, partition: r.partition, role: 'leader', leaderEpoch: r.leaderEpoch,
         highWatermark: r.highWatermark(), logEndOffset: r.log.logEndOffset, durableEndOffset: r.log.durableEndOffset,
-        takesWrites: r.takesWrites });
+        takesWrites: r.takesWrites, sizeBytes: r.log.sizeBytes });
     }
     for (const f of this.followers.values()) {
       out.push({ topic: f.topic, partition: f.partition, role: 'follower', leaderEpoch: f.replica.leaderEpoch,
         highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, durableEndOffset: f.log.durableEndOffset,
-        takesWrites: false });
+        takesWrites: false, sizeBytes: f.log.sizeBytes });
     }
     return out;
   }

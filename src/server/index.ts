@@ -26,3 +26,4 @@ export {
 export { clientListenerHandlers, peerOnlyApiKeys } from './listener-apis.js';
 export { certificatePrincipal } from './server.js';
 export { accessControl, withAuthorization, type Access } from './authorization.js';
+export { measured, type RequestObserver } from './measured.js';

@@ -46,6 +46,10 @@ export interface StorageIo {
   readonly clock: Clock;
   /** Encryption at rest of partition logs and stores: absent, data is stored in plaintext. */
   readonly atRest?: AtRestEncryption;
+  /** Told how long each group-commit fsync of a partition log took, ms (the node's metrics). */
+  readonly flushed?: (ms: number) => void;
+  /** A monotonic clock with sub-millisecond resolution for `flushed`, ms (default: the clock). */
+  readonly monotonicMs?: () => number;
 }
 
 /** Node's ENOSPC/EDQUOT: the disk (or the quota) is full. */

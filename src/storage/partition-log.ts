@@ -135,6 +135,7 @@ export class PartitionLog {
   private hwTail: Promise<void> = Promise.resolve();
   private readonly fs: FsOps;
   private readonly clock: Clock;
+  private readonly io: StorageIo;
   /** Data keys and decryption (log-encryption.ts); plaintext passes through when off. */
   private encryption!: LogEncryption;
   private readonly diskGuard: DiskSpaceGuard;
@@ -168,6 +169,7 @@ export class PartitionLog {
     this.currentConfig = config;
     this.fs = io.fs;
     this.clock = io.clock;
+    this.io = io;
     this.diskGuard = options.diskGuard ?? new DiskSpaceGuard(
       dir,
       { reserveBytes: config.diskReserveBytes, measure: (d) => io.fs.freeBytes(d) },
@@ -572,7 +574,11 @@ export class PartitionLog {
       this.unsynced.clear();
       this.awaitingSync = [];
       try {
+        const flushed = this.io.flushed;
+        const now = this.io.monotonicMs ?? (() => this.clock.now());
+        const startMs = flushed === undefined ? 0 : now();
         for (const segment of files) await segment.file?.sync();
+        if (flushed !== undefined && files.length > 0) flushed(now() - startMs);
       } catch (error) {
         this.syncing = null;
         // Not awaited: a writer may be waiting for this loop before it repairs (no deadlock).

@@ -50,6 +50,16 @@ export function listenerPort(broker: BrokerProcess, name: string): number {
   throw new Error(`no listener ${name} in the broker's log`);
 }
 
+/** The bound port of the HTTP admin listener, from its "http listener ready" log line. */
+export function httpPort(broker: BrokerProcess): number {
+  for (const line of broker.lines) {
+    if (!line.includes('"msg":"http listener ready"')) continue;
+    const m = /"port":(\d+)/.exec(line);
+    if (m !== null) return Number(m[1]);
+  }
+  throw new Error('no http listener in the broker\'s log');
+}
+
 export function tempDir(prefix = 'pado-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -61,6 +71,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<BrokerProces
     mainJs, 'start', ...(opts.omitListen === true ? [] : ['--listen', `${host}:${opts.port ?? 0}`]),
     '--data-dir', dataDir,
     '--log-level', 'info', ...(opts.args ?? []),
+    // Many brokers share this machine: each takes a free port for HTTP unless the test names one.
+    ...(opts.args?.includes('--http-listen') === true ? [] : ['--http-listen', `${host}:0`]),
   ];
   const command = opts.netns === undefined ? process.execPath : 'ip';
   const argv = opts.netns === undefined ? args : ['netns', 'exec', opts.netns, process.execPath, ...args];

@@ -10,6 +10,8 @@ import { openSystemKv } from './system-kv.js';
 import { systemDisk } from './system-disk.js';
 import { systemClock } from './system-clock.js';
 import { systemRandom } from './system-random.js';
+import { collectProcessMetrics, listenSystemHttp, monotonicMs, type ListenHttp } from './system-http.js';
+import type { Registry } from 'prom-client';
 
 export interface NodeIo {
   readonly clock: Clock;
@@ -28,12 +30,22 @@ export interface NodeIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Set by startNode from the master key: storage encrypts partition logs and stores. */
   readonly atRest?: AtRestEncryption;
+  /** The HTTP admin listener and the process's metrics (absent: no HTTP, as in the simulator). */
+  readonly admin?: AdminIo;
+}
+
+export interface AdminIo {
+  readonly listenHttp: ListenHttp;
+  collectProcessMetrics(registry: Registry): void;
+  /** A monotonic clock with sub-millisecond resolution (request and fsync latency), ms. */
+  monotonicMs(): number;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
   return {
     clock: systemClock, random: systemRandom, net: systemNet, disk: systemDisk, openKv: openSystemKv, env: process.env,
+    admin: { listenHttp: listenSystemHttp, collectProcessMetrics, monotonicMs },
   };
 }
 

@@ -49,7 +49,8 @@ test('dev: plan gives ids 1..N, consecutive ports, own data dirs, the same voter
   const voters = '1@127.0.0.1:9092,2@127.0.0.1:9093,3@127.0.0.1:9094';
   assert.deepEqual(plan.nodes[1], {
     nodeId: 2, port: 9093, dataDir: join('data', 'dev-2'),
-    args: ['start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--data-dir',
+    args: ['start', '--node-id', '2', '--listen', '127.0.0.1:9093', '--http-listen', '127.0.0.1:9645',
+      '--data-dir',
       join('data', 'dev-2'), '--initial-voters', voters],
   });
   assert.ok(plan.nodes.every((n) => n.args.includes(voters)));
