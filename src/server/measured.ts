@@ -62,16 +62,27 @@ function recordCount(records: Buffer): number {
 }
 
 function accountProduce(o: RequestObserver, req: ProduceRequest, res: ProduceResponse | null): void {
-  for (const topic of req.topicData) {
-    const answered = res?.responses.find((r) => r.name === topic.name);
-    for (const p of topic.partitionData) {
-      if (p.records === null) continue;
-      // acks=0 has no answer: what was sent is counted.
-      const ok = res === null ||
-        answered?.partitionResponses.find((r) => r.index === p.index)?.errorCode === 0;
-      if (ok) o.produced(topic.name, p.records.length, recordCount(p.records));
+  req.topicData.forEach((topic, t) => {
+    // The answer lists topics and partitions in the request's order; looked up only if not.
+    let answered = res?.responses[t];
+    if (answered !== undefined && answered.name !== topic.name) {
+      answered = res?.responses.find((r) => r.name === topic.name);
     }
-  }
+    let bytes = 0;
+    let records = 0;
+    topic.partitionData.forEach((p, i) => {
+      if (p.records === null) return;
+      let answer = answered?.partitionResponses[i];
+      if (answer !== undefined && answer.index !== p.index) {
+        answer = answered?.partitionResponses.find((r) => r.index === p.index);
+      }
+      // acks=0 has no answer: what was sent is counted.
+      if (res !== null && answer?.errorCode !== 0) return;
+      bytes += p.records.length;
+      records += recordCount(p.records);
+    });
+    if (bytes > 0) o.produced(topic.name, bytes, records);
+  });
 }
 
 function accountFetch(o: RequestObserver, req: FetchRequest, res: FetchResponse | null,
