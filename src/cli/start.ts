@@ -2,7 +2,7 @@
  * `pado start`: load the config, create the logger, start the node, and stop it on the first
  * SIGINT/SIGTERM within limits.shutdownMsMax. A second signal exits at once (130/143).
  */
-import { limits } from '../common/index.js';
+import { isPadoError, limits } from '../common/index.js';
 import { loadNodeConfig, type NodeConfig, type NodeConfigFlags } from '../config/index.js';
 import type { Logger, RunningNode } from '../node/index.js';
 import { intOption, stringOption } from './args.js';
@@ -110,7 +110,11 @@ export async function runNode(args: StartArgs, ctx: CliContext, api: NodeApi): P
       firstSignal.then((signal) => ({ signal })),
     ]);
   } catch (e) {
-    log.fatal({ err: e }, 'startup failed');
+    // An operating error (port in use, data directory, config) is its message; a stack trace only
+    // for a bug, or when asked for with --log-level debug.
+    const debug = config.logLevel === 'debug' || config.logLevel === 'trace';
+    if (isPadoError(e) && !debug) log.fatal({ code: e.code, reason: e.message }, 'startup failed');
+    else log.fatal({ err: e }, 'startup failed');
     await flushLogger(log);
     throw e;
   }

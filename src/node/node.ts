@@ -52,6 +52,7 @@ import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-mana
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
+import { lockDataDir, prepareDataDir } from './data-dir.js';
 
 export interface RunningNode {
   readonly address: { host: string; port: number };
@@ -82,27 +83,44 @@ const partitionsPerTopicMax = 10_000;
 export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   hooks: NodeHooks = {}): Promise<RunningNode> {
   const { clock, random } = given;
-  await given.disk.mkdir(config.dataDir);
+  await prepareDataDir(config.dataDir, given.disk);
   // Before anything under the data directory is opened: a wrong or missing key stops here.
   const atRest = await loadAtRest(config, given.disk, given.env, random);
   if (atRest !== undefined) {
     log.info({ masterKeyId: atRest.ring.current.id }, 'encryption at rest: on');
   }
+  // Before any port is bound: a second pado on this data directory stops here.
+  const locked = await lockDataDir(config.dataDir, atRestKvOpener(given.openKv, atRest));
   let metadataImage: (() => MetadataImage) | null = null;
-  const listener = await NodeListeners.open(config, log, given, () => metadataImage?.());
-  // Every connection to a peer goes to its inter-broker listener: with TLS there, with ours.
-  const io: NodeIo = { ...given, net: peerNet(given.net, () => listener.peerTls()),
-    openKv: atRestKvOpener(given.openKv, atRest), ...(atRest === undefined ? {} : { atRest }) };
-  const address = await listener.listen();
   const observed = new NodeObservability(config, given, clock);
-  await observed.listen(given, log);
-  // A joining node advertises the address it reaches its peers from (join.ts).
-  const advertised = config.join === undefined ? config.advertised ?? address
-    : await detectAdvertised(io, config.advertised, address, config.join);
-  // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
-  const voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
-  const peers = new RaftPeers(voters);
-  const quorum = await openQuorum(config, voters, peers, log, io);
+  let listener: NodeListeners | undefined;
+  let quorum: Quorum;
+  let io: NodeIo;
+  let address: { host: string; port: number };
+  let peers: RaftPeers;
+  let voters: readonly RaftVoterAddress[];
+  let advertised: { host: string; port: number };
+  try {
+    listener = await NodeListeners.open(config, log, given, () => metadataImage?.());
+    const peerListener = listener;
+    // Every connection to a peer goes to its inter-broker listener: with TLS there, with ours.
+    io = { ...given, net: peerNet(given.net, () => peerListener.peerTls()), openKv: locked.openKv,
+      ...(atRest === undefined ? {} : { atRest }) };
+    address = await listener.listen();
+    await observed.listen(given, log);
+    // A joining node advertises the address it reaches its peers from (join.ts).
+    advertised = config.join === undefined ? config.advertised ?? address
+      : await detectAdvertised(io, config.advertised, address, config.join);
+    // Without a voter list this node is a cluster of one (DESIGN.md: "the first node starts alone").
+    voters = config.initialVoters ?? [{ id: config.nodeId, ...advertised }];
+    peers = new RaftPeers(voters);
+    quorum = await openQuorum(config, voters, peers, log, io);
+  } catch (err) {
+    await locked.release();
+    await observed.close();
+    await listener?.close(0);
+    throw err;
+  }
   metadataImage = () => quorum.metadata.image();
   const { replicas, fetchers } = await openReplicas(config, quorum, peers, log, io, observed);
   const inspect = (): NodeView => ({ metadataOffset: quorum.driver.status().applied,

@@ -17,7 +17,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { KafkaClient } from '../../src/client/index.js';
-import { mainJs, startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
+import { httpPort, mainJs, startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
 import { run, waitFor } from '../support/run.js';
 import { clientIo } from '../support/client-io.js';
 
@@ -140,6 +140,40 @@ test('port already in use: a clear message naming the address, exit code 1', asy
       'already in use.*--listen host:port\\n$'));
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   assert.equal(first.proc.exitCode, null, 'the broker holding the port is unaffected');
+});
+
+test('start-up errors are one line with the fix: data directory a file, in use by another pado, ' +
+  'HTTP port in use; the running broker is unaffected', async (t) => {
+  const first = await startBroker();
+  t.after(() => first.stop());
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, 'not a directory');
+  const start = (args: string[]) => run(process.execPath, [mainJs, 'start', '--listen', '127.0.0.1:0',
+    ...args], { timeoutMs: 20_000 });
+  const cases: [string[], RegExp][] = [
+    [['--http-listen', '127.0.0.1:0', '--data-dir', aFile],
+      new RegExp(`^pado: data directory ${aFile} is a file, not a directory; choose another with --data-dir.*\n$`)],
+    [['--http-listen', '127.0.0.1:0', '--data-dir', first.dataDir],
+      new RegExp(`^pado: data directory ${first.dataDir} is in use by another pado .*own --data-dir\n$`)],
+    [['--http-listen', `127.0.0.1:${httpPort(first)}`, '--data-dir', join(dir, 'data')],
+      new RegExp(`^pado: cannot listen on 127\\.0\\.0\\.1:${httpPort(first)} \\(HTTP admin listener\\): the ` +
+        'address is already in use.*--http-listen host:port\\n$')],
+  ];
+  for (const [args, expected] of cases) {
+    const r = await start(args);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, expected);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace on stderr');
+    assert.doesNotMatch(r.stdout, /"stack"/, 'no stack trace in the log either');
+  }
+  // The one holding the data directory and the port still serves.
+  const md = await KafkaClient.connect({ io: clientIo, host: '127.0.0.1', port: first.port })
+    .then(async (c) => { try { return await c.metadata([]); } finally { await c.close(); } });
+  assert.equal(md.brokers.length, 1);
+  const health = await fetch(`http://127.0.0.1:${httpPort(first)}/health`);
+  assert.equal(health.status, 200);
 });
 
 test('bad config files: a friendly message naming the field, exit code 1', async (t) => {
