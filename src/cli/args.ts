@@ -27,7 +27,7 @@ export const bootstrapAddressesMax = 64;
 export function parseBootstrap(
   options: RawOptions, env: Readonly<Record<string, string | undefined>>,
 ): Bootstrap {
-  const given = options['bootstrap'] ?? env['PADO_BOOTSTRAP'] ?? defaultBootstrap;
+  const given = options['bootstrap'] ?? options['bootstrapServer'] ?? env['PADO_BOOTSTRAP'] ?? defaultBootstrap;
   // A repeated --bootstrap adds to the list.
   const raw = Array.isArray(given) ? given.map(String).join(',') : String(given);
   const parts = raw.split(',').map((part) => part.trim());

@@ -18,6 +18,7 @@ import { consume } from './consume.js';
 import { dev } from './dev.js';
 import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
+import { groupOffsetDelete } from './group/offset-delete.js';
 import { groupDescribe } from './group/describe.js';
 import { groupList } from './group/list.js';
 import { groupResetOffsets } from './group/reset-offsets.js';
@@ -28,6 +29,8 @@ import { start } from './start.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
 import { topicDelete } from './topic/delete.js';
+import { topicAddPartitions } from './topic/add-partitions.js';
+import { topicTrimPrefix } from './topic/trim-prefix.js';
 import { topicDescribe } from './topic/describe.js';
 import { topicList } from './topic/list.js';
 import { userCreate } from './user/create.js';
@@ -78,8 +81,8 @@ function entry<Args>(verb: Verb<Args>): Entry {
 /** Every verb; the order is the order of `pado --help`. */
 const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
-  entry(topicAlterConfig), entry(topicDelete), entry(produce), entry(consume),
-  entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete),
+  entry(topicAlterConfig), entry(topicAddPartitions), entry(topicTrimPrefix), entry(topicDelete), entry(produce), entry(consume),
+  entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete),
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),

@@ -90,7 +90,7 @@ function isBootstrap(address: HostPort | Bootstrap): address is Bootstrap {
 }
 
 export const bootstrapOption: OptionSpec = {
-  flags: '--bootstrap <host:port,...>',
+  flags: '--bootstrap, --bootstrap-server <host:port,...>',
   description: 'Brokers to connect to, tried in turn: one host:port or a comma-separated list ' +
-    '(env PADO_BOOTSTRAP; default 127.0.0.1:9092)',
+    '(env PADO_BOOTSTRAP; default 127.0.0.1:9092; --bootstrap-server is Kafka\'s spelling)',
 };

@@ -65,6 +65,8 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.listGroups]: { min: 0, max: 5 },
   [ApiKey.describeGroups]: { min: 0, max: 5 },
   [ApiKey.deleteGroups]: { min: 0, max: 2 },
+  [ApiKey.offsetDelete]: { min: 0, max: 0 },
+  [ApiKey.deleteRecords]: { min: 0, max: 2 },
   // Cluster APIs (cluster-requests.ts). DescribeQuorum is used only when this build's protocol
   // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
   [ApiKey.describeCluster]: { min: 0, max: 1 },

@@ -14,7 +14,7 @@ import {
   type DeleteGroupsResponse, type DescribeGroupsResponse, type FindCoordinatorResponse,
   type HeartbeatResponse, type JoinGroupRequest, type JoinGroupResponse, type LeaveGroupResponse,
   type ListGroupsResponse, type OffsetCommitResponse, type OffsetFetchResponse,
-  type SyncGroupRequest, type SyncGroupResponse,
+  type SyncGroupRequest, type SyncGroupResponse, type OffsetDeleteResponse,
 } from '../protocol/index.js';
 import type { KafkaClient } from './client.js';
 
@@ -145,6 +145,14 @@ export function deleteGroups(
   return client.request(ApiKey.deleteGroups, {
     ...defaultDeleteGroupsRequest(), groupsNames: [...groups],
   });
+}
+
+/** OffsetDelete (KIP-496): forgets `group`'s committed offsets of `partitions` of `topic`. */
+export function offsetDelete(
+  client: KafkaClient, group: string, topic: string, partitions: readonly number[],
+): Promise<OffsetDeleteResponse> {
+  return client.request(ApiKey.offsetDelete, { groupId: group,
+    topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex })) }] });
 }
 
 function groupByTopic(offsets: readonly PartitionOffset[]): Map<string, PartitionOffset[]> {

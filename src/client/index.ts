@@ -18,7 +18,7 @@ export {
 export { rangeAssign, rangeAssignorName, type AssignorMember } from './range-assignor.js';
 export {
   findGroupCoordinator, joinGroup, syncGroup, heartbeat, leaveGroup, commitOffsets, fetchOffsets,
-  listGroups, describeGroups, deleteGroups, consumerProtocolType, noGeneration,
+  listGroups, describeGroups, deleteGroups, offsetDelete, consumerProtocolType, noGeneration,
   type PartitionOffset, type Coordinator, type CommitMember, type JoinGroupInput,
   type SyncGroupInput,
 } from './group-requests.js';

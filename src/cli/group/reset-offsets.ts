@@ -77,7 +77,7 @@ export const groupResetOffsets = defineVerb<GroupResetOffsetsArgs>({
     resetOffsets(args, ctx, cluster)),
 });
 
-function parseTopics(options: RawOptions): TopicSelection[] {
+export function parseTopics(options: RawOptions): TopicSelection[] {
   const raw = listOption(options, 'topic');
   if (raw.length === 0) throw argumentError('--topic is required; write e.g. --topic orders');
   return raw.map((item) => {
