@@ -19,6 +19,7 @@ import { dev } from './dev.js';
 import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
 import { groupOffsetDelete } from './group/offset-delete.js';
+import { groupSeek } from './group/seek.js';
 import { groupDescribe } from './group/describe.js';
 import { groupList } from './group/list.js';
 import { groupResetOffsets } from './group/reset-offsets.js';
@@ -82,7 +83,7 @@ function entry<Args>(verb: Verb<Args>): Entry {
 const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicAddPartitions), entry(topicTrimPrefix), entry(topicDelete), entry(produce), entry(consume),
-  entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete),
+  entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete), entry(groupSeek),
   entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),

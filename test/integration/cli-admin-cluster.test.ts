@@ -138,3 +138,32 @@ test('topic trim-prefix: each partition\'s leader drops the records below the of
   assert.equal(noSuch.code, 1);
   assert.match(noSuch.stderr, /topic 'trim' has no partition 7 \(it has 3\)/);
 });
+
+test('group seek: to start, to end, to a time; kafkajs sees the committed offsets move', async (t) => {
+  assert.equal((await pado(['topic', 'create', 'seekable', '-p', '3', '-r', '3'])).code, 0);
+  await partitionsEverywhere('seekable', 3);
+  const input = Array.from({ length: 30 }, (_, i) => `k${i}:v${i}`).join('\n');
+  assert.equal((await run('kcat', ['-b', bootstrap, '-P', '-t', 'seekable', '-K', ':', '-X', 'acks=all'],
+    { input: `${input}\n` })).code, 0);
+  const consumed = await pado(['consume', 'seekable', '--group', 'seeker', '--from-beginning', '-n', '30']);
+  assert.equal(consumed.code, 0, consumed.stderr);
+  const kafka = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  t.after(() => admin.disconnect());
+  const committed = async () => (await admin.fetchOffsets({ groupId: 'seeker', topics: ['seekable'] }))[0]!
+    .partitions.map((p) => Number(p.offset)).reduce((a, b) => a + b, 0);
+  assert.equal(await committed(), 30, 'all 30 records committed');
+  const start = await pado(['group', 'seek', 'seeker', '--to', 'start']);
+  assert.equal(start.code, 0, start.stderr);
+  assert.equal(await committed(), 0);
+  const end = await pado(['group', 'seek', 'seeker', '--to', 'end', '--topics', 'seekable']);
+  assert.equal(end.code, 0, end.stderr);
+  assert.equal(await committed(), 30);
+  const long = await pado(['group', 'seek', 'seeker', '--to', '1000000000']);
+  assert.equal(long.code, 0, long.stderr);
+  assert.equal(await committed(), 0, 'every record is after 2001: back to the first');
+  const bad = await pado(['group', 'seek', 'seeker', '--to', 'yesterday']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--to yesterday: write start, end/);
+});

@@ -168,7 +168,7 @@ interface PlanRow extends PartitionOffset {
   current: number | null;
 }
 
-async function resetOffsets(
+export async function resetOffsets(
   args: GroupResetOffsetsArgs, ctx: CliContext, cluster: ClusterClient,
 ): Promise<number> {
   return withCoordinator(ctx, args.bootstrap, args.group, async (coordinator) => {
