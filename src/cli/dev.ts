@@ -25,8 +25,11 @@ export interface DevArgs {
 /** A laptop cluster: 9 nodes is already more than 5 voters plus observers need. */
 export const devNodesMax = 9;
 export const devBasePortDefault = 9092;
-/** Node i's HTTP admin listener (metrics, health, readiness): 127.0.0.1:9644+i-1. */
-export const devHttpPortBase = 9644;
+/**
+ * Node i's HTTP admin listener (metrics, health, readiness) is 552 above its Kafka port: 9644+i-1
+ * with the default base port, and two dev clusters on different base ports never share one.
+ */
+export const devHttpPortOffset = 9644 - 9092;
 export const devDataDirDefault = './data';
 /** The children's own shutdown deadline, plus time for them to flush their logs and exit. */
 export const devStopMsMax = limits.shutdownMsMax + 1_000;
@@ -53,7 +56,7 @@ export function planDevCluster(args: DevArgs): DevPlan {
   const nodes = ids.map((id) => {
     const dataDir = join(args.dataDir, `dev-${id}`);
     const childArgs = ['start', '--node-id', String(id), '--listen', `127.0.0.1:${port(id)}`,
-      '--http-listen', `127.0.0.1:${devHttpPortBase + id - 1}`,
+      '--http-listen', `127.0.0.1:${port(id) + devHttpPortOffset}`,
       '--data-dir', dataDir, '--initial-voters', voters];
     if (args.logLevel !== undefined) childArgs.push('--log-level', args.logLevel);
     return { nodeId: id, port: port(id), dataDir, args: childArgs };
@@ -75,7 +78,7 @@ export const dev = defineVerb<DevArgs>({
   examples: ['pado dev --nodes 3', 'pado dev --nodes 3 --base-port 19092 --data-dir /tmp/pado'],
   parse(_positionals, options) {
     const nodes = intOption(options, 'nodes', '--nodes', 1, devNodesMax, '--nodes 3') ?? 3;
-    const basePort = intOption(options, 'basePort', '--base-port', 1, 65535 - nodes + 1,
+    const basePort = intOption(options, 'basePort', '--base-port', 1, 65535 - nodes + 1 - devHttpPortOffset,
       '--base-port 9092') ?? devBasePortDefault;
     const dataDir = stringOption(options, 'dataDir') ?? devDataDirDefault;
     if (dataDir === '') throw argumentError('--data-dir: empty; write e.g. --data-dir ./data');

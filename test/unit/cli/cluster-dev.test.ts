@@ -30,7 +30,7 @@ test('dev: out-of-range values are usage errors that say what to write', () => {
   for (const [line, message] of [
     ['dev --nodes 0', /--nodes: '0' is not an integer in 1–9; write e.g. --nodes 3/],
     ['dev --nodes 10', /--nodes: '10' is not an integer in 1–9/],
-    ['dev --nodes 3 --base-port 65534', /--base-port: '65534' is not an integer in 1–65533/],
+    ['dev --nodes 3 --base-port 65534', /--base-port: '65534' is not an integer in 1–64981/],
     ['dev --base-port x', /--base-port: 'x'/],
   ] as const) {
     assert.throws(() => parse(line), (e: unknown) => {
