@@ -2,9 +2,11 @@
  * `pado dev --nodes N`: a local cluster on one machine for development. Starts N `pado start`
  * children (this same Node binary and main.js, no shell, so it runs on Windows too) with ids 1..N,
  * listeners 127.0.0.1:basePort+i-1, data under <data-dir>/dev-<id> and the same --initial-voters;
- * prefixes their log lines with [n<id>]; prints the bootstrap list once every node has logged
- * "kafka listener ready". The first SIGINT/SIGTERM stops every child (SIGTERM, then SIGKILL past
- * the deadline); a second kills them at once. A child that exits on its own stops the rest.
+ * prefixes their log lines with [n<id>]; prints the bootstrap list and the nodes' pids once every
+ * node serves clients ("node started": registered, unfenced, caught up). The first SIGINT/SIGTERM
+ * stops every child (SIGTERM, then SIGKILL past the deadline); a second kills them at once. A child
+ * that exits before the cluster is ready (a start-up failure) stops the rest; one that dies after
+ * is reported and the others keep running (issue 16 item 5: a dev cluster is one to break).
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -99,6 +101,8 @@ export interface DevChild {
   /** Called with every line the child writes to stdout or stderr. */
   onLine(listener: (line: string) => void): void;
   kill(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /** The process id, when there is a process. */
+  readonly pid?: number | undefined;
 }
 
 export type SpawnDevNode = (plan: DevNodePlan) => DevChild;
@@ -123,6 +127,7 @@ export function spawnPadoNode(plan: DevNodePlan): DevChild {
   });
   return {
     exited,
+    pid: child.pid,
     onLine(listener) {
       createInterface({ input: child.stdout }).on('line', listener);
       createInterface({ input: child.stderr }).on('line', listener);
@@ -140,7 +145,10 @@ interface Member {
   exit: ChildExit | null;
 }
 
-type Outcome = { kind: 'signal'; signal: Signal } | { kind: 'exit'; member: Member };
+type Outcome = { kind: 'signal'; signal: Signal } | { kind: 'failed'; member: Member } | { kind: 'all-gone' };
+
+/** The line a node logs once it serves clients (registered, unfenced, caught up): cli/start.ts. */
+const readyMessage = 'node started';
 
 export async function runDev(
   args: DevArgs, ctx: CliContext, spawnNode: SpawnDevNode,
@@ -150,50 +158,70 @@ export async function runDev(
   // awaits, which would leave the children running.
   const firstSignal = ctx.signals.next();
   let readyCount = 0;
+  let clusterReady = false;
+  let settle: (outcome: Outcome) => void = () => undefined;
+  const settled = new Promise<Outcome>((resolve) => { settle = resolve; });
   const members = plan.nodes.map((node): Member => {
     const member: Member = { plan: node, child: spawnNode(node), ready: false, exit: null };
     member.child.onLine((line) => {
       const entry = parseLogLine(line);
       ctx.stdout.write(formatChildLine(node.nodeId, line, entry, ctx.stdoutIsTty));
-      if (member.ready || entry?.['msg'] !== 'kafka listener ready') return;
+      if (member.ready || entry?.['msg'] !== readyMessage) return;
       member.ready = true;
       readyCount++;
-      if (readyCount === plan.nodes.length) {
+      if (readyCount === plan.nodes.length && !clusterReady) {
+        clusterReady = true;
+        const pids = members.map((m) => `${m.plan.nodeId}=${m.child.pid ?? '?'}`).join(' ');
         ctx.stdout.write(`pado dev: ${plan.nodes.length} node(s) ready; bootstrap servers: ` +
-          `${plan.bootstrap}\n`);
+          `${plan.bootstrap}\npado dev: node pids: ${pids}\n`);
       }
     });
     void member.child.exited.then((exit) => {
       member.exit = exit;
+      // Before the cluster was ever ready a node's exit is a start-up failure: stop everything.
+      // After, a dev cluster is one to break: the death is reported and the others keep running.
+      if (!clusterReady) settle({ kind: 'failed', member });
+      else if (members.every((m) => m.exit !== null)) settle({ kind: 'all-gone' });
+      else ctx.stderr.write(nodeDiedMessage(member, members));
     });
     return member;
   });
   const outcome = await Promise.race<Outcome>([
-    firstSignal.then((signal) => ({ kind: 'signal', signal })),
-    ...members.map((member) => member.child.exited.then((): Outcome => ({ kind: 'exit', member }))),
-  ]);
+    firstSignal.then((signal) => ({ kind: 'signal', signal })), settled]);
   // The next signal (the first, if a child's exit came first) kills everything at once.
   void (outcome.kind === 'signal' ? ctx.signals.next() : firstSignal).then((signal) => {
     ctx.stderr.write(`pado dev: ${signal} while stopping: killing every node now\n`);
     for (const member of members) member.child.kill('SIGKILL');
     ctx.exitNow(signalExitCode(signal));
   });
-  ctx.stderr.write(outcome.kind === 'exit' ? unexpectedExitMessage(outcome.member)
-    : `pado dev: ${outcome.signal}: stopping ${members.length} node(s) within ${devStopMsMax} ms ` +
-      '(again to kill them now)\n');
+  const running = members.filter((m) => m.exit === null).length;
+  ctx.stderr.write(outcome.kind === 'failed' ? unexpectedExitMessage(outcome.member)
+    : outcome.kind === 'all-gone' ? 'pado dev: every node has exited\n'
+      : `pado dev: ${outcome.signal}: stopping ${running} node(s) within ${devStopMsMax} ms ` +
+        '(again to kill them now)\n');
   const clean = await stopAll(members, ctx);
-  return outcome.kind === 'signal' && clean ? ExitCode.ok : ExitCode.failure;
+  const died = members.some((m) => m.exit !== null && m.exit.code !== 0);
+  return outcome.kind === 'signal' && clean && !died ? ExitCode.ok : ExitCode.failure;
+}
+
+function describeExit(exit: ChildExit | null): string {
+  const e = exit ?? { code: null, signal: null };
+  return e.signal !== null ? `was killed by ${e.signal}` : `exited with code ${e.code}`;
+}
+
+function nodeDiedMessage(member: Member, members: readonly Member[]): string {
+  const alive = members.filter((m) => m.exit === null).map((m) => m.plan.nodeId);
+  return `pado dev: node ${member.plan.nodeId} ${describeExit(member.exit)}; node(s) ${alive.join(',')} keep ` +
+    `running (the cluster moves its leaderships; see its [n${member.plan.nodeId}] lines above). Ctrl+C ` +
+    'stops the rest; start pado dev again to bring it back on its data\n';
 }
 
 function unexpectedExitMessage(member: Member): string {
   const { nodeId, port } = member.plan;
-  const exit = member.exit ?? { code: null, signal: null };
-  const how = exit.signal !== null ? `was killed by ${exit.signal}`
-    : `exited with code ${exit.code}`;
   const hint = member.ready ? `see its [n${nodeId}] lines above`
     : `before it was ready; see its [n${nodeId}] lines above (if port ${port} is in use, ` +
       'choose another with --base-port)';
-  return `pado dev: node ${nodeId} ${how} ${hint}; stopping the other nodes\n`;
+  return `pado dev: node ${nodeId} ${describeExit(member.exit)} ${hint}; stopping the other nodes\n`;
 }
 
 /**

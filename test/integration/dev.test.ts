@@ -4,9 +4,10 @@
  * -L succeeds against each of the three listeners (each answers with at least itself in the broker
  * list) and `pado cluster info` / `cluster health --format json` answer; with the printed list as
  * --bootstrap, `pado produce` and `pado consume` move 300 lines through an RF 3 topic with 3
- * partitions, each line once. Then one SIGINT to
- * `pado dev` alone (not its process group) must stop every node: `pado dev` exits 0 and no listener
- * accepts connections within 10 s. Cleanup (also on failure) sends two signals, which kill every
+ * partitions, each line once. Then node 2 is SIGKILLed by the pid `pado dev` printed: `pado dev`
+ * reports it and keeps nodes 1 and 3 running, and they still serve all 300 lines. Then one SIGINT
+ * to `pado dev` alone (not its process group) must stop the rest: `pado dev` exits 1 (a node died
+ * on the way) and no listener accepts connections within 10 s. Cleanup (also on failure) sends two signals, which kill every
  * node at once, then SIGKILL.
  */
 import { test, after } from 'node:test';
@@ -36,7 +37,8 @@ async function freeConsecutivePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
     let free = true;
-    for (let i = 0; i < count && free; i++) free = await portFree(base + i);
+    // The Kafka ports and the HTTP ones 552 above them (cli/dev.ts).
+    for (let i = 0; i < count && free; i++) free = await portFree(base + i) && await portFree(base + 552 + i);
     if (free) return base;
   }
   throw new Error(`no ${count} consecutive free ports found`);
@@ -70,7 +72,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('pado dev --nodes 3: bootstrap line, every node answers, SIGINT stops them all', async () => {
+test('pado dev --nodes 3: bootstrap line, every node answers, survives a node\'s death, SIGINT stops the rest', async () => {
   const basePort = await freeConsecutivePorts(nodeCount);
   const ports = Array.from({ length: nodeCount }, (_, i) => basePort + i);
   const proc = spawn(process.execPath, [mainJs, 'dev', '--nodes', String(nodeCount),
@@ -79,10 +81,13 @@ test('pado dev --nodes 3: bootstrap line, every node answers, SIGINT stops them 
   exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
   const lines: string[] = [];
   let bootstrap: string | undefined;
+  const pids = new Map<number, number>();
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     lines.push(line);
     const m = /^pado dev: \d+ node\(s\) ready; bootstrap servers: (\S+)$/.exec(line);
     if (m) bootstrap = m[1];
+    const p = /^pado dev: node pids: (.*)$/.exec(line);
+    if (p) for (const pair of (p[1] ?? '').split(' ')) pids.set(Number(pair.split('=')[0]), Number(pair.split('=')[1]));
   });
   createInterface({ input: proc.stderr! }).on('line', (line) => lines.push(line));
 
@@ -136,11 +141,27 @@ test('pado dev --nodes 3: bootstrap line, every node answers, SIGINT stops them 
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.deepEqual(consumed.stdout.split('\n').filter((l) => l !== '').sort(), [...sent].sort());
 
+  // A node dies: pado dev says so and keeps the other two, which still serve every line.
+  const victim = pids.get(2);
+  assert.ok(victim !== undefined && victim > 0, `pids printed: ${[...pids].join(' ')}`);
+  process.kill(victim, 'SIGKILL');
+  await waitFor('pado dev reports node 2', () => (lines.some((l) =>
+    /^pado dev: node 2 was killed by SIGKILL; node\(s\) 1,3 keep running/.test(l)) ? true : undefined), 10_000);
+  assert.equal(proc.exitCode, null, 'pado dev is still running');
+  const survivors = [ports[0], ports[2]].map((p) => `127.0.0.1:${p}`).join(',');
+  const after = await waitFor('nodes 1 and 3 serve every line', async () => {
+    const r = await run(process.execPath, [mainJs, 'consume', 'dev-lines', '--from-beginning', '-e',
+      '--bootstrap', survivors], { timeoutMs: 30_000 });
+    const got = r.stdout.split('\n').filter((l) => l !== '');
+    return r.code === 0 && got.length === sent.length ? got : undefined;
+  }, 30_000, 500);
+  assert.deepEqual(after.sort(), [...sent].sort());
+
   proc.kill('SIGINT');
   const code = await Promise.race([exited, new Promise<'timeout'>((r) => {
     setTimeout(() => r('timeout'), stopMsMax).unref();
   })]);
-  assert.equal(code, 0, lines.slice(-20).join('\n'));
+  assert.equal(code, 1, `a node died on the way: ${lines.slice(-20).join('\n')}`);
   await waitFor('every listener to close', async () => {
     const open = await Promise.all(ports.map(accepts));
     return open.every((o) => !o) ? true : undefined;

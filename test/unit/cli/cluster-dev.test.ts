@@ -123,7 +123,7 @@ function harness(exitOnTerm = true) {
     return child;
   });
   const ready = (c: FakeChild): void =>
-    c.emit(`{"level":30,"nodeId":${c.plan.nodeId},"msg":"kafka listener ready"}`);
+    c.emit(`{"level":30,"nodeId":${c.plan.nodeId},"msg":"node started"}`);
   return { ctx, out, err, exits, children, done, ready,
     send: (s: Signal) => waiters.shift()?.(s), waiting: () => waiters.length };
 }
@@ -135,7 +135,7 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 const bootstrapLine = 'pado dev: 3 node(s) ready; bootstrap servers: ' +
-  '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094\n';
+  '127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094\npado dev: node pids: 1=? 2=? 3=?\n';
 
 test('dev: bootstrap once all are ready; a signal stops every child; exit 0', async () => {
   const h = harness();
@@ -174,4 +174,24 @@ test('dev: a child exiting on its own is named and the others are stopped; exit 
   assert.match(h.err.join(''), /node 2 exited with code 1 before it was ready.*port 9093/);
   assert.deepEqual(h.children.map((c) => c.kills), [['SIGTERM'], [], ['SIGTERM']]);
   assert.equal(h.waiting(), 1, 'a signal during the stop still kills at once');
+});
+
+test('dev: once ready, a node that dies is reported and the others keep running; Ctrl+C stops them; exit 1', async () => {
+  const h = harness();
+  for (const c of h.children) h.ready(c);
+  h.children[1]!.exit({ code: null, signal: 'SIGKILL' });
+  await until(() => h.err.join('').includes('node 2 was killed by SIGKILL'));
+  assert.match(h.err.join(''), /node 2 was killed by SIGKILL; node\(s\) 1,3 keep running/);
+  assert.deepEqual(h.children.map((c) => c.kills), [[], [], []], 'nobody else was stopped');
+  h.send('SIGINT');
+  assert.equal(await h.done, 1, 'a node died on the way');
+  assert.deepEqual(h.children.map((c) => c.kills), [['SIGTERM'], [], ['SIGTERM']]);
+});
+
+test('dev: once ready, when every node has died pado dev ends; exit 1', async () => {
+  const h = harness();
+  for (const c of h.children) h.ready(c);
+  for (const c of h.children) c.exit({ code: null, signal: 'SIGKILL' });
+  assert.equal(await h.done, 1);
+  assert.match(h.err.join(''), /every node has exited/);
 });
