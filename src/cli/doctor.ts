@@ -1,6 +1,7 @@
 /**
- * `pado doctor [--bootstrap host:port]`: checks that every node can reach every other node at the
- * address it advertises, in both directions. From the broker list (Metadata), it asks each node
+ * `pado doctor [--bootstrap host:port]`: the cluster's health as `pado cluster health` sees it
+ * (a voter or replica down, partitions under-replicated or leaderless, the quorum incomplete), then
+ * that every node can reach every other node at the address it advertises, in both directions. From the broker list (Metadata), it asks each node
  * (ConnectCheck, Pado's private API 1002) to connect to each other node's advertised address and
  * say which node answered there; it also checks that the nodes agree on loopback vs. network
  * addresses. Prints each problem with how to fix it; exit 1 when there is any.
@@ -11,6 +12,8 @@ import { PadoError, PadoErrorCode } from '../common/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
 import { parseBootstrap, type Bootstrap } from './args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
+import { evaluateHealth, fetchMinInsyncReplicas } from './cluster/health.js';
+import { fetchClusterSnapshot, fetchDamagedReplicas } from './cluster/common.js';
 
 export interface DoctorNode {
   id: number;
@@ -117,18 +120,27 @@ export const doctor = defineVerb<DoctorArgs>({
     return { bootstrap: parseBootstrap(options, env) };
   },
   async run(args, ctx) {
-    const metadata = await withClient(ctx, args.bootstrap, (c) => c.metadata([]));
+    // The cluster's own view first: a voter or replica that is down never shows up in the broker
+    // list below (only registered, live brokers do), so it is caught here — `pado doctor` used to
+    // say "ok" with a node dead.
+    const { metadata, health } = await withClient(ctx, args.bootstrap, async (c) => {
+      const snapshot = await fetchClusterSnapshot(c);
+      const damagedReplicas = await fetchDamagedReplicas(c.io, snapshot.brokers);
+      return { metadata: await c.metadata([]),
+        health: evaluateHealth({ ...snapshot, damagedReplicas }, await fetchMinInsyncReplicas(c, snapshot)) };
+    });
     const nodes = metadata.brokers.slice(0, doctorNodesMax)
       .map((b) => ({ id: b.nodeId, host: b.host, port: b.port }));
     const checks = (await Promise.all(nodes.map((n) => checksFrom(ctx, n, nodes)))).flat();
-    const findings = doctorFindings(nodes, checks);
+    const findings = [...health.problems.map((p) => p.message), ...doctorFindings(nodes, checks)];
     const pairs = checks.filter((c) => c.from !== 0).length;
     if (findings.length === 0) {
       ctx.stdout.write(`ok: ${nodes.length} nodes, ${pairs} directed pairs checked, ` +
-        'all reachable\n');
+        'all reachable; every partition led and in sync, the quorum complete\n');
       return ExitCode.ok;
     }
     for (const f of findings) ctx.stdout.write(`problem: ${f}\n`);
+    ctx.stdout.write(`${findings.length} problem(s); ${nodes.length} live nodes, ${pairs} directed pairs checked\n`);
     return ExitCode.failure;
   },
 });

@@ -167,3 +167,17 @@ test('group seek: to start, to end, to a time; kafkajs sees the committed offset
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--to yesterday: write start, end/);
 });
+
+test('pado doctor: ok on the healthy cluster; with a node SIGKILLed it names the node and exits 1', async () => {
+  const healthy = await pado(['doctor']);
+  assert.equal(healthy.code, 0, healthy.stdout + healthy.stderr);
+  assert.match(healthy.stdout, /^ok: 3 nodes, 6 directed pairs checked, all reachable/);
+  await cluster.kill(3);
+  const sick = await waitFor('doctor sees node 3 gone', async () => {
+    const r = await pado(['doctor']);
+    return r.code === 1 && /broker 3 is named as a replica or voter but is not registered/.test(r.stdout)
+      ? r : undefined;
+  }, 20_000, 500);
+  assert.match(sick.stdout, /^problem: /m);
+  assert.doesNotMatch(sick.stdout, /^ok:/m);
+});
