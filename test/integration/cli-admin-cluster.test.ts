@@ -16,11 +16,8 @@ let bootstrap: string;
 
 before(async () => {
   cluster = await RaftCluster.start(3);
-  bootstrap = cluster.ids.map((id) => cluster.address(id)).join(',');
-  await waitFor('three live brokers', async () => {
-    const md = await cluster.withClient(1, (c) => c.metadata([])).catch(() => undefined);
-    return md?.brokers.length === 3 ? true : undefined;
-  });
+  bootstrap = cluster.bootstrap();
+  await cluster.allLive();
 });
 after(async () => {
   await cluster?.stop();

@@ -20,10 +20,7 @@ const topic = 'metered';
 
 before(async () => {
   cluster = await RaftCluster.start(3);
-  await waitFor('three live brokers', async () => {
-    const md = await cluster.withClient(1, (c) => c.metadata([])).catch(() => undefined);
-    return md?.brokers.length === 3 ? true : undefined;
-  });
+  await cluster.allLive();
 });
 after(async () => {
   await cluster?.stop();

@@ -18,6 +18,7 @@ import type { RaftKvResponse } from '../../src/protocol/index.js';
 import { testRaftKvEnv } from '../../src/node/raft-kv.js';
 import { rotateKeyFile } from '../../src/cli/security/rotate-key.js';
 import { startBroker, tempDir, type BrokerProcess } from './broker.js';
+import { waitFor } from './run.js';
 import type { TestNetwork } from './netns.js';
 import { clientIo } from './client-io.js';
 
@@ -170,6 +171,19 @@ export class RaftCluster {
       throw failed.reason;
     }
     return cluster;
+  }
+
+  /** Every node listed as a live broker by node 1's Metadata (waits at most `timeoutMs`). */
+  async allLive(timeoutMs = 20_000): Promise<void> {
+    await waitFor(`${this.ids.length} live brokers`, async () => {
+      const md = await this.withClient(1, (c) => c.metadata([])).catch(() => undefined);
+      return md?.brokers.length === this.ids.length ? true : undefined;
+    }, timeoutMs);
+  }
+
+  /** The comma-separated list of every node's client address (what `pado dev` prints). */
+  bootstrap(): string {
+    return this.ids.map((id) => this.address(id)).join(',');
   }
 
   /** host:port of node `id`'s listener (fixed across restarts). */
