@@ -97,7 +97,7 @@ export class LeaderEpochCache {
 
   /** Forgets epochs that start at or after `endOffset`: the log was truncated to that end. */
   truncateFromEnd(endOffset: number): void {
-    while ((this.list.at(-1)?.startOffset ?? -1) >= endOffset) this.list.pop();
+    while (this.list.length > 0 && (this.list.at(-1) as EpochEntry).startOffset >= endOffset) this.list.pop();
   }
 
   /**

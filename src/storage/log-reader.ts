@@ -92,6 +92,15 @@ export function locateBatch(segment: Segment, offset: number): Promise<BatchLoca
             `${header.baseOffset}, expected ${expected}` };
           return false;
         }
+        // A rotted lastOffsetDelta (outside any check a lookup makes: the CRC covers it, lookups
+        // read headers only) must not set where the log ends: a negative one once made a
+        // truncation end the log below its start (whole-cluster simulation, seed 5145).
+        if (header.lastOffsetDelta < 0) {
+          bad = { kind: 'corrupt', detail: `batch at byte ${position} has lastOffsetDelta ` +
+            `${header.lastOffsetDelta}` };
+          found = { position, baseOffset: header.baseOffset, sizeBytes: 0, bad };
+          return false;
+        }
         const lastOffset = header.baseOffset + header.lastOffsetDelta;
         if (lastOffset < offset) {
           expected = lastOffset + 1;

@@ -154,7 +154,7 @@ export class Segment {
     // Offsets continue exactly where the previous batch ended (Pado's logs have no gaps): a batch
     // that does not is not our data — or a rotted base offset, which the CRC does not cover.
     if (header.baseOffset !== this.nextOffset) return false;
-    if (lastOffset - this.baseOffset > relativeOffsetMax) return false;
+    if (header.lastOffsetDelta < 0 || lastOffset - this.baseOffset > relativeOffsetMax) return false;
     const bytes = header.batchLength + batchLogOverheadBytes;
     this.place(header.baseOffset, lastOffset, header.maxTimestamp, bytes);
     return true;

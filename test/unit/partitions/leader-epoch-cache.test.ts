@@ -54,6 +54,10 @@ test('truncateFromEnd drops epochs starting at or after the new end', () => {
   assert.deepEqual(c.entries(), [{ epoch: 1, startOffset: 0 }]);
   c.truncateFromEnd(0);
   assert.equal(c.latestEpoch, undefinedEpoch);
+  // An empty cache and an end below every offset: nothing to drop, and it returns (it used to pop
+  // an empty list forever when the end was negative: sim seed 5145).
+  c.truncateFromEnd(-2_147_483_256);
+  assert.deepEqual(c.entries(), []);
 });
 
 test('truncateFromStart moves the covering epoch to the new log start', () => {

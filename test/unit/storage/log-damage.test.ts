@@ -405,3 +405,44 @@ test('a rotted base offset (outside the CRC) is caught by offset continuity, on 
   assert.equal(found[0]?.offset, target.baseOffset);
   assert.match(found[0]?.detail ?? '', /base offset/);
 });
+
+test('a rotted lastOffsetDelta (negative) is damage: a read stops there, and truncating at it ends the log ' +
+  'there (whole-cluster simulation, seed 5145 on 8101c9d: the truncation took the rotted header for the ' +
+  'log end, set a negative end offset and spun forever in the epoch cache); at open it is damage too',
+{ timeout: 20_000 }, async (t) => {
+  const { root: dataDir, defer } = await tempDir(t);
+  const dir = join(dataDir, 'topic-0');
+  await writeLog(dir);
+  const files = await segmentFiles(dir);
+  const file = join(dir, files[files.length - 1]!);
+  const batches = await batchesIn(file);
+  const target = batches[Math.floor(batches.length / 2)]!;
+  const rot = async () => {
+    const handle = await open(file, 'r+');
+    await handle.write(Buffer.from([0x80, 0, 0, 0]), 0, 4, target.position + 23); // lastOffsetDelta = -2^31
+    await handle.close();
+  };
+  // While the log is open (as the scrubber found it in the simulation): reads meet it, truncation ends there.
+  const log = await PartitionLog.open(dir, config, storageIo, { cleanShutdown: true });
+  defer(() => log.close());
+  await rot();
+  const read = await readAllFrom(log, batches[0]!.baseOffset);
+  assert.ok(read.damaged, 'never served');
+  assert.equal(read.stoppedAt, target.baseOffset);
+  await log.truncateTo(target.baseOffset);
+  assert.equal(log.logEndOffset, target.baseOffset, 'the log ends before the rotted batch');
+  const after = await readAllFrom(log, batches[0]!.baseOffset);
+  assert.equal(after.damaged, false);
+  assert.equal(after.offsets.at(-1), target.baseOffset - 1);
+  await log.close();
+  // Rotted on disk before an open: recovery reports the damage (never a silent end).
+  await writeLog(join(dataDir, 'topic-1'));
+  const other = join(dataDir, 'topic-1', (await segmentFiles(join(dataDir, 'topic-1'))).at(-1)!);
+  const handle = await open(other, 'r+');
+  await handle.write(Buffer.from([0x80, 0, 0, 0]), 0, 4, target.position + 23);
+  await handle.close();
+  const reopened = await PartitionLog.open(join(dataDir, 'topic-1'), config, storageIo, { cleanShutdown: true });
+  defer(() => reopened.close());
+  assert.equal(damageOf(reopened)?.offset, target.baseOffset);
+  assert.ok(reopened.logEndOffset >= target.baseOffset);
+});
