@@ -5,12 +5,12 @@
  * (127.0.0.1:9644 by default) when the node's I/O has an HTTP adapter (the simulator's has none).
  */
 import type { Logger } from 'pino';
-import { PadoError, PadoErrorCode, type Clock } from '../common/index.js';
+import type { Clock } from '../common/index.js';
 import { effectiveTopicConfigs, type NodeConfig } from '../config/index.js';
 import { replicationFactorOf, type MetadataImage } from '../metadata/index.js';
 import { adminRoutes, NodeMetrics, type NodeState, type PartitionState } from '../observability/index.js';
 import { apiTable } from '../protocol/index.js';
-import type { RequestObserver } from '../server/index.js';
+import { listenError, type RequestObserver } from '../server/index.js';
 import type { Status } from '../raft/index.js';
 import type { HttpListener } from './io/system-http.js';
 import type { NodeIo } from './io/index.js';
@@ -70,14 +70,8 @@ export class NodeObservability {
     try {
       this.http = await listen(host, port, routes, log.child({ module: 'http' }));
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      const why = code === 'EADDRINUSE' ? 'the address is already in use (another process listens there)'
-        : code === 'EADDRNOTAVAIL' ? 'no local interface has that address'
-          : code === 'EACCES' ? 'permission denied (ports below 1024 need privileges)' : null;
-      if (why === null) throw err;
-      throw new PadoError(PadoErrorCode.connection, `cannot listen on ${host}:${port} (HTTP admin ` +
-        `listener): ${why}; stop the other process or choose another address with --http-listen ` +
-        'host:port', { cause: err });
+      // One line naming the address and the flag, as for the Kafka listener (server.ts).
+      throw listenError(err as Error, host, port, { name: ' (HTTP admin listener)', flag: '--http-listen' });
     }
     log.info({ host, port: this.http.port }, 'http listener ready');
   }

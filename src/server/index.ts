@@ -1,6 +1,6 @@
 export * from './broker.js';
 export * from './handler.js';
-export { KafkaListener, type ListenerOptions } from './server.js';
+export { KafkaListener, listenError, type ListenerOptions } from './server.js';
 export { brokerHandlers } from './handlers/index.js';
 export { withForwarding, forwardedApiKeys } from './forwarding.js';
 export {

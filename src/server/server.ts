@@ -150,7 +150,8 @@ function escapeDn(value: string): string {
  * A bind failure is an operating error, not a bug: name the address and what to do, so startup
  * prints one clear line instead of a stack trace.
  */
-function listenError(e: Error, host: string, port: number): Error {
+export function listenError(e: Error, host: string, port: number,
+  which = { name: '', flag: '--listen' }): Error {
   const code = (e as NodeJS.ErrnoException).code;
   const address = `${host}:${port}`;
   const why = code === 'EADDRINUSE'
@@ -160,6 +161,6 @@ function listenError(e: Error, host: string, port: number): Error {
     : null;
   if (why === null) return e;
   return new PadoError(PadoErrorCode.connection,
-    `cannot listen on ${address}: ${why}; stop the other process or choose another address ` +
-    'with --listen host:port', { cause: e });
+    `cannot listen on ${address}${which.name}: ${why}; stop the other process or choose another ` +
+    `address with ${which.flag} host:port`, { cause: e });
 }
