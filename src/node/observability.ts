@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import type { Clock } from '../common/index.js';
 import { effectiveTopicConfigs, type NodeConfig } from '../config/index.js';
 import { replicationFactorOf, type MetadataImage } from '../metadata/index.js';
-import { adminRoutes, NodeMetrics, type NodeState, type PartitionState } from '../observability/index.js';
+import {
+  adminRoutes, NodeMetrics, type HttpMount, type NodeState, type PartitionState,
+} from '../observability/index.js';
 import { apiTable } from '../protocol/index.js';
 import { listenError, type RequestObserver } from '../server/index.js';
 import type { Status } from '../raft/index.js';
@@ -38,6 +40,7 @@ export class NodeObservability {
   private parts: ObservedParts | null = null;
   private http: HttpListener | null = null;
   private readonly config: NodeConfig;
+  private readonly mounts: HttpMount[] = [];
 
   constructor(config: NodeConfig, io: NodeIo, clock: Clock) {
     this.config = config;
@@ -65,7 +68,7 @@ export class NodeObservability {
     const listen = io.admin?.listenHttp;
     if (listen === undefined) return;
     const { host, port } = this.config.httpListen;
-    const routes = adminRoutes({ metrics: this.metrics,
+    const routes = adminRoutes({ metrics: this.metrics, mounts: this.mounts,
       notReady: () => (this.parts === null ? 'starting' : this.parts.notReady()) });
     try {
       this.http = await listen(host, port, routes, log.child({ module: 'http' }));
@@ -78,6 +81,11 @@ export class NodeObservability {
 
   attach(parts: ObservedParts): void {
     this.parts = parts;
+  }
+
+  /** Serves `mount.prefix` and what is under it on the HTTP listener from now on. */
+  mount(mount: HttpMount): void {
+    this.mounts.push(mount);
   }
 
   async close(): Promise<void> {

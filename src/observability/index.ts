@@ -1,4 +1,7 @@
 export {
   NodeMetrics, type ApiNames, type NodeState, type PartitionState,
 } from './metrics.js';
-export { adminRoutes, type AdminRoutesOptions, type HttpRequest, type HttpResponse } from './routes.js';
+export {
+  adminRoutes, isStream, jsonAnswer, textAnswer, type AdminRoutesOptions, type HttpAnswer, type HttpHandler,
+  type HttpMount, type HttpRequest, type HttpResponse, type HttpStream,
+} from './routes.js';

@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminRoutes, NodeMetrics, type NodeState } from '../../../src/observability/index.js';
+import {
+  adminRoutes, isStream, jsonAnswer, NodeMetrics, type HttpAnswer, type HttpHandler, type HttpRequest, type NodeState,
+} from '../../../src/observability/index.js';
 import { ApiKey } from '../../../src/protocol/index.js';
 import { buildBatch } from '../../../src/protocol/records/index.js';
 import { measured, type Handler } from '../../../src/server/index.js';
@@ -100,20 +102,39 @@ test('before the node has its parts, a scrape answers: up, not ready, nothing le
   assert.equal([...s.keys()].some((k) => k.startsWith('kafka_log_log_size')), false);
 });
 
+const get = (path: string, method = 'GET'): HttpRequest =>
+  ({ method, path, query: new URLSearchParams(), headers: {}, body: Buffer.alloc(0) });
+
+/** A whole (not streamed) answer. */
+async function answer(routes: HttpHandler, path: string, method = 'GET'): Promise<HttpAnswer> {
+  const r = await routes(get(path, method));
+  assert.ok(!isStream(r));
+  return r;
+}
+
 test('routes: /health, /ready with its reason, /metrics, 404 and 405', async () => {
   let why: string | null = 'starting';
   const routes = adminRoutes({ metrics: new NodeMetrics(() => state, new Map()), notReady: () => why });
-  assert.deepEqual(await routes({ method: 'GET', path: '/health' }),
+  assert.deepEqual(await answer(routes, '/health', 'GET'),
     { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok\n' });
-  assert.equal((await routes({ method: 'GET', path: '/ready' })).status, 503);
-  assert.match((await routes({ method: 'GET', path: '/ready' })).body, /not ready: starting/);
+  assert.equal((await answer(routes, '/ready', 'GET')).status, 503);
+  assert.match(String((await answer(routes, '/ready', 'GET')).body), /not ready: starting/);
   why = null;
-  assert.equal((await routes({ method: 'HEAD', path: '/ready' })).status, 200);
-  const metrics = await routes({ method: 'GET', path: '/metrics' });
+  assert.equal((await answer(routes, '/ready', 'HEAD')).status, 200);
+  const metrics = await answer(routes, '/metrics', 'GET');
   assert.equal(metrics.status, 200);
-  assert.match(metrics.body, /kafka_server_replicamanager_leadercount 2/);
-  assert.equal((await routes({ method: 'GET', path: '/nope' })).status, 404);
-  assert.equal((await routes({ method: 'POST', path: '/metrics' })).status, 405);
+  assert.match(String(metrics.body), /kafka_server_replicamanager_leadercount 2/);
+  assert.equal((await answer(routes, '/nope', 'GET')).status, 404);
+  assert.equal((await answer(routes, '/metrics', 'POST')).status, 405);
+});
+
+test('routes: a mount takes its prefix and what is under it, any method; the index lists it', async () => {
+  const routes = adminRoutes({ metrics: new NodeMetrics(() => state, new Map()), notReady: () => null,
+    mounts: [{ prefix: '/events', handle: async (req) => jsonAnswer(200, { path: req.path, m: req.method }) }] });
+  assert.equal(String((await answer(routes, '/events')).body), '{"path":"/events","m":"GET"}\n');
+  assert.equal(String((await answer(routes, '/events/x', 'POST')).body), '{"path":"/events/x","m":"POST"}\n');
+  assert.equal((await answer(routes, '/eventsx')).status, 404);
+  assert.match(String((await answer(routes, '/')).body), /\/metrics \/health \/ready \/events/);
 });
 
 test('measured: latency per API; Produce counts records of partitions answered without error; ' +
