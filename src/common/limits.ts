@@ -135,3 +135,11 @@ export const scramIterationsMax = 16384;
 export const aclStringBytesMax = 0x7fff;
 
 assert(scramIterationsMin <= scramIterationsMax, 'SCRAM iteration range');
+
+/**
+ * Cluster events the metadata image keeps (issue 16: the newest; older ones drop out). Each is
+ * well under a kilobyte, so the image carries at most a few hundred KiB of them.
+ */
+export const clusterEventsKept = 256;
+/** A cluster event's message, in UTF-16 code units (the controller writes one sentence). */
+export const clusterEventMessageMax = 1_000;

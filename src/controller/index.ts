@@ -7,3 +7,4 @@ export * from './alter-partition.js';
 export * from './internal-topics.js';
 export * from './scram-users.js';
 export * from './acls.js';
+export * from './events.js';

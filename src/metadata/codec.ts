@@ -27,16 +27,19 @@ import {
   defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord as defaultRemoveScram,
   defaultMetadataRecordBatchRequestAccessControlEntryRecord as defaultAcl,
   defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord as defaultRemoveAcl,
+  defaultMetadataRecordBatchRequestClusterEventRecord as defaultEvent,
   type MetadataRecordBatchRequest as WireBatch,
   type MetadataRecordBatchRequestMetadataRecordData as WireRecord,
   type MetadataRecordBatchRequestPartitionChangeRecord as WireChange,
   type MetadataRecordBatchRequestPartitionRecord as WirePartition,
   type MetadataRecordBatchRequestUserScramCredentialRecord as WireScram,
   type MetadataRecordBatchRequestAccessControlEntryRecord as WireAcl,
+  type MetadataRecordBatchRequestClusterEventRecord as WireEvent,
 } from '../protocol/index.js';
-import type {
-  AccessControlEntryRecord, BrokerEndpoint, LeaderRecoveryState, MetadataRecord, PartitionChangeRecord,
-  UserScramCredentialRecord,
+import {
+  clusterEventKinds,
+  type AccessControlEntryRecord, type BrokerEndpoint, type ClusterEventKind, type LeaderRecoveryState,
+  type MetadataRecord, type PartitionChangeRecord, type UserScramCredentialRecord,
 } from './records.js';
 
 /** Wire `type` per record kind; also the tag of the struct that carries it. */
@@ -44,7 +47,7 @@ const typeCodes = {
   registerBroker: 0, fenceBroker: 1, unfenceBroker: 2, unregisterBroker: 3, topic: 4,
   removeTopic: 5, config: 6, partition: 7, partitionChange: 8, producerIds: 9,
   userScramCredential: 10, removeUserScramCredential: 11, accessControlEntry: 12,
-  removeAccessControlEntry: 13,
+  removeAccessControlEntry: 13, event: 14,
 } as const satisfies Record<MetadataRecord['type'], number>;
 
 /** Kafka's ConfigResource types. */
@@ -61,7 +64,7 @@ const absent: Omit<WireRecord, 'type'> = {
   config: defaultConfig(), partition: defaultPartition(), partitionChange: defaultChange(),
   producerIds: defaultProducerIds(), userScramCredential: defaultScram(),
   removeUserScramCredential: defaultRemoveScram(), accessControlEntry: defaultAcl(),
-  removeAccessControlEntry: defaultRemoveAcl(),
+  removeAccessControlEntry: defaultRemoveAcl(), event: defaultEvent(),
 };
 
 export type DecodedRecords =
@@ -133,6 +136,7 @@ export function toWire(record: MetadataRecord): WireRecord {
     case 'removeUserScramCredential': return { ...absent, type, removeUserScramCredential: record };
     case 'accessControlEntry': return { ...absent, type, accessControlEntry: record };
     case 'removeAccessControlEntry': return { ...absent, type, removeAccessControlEntry: record };
+    case 'event': return { ...absent, type, event: record };
   }
 }
 
@@ -222,8 +226,22 @@ function fromWire(d: WireRecord): MetadataRecord | string {
       if (id === zeroUuid) return 'removeAccessControlEntry: zero id';
       return { type: 'removeAccessControlEntry', id };
     }
+    case typeCodes.event: return eventFromWire(d.event);
     default: return `unknown record type ${d.type}`;
   }
+}
+
+const eventKinds: ReadonlySet<string> = new Set(clusterEventKinds);
+
+function eventFromWire(e: WireEvent): MetadataRecord | string {
+  const { id, timeMs, kind, severity, brokerId, topic, message } = e;
+  if (id < 1 || timeMs < 0 || !isLeader(brokerId)) return 'event: bad id, time or broker';
+  if (!eventKinds.has(kind)) return `event: unknown kind '${kind.slice(0, 40)}'`;
+  if (severity !== 0 && severity !== 1 && severity !== 2) return `event: bad severity ${severity}`;
+  if (message.length > limits.clusterEventMessageMax || (topic !== null && topic.length > 249)) {
+    return 'event: message or topic too long';
+  }
+  return { type: 'event', id, timeMs, kind: kind as ClusterEventKind, severity, brokerId, topic, message };
 }
 
 function brokerEvent<T extends 'fenceBroker' | 'unfenceBroker' | 'unregisterBroker'>(

@@ -7,11 +7,12 @@
  * image (each decision sees the records of the one before), so a record that contradicts the image
  * is a bug: it fails an assert rather than being skipped, which would let nodes diverge.
  */
-import { assert } from '../common/index.js';
+import { assert, limits } from '../common/index.js';
 import type { ScramMechanismCode } from '../protocol/index.js';
 import {
   LeaderRecoveryState, noLeader,
-  type AccessControlEntryRecord, type BrokerEndpoint, type MetadataRecord, type PartitionChangeRecord,
+  type AccessControlEntryRecord, type BrokerEndpoint, type ClusterEventRecord, type MetadataRecord,
+  type PartitionChangeRecord,
   type PartitionRecord, type RemoveAccessControlEntryRecord, type RemoveUserScramCredentialRecord,
   type UserScramCredentialRecord,
 } from './records.js';
@@ -74,7 +75,14 @@ export interface MetadataImage {
   readonly scramCredentials: ReadonlyMap<string, ScramCredentialsOfUser>;
   /** By ACL id. */
   readonly acls: ReadonlyMap<string, AclImage>;
+  /** The newest cluster events, oldest first, at most `limits.clusterEventsKept`. */
+  readonly events: readonly ClusterEvent[];
+  /** The id of the last event ever applied (0: none); the next one is eventSeq + 1. */
+  readonly eventSeq: number;
 }
+
+/** One cluster event (ClusterEventRecord without its `type`). */
+export type ClusterEvent = Omit<ClusterEventRecord, 'type'>;
 
 /** Topics Pado writes itself; clients may read them but never produce to or delete them. */
 export const internalTopics: ReadonlySet<string> = new Set(['__consumer_offsets']);
@@ -91,6 +99,8 @@ export function emptyImage(clusterId: string): MetadataImage {
     nextProducerId: 0,
     scramCredentials: new Map(),
     acls: new Map(),
+    events: [],
+    eventSeq: 0,
   };
 }
 
@@ -130,12 +140,16 @@ class ImageBuilder {
   private readonly ownedPartitions = new Map<string, PartitionImage[]>();
   private brokerEpochMax: number;
   private nextProducerId: number;
+  /** This batch's events, appended to the image's by build(). */
+  private readonly events: ClusterEvent[] = [];
+  private eventSeq: number;
   private readonly base: MetadataImage;
 
   constructor(base: MetadataImage) {
     this.base = base;
     this.brokerEpochMax = base.brokerEpochMax;
     this.nextProducerId = base.nextProducerId;
+    this.eventSeq = base.eventSeq;
   }
 
   apply(record: MetadataRecord): void {
@@ -187,6 +201,14 @@ class ImageBuilder {
       case 'accessControlEntry':
       case 'removeAccessControlEntry':
         return this.applyAcl(record);
+      case 'event': {
+        // Ids increase in commit order (a snapshot keeps only the newest, so they need not start at 1).
+        assert(record.id > this.eventSeq, `event ${record.id} after ${this.eventSeq}`);
+        const { type: _, ...event } = record;
+        this.events.push(event);
+        this.eventSeq = record.id;
+        return;
+      }
     }
   }
 
@@ -206,6 +228,9 @@ class ImageBuilder {
       nextProducerId: this.nextProducerId,
       scramCredentials: this.scramCredentials ?? this.base.scramCredentials,
       acls: this.acls ?? this.base.acls,
+      events: this.events.length === 0 ? this.base.events
+        : [...this.base.events, ...this.events].slice(-limits.clusterEventsKept),
+      eventSeq: this.eventSeq,
     };
   }
 

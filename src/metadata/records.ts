@@ -176,6 +176,37 @@ export type RemoveAccessControlEntryRecord = {
   readonly id: string;
 };
 
+/**
+ * What a person should hear about (issue 16: `pado cluster events`, the console's feed, alert
+ * hooks). Pado's own record, with no Kafka counterpart: the controller writes it in the batch
+ * whose records it explains (a fence, a leader move, an ISR below min.insync.replicas…, derived by
+ * controller/events.ts) or for what a broker reports. `id` increases by one per event in commit
+ * order; `timeMs` is the writing controller's clock.
+ */
+export const clusterEventKinds = [
+  'broker-registered', 'broker-fenced', 'broker-unfenced', 'broker-unregistered',
+  'controller-changed', 'leader-moved', 'partition-offline', 'partition-online', 'isr-below-min',
+  'isr-restored', 'topic-created', 'topic-deleted', 'config-changed', 'disk-low', 'corrupt-data',
+] as const;
+export type ClusterEventKind = (typeof clusterEventKinds)[number];
+
+export const EventSeverity = { info: 0, warn: 1, error: 2 } as const;
+export type EventSeverity = (typeof EventSeverity)[keyof typeof EventSeverity];
+
+export type ClusterEventRecord = {
+  readonly type: 'event';
+  readonly id: number;
+  readonly timeMs: number;
+  readonly kind: ClusterEventKind;
+  readonly severity: EventSeverity;
+  /** The broker it is about (-1: none, or several). */
+  readonly brokerId: number;
+  /** The topic it is about (null: none, or several). */
+  readonly topic: string | null;
+  /** One sentence, cause included ("broker 2 fenced: no heartbeat for 1200 ms …"). */
+  readonly message: string;
+};
+
 export type MetadataRecord =
   | BrokerRecord
   | FenceBrokerRecord
@@ -190,4 +221,5 @@ export type MetadataRecord =
   | UserScramCredentialRecord
   | RemoveUserScramCredentialRecord
   | AccessControlEntryRecord
-  | RemoveAccessControlEntryRecord;
+  | RemoveAccessControlEntryRecord
+  | ClusterEventRecord;

@@ -21,7 +21,7 @@ import {
   heartbeat, removeFromIsrs, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
   sessionTimeoutMsDefault, closedConnectionGraceMsDefault,
 } from '../controller/index.js';
-import { applyRecords, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
+import { applyRecords, EventSeverity, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
 import { noneId, type Status } from '../raft/index.js';
 import type {
@@ -73,6 +73,8 @@ export interface ControllerDutiesOptions {
   readonly offsetsTopicReplicationFactor?: number;
   /** A broker whose heartbeat connection closed is fenced this long after (default 500 ms). */
   readonly closedConnectionGraceMs?: number;
+  /** This node's id: a takeover records a controller-changed event naming it (absent: none). */
+  readonly nodeId?: number;
 }
 
 const notControllerCode = KafkaError.notController.code;
@@ -101,6 +103,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   private readonly refusals: WarnLimiter;
   private readonly offsetsTopicReplicationFactor: number;
   private readonly closedConnectionGraceMs: number;
+  private readonly nodeId: number | undefined;
   /** Non-null exactly while active (this node is the controller). */
   private term: ActiveTerm | null = null;
 
@@ -120,6 +123,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       nowMs: () => this.clock.now() });
     this.offsetsTopicReplicationFactor = options.offsetsTopicReplicationFactor ?? 3;
     this.closedConnectionGraceMs = options.closedConnectionGraceMs ?? closedConnectionGraceMsDefault;
+    this.nodeId = options.nodeId;
   }
 
   /**
@@ -143,6 +147,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       term.timer = this.clock.every(this.sessionCheckIntervalMs, () => void this.checkSessions());
       this.term = term;
       this.log.info({ sessionTimeoutMs: this.sessionTimeoutMs }, 'controller duties started');
+      void this.recordTakeover();
       // An earlier controller may have stopped between a broker's unfencing and the growth.
       void this.growInternalTopics();
     } else if (!isLeader && this.term !== null) {
@@ -156,6 +161,22 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   /** Stops the timer for good (node shutdown). */
   close(): void {
     this.onLeaderChange(false);
+  }
+
+  /** The controller-changed event (issue 16), naming the controller before this one. */
+  private async recordTakeover(): Promise<void> {
+    if (this.nodeId === undefined) return;
+    const self = this.nodeId;
+    try {
+      await this.metadata.propose((image) => {
+        const last = image.events.findLast((e) => e.kind === 'controller-changed');
+        const was = last === undefined ? '' : last.brokerId === self ? ' again' : ` after node ${last.brokerId}`;
+        return { records: [], result: undefined, notes: [{ kind: 'controller-changed',
+          severity: EventSeverity.info, brokerId: self, message: `node ${self} is the controller${was}` }] };
+      }, { settle: false });
+    } catch (err) {
+      this.log.debug({ err }, 'controller-changed event not committed (leadership moved?)');
+    }
   }
 
   async registerBroker(req: BrokerRegistrationInput): Promise<BrokerRegistrationOutcome> {
@@ -260,7 +281,10 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       const fenced = await this.metadata.propose((image) => {
         const records = expireSessions(image, term.leases, this.clock.now(), this.sessionTimeoutMs);
         term.prune(image);
-        return { records, result: fencedIds(records) };
+        const ids = fencedIds(records);
+        const cause = `${ids.length === 1 ? `broker ${ids[0]}'s session` : `sessions of brokers ${ids.join(', ')}`}`
+          + ' expired (no heartbeat in time: the process stopped, hung, or is cut off from the controller)';
+        return { records, result: ids, cause };
       }, { settle: false });
       if (fenced.length > 0) {
         // The fence records are applied here now (a proposal resolves once applied).
@@ -286,7 +310,8 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     try {
       const moved = await this.metadata.propose((image) => {
         const records = electPreferredLeaders(image);
-        return { records, result: records.length };
+        return { records, result: records.length,
+          cause: 'preferred-leader election (leaders go back to each partition\'s first replica)' };
       });
       if (moved > 0) this.log.info({ partitions: moved }, 'leaders moved to preferred replicas');
     } catch (err) {
@@ -341,7 +366,8 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   async alterPartition(req: AlterPartitionInput): Promise<AlterPartitionDecided> {
     if (this.activeTerm() === null) return { errorCode: notControllerCode, partitions: [] };
     try {
-      return await this.metadata.propose((image) => decideAlterPartition(image, req));
+      return await this.metadata.propose((image) => ({ ...decideAlterPartition(image, req),
+        cause: `ISR change from the partitions' leader, broker ${req.brokerId}` }));
     } catch (err) {
       return { errorCode: this.refusalCode(err, 'AlterPartition'), partitions: [] };
     }
@@ -364,14 +390,17 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     }, this.clock.now());
     let { records } = decided;
     let isFenced = decided.result.isFenced;
+    let cause = req.wantShutdown ? `broker ${req.brokerId} is shutting down (controlled shutdown)` : undefined;
     // wantFence (KIP-631: a broker that cannot serve) fences without asking to shut down.
     if (req.wantFence && !req.wantShutdown && decided.result.errorCode === 0) {
       records = fenceAndMoveAway(image, req.brokerId);
       isFenced = true;
+      cause = `broker ${req.brokerId} asked to be fenced (it cannot serve: see its log)`;
     }
     const result = { errorCode: decided.result.errorCode, isCaughtUp: caughtUp, isFenced,
       shouldShutdown: decided.result.shouldShutdown };
-    return { records, result: { result, unfenced: wasFenced && !isFenced } };
+    return { records, result: { result, unfenced: wasFenced && !isFenced },
+      ...(cause === undefined ? {} : { cause }) };
   }
 
   private activeTerm(): ActiveTerm | null {
@@ -427,7 +456,8 @@ export function decideUnregister(image: MetadataImage,
     ...removeFromIsrs(applyRecords(image, fenced), brokerId),
     { type: 'unregisterBroker', brokerId, brokerEpoch: broker.brokerEpoch },
   ];
-  return { records, result: { errorCode: 0, errorMessage: null } };
+  return { records, result: { errorCode: 0, errorMessage: null },
+    cause: `broker ${brokerId} was decommissioned` };
 }
 
 function refusedHeartbeat(errorCode: number): BrokerHeartbeatOutcome {

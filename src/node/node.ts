@@ -40,7 +40,7 @@ import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 import { RaftKv, RaftKvMachine, testRaftKvEnabled, testRaftKvEnv } from './raft-kv.js';
-import { clusterIdConfig, MetadataMachine, RaftMetadata } from './raft-metadata.js';
+import { clusterIdConfig, MetadataMachine, minIsrOfTopic, RaftMetadata } from './raft-metadata.js';
 import { RaftTransport } from './raft-transport.js';
 import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
@@ -277,7 +277,7 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   const duties = new ControllerDuties({
     metadata, metadataOffset: () => driver.status().applied, log: log.child({ module: 'controller' }),
     clock, onBrokerUnfenced: bootstrap, onUnregistered: (id) => forget(id),
-    isQuorumMember: (id) => driver.isMember(id),
+    isQuorumMember: (id) => driver.isMember(id), nodeId: config.nodeId,
     offsetsTopicReplicationFactor: config.offsetsTopicReplicationFactor,
     ...(config.brokerSessionTimeoutMs === undefined ? {}
       : { sessionTimeoutMs: config.brokerSessionTimeoutMs }),
@@ -598,7 +598,7 @@ async function openQuorum(
     driver,
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId, clock,
-      log.child({ module: 'controller' })),
+      log.child({ module: 'controller' }), minIsrOfTopic(config.topicDefaults)),
     handlers: [
       raftMessageHandler(raftService(driver, peers), () => clock.now()),
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),

@@ -9,8 +9,12 @@
 import type { Logger } from 'pino';
 import { assert, PadoError, PadoErrorCode, type Clock } from '../common/index.js';
 import {
+  effectiveTopicConfigs, validateTopicConfigs, type TopicDefaults,
+} from '../config/index.js';
+import { clusterEvents } from '../controller/index.js';
+import {
   applyRecords, decodeImageSnapshot, decodeMetadataRecords, emptyImage, encodeImageSnapshot,
-  encodeMetadataRecords, type MetadataImage, type MetadataRecord,
+  encodeMetadataRecords, replicationFactorOf, type MetadataImage, type MetadataRecord, type TopicImage,
 } from '../metadata/index.js';
 import type { Entry } from '../raft/index.js';
 import type { Decision } from '../server/index.js';
@@ -107,6 +111,25 @@ export class MetadataMachine implements RaftStateMachine {
   }
 }
 
+/**
+ * A topic's effective min.insync.replicas under the node's topic defaults, for the events the
+ * controller derives (isr-below-min); cached per topic image (a config change makes a new one).
+ */
+export function minIsrOfTopic(defaults?: Readonly<TopicDefaults>): (topic: TopicImage) => number {
+  const cache = new WeakMap<TopicImage, number>();
+  return (topic) => {
+    let minIsr = cache.get(topic);
+    if (minIsr === undefined) {
+      const checked = validateTopicConfigs(Object.fromEntries(topic.configs));
+      // Invariant: the controller validated every config before it was committed.
+      const overrides = checked.ok ? checked.configs : {};
+      minIsr = effectiveTopicConfigs(overrides, replicationFactorOf(topic), defaults)['min.insync.replicas'];
+      cache.set(topic, minIsr);
+    }
+    return minIsr;
+  };
+}
+
 export class RaftMetadata {
   private readonly driver: RaftDriver;
   private readonly machine: MetadataMachine;
@@ -116,15 +139,18 @@ export class RaftMetadata {
 
   private readonly log: Logger | undefined;
   private readonly clock: Clock;
+  private readonly minIsrOf: (topic: TopicImage) => number;
 
   constructor(
     driver: RaftDriver, machine: MetadataMachine, nodeId: number, clock: Clock, log?: Logger,
+    minIsrOf: (topic: TopicImage) => number = minIsrOfTopic(),
   ) {
     this.driver = driver;
     this.machine = machine;
     this.nodeId = nodeId;
     this.clock = clock;
     this.log = log;
+    this.minIsrOf = minIsrOf;
   }
 
   image(): MetadataImage {
@@ -207,9 +233,15 @@ export class RaftMetadata {
       for (const item of batch) {
         try {
           const decision = item.decide(scratch);
-          if (decision.records.length > 0) {
-            scratch = withClusterId(applyRecords(scratch, decision.records));
-            records.push(...decision.records);
+          if (decision.records.length > 0 || (decision.notes?.length ?? 0) > 0) {
+            const after = withClusterId(applyRecords(scratch, decision.records));
+            // What a person should hear about this decision, committed with it (issue 16).
+            const events = clusterEvents(scratch, after, decision.records, { nowMs: this.clock.now(),
+              minIsrOf: this.minIsrOf,
+              ...(decision.cause === undefined ? {} : { cause: decision.cause }),
+              ...(decision.notes === undefined ? {} : { notes: decision.notes }) });
+            scratch = applyRecords(after, events);
+            records.push(...decision.records, ...events);
           }
           answers.push({ item, result: decision.result });
         } catch (err) {

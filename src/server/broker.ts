@@ -3,12 +3,19 @@
  * surface, so they stay free of sockets, timers and files (STYLE.md §5).
  */
 import type { MetadataImage, MetadataRecord } from '../metadata/index.js';
-import type { ControllerContext } from '../controller/index.js';
+import type { ControllerContext, EventNote } from '../controller/index.js';
 import type { NodeConfig, TopicConfigs } from '../config/index.js';
 
 export interface Decision<T> {
   readonly records: readonly MetadataRecord[];
   readonly result: T;
+  /**
+   * Why, as a clause the cluster events this decision's records raise are told with ("broker 2's
+   * session expired …"; controller/events.ts).
+   */
+  readonly cause?: string;
+  /** Events to record besides the ones its records raise (a controller change, a broker's report). */
+  readonly notes?: readonly EventNote[];
 }
 
 export interface ProduceOutcome {

@@ -36,6 +36,7 @@ export interface MetadataRecordBatchRequestMetadataRecordData {
   removeUserScramCredential: MetadataRecordBatchRequestRemoveUserScramCredentialRecord;
   accessControlEntry: MetadataRecordBatchRequestAccessControlEntryRecord;
   removeAccessControlEntry: MetadataRecordBatchRequestRemoveAccessControlEntryRecord;
+  event: MetadataRecordBatchRequestClusterEventRecord;
 }
 
 export interface MetadataRecordBatchRequestRegisterBrokerRecord {
@@ -138,6 +139,16 @@ export interface MetadataRecordBatchRequestAccessControlEntryRecord {
 
 export interface MetadataRecordBatchRequestRemoveAccessControlEntryRecord {
   id: string;
+}
+
+export interface MetadataRecordBatchRequestClusterEventRecord {
+  id: number;
+  timeMs: number;
+  kind: string;
+  severity: number;
+  brokerId: number;
+  topic: string | null;
+  message: string;
 }
 
 export function decodeMetadataRecordBatchRequest(
@@ -280,6 +291,7 @@ export function defaultMetadataRecordBatchRequestMetadataRecordData(): MetadataR
     removeUserScramCredential: defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(),
     accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
     removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
+    event: defaultMetadataRecordBatchRequestClusterEventRecord(),
   };
 }
 
@@ -304,6 +316,7 @@ function readMetadataRecordBatchRequestMetadataRecordData(
     removeUserScramCredential: defaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(),
     accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
     removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
+    event: defaultMetadataRecordBatchRequestClusterEventRecord(),
   };
   if (f) {
     for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
@@ -324,6 +337,7 @@ function readMetadataRecordBatchRequestMetadataRecordData(
       else if (tag === 11) m.removeUserScramCredential = readMetadataRecordBatchRequestRemoveUserScramCredentialRecord(r, v, f);
       else if (tag === 12) m.accessControlEntry = readMetadataRecordBatchRequestAccessControlEntryRecord(r, v, f);
       else if (tag === 13) m.removeAccessControlEntry = readMetadataRecordBatchRequestRemoveAccessControlEntryRecord(r, v, f);
+      else if (tag === 14) m.event = readMetadataRecordBatchRequestClusterEventRecord(r, v, f);
       else {
         r.skip(size);
         continue;
@@ -381,7 +395,8 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
     const t11 = !isDefaultMetadataRecordBatchRequestRemoveUserScramCredentialRecord(m.removeUserScramCredential);
     const t12 = !isDefaultMetadataRecordBatchRequestAccessControlEntryRecord(m.accessControlEntry);
     const t13 = !isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(m.removeAccessControlEntry);
-    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0) + (t10 ? 1 : 0) + (t11 ? 1 : 0) + (t12 ? 1 : 0) + (t13 ? 1 : 0));
+    const t14 = !isDefaultMetadataRecordBatchRequestClusterEventRecord(m.event);
+    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0) + (t10 ? 1 : 0) + (t11 ? 1 : 0) + (t12 ? 1 : 0) + (t13 ? 1 : 0) + (t14 ? 1 : 0));
     if (t0) {
       w.uvarint(0);
       w.uvarint(measureMetadataRecordBatchRequestRegisterBrokerRecord(v, f, m.registerBroker));
@@ -451,6 +466,11 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
       w.uvarint(13);
       w.uvarint(measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(v, f, m.removeAccessControlEntry));
       writeMetadataRecordBatchRequestRemoveAccessControlEntryRecord(w, v, f, m.removeAccessControlEntry);
+    }
+    if (t14) {
+      w.uvarint(14);
+      w.uvarint(measureMetadataRecordBatchRequestClusterEventRecord(v, f, m.event));
+      writeMetadataRecordBatchRequestClusterEventRecord(w, v, f, m.event);
     }
   }
 }
@@ -541,6 +561,11 @@ function measureMetadataRecordBatchRequestMetadataRecordData(
     if (!isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(m.removeAccessControlEntry)) {
       const size = measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(v, f, m.removeAccessControlEntry);
       n += sizeUvarint(13) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (!isDefaultMetadataRecordBatchRequestClusterEventRecord(m.event)) {
+      const size = measureMetadataRecordBatchRequestClusterEventRecord(v, f, m.event);
+      n += sizeUvarint(14) + sizeUvarint(size) + size;
       count++;
     }
     n += sizeUvarint(count);
@@ -1448,6 +1473,72 @@ function measureMetadataRecordBatchRequestRemoveAccessControlEntryRecord(
   m: MetadataRecordBatchRequestRemoveAccessControlEntryRecord,
 ): number {
   let n = 16;
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestClusterEventRecord(): MetadataRecordBatchRequestClusterEventRecord {
+  return {
+    id: 0,
+    timeMs: 0,
+    kind: '',
+    severity: 0,
+    brokerId: 0,
+    topic: null,
+    message: '',
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestClusterEventRecord(
+  m: MetadataRecordBatchRequestClusterEventRecord,
+): boolean {
+  return !(m.id !== 0 || m.timeMs !== 0 || m.kind !== '' || m.severity !== 0 || m.brokerId !== 0 || m.topic !== null || m.message !== '');
+}
+
+function readMetadataRecordBatchRequestClusterEventRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestClusterEventRecord {
+  const m: MetadataRecordBatchRequestClusterEventRecord = {
+    id: r.int64(),
+    timeMs: r.int64(),
+    kind: r.string(true),
+    severity: r.int8(),
+    brokerId: r.int32(),
+    topic: r.nullableString(true),
+    message: r.string(true),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestClusterEventRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestClusterEventRecord,
+): void {
+  w.int64(m.id);
+  w.int64(m.timeMs);
+  w.string(m.kind, true);
+  w.int8(m.severity);
+  w.int32(m.brokerId);
+  w.nullableString(m.topic, true);
+  w.string(m.message, true);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestClusterEventRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestClusterEventRecord,
+): number {
+  let n = 21;
+  n += sizeString(m.kind, true);
+  n += sizeNullableString(m.topic, true);
+  n += sizeString(m.message, true);
   if (f) n += 1;
   return n;
 }

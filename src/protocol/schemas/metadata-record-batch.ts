@@ -10,7 +10,8 @@
  * In partitionChange, leader -2 and leaderRecoveryState -1 mean "unchanged", and a null isr or
  * replicas list means "unchanged". configType is Kafka's ConfigResource type: 2 topic, 4 broker.
  * SCRAM credentials (KIP-554) and ACLs (AccessControlEntryRecord, KIP-801) carry Kafka's codes
- * (protocol/security-codes.ts); a credential stores the derived keys, never the password.
+ * (protocol/security-codes.ts); a credential stores the derived keys, never the password. An
+ * event (issue 16) is Pado's own: a kind name, a severity (0 info, 1 warn, 2 error) and a sentence.
  * clusterId, recordCount and brokerEpochMax are set only in snapshots: the image's identity, its
  * position, and the highest broker epoch ever handed out (so epochs keep increasing after a
  * restart).
@@ -91,6 +92,14 @@ request
       permissionType int8
     removeAccessControlEntry RemoveAccessControlEntryRecord tag 13
       id uuid
+    event ClusterEventRecord tag 14
+      id int64
+      timeMs int64
+      kind string
+      severity int8
+      brokerId int32
+      topic string nullable
+      message string
   clusterId string nullable tag 0
   recordCount int64 tag 1
   brokerEpochMax int64 tag 2

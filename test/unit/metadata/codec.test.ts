@@ -55,6 +55,10 @@ const samples: readonly MetadataRecord[] = [
     resourceName: 'pay-', patternType: 4, principal: 'User:*', host: '10.0.0.7', operation: 14,
     permissionType: 2 },
   { type: 'removeAccessControlEntry', id: topicId },
+  { type: 'event', id: 1, timeMs: 1_765_000_000_000, kind: 'broker-fenced', severity: 1, brokerId: 2,
+    topic: null, message: 'broker 2 fenced: its session expired' },
+  { type: 'event', id: 2 ** 40, timeMs: 0, kind: 'isr-below-min', severity: 2, brokerId: -1,
+    topic: 'orders', message: '' },
 ];
 
 /**
@@ -119,6 +123,8 @@ test('truncated batches are refused, flipped ones never throw', () => {
   assert.equal(decodeMetadataRecords(Buffer.from([0xff, 0xff, 0xff, 0xff])).ok, false);
 });
 
+const event = samples.find((r) => r.type === 'event') as MetadataRecord;
+
 test('well-formed bytes with impossible values are refused with a reason', () => {
   const wire = (record: MetadataRecord, edit: (d: ReturnType<typeof toWire>) => void): Buffer => {
     const d = structuredClone(toWire(record));
@@ -136,6 +142,10 @@ test('well-formed bytes with impossible values are refused with a reason', () =>
       /replicas/],
     ['bad leader', wire(samples[13] as MetadataRecord, (d) => { d.partitionChange.leader = -7; }),
       /leader/],
+    ['event kind', wire(event, (d) => { d.event.kind = 'bored'; }), /unknown kind 'bored'/],
+    ['event severity', wire(event, (d) => { d.event.severity = 3; }), /severity/],
+    ['event id', wire(event, (d) => { d.event.id = 0; }), /bad id/],
+    ['event message', wire(event, (d) => { d.event.message = 'x'.repeat(1001); }), /too long/],
   ];
   for (const [label, bytes, reason] of cases) {
     const decoded = decodeMetadataRecords(bytes);

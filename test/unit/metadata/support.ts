@@ -4,7 +4,7 @@
  */
 import { Prng } from '../../../src/common/index.js';
 import {
-  applyRecords, emptyImage, LeaderRecoveryState, noLeader,
+  applyRecords, clusterEventKinds, emptyImage, LeaderRecoveryState, noLeader,
   type AccessControlEntryRecord, type MetadataImage, type MetadataRecord, type PartitionImage,
   type TopicImage, type UserScramCredentialRecord,
 } from '../../../src/metadata/index.js';
@@ -53,6 +53,12 @@ export function randomBatch(p: Prng, image: MetadataImage): MetadataRecord[] {
       nextProducerId: image.nextProducerId + 1000 }];
   }
   if (roll === 7 && topics.length > 2) return [{ type: 'removeTopic', topicId: p.pick(topics).topicId }];
+  if (roll === 8 && p.chance(0.5)) {
+    return [{ type: 'event', id: image.eventSeq + 1 + p.below(3), timeMs: p.below(2 ** 40),
+      kind: p.pick(clusterEventKinds), severity: p.pick([0, 1, 2] as const),
+      brokerId: p.pick([-1, ...brokers.map((b) => b.brokerId)]), topic: p.chance(0.5) ? null : 't',
+      message: `event ${p.below(1000)} ✓` }];
+  }
   return [changePartition(p, p.pick(topics))];
 }
 
