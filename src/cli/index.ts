@@ -11,6 +11,7 @@ import { aclRemove } from './acl/remove.js';
 import { argumentError, type RawOptions } from './args.js';
 import { clusterAddVoter } from './cluster/add-voter.js';
 import { clusterDecommission } from './cluster/decommission.js';
+import { clusterEvents } from './cluster/events.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
@@ -84,7 +85,7 @@ const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicAddPartitions), entry(topicTrimPrefix), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete), entry(groupSeek),
-  entry(clusterInfo), entry(clusterHealth), entry(clusterAddVoter), entry(clusterRemoveVoter),
+  entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),

@@ -57,6 +57,14 @@ export const start = defineVerb<StartArgs>({
       description: 'Join the cluster of this running node (first start only; env PADO_JOIN)',
     },
     { flags: '--rack <name>', description: 'Rack of this node, for replica placement (env PADO_RACK)' },
+    {
+      flags: '--alert-webhook <url>',
+      description: 'POST a JSON alert here on cluster problems (env PADO_ALERT_WEBHOOK)',
+    },
+    {
+      flags: '--alert-command <cmd>',
+      description: 'Run this shell command on cluster problems (env PADO_ALERT_COMMAND)',
+    },
   ],
   examples: [
     'pado start --listen :9092 --data-dir ./data',
@@ -71,6 +79,10 @@ export const start = defineVerb<StartArgs>({
     if (listen !== undefined) flags.listen = listen;
     const httpListen = stringOption(options, 'httpListen');
     if (httpListen !== undefined) flags.httpListen = httpListen;
+    const alertWebhook = stringOption(options, 'alertWebhook');
+    if (alertWebhook !== undefined) flags.alertWebhook = alertWebhook;
+    const alertCommand = stringOption(options, 'alertCommand');
+    if (alertCommand !== undefined) flags.alertCommand = alertCommand;
     const dataDir = stringOption(options, 'dataDir');
     if (dataDir !== undefined) flags.dataDir = dataDir;
     const nodeId = stringOption(options, 'nodeId');

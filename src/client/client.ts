@@ -71,6 +71,8 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
   [ApiKey.describeCluster]: { min: 0, max: 1 },
   [55]: { min: 0, max: 2 },
+  // `pado cluster events` (cli/cluster/events.ts), the console's feed.
+  [ApiKey.describeClusterEvents]: { min: 0, max: 0 },
   // `pado doctor` (cli/doctor.ts): served on the inter-broker listener only.
   [ApiKey.connectCheck]: { min: 0, max: 0 },
   // SCRAM users (cli/user/).

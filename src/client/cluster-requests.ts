@@ -100,3 +100,34 @@ function replicaState(r: Partial<QuorumReplica>): QuorumReplica {
     lastCaughtUpTimestamp: r.lastCaughtUpTimestamp ?? -1,
   };
 }
+
+/** One cluster event as a broker answers it (DescribeClusterEvents; metadata/records.ts). */
+export interface ClusterEventView {
+  readonly id: number;
+  readonly timeMs: number;
+  readonly kind: string;
+  /** 0 info, 1 warn, 2 error. */
+  readonly severity: number;
+  /** -1: none. */
+  readonly brokerId: number;
+  readonly topic: string | null;
+  readonly message: string;
+}
+
+export interface ClusterEventsAnswer {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  /** The newest event's id (0: none yet). */
+  readonly lastId: number;
+  readonly events: readonly ClusterEventView[];
+}
+
+/**
+ * The cluster events after `afterId`, oldest first (issue 16). `maxWaitMs` > 0 waits for one
+ * (a long poll; keep it below the client's request timeout).
+ */
+export function describeClusterEvents(client: KafkaClient,
+  o: { afterId: number; maxEvents?: number; maxWaitMs?: number }): Promise<ClusterEventsAnswer> {
+  return client.request(ApiKey.describeClusterEvents,
+    { afterId: o.afterId, maxEvents: o.maxEvents ?? 256, maxWaitMs: o.maxWaitMs ?? 0 });
+}

@@ -28,7 +28,8 @@ export {
 } from './group-member.js';
 export {
   describeCluster, describeQuorum, canDescribeQuorum, describeQuorumApiKey, clusterMetadataTopic,
-  type QuorumReplica, type QuorumDescription,
+  describeClusterEvents, type QuorumReplica, type QuorumDescription, type ClusterEventView,
+  type ClusterEventsAnswer,
 } from './cluster-requests.js';
 export {
   ClusterClient, connectAny, noLeader, shortReason, type BrokerAddress, type ConnectBroker,

@@ -1,7 +1,7 @@
 export {
   nodeConfigDefaults, nodeConfigSchema, logLevels, kafkaKeyAliases, fieldHints,
   defaultHost, defaultListenPort, initialVotersMax,
-  type NodeConfig, type RaftVoterAddress, type HostPort, type LogLevel, type FieldHint,
+  type NodeConfig, type AlertsConfig, type RaftVoterAddress, type HostPort, type LogLevel, type FieldHint,
 } from './node-config.js';
 export {
   loadNodeConfig, resolveNodeConfig, validateNodeConfig, parseConfigFile, parseHostPort,

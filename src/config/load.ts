@@ -30,6 +30,9 @@ export interface NodeConfigFlags {
   /** host:port of a running node to join. */
   join?: string | undefined;
   rack?: string | undefined;
+  /** Alert hooks (alerts.webhook, alerts.command). */
+  alertWebhook?: string | undefined;
+  alertCommand?: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -363,6 +366,7 @@ export function envLayer(env: Environment): Layer {
   if (voters !== undefined) layer['initialVoters'] = parseVoters(voters);
   if (env['PADO_JOIN'] !== undefined) layer['join'] = parseHostPort(env['PADO_JOIN'], 'join');
   if (env['PADO_RACK'] !== undefined) layer['rack'] = env['PADO_RACK'];
+  alertsLayer(layer, env['PADO_ALERT_WEBHOOK'], env['PADO_ALERT_COMMAND']);
   return layer;
 }
 
@@ -378,7 +382,14 @@ export function flagLayer(flags: NodeConfigFlags): Layer {
   if (flags.initialVoters !== undefined) layer['initialVoters'] = parseVoters(flags.initialVoters);
   if (flags.join !== undefined) layer['join'] = parseHostPort(flags.join, 'join');
   if (flags.rack !== undefined) layer['rack'] = String(flags.rack);
+  alertsLayer(layer, flags.alertWebhook, flags.alertCommand);
   return layer;
+}
+
+function alertsLayer(layer: Layer, webhook: string | undefined, command: string | undefined): void {
+  if (webhook === undefined && command === undefined) return;
+  layer['alerts'] = { ...(webhook === undefined ? {} : { webhook }),
+    ...(command === undefined ? {} : { command }) };
 }
 
 function numberOrText(text: string): number | string {

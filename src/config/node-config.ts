@@ -128,6 +128,23 @@ export interface NodeConfig {
    * snapshots are then encrypted (security/at-rest.ts). Absent (and no variable): plaintext.
    */
   masterKeyFile?: string;
+  /**
+   * Alert hooks (issue 16): the active controller calls them for new cluster events of the kinds
+   * named (default: every warn and error kind), at most once per kind and subject per cool-down.
+   * Put the same hooks on every node: whichever is the controller fires them.
+   */
+  alerts?: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** POSTed a JSON body per alert (alert.webhook.url; env PADO_ALERT_WEBHOOK). */
+  webhook?: string;
+  /** Run by the shell per alert, the event in PADO_EVENT_* variables and JSON on stdin. */
+  command?: string;
+  /** Event kinds that alert (`pado cluster events` shows them); absent: the warn and error ones. */
+  events?: string[];
+  /** Quiet time per kind and subject after an alert (default 60000 ms). */
+  cooldownMs?: number;
 }
 
 /** Listeners per node: clients, brokers, and one or two more for a move between them. */
@@ -211,6 +228,10 @@ export const kafkaKeyAliases: Readonly<Record<string, readonly string[]>> = {
   'super.users': ['superUsers'],
   'allow.everyone.if.no.acl.found': ['allowEveryoneIfNoAclFound'],
   'encryption.master.key.file': ['masterKeyFile'],
+  'alert.webhook.url': ['alerts', 'webhook'],
+  'alert.command': ['alerts', 'command'],
+  'alert.events': ['alerts', 'events'],
+  'alert.cooldown.ms': ['alerts', 'cooldownMs'],
 };
 
 /** How to describe a field in an error: "<value> is not <what>; write e.g. <example>". */
@@ -317,6 +338,14 @@ export const fieldHints: Readonly<Record<string, FieldHint>> = {
     example: '"allow.everyone.if.no.acl.found": false' },
   masterKeyFile: { what: 'a file path',
     example: '"encryption.master.key.file": "/etc/pado/master.key"' },
+  alerts: { what: 'an object with webhook, command, events and cooldownMs',
+    example: '"alerts": { "webhook": "http://127.0.0.1:8080/pado", "cooldownMs": 60000 }' },
+  'alerts.webhook': { what: 'an http:// or https:// URL',
+    example: '--alert-webhook http://127.0.0.1:8080/pado' },
+  'alerts.command': { what: 'a shell command', example: '--alert-command "logger -t pado"' },
+  'alerts.events': { what: 'a list of event kinds (pado cluster events shows them)',
+    example: '"alerts": { "events": ["broker-fenced", "partition-offline"] }' },
+  'alerts.cooldownMs': { what: 'a duration in ms (0–86400000)', example: '"alerts": { "cooldownMs": 60000 }' },
   connectionsMaxReauthMs: {
     what: `a duration in ms (0: never; at most ${durationMsMax * 1000})`,
     example: '"connections.max.reauth.ms": 3600000',
@@ -430,6 +459,16 @@ export const nodeConfigSchema = {
     },
     allowEveryoneIfNoAclFound: { type: 'boolean' },
     masterKeyFile: { type: 'string', minLength: 1, maxLength: 4096 },
+    alerts: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        webhook: { type: 'string', pattern: '^https?://[^\\s]+$', maxLength: 2048 },
+        command: { type: 'string', minLength: 1, maxLength: 4096 },
+        events: { type: 'array', maxItems: 32, uniqueItems: true,
+          items: { type: 'string', pattern: '^[a-z][a-z-]{0,39}$' } },
+        cooldownMs: { type: 'integer', minimum: 0, maximum: 86_400_000 },
+      },
+    },
     initialVoters: {
       type: 'array',
       minItems: 1,

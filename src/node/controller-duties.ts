@@ -217,6 +217,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     // (Still safe: the broker's own lease ends a session after it *sent* the heartbeat.)
     if (this.metadata.image().brokers.get(req.brokerId)?.brokerEpoch === req.brokerEpoch) {
       term.leases.touch(req.brokerId, this.clock.now());
+      term.connectionClosed.delete(req.brokerId);
     }
     try {
       const outcome = await this.metadata.propose((image) =>
@@ -246,6 +247,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     const term = this.activeTerm();
     if (term === null) return;
     term.leases.endBy(brokerId, this.clock.now() + this.closedConnectionGraceMs, this.sessionTimeoutMs);
+    term.connectionClosed.add(brokerId);
     this.log.info({ brokerId, graceMs: this.closedConnectionGraceMs },
       'broker heartbeat connection closed: fenced soon unless it heartbeats again');
   }
@@ -282,8 +284,11 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
         const records = expireSessions(image, term.leases, this.clock.now(), this.sessionTimeoutMs);
         term.prune(image);
         const ids = fencedIds(records);
-        const cause = `${ids.length === 1 ? `broker ${ids[0]}'s session` : `sessions of brokers ${ids.join(', ')}`}`
-          + ' expired (no heartbeat in time: the process stopped, hung, or is cut off from the controller)';
+        const cause = ids.map((id) => (term.connectionClosed.has(id)
+          ? `broker ${id}'s connection to the controller closed and it did not heartbeat again within ` +
+            `${this.closedConnectionGraceMs} ms (the process stopped or crashed?)`
+          : `broker ${id}'s session expired: no heartbeat within ${this.sessionTimeoutMs} ms (the process ` +
+            'stopped, hung, or is cut off from the controller)')).join('; ');
         return { records, result: ids, cause };
       }, { settle: false });
       if (fenced.length > 0) {
@@ -422,6 +427,8 @@ class ActiveTerm {
   readonly registeredAt = new Map<number, number>();
   /** Applied index right after each session expiry this tenure committed; bounded by prune. */
   readonly fencedAt = new Map<number, number>();
+  /** Brokers whose heartbeat connection closed since their last heartbeat (an event's cause). */
+  readonly connectionClosed = new Set<number>();
   /** Applied index at this tenure's first decision; null until then. */
   takeoverOffset: number | null = null;
   timer: { cancel(): void } | null = null;
@@ -436,6 +443,9 @@ class ActiveTerm {
     }
     for (const id of this.fencedAt.keys()) {
       if (!image.brokers.has(id)) this.fencedAt.delete(id);
+    }
+    for (const id of this.connectionClosed) {
+      if (!image.brokers.has(id)) this.connectionClosed.delete(id);
     }
   }
 }

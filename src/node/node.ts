@@ -41,6 +41,7 @@ import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
 import { RaftKv, RaftKvMachine, testRaftKvEnabled, testRaftKvEnv } from './raft-kv.js';
 import { clusterIdConfig, MetadataMachine, minIsrOfTopic, RaftMetadata } from './raft-metadata.js';
+import { eventFeed } from '../observability/index.js';
 import { RaftTransport } from './raft-transport.js';
 import { RaftPeers } from './raft-peers.js';
 import { detectAdvertised, joinCluster, learnPeers, raftEndpoints, RaftMembership } from './join.js';
@@ -52,6 +53,7 @@ import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-mana
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
+import { AlertHooks } from './alerts.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 
 export interface RunningNode {
@@ -93,6 +95,10 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   const locked = await lockDataDir(config.dataDir, atRestKvOpener(given.openKv, atRest));
   let metadataImage: (() => MetadataImage) | null = null;
   const observed = new NodeObservability(config, given, clock);
+  // Checked before any port is bound: an alert kind that does not exist stops start-up.
+  const alerts = config.alerts === undefined || given.alerts === undefined ? undefined
+    : new AlertHooks({ config: config.alerts, io: given.alerts, clock, log: log.child({ module: 'alerts' }),
+      nodeId: config.nodeId });
   let listener: NodeListeners | undefined;
   let quorum: Quorum;
   let io: NodeIo;
@@ -150,10 +156,13 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
       : !clientGate.isOpen ? 'starting: not yet registered, unfenced and caught up'
         : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
           : null) });
+  observed.mount(eventFeed({ events: () => quorum.metadata.image(), wait: broker.waitForEvents }));
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   const startedMs = clock.now();
+  if (alerts !== undefined) quorum.machine.onChange(async (previous, next) => alerts.onImage(previous, next));
   quorum.start((isLeader) => {
+    alerts?.onLeaderChange(isLeader);
     services.duties.onLeaderChange(isLeader, quorum.driver.previousLeader);
     if (isLeader) services.bootstrap();
   });
@@ -192,7 +201,10 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     address,
     inspect,
     stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log,
-      observed, stopping: () => { stopping = true; } }),
+      observed, stopping: () => {
+        stopping = true;
+        alerts?.close();
+      } }),
   };
 }
 
@@ -454,6 +466,35 @@ function emptyLike(image: MetadataImage): MetadataImage {
   return { ...image, topicsById: new Map(), topicsByName: new Map() };
 }
 
+/**
+ * Long polls for cluster events (DescribeClusterEvents, the HTTP event stream): each resolves
+ * when an applied image holds a newer event, on its timeout, or on abort. Bounded by the
+ * connections and their in-flight requests (common/limits.ts).
+ */
+export function eventWaiters(metadata: Pick<RaftMetadata, 'image' | 'onChange'>, clock: Clock):
+  (afterId: number, timeoutMs: number, signal: AbortSignal) => Promise<void> {
+  const waiting = new Set<() => void>();
+  metadata.onChange((previous, next) => {
+    if (next.eventSeq > previous.eventSeq) for (const wake of [...waiting]) wake();
+    return Promise.resolve();
+  });
+  return (afterId, timeoutMs, signal) => new Promise<void>((resolve) => {
+    if (metadata.image().eventSeq > afterId || signal.aborted) {
+      resolve();
+      return;
+    }
+    const done = (): void => {
+      waiting.delete(done);
+      timer.cancel();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = clock.after(timeoutMs, done);
+    waiting.add(done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
 function makeBroker(
   config: NodeConfig,
   metadata: RaftMetadata,
@@ -467,8 +508,10 @@ function makeBroker(
     const t = metadata.image().topicsByName.get(topic);
     return t === undefined ? {} : topicOverrides(t);
   };
+  const waitForEvents = eventWaiters(metadata, clock);
   return {
     nodeId: config.nodeId,
+    waitForEvents,
     get clusterId() {
       return metadata.image().clusterId;
     },

@@ -187,6 +187,8 @@ export const clusterRules: readonly (readonly [number, Rule])[] = [
     endpointType: req.endpointType, clusterId: '', controllerId: -1, brokers: [],
     clusterAuthorizedOperations: -2147483648 }))],
   [64, onCluster(Op.alter, () => clusterError)],
+  [1003, onCluster(Op.describe, () => ({ errorCode: clusterDenied, errorMessage: deniedMessage,
+    lastId: -1, events: [] }))],
   [80, onCluster(Op.alter, () => clusterError)],
   [81, onCluster(Op.alter, () => clusterError)],
 ];

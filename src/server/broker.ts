@@ -141,6 +141,11 @@ export interface Broker {
    */
   waitForData(partitions: readonly LocalPartition[], timeoutMs: number, signal: AbortSignal,
     forReplica?: boolean, since?: number): Promise<void>;
+  /**
+   * Resolves once the metadata image holds an event with an id above `afterId` (issue 16), after
+   * `timeoutMs`, or on abort.
+   */
+  waitForEvents(afterId: number, timeoutMs: number, signal: AbortSignal): Promise<void>;
   /** A mark to pass to `waitForData` as `since`: take it before reading. */
   dataMark(): number;
   /** Effective (node default + topic override) configs of a topic, or undefined if unknown. */

@@ -6,24 +6,55 @@
  * under-replicated. Then a broker is SIGKILLed: the survivors report under-replicated partitions
  * within 5 s (the controller fences it after the 1.2 s session and takes it out of every ISR), the
  * count matching what Metadata shows, and the dead node's /health no longer answers.
- * Waits are conditions with deadlines; the cluster is stopped in `after`.
+ * Every node has the same alert hooks (a webhook to this test's HTTP server and a command appending
+ * to a file): the kill fires both within 5 s, once (only the controller sends), naming the
+ * broker; `pado cluster events` lists the fence, a `--follow` started before the kill prints it
+ * and ends on Ctrl+C, and the HTTP feed (/events, JSON and server-sent events) has it too.
+ * Waits are conditions with deadlines; the cluster and the follower are stopped in `after`.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { httpPort } from '../support/broker.js';
+import { httpPort, mainJs, tempDir } from '../support/broker.js';
 import { RaftCluster } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
 
 let cluster: RaftCluster;
 const topic = 'metered';
 
+/** What the webhook received: each body with its arrival time. */
+const alerts: { atMs: number; body: { event: { id: number; kind: string; brokerId: number }; nodeId: number;
+  text: string } }[] = [];
+let hookServer: Server;
+const commandLog = join(tempDir('pado-alerts-'), 'alerts.jsonl');
+let follower: ChildProcess | undefined;
+
 before(async () => {
-  cluster = await RaftCluster.start(3);
+  hookServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      alerts.push({ atMs: Date.now(), body: JSON.parse(Buffer.concat(chunks).toString()) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => hookServer.listen(0, '127.0.0.1', resolve));
+  const address = hookServer.address();
+  assert.ok(address !== null && typeof address === 'object');
+  cluster = await RaftCluster.start(3, { config: { alerts: {
+    webhook: `http://127.0.0.1:${address.port}/pado`,
+    command: `cat >> '${commandLog}' && echo >> '${commandLog}'`,
+  } } });
   await cluster.allLive();
 });
 after(async () => {
+  follower?.kill('SIGKILL');
   await cluster?.stop();
+  await new Promise((resolve) => hookServer?.close(resolve));
 });
 
 type Samples = Map<string, number>;
@@ -130,6 +161,15 @@ test('a SIGKILLed broker: the survivors report under-replicated partitions withi
   const victim = 2;
   const survivors = cluster.ids.filter((id) => id !== victim);
   const victimHttp = httpPort(cluster.process(victim) ?? assert.fail('node 2 runs'));
+  // `pado cluster events --follow`, only new events, started before the kill.
+  follower = spawn(process.execPath, [mainJs, 'cluster', 'events', '--follow', '--last', '0',
+    '--bootstrap', survivors.map((id) => cluster.address(id)).join(',')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let followed = '';
+  let followErr = '';
+  follower.stdout?.on('data', (c: Buffer) => { followed += c.toString(); });
+  follower.stderr?.on('data', (c: Buffer) => { followErr += c.toString(); });
+  const alertsBefore = alerts.length;
+  await waitFor('the follower follows', () => (/following events after #\d+/.test(followErr) ? true : undefined));
   const killedAt = Date.now();
   await cluster.kill(victim);
   const seen = await waitFor('under-replicated partitions reported', async () => {
@@ -151,4 +191,46 @@ test('a SIGKILLed broker: the survivors report under-replicated partitions withi
   });
   await assert.rejects(fetch(`http://127.0.0.1:${victimHttp}/health`, { signal: AbortSignal.timeout(3_000) }),
     'the dead node\'s /health does not answer');
+
+  // The alert hooks: the webhook within 5 s of the kill, naming the broker, sent by one node.
+  const fenced = alerts.slice(alertsBefore).find((a) => a.body.event.kind === 'broker-fenced' &&
+    a.body.event.brokerId === victim) ?? await waitFor('a broker-fenced alert', () => alerts.slice(alertsBefore)
+    .find((a) => a.body.event.kind === 'broker-fenced' && a.body.event.brokerId === victim), 10_000);
+  t.diagnostic(`alert webhook called ${fenced.atMs - killedAt} ms after the kill: ${fenced.body.text}`);
+  assert.ok(fenced.atMs - killedAt <= 5_000, `alerted ${fenced.atMs - killedAt} ms after the kill`);
+  assert.ok(survivors.includes(fenced.body.nodeId), 'sent by the controller, a survivor');
+  assert.match(fenced.body.text, new RegExp(`^\\[pado WARN\\] broker ${victim} fenced: .*(session expired|connection to the controller closed)`));
+  const commanded = await waitFor('the alert command ran', () => {
+    if (!existsSync(commandLog)) return undefined;
+    const lines = readFileSync(commandLog, 'utf8').split('\n').filter((l) => l !== '');
+    return lines.map((l) => JSON.parse(l) as { event: { id: number } })
+      .find((a) => a.event.id === fenced.body.event.id);
+  }, 10_000);
+  assert.equal(commanded.event.id, fenced.body.event.id);
+  // `pado cluster events` lists it; the follower printed it; the HTTP feed has it.
+  const bootstrap = survivors.map((id) => cluster.address(id)).join(',');
+  const listed = await run(process.execPath, [mainJs, 'cluster', 'events', '--bootstrap', bootstrap]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`WARN   broker-fenced +broker ${victim} fenced`));
+  assert.match(listed.stdout, /INFO   topic-created +topic metered created: 3 partition\(s\) × 3 replica\(s\)/);
+  await waitFor('the follower printed the fence', () =>
+    (new RegExp(`broker-fenced +broker ${victim} fenced`).test(followed) ? true : undefined), 10_000);
+  assert.doesNotMatch(followed, /topic-created/, '--last 0: only events after it started');
+  const stopped = new Promise<number | null>((resolve) => follower?.once('exit', resolve));
+  follower.kill('SIGINT');
+  assert.equal(await stopped, 0, 'Ctrl+C ends --follow cleanly');
+  follower = undefined;
+  const feed = await get(survivors[0] as number, '/events?since=0');
+  const events = (JSON.parse(feed.body) as { events: { id: number; kind: string; severity: string }[] }).events;
+  assert.ok(events.some((e) => e.id === fenced.body.event.id && e.kind === 'broker-fenced' && e.severity === 'warn'));
+  const stream = await fetch(`http://127.0.0.1:${httpPort(cluster.process(survivors[0] as number)!)}/events?follow=1&since=${fenced.body.event.id - 1}`,
+    { signal: AbortSignal.timeout(5_000) });
+  assert.equal(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+  const reader = stream.body!.getReader();
+  const first = new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
+  assert.match(first, new RegExp(`^id: ${fenced.body.event.id}\nevent: cluster-event\ndata: \\{.*"kind":"broker-fenced"`));
+  // One node sent each alert: no event id twice.
+  const ids = alerts.map((a) => a.body.event.id);
+  assert.equal(new Set(ids).size, ids.length, `alerts: ${ids.join(', ')}`);
 });

@@ -12,6 +12,8 @@ import { systemClock } from './system-clock.js';
 import { systemRandom } from './system-random.js';
 import { collectProcessMetrics, listenSystemHttp, monotonicMs, type ListenHttp } from './system-http.js';
 import type { Registry } from 'prom-client';
+import { systemAlertIo, type AlertIo } from './system-alerts.js';
+export type { AlertIo } from './system-alerts.js';
 
 export interface NodeIo {
   readonly clock: Clock;
@@ -32,6 +34,8 @@ export interface NodeIo {
   readonly atRest?: AtRestEncryption;
   /** The HTTP admin listener and the process's metrics (absent: no HTTP, as in the simulator). */
   readonly admin?: AdminIo;
+  /** Webhooks and commands of alert hooks (absent: none are called, as in the simulator). */
+  readonly alerts?: AlertIo;
 }
 
 export interface AdminIo {
@@ -46,6 +50,7 @@ export function systemIo(): NodeIo {
   return {
     clock: systemClock, random: systemRandom, net: systemNet, disk: systemDisk, openKv: openSystemKv, env: process.env,
     admin: { listenHttp: listenSystemHttp, collectProcessMetrics, monotonicMs },
+    alerts: systemAlertIo,
   };
 }
 

@@ -223,6 +223,11 @@ import {
   type ConnectCheckRequest, type ConnectCheckResponse,
 } from './connect-check.js';
 import {
+  decodeDescribeClusterEventsRequest, encodeDescribeClusterEventsRequest, sizeDescribeClusterEventsRequest,
+  decodeDescribeClusterEventsResponse, encodeDescribeClusterEventsResponse, sizeDescribeClusterEventsResponse,
+  type DescribeClusterEventsRequest, type DescribeClusterEventsResponse,
+} from './describe-cluster-events.js';
+import {
   decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest, sizeMetadataRecordBatchRequest,
   decodeMetadataRecordBatchResponse, encodeMetadataRecordBatchResponse, sizeMetadataRecordBatchResponse,
   type MetadataRecordBatchRequest, type MetadataRecordBatchResponse,
@@ -246,6 +251,7 @@ export * from './delete-records.js';
 export * from './delete-topics.js';
 export * from './describe-acls.js';
 export * from './describe-cluster.js';
+export * from './describe-cluster-events.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './describe-quorum.js';
@@ -322,6 +328,7 @@ export const ApiKey = {
   raftMessage: 1000,
   raftKv: 1001,
   connectCheck: 1002,
+  describeClusterEvents: 1003,
   metadataRecordBatch: 1100,
 } as const;
 
@@ -941,6 +948,20 @@ export const connectCheckApi: ApiInfo<ConnectCheckRequest, ConnectCheckResponse>
   sizeResponse: sizeConnectCheckResponse,
 };
 
+export const describeClusterEventsApi: ApiInfo<DescribeClusterEventsRequest, DescribeClusterEventsResponse> = {
+  key: 1003,
+  name: 'DescribeClusterEvents',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeDescribeClusterEventsRequest,
+  encodeRequest: encodeDescribeClusterEventsRequest,
+  sizeRequest: sizeDescribeClusterEventsRequest,
+  decodeResponse: decodeDescribeClusterEventsResponse,
+  encodeResponse: encodeDescribeClusterEventsResponse,
+  sizeResponse: sizeDescribeClusterEventsResponse,
+};
+
 export const metadataRecordBatchApi: ApiInfo<MetadataRecordBatchRequest, MetadataRecordBatchResponse> = {
   key: 1100,
   name: 'MetadataRecordBatch',
@@ -1001,5 +1022,6 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [1000, raftMessageApi],
   [1001, raftKvApi],
   [1002, connectCheckApi],
+  [1003, describeClusterEventsApi],
   [1100, metadataRecordBatchApi],
 ]);

@@ -19,6 +19,7 @@ import { describeAcls } from './describe-acls.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
+import { describeClusterEvents } from './describe-cluster-events.js';
 import { describeQuorum } from './describe-quorum.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { fetch } from './fetch.js';
@@ -68,6 +69,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'delete-topics', text: deleteTopics },
   { file: 'describe-acls', text: describeAcls },
   { file: 'describe-cluster', text: describeCluster },
+  { file: 'describe-cluster-events', text: describeClusterEvents },
   { file: 'describe-configs', text: describeConfigs },
   { file: 'describe-groups', text: describeGroups },
   { file: 'describe-quorum', text: describeQuorum },

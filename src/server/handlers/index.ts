@@ -9,6 +9,7 @@ import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
+import { describeClusterEventsHandler } from './describe-cluster-events.js';
 import { describeConfigsHandler } from './describe-configs.js';
 import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
@@ -35,6 +36,7 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     alterConfigsHandler(broker),
     incrementalAlterConfigsHandler(broker),
     describeClusterHandler(broker),
+    describeClusterEventsHandler(broker),
     deleteRecordsHandler(broker),
     offsetForLeaderEpochHandler(broker),
     saslHandshakeHandler(),
