@@ -37,8 +37,8 @@ import {
   type MetadataRecordBatchRequestClusterEventRecord as WireEvent,
 } from '../protocol/index.js';
 import {
-  clusterEventKinds,
-  type AccessControlEntryRecord, type BrokerEndpoint, type ClusterEventKind, type LeaderRecoveryState,
+  eventKindPattern,
+  type AccessControlEntryRecord, type BrokerEndpoint, type LeaderRecoveryState,
   type MetadataRecord, type PartitionChangeRecord, type UserScramCredentialRecord,
 } from './records.js';
 
@@ -231,17 +231,15 @@ function fromWire(d: WireRecord): MetadataRecord | string {
   }
 }
 
-const eventKinds: ReadonlySet<string> = new Set(clusterEventKinds);
-
 function eventFromWire(e: WireEvent): MetadataRecord | string {
   const { id, timeMs, kind, severity, brokerId, topic, message } = e;
   if (id < 1 || timeMs < 0 || !isLeader(brokerId)) return 'event: bad id, time or broker';
-  if (!eventKinds.has(kind)) return `event: unknown kind '${kind.slice(0, 40)}'`;
+  if (!eventKindPattern.test(kind)) return `event: malformed kind '${kind.slice(0, 40)}'`;
   if (severity !== 0 && severity !== 1 && severity !== 2) return `event: bad severity ${severity}`;
   if (message.length > limits.clusterEventMessageMax || (topic !== null && topic.length > 249)) {
     return 'event: message or topic too long';
   }
-  return { type: 'event', id, timeMs, kind: kind as ClusterEventKind, severity, brokerId, topic, message };
+  return { type: 'event', id, timeMs, kind, severity, brokerId, topic, message };
 }
 
 function brokerEvent<T extends 'fenceBroker' | 'unfenceBroker' | 'unregisterBroker'>(

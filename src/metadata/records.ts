@@ -176,6 +176,9 @@ export type RemoveAccessControlEntryRecord = {
   readonly id: string;
 };
 
+/** A well-formed event kind: what the codec accepts. */
+export const eventKindPattern = /^[a-z][a-z-]{0,39}$/;
+
 /**
  * What a person should hear about (issue 16: `pado cluster events`, the console's feed, alert
  * hooks). Pado's own record, with no Kafka counterpart: the controller writes it in the batch
@@ -186,7 +189,8 @@ export type RemoveAccessControlEntryRecord = {
 export const clusterEventKinds = [
   'broker-registered', 'broker-fenced', 'broker-unfenced', 'broker-unregistered',
   'controller-changed', 'leader-moved', 'partition-offline', 'partition-online', 'isr-below-min',
-  'isr-restored', 'topic-created', 'topic-deleted', 'config-changed', 'disk-low', 'corrupt-data',
+  'isr-restored', 'topic-created', 'topic-deleted', 'config-changed', 'disk-low', 'disk-full', 'disk-ok',
+  'corrupt-data',
 ] as const;
 export type ClusterEventKind = (typeof clusterEventKinds)[number];
 
@@ -197,7 +201,11 @@ export type ClusterEventRecord = {
   readonly type: 'event';
   readonly id: number;
   readonly timeMs: number;
-  readonly kind: ClusterEventKind;
+  /**
+   * One of clusterEventKinds when this version writes it; read as any well-formed name (a newer
+   * node's kind must not stop an older one during a rolling upgrade).
+   */
+  readonly kind: string;
   readonly severity: EventSeverity;
   /** The broker it is about (-1: none, or several). */
   readonly brokerId: number;

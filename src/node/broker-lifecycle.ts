@@ -25,6 +25,7 @@ import { KafkaClient, type ClientIo } from '../client/index.js';
 import { heartbeatIntervalMsDefault, sessionTimeoutMsDefault } from '../controller/index.js';
 import {
   ApiKey, KafkaError, type AllocateProducerIdsResponse, type AlterPartitionResponse,
+  type ReportClusterEventRequest, type ReportClusterEventResponse,
   type BrokerHeartbeatResponse,
   type BrokerRegistrationResponse, type UnregisterBrokerResponse,
 } from '../protocol/index.js';
@@ -346,6 +347,11 @@ export class RemoteController implements ControllerService {
     if (r === null) return { errorCode: notController, partitions: [] };
     if (r.errorCode !== 0) return { errorCode: r.errorCode, partitions: [] };
     return { errorCode: 0, partitions: r.topics.flatMap((t) => t.partitions) };
+  }
+
+  async reportEvent(req: ReportClusterEventRequest): Promise<ReportClusterEventResponse> {
+    const r = await this.send<ReportClusterEventResponse>(ApiKey.reportClusterEvent, 0, req);
+    return r ?? { errorCode: notController, errorMessage: 'no controller reachable' };
   }
 
   close(): void {

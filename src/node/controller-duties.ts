@@ -21,8 +21,12 @@ import {
   heartbeat, removeFromIsrs, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
   sessionTimeoutMsDefault, closedConnectionGraceMsDefault,
 } from '../controller/index.js';
-import { applyRecords, EventSeverity, type MetadataImage, type MetadataRecord } from '../metadata/index.js';
-import { KafkaError } from '../protocol/index.js';
+import {
+  applyRecords, EventSeverity, type ClusterEventKind, type MetadataImage, type MetadataRecord,
+} from '../metadata/index.js';
+import {
+  KafkaError, type ReportClusterEventRequest, type ReportClusterEventResponse,
+} from '../protocol/index.js';
 import { noneId, type Status } from '../raft/index.js';
 import type {
   AlterPartitionInput, BrokerHeartbeatInput, BrokerHeartbeatOutcome, BrokerRegistrationInput,
@@ -378,6 +382,40 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     }
   }
 
+  /**
+   * A broker's report of its own machine (disk low or full, corrupt data): recorded as a cluster
+   * event. Only those kinds, from a broker registered at that epoch, at most
+   * `reportsPerBrokerMax` per `reportWindowMs` per broker (a broker that loops cannot fill the
+   * metadata log), and with its broker id and severity as the kind has them.
+   */
+  async reportEvent(req: ReportClusterEventRequest): Promise<ReportClusterEventResponse> {
+    const refused = (errorCode: number, errorMessage: string): ReportClusterEventResponse =>
+      ({ errorCode, errorMessage });
+    const term = this.activeTerm();
+    if (term === null) return refused(notControllerCode, 'not the active controller');
+    const severity = brokerReportKinds.get(req.kind);
+    if (severity === undefined) {
+      return refused(KafkaError.invalidRequest.code, `brokers do not report '${req.kind.slice(0, 40)}' events`);
+    }
+    if (!term.reports.take(req.brokerId, this.clock.now())) {
+      return refused(KafkaError.throttlingQuotaExceeded.code,
+        `at most ${reportsPerBrokerMax} reports per ${reportWindowMs / 1000} s per broker`);
+    }
+    try {
+      return await this.metadata.propose((image): Decision<ReportClusterEventResponse> => {
+        if (image.brokers.get(req.brokerId)?.brokerEpoch !== req.brokerEpoch) {
+          return { records: [], result: refused(KafkaError.staleBrokerEpoch.code, 'not registered at that epoch') };
+        }
+        const topic = req.topic !== null && image.topicsByName.has(req.topic) ? req.topic : null;
+        return { records: [], result: { errorCode: 0, errorMessage: null }, notes: [{
+          kind: req.kind as ClusterEventKind, severity, brokerId: req.brokerId, topic,
+          message: `broker ${req.brokerId}: ${req.message}` }] };
+      }, { settle: false });
+    } catch (err) {
+      return refused(this.refusalCode(err, 'event report'), 'not committed');
+    }
+  }
+
   private decideHeartbeat(term: ActiveTerm, image: MetadataImage, req: BrokerHeartbeatInput):
     Decision<{ result: BrokerHeartbeatOutcome; unfenced: boolean }> {
     // Runs after propose's read barrier: our applied index covers every earlier controller's work.
@@ -420,8 +458,34 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
   }
 }
 
+/** What brokers report (ReportClusterEvent), with the severity each is recorded at. */
+const brokerReportKinds: ReadonlyMap<string, EventSeverity> = new Map<string, EventSeverity>([
+  ['disk-low', EventSeverity.warn], ['disk-full', EventSeverity.error], ['disk-ok', EventSeverity.info],
+  ['corrupt-data', EventSeverity.error],
+]);
+const reportsPerBrokerMax = 20;
+const reportWindowMs = 60_000;
+
+/** Reports per broker per window (fixed windows; bounded by the registered brokers). */
+class ReportBudget {
+  private readonly windows = new Map<number, { startMs: number; count: number }>();
+
+  take(brokerId: number, nowMs: number): boolean {
+    const w = this.windows.get(brokerId);
+    if (w === undefined || nowMs - w.startMs >= reportWindowMs) {
+      if (this.windows.size >= 10_000) this.windows.clear();
+      this.windows.set(brokerId, { startMs: nowMs, count: 1 });
+      return true;
+    }
+    if (w.count >= reportsPerBrokerMax) return false;
+    w.count++;
+    return true;
+  }
+}
+
 /** State of one tenure as controller; dropped when leadership is lost. */
 class ActiveTerm {
+  readonly reports = new ReportBudget();
   readonly leases = new BrokerLeases();
   /** Applied index right after each registration this tenure committed; bounded by prune. */
   readonly registeredAt = new Map<number, number>();

@@ -54,6 +54,7 @@ import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
 import { AlertHooks } from './alerts.js';
+import { EventReporter } from './event-reporter.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 
 export interface RunningNode {
@@ -264,6 +265,8 @@ interface ClusterServices {
   readonly registeredAs: { host: string; port: number };
   readonly handlers: Handler<never, unknown>[];
   bootstrap(): void;
+  /** The disk-state timer (cancelled on stop). */
+  readonly diskWatch: { cancel(): void };
 }
 
 /**
@@ -327,12 +330,26 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   forget = (id) => membership.forget(id);
   const producerIds = new ProducerIdBlocks({ nodeId: config.nodeId, local: duties, remote,
     brokerEpoch: () => lifecycle.epoch(), isController: () => metadata.isController() });
+  const reporter = new EventReporter({ nodeId: config.nodeId, brokerEpoch: () => lifecycle.epoch(),
+    isController: () => metadata.isController(), local: duties, remote, clock,
+    log: log.child({ module: 'events' }) });
+  replicas.onDamageFound = (topic, partition, damage) => reporter.damageFound(topic, partition, damage);
+  // The data disk's state as a cluster event (low, full, fine again), measured every few seconds
+  // even when nothing is written (the disk guard measures only on appends).
+  const diskWatch = clock.every(diskWatchMs, () => {
+    void replicas.measureDisk().then(({ freeBytes, reserveBytes }) => {
+      if (freeBytes !== undefined && lifecycle.epoch() >= 0) reporter.diskMeasured(freeBytes, reserveBytes);
+    });
+  });
   const handlers = [...groupHandlers(groups.service, broker), ...quorum.handlers,
     ...membershipHandlers(membership),
     ...lifecycleHandlers(duties, { quorumStatus: () => quorumStatusOf(driver.status()) }),
     ...controllerHandlers(duties, producerIds)];
-  return { broker, link, groups, duties, remote, lifecycle, registeredAs, handlers, bootstrap };
+  return { broker, link, groups, duties, remote, lifecycle, registeredAs, handlers, bootstrap, diskWatch };
 }
+
+/** How often each broker measures its data disk for the disk-low/full/ok events. */
+const diskWatchMs = 5_000;
 
 /**
  * The orderly stop: controlled shutdown first (leaderships move while we still serve), then no new
@@ -358,6 +375,7 @@ function stopper(parts: {
       const controlled = await services.lifecycle.stop(controlledShutdownMsMax);
       log.info({ controlled }, 'stopping: no new connections; finishing in-flight requests');
       services.duties.close();
+      services.diskWatch.cancel();
       services.remote.close();
       const listenerClosed = listener.close(limits.shutdownMsMax - controlledShutdownMsMax - 500);
       // Waiting joins are answered (NOT_COORDINATOR) so their connections can finish.

@@ -219,6 +219,17 @@ export class ReplicaManager {
       'range is missing; it is never served');
     leading?.damaged(this.clock.now());
     followed?.replica.repair(damage.offset);
+    this.onDamageFound(topic, partition, damage);
+  }
+
+  /** Told of every damage found (the node reports it as a cluster event). */
+  onDamageFound: (topic: string, partition: number, damage: LogDamage) => void = () => undefined;
+
+  /** Measures the data directory's free bytes now (undefined when statfs fails). */
+  async measureDisk(): Promise<{ freeBytes: number | undefined; reserveBytes: number }> {
+    const guard = this.logs.diskGuard;
+    await guard.refresh();
+    return { freeBytes: guard.estimatedFreeBytes, reserveBytes: guard.reserveBytes };
   }
 
   /**

@@ -7,9 +7,11 @@
  */
 import type { Handler } from './handler.js';
 import type { BrokerEndpoint } from '../metadata/index.js';
+import type { ReportClusterEventRequest, ReportClusterEventResponse } from '../protocol/index.js';
 import { brokerHeartbeatHandler } from './handlers/broker-heartbeat.js';
 import { brokerRegistrationHandler } from './handlers/broker-registration.js';
 import { describeQuorumHandler } from './handlers/describe-quorum.js';
+import { reportClusterEventHandler } from './handlers/report-cluster-event.js';
 import { unregisterBrokerHandler } from './handlers/unregister-broker.js';
 import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids.js';
 import { alterPartitionHandler } from './handlers/alter-partition.js';
@@ -152,6 +154,8 @@ export interface PartitionControllerService {
    */
   alterPartition(req: AlterPartitionInput):
     Promise<{ errorCode: number; partitions: AlterPartitionItemOutcome[] }>;
+  /** A broker's report (disk, corrupt data) recorded as a cluster event once committed. */
+  reportEvent(req: ReportClusterEventRequest): Promise<ReportClusterEventResponse>;
 }
 
 /** What InitProducerId needs: the next never-used producer id, or a retriable error code. */
@@ -169,5 +173,6 @@ export function controllerHandlers(controller: PartitionControllerService,
     allocateProducerIdsHandler(controller),
     alterPartitionHandler(controller),
     initProducerIdHandler(producerIds),
+    reportClusterEventHandler(controller),
   ];
 }

@@ -16,7 +16,7 @@ import { apiVersionsHandler } from './handlers/api-versions.js';
 
 export const peerOnlyApiKeys: ReadonlySet<number> = new Set<number>([
   ApiKey.raftMessage, ApiKey.raftKv, ApiKey.brokerRegistration, ApiKey.brokerHeartbeat,
-  ApiKey.alterPartition, ApiKey.allocateProducerIds, ApiKey.connectCheck,
+  ApiKey.alterPartition, ApiKey.allocateProducerIds, ApiKey.connectCheck, ApiKey.reportClusterEvent,
 ]);
 
 /** A follower's request: replica id ≥ 0 (v15+ Fetch carries it in replicaState). */

@@ -31,6 +31,7 @@ export const peerApiKeys: ReadonlySet<number> = new Set<number>([
   ApiKey.apiVersions, ApiKey.raftMessage, ApiKey.raftKv, ApiKey.brokerRegistration,
   ApiKey.brokerHeartbeat, ApiKey.alterPartition, ApiKey.allocateProducerIds,
   ApiKey.describeQuorum, ApiKey.addRaftVoter, ApiKey.removeRaftVoter, ApiKey.connectCheck,
+  ApiKey.reportClusterEvent,
 ]);
 
 /**

@@ -228,6 +228,11 @@ import {
   type DescribeClusterEventsRequest, type DescribeClusterEventsResponse,
 } from './describe-cluster-events.js';
 import {
+  decodeReportClusterEventRequest, encodeReportClusterEventRequest, sizeReportClusterEventRequest,
+  decodeReportClusterEventResponse, encodeReportClusterEventResponse, sizeReportClusterEventResponse,
+  type ReportClusterEventRequest, type ReportClusterEventResponse,
+} from './report-cluster-event.js';
+import {
   decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest, sizeMetadataRecordBatchRequest,
   decodeMetadataRecordBatchResponse, encodeMetadataRecordBatchResponse, sizeMetadataRecordBatchResponse,
   type MetadataRecordBatchRequest, type MetadataRecordBatchResponse,
@@ -275,6 +280,7 @@ export * from './produce.js';
 export * from './raft-kv.js';
 export * from './raft-message.js';
 export * from './remove-raft-voter.js';
+export * from './report-cluster-event.js';
 export * from './request-header.js';
 export * from './response-header.js';
 export * from './sasl-authenticate.js';
@@ -329,6 +335,7 @@ export const ApiKey = {
   raftKv: 1001,
   connectCheck: 1002,
   describeClusterEvents: 1003,
+  reportClusterEvent: 1004,
   metadataRecordBatch: 1100,
 } as const;
 
@@ -962,6 +969,20 @@ export const describeClusterEventsApi: ApiInfo<DescribeClusterEventsRequest, Des
   sizeResponse: sizeDescribeClusterEventsResponse,
 };
 
+export const reportClusterEventApi: ApiInfo<ReportClusterEventRequest, ReportClusterEventResponse> = {
+  key: 1004,
+  name: 'ReportClusterEvent',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeReportClusterEventRequest,
+  encodeRequest: encodeReportClusterEventRequest,
+  sizeRequest: sizeReportClusterEventRequest,
+  decodeResponse: decodeReportClusterEventResponse,
+  encodeResponse: encodeReportClusterEventResponse,
+  sizeResponse: sizeReportClusterEventResponse,
+};
+
 export const metadataRecordBatchApi: ApiInfo<MetadataRecordBatchRequest, MetadataRecordBatchResponse> = {
   key: 1100,
   name: 'MetadataRecordBatch',
@@ -1023,5 +1044,6 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [1001, raftKvApi],
   [1002, connectCheckApi],
   [1003, describeClusterEventsApi],
+  [1004, reportClusterEventApi],
   [1100, metadataRecordBatchApi],
 ]);

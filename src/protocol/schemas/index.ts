@@ -21,6 +21,7 @@ import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
 import { describeClusterEvents } from './describe-cluster-events.js';
 import { describeQuorum } from './describe-quorum.js';
+import { reportClusterEvent } from './report-cluster-event.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
@@ -90,6 +91,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'offset-fetch', text: offsetFetch },
   { file: 'offset-for-leader-epoch', text: offsetForLeaderEpoch },
   { file: 'produce', text: produce },
+  { file: 'report-cluster-event', text: reportClusterEvent },
   { file: 'raft-kv', text: raftKv },
   { file: 'raft-message', text: raftMessage },
   { file: 'remove-raft-voter', text: removeRaftVoter },

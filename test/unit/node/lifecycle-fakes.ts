@@ -1,6 +1,7 @@
 /** Shared by the broker-lifecycle tests: a metadata quorum of one, a manual timer, a clock. */
 import { pino } from 'pino';
 import { applyRecords, type MetadataImage } from '../../../src/metadata/index.js';
+import { clusterEvents } from '../../../src/controller/index.js';
 import type { MetadataDecider } from '../../../src/node/controller-duties.js';
 import { PadoError, PadoErrorCode, type Clock, type Timer } from '../../../src/common/index.js';
 import type { Decision } from '../../../src/server/index.js';
@@ -16,6 +17,8 @@ export class FakeMetadata implements MetadataDecider {
   controller = true;
   offset = 0;
   proposals = 0;
+  /** The time events are recorded at. */
+  nowMs = 0;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(image: MetadataImage) {
@@ -33,9 +36,12 @@ export class FakeMetadata implements MetadataDecider {
   propose<T>(decide: (image: MetadataImage) => Decision<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (!this.controller) throw new PadoError(PadoErrorCode.notController, 'not the controller');
-      const { records, result } = decide(this.current);
-      if (records.length > 0) {
-        this.current = applyRecords(this.current, records);
+      const { records, result, cause, notes } = decide(this.current);
+      if (records.length > 0 || (notes?.length ?? 0) > 0) {
+        // As RaftMetadata does: the decision's events go in the same batch.
+        const after = applyRecords(this.current, records);
+        this.current = applyRecords(after, clusterEvents(this.current, after, records, { nowMs: this.nowMs,
+          minIsrOf: () => 2, ...(cause === undefined ? {} : { cause }), ...(notes === undefined ? {} : { notes }) }));
         this.offset++;
         this.proposals++;
       }

@@ -23,6 +23,7 @@ let alterErrorCode = 0;
 let nextId: { errorCode: number; producerId: number } = { errorCode: 0, producerId: 41 };
 
 const handlers = new Map(controllerHandlers({
+  reportEvent: () => Promise.resolve({ errorCode: 0, errorMessage: null }),
   allocateProducerIds: (brokerId, brokerEpoch) => {
     seen.allocate.push([brokerId, brokerEpoch]);
     return Promise.resolve({ errorCode: 0, firstProducerId: 5000, count: 1000 });
