@@ -1652,7 +1652,7 @@ function freeBytesOf(dir: string): number {
  * Grows the file `filler` on the file system of `dir` until free space there is below
  * `targetFreeBytes` (the brokers keep writing meanwhile); returns the free bytes left.
  */
-function fillBelow(dir: string, filler: string, targetFreeBytes: number): number {
+export function fillBelow(dir: string, filler: string, targetFreeBytes: number): number {
   const chunk = Buffer.alloc(1024 * 1024, 0x5a);
   const fd = openSync(filler, 'a');
   try {
