@@ -52,6 +52,7 @@ import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-mana
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
+import { openConsole } from './console.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 
 export interface RunningNode {
@@ -150,6 +151,9 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
       : !clientGate.isOpen ? 'starting: not yet registered, unfenced and caught up'
         : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
           : null) });
+  // The web console: the machine's own Net (`given`), never the peer Net with this node's certificate.
+  const webConsole = openConsole(config, listener, advertised, given, log, () => replicas.view());
+  if (webConsole !== null) observed.mount(webConsole.mount);
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   const startedMs = clock.now();
@@ -192,7 +196,7 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     address,
     inspect,
     stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log,
-      observed, stopping: () => { stopping = true; } }),
+      observed, webConsole, stopping: () => { stopping = true; } }),
   };
 }
 
@@ -336,6 +340,7 @@ function stopper(parts: {
   fetchers: ReplicaFetchers;
   log: Logger;
   observed: NodeObservability;
+  webConsole: { close(): Promise<void> } | null;
   stopping: () => void;
 }): () => Promise<void> {
   const { listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log, observed } = parts;
@@ -357,6 +362,7 @@ function stopper(parts: {
       await fetchers.close();
       await replicas.close();
       await observed.close();
+      await parts.webConsole?.close();
       log.info('stopped');
     })();
     return stopping;
