@@ -33,6 +33,12 @@ const messages: Readonly<Record<number, Describe>> = {
   19: (c) => `${tp(c)}: not enough in-sync replicas for acks=-1; check \`pado topic describe ` +
     `${c.topic ?? '<name>'}\` or use --acks 1`,
   20: (c) => `${tp(c)}: written, but not enough replicas confirmed it; check replica health`,
+  29: (c) => `not authorized for ${t(c)}: an ACL must allow it (an administrator runs e.g. ` +
+    `\`pado acl add --allow-principal User:<you> --operation read --topic ${c.topic ?? '<name>'}\`)`,
+  30: () => 'not authorized for this consumer group: an ACL must allow it (`pado acl add ' +
+    '--allow-principal User:<you> --operation read --group <group>`)',
+  31: () => 'not authorized for this cluster operation: an ACL on the cluster must allow it ' +
+    '(`pado acl list` shows what is allowed)',
   35: () => 'the broker does not support this request version; upgrade the broker or the CLI',
   36: (c) => `${t(c)} already exists; see it with \`pado topic describe ${c.topic ?? '<name>'}\``,
   37: (c) => `${t(c)}: invalid partition count; partitions can only be added, never removed`,

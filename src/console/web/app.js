@@ -55,6 +55,7 @@ function Login({ mechanism, loggedIn }) {
       setPassword('');
       loggedIn(r.user);
     } catch (err) {
+      setPassword('');
       setError(err.message);
     }
   };

@@ -13,8 +13,7 @@ export function Overview() {
     <h2>Cluster overview</h2>
     <${ErrorLine} error=${error} />
     ${data === null ? html`<p class="muted">Loading…</p>` : html`
-      <p>Cluster <code>${show(data.clusterId)}</code>, controller:
-        <strong id="controller">${data.controllerId < 0 ? 'none' : `broker ${data.controllerId}`}</strong></p>
+      <p>Cluster <code>${show(data.clusterId)}</code>, controller:${' '}<strong id="controller">${data.controllerId < 0 ? 'none' : `broker ${data.controllerId}`}</strong></p>
       <${Health} health=${data.health} />
       <h3>Brokers</h3>
       <table id="brokers"><thead><tr><th>Broker</th><th>Address</th><th>Rack</th><th>State</th></tr></thead>
@@ -42,8 +41,8 @@ function Quorum({ quorum }) {
   const rows = [...quorum.voters.map((v) => ({ ...v, role: 'voter' })),
     ...quorum.observers.map((v) => ({ ...v, role: 'observer' }))];
   return html`<h3>Metadata quorum</h3>
-    <p>Leader: ${quorum.leaderId < 0 ? 'none' : `node ${quorum.leaderId}`}, epoch ${quorum.leaderEpoch},
-      high watermark ${quorum.highWatermark}</p>
+    <p>${`Leader: ${quorum.leaderId < 0 ? 'none' : `node ${quorum.leaderId}`}, epoch ` +
+      `${quorum.leaderEpoch}, high watermark ${quorum.highWatermark}`}</p>
     <table id="quorum"><thead><tr><th>Node</th><th>Role</th><th>Log end</th><th>Lag</th></tr></thead>
     <tbody>${rows.map((r) => html`<tr><td>${r.id}${r.id === quorum.leaderId ? ' (leader)' : ''}</td>
       <td>${r.role}</td><td>${r.logEndOffset < 0 ? '—' : r.logEndOffset}</td>
@@ -155,8 +154,8 @@ export function GroupDetail({ id }) {
     <h2>Group <code>${id}</code></h2>
     <${ErrorLine} error=${error} />
     ${data !== null && html`
-      <p>State: <strong id="group-state">${data.state}</strong>
-        ${data.protocol === '' ? '' : `, assignor ${data.protocol}`}, ${data.members.length} member(s)</p>
+      <p>State: <strong id="group-state">${data.state}</strong>${data.protocol === '' ? ''
+        : `, assignor ${data.protocol}`}, ${data.members.length} member(s)</p>
       <h3>Members</h3>
       ${data.members.length === 0 ? html`<p class="muted">No active members.</p>` : html`
         <table id="members"><thead><tr><th>Member</th><th>Client</th><th>Host</th><th>Assignment</th></tr></thead>
@@ -238,8 +237,8 @@ export function Messages({ params }) {
     </form>
     <${ErrorLine} error=${result.error} />
     ${data !== null && html`
-      <p id="browse-summary">${data.records.length} record(s) of ${data.topic}-${data.partition} from offset
-        ${data.startOffset}; high watermark ${show(data.highWatermark)}.
+      <p id="browse-summary">${`${data.records.length} record(s) of ${data.topic}-${data.partition} ` +
+        `from offset ${data.startOffset}; high watermark ${show(data.highWatermark)}.`}
         ${data.more && html` <button id="browse-next" onClick=${() => browse(data.nextOffset)}>Next page</button>`}</p>
       <table id="records"><thead><tr><th>Offset</th><th>Timestamp</th><th>Key</th><th>Value</th>
         <th>Headers</th></tr></thead>
