@@ -179,13 +179,24 @@ const unprintableRe = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufff
 export function showBytes(buf: Buffer, bytesMax = limits.consoleFieldBytesMax): ShownBytes {
   const shown = buf.length > bytesMax ? buf.subarray(0, bytesMax) : buf;
   const truncated = shown.length < buf.length;
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(shown);
-  // A cut may split a character: then the text check fails on its last bytes only.
-  const printable = !unprintableRe.test(truncated ? text.replace(/\ufffd+$/, '') : text) &&
-    (truncated || Buffer.from(text, 'utf8').equals(shown));
+  // A cut may split a character: the text is checked up to the last whole one.
+  const whole = truncated ? shown.subarray(0, utf8Boundary(shown)) : shown;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(whole);
+  const printable = !unprintableRe.test(text) && Buffer.from(text, 'utf8').equals(whole);
   return printable
     ? { encoding: 'text', data: text, sizeBytes: buf.length, truncated }
     : { encoding: 'hex', data: shown.toString('hex'), sizeBytes: buf.length, truncated };
+}
+
+/** Where the last whole UTF-8 character of `buf` ends (its length, unless it ends mid-way). */
+function utf8Boundary(buf: Buffer): number {
+  let i = buf.length - 1;
+  // At most 3 continuation bytes (10xxxxxx) follow a character's first byte.
+  for (let k = 0; i >= 0 && k < 3 && ((buf[i] as number) & 0xc0) === 0x80; k++) i--;
+  if (i < 0) return buf.length;
+  const first = buf[i] as number;
+  const length = first >= 0xf0 ? 4 : first >= 0xe0 ? 3 : first >= 0xc0 ? 2 : 1;
+  return buf.length - i < length ? i : buf.length;
 }
 
 export function showRecord(r: DecodedRecord): ShownRecord {
