@@ -19,15 +19,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import {
-  httpPort, listenerPort, mainJs, startBroker, tempDir, type BrokerProcess,
-} from '../support/broker.js';
+import { httpPort, mainJs, type BrokerProcess } from '../support/broker.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
 import { RaftCluster } from '../support/raft-cluster.js';
+import { startAclBroker } from '../support/secure-broker.js';
 import { run, waitFor } from '../support/run.js';
 
 const chromium = '/usr/bin/chromium';
@@ -271,26 +270,10 @@ test('security on: SASL login, a wrong password refused, ACLs decide what a user
     l.includes('"user":"alice"')), 'the refused login is logged with its user');
 });
 
-/** One node: SSL between nodes, SASL_SSL for clients, ACLs; admin and alice; orders and secret. */
+/** One node with ACLs (test/support/secure-broker.ts): admin and alice; orders and secret. */
 async function secureBroker(certs: TestCerts): Promise<BrokerProcess> {
-  const config = join(tempDir(), 'pado.json');
-  writeFileSync(config, JSON.stringify({
-    listeners: 'BROKER://127.0.0.1:0,CLIENT://127.0.0.1:0',
-    'listener.security.protocol.map': 'BROKER:SSL,CLIENT:SASL_SSL',
-    'inter.broker.listener.name': 'BROKER',
-    'ssl.keystore.location': certs.serverKeystore, 'ssl.truststore.location': certs.caPem,
-    'authorizer.class.name': 'acl', 'super.users': 'User:admin',
-  }));
-  const broker = await startBroker({ omitListen: true, args: ['--config', config] });
+  const { broker, client } = await startAclBroker(certs, passwords);
   try {
-    const client = `127.0.0.1:${listenerPort(broker, 'CLIENT')}`;
-    const nodeCert = ['--bootstrap', `127.0.0.1:${listenerPort(broker, 'BROKER')}`, '--tls-ca',
-      certs.caPem, '--tls-cert', certs.serverKeystore, '--tls-key', certs.serverKeystore];
-    for (const [user, pw] of Object.entries(passwords)) {
-      const r = await run(process.execPath, [mainJs, 'user', 'create', user, '--password-stdin',
-        ...nodeCert], { input: `${pw}\n` });
-      assert.equal(r.code, 0, r.stderr);
-    }
     const asAdmin = (args: string[]) => run(process.execPath, [mainJs, ...args, '--bootstrap', client,
       '--user', 'admin', '--tls-ca', certs.caPem], { env: { PADO_SASL_PASSWORD: passwords['admin'] as string } });
     for (const args of [['topic', 'create', 'orders', '-p', '1'], ['topic', 'create', 'secret', '-p', '1'],

@@ -12,13 +12,6 @@ import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
 
-// The evaluation moved to client/ (the web console shows the same problems); its names stay here.
-export {
-  evaluateHealth, fetchMinInsyncReplicas, healthProblemKinds, partitionProblem, quorumLagRecordsMax,
-  quorumProblems, type HealthProblem, type HealthProblemKind, type HealthReport,
-  type MinInsyncReplicas,
-} from '../../client/index.js';
-
 export interface ClusterHealthArgs {
   bootstrap: Bootstrap;
   format: OutputFormat;
