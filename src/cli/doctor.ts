@@ -7,12 +7,13 @@
  * addresses. Prints each problem with how to fix it; exit 1 when there is any.
  * `doctorFindings` is pure; the verb gathers the checks (one connection per node, bounded).
  */
-import type { KafkaClient } from '../client/index.js';
+import {
+  evaluateHealth, fetchMinInsyncReplicas, type KafkaClient,
+} from '../client/index.js';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
 import { parseBootstrap, type Bootstrap } from './args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
-import { evaluateHealth, fetchMinInsyncReplicas } from './cluster/health.js';
 import { fetchClusterSnapshot, fetchDamagedReplicas } from './cluster/common.js';
 
 export interface DoctorNode {

@@ -48,3 +48,20 @@ export {
   type TopicReaderOptions, type PartitionPosition, type OffsetAnswer,
 } from './topic-reader.js';
 export { saslLogin, type ClientSecurity, type SaslCredentials } from './security.js';
+export {
+  checkBrokerError, describeBrokerError, type ErrorContext,
+} from './broker-errors.js';
+export {
+  fetchClusterSnapshot, fetchDamagedReplicas, missingBrokerIds, quorumLag, quorumUnavailable,
+  type ClusterSnapshot, type DamagedReplica, type SnapshotBroker,
+} from './cluster-snapshot.js';
+export {
+  evaluateHealth, fetchMinInsyncReplicas, healthProblemKinds, partitionProblem, quorumLagRecordsMax,
+  quorumProblems, type HealthProblem, type HealthProblemKind, type HealthReport,
+  type MinInsyncReplicas,
+} from './cluster-health.js';
+export {
+  checkGroupError, commitGroupOffsets, committedOffsets, describeGroupAt, describeOne,
+  latestOffsets, offsetsAt, topicPartitions,
+  type DescribedGroup, type GroupDescription, type MemberRow, type OffsetRow,
+} from './group-admin.js';

@@ -143,3 +143,30 @@ assert(scramIterationsMin <= scramIterationsMax, 'SCRAM iteration range');
 export const clusterEventsKept = 256;
 /** A cluster event's message, in UTF-16 code units (the controller writes one sentence). */
 export const clusterEventMessageMax = 1_000;
+
+// ---- The web console (console/, served by the HTTP admin listener) ----
+/** Records one message-browser answer shows at most. */
+export const consoleBrowseRecordsMax = 200;
+/** Bytes one message-browser fetch asks for (and so the most it decodes). */
+export const consoleBrowseBytesMax = 1024 * 1024;
+/** Bytes of one key, value or header value shown; the rest is cut and marked as cut. */
+export const consoleFieldBytesMax = 4 * 1024;
+/** Logged-in console sessions kept; a login beyond it ends the least recently used one. */
+export const consoleSessionsMax = 64;
+/** A console session ends after this long without a request… */
+export const consoleSessionIdleMsMax = 30 * 60_000;
+/** …and this long after its login, however busy. */
+export const consoleSessionMsMax = 8 * 60 * 60_000;
+/** Every console API call answers within this (504 after it); its broker requests are cut too. */
+export const consoleCallMsMax = 8_000;
+/** Console API calls being answered at once (all sessions); more are answered 503. */
+export const consoleCallsInFlightMax = 32;
+/** Console logins being checked against the broker at once; more are answered 503. */
+export const consoleLoginsInFlightMax = 4;
+/** Topics, partitions or groups one console list shows at most. */
+export const consoleListRowsMax = 2_000;
+
+assert(consoleBrowseBytesMax <= fetchResponseBytesMax, 'a browse fits in one fetch response');
+assert(consoleFieldBytesMax * 2 <= consoleBrowseBytesMax, 'a shown field fits in a browse');
+assert(consoleSessionIdleMsMax <= consoleSessionMsMax, 'idle expiry within the session');
+assert(consoleLoginsInFlightMax <= consoleCallsInFlightMax, 'logins are calls too');

@@ -21,9 +21,11 @@ import {
   type ListenerSecurity,
 } from '../server/index.js';
 import {
-  PlainVerifyCache, saslServer, scramMechanismCode, type ScramCredential, type ScramMechanism,
+  PlainVerifyCache, saslServer, scramMechanismCode, type SaslMechanism, type ScramCredential,
+  type ScramMechanism,
 } from '../security/index.js';
 import type { ScramMechanismCode } from '../protocol/index.js';
+import type { ConsoleTarget } from '../console/index.js';
 import type { NodeIo } from './io/index.js';
 import { checkTlsOptions } from './io/index.js';
 
@@ -187,6 +189,28 @@ export class NodeListeners {
       return { name: b.config.name, host: at.host, port: at.port,
         securityProtocol: securityProtocolIds[b.config.securityProtocol] };
     });
+  }
+
+  /**
+   * The listener the web console connects to as a client: a client listener with SASL first (its
+   * users log in and their ACLs apply), then another client listener, the inter-broker one only
+   * when it is the only listener. Reached as its clients reach it, over TLS checked against the
+   * truststore — never with this node's certificate, which would make the console a node.
+   */
+  consoleTarget(interBroker: { host: string; port: number },
+    mechanisms: readonly SaslMechanism[]): ConsoleTarget {
+    const inter = this.interBroker();
+    const rank = ['SASL_PLAINTEXT', 'SASL_SSL', 'PLAINTEXT', 'SSL'];
+    const clients = this.bound.length === 1 ? this.bound : this.bound.filter((b) => b !== inter);
+    const b = [...clients].sort((x, y) => rank.indexOf(x.config.securityProtocol) -
+      rank.indexOf(y.config.securityProtocol))[0] as BoundListener;
+    const at = b === inter ? interBroker : b.config.advertised ??
+      { host: wildcard(b.host) ? interBroker.host : b.host, port: b.port };
+    const ca = this.reload?.current.ca;
+    return { host: at.host, port: at.port,
+      sasl: usesSasl(b.config.securityProtocol) ? mechanisms[0] ?? 'SCRAM-SHA-512' : null,
+      ...(usesTls(b.config.securityProtocol)
+        ? { tls: { ...(ca === undefined ? {} : { ca }), checkHostname: this.checkHostname } } : {}) };
   }
 
   async close(deadlineMs: number): Promise<void> {

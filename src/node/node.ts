@@ -55,6 +55,7 @@ import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
 import { AlertHooks } from './alerts.js';
 import { EventReporter } from './event-reporter.js';
+import { openConsole } from './console.js';
 import { lockDataDir, prepareDataDir } from './data-dir.js';
 
 export interface RunningNode {
@@ -158,6 +159,9 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
         : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
           : null) });
   observed.mount(eventFeed({ events: () => quorum.metadata.image(), wait: broker.waitForEvents }));
+  // The web console: the machine's own Net (`given`), never the peer Net with this node's certificate.
+  const webConsole = openConsole(config, listener, advertised, given, log, () => replicas.view());
+  if (webConsole !== null) observed.mount(webConsole.mount);
   log.info({ host: address.host, port: address.port, dataDir: config.dataDir }, 'kafka listener ready');
   void flushLogger(log);
   const startedMs = clock.now();
@@ -202,7 +206,7 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     address,
     inspect,
     stop: stopper({ listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log,
-      observed, stopping: () => {
+      observed, webConsole, stopping: () => {
         stopping = true;
         alerts?.close();
       } }),
@@ -365,6 +369,7 @@ function stopper(parts: {
   fetchers: ReplicaFetchers;
   log: Logger;
   observed: NodeObservability;
+  webConsole: { close(): Promise<void> } | null;
   stopping: () => void;
 }): () => Promise<void> {
   const { listener, services, quorum, groupDriver, groupSnapshots, replicas, fetchers, log, observed } = parts;
@@ -387,6 +392,7 @@ function stopper(parts: {
       await fetchers.close();
       await replicas.close();
       await observed.close();
+      await parts.webConsole?.close();
       log.info('stopped');
     })();
     return stopping;

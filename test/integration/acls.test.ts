@@ -11,11 +11,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createRequire } from 'node:module';
-import { listenerPort, mainJs, startBroker, tempDir, type BrokerProcess } from '../support/broker.js';
+import { mainJs, type BrokerProcess } from '../support/broker.js';
 import { makeTestCerts, type TestCerts } from '../support/certs.js';
+import { startAclBroker } from '../support/secure-broker.js';
 import { run, waitFor } from '../support/run.js';
 
 const require = createRequire(import.meta.url);
@@ -36,24 +37,8 @@ const pado = (user: string, args: string[], input?: string) => run(process.execP
 
 before(async () => {
   certs = makeTestCerts();
-  const config = join(tempDir(), 'pado.json');
-  writeFileSync(config, JSON.stringify({
-    listeners: 'BROKER://127.0.0.1:0,CLIENT://127.0.0.1:0',
-    'listener.security.protocol.map': 'BROKER:SSL,CLIENT:SASL_SSL',
-    'inter.broker.listener.name': 'BROKER',
-    'ssl.keystore.location': certs.serverKeystore, 'ssl.truststore.location': certs.caPem,
-    'authorizer.class.name': 'org.apache.kafka.metadata.authorizer.StandardAuthorizer',
-    'super.users': 'User:admin',
-  }));
-  broker = await startBroker({ omitListen: true, args: ['--config', config] });
-  client = `127.0.0.1:${listenerPort(broker, 'CLIENT')}`;
-  const nodeCert = ['--bootstrap', `127.0.0.1:${listenerPort(broker, 'BROKER')}`, '--tls-ca',
-    certs.caPem, '--tls-cert', certs.serverKeystore, '--tls-key', certs.serverKeystore];
-  for (const [user, pw] of Object.entries(passwords)) {
-    const r = await run(process.execPath, [mainJs, 'user', 'create', user, '--password-stdin',
-      ...nodeCert], { input: `${pw}\n` });
-    assert.equal(r.code, 0, r.stderr);
-  }
+  ({ broker, client } = await startAclBroker(certs, passwords,
+    'org.apache.kafka.metadata.authorizer.StandardAuthorizer'));
   for (const topic of ['orders', 'secret']) {
     const r = await pado('admin', ['topic', 'create', topic, '-p', '1']);
     assert.equal(r.code, 0, r.stderr);

@@ -15,7 +15,7 @@ import { join, relative, resolve, dirname, sep } from 'node:path';
 
 const layers = [
   'common', 'config', 'protocol', 'security', 'raft', 'metadata', 'controller', 'partitions',
-  'groups', 'storage', 'observability', 'client', 'server', 'node', 'cli',
+  'groups', 'storage', 'observability', 'client', 'console', 'server', 'node', 'cli',
 ];
 const pure = new Set(['protocol', 'raft', 'metadata', 'controller', 'partitions', 'groups']);
 const srcRoot = resolve('src');

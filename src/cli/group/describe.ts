@@ -6,52 +6,20 @@
  * partitions appear before its first commit (with lag "-").
  */
 import {
-  consumerProtocolType, decodeAssignment, type ClusterClient, type TopicPartitions,
+  describeGroupAt, type ClusterClient, type GroupDescription, type TopicPartitions,
 } from '../../client/index.js';
-import { PadoError, PadoErrorCode } from '../../common/index.js';
 import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, printRows, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from '../verb.js';
-import {
-  committedOffsets, describeOne, latestOffsets, parseGroupId, withCoordinator,
-  type DescribedGroup,
-} from './common.js';
+import { parseGroupId, withCoordinator } from './common.js';
+
+export type { GroupDescription, MemberRow, OffsetRow } from '../../client/index.js';
 
 export interface GroupDescribeArgs {
   bootstrap: Bootstrap;
   group: string;
   format: OutputFormat;
-}
-
-export interface MemberRow {
-  memberId: string;
-  groupInstanceId: string | null;
-  clientId: string;
-  clientHost: string;
-  /** Decoded consumer assignment; null for other protocol types or undecodable bytes. */
-  assignment: TopicPartitions[] | null;
-}
-
-export interface OffsetRow {
-  topic: string;
-  partition: number;
-  /** null: nothing committed. */
-  committedOffset: number | null;
-  logEndOffset: number;
-  /** logEndOffset - committedOffset; null without a commit. */
-  lag: number | null;
-  /** The member the partition is assigned to, if any. */
-  memberId: string | null;
-}
-
-export interface GroupDescription {
-  group: string;
-  state: string;
-  protocolType: string;
-  protocol: string;
-  members: MemberRow[];
-  offsets: OffsetRow[];
 }
 
 export const groupDescribe = defineVerb<GroupDescribeArgs>({
@@ -79,67 +47,8 @@ export const groupDescribe = defineVerb<GroupDescribeArgs>({
 export async function describeGroup(
   ctx: CliContext, args: GroupDescribeArgs, cluster: ClusterClient,
 ): Promise<GroupDescription> {
-  const [described, committed] = await withCoordinator(ctx, args.bootstrap, args.group,
-    async (c) => [await describeOne(c, args.group), await committedOffsets(c, args.group)] as const,
-    await cluster.any());
-  if (described.groupState === 'Dead' && committed.size === 0) {
-    throw new PadoError(PadoErrorCode.notFound,
-      `group '${args.group}' does not exist; see \`pado group list\``);
-  }
-  const members = described.members.map((m) => memberRow(described, m));
-  return {
-    group: args.group,
-    state: described.groupState,
-    protocolType: described.protocolType,
-    protocol: described.protocolData,
-    members,
-    offsets: await offsetRows(cluster, members, committed),
-  };
-}
-
-function memberRow(
-  group: DescribedGroup, m: DescribedGroup['members'][number],
-): MemberRow {
-  let assignment: TopicPartitions[] | null = null;
-  if (group.protocolType === consumerProtocolType) {
-    try {
-      assignment = decodeAssignment(m.memberAssignment).assignedPartitions;
-    } catch {
-      // Another client's bytes we cannot read: show the member without its assignment.
-      assignment = null;
-    }
-  }
-  return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, clientId: m.clientId,
-    clientHost: m.clientHost, assignment };
-}
-
-async function offsetRows(
-  cluster: ClusterClient, members: readonly MemberRow[],
-  committed: ReadonlyMap<string, ReadonlyMap<number, number>>,
-): Promise<OffsetRow[]> {
-  const owners = new Map<string, Map<number, string>>();
-  for (const m of members) {
-    for (const tp of m.assignment ?? []) {
-      const byPartition = owners.get(tp.topic) ?? new Map<number, string>();
-      for (const p of tp.partitions) byPartition.set(p, m.memberId);
-      owners.set(tp.topic, byPartition);
-    }
-  }
-  const topics = [...new Set([...committed.keys(), ...owners.keys()])].sort();
-  const rows: OffsetRow[] = [];
-  for (const topic of topics) {
-    const partitions = [...new Set([...committed.get(topic)?.keys() ?? [],
-      ...owners.get(topic)?.keys() ?? []])].sort((a, b) => a - b);
-    const ends = await latestOffsets(cluster, topic, partitions);
-    for (const partition of partitions) {
-      const offset = committed.get(topic)?.get(partition) ?? null;
-      const end = ends.get(partition) ?? 0;
-      rows.push({ topic, partition, committedOffset: offset, logEndOffset: end,
-        lag: offset === null ? null : Math.max(0, end - offset),
-        memberId: owners.get(topic)?.get(partition) ?? null });
-    }
-  }
-  return rows;
+  return withCoordinator(ctx, args.bootstrap, args.group,
+    (c) => describeGroupAt(c, cluster, args.group), await cluster.any());
 }
 
 function print(ctx: CliContext, format: OutputFormat, d: GroupDescription): void {

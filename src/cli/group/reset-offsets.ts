@@ -8,8 +8,7 @@
  */
 import { validateTopicName } from '../../config/index.js';
 import {
-  commitOffsets, noGeneration, OffsetSpec, type ClusterClient, type KafkaClient,
-  type PartitionOffset,
+  commitGroupOffsets, OffsetSpec, type ClusterClient, type PartitionOffset,
 } from '../../client/index.js';
 import { PadoError, PadoErrorCode } from '../../common/index.js';
 import {
@@ -20,8 +19,7 @@ import { outputFormats, printRows, type OutputFormat, type Row } from '../output
 import { formatOption } from '../topic/list.js';
 import { bootstrapOption, defineVerb, ExitCode, withCluster, type CliContext } from '../verb.js';
 import {
-  checkGroupError, committedOffsets, describeOne, offsetsAt, parseGroupId, topicPartitions,
-  withCoordinator,
+  committedOffsets, describeOne, offsetsAt, parseGroupId, topicPartitions, withCoordinator,
 } from './common.js';
 
 export type ResetSpec =
@@ -197,7 +195,8 @@ export async function resetOffsets(
       ctx.stderr.write('dry run: nothing changed; add --execute to apply this plan\n');
       return ExitCode.ok;
     }
-    await applyPlan(coordinator, args.group, plan);
+    await commitGroupOffsets(coordinator, args.group,
+      plan.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
     ctx.stderr.write(`reset ${plan.length} partition(s) of group '${args.group}'\n`);
     return ExitCode.ok;
   }, await cluster.any());
@@ -229,15 +228,4 @@ async function planTopic(
     };
     return { topic, partition, current: state.committed, offset: targetOffset(spec, state, topic) };
   });
-}
-
-/** OffsetCommit with generation -1 and no member: accepted by the coordinator only when Empty. */
-async function applyPlan(
-  coordinator: KafkaClient, group: string, plan: readonly PlanRow[],
-): Promise<void> {
-  const r = await commitOffsets(coordinator, group, { generationId: noGeneration, memberId: '' },
-    plan.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
-  for (const t of r.topics) {
-    for (const p of t.partitions) checkGroupError(p.errorCode, group);
-  }
 }

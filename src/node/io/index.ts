@@ -14,6 +14,8 @@ import { collectProcessMetrics, listenSystemHttp, monotonicMs, type ListenHttp }
 import type { Registry } from 'prom-client';
 import { systemAlertIo, type AlertIo } from './system-alerts.js';
 export type { AlertIo } from './system-alerts.js';
+import type { ReadAsset } from '../../console/index.js';
+import { readSystemConsoleAsset } from './system-console.js';
 
 export interface NodeIo {
   readonly clock: Clock;
@@ -43,13 +45,16 @@ export interface AdminIo {
   collectProcessMetrics(registry: Registry): void;
   /** A monotonic clock with sub-millisecond resolution (request and fsync latency), ms. */
   monotonicMs(): number;
+  /** Reads the web console's files (absent: no console). */
+  readonly readConsoleAsset?: ReadAsset;
 }
 
 /** The real machine's I/O: what `pado start` runs on. */
 export function systemIo(): NodeIo {
   return {
     clock: systemClock, random: systemRandom, net: systemNet, disk: systemDisk, openKv: openSystemKv, env: process.env,
-    admin: { listenHttp: listenSystemHttp, collectProcessMetrics, monotonicMs },
+    admin: { listenHttp: listenSystemHttp, collectProcessMetrics, monotonicMs,
+      readConsoleAsset: readSystemConsoleAsset },
     alerts: systemAlertIo,
   };
 }

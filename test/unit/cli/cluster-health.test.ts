@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
-import { evaluateHealth, quorumLagRecordsMax } from '../../../src/cli/cluster/health.js';
+import { evaluateHealth, quorumLagRecordsMax } from '../../../src/client/index.js';
 import { clusterInfoView } from '../../../src/cli/cluster/info.js';
 import type { QuorumDescription, QuorumReplica } from '../../../src/client/index.js';
 import type { MetadataResponseTopic } from '../../../src/protocol/index.js';
