@@ -82,6 +82,14 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.describeAcls]: { min: 1, max: 3 },
   [ApiKey.createAcls]: { min: 1, max: 3 },
   [ApiKey.deleteAcls]: { min: 1, max: 3 },
+  // Partition moves, leadership transfer and maintenance (reassignment-requests.ts): ElectLeaders
+  // from v1, which carries the election type.
+  [ApiKey.electLeaders]: { min: 1, max: 2 },
+  [ApiKey.alterPartitionReassignments]: { min: 0, max: 0 },
+  [ApiKey.listPartitionReassignments]: { min: 0, max: 0 },
+  [ApiKey.alterBrokerMaintenance]: { min: 0, max: 0 },
+  [ApiKey.describeBrokerMaintenance]: { min: 0, max: 0 },
+  [ApiKey.replicationThrottle]: { min: 0, max: 0 },
 };
 
 const unsupportedVersion = 35;

@@ -65,3 +65,9 @@ export {
   latestOffsets, offsetsAt, topicPartitions,
   type DescribedGroup, type GroupDescription, type MemberRow, type OffsetRow,
 } from './group-admin.js';
+export {
+  alterPartitionReassignments, listPartitionReassignments, electPreferredLeaders,
+  alterBrokerMaintenance, describeBrokerMaintenance, replicationThrottle,
+  type PartitionMove, type PartitionAnswer, type OngoingMove, type BrokerAnswer,
+  type MaintenanceState,
+} from './reassignment-requests.js';

@@ -68,7 +68,8 @@ export function alterPartition(image: MetadataImage,
   }
   if (!isr.every((id) => isLive(image, id))) return refuseNow(KafkaError.ineligibleReplica);
   if (!isr.includes(p.leader)) {
-    const successor = p.replicas.find((id) => isr.includes(id));
+    const successor = p.replicas.find((id) => isr.includes(id) && !image.maintenance.has(id))
+      ?? p.replicas.find((id) => isr.includes(id));
     if (successor === undefined || !isr.every((id) => p.isr.includes(id))) {
       return refuseNow(KafkaError.invalidRequest);
     }

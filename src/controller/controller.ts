@@ -116,7 +116,8 @@ function newPartitions(image: MetadataImage, topicId: string, first: number,
   const records: PartitionRecord[] = [];
   for (const [i, replicas] of placement.entries()) {
     const isr = replicas.filter((id) => image.brokers.get(id)?.fenced === false);
-    const leader = isr[0];
+    // A broker in maintenance mode leads a new partition only when no other replica can.
+    const leader = isr.find((id) => !image.maintenance.has(id)) ?? isr[0];
     if (leader === undefined) {
       const why = `partition ${first + i}: every replica (${replicas.join(', ')}) is fenced`;
       return fail(KafkaError.invalidReplicaAssignment, why);

@@ -110,10 +110,22 @@ export function removeFromIsrs(image: MetadataImage, brokerId: number): Metadata
   return records;
 }
 
+/**
+ * The replica to lead from `isr`, in replica order: a live one not in maintenance mode, else a
+ * live one in maintenance (issue 16: a broker in maintenance leads only what nobody else can).
+ * `except` is never chosen (the broker being drained).
+ */
+export function leaderCandidate(image: MetadataImage, p: PartitionImage, isr: readonly number[],
+  except?: number): number | undefined {
+  const eligible = (id: number): boolean => id !== except && isr.includes(id) && isLive(image, id);
+  return p.replicas.find((id) => eligible(id) && !image.maintenance.has(id))
+    ?? p.replicas.find(eligible);
+}
+
 /** Sets leader (and ISR, recovery) on `c` for a partition whose leader must change. */
 function electInto(c: Mutable<PartitionChangeRecord>, image: MetadataImage, topic: TopicImage,
   p: PartitionImage, isr: readonly number[]): void {
-  const clean = p.replicas.find((id) => isr.includes(id) && isLive(image, id));
+  const clean = leaderCandidate(image, p, isr);
   if (clean !== undefined) {
     if (clean !== p.leader) c.leader = clean;
     // Fenced members leave with the election only while min.insync.replicas stay.
@@ -153,18 +165,35 @@ export function electOfflineLeaders(image: MetadataImage, topicId?: string): Met
   return records;
 }
 
-/** Preferred-leader election: leader := first replica, when it is live and in the ISR. */
-export function electPreferredLeaders(image: MetadataImage): MetadataRecord[] {
+/**
+ * Preferred-leader election: leader := first replica, when it is live and in the ISR — unless it
+ * is in maintenance mode (issue 16); and a leader in maintenance hands over to another live ISR
+ * member when one exists (one that came back after the drain). `only` limits it to the
+ * partitions whose preferred replica is that broker (maintenance disabled).
+ */
+export function electPreferredLeaders(image: MetadataImage, only?: number): MetadataRecord[] {
   const records: MetadataRecord[] = [];
   for (const topic of image.topicsById.values()) {
     for (const p of topic.partitions) {
       const preferred = p.replicas[0];
-      if (preferred === undefined || p.leader === preferred) continue;
-      if (!p.isr.includes(preferred) || !isLive(image, preferred)) continue;
-      records.push({ ...change(topic, p), leader: preferred });
+      if (preferred === undefined || (only !== undefined && preferred !== only)) continue;
+      const leader = preferredLeader(image, p);
+      if (leader !== undefined) records.push({ ...change(topic, p), leader });
     }
   }
   return records;
+}
+
+/** The leader a preferred-leader election gives `p`, or undefined when it keeps its leader. */
+export function preferredLeader(image: MetadataImage, p: PartitionImage): number | undefined {
+  const preferred = p.replicas[0];
+  if (preferred === undefined) return undefined;
+  if (image.maintenance.has(p.leader)) {
+    const other = leaderCandidate(image, p, p.isr, p.leader);
+    return other !== undefined && !image.maintenance.has(other) ? other : undefined;
+  }
+  if (p.leader === preferred || image.maintenance.has(preferred)) return undefined;
+  return p.isr.includes(preferred) && isLive(image, preferred) ? preferred : undefined;
 }
 
 function sameIds(a: readonly number[], b: readonly number[]): boolean {

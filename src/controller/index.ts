@@ -8,3 +8,5 @@ export * from './internal-topics.js';
 export * from './scram-users.js';
 export * from './acls.js';
 export * from './events.js';
+export * from './maintenance.js';
+export * from './reassignment.js';

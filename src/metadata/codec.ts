@@ -28,6 +28,7 @@ import {
   defaultMetadataRecordBatchRequestAccessControlEntryRecord as defaultAcl,
   defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord as defaultRemoveAcl,
   defaultMetadataRecordBatchRequestClusterEventRecord as defaultEvent,
+  defaultMetadataRecordBatchRequestBrokerMaintenanceRecord as defaultMaintenance,
   type MetadataRecordBatchRequest as WireBatch,
   type MetadataRecordBatchRequestMetadataRecordData as WireRecord,
   type MetadataRecordBatchRequestPartitionChangeRecord as WireChange,
@@ -39,7 +40,8 @@ import {
 import {
   eventKindPattern,
   type AccessControlEntryRecord, type BrokerEndpoint, type LeaderRecoveryState,
-  type MetadataRecord, type PartitionChangeRecord, type UserScramCredentialRecord,
+  type MetadataRecord, type PartitionChangeRecord, type PartitionRecord,
+  type UserScramCredentialRecord,
 } from './records.js';
 
 /** Wire `type` per record kind; also the tag of the struct that carries it. */
@@ -47,7 +49,7 @@ const typeCodes = {
   registerBroker: 0, fenceBroker: 1, unfenceBroker: 2, unregisterBroker: 3, topic: 4,
   removeTopic: 5, config: 6, partition: 7, partitionChange: 8, producerIds: 9,
   userScramCredential: 10, removeUserScramCredential: 11, accessControlEntry: 12,
-  removeAccessControlEntry: 13, event: 14,
+  removeAccessControlEntry: 13, event: 14, brokerMaintenance: 15,
 } as const satisfies Record<MetadataRecord['type'], number>;
 
 /** Kafka's ConfigResource types. */
@@ -65,6 +67,7 @@ const absent: Omit<WireRecord, 'type'> = {
   producerIds: defaultProducerIds(), userScramCredential: defaultScram(),
   removeUserScramCredential: defaultRemoveScram(), accessControlEntry: defaultAcl(),
   removeAccessControlEntry: defaultRemoveAcl(), event: defaultEvent(),
+  brokerMaintenance: defaultMaintenance(),
 };
 
 export type DecodedRecords =
@@ -125,7 +128,7 @@ export function toWire(record: MetadataRecord): WireRecord {
     case 'topic': return { ...absent, type, topic: record };
     case 'removeTopic': return { ...absent, type, removeTopic: record };
     case 'producerIds': return { ...absent, type, producerIds: record };
-    case 'partition': return { ...absent, type, partition: record as unknown as WirePartition };
+    case 'partition': return { ...absent, type, partition: partitionToWire(record) };
     case 'config': {
       const configType = record.resourceType === 'topic' ? configTopic : configBroker;
       const { resourceName, name, value } = record;
@@ -137,7 +140,17 @@ export function toWire(record: MetadataRecord): WireRecord {
     case 'accessControlEntry': return { ...absent, type, accessControlEntry: record };
     case 'removeAccessControlEntry': return { ...absent, type, removeAccessControlEntry: record };
     case 'event': return { ...absent, type, event: record };
+    case 'brokerMaintenance': return { ...absent, type, brokerMaintenance: record };
   }
+}
+
+function partitionToWire(p: PartitionRecord): WirePartition {
+  return {
+    topicId: p.topicId, partition: p.partition, replicas: [...p.replicas], isr: [...p.isr],
+    leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch,
+    leaderRecoveryState: p.leaderRecoveryState,
+    addingReplicas: [...p.addingReplicas ?? []], removingReplicas: [...p.removingReplicas ?? []],
+  };
 }
 
 function changeToWire(c: PartitionChangeRecord): WireChange {
@@ -148,6 +161,8 @@ function changeToWire(c: PartitionChangeRecord): WireChange {
     isr: (c.isr as number[] | undefined) ?? null,
     replicas: (c.replicas as number[] | undefined) ?? null,
     leaderRecoveryState: c.leaderRecoveryState ?? recoveryUnchanged,
+    addingReplicas: (c.addingReplicas as number[] | undefined) ?? null,
+    removingReplicas: (c.removingReplicas as number[] | undefined) ?? null,
   };
 }
 
@@ -227,6 +242,11 @@ function fromWire(d: WireRecord): MetadataRecord | string {
       return { type: 'removeAccessControlEntry', id };
     }
     case typeCodes.event: return eventFromWire(d.event);
+    case typeCodes.brokerMaintenance: {
+      const { brokerId, enabled } = d.brokerMaintenance;
+      if (!isId(brokerId)) return 'brokerMaintenance: bad broker id';
+      return { type: 'brokerMaintenance', brokerId, enabled };
+    }
     default: return `unknown record type ${d.type}`;
   }
 }
@@ -258,17 +278,22 @@ function partitionFromWire(p: WirePartition): MetadataRecord | string {
   if (!isIdList(replicas) || !isIdList(isr) || !isRecovery(recovery)) {
     return 'partition: bad replicas, isr or recovery state';
   }
+  const { addingReplicas: adding, removingReplicas: removing } = p;
+  if (!isIdList(adding) || !isIdList(removing)) return 'partition: bad reassignment';
   return {
     type: 'partition', topicId, partition, replicas, isr, leader, leaderEpoch, partitionEpoch,
     leaderRecoveryState: recovery,
+    ...(adding.length === 0 ? {} : { addingReplicas: adding }),
+    ...(removing.length === 0 ? {} : { removingReplicas: removing }),
   };
 }
 
 function changeFromWire(c: WireChange): MetadataRecord | string {
   if (!isId(c.partition)) return 'partitionChange: bad partition index';
   if (c.leader !== leaderUnchanged && !isLeader(c.leader)) return 'partitionChange: bad leader';
-  if ((c.isr !== null && !isIdList(c.isr)) || (c.replicas !== null && !isIdList(c.replicas))) {
-    return 'partitionChange: bad isr or replicas';
+  const lists = [c.isr, c.replicas, c.addingReplicas, c.removingReplicas];
+  if (lists.some((list) => list !== null && !isIdList(list))) {
+    return 'partitionChange: bad isr, replicas or reassignment';
   }
   const recovery = c.leaderRecoveryState;
   if (recovery !== recoveryUnchanged && !isRecovery(recovery)) {
@@ -281,6 +306,8 @@ function changeFromWire(c: WireChange): MetadataRecord | string {
   if (c.leader !== leaderUnchanged) out.leader = c.leader;
   if (c.isr !== null) out.isr = c.isr;
   if (c.replicas !== null) out.replicas = c.replicas;
+  if (c.addingReplicas !== null) out.addingReplicas = c.addingReplicas;
+  if (c.removingReplicas !== null) out.removingReplicas = c.removingReplicas;
   if (recovery !== recoveryUnchanged) out.leaderRecoveryState = recovery as LeaderRecoveryState;
   return out;
 }

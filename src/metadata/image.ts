@@ -41,6 +41,13 @@ export interface PartitionImage {
   /** Bumped by every change (AlterPartition's fencing token, KIP-497). */
   readonly partitionEpoch: number;
   readonly leaderRecoveryState: LeaderRecoveryState;
+  /**
+   * A reassignment in progress (KIP-455), present only while one is (never empty): replicas being
+   * added (not yet all in the ISR) and replicas to remove once they are. The target replica set
+   * is `replicas` without `removingReplicas`. Invariant: both ⊆ replicas, disjoint.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface TopicImage {
@@ -79,6 +86,8 @@ export interface MetadataImage {
   readonly events: readonly ClusterEvent[];
   /** The id of the last event ever applied (0: none); the next one is eventSeq + 1. */
   readonly eventSeq: number;
+  /** Broker ids in maintenance mode (BrokerMaintenanceRecord), registered or not. */
+  readonly maintenance: ReadonlySet<number>;
 }
 
 /** One cluster event (ClusterEventRecord without its `type`). */
@@ -101,6 +110,7 @@ export function emptyImage(clusterId: string): MetadataImage {
     acls: new Map(),
     events: [],
     eventSeq: 0,
+    maintenance: new Set(),
   };
 }
 
@@ -143,6 +153,7 @@ class ImageBuilder {
   /** This batch's events, appended to the image's by build(). */
   private readonly events: ClusterEvent[] = [];
   private eventSeq: number;
+  private maintenance: Set<number> | null = null;
   private readonly base: MetadataImage;
 
   constructor(base: MetadataImage) {
@@ -209,6 +220,11 @@ class ImageBuilder {
         this.eventSeq = record.id;
         return;
       }
+      case 'brokerMaintenance':
+        this.maintenance ??= new Set(this.base.maintenance);
+        if (record.enabled) this.maintenance.add(record.brokerId);
+        else this.maintenance.delete(record.brokerId);
+        return;
     }
   }
 
@@ -231,6 +247,7 @@ class ImageBuilder {
       events: this.events.length === 0 ? this.base.events
         : [...this.base.events, ...this.events].slice(-limits.clusterEventsKept),
       eventSeq: this.eventSeq,
+      maintenance: this.maintenance ?? this.base.maintenance,
     };
   }
 
@@ -285,7 +302,8 @@ class ImageBuilder {
     assert(record.partition <= partitions.length, 'partitions are added in order');
     const { partition, replicas, isr, leader, leaderEpoch, partitionEpoch } = record;
     const next = { partition, replicas, isr, leader, leaderEpoch, partitionEpoch,
-      leaderRecoveryState: record.leaderRecoveryState };
+      leaderRecoveryState: record.leaderRecoveryState,
+      ...reassigning(record.addingReplicas, record.removingReplicas) };
     checkPartition(next, record.topicId);
     partitions[partition] = next;
   }
@@ -305,6 +323,8 @@ class ImageBuilder {
       leaderEpoch: leader === prev.leader ? prev.leaderEpoch : prev.leaderEpoch + 1,
       partitionEpoch: prev.partitionEpoch + 1,
       leaderRecoveryState: record.leaderRecoveryState ?? prev.leaderRecoveryState,
+      ...reassigning(record.addingReplicas ?? prev.addingReplicas,
+        record.removingReplicas ?? prev.removingReplicas),
     };
     checkPartition(next, record.topicId);
     partitions[record.partition] = next;
@@ -363,6 +383,26 @@ class ImageBuilder {
   }
 }
 
+/** A partition's reassignment fields: present only when non-empty (so images compare equal). */
+function reassigning(adding: readonly number[] | undefined, removing: readonly number[] | undefined):
+  { addingReplicas?: readonly number[]; removingReplicas?: readonly number[] } {
+  return {
+    ...(adding === undefined || adding.length === 0 ? {} : { addingReplicas: adding }),
+    ...(removing === undefined || removing.length === 0 ? {} : { removingReplicas: removing }),
+  };
+}
+
+/** Whether a reassignment is in progress (KIP-455). */
+export function isReassigning(p: PartitionImage): boolean {
+  return p.addingReplicas !== undefined || p.removingReplicas !== undefined;
+}
+
+/** The replicas a partition is moving to (all of them when no reassignment is in progress). */
+export function targetReplicas(p: PartitionImage): readonly number[] {
+  const removing = p.removingReplicas;
+  return removing === undefined ? p.replicas : p.replicas.filter((id) => !removing.includes(id));
+}
+
 /** The partition invariants of PartitionImage; a record that breaks them is a controller bug. */
 function checkPartition(p: PartitionImage, topicId: string): void {
   const where = `${topicId}/${p.partition}`;
@@ -370,6 +410,10 @@ function checkPartition(p: PartitionImage, topicId: string): void {
     `${where}: replicas must be non-empty and distinct`);
   assert(p.isr.every((id) => p.replicas.includes(id)), `${where}: isr ⊄ replicas`);
   assert(p.leader === noLeader || p.isr.includes(p.leader), `${where}: leader not in isr`);
+  const adding = p.addingReplicas ?? [];
+  const removing = p.removingReplicas ?? [];
+  assert([...adding, ...removing].every((id) => p.replicas.includes(id))
+    && adding.every((id) => !removing.includes(id)), `${where}: bad reassignment`);
   assert(p.leaderRecoveryState === LeaderRecoveryState.recovered
     || p.leaderRecoveryState === LeaderRecoveryState.recovering, `${where}: bad recovery state`);
 }

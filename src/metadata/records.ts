@@ -85,6 +85,9 @@ export type PartitionRecord = {
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
   readonly leaderRecoveryState: LeaderRecoveryState;
+  /** A reassignment in progress (KIP-455); absent or empty: none. See PartitionImage. */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 };
 
 /**
@@ -100,6 +103,9 @@ export type PartitionChangeRecord = {
   readonly isr?: readonly number[];
   readonly replicas?: readonly number[];
   readonly leaderRecoveryState?: LeaderRecoveryState;
+  /** Set (an empty list: cleared) with `replicas` when a reassignment starts, ends or is cancelled. */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 };
 
 export type RemoveTopicRecord = {
@@ -215,6 +221,17 @@ export type ClusterEventRecord = {
   readonly message: string;
 };
 
+/**
+ * Maintenance mode on or off for a broker id (issue 16, rpk's `cluster maintenance`; Pado's own
+ * record): while on, the controller leads nothing from that broker that another live in-sync
+ * replica can lead. Kept by id, registered or not, so it survives the broker's restart.
+ */
+export type BrokerMaintenanceRecord = {
+  readonly type: 'brokerMaintenance';
+  readonly brokerId: number;
+  readonly enabled: boolean;
+};
+
 export type MetadataRecord =
   | BrokerRecord
   | FenceBrokerRecord
@@ -230,4 +247,5 @@ export type MetadataRecord =
   | RemoveUserScramCredentialRecord
   | AccessControlEntryRecord
   | RemoveAccessControlEntryRecord
-  | ClusterEventRecord;
+  | ClusterEventRecord
+  | BrokerMaintenanceRecord;

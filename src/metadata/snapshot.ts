@@ -5,7 +5,7 @@
  * restarted node loads the newest snapshot and replays the log entries after it.
  *
  * Deterministic: brokers by id, topics by name, configs by name, SCRAM credentials by user then
- * mechanism, ACLs by id, events in id order, so equal images give equal bytes.
+ * mechanism, ACLs by id, brokers in maintenance by id, events in id order, so equal images give equal bytes.
  */
 import {
   encodeWireBatch, decodeWireBatch, fromWireRecords, toWire,
@@ -67,6 +67,9 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     out.push({ type: 'producerIds', brokerId: -1, nextProducerId: image.nextProducerId });
   }
   securityRecords(image, out);
+  for (const brokerId of [...image.maintenance].sort((a, b) => a - b)) {
+    out.push({ type: 'brokerMaintenance', brokerId, enabled: true });
+  }
   for (const event of image.events) out.push({ type: 'event', ...event });
   return out;
 }

@@ -5,9 +5,9 @@
  * old versions) and the answer Kafka gives — each partition's state after the request. Pure: run
  * inside RaftMetadata.propose on the newest image.
  */
-import { allocateProducerIds, alterPartition } from '../controller/index.js';
+import { allocateProducerIds, alterPartition, completionsAfter } from '../controller/index.js';
 import {
-  LeaderRecoveryState, type MetadataImage, type MetadataRecord, type PartitionImage,
+  applyRecords, LeaderRecoveryState, type MetadataImage, type MetadataRecord, type PartitionImage,
 } from '../metadata/index.js';
 import { KafkaError } from '../protocol/index.js';
 import type {
@@ -30,6 +30,8 @@ export function decideAlterPartition(image: MetadataImage,
   const records: MetadataRecord[] = [];
   const partitions: AlterPartitionItemOutcome[] = [];
   const seen = new Set<string>();
+  /** Outcome index → `topicId:partition` of the accepted changes. */
+  const changed = new Map<number, string>();
   for (const item of req.partitions) {
     const topicId = item.topicId !== '' ? item.topicId
       : image.topicsByName.get(item.topicName)?.topicId ?? '';
@@ -46,8 +48,19 @@ export function decideAlterPartition(image: MetadataImage,
     const decided = decideOne(image, req, topicId, item, current);
     records.push(...decided.records);
     partitions.push(decided.outcome);
+    if (decided.records.length > 0) changed.set(partitions.length - 1, key);
   }
-  return { records, result: { errorCode: 0, partitions } };
+  // An adding replica that joins the ISR may complete its partition's reassignment (KIP-455):
+  // in the same batch, and the leader is answered with the state that results.
+  const done = completionsAfter(image, records);
+  if (done.length === 0) return { records, result: { errorCode: 0, partitions } };
+  const all = [...records, ...done];
+  const after = applyRecords(image, all);
+  for (const [i, key] of changed) {
+    const [id, index] = key.split(':') as [string, string];
+    partitions[i] = stateOf(0, after.topicsById.get(id)?.partitions[Number(index)]);
+  }
+  return { records: all, result: { errorCode: 0, partitions } };
 }
 
 /** Checks `alterPartition` does not make: a known recovery state, ISR members' epochs (v3+). */

@@ -17,7 +17,7 @@
 import type { Logger } from 'pino';
 import { PadoError, type Clock } from '../common/index.js';
 import {
-  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
+  BrokerLeases, completeReassignments, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
   heartbeat, removeFromIsrs, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
   sessionTimeoutMsDefault, closedConnectionGraceMsDefault,
 } from '../controller/index.js';
@@ -146,6 +146,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       term.rebalanceTimer = this.clock.every(this.preferredLeaderCheckIntervalMs, () => {
         void this.rebalanceLeaders();
         void this.growInternalTopics();
+        void this.completeReassignments();
       });
       // Started last: test fakes that keep one callback keep the session check.
       term.timer = this.clock.every(this.sessionCheckIntervalMs, () => void this.checkSessions());
@@ -154,6 +155,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       void this.recordTakeover();
       // An earlier controller may have stopped between a broker's unfencing and the growth.
       void this.growInternalTopics();
+      void this.completeReassignments();
     } else if (!isLeader && this.term !== null) {
       this.term.timer?.cancel();
       this.term.rebalanceTimer?.cancel();
@@ -355,6 +357,28 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     }
   }
 
+  /**
+   * Completes every reassignment whose target replicas are all in sync (controller/
+   * reassignment.ts). Each completes in the batch of the ISR change that allows it; this is the
+   * safety net (taking over, and on the rebalance timer). One run at a time. Exposed for tests.
+   */
+  async completeReassignments(): Promise<void> {
+    const term = this.activeTerm();
+    if (term === null || term.completing) return;
+    term.completing = true;
+    try {
+      const done = await this.metadata.propose((image) => {
+        const records = completeReassignments(image);
+        return { records, result: records.length, cause: 'partition reassignment complete' };
+      });
+      if (done > 0) this.log.info({ partitions: done }, 'reassignments completed');
+    } catch (err) {
+      this.log.debug({ err }, 'reassignment completion not committed (leadership moved?)');
+    } finally {
+      term.completing = false;
+    }
+  }
+
   async allocateProducerIds(brokerId: number, brokerEpoch: number):
     Promise<ProducerIdBlockOutcome> {
     const refused = (errorCode: number) => ({ errorCode, firstProducerId: -1, count: 0 });
@@ -500,6 +524,7 @@ class ActiveTerm {
   checking = false;
   rebalancing = false;
   growing = false;
+  completing = false;
 
   prune(image: MetadataImage): void {
     for (const id of this.registeredAt.keys()) {

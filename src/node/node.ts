@@ -36,6 +36,7 @@ import { offsetsTopicName } from '../groups/index.js';
 import { ControllerLink } from './controller-link.js';
 import { BrokerLifecycle, RemoteController } from './broker-lifecycle.js';
 import { ReplicaFetchers } from './replica-fetcher.js';
+import { ReplicationThrottle } from './replication-throttle.js';
 import { ControllerDuties, quorumStatusOf } from './controller-duties.js';
 import { ProducerIdBlocks } from './producer-ids.js';
 import { RaftDriver, type RaftStateMachine } from './raft-driver.js';
@@ -234,6 +235,7 @@ async function openReplicas(
     addressOf: (id) => metadata.image().brokers.get(id) ?? peers.get(id),
     log: log.child({ module: 'replica-fetcher' }),
     appended: (topic, bytes) => observed.metrics.replicated(topic, bytes),
+    throttle: new ReplicationThrottle(config.nodeId, () => metadata.image()),
   });
   machine.onChange(async (previous, next) => {
     await replicas.applyImage(previous, next);

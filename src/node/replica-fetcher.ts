@@ -22,6 +22,7 @@ import type { FollowerDecision, FollowerRequest } from '../partitions/index.js';
 import { KafkaClient } from '../client/index.js';
 import { delay, isPadoError, type Clock, type Net, type PadoError } from '../common/index.js';
 import type { FollowerSlot } from './replica-manager.js';
+import type { ReplicationThrottle } from './replication-throttle.js';
 
 /** Sends one request to the source broker; rejects when it cannot be reached. */
 export type SendToSource = <R>(apiKey: number, version: number, request: unknown) => Promise<R>;
@@ -50,6 +51,8 @@ export interface ReplicaFetcherOptions {
   readonly repairRetryMs?: number;
   /** Told of each append's bytes (the node's replication-bytes-in metric). */
   readonly appended?: (topic: string, bytes: number) => void;
+  /** The replication throttle of moving replicas (replication-throttle.ts); absent: none. */
+  readonly throttle?: ReplicationThrottle;
 }
 
 const fetchVersion = 12;
@@ -147,6 +150,7 @@ export class ReplicaFetcher {
   async round(): Promise<boolean> {
     const asked: Asked[] = [];
     const nowMs = this.o.clock.now();
+    const throttleBudget = this.o.throttle?.available(nowMs) ?? Number.MAX_SAFE_INTEGER;
     for (const slot of this.o.partitions()) {
       // A FollowerReplica made for a new epoch while an append was syncing learns it here.
       slot.replica.synced(Math.min(slot.log.durableEndOffset, slot.replica.logEndOffset));
@@ -157,13 +161,19 @@ export class ReplicaFetcher {
       if (request === undefined) continue;
       // Truncating needs no space (it frees some); fetching records we cannot store is waste.
       if (request.kind === 'fetch' && !this.canAppend(slot, nowMs)) continue;
+      // A throttled partition waits while the bucket is empty (replication-throttle.ts).
+      if (request.kind === 'fetch' && this.throttled(slot) && throttleBudget <= 0) continue;
       asked.push({ slot, request });
     }
     const epochs = asked.filter((a) => a.request.kind === 'offsetForLeaderEpoch');
     if (epochs.length > 0) return this.askEpochs(epochs);
     const fetches = asked.filter((a) => a.request.kind === 'fetch');
     if (fetches.length === 0) return false;
-    return this.fetch(fetches);
+    return this.fetch(fetches, throttleBudget);
+  }
+
+  private throttled(slot: FollowerSlot): boolean {
+    return this.o.throttle?.applies(slot.topic, slot.partition) === true;
   }
 
   private async askEpochs(asked: readonly Asked[]): Promise<boolean> {
@@ -189,7 +199,7 @@ export class ReplicaFetcher {
     return progressed;
   }
 
-  private async fetch(inOrder: readonly Asked[]): Promise<boolean> {
+  private async fetch(inOrder: readonly Asked[], throttleBudget: number): Promise<boolean> {
     const start = this.rotation++ % inOrder.length;
     const repairing = (a: Asked) => (a.slot.replica.repairingFrom === undefined ? 1 : 0);
     const asked = [...inOrder.slice(start), ...inOrder.slice(0, start)]
@@ -197,6 +207,8 @@ export class ReplicaFetcher {
     const responseBytes = this.o.responseBytesMax ?? responseBytesMaxDefault;
     const share = shareOf(asked.length, responseBytes,
       this.o.partitionBytesMin ?? partitionBytesMinDefault);
+    const throttled = new Set(asked.filter((a) => this.throttled(a.slot)).map((a) => a.slot));
+    const throttledShare = Math.max(1, Math.floor(throttleBudget / Math.max(throttled.size, 1)));
     const request: FetchRequest = {
       clusterId: null, replicaId: this.o.nodeId, replicaState: { replicaId: -1, replicaEpoch: -1 },
       maxWaitMs: this.o.maxWaitMs ?? 500, minBytes: 1, maxBytes: responseBytes, isolationLevel: 0,
@@ -208,7 +220,8 @@ export class ReplicaFetcher {
         const repairing = a.slot.replica.repairingFrom !== undefined;
         return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
           fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
-          logStartOffset: -1, partitionMaxBytes: repairing ? 1 : share,
+          logStartOffset: -1,
+          partitionMaxBytes: repairing ? 1 : throttled.has(a.slot) ? Math.min(share, throttledShare) : share,
           replicaDirectoryId: '' };
       }).map((t) => ({ ...t, topicId: '' })),
     };
@@ -226,6 +239,7 @@ export class ReplicaFetcher {
         continue;
       }
       if (data.errorCode !== 0) continue;
+      if (throttled.has(a.slot)) this.o.throttle?.charge(data.records?.length ?? 0);
       const outcome = this.onPartitionData(a.slot, a.request, data);
       if (outcome === 'wait') continue;
       if (outcome !== undefined) appends.push(outcome);
@@ -402,6 +416,8 @@ export interface ReplicaFetchersOptions {
   readonly requestTimeoutMs?: number;
   /** Told of each append's bytes (the node's replication-bytes-in metric). */
   readonly appended?: (topic: string, bytes: number) => void;
+  /** The node's replication throttle for moving replicas; absent: none. */
+  readonly throttle?: ReplicationThrottle;
 }
 
 interface FetcherEntry {
@@ -478,6 +494,7 @@ export class ReplicaFetchers {
       isCurrent: (slot) => this.o.followerOf(slot.topic, slot.partition) === slot,
       interrupt: close,
       ...(this.o.appended === undefined ? {} : { appended: this.o.appended }),
+      ...(this.o.throttle === undefined ? {} : { throttle: this.o.throttle }),
     });
     this.fetchers.set(sourceId, { fetcher, close, slots });
     fetcher.start();

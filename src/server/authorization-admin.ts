@@ -13,6 +13,7 @@ import {
   type DescribeClusterRequest, type DescribeConfigsRequest, type DescribeGroupsRequest,
   type FindCoordinatorRequest, type InitProducerIdRequest, type JoinGroupRequest,
   type ListGroupsResponse, type OffsetDeleteRequest, type OffsetForLeaderEpochRequest,
+  type AlterBrokerMaintenanceRequest, type ElectLeadersRequest, type ReplicationThrottleRequest,
 } from '../protocol/index.js';
 import { closeConnection, type RequestContext } from './handler.js';
 import type { Access } from './authorization.js';
@@ -191,5 +192,20 @@ export const clusterRules: readonly (readonly [number, Rule])[] = [
     lastId: -1, events: [] }))],
   [80, onCluster(Op.alter, () => clusterError)],
   [81, onCluster(Op.alter, () => clusterError)],
+  // Reassignment, elections and maintenance (issue 16): ALTER on the cluster, as Kafka's
+  // ElectLeaders and AlterPartitionReassignments; their listings DESCRIBE.
+  [43, onCluster(Op.alter, (req: ElectLeadersRequest) => ({ throttleTimeMs: 0,
+    errorCode: clusterDenied, replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({
+      topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId,
+        errorCode: clusterDenied, errorMessage: deniedMessage })) })) }))],
+  [45, onCluster(Op.alter, () => ({ ...clusterError, responses: [] }))],
+  [46, onCluster(Op.describe, () => ({ ...clusterError, topics: [] }))],
+  [1010, onCluster(Op.alter, (req: AlterBrokerMaintenanceRequest) => ({ throttleTimeMs: 0,
+    results: req.brokers.map((b) => ({ brokerId: b.brokerId, errorCode: clusterDenied,
+      errorMessage: deniedMessage })) }))],
+  [1011, onCluster(Op.describe, () => ({ ...clusterError, brokers: [] }))],
+  [1012, rule<ReplicationThrottleRequest>((ctx, req, next, a) =>
+    a.allowed(ctx, R.cluster, cluster, req.set ? Op.alter : Op.describe) ? next(req)
+      : { ...clusterError, rateBytesPerSec: -1 })],
 ];
 

@@ -13,6 +13,8 @@ import {
   type DeleteTopicsRequest,
   type IncrementalAlterConfigsRequest, zeroUuid,
   type AlterUserScramCredentialsRequest, type CreateAclsRequest, type DeleteAclsRequest,
+  type AlterBrokerMaintenanceRequest, type AlterPartitionReassignmentsRequest,
+  type ElectLeadersRequest,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { Handler, HandlerTable, RequestContext } from './handler.js';
@@ -71,6 +73,24 @@ const refusals: ReadonlyMap<number, Refusal> = new Map<number, Refusal>([
     filterResults: req.filters.map(() => ({ errorCode: notController, errorMessage: message,
       matchingAcls: [] })),
   }))],
+  [43, refusal((req: ElectLeadersRequest) => ({
+    throttleTimeMs: 0, errorCode: notController,
+    replicaElectionResults: (req.topicPartitions ?? []).map((t) => ({ topic: t.topic,
+      partitionResult: t.partitions.map((partitionId) => ({ partitionId, errorCode: notController,
+        errorMessage: message })) })),
+  }))],
+  [45, refusal((req: AlterPartitionReassignmentsRequest) => ({
+    throttleTimeMs: 0, errorCode: notController, errorMessage: message,
+    responses: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({
+      partitionIndex: p.partitionIndex, errorCode: notController, errorMessage: message })) })),
+  }))],
+  [1010, refusal((req: AlterBrokerMaintenanceRequest) => ({
+    throttleTimeMs: 0,
+    results: req.brokers.map((b) => ({ brokerId: b.brokerId, errorCode: notController,
+      errorMessage: message })),
+  }))],
+  [1012, refusal(() => ({ throttleTimeMs: 0, errorCode: notController, errorMessage: message,
+    rateBytesPerSec: -1 }))],
 ]);
 
 export const forwardedApiKeys: ReadonlySet<number> = new Set(refusals.keys());

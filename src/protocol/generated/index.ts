@@ -143,10 +143,25 @@ import {
   type DeleteGroupsRequest, type DeleteGroupsResponse,
 } from './delete-groups.js';
 import {
+  decodeElectLeadersRequest, encodeElectLeadersRequest, sizeElectLeadersRequest,
+  decodeElectLeadersResponse, encodeElectLeadersResponse, sizeElectLeadersResponse,
+  type ElectLeadersRequest, type ElectLeadersResponse,
+} from './elect-leaders.js';
+import {
   decodeIncrementalAlterConfigsRequest, encodeIncrementalAlterConfigsRequest, sizeIncrementalAlterConfigsRequest,
   decodeIncrementalAlterConfigsResponse, encodeIncrementalAlterConfigsResponse, sizeIncrementalAlterConfigsResponse,
   type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse,
 } from './incremental-alter-configs.js';
+import {
+  decodeAlterPartitionReassignmentsRequest, encodeAlterPartitionReassignmentsRequest, sizeAlterPartitionReassignmentsRequest,
+  decodeAlterPartitionReassignmentsResponse, encodeAlterPartitionReassignmentsResponse, sizeAlterPartitionReassignmentsResponse,
+  type AlterPartitionReassignmentsRequest, type AlterPartitionReassignmentsResponse,
+} from './alter-partition-reassignments.js';
+import {
+  decodeListPartitionReassignmentsRequest, encodeListPartitionReassignmentsRequest, sizeListPartitionReassignmentsRequest,
+  decodeListPartitionReassignmentsResponse, encodeListPartitionReassignmentsResponse, sizeListPartitionReassignmentsResponse,
+  type ListPartitionReassignmentsRequest, type ListPartitionReassignmentsResponse,
+} from './list-partition-reassignments.js';
 import {
   decodeOffsetDeleteRequest, encodeOffsetDeleteRequest, sizeOffsetDeleteRequest,
   decodeOffsetDeleteResponse, encodeOffsetDeleteResponse, sizeOffsetDeleteResponse,
@@ -233,6 +248,21 @@ import {
   type ReportClusterEventRequest, type ReportClusterEventResponse,
 } from './report-cluster-event.js';
 import {
+  decodeAlterBrokerMaintenanceRequest, encodeAlterBrokerMaintenanceRequest, sizeAlterBrokerMaintenanceRequest,
+  decodeAlterBrokerMaintenanceResponse, encodeAlterBrokerMaintenanceResponse, sizeAlterBrokerMaintenanceResponse,
+  type AlterBrokerMaintenanceRequest, type AlterBrokerMaintenanceResponse,
+} from './alter-broker-maintenance.js';
+import {
+  decodeDescribeBrokerMaintenanceRequest, encodeDescribeBrokerMaintenanceRequest, sizeDescribeBrokerMaintenanceRequest,
+  decodeDescribeBrokerMaintenanceResponse, encodeDescribeBrokerMaintenanceResponse, sizeDescribeBrokerMaintenanceResponse,
+  type DescribeBrokerMaintenanceRequest, type DescribeBrokerMaintenanceResponse,
+} from './describe-broker-maintenance.js';
+import {
+  decodeReplicationThrottleRequest, encodeReplicationThrottleRequest, sizeReplicationThrottleRequest,
+  decodeReplicationThrottleResponse, encodeReplicationThrottleResponse, sizeReplicationThrottleResponse,
+  type ReplicationThrottleRequest, type ReplicationThrottleResponse,
+} from './replication-throttle.js';
+import {
   decodeMetadataRecordBatchRequest, encodeMetadataRecordBatchRequest, sizeMetadataRecordBatchRequest,
   decodeMetadataRecordBatchResponse, encodeMetadataRecordBatchResponse, sizeMetadataRecordBatchResponse,
   type MetadataRecordBatchRequest, type MetadataRecordBatchResponse,
@@ -240,8 +270,10 @@ import {
 
 export * from './add-raft-voter.js';
 export * from './allocate-producer-ids.js';
+export * from './alter-broker-maintenance.js';
 export * from './alter-configs.js';
 export * from './alter-partition.js';
+export * from './alter-partition-reassignments.js';
 export * from './alter-user-scram-credentials.js';
 export * from './api-versions.js';
 export * from './broker-heartbeat.js';
@@ -255,12 +287,14 @@ export * from './delete-groups.js';
 export * from './delete-records.js';
 export * from './delete-topics.js';
 export * from './describe-acls.js';
+export * from './describe-broker-maintenance.js';
 export * from './describe-cluster.js';
 export * from './describe-cluster-events.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
 export * from './describe-quorum.js';
 export * from './describe-user-scram-credentials.js';
+export * from './elect-leaders.js';
 export * from './fetch.js';
 export * from './find-coordinator.js';
 export * from './heartbeat.js';
@@ -270,6 +304,7 @@ export * from './join-group.js';
 export * from './leave-group.js';
 export * from './list-groups.js';
 export * from './list-offsets.js';
+export * from './list-partition-reassignments.js';
 export * from './metadata.js';
 export * from './metadata-record-batch.js';
 export * from './offset-commit.js';
@@ -280,6 +315,7 @@ export * from './produce.js';
 export * from './raft-kv.js';
 export * from './raft-message.js';
 export * from './remove-raft-voter.js';
+export * from './replication-throttle.js';
 export * from './report-cluster-event.js';
 export * from './request-header.js';
 export * from './response-header.js';
@@ -318,7 +354,10 @@ export const ApiKey = {
   saslAuthenticate: 36,
   createPartitions: 37,
   deleteGroups: 42,
+  electLeaders: 43,
   incrementalAlterConfigs: 44,
+  alterPartitionReassignments: 45,
+  listPartitionReassignments: 46,
   offsetDelete: 47,
   describeUserScramCredentials: 50,
   alterUserScramCredentials: 51,
@@ -336,6 +375,9 @@ export const ApiKey = {
   connectCheck: 1002,
   describeClusterEvents: 1003,
   reportClusterEvent: 1004,
+  alterBrokerMaintenance: 1010,
+  describeBrokerMaintenance: 1011,
+  replicationThrottle: 1012,
   metadataRecordBatch: 1100,
 } as const;
 
@@ -731,6 +773,20 @@ export const deleteGroupsApi: ApiInfo<DeleteGroupsRequest, DeleteGroupsResponse>
   sizeResponse: sizeDeleteGroupsResponse,
 };
 
+export const electLeadersApi: ApiInfo<ElectLeadersRequest, ElectLeadersResponse> = {
+  key: 43,
+  name: 'ElectLeaders',
+  minVersion: 0,
+  maxVersion: 2,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeElectLeadersRequest,
+  encodeRequest: encodeElectLeadersRequest,
+  sizeRequest: sizeElectLeadersRequest,
+  decodeResponse: decodeElectLeadersResponse,
+  encodeResponse: encodeElectLeadersResponse,
+  sizeResponse: sizeElectLeadersResponse,
+};
+
 export const incrementalAlterConfigsApi: ApiInfo<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> = {
   key: 44,
   name: 'IncrementalAlterConfigs',
@@ -743,6 +799,34 @@ export const incrementalAlterConfigsApi: ApiInfo<IncrementalAlterConfigsRequest,
   decodeResponse: decodeIncrementalAlterConfigsResponse,
   encodeResponse: encodeIncrementalAlterConfigsResponse,
   sizeResponse: sizeIncrementalAlterConfigsResponse,
+};
+
+export const alterPartitionReassignmentsApi: ApiInfo<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> = {
+  key: 45,
+  name: 'AlterPartitionReassignments',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAlterPartitionReassignmentsRequest,
+  encodeRequest: encodeAlterPartitionReassignmentsRequest,
+  sizeRequest: sizeAlterPartitionReassignmentsRequest,
+  decodeResponse: decodeAlterPartitionReassignmentsResponse,
+  encodeResponse: encodeAlterPartitionReassignmentsResponse,
+  sizeResponse: sizeAlterPartitionReassignmentsResponse,
+};
+
+export const listPartitionReassignmentsApi: ApiInfo<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> = {
+  key: 46,
+  name: 'ListPartitionReassignments',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeListPartitionReassignmentsRequest,
+  encodeRequest: encodeListPartitionReassignmentsRequest,
+  sizeRequest: sizeListPartitionReassignmentsRequest,
+  decodeResponse: decodeListPartitionReassignmentsResponse,
+  encodeResponse: encodeListPartitionReassignmentsResponse,
+  sizeResponse: sizeListPartitionReassignmentsResponse,
 };
 
 export const offsetDeleteApi: ApiInfo<OffsetDeleteRequest, OffsetDeleteResponse> = {
@@ -983,6 +1067,48 @@ export const reportClusterEventApi: ApiInfo<ReportClusterEventRequest, ReportClu
   sizeResponse: sizeReportClusterEventResponse,
 };
 
+export const alterBrokerMaintenanceApi: ApiInfo<AlterBrokerMaintenanceRequest, AlterBrokerMaintenanceResponse> = {
+  key: 1010,
+  name: 'AlterBrokerMaintenance',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeAlterBrokerMaintenanceRequest,
+  encodeRequest: encodeAlterBrokerMaintenanceRequest,
+  sizeRequest: sizeAlterBrokerMaintenanceRequest,
+  decodeResponse: decodeAlterBrokerMaintenanceResponse,
+  encodeResponse: encodeAlterBrokerMaintenanceResponse,
+  sizeResponse: sizeAlterBrokerMaintenanceResponse,
+};
+
+export const describeBrokerMaintenanceApi: ApiInfo<DescribeBrokerMaintenanceRequest, DescribeBrokerMaintenanceResponse> = {
+  key: 1011,
+  name: 'DescribeBrokerMaintenance',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeDescribeBrokerMaintenanceRequest,
+  encodeRequest: encodeDescribeBrokerMaintenanceRequest,
+  sizeRequest: sizeDescribeBrokerMaintenanceRequest,
+  decodeResponse: decodeDescribeBrokerMaintenanceResponse,
+  encodeResponse: encodeDescribeBrokerMaintenanceResponse,
+  sizeResponse: sizeDescribeBrokerMaintenanceResponse,
+};
+
+export const replicationThrottleApi: ApiInfo<ReplicationThrottleRequest, ReplicationThrottleResponse> = {
+  key: 1012,
+  name: 'ReplicationThrottle',
+  minVersion: 0,
+  maxVersion: 0,
+  requestFlexibleFrom: 0,
+  decodeRequest: decodeReplicationThrottleRequest,
+  encodeRequest: encodeReplicationThrottleRequest,
+  sizeRequest: sizeReplicationThrottleRequest,
+  decodeResponse: decodeReplicationThrottleResponse,
+  encodeResponse: encodeReplicationThrottleResponse,
+  sizeResponse: sizeReplicationThrottleResponse,
+};
+
 export const metadataRecordBatchApi: ApiInfo<MetadataRecordBatchRequest, MetadataRecordBatchResponse> = {
   key: 1100,
   name: 'MetadataRecordBatch',
@@ -1027,7 +1153,10 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [36, saslAuthenticateApi],
   [37, createPartitionsApi],
   [42, deleteGroupsApi],
+  [43, electLeadersApi],
   [44, incrementalAlterConfigsApi],
+  [45, alterPartitionReassignmentsApi],
+  [46, listPartitionReassignmentsApi],
   [47, offsetDeleteApi],
   [50, describeUserScramCredentialsApi],
   [51, alterUserScramCredentialsApi],
@@ -1045,5 +1174,8 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [1002, connectCheckApi],
   [1003, describeClusterEventsApi],
   [1004, reportClusterEventApi],
+  [1010, alterBrokerMaintenanceApi],
+  [1011, describeBrokerMaintenanceApi],
+  [1012, replicationThrottleApi],
   [1100, metadataRecordBatchApi],
 ]);

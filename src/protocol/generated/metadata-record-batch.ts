@@ -37,6 +37,7 @@ export interface MetadataRecordBatchRequestMetadataRecordData {
   accessControlEntry: MetadataRecordBatchRequestAccessControlEntryRecord;
   removeAccessControlEntry: MetadataRecordBatchRequestRemoveAccessControlEntryRecord;
   event: MetadataRecordBatchRequestClusterEventRecord;
+  brokerMaintenance: MetadataRecordBatchRequestBrokerMaintenanceRecord;
 }
 
 export interface MetadataRecordBatchRequestRegisterBrokerRecord {
@@ -96,6 +97,8 @@ export interface MetadataRecordBatchRequestPartitionRecord {
   leaderEpoch: number;
   partitionEpoch: number;
   leaderRecoveryState: number;
+  addingReplicas: number[];
+  removingReplicas: number[];
 }
 
 export interface MetadataRecordBatchRequestPartitionChangeRecord {
@@ -105,6 +108,8 @@ export interface MetadataRecordBatchRequestPartitionChangeRecord {
   isr: number[] | null;
   replicas: number[] | null;
   leaderRecoveryState: number;
+  addingReplicas: number[] | null;
+  removingReplicas: number[] | null;
 }
 
 export interface MetadataRecordBatchRequestProducerIdsRecord {
@@ -149,6 +154,11 @@ export interface MetadataRecordBatchRequestClusterEventRecord {
   brokerId: number;
   topic: string | null;
   message: string;
+}
+
+export interface MetadataRecordBatchRequestBrokerMaintenanceRecord {
+  brokerId: number;
+  enabled: boolean;
 }
 
 export function decodeMetadataRecordBatchRequest(
@@ -292,6 +302,7 @@ export function defaultMetadataRecordBatchRequestMetadataRecordData(): MetadataR
     accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
     removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
     event: defaultMetadataRecordBatchRequestClusterEventRecord(),
+    brokerMaintenance: defaultMetadataRecordBatchRequestBrokerMaintenanceRecord(),
   };
 }
 
@@ -317,6 +328,7 @@ function readMetadataRecordBatchRequestMetadataRecordData(
     accessControlEntry: defaultMetadataRecordBatchRequestAccessControlEntryRecord(),
     removeAccessControlEntry: defaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(),
     event: defaultMetadataRecordBatchRequestClusterEventRecord(),
+    brokerMaintenance: defaultMetadataRecordBatchRequestBrokerMaintenanceRecord(),
   };
   if (f) {
     for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
@@ -338,6 +350,7 @@ function readMetadataRecordBatchRequestMetadataRecordData(
       else if (tag === 12) m.accessControlEntry = readMetadataRecordBatchRequestAccessControlEntryRecord(r, v, f);
       else if (tag === 13) m.removeAccessControlEntry = readMetadataRecordBatchRequestRemoveAccessControlEntryRecord(r, v, f);
       else if (tag === 14) m.event = readMetadataRecordBatchRequestClusterEventRecord(r, v, f);
+      else if (tag === 15) m.brokerMaintenance = readMetadataRecordBatchRequestBrokerMaintenanceRecord(r, v, f);
       else {
         r.skip(size);
         continue;
@@ -396,7 +409,8 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
     const t12 = !isDefaultMetadataRecordBatchRequestAccessControlEntryRecord(m.accessControlEntry);
     const t13 = !isDefaultMetadataRecordBatchRequestRemoveAccessControlEntryRecord(m.removeAccessControlEntry);
     const t14 = !isDefaultMetadataRecordBatchRequestClusterEventRecord(m.event);
-    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0) + (t10 ? 1 : 0) + (t11 ? 1 : 0) + (t12 ? 1 : 0) + (t13 ? 1 : 0) + (t14 ? 1 : 0));
+    const t15 = !isDefaultMetadataRecordBatchRequestBrokerMaintenanceRecord(m.brokerMaintenance);
+    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0) + (t2 ? 1 : 0) + (t3 ? 1 : 0) + (t4 ? 1 : 0) + (t5 ? 1 : 0) + (t6 ? 1 : 0) + (t7 ? 1 : 0) + (t8 ? 1 : 0) + (t9 ? 1 : 0) + (t10 ? 1 : 0) + (t11 ? 1 : 0) + (t12 ? 1 : 0) + (t13 ? 1 : 0) + (t14 ? 1 : 0) + (t15 ? 1 : 0));
     if (t0) {
       w.uvarint(0);
       w.uvarint(measureMetadataRecordBatchRequestRegisterBrokerRecord(v, f, m.registerBroker));
@@ -471,6 +485,11 @@ function writeMetadataRecordBatchRequestMetadataRecordData(
       w.uvarint(14);
       w.uvarint(measureMetadataRecordBatchRequestClusterEventRecord(v, f, m.event));
       writeMetadataRecordBatchRequestClusterEventRecord(w, v, f, m.event);
+    }
+    if (t15) {
+      w.uvarint(15);
+      w.uvarint(measureMetadataRecordBatchRequestBrokerMaintenanceRecord(v, f, m.brokerMaintenance));
+      writeMetadataRecordBatchRequestBrokerMaintenanceRecord(w, v, f, m.brokerMaintenance);
     }
   }
 }
@@ -566,6 +585,11 @@ function measureMetadataRecordBatchRequestMetadataRecordData(
     if (!isDefaultMetadataRecordBatchRequestClusterEventRecord(m.event)) {
       const size = measureMetadataRecordBatchRequestClusterEventRecord(v, f, m.event);
       n += sizeUvarint(14) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (!isDefaultMetadataRecordBatchRequestBrokerMaintenanceRecord(m.brokerMaintenance)) {
+      const size = measureMetadataRecordBatchRequestBrokerMaintenanceRecord(v, f, m.brokerMaintenance);
+      n += sizeUvarint(15) + sizeUvarint(size) + size;
       count++;
     }
     n += sizeUvarint(count);
@@ -1083,13 +1107,15 @@ export function defaultMetadataRecordBatchRequestPartitionRecord(): MetadataReco
     leaderEpoch: 0,
     partitionEpoch: 0,
     leaderRecoveryState: 0,
+    addingReplicas: [],
+    removingReplicas: [],
   };
 }
 
 function isDefaultMetadataRecordBatchRequestPartitionRecord(
   m: MetadataRecordBatchRequestPartitionRecord,
 ): boolean {
-  return !(m.topicId !== zeroUuid || m.partition !== 0 || m.replicas.length !== 0 || m.isr.length !== 0 || m.leader !== 0 || m.leaderEpoch !== 0 || m.partitionEpoch !== 0 || m.leaderRecoveryState !== 0);
+  return !(m.topicId !== zeroUuid || m.partition !== 0 || m.replicas.length !== 0 || m.isr.length !== 0 || m.leader !== 0 || m.leaderEpoch !== 0 || m.partitionEpoch !== 0 || m.leaderRecoveryState !== 0 || m.addingReplicas.length !== 0 || m.removingReplicas.length !== 0);
 }
 
 function readMetadataRecordBatchRequestPartitionRecord(
@@ -1106,8 +1132,23 @@ function readMetadataRecordBatchRequestPartitionRecord(
     leaderEpoch: r.int32(),
     partitionEpoch: r.int32(),
     leaderRecoveryState: r.int8(),
+    addingReplicas: [],
+    removingReplicas: [],
   };
-  if (f) r.skipTags();
+  if (f) {
+    for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
+      const tag = r.uvarint();
+      const size = r.uvarint();
+      const end = r.offset + size;
+      if (tag === 0) m.addingReplicas = r.int32Array(true, false);
+      else if (tag === 1) m.removingReplicas = r.int32Array(true, false);
+      else {
+        r.skip(size);
+        continue;
+      }
+      r.endTag(end);
+    }
+  }
   return m;
 }
 
@@ -1125,7 +1166,21 @@ function writeMetadataRecordBatchRequestPartitionRecord(
   w.int32(m.leaderEpoch);
   w.int32(m.partitionEpoch);
   w.int8(m.leaderRecoveryState);
-  if (f) w.uvarint(0);
+  if (f) {
+    const t0 = m.addingReplicas.length !== 0;
+    const t1 = m.removingReplicas.length !== 0;
+    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0));
+    if (t0) {
+      w.uvarint(0);
+      w.uvarint(sizeInt32Array(m.addingReplicas, true));
+      w.int32Array(m.addingReplicas, true);
+    }
+    if (t1) {
+      w.uvarint(1);
+      w.uvarint(sizeInt32Array(m.removingReplicas, true));
+      w.int32Array(m.removingReplicas, true);
+    }
+  }
 }
 
 function measureMetadataRecordBatchRequestPartitionRecord(
@@ -1136,7 +1191,20 @@ function measureMetadataRecordBatchRequestPartitionRecord(
   let n = 33;
   n += sizeInt32Array(m.replicas, true);
   n += sizeInt32Array(m.isr, true);
-  if (f) n += 1;
+  if (f) {
+    let count = 0;
+    if (m.addingReplicas.length !== 0) {
+      const size = sizeInt32Array(m.addingReplicas, true);
+      n += sizeUvarint(0) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (m.removingReplicas.length !== 0) {
+      const size = sizeInt32Array(m.removingReplicas, true);
+      n += sizeUvarint(1) + sizeUvarint(size) + size;
+      count++;
+    }
+    n += sizeUvarint(count);
+  }
   return n;
 }
 
@@ -1149,13 +1217,15 @@ export function defaultMetadataRecordBatchRequestPartitionChangeRecord(): Metada
     isr: null,
     replicas: null,
     leaderRecoveryState: -1,
+    addingReplicas: null,
+    removingReplicas: null,
   };
 }
 
 function isDefaultMetadataRecordBatchRequestPartitionChangeRecord(
   m: MetadataRecordBatchRequestPartitionChangeRecord,
 ): boolean {
-  return !(m.topicId !== zeroUuid || m.partition !== 0 || m.leader !== -2 || m.isr !== null || m.replicas !== null || m.leaderRecoveryState !== -1);
+  return !(m.topicId !== zeroUuid || m.partition !== 0 || m.leader !== -2 || m.isr !== null || m.replicas !== null || m.leaderRecoveryState !== -1 || m.addingReplicas !== null || m.removingReplicas !== null);
 }
 
 function readMetadataRecordBatchRequestPartitionChangeRecord(
@@ -1170,8 +1240,23 @@ function readMetadataRecordBatchRequestPartitionChangeRecord(
     isr: r.int32Array(true, true),
     replicas: r.int32Array(true, true),
     leaderRecoveryState: r.int8(),
+    addingReplicas: null,
+    removingReplicas: null,
   };
-  if (f) r.skipTags();
+  if (f) {
+    for (let n = r.tagCount(); n > 0 && !r.failed; n--) {
+      const tag = r.uvarint();
+      const size = r.uvarint();
+      const end = r.offset + size;
+      if (tag === 0) m.addingReplicas = r.int32Array(true, true);
+      else if (tag === 1) m.removingReplicas = r.int32Array(true, true);
+      else {
+        r.skip(size);
+        continue;
+      }
+      r.endTag(end);
+    }
+  }
   return m;
 }
 
@@ -1187,7 +1272,21 @@ function writeMetadataRecordBatchRequestPartitionChangeRecord(
   w.int32Array(m.isr, true);
   w.int32Array(m.replicas, true);
   w.int8(m.leaderRecoveryState);
-  if (f) w.uvarint(0);
+  if (f) {
+    const t0 = m.addingReplicas !== null;
+    const t1 = m.removingReplicas !== null;
+    w.uvarint((t0 ? 1 : 0) + (t1 ? 1 : 0));
+    if (t0) {
+      w.uvarint(0);
+      w.uvarint(sizeInt32Array(m.addingReplicas, true));
+      w.int32Array(m.addingReplicas, true);
+    }
+    if (t1) {
+      w.uvarint(1);
+      w.uvarint(sizeInt32Array(m.removingReplicas, true));
+      w.int32Array(m.removingReplicas, true);
+    }
+  }
 }
 
 function measureMetadataRecordBatchRequestPartitionChangeRecord(
@@ -1198,7 +1297,20 @@ function measureMetadataRecordBatchRequestPartitionChangeRecord(
   let n = 25;
   n += sizeInt32Array(m.isr, true);
   n += sizeInt32Array(m.replicas, true);
-  if (f) n += 1;
+  if (f) {
+    let count = 0;
+    if (m.addingReplicas !== null) {
+      const size = sizeInt32Array(m.addingReplicas, true);
+      n += sizeUvarint(0) + sizeUvarint(size) + size;
+      count++;
+    }
+    if (m.removingReplicas !== null) {
+      const size = sizeInt32Array(m.removingReplicas, true);
+      n += sizeUvarint(1) + sizeUvarint(size) + size;
+      count++;
+    }
+    n += sizeUvarint(count);
+  }
   return n;
 }
 
@@ -1539,6 +1651,54 @@ function measureMetadataRecordBatchRequestClusterEventRecord(
   n += sizeString(m.kind, true);
   n += sizeNullableString(m.topic, true);
   n += sizeString(m.message, true);
+  if (f) n += 1;
+  return n;
+}
+
+/** Every field at its default, as decoded from a version that lacks them all. */
+export function defaultMetadataRecordBatchRequestBrokerMaintenanceRecord(): MetadataRecordBatchRequestBrokerMaintenanceRecord {
+  return {
+    brokerId: 0,
+    enabled: false,
+  };
+}
+
+function isDefaultMetadataRecordBatchRequestBrokerMaintenanceRecord(
+  m: MetadataRecordBatchRequestBrokerMaintenanceRecord,
+): boolean {
+  return !(m.brokerId !== 0 || m.enabled !== false);
+}
+
+function readMetadataRecordBatchRequestBrokerMaintenanceRecord(
+  r: Reader,
+  v: number,
+  f: boolean,
+): MetadataRecordBatchRequestBrokerMaintenanceRecord {
+  const m: MetadataRecordBatchRequestBrokerMaintenanceRecord = {
+    brokerId: r.int32(),
+    enabled: r.bool(),
+  };
+  if (f) r.skipTags();
+  return m;
+}
+
+function writeMetadataRecordBatchRequestBrokerMaintenanceRecord(
+  w: Writer,
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestBrokerMaintenanceRecord,
+): void {
+  w.int32(m.brokerId);
+  w.bool(m.enabled);
+  if (f) w.uvarint(0);
+}
+
+function measureMetadataRecordBatchRequestBrokerMaintenanceRecord(
+  v: number,
+  f: boolean,
+  m: MetadataRecordBatchRequestBrokerMaintenanceRecord,
+): number {
+  let n = 5;
   if (f) n += 1;
   return n;
 }

@@ -1,8 +1,10 @@
 /** Every schema, by the file name its generated code gets (src/protocol/generated/<file>.ts). */
 import { addRaftVoter } from './add-raft-voter.js';
 import { allocateProducerIds } from './allocate-producer-ids.js';
+import { alterBrokerMaintenance } from './alter-broker-maintenance.js';
 import { alterConfigs } from './alter-configs.js';
 import { alterPartition } from './alter-partition.js';
+import { alterPartitionReassignments } from './alter-partition-reassignments.js';
 import { alterUserScramCredentials } from './alter-user-scram-credentials.js';
 import { apiVersions } from './api-versions.js';
 import { brokerHeartbeat } from './broker-heartbeat.js';
@@ -16,6 +18,7 @@ import { deleteGroups } from './delete-groups.js';
 import { deleteRecords } from './delete-records.js';
 import { deleteTopics } from './delete-topics.js';
 import { describeAcls } from './describe-acls.js';
+import { describeBrokerMaintenance } from './describe-broker-maintenance.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
@@ -23,6 +26,7 @@ import { describeClusterEvents } from './describe-cluster-events.js';
 import { describeQuorum } from './describe-quorum.js';
 import { reportClusterEvent } from './report-cluster-event.js';
 import { describeUserScramCredentials } from './describe-user-scram-credentials.js';
+import { electLeaders } from './elect-leaders.js';
 import { fetch } from './fetch.js';
 import { findCoordinator } from './find-coordinator.js';
 import { heartbeat } from './heartbeat.js';
@@ -32,6 +36,7 @@ import { joinGroup } from './join-group.js';
 import { leaveGroup } from './leave-group.js';
 import { listGroups } from './list-groups.js';
 import { listOffsets } from './list-offsets.js';
+import { listPartitionReassignments } from './list-partition-reassignments.js';
 import { metadata } from './metadata.js';
 import { metadataRecordBatch } from './metadata-record-batch.js';
 import { offsetCommit } from './offset-commit.js';
@@ -42,6 +47,7 @@ import { produce } from './produce.js';
 import { raftKv } from './raft-kv.js';
 import { raftMessage } from './raft-message.js';
 import { removeRaftVoter } from './remove-raft-voter.js';
+import { replicationThrottle } from './replication-throttle.js';
 import { requestHeader } from './request-header.js';
 import { responseHeader } from './response-header.js';
 import { saslAuthenticate } from './sasl-authenticate.js';
@@ -54,8 +60,10 @@ export * from './dsl.js';
 export const schemaSources: readonly { readonly file: string; readonly text: string }[] = [
   { file: 'add-raft-voter', text: addRaftVoter },
   { file: 'allocate-producer-ids', text: allocateProducerIds },
+  { file: 'alter-broker-maintenance', text: alterBrokerMaintenance },
   { file: 'alter-configs', text: alterConfigs },
   { file: 'alter-partition', text: alterPartition },
+  { file: 'alter-partition-reassignments', text: alterPartitionReassignments },
   { file: 'alter-user-scram-credentials', text: alterUserScramCredentials },
   { file: 'api-versions', text: apiVersions },
   { file: 'broker-heartbeat', text: brokerHeartbeat },
@@ -69,12 +77,14 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'delete-records', text: deleteRecords },
   { file: 'delete-topics', text: deleteTopics },
   { file: 'describe-acls', text: describeAcls },
+  { file: 'describe-broker-maintenance', text: describeBrokerMaintenance },
   { file: 'describe-cluster', text: describeCluster },
   { file: 'describe-cluster-events', text: describeClusterEvents },
   { file: 'describe-configs', text: describeConfigs },
   { file: 'describe-groups', text: describeGroups },
   { file: 'describe-quorum', text: describeQuorum },
   { file: 'describe-user-scram-credentials', text: describeUserScramCredentials },
+  { file: 'elect-leaders', text: electLeaders },
   { file: 'fetch', text: fetch },
   { file: 'find-coordinator', text: findCoordinator },
   { file: 'heartbeat', text: heartbeat },
@@ -84,6 +94,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'leave-group', text: leaveGroup },
   { file: 'list-groups', text: listGroups },
   { file: 'list-offsets', text: listOffsets },
+  { file: 'list-partition-reassignments', text: listPartitionReassignments },
   { file: 'metadata', text: metadata },
   { file: 'metadata-record-batch', text: metadataRecordBatch },
   { file: 'offset-commit', text: offsetCommit },
@@ -95,6 +106,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'raft-kv', text: raftKv },
   { file: 'raft-message', text: raftMessage },
   { file: 'remove-raft-voter', text: removeRaftVoter },
+  { file: 'replication-throttle', text: replicationThrottle },
   { file: 'request-header', text: requestHeader },
   { file: 'response-header', text: responseHeader },
   { file: 'sasl-authenticate', text: saslAuthenticate },

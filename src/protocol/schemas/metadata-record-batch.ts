@@ -12,6 +12,10 @@
  * SCRAM credentials (KIP-554) and ACLs (AccessControlEntryRecord, KIP-801) carry Kafka's codes
  * (protocol/security-codes.ts); a credential stores the derived keys, never the password. An
  * event (issue 16) is Pado's own: a kind name, a severity (0 info, 1 warn, 2 error) and a sentence.
+ * A reassignment (KIP-455) is carried as Kafka's PartitionRecord/PartitionChangeRecord carry it:
+ * addingReplicas and removingReplicas (tagged here, so entries written before them decode as no
+ * reassignment; in partitionChange null means unchanged). brokerMaintenance (issue 16, Pado's
+ * own) turns maintenance mode on or off for a broker id.
  * clusterId, recordCount and brokerEpochMax are set only in snapshots: the image's identity, its
  * position, and the highest broker epoch ever handed out (so epochs keep increasing after a
  * restart).
@@ -61,6 +65,8 @@ request
       leaderEpoch int32
       partitionEpoch int32
       leaderRecoveryState int8
+      addingReplicas []int32 tag 0
+      removingReplicas []int32 tag 1
     partitionChange PartitionChangeRecord tag 8
       topicId uuid
       partition int32
@@ -68,6 +74,8 @@ request
       isr []int32 nullable
       replicas []int32 nullable
       leaderRecoveryState int8 default -1
+      addingReplicas []int32 nullable tag 0
+      removingReplicas []int32 nullable tag 1
     producerIds ProducerIdsRecord tag 9
       brokerId int32
       nextProducerId int64
@@ -100,6 +108,9 @@ request
       brokerId int32
       topic string nullable
       message string
+    brokerMaintenance BrokerMaintenanceRecord tag 15
+      brokerId int32
+      enabled bool
   clusterId string nullable tag 0
   recordCount int64 tag 1
   brokerEpochMax int64 tag 2

@@ -4,6 +4,9 @@ import { handlerTable, type Handler, type HandlerTable } from '../handler.js';
 import { createAclsHandler, deleteAclsHandler, describeAclsHandler } from './acls.js';
 import { alterConfigsHandler, incrementalAlterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import {
+  alterBrokerMaintenanceHandler, describeBrokerMaintenanceHandler,
+} from './broker-maintenance.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -16,6 +19,10 @@ import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
+import {
+  alterPartitionReassignmentsHandler, electLeadersHandler, listPartitionReassignmentsHandler,
+  replicationThrottleHandler,
+} from './reassignment.js';
 import { saslAuthenticateHandler, saslHandshakeHandler } from './sasl.js';
 import {
   alterUserScramCredentialsHandler, describeUserScramCredentialsHandler,
@@ -46,6 +53,12 @@ export function brokerHandlers(broker: Broker, extra: readonly Handler<never, un
     describeAclsHandler(broker),
     createAclsHandler(broker),
     deleteAclsHandler(broker),
+    electLeadersHandler(broker),
+    alterPartitionReassignmentsHandler(broker),
+    listPartitionReassignmentsHandler(broker),
+    replicationThrottleHandler(broker),
+    alterBrokerMaintenanceHandler(broker),
+    describeBrokerMaintenanceHandler(broker),
     ...extra,
   ];
   table = handlerTable(all);

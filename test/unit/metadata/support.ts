@@ -59,7 +59,27 @@ export function randomBatch(p: Prng, image: MetadataImage): MetadataRecord[] {
       brokerId: p.pick([-1, ...brokers.map((b) => b.brokerId)]), topic: p.chance(0.5) ? null : 't',
       message: `event ${p.below(1000)} ✓` }];
   }
+  if (roll === 9 && p.chance(0.4)) {
+    return [{ type: 'brokerMaintenance', brokerId: p.between(1, 5), enabled: p.chance(0.6) }];
+  }
+  if (roll === 9 && p.chance(0.5)) return [reassignPartition(p, image, p.pick(topics))];
   return [changePartition(p, p.pick(topics))];
+}
+
+/**
+ * A reassignment as the controller writes one (KIP-455): starting (replicas := target + the rest,
+ * adding and removing set; ISR and leader unchanged) or, for one in progress, its fields cleared.
+ */
+function reassignPartition(p: Prng, image: MetadataImage, topic: TopicImage): MetadataRecord {
+  const part = p.pick(topic.partitions) as PartitionImage;
+  const base = { type: 'partitionChange', topicId: topic.topicId, partition: part.partition } as const;
+  if (part.addingReplicas !== undefined || part.removingReplicas !== undefined) {
+    return { ...base, addingReplicas: [], removingReplicas: [] };
+  }
+  const target = pickSome(p, [...image.brokers.keys()], p.between(1, 3));
+  const rest = part.replicas.filter((id) => !target.includes(id));
+  return { ...base, replicas: [...target, ...rest],
+    addingReplicas: target.filter((id) => !part.replicas.includes(id)), removingReplicas: rest };
 }
 
 function register(p: Prng, image: MetadataImage): MetadataRecord {
