@@ -14,6 +14,8 @@ import { clusterDecommission } from './cluster/decommission.js';
 import { clusterEvents } from './cluster/events.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
+import { clusterMaintenance } from './cluster/maintenance.js';
+import { clusterPartitions } from './cluster/partitions.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
@@ -88,6 +90,8 @@ const entries: readonly Entry[] = [
   entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
+  entry(clusterMaintenance),
+  entry(clusterPartitions),
   entry(securityInit),
   entry(rotateKey),
 ];
@@ -187,7 +191,8 @@ function buildCac(withHelp: boolean, onAction: OnAction): CAC {
     for (const example of verb.examples) command.example(example);
     command.action((...actionArgs: unknown[]) => {
       const options = actionArgs.pop() as RawOptions;
-      onAction(verb, actionArgs.map((a) => String(a)), options);
+      // A variadic argument (`[...partitions]`) arrives as an array: one positional per item.
+      onAction(verb, actionArgs.flat().map((a) => String(a)), options);
     });
   }
   if (withHelp) {

@@ -3,7 +3,9 @@
  * Raft quorum (leader, epoch, voters and observers with their log end offset and lag) when the
  * broker serves DescribeQuorum. `clusterInfoView` is pure; the verb fetches and prints it.
  */
-import type { QuorumDescription, QuorumReplica } from '../../client/index.js';
+import {
+  describeBrokerMaintenance, type QuorumDescription, type QuorumReplica,
+} from '../../client/index.js';
 import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { formatTable, outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
@@ -21,6 +23,8 @@ export interface BrokerView {
   rack: string | null;
   state: BrokerState;
   controller: boolean;
+  /** In maintenance mode (`pado cluster maintenance`): the controller moves leaderships off it. */
+  maintenance: boolean;
 }
 
 export interface QuorumMemberView {
@@ -48,13 +52,16 @@ export interface ClusterInfoView {
   quorum: QuorumView | null;
 }
 
-export function clusterInfoView(snapshot: ClusterSnapshot): ClusterInfoView {
+/** `maintenance`: ids of the brokers in maintenance mode (DescribeBrokerMaintenance). */
+export function clusterInfoView(snapshot: ClusterSnapshot,
+  maintenance: readonly number[] = []): ClusterInfoView {
   const live: BrokerView[] = snapshot.brokers.map((b) => ({
     id: b.brokerId, address: `${b.host}:${b.port}`, rack: b.rack, state: 'live',
-    controller: b.brokerId === snapshot.controllerId,
+    controller: b.brokerId === snapshot.controllerId, maintenance: maintenance.includes(b.brokerId),
   }));
   const missing: BrokerView[] = missingBrokerIds(snapshot).map((id) => ({
     id, address: null, rack: null, state: 'missing', controller: false,
+    maintenance: maintenance.includes(id),
   }));
   return {
     clusterId: snapshot.clusterId,
@@ -105,8 +112,11 @@ export const clusterInfo = defineVerb<ClusterInfoArgs>({
     };
   },
   async run(args, ctx) {
-    const view = await withClient(ctx, args.bootstrap,
-      async (client) => clusterInfoView(await fetchClusterSnapshot(client)));
+    const view = await withClient(ctx, args.bootstrap, async (client) => {
+      const snapshot = await fetchClusterSnapshot(client);
+      const maintenance = (await describeBrokerMaintenance(client)) ?? [];
+      return clusterInfoView(snapshot, maintenance.map((m) => m.brokerId));
+    });
     printInfo(ctx, args.format, view);
     return ExitCode.ok;
   },
@@ -124,8 +134,8 @@ function printInfo(ctx: CliContext, format: OutputFormat, view: ClusterInfoView)
     { key: 'rack', title: 'RACK' }, { key: 'state', title: 'STATE' },
   ], view.brokers.map((b) => ({
     id: b.id, address: b.address, rack: b.rack,
-    state: b.state === 'missing' ? 'missing (down or fenced)'
-      : b.controller ? 'live, controller' : 'live',
+    state: (b.state === 'missing' ? 'missing (down or fenced)'
+      : b.controller ? 'live, controller' : 'live') + (b.maintenance ? ', maintenance' : ''),
   }))));
   ctx.stdout.write('\n');
   const quorum = view.quorum;
