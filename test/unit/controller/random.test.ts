@@ -5,8 +5,10 @@
  * `__consumer_offsets` created with one replica and grown as brokers come (internal-topics.ts).
  * After every step: each partition's leader is in its ISR or -1; ISR ⊆ replicas; no fenced or
  * unregistered broker leads; leader and partition epochs never go back; replicas are never
- * removed; growing changes no leader, epoch or ISR and is idempotent; a snapshot of the image
- * decodes to the same image. Rare events are counted over all seeds and must each happen.
+ * removed except by a reassignment (KIP-455: a removing replica once every target replica is in
+ * the ISR, an adding one when cancelled); growing changes no leader, epoch or ISR and is
+ * idempotent; a broker in maintenance mode is elected only when no other live ISR member could
+ * be; a snapshot of the image decodes to the same image. Rare events are counted over all seeds and must each happen.
  * Replay one seed: PADO_SEED=<n> node --test dist/test/unit/controller/random.test.js
  */
 import { test } from 'node:test';
@@ -17,8 +19,9 @@ import {
   type MetadataImage, type MetadataRecord,
 } from '../../../src/metadata/index.js';
 import {
-  allocateProducerIds, alterPartition, BrokerLeases, createTopics, electPreferredLeaders,
-  expireSessions, growInternalTopics, heartbeat, registerBroker,
+  allocateProducerIds, alterPartition, alterReassignment, BrokerLeases, completeReassignments,
+  completionsAfter, createTopics, electPreferredLeaders, expireSessions, growInternalTopics,
+  heartbeat, isLive, registerBroker, setMaintenance,
 } from '../../../src/controller/index.js';
 import { seededUuid } from '../metadata/support.js';
 
@@ -51,7 +54,7 @@ function commit(w: World, records: readonly MetadataRecord[]): void {
     if (r.type === 'partitionChange' && r.leader === -1) mark('offline');
     if (r.type === 'partitionChange' && r.leader !== undefined && r.leader >= 0) mark('elected');
   }
-  checkInvariants(before, w.image);
+  checkInvariants(before, w.image, records);
 }
 
 function startBroker(w: World, id: number): void {
@@ -132,7 +135,44 @@ function changeIsr(w: World): void {
     topicId: topic.topicId, partition: p.partition, leaderEpoch: p.leaderEpoch,
     partitionEpoch: p.partitionEpoch - (stale ? 1 : 0), newIsr: [p.leader, ...others] });
   mark(out.errorCode === 0 ? 'isr changed' : 'isr change refused');
+  // As node/controller-decisions.ts does: a reassignment completes in the ISR change's batch.
+  const done = completionsAfter(w.image, out.records);
+  if (done.length > 0) mark('reassignment completed');
+  commit(w, [...out.records, ...done]);
+}
+
+/** Starts, replaces or cancels a partition's reassignment (KIP-455). */
+function reassign(w: World): void {
+  const topics = [...w.image.topicsById.values()];
+  if (topics.length === 0) return;
+  const topic = w.p.pick(topics);
+  const p = w.p.pick(topic.partitions);
+  const reassigning = p.addingReplicas !== undefined || p.removingReplicas !== undefined;
+  const ids = [...w.image.brokers.keys()];
+  const target = reassigning && w.p.chance(0.4) ? null
+    : Array.from({ length: w.p.between(1, 3) }, () => w.p.pick(ids))
+      .filter((id, i, all) => all.indexOf(id) === i);
+  const out = alterReassignment(w.image, topic.name, p.partition, target);
+  mark(out.outcome.errorCode !== 0 ? 'reassignment refused'
+    : target === null ? 'reassignment cancelled' : 'reassignment started');
   commit(w, out.records);
+}
+
+/** Maintenance mode on or off for a broker; on drains what another live ISR member can lead. */
+function maintenance(w: World): void {
+  const id = w.p.between(1, w.brokerCount);
+  const enable = !w.image.maintenance.has(id) && w.p.chance(0.7);
+  const out = setMaintenance(w.image, id, enable);
+  commit(w, out.records);
+  if (out.outcome.errorCode !== 0 || !enable) return;
+  mark('maintenance drained');
+  for (const topic of w.image.topicsById.values()) {
+    for (const p of topic.partitions) {
+      if (p.leader !== id) continue;
+      assert.ok(!p.isr.some((o) => o !== id && isLive(w.image, o) && !w.image.maintenance.has(o)),
+        `${topic.name}/${p.partition}: drained broker ${id} still leads with another candidate`);
+    }
+  }
 }
 
 function step(w: World): void {
@@ -143,7 +183,10 @@ function step(w: World): void {
     else startBroker(w, id);
   } else if (roll <= 2) createTopic(w);
   else if (roll <= 4) changeIsr(w);
-  else if (roll === 5) commit(w, electPreferredLeaders(w.image));
+  else if (roll === 5) commit(w, [...electPreferredLeaders(w.image)]);
+  else if (roll === 8 && w.p.chance(0.5)) commit(w, completeReassignments(w.image));
+  else if (roll === 8) reassign(w);
+  else if (roll === 9 && w.p.chance(0.3)) maintenance(w);
   else if (roll === 6 && w.image.brokers.size > 0) {
     commit(w, allocateProducerIds(w.image, w.p.pick([...w.image.brokers.keys()])).records);
   } else if (roll === 7) internalTopic(w);
@@ -152,7 +195,15 @@ function step(w: World): void {
   commit(w, expireSessions(w.image, w.leases, w.nowMs, sessionTimeoutMs));
 }
 
-function checkInvariants(before: MetadataImage, image: MetadataImage): void {
+function checkInvariants(before: MetadataImage, image: MetadataImage,
+  records: readonly MetadataRecord[]): void {
+  /** Replicas a reassignment in this batch started moving, by `topicId/partition`. */
+  const moving = new Map<string, number[]>();
+  for (const r of records) {
+    if (r.type !== 'partitionChange') continue;
+    const key = `${r.topicId}/${r.partition}`;
+    moving.set(key, [...moving.get(key) ?? [], ...r.removingReplicas ?? [], ...r.addingReplicas ?? []]);
+  }
   for (const topic of image.topicsById.values()) {
     const old = before.topicsById.get(topic.topicId);
     for (const p of topic.partitions) {
@@ -166,7 +217,20 @@ function checkInvariants(before: MetadataImage, image: MetadataImage): void {
       if (prev === undefined) continue;
       assert.ok(p.leaderEpoch >= prev.leaderEpoch, `${where}: leader epoch never goes back`);
       assert.ok(p.partitionEpoch >= prev.partitionEpoch, `${where}: partition epoch never goes back`);
-      assert.ok(prev.replicas.every((id) => p.replicas.includes(id)), `${where}: replicas kept`);
+      const gone = prev.replicas.filter((id) => !p.replicas.includes(id));
+      const moved = [...prev.removingReplicas ?? [], ...prev.addingReplicas ?? [],
+        ...moving.get(`${topic.topicId}/${p.partition}`) ?? []];
+      assert.ok(gone.every((id) => moved.includes(id)), `${where}: replicas kept unless reassigned`);
+      // A completed reassignment leaves only target replicas that were all in sync.
+      if (gone.length > 0 && p.addingReplicas === undefined && p.removingReplicas === undefined
+        && !gone.every((id) => prev.addingReplicas?.includes(id) === true)) {
+        assert.ok(p.replicas.every((id) => p.isr.includes(id) || p.leader === -1),
+          `${where}: completed with every target replica in the ISR`);
+      }
+      if (p.leader !== prev.leader && p.leader !== -1 && image.maintenance.has(p.leader)) {
+        assert.ok(!p.isr.some((id) => id !== p.leader && isLive(image, id)
+          && !image.maintenance.has(id)), `${where}: a broker in maintenance elected over another`);
+      }
     }
   }
 }
@@ -189,13 +253,14 @@ test('random cluster histories keep the controller invariants', (t) => {
         checkSnapshot(w.image);
       }
     } catch (err) {
-      throw new Error(`seed=${seed} brokers=${w.brokerCount} replay: PADO_SEED=${seed}`, { cause: err });
+      throw new Error(`seed=${seed} brokers=${w.brokerCount} replay: PADO_SEED=${seed}: ${String(err)}`, { cause: err });
     }
   }
   t.diagnostic(`events: ${JSON.stringify(Object.fromEntries(marks))}`);
   if (seeds.length === 1) return;
   for (const name of ['fenceBroker', 'unfenceBroker', 'offline', 'elected', 'isr changed',
-    'isr change refused', 'controlled shutdown', 'internal topic grown']) {
+    'isr change refused', 'controlled shutdown', 'internal topic grown', 'reassignment started',
+    'reassignment completed', 'reassignment cancelled', 'maintenance drained']) {
     assert.ok((marks.get(name) ?? 0) > 0, `rare event '${name}' never happened: ${[...marks]}`);
   }
 });
