@@ -10,6 +10,7 @@ import {
   type AlterBrokerMaintenanceResponse, type AlterPartitionReassignmentsResponse,
   type DescribeBrokerMaintenanceResponse, type ElectLeadersResponse,
   type ListPartitionReassignmentsResponse, type ReplicationThrottleResponse,
+  type ListPartitionReassignmentsResponseOngoingPartitionReassignment,
 } from '../protocol/index.js';
 import { checkBrokerError } from './broker-errors.js';
 import type { KafkaClient } from './client.js';
@@ -49,13 +50,10 @@ export async function alterPartitionReassignments(client: KafkaClient,
     partition: p.partitionIndex, errorCode: p.errorCode, errorMessage: p.errorMessage })));
 }
 
-export interface OngoingMove {
-  readonly topic: string;
-  readonly partition: number;
-  readonly replicas: readonly number[];
-  readonly addingReplicas: readonly number[];
-  readonly removingReplicas: readonly number[];
-}
+/** A move in progress: ListPartitionReassignments' partition, with its topic and index. */
+export type OngoingMove =
+  Readonly<Omit<ListPartitionReassignmentsResponseOngoingPartitionReassignment, 'partitionIndex'>>
+  & { readonly topic: string; readonly partition: number };
 
 /** Reassignments in progress: all, or those of the named partitions. */
 export async function listPartitionReassignments(client: KafkaClient,
@@ -65,9 +63,8 @@ export async function listPartitionReassignments(client: KafkaClient,
   const r = await client.request<ListPartitionReassignmentsResponse>(
     ApiKey.listPartitionReassignments, { timeoutMs: requestTimeoutMs, topics });
   checkBrokerError(r.errorCode, {}, r.errorMessage);
-  return r.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name,
-    partition: p.partitionIndex, replicas: p.replicas, addingReplicas: p.addingReplicas,
-    removingReplicas: p.removingReplicas })));
+  return r.topics.flatMap((t) => t.partitions.map(({ partitionIndex, ...rest }) =>
+    ({ topic: t.name, partition: partitionIndex, ...rest })));
 }
 
 /** PREFERRED elections for the named partitions (ElectLeaders, election type 0). */

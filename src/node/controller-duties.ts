@@ -146,7 +146,6 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       term.rebalanceTimer = this.clock.every(this.preferredLeaderCheckIntervalMs, () => {
         void this.rebalanceLeaders();
         void this.growInternalTopics();
-        void this.completeReassignments();
       });
       // Started last: test fakes that keep one callback keep the session check.
       term.timer = this.clock.every(this.sessionCheckIntervalMs, () => void this.checkSessions());
@@ -155,7 +154,6 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       void this.recordTakeover();
       // An earlier controller may have stopped between a broker's unfencing and the growth.
       void this.growInternalTopics();
-      void this.completeReassignments();
     } else if (!isLeader && this.term !== null) {
       this.term.timer?.cancel();
       this.term.rebalanceTimer?.cancel();
@@ -312,7 +310,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
 
   /**
    * Moves leaderships back to each partition's preferred replica (the first, if live and in the
-   * ISR), one committed batch. Runs on its timer, one run at a time. Exposed for tests.
+   * ISR, not in maintenance mode; and off brokers in maintenance), one committed batch. Runs on its timer, one run at a time. Exposed for tests.
    */
   async rebalanceLeaders(): Promise<void> {
     const term = this.activeTerm();
@@ -320,7 +318,10 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
     term.rebalancing = true;
     try {
       const moved = await this.metadata.propose((image) => {
-        const records = electPreferredLeaders(image);
+        // Reassignments complete in the batch of the ISR change that allows it; completing any
+        // left here first is a safety net (controller/reassignment.ts).
+        const completed = completeReassignments(image);
+        const records = [...completed, ...electPreferredLeaders(applyRecords(image, completed))];
         return { records, result: records.length,
           cause: 'preferred-leader election (leaders go back to each partition\'s first replica)' };
       });
@@ -354,28 +355,6 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
       this.log.debug({ err }, 'internal topic growth not committed (leadership moved?)');
     } finally {
       term.growing = false;
-    }
-  }
-
-  /**
-   * Completes every reassignment whose target replicas are all in sync (controller/
-   * reassignment.ts). Each completes in the batch of the ISR change that allows it; this is the
-   * safety net (taking over, and on the rebalance timer). One run at a time. Exposed for tests.
-   */
-  async completeReassignments(): Promise<void> {
-    const term = this.activeTerm();
-    if (term === null || term.completing) return;
-    term.completing = true;
-    try {
-      const done = await this.metadata.propose((image) => {
-        const records = completeReassignments(image);
-        return { records, result: records.length, cause: 'partition reassignment complete' };
-      });
-      if (done > 0) this.log.info({ partitions: done }, 'reassignments completed');
-    } catch (err) {
-      this.log.debug({ err }, 'reassignment completion not committed (leadership moved?)');
-    } finally {
-      term.completing = false;
     }
   }
 
@@ -524,7 +503,6 @@ class ActiveTerm {
   checking = false;
   rebalancing = false;
   growing = false;
-  completing = false;
 
   prune(image: MetadataImage): void {
     for (const id of this.registeredAt.keys()) {

@@ -12,25 +12,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mainJs } from '../support/broker.js';
-import { RaftCluster } from '../support/raft-cluster.js';
+import { padoCli, startLiveCluster } from '../support/pado-cli.js';
+import type { RaftCluster } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
 
 let cluster: RaftCluster;
 let bootstrap: string;
 
-before(async () => {
-  cluster = await RaftCluster.start(3);
-  bootstrap = cluster.bootstrap();
-  await cluster.allLive();
-});
-after(async () => {
-  await cluster?.stop();
-});
+before(async () => ({ cluster, bootstrap } = await startLiveCluster(3)));
+after(() => cluster?.stop());
 
-function pado(args: readonly string[], on = bootstrap) {
-  return run(process.execPath, [mainJs, ...args, '--bootstrap', on], { timeoutMs: 60_000 });
-}
+const pado = (args: readonly string[], on = bootstrap) => padoCli(args, on);
 
 /** Every running node's view: leader per partition of every topic ('t:p' → leader). */
 async function leadersOn(id: number): Promise<Map<string, number> | undefined> {

@@ -19,8 +19,8 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { replicationThrottle } from '../../src/client/index.js';
-import { mainJs } from '../support/broker.js';
-import { RaftCluster } from '../support/raft-cluster.js';
+import { padoCli, startLiveCluster } from '../support/pado-cli.js';
+import type { RaftCluster } from '../support/raft-cluster.js';
 import { run, waitFor } from '../support/run.js';
 
 let cluster: RaftCluster;
@@ -28,19 +28,13 @@ let bootstrap: string;
 let kafka: Kafka;
 
 before(async () => {
-  cluster = await RaftCluster.start(4);
-  bootstrap = cluster.bootstrap();
-  await cluster.allLive(40_000);
+  ({ cluster, bootstrap } = await startLiveCluster(4));
   kafka = new Kafka({ brokers: bootstrap.split(','), logLevel: logLevel.NOTHING,
     retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1_000 } });
 });
-after(async () => {
-  await cluster?.stop();
-});
+after(() => cluster?.stop());
 
-function pado(args: readonly string[], on = bootstrap) {
-  return run(process.execPath, [mainJs, ...args, '--bootstrap', on], { timeoutMs: 120_000 });
-}
+const pado = (args: readonly string[], on = bootstrap) => padoCli(args, on);
 
 interface PartitionState { replicas: number[]; isr: number[]; leader: number }
 

@@ -7,7 +7,7 @@ import { argumentError, booleanOption, choiceOption, intOption, parseBootstrap, 
   type Bootstrap, type RawOptions } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
-import { bootstrapOption, defineVerb, withClient } from '../verb.js';
+import { bootstrapOption, defineVerb, withClient, type OptionSpec } from '../verb.js';
 import { parseNodeId } from './add-voter.js';
 import {
   cancelMoves, move, moveStatus, parseMoveSpec, readReassignmentFile, type MoveSpec,
@@ -69,22 +69,24 @@ export function parsePartitions(positionals: readonly string[], options: RawOpti
   throw argumentError(`cluster partitions: '${action ?? ''}' is not move or transfer-leadership; ${usage}`);
 }
 
+/** [flags, description] of the verb's own options. */
+const moveOptions: OptionSpec[] = ([
+  ['--file <json>', 'move: the partitions and replicas as kafka-reassign-partitions.sh takes them ' +
+    '({"version":1,"partitions":[…]})'],
+  ['--throttle <bytes/s>', 'move: limit what the new replicas fetch (Kafka\'s replication ' +
+    'throttle; removed when the move ends)'],
+  ['--status', 'move: list the moves in progress'],
+  ['--cancel', 'move: cancel the moves of the named partitions (all if none)'],
+  ['--no-wait', 'move: start the move and return'],
+  ['--to <broker>', 'transfer-leadership: the broker to lead'],
+  ['--timeout-ms <ms>', 'how long to follow the change (move: 0, until done)'],
+] as const).map(([flags, description]) => ({ flags, description }));
+
 export const clusterPartitions = defineVerb<PartitionsArgs>({
   command: 'cluster partitions <action> [...partitions]',
   description: 'move: reassign partitions to brokers (--status, --cancel); ' +
     'transfer-leadership: make an in-sync replica the leader',
-  options: [
-    bootstrapOption, formatOption,
-    { flags: '--file <json>', description: 'move: the partitions and replicas as ' +
-      'kafka-reassign-partitions.sh takes them ({"version":1,"partitions":[…]})' },
-    { flags: '--throttle <bytes/s>', description: 'move: limit what the new replicas fetch ' +
-      '(Kafka\'s replication throttle; removed when the move ends)' },
-    { flags: '--status', description: 'move: list the moves in progress' },
-    { flags: '--cancel', description: 'move: cancel the moves of the named partitions (all if none)' },
-    { flags: '--no-wait', description: 'move: start the move and return' },
-    { flags: '--to <broker>', description: 'transfer-leadership: the broker to lead' },
-    { flags: '--timeout-ms <ms>', description: 'how long to follow the change (move: 0, until done)' },
-  ],
+  options: [bootstrapOption, formatOption, ...moveOptions],
   examples: [
     'pado cluster partitions move orders:0=1,2,4 orders:1=4,2,3 --throttle 10485760',
     'pado cluster partitions move --file reassignment.json',

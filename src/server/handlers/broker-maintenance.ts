@@ -24,13 +24,13 @@ export function alterBrokerMaintenanceHandler(
     minVersion: 0,
     maxVersion: 0,
     async handle(_ctx, req) {
-      const counts = new Map<number, number>();
-      for (const b of req.brokers) counts.set(b.brokerId, (counts.get(b.brokerId) ?? 0) + 1);
+      const ids = req.brokers.map((b) => b.brokerId);
+      const repeated = new Set(ids.filter((id, i) => ids.indexOf(id) !== i));
       const results = await broker.propose((image) => {
         let scratch = image;
         const records: MetadataRecord[] = [];
         const result = req.brokers.map((b) => {
-          if ((counts.get(b.brokerId) ?? 0) > 1) {
+          if (repeated.has(b.brokerId)) {
             return { brokerId: b.brokerId, errorCode: KafkaError.invalidRequest.code,
               errorMessage: `broker ${b.brokerId} appears more than once` };
           }
