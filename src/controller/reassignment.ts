@@ -3,9 +3,9 @@
  * ReplicationControlManager and PartitionReassignmentReplicas) and leader elections on request
  * (ElectLeaders, KIP-460).
  *
- * A reassignment to `target` from the current replicas R writes one partitionChange:
- * replicas := target + (R − target), addingReplicas := target − R, removingReplicas := R − target;
- * leader and ISR stay. The adding replicas start following the leader and join the ISR through
+ * A reassignment to `target` from the current replicas R writes one partitionChange: replicas :=
+ * target + (R − target), addingReplicas := target − R, removingReplicas := R − target; leader and
+ * ISR stay. The adding replicas start following the leader and join the ISR through
  * the leader's normal expansion (AlterPartition) once caught up — never before, so nothing
  * acknowledged depends on them until they hold it. When every target replica is in the ISR the
  * reassignment completes in one more partitionChange: replicas := target, ISR := ISR ∩ target,
@@ -183,7 +183,8 @@ export function completionsAfter(image: MetadataImage,
   for (const r of records) {
     if (r.type !== 'partitionChange') continue;
     const done = completeOne(after, r.topicId, r.partition);
-    if (done !== undefined && !out.some((o) => o.topicId === r.topicId && o.partition === r.partition)) {
+    const again = out.some((o) => o.topicId === r.topicId && o.partition === r.partition);
+    if (done !== undefined && !again) {
       out.push(done);
     }
   }

@@ -384,7 +384,8 @@ class ImageBuilder {
 }
 
 /** A partition's reassignment fields: present only when non-empty (so images compare equal). */
-function reassigning(adding: readonly number[] | undefined, removing: readonly number[] | undefined):
+function reassigning(adding: readonly number[] | undefined,
+  removing: readonly number[] | undefined):
   { addingReplicas?: readonly number[]; removingReplicas?: readonly number[] } {
   return {
     ...(adding === undefined || adding.length === 0 ? {} : { addingReplicas: adding }),

@@ -103,7 +103,7 @@ export type PartitionChangeRecord = {
   readonly isr?: readonly number[];
   readonly replicas?: readonly number[];
   readonly leaderRecoveryState?: LeaderRecoveryState;
-  /** Set (an empty list: cleared) with `replicas` when a reassignment starts, ends or is cancelled. */
+  /** Set (an empty list: cleared) when a reassignment starts, ends or is cancelled. */
   readonly addingReplicas?: readonly number[];
   readonly removingReplicas?: readonly number[];
 };

@@ -5,7 +5,8 @@
  * restarted node loads the newest snapshot and replays the log entries after it.
  *
  * Deterministic: brokers by id, topics by name, configs by name, SCRAM credentials by user then
- * mechanism, ACLs by id, brokers in maintenance by id, events in id order, so equal images give equal bytes.
+ * mechanism, ACLs by id, brokers in maintenance by id, events in id order, so equal images give
+ * equal bytes.
  */
 import {
   encodeWireBatch, decodeWireBatch, fromWireRecords, toWire,

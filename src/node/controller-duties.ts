@@ -17,7 +17,8 @@
 import type { Logger } from 'pino';
 import { PadoError, type Clock } from '../common/index.js';
 import {
-  BrokerLeases, completeReassignments, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
+  BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
+  completeReassignments,
   heartbeat, removeFromIsrs, registerBroker, registrationProblem, sessionCheckIntervalMsDefault,
   sessionTimeoutMsDefault, closedConnectionGraceMsDefault,
 } from '../controller/index.js';
@@ -310,7 +311,8 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
 
   /**
    * Moves leaderships back to each partition's preferred replica (the first, if live and in the
-   * ISR, not in maintenance mode; and off brokers in maintenance), one committed batch. Runs on its timer, one run at a time. Exposed for tests.
+   * ISR, not in maintenance mode; and off brokers in maintenance), one committed batch. Runs on
+   * its timer, one run at a time. Exposed for tests.
    */
   async rebalanceLeaders(): Promise<void> {
     const term = this.activeTerm();

@@ -220,8 +220,8 @@ export class ReplicaFetcher {
         const repairing = a.slot.replica.repairingFrom !== undefined;
         return { partition: a.slot.partition, currentLeaderEpoch: r.currentLeaderEpoch,
           fetchOffset: fetch.fetchOffset, lastFetchedEpoch: fetch.lastFetchedEpoch,
-          logStartOffset: -1,
-          partitionMaxBytes: repairing ? 1 : throttled.has(a.slot) ? Math.min(share, throttledShare) : share,
+          logStartOffset: -1, partitionMaxBytes: repairing ? 1
+            : throttled.has(a.slot) ? Math.min(share, throttledShare) : share,
           replicaDirectoryId: '' };
       }).map((t) => ({ ...t, topicId: '' })),
     };

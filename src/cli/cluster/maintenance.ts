@@ -72,7 +72,9 @@ async function enableOrDisable(client: KafkaClient, ctx: CliContext,
   const outcome = await pollUntil(ctx, watchInterrupt(ctx),
     { timeoutMs: args.timeoutMs, intervalMs: 200 }, async () => {
       const all = await describeBrokerMaintenance(client);
-      if (all === null) throw new PadoError(PadoErrorCode.connection, 'the broker does not serve maintenance mode');
+      if (all === null) {
+        throw new PadoError(PadoErrorCode.connection, 'the broker does not serve maintenance mode');
+      }
       state = all.find((s) => s.brokerId === args.id);
       return state !== undefined && state.leaderCount === state.stuckLeaders;
     });
@@ -103,8 +105,8 @@ async function status(client: KafkaClient, ctx: CliContext, format: OutputFormat
     { key: 'brokerId', title: 'BROKER' }, { key: 'leaderCount', title: 'LEADERS' },
     { key: 'stuckLeaders', title: 'ONLY IN-SYNC REPLICA' }, { key: 'state', title: 'STATE' },
   ], all.map((s) => ({ ...s,
-    state: s.leaderCount === 0 ? 'drained' : s.leaderCount === s.stuckLeaders ? 'drained (rest stuck)'
-      : 'draining' }))));
+    state: s.leaderCount === 0 ? 'drained'
+      : s.leaderCount === s.stuckLeaders ? 'drained (rest stuck)' : 'draining' }))));
   return ExitCode.ok;
 }
 
@@ -114,8 +116,8 @@ export const clusterMaintenance = defineVerb<MaintenanceArgs>({
     'them back); status: brokers in maintenance mode',
   options: [
     bootstrapOption, formatOption,
-    { flags: '--timeout-ms <ms>', description: 'enable: how long to wait for the drain (0: until done)',
-      default: 30_000 },
+    { flags: '--timeout-ms <ms>',
+      description: 'enable: how long to wait for the drain (0: until done)', default: 30_000 },
   ],
   examples: [
     'pado cluster maintenance enable 2',

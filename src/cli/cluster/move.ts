@@ -30,7 +30,10 @@ const specExample = 'orders:0=1,2,4';
 /** `orders:0=1,2,4` → a partition and its new replicas (broker ids, in preference order). */
 export function parseMoveSpec(text: string): MoveSpec {
   const eq = text.indexOf('=');
-  if (eq < 0) throw argumentError(`'${text}' is not <topic>:<partition>=<brokers>; write e.g. ${specExample}`);
+  if (eq < 0) {
+    throw argumentError(`'${text}' is not <topic>:<partition>=<brokers>; ` +
+      `write e.g. ${specExample}`);
+  }
   const tp = parseTopicPartition(text.slice(0, eq), specExample);
   return { ...tp, replicas: parseBrokerList(text.slice(eq + 1), text) };
 }
@@ -38,7 +41,8 @@ export function parseMoveSpec(text: string): MoveSpec {
 function parseBrokerList(list: string, where: string): number[] {
   const ids = list.split(',').map((s) => s.trim());
   if (ids.some((id) => !/^\d{1,10}$/.test(id) || Number(id) > 2 ** 31 - 1)) {
-    throw argumentError(`'${where}': '${list}' is not a list of broker ids; write e.g. ${specExample}`);
+    throw argumentError(`'${where}': '${list}' is not a list of broker ids; ` +
+      `write e.g. ${specExample}`);
   }
   const out = ids.map(Number);
   if (new Set(out).size !== out.length) throw argumentError(`'${where}': a broker is named twice`);
@@ -63,7 +67,9 @@ export function parseReassignmentJson(text: string, file: string): MoveSpec[] {
     const ok = typeof topic === 'string' && topic !== '' && Number.isSafeInteger(partition)
       && (partition as number) >= 0 && Array.isArray(replicas) && replicas.length > 0
       && replicas.every((id) => Number.isSafeInteger(id) && (id as number) >= 0);
-    if (!ok) throw argumentError(`--file ${file}: partitions[${i}] needs topic, partition and replicas`);
+    if (!ok) {
+      throw argumentError(`--file ${file}: partitions[${i}] needs topic, partition and replicas`);
+    }
     return { topic: topic as string, partition: partition as number,
       replicas: parseBrokerList((replicas as number[]).join(','), `partitions[${i}]`) };
   });
@@ -74,7 +80,8 @@ export function readReassignmentFile(file: string): MoveSpec[] {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw argumentError(`--file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    throw argumentError(`--file ${file}: cannot read it (${code})`);
   }
   return parseReassignmentJson(text, file);
 }
@@ -106,7 +113,8 @@ export function progressLine(progress: readonly MoveProgress[]): string {
   const width = 24;
   const filled = total === 0 ? width : Math.round((width * done) / total);
   const adding = progress.reduce((n, p) => n + p.adding.length, 0);
-  const inSync = progress.reduce((n, p) => n + (p.done ? p.adding.length : Math.min(p.inSync, p.adding.length)), 0);
+  const inSync = progress.reduce((n, p) =>
+    n + (p.done ? p.adding.length : Math.min(p.inSync, p.adding.length)), 0);
   const moved = progress.filter((p) => p.done).length;
   return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${inSync}/${adding} new replicas ` +
     `in sync, ${moved}/${progress.length} partitions moved`;
@@ -153,7 +161,8 @@ export async function move(client: KafkaClient, ctx: CliContext, interrupt: Inte
     adding: s.replicas.filter((id) => !current(s).includes(id)) }));
   const outcome = await follow(client, ctx, interrupt, tracked, o.timeoutMs);
   if (outcome !== 'done') {
-    ctx.stderr.write(`${outcome === 'timeout' ? `not done after ${o.timeoutMs} ms` : 'stopped watching'}: ` +
+    const why = outcome === 'timeout' ? `not done after ${o.timeoutMs} ms` : 'stopped watching';
+    ctx.stderr.write(`${why}: ` +
       'the move goes on; `pado cluster partitions move --status` follows it, `--cancel` ends it\n');
     return ExitCode.failure;
   }
@@ -200,7 +209,8 @@ export async function moveStatus(client: KafkaClient, ctx: CliContext,
   const ongoing = await listPartitionReassignments(client);
   const throttle = await replicationThrottle(client);
   if (format === 'json') {
-    ctx.stdout.write(`${JSON.stringify({ reassignments: ongoing, throttleBytesPerSec: throttle })}\n`);
+    const json = { reassignments: ongoing, throttleBytesPerSec: throttle };
+    ctx.stdout.write(`${JSON.stringify(json)}\n`);
     return ExitCode.ok;
   }
   if (ongoing.length === 0) ctx.stdout.write('no partition move in progress\n');

@@ -39,12 +39,16 @@ function parseMove(rest: readonly string[], options: RawOptions,
       partitions: rest.map((t) => parseTopicPartition(t, 'orders:0')) };
   }
   const file = stringOption(options, 'file');
-  const specs = [...rest.map(parseMoveSpec), ...(file === undefined ? [] : readReassignmentFile(file))];
+  const fromFile = file === undefined ? [] : readReassignmentFile(file);
+  const specs = [...rest.map(parseMoveSpec), ...fromFile];
   if (specs.length === 0) {
-    throw argumentError(`cluster partitions move: name partitions and their replicas (or --file); ${usage}`);
+    throw argumentError('cluster partitions move: name partitions and their replicas ' +
+      `(or --file); ${usage}`);
   }
   const seen = new Set(specs.map((s) => `${s.topic}:${s.partition}`));
-  if (seen.size !== specs.length) throw argumentError('cluster partitions move: a partition is named twice');
+  if (seen.size !== specs.length) {
+    throw argumentError('cluster partitions move: a partition is named twice');
+  }
   return {
     action: 'move', bootstrap, specs,
     throttle: intOption(options, 'throttle', '--throttle', 1, Number.MAX_SAFE_INTEGER, '10485760')
@@ -59,20 +63,25 @@ export function parsePartitions(positionals: readonly string[], options: RawOpti
   const [action, ...rest] = positionals;
   if (action === 'move') return parseMove(rest, options, bootstrap);
   if (action === 'transfer-leadership') {
-    if (rest.length !== 1) throw argumentError(`transfer-leadership takes one <topic>:<partition>; ${usage}`);
+    if (rest.length !== 1) {
+      throw argumentError(`transfer-leadership takes one <topic>:<partition>; ${usage}`);
+    }
     const to = options.to;
-    if (to === undefined) throw argumentError(`transfer-leadership: --to <broker> is required; ${usage}`);
+    if (to === undefined) {
+      throw argumentError(`transfer-leadership: --to <broker> is required; ${usage}`);
+    }
     return { action: 'transfer', bootstrap, partition: parseTopicPartition(rest[0], 'orders:0'),
       to: parseNodeId(to), timeoutMs: intOption(options, 'timeoutMs', '--timeout-ms', 1,
         2 ** 31 - 1, '30000') ?? 30_000 };
   }
-  throw argumentError(`cluster partitions: '${action ?? ''}' is not move or transfer-leadership; ${usage}`);
+  throw argumentError(`cluster partitions: '${action ?? ''}' is not move or ` +
+    `transfer-leadership; ${usage}`);
 }
 
 /** [flags, description] of the verb's own options. */
 const moveOptions: OptionSpec[] = ([
-  ['--file <json>', 'move: the partitions and replicas as kafka-reassign-partitions.sh takes them ' +
-    '({"version":1,"partitions":[…]})'],
+  ['--file <json>', 'move: the partitions and replicas as kafka-reassign-partitions.sh takes ' +
+    'them ({"version":1,"partitions":[…]})'],
   ['--throttle <bytes/s>', 'move: limit what the new replicas fetch (Kafka\'s replication ' +
     'throttle; removed when the move ends)'],
   ['--status', 'move: list the moves in progress'],

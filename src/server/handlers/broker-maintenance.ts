@@ -1,6 +1,7 @@
 /**
- * AlterBrokerMaintenance (key 1010) and DescribeBrokerMaintenance (key 1011), Pado's private range
- * (issue 16: `pado cluster maintenance enable|disable|status`; schemas/alter-broker-maintenance.ts).
+ * AlterBrokerMaintenance (key 1010) and DescribeBrokerMaintenance (key 1011), Pado's private
+ * range (issue 16: `pado cluster maintenance enable|disable|status`; see
+ * schemas/alter-broker-maintenance.ts).
  * Alter is decided by controller/maintenance.ts and forwarded to the controller: enabling writes
  * the maintenance record and moves the broker's leaderships in the same commit; disabling gives
  * the broker back the partitions it is the preferred leader of. A broker named twice gets

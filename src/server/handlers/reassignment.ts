@@ -40,7 +40,10 @@ function perPartition(topics: readonly { name: string; partitions: readonly numb
   { records: MetadataRecord[]; results: { name: string; partitions: Item[] }[] } {
   const counts = new Map<string, number>();
   for (const t of topics) {
-    for (const p of t.partitions) counts.set(`${t.name}\0${p}`, (counts.get(`${t.name}\0${p}`) ?? 0) + 1);
+    for (const p of t.partitions) {
+      const key = `${t.name}\0${p}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
   }
   const records: MetadataRecord[] = [];
   const results = topics.map((t) => ({
@@ -75,7 +78,8 @@ export function alterPartitionReassignmentsHandler(
       const responses = await broker.propose((image) => {
         const { records, results } = perPartition(topics, (name, partition) =>
           alterReassignment(image, name, partition, targets.get(`${name}\0${partition}`) ?? null));
-        return { records, result: results, cause: 'partition reassignment (pado cluster partitions move)' };
+        return { records, result: results,
+          cause: 'partition reassignment (pado cluster partitions move)' };
       });
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null, responses };
     },
@@ -151,12 +155,14 @@ export function replicationThrottleHandler(
     minVersion: 0,
     maxVersion: 0,
     async handle(_ctx, req) {
-      const rate = req.set ? (req.rateBytesPerSec > 0 ? String(req.rateBytesPerSec) : null) : undefined;
+      const asked = req.rateBytesPerSec > 0 ? String(req.rateBytesPerSec) : null;
+      const rate = req.set ? asked : undefined;
       const now = await broker.propose((image) => {
         const current = image.brokerConfigs.get(followerThrottleConfig) ?? null;
         if (rate === undefined || rate === current) return { records: [], result: current };
-        const records: MetadataRecord[] = [leaderThrottleConfig, followerThrottleConfig].map((name) =>
-          ({ type: 'config', resourceType: 'broker', resourceName: '', name, value: rate }));
+        const records: MetadataRecord[] = [leaderThrottleConfig, followerThrottleConfig]
+          .map((name) => ({ type: 'config', resourceType: 'broker', resourceName: '', name,
+            value: rate }));
         return { records, result: rate, cause: 'replication throttle for partition moves' };
       });
       return { throttleTimeMs: 0, errorCode: 0, errorMessage: null,
