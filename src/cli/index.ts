@@ -12,6 +12,7 @@ import { argumentError, type RawOptions } from './args.js';
 import { clusterAddVoter } from './cluster/add-voter.js';
 import { clusterDecommission } from './cluster/decommission.js';
 import { clusterEvents } from './cluster/events.js';
+import { clusterConfigGet, clusterConfigReset, clusterConfigSet } from './cluster/config.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
@@ -85,7 +86,8 @@ const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicAddPartitions), entry(topicTrimPrefix), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete), entry(groupSeek),
-  entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterAddVoter), entry(clusterRemoveVoter),
+  entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterConfigGet),
+  entry(clusterConfigSet), entry(clusterConfigReset), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),
@@ -97,18 +99,30 @@ export const commandNames: readonly string[] = entries.map(commandName);
 /** First words of multi-word commands ('topic'). */
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
 
+/** Leading words of multi-word commands ('cluster', 'cluster config'): more words follow. */
+const prefixes = new Set(commandNames.flatMap((n) => {
+  const words = n.split(' ');
+  return words.slice(1).map((_, k) => words.slice(0, k + 1).join(' '));
+}));
+
 /** Flags whose value may be negative; mri would read `--acks -1` as a flag `-1`. */
 const negativeValueFlags = new Set(['--acks', '--shift-by']);
 
-/** `topic create x` → `topic create`, `x`; `--acks -1` → `--acks=-1`. */
+/**
+ * `topic create x` → `topic create`, `x`; `cluster config set a=1` → `cluster config set`, `a=1`;
+ * `--acks -1` → `--acks=-1`.
+ */
 export function normalizeArgv(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!;
     const next = args[i + 1];
-    if (i === 0 && nouns.has(word) && next !== undefined && !next.startsWith('-')) {
-      out.push(`${word} ${next}`);
-      i++;
+    if (i === 0 && prefixes.has(word) && next !== undefined && !next.startsWith('-')) {
+      let command = word;
+      while (prefixes.has(command) && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) {
+        command = `${command} ${args[++i]!}`;
+      }
+      out.push(command);
     } else if (negativeValueFlags.has(word) && next !== undefined && /^-\d+$/.test(next)) {
       out.push(`${word}=${next}`);
       i++;
@@ -187,7 +201,8 @@ function buildCac(withHelp: boolean, onAction: OnAction): CAC {
     for (const example of verb.examples) command.example(example);
     command.action((...actionArgs: unknown[]) => {
       const options = actionArgs.pop() as RawOptions;
-      onAction(verb, actionArgs.map((a) => String(a)), options);
+      // A variadic argument (<...names>) arrives as an array: its words are positionals too.
+      onAction(verb, actionArgs.flatMap((a) => (Array.isArray(a) ? a.map(String) : [String(a)])), options);
     });
   }
   if (withHelp) {

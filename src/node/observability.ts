@@ -27,6 +27,8 @@ export interface ObservedParts {
   readonly isController: () => boolean;
   readonly replicas: () => readonly ReplicaView[];
   readonly diskFreeBytes: () => number | undefined;
+  /** The topic defaults in force (the node's config with the cluster's dynamic configs). */
+  readonly topicDefaults: () => NodeConfig['topicDefaults'];
   /** Null when serving clients, else why not. */
   readonly notReady: () => string | null;
 }
@@ -112,7 +114,7 @@ export class NodeObservability {
       let minIsr = minIsrOf.get(v.topic);
       if (minIsr === undefined && topic !== undefined) {
         minIsr = effectiveTopicConfigs(topicOverrides(topic), replicationFactorOf(topic),
-          this.config.topicDefaults)['min.insync.replicas'];
+          parts.topicDefaults())['min.insync.replicas'];
         minIsrOf.set(v.topic, minIsr);
       }
       partitions.push({ topic: v.topic, partition: v.partition,
