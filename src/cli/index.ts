@@ -17,6 +17,7 @@ import { clusterInfo } from './cluster/info.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
+import { devKill, devRestart } from './dev-node.js';
 import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
 import { groupOffsetDelete } from './group/offset-delete.js';
@@ -89,6 +90,7 @@ const entries: readonly Entry[] = [
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),
+  entry(devKill), entry(devRestart),
   entry(rotateKey),
 ];
 
