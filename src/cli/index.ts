@@ -14,6 +14,7 @@ import { clusterDecommission } from './cluster/decommission.js';
 import { clusterEvents } from './cluster/events.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
+import { clusterLogdirsDescribe } from './cluster/logdirs-describe.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
@@ -91,6 +92,7 @@ const entries: readonly Entry[] = [
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),
   entry(devKill), entry(devRestart),
+  entry(clusterLogdirsDescribe),
   entry(rotateKey),
 ];
 
@@ -99,16 +101,28 @@ export const commandNames: readonly string[] = entries.map(commandName);
 /** First words of multi-word commands ('topic'). */
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
 
+/** First two words of three-word commands ('cluster logdirs' of 'cluster logdirs describe'). */
+const threeWordPrefixes = new Set(commandNames.filter((n) => n.split(' ').length === 3)
+  .map((n) => n.split(' ').slice(0, 2).join(' ')));
+
 /** Flags whose value may be negative; mri would read `--acks -1` as a flag `-1`. */
 const negativeValueFlags = new Set(['--acks', '--shift-by']);
 
-/** `topic create x` → `topic create`, `x`; `--acks -1` → `--acks=-1`. */
+/**
+ * `topic create x` → `topic create`, `x`; `cluster logdirs describe` → one word too; `--acks -1` →
+ * `--acks=-1`.
+ */
 export function normalizeArgv(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!;
     const next = args[i + 1];
-    if (i === 0 && nouns.has(word) && next !== undefined && !next.startsWith('-')) {
+    const third = args[i + 2];
+    if (i === 0 && nouns.has(word) && next !== undefined && threeWordPrefixes.has(`${word} ${next}`) &&
+      third !== undefined && !third.startsWith('-')) {
+      out.push(`${word} ${next} ${third}`);
+      i += 2;
+    } else if (i === 0 && nouns.has(word) && next !== undefined && !next.startsWith('-')) {
       out.push(`${word} ${next}`);
       i++;
     } else if (negativeValueFlags.has(word) && next !== undefined && /^-\d+$/.test(next)) {

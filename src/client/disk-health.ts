@@ -47,23 +47,23 @@ const freeSpace = 'free space on it: lower `retention.ms` or `retention.bytes` o
   'no one needs (`pado topic trim-prefix`), or give its data directory a larger disk';
 
 /**
- * Pure: one problem per live broker whose disk is low or full. A broker that is down is reported
- * as missing instead (its last disk event may be stale).
+ * Pure: one problem per live broker whose disk is low or full (`pado cluster events` shows
+ * when it was reported). A broker that is down is reported as missing instead (its last disk
+ * event may be stale).
  */
 export function diskProblems(states: readonly BrokerDiskState[],
   live: ReadonlySet<number>): HealthProblem[] {
   const problems: HealthProblem[] = [];
   for (const s of states) {
     if (!live.has(s.brokerId)) continue;
-    const since = new Date(s.timeMs).toISOString();
     if (s.state === 'full') {
       problems.push({ kind: 'disk-full', subject: `broker ${s.brokerId}`, message: `broker ` +
-        `${s.brokerId}'s data disk is full (since ${since}: ${s.message}): produces to the ` +
+        `${s.brokerId}'s data disk is full (it reported: ${s.message}): produces to the ` +
         `partitions it leads are refused with KAFKA_STORAGE_ERROR and its follower copies fall ` +
         `out of the ISR; ${freeSpace}` });
     } else {
       problems.push({ kind: 'disk-low', subject: `broker ${s.brokerId}`, message: `broker ` +
-        `${s.brokerId}'s data disk is low (since ${since}: ${s.message}); ${freeSpace}, before ` +
+        `${s.brokerId}'s data disk is low (it reported: ${s.message}); ${freeSpace}, before ` +
         'produces are refused' });
     }
   }

@@ -69,3 +69,4 @@ export {
 export {
   diskProblems, fetchDiskStates, latestDiskStates, type BrokerDiskState,
 } from './disk-health.js';
+export { describeLogDirs, type LogDirsQuery } from './log-dirs.js';

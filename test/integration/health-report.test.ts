@@ -80,7 +80,7 @@ test('health and doctor: a broker\'s full disk, until space is freed', async (t)
   const full = await waitFor('a disk-full problem for broker 2', async () =>
     (await health()).problems.find((p) => p.kind === 'disk-full'), 30_000, 500);
   assert.equal(full.subject, 'broker 2');
-  assert.match(full.message, /^broker 2's data disk is full \(since .*: data disk full: \d+ MiB free, under the 16 MiB reserve.*\): produces to the partitions it leads are refused with KAFKA_STORAGE_ERROR.*; free space on it: lower `retention\.ms`/);
+  assert.match(full.message, /^broker 2's data disk is full \(it reported: data disk full: \d+ MiB free, under the 16 MiB reserve.*\): produces to the partitions it leads are refused with KAFKA_STORAGE_ERROR.*; free space on it: lower `retention\.ms`/);
   await doctorSays(/^problem: broker 2's data disk is full/m);
   rmSync(filler, { force: true });
   await waitFor('no disk problem once space is back', async () => ((await health()).problems
