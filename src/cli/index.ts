@@ -30,6 +30,7 @@ import { produce } from './produce.js';
 import { securityInit } from './security/init.js';
 import { rotateKey } from './security/rotate-key.js';
 import { start } from './start.js';
+import { top } from './top.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
 import { topicDelete } from './topic/delete.js';
@@ -93,6 +94,7 @@ const entries: readonly Entry[] = [
   entry(securityInit),
   entry(devKill), entry(devRestart),
   entry(clusterLogdirsDescribe),
+  entry(top),
   entry(rotateKey),
 ];
 

@@ -4,7 +4,8 @@
  * -L succeeds against each of the three listeners (each answers with at least itself in the broker
  * list) and `pado cluster info` / `cluster health --format json` answer; with the printed list as
  * --bootstrap, `pado produce` and `pado consume` move 300 lines through an RF 3 topic with 3
- * partitions, each line once. Then `pado dev kill 2` (a second process, through the supervisor's
+ * partitions, each line once; `pado top --once` reaches every node's HTTP listener at its default
+ * address (Kafka port + 552). Then `pado dev kill 2` (a second process, through the supervisor's
  * control channel): `pado dev` reports node 2 killed and keeps nodes 1 and 3 running, which take
  * 30 more lines from kcat and serve all 330 to kcat; `pado dev restart 2` answers once node 2
  * serves clients, `pado cluster health` becomes healthy again (node 2 back in every ISR), and
@@ -145,6 +146,13 @@ test('pado dev --nodes 3: bootstrap line, every node answers, survives pado dev 
   const consumed = await pado(['consume', 'dev-lines', '--from-beginning', '-e']);
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.deepEqual(consumed.stdout.split('\n').filter((l) => l !== '').sort(), [...sent].sort());
+
+  // `pado top` finds every node's HTTP listener by itself (Kafka port + 552, as pado dev sets).
+  const topped = await pado(['top', '--once', '--format', 'json']);
+  assert.equal(topped.code, 0, topped.stderr);
+  const topFrame = JSON.parse(topped.stdout) as { brokers: { brokerId: number; http: string; error: null }[] };
+  assert.deepEqual(topFrame.brokers.map((b) => [b.brokerId, b.http, b.error]),
+    ports.map((p, i) => [i + 1, `127.0.0.1:${p + 552}`, null]));
 
   // `pado dev kill 2` from another shell: the supervisor SIGKILLs it, says so and keeps the
   // others, which take produces and serve every line (kcat).
