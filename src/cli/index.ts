@@ -16,6 +16,7 @@ import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
 import { clusterLogdirsDescribe } from './cluster/logdirs-describe.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
+import { completionVerb, type CompletionCommand } from './completion.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
 import { devKill, devRestart } from './dev-node.js';
@@ -95,10 +96,17 @@ const entries: readonly Entry[] = [
   entry(devKill), entry(devRestart),
   entry(clusterLogdirsDescribe),
   entry(top),
+  entry(completionVerb(() => completionCommands())),
   entry(rotateKey),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);
+
+/** Every command's words and flags (with the client security flags of connecting verbs). */
+function completionCommands(): CompletionCommand[] {
+  return entries.map((e) => ({ words: commandName(e).split(' '),
+    options: connects(e) ? [...e.options, ...clientSecurityOptions] : e.options }));
+}
 
 /** First words of multi-word commands ('topic'). */
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
