@@ -8,7 +8,7 @@
  * bashcompinit and its function yields the same candidates (zsh itself filters them by prefix).
  * A shell that is not installed is skipped with a reason; no cluster is needed.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,10 +19,19 @@ import { run } from '../support/run.js';
 const clusterVerbs = [...new Set(commandNames.filter((n) => n.startsWith('cluster '))
   .map((n) => n.split(' ')[1] ?? ''))].sort();
 
-async function script(shell: string): Promise<string> {
+/**
+ * `pado completion <shell>` written to a file removed after the test; null (the test skipped)
+ * when the shell at `path` is not installed.
+ */
+async function script(t: TestContext, shell: string, path: string | null): Promise<string | null> {
+  if (path !== null && !existsSync(path)) {
+    t.skip(`${shell} is not installed`);
+    return null;
+  }
   const r = await run(process.execPath, [mainJs, 'completion', shell]);
   assert.equal(r.code, 0, r.stderr);
   const dir = tempDir('pado-completion-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, `pado.${shell}`);
   writeFileSync(file, r.stdout);
   return file;
@@ -38,13 +47,13 @@ const cases: [string[], string[]][] = [
   [['pado', 'dev', ''], ['kill', 'restart']],
 ];
 
+const calls = cases.map(([words]) => `t ${words.map((w) => `'${w}'`).join(' ')}`).join('\n');
 const harness = `t() { COMP_WORDS=("$@"); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); COMPREPLY=(); _pado
   printf '%s\\n' "\${COMPREPLY[*]}"; }`;
 
 test('completion bash: sourced in bash, completes nouns, verbs and flags', async (t) => {
-  const file = await script('bash');
-  t.after(() => rmSync(join(file, '..'), { recursive: true, force: true }));
-  const calls = cases.map(([words]) => `t ${words.map((w) => `'${w}'`).join(' ')}`).join('\n');
+  const file = await script(t, 'bash', null);
+  assert.ok(file !== null);
   const r = await run('bash', ['--norc', '-c', `source '${file}'\ncomplete -p pado\n${harness}\n${calls}`]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.split('\n');
@@ -58,12 +67,8 @@ test('completion bash: sourced in bash, completes nouns, verbs and flags', async
 });
 
 test('completion fish: complete -C gives the same candidates', async (t) => {
-  if (!existsSync('/usr/bin/fish')) {
-    t.skip('fish is not installed');
-    return;
-  }
-  const file = await script('fish');
-  t.after(() => rmSync(join(file, '..'), { recursive: true, force: true }));
+  const file = await script(t, 'fish', '/usr/bin/fish');
+  if (file === null) return;
   for (const [words, expected] of cases) {
     const r = await run('/usr/bin/fish', ['--no-config', '-c', `source '${file}'; complete -C '${words.join(' ')}'`]);
     assert.equal(r.code, 0, r.stderr);
@@ -73,13 +78,8 @@ test('completion fish: complete -C gives the same candidates', async (t) => {
 });
 
 test('completion zsh: loads through bashcompinit; the same candidates before zsh\'s own filtering', async (t) => {
-  if (!existsSync('/usr/bin/zsh')) {
-    t.skip('zsh is not installed');
-    return;
-  }
-  const file = await script('zsh');
-  t.after(() => rmSync(join(file, '..'), { recursive: true, force: true }));
-  const calls = cases.map(([words]) => `t ${words.map((w) => `'${w}'`).join(' ')}`).join('\n');
+  const file = await script(t, 'zsh', '/usr/bin/zsh');
+  if (file === null) return;
   const r = await run('/usr/bin/zsh', ['-f', '-c', `autoload -U compinit && compinit -u\nsource '${file}'\n` +
     `${harness}\n${calls}`]);
   assert.equal(r.code, 0, r.stderr);
