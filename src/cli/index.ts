@@ -176,7 +176,8 @@ export function parseArgv(args: readonly string[], env: Environment): Invocation
 
 function unknownCommand(word: string | undefined): Error {
   if (word === undefined) return argumentError('no command given; see `pado --help`');
-  const best = suggest(word, [...commandNames, ...nouns]);
+  // Nouns first: on a tie ('topci' is as far from `top` as from `topic`) the noun is meant.
+  const best = suggest(word, [...nouns, ...commandNames]);
   return argumentError(`unknown command '${word}'` +
     (best === undefined ? '' : `; did you mean \`pado ${best}\`?`) + '; see `pado --help`');
 }
