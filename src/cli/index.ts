@@ -15,9 +15,12 @@ import { clusterEvents } from './cluster/events.js';
 import { clusterConfigGet, clusterConfigReset, clusterConfigSet } from './cluster/config.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
+import { clusterLogdirsDescribe } from './cluster/logdirs-describe.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
+import { completionVerb, type CompletionCommand } from './completion.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
+import { devKill, devRestart } from './dev-node.js';
 import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
 import { groupOffsetDelete } from './group/offset-delete.js';
@@ -29,6 +32,7 @@ import { produce } from './produce.js';
 import { securityInit } from './security/init.js';
 import { rotateKey } from './security/rotate-key.js';
 import { start } from './start.js';
+import { top } from './top.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
 import { topicDelete } from './topic/delete.js';
@@ -91,10 +95,20 @@ const entries: readonly Entry[] = [
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(securityInit),
+  entry(devKill), entry(devRestart),
+  entry(clusterLogdirsDescribe),
+  entry(top),
+  entry(completionVerb(() => completionCommands())),
   entry(rotateKey),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);
+
+/** Every command's words and flags (with the client security flags of connecting verbs). */
+function completionCommands(): CompletionCommand[] {
+  return entries.map((e) => ({ words: commandName(e).split(' '),
+    options: connects(e) ? [...e.options, ...clientSecurityOptions] : e.options }));
+}
 
 /** First words of multi-word commands ('topic'). */
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
@@ -164,7 +178,8 @@ export function parseArgv(args: readonly string[], env: Environment): Invocation
 
 function unknownCommand(word: string | undefined): Error {
   if (word === undefined) return argumentError('no command given; see `pado --help`');
-  const best = suggest(word, [...commandNames, ...nouns]);
+  // Nouns first: on a tie ('topci' is as far from `top` as from `topic`) the noun is meant.
+  const best = suggest(word, [...nouns, ...commandNames]);
   return argumentError(`unknown command '${word}'` +
     (best === undefined ? '' : `; did you mean \`pado ${best}\`?`) + '; see `pado --help`');
 }

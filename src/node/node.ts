@@ -50,6 +50,7 @@ import { flushLogger } from './io/logger.js';
 import { NodeListeners, peerNet } from './listeners.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
+import { logDirsHandler } from './log-dirs.js';
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
@@ -141,7 +142,8 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   const clientGate = new ReadyGate();
   const { broker, handlers } = services;
   replicas.effectiveConfig = () => broker.effectiveConfig();
-  const gated = gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
+  const served = [...handlers, logDirsHandler(config.dataDir, io.disk, () => replicas.view())];
+  const gated = gateClientRequests(withForwarding(brokerHandlers(broker, served), broker),
     clientGate, { holds: () => broker.holdsLease(),
       lapsedForMs: () => services.lifecycle.leaseLapsedForMs(),
       wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) });

@@ -56,6 +56,8 @@ export interface ReplicaView {
   readonly takesWrites: boolean;
   /** Bytes of the log's segments. */
   readonly sizeBytes: number;
+  /** A follower's: the leader's high watermark in its last answer (-1 before one). */
+  readonly leaderHighWatermark?: number;
 }
 
 export interface FollowerSlot {
@@ -378,7 +380,8 @@ export class ReplicaManager {
     for (const f of this.followers.values()) {
       out.push({ topic: f.topic, partition: f.partition, role: 'follower', leaderEpoch: f.replica.leaderEpoch,
         highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, durableEndOffset: f.log.durableEndOffset,
-        takesWrites: false, sizeBytes: f.log.sizeBytes });
+        takesWrites: false, sizeBytes: f.log.sizeBytes,
+        leaderHighWatermark: f.replica.leaderHighWatermark });
     }
     return out;
   }
