@@ -36,7 +36,10 @@ export function latestDiskStates(events: readonly ClusterEventView[]): BrokerDis
   for (const [brokerId, e] of [...newest].sort(([a], [b]) => a - b)) {
     const state = diskKinds[e.kind];
     if (state === 'low' || state === 'full') {
-      out.push({ brokerId, state, message: e.message, timeMs: e.timeMs });
+      // The controller records a report as "broker <id>: <what it said>": keep what it said.
+      const said = e.message.startsWith(`broker ${brokerId}: `) ? e.message.slice(`broker ${brokerId}: `.length)
+        : e.message;
+      out.push({ brokerId, state, message: said, timeMs: e.timeMs });
     }
   }
   return out;
