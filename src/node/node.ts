@@ -154,10 +154,13 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     if (quorum.metadata.isController()) observed.metrics.leadersElected(leaderChanges(previous, next));
   });
   let stopping = false;
+  // The group coordinators, once loaded (the lag metric reads their committed offsets).
+  let groupsLoaded: GroupPartitions | null = null;
   observed.attach({ nodeId: config.nodeId, image: () => quorum.metadata.image(),
     raft: () => quorum.driver.status(), isController: () => quorum.metadata.isController(),
     replicas: () => replicas.view(), diskFreeBytes: () => replicas.diskFreeBytes,
     topicDefaults: () => broker.effectiveConfig().topicDefaults,
+    groupOffsets: () => groupsLoaded?.committedOffsets(groupLagSeriesMax) ?? [],
     notReady: () => (stopping ? 'stopping'
       : !clientGate.isOpen ? 'starting: not yet registered, unfenced and caught up'
         : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
@@ -203,6 +206,7 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
   await withinMs(clock, groupDriver.settled(), groupsLoadMsMax);
   services.groups.resolve(groupDriver);
+  groupsLoaded = groupDriver;
   replicas.startRetention();
   log.info({ clusterId: quorum.metadata.image().clusterId, controllerId: quorum.metadata.controllerId() },
     'node ready');
@@ -356,6 +360,9 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
     ...controllerHandlers(duties, producerIds)];
   return { broker, link, groups, duties, remote, lifecycle, registeredAs, handlers, bootstrap, diskWatch };
 }
+
+/** kafka_consumergroup_lag series a node reports at most (each scrape's cost and size stay bounded). */
+const groupLagSeriesMax = 10_000;
 
 /** How often each broker measures its data disk for the disk-low/full/ok events. */
 const diskWatchMs = 5_000;

@@ -6,6 +6,8 @@
  * under-replicated. Then a broker is SIGKILLed: the survivors report under-replicated partitions
  * within 5 s (the controller fences it after the 1.2 s session and takes it out of every ISR), the
  * count matching what Metadata shows, and the dead node's /health no longer answers.
+ * A group's committed offsets show as kafka_consumergroup_lag (on the node coordinating it) equal to
+ * each partition's high watermark minus the commit.
  * Every node has the same alert hooks (a webhook to this test's HTTP server and a command appending
  * to a file): the kill fires both within 5 s, once (only the controller sends), naming the
  * broker; `pado cluster events` lists the fence, a `--follow` started before the kill prints it
@@ -150,6 +152,21 @@ test('/health, /ready and /metrics on every node; the numbers are the cluster\'s
     const requests = [...s].filter(([k]) => k.startsWith('kafka_network_requestmetrics_totaltime_seconds_count'));
     assert.ok(requests.reduce((n, [, v]) => n + v, 0) > 0, `node ${id} counted its requests`);
     assert.ok((s.get('kafka_log_logflushstats_logflush_seconds_count') ?? 0) > 0, 'fsyncs timed');
+  }
+  // Consumer-group lag: a group's committed offsets (kafkajs admin) against each partition's HW.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.setOffsets({ groupId: 'lagging', topic, partitions: [0, 1, 2].map((p) => ({ partition: p, offset: '10' })) });
+    const ends = await admin.fetchTopicOffsets(topic);
+    const expected = new Map(ends.map((e) => [e.partition, Number(e.high) - 10]));
+    await waitFor('kafka_consumergroup_lag matches the committed offsets', async () => {
+      const s = await Promise.all(cluster.ids.map(scrape));
+      return [0, 1, 2].every((p) => sum(s, `kafka_consumergroup_lag{consumergroup="lagging",topic="${topic}",partition="${p}"}`)
+        === expected.get(p)) ? true : undefined;
+    });
+  } finally {
+    await admin.disconnect();
   }
   const consumedBy = sum(scrapes, `kafka_server_brokertopicmetrics_replicationbytesout_total{topic="${topic}"}`);
   assert.ok(consumedBy > 0, 'followers fetched the topic');
