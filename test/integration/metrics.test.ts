@@ -174,7 +174,7 @@ test('/health, /ready and /metrics on every node; the numbers are the cluster\'s
   assert.ok(copied > 0, 'followers appended the topic');
 });
 
-test('a SIGKILLed broker: the survivors report under-replicated partitions within 5 s, as Metadata shows them', async (t) => {
+test('a SIGKILLed broker under load: the survivors report under-replicated partitions within 5 s, as Metadata shows them, and the alert hooks fire', async (t) => {
   const victim = 2;
   const survivors = cluster.ids.filter((id) => id !== victim);
   const victimHttp = httpPort(cluster.process(victim) ?? assert.fail('node 2 runs'));
@@ -187,8 +187,26 @@ test('a SIGKILLed broker: the survivors report under-replicated partitions withi
   follower.stderr?.on('data', (c: Buffer) => { followErr += c.toString(); });
   const alertsBefore = alerts.length;
   await waitFor('the follower follows', () => (/following events after #\d+/.test(followErr) ? true : undefined));
+  // Under load: a kafkajs producer (idempotent, acks=all) sends throughout the kill.
+  const kafka = new Kafka({ brokers: survivors.map((id) => cluster.address(id)), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const load = { stop: false, acked: 0, ackedAfterKill: 0, killed: false };
+  const loop = (async () => {
+    for (let i = 0; !load.stop && i < 100_000; i++) {
+      try {
+        await producer.send({ topic, acks: -1, messages: [{ partition: i % 3, value: `load-${i}` }] });
+        load.acked++;
+        if (load.killed) load.ackedAfterKill++;
+      } catch {
+        // A partition the victim led: kafkajs retries within the send; the next send goes on.
+      }
+    }
+  })();
+  await waitFor('the load runs', () => (load.acked >= 20 ? true : undefined));
   const killedAt = Date.now();
   await cluster.kill(victim);
+  load.killed = true;
   const seen = await waitFor('under-replicated partitions reported', async () => {
     const s = await Promise.all(survivors.map((id) => scrape(id).catch(() => undefined)));
     if (s.some((x) => x === undefined)) return undefined;
@@ -247,6 +265,11 @@ test('a SIGKILLed broker: the survivors report under-replicated partitions withi
   const first = new TextDecoder().decode((await reader.read()).value);
   await reader.cancel();
   assert.match(first, new RegExp(`^id: ${fenced.body.event.id}\nevent: cluster-event\ndata: \\{.*"kind":"broker-fenced"`));
+  load.stop = true;
+  await loop;
+  await producer.disconnect();
+  t.diagnostic(`load: ${load.acked} sends acknowledged, ${load.ackedAfterKill} after the kill`);
+  assert.ok(load.ackedAfterKill > 0, 'the load went on through the kill');
   // One node sent each alert: no event id twice.
   const ids = alerts.map((a) => a.body.event.id);
   assert.equal(new Set(ids).size, ids.length, `alerts: ${ids.join(', ')}`);
