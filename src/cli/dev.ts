@@ -7,6 +7,9 @@
  * stops every child (SIGTERM, then SIGKILL past the deadline); a second kills them at once. A child
  * that exits before the cluster is ready (a start-up failure) stops the rest; one that dies after
  * is reported and the others keep running (issue 16 item 5: a dev cluster is one to break).
+ * Once ready, `pado dev kill <id>` and `pado dev restart <id>` from another shell reach this
+ * supervisor through its control channel (dev-control.ts; the verbs are dev-node.ts): it SIGKILLs
+ * the node, or starts it again with the same ports and data directory.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -16,6 +19,10 @@ import { limits } from '../common/index.js';
 import { argumentError, intOption, stringOption } from './args.js';
 import { signalExitCode } from './start.js';
 import { defineVerb, ExitCode, type CliContext, type Signal } from './verb.js';
+import {
+  startDevControl, type DevControl, type DevControlAction, type DevControlAnswer, type DevControlHandler,
+  type StartDevControl,
+} from './dev-control.js';
 
 export interface DevArgs {
   nodes: number;
@@ -86,7 +93,7 @@ export const dev = defineVerb<DevArgs>({
     if (dataDir === '') throw argumentError('--data-dir: empty; write e.g. --data-dir ./data');
     return { nodes, basePort, dataDir, logLevel: stringOption(options, 'logLevel') };
   },
-  run: (args, ctx) => runDev(args, ctx, spawnPadoNode),
+  run: (args, ctx) => runDev(args, ctx, spawnPadoNode, startDevControl),
 });
 
 export interface ChildExit {
@@ -141,57 +148,100 @@ export function spawnPadoNode(plan: DevNodePlan): DevChild {
 interface Member {
   plan: DevNodePlan;
   child: DevChild;
+  /** The current child has logged that it serves clients. */
   ready: boolean;
   exit: ChildExit | null;
+  /** Why the current child is being stopped by `pado dev kill|restart`; null: not on request. */
+  stopping: DevControlAction | null;
+  /** Told when the current child becomes ready (true) or exits first (false). */
+  whenReady: ((ready: boolean) => void) | null;
 }
 
 type Outcome = { kind: 'signal'; signal: Signal } | { kind: 'failed'; member: Member } | { kind: 'all-gone' };
 
 /** The line a node logs once it serves clients (registered, unfenced, caught up): cli/start.ts. */
 const readyMessage = 'node started';
+/** How long `pado dev restart` waits for the node to serve clients again. */
+export const devRestartReadyMsMax = 60_000;
 
+/**
+ * The supervisor. `startControl` (null in unit tests without a channel) opens the channel of
+ * `pado dev kill|restart` (dev-control.ts) once the cluster is ready.
+ */
 export async function runDev(
   args: DevArgs, ctx: CliContext, spawnNode: SpawnDevNode,
+  startControl: StartDevControl | null = null,
 ): Promise<number> {
   const plan = planDevCluster(args);
   // Await signals before the first child exists: main.ts exits at once on a signal nobody
   // awaits, which would leave the children running.
   const firstSignal = ctx.signals.next();
-  let readyCount = 0;
   let clusterReady = false;
+  let closing = false;
   let settle: (outcome: Outcome) => void = () => undefined;
   const settled = new Promise<Outcome>((resolve) => { settle = resolve; });
-  const members = plan.nodes.map((node): Member => {
-    const member: Member = { plan: node, child: spawnNode(node), ready: false, exit: null };
-    member.child.onLine((line) => {
+  const members: Member[] = [];
+  let controlReady: Promise<DevControl | null> = Promise.resolve(null);
+  const onReady = (member: Member): void => {
+    member.whenReady?.(true);
+    member.whenReady = null;
+    if (clusterReady || !members.every((m) => m.ready)) return;
+    clusterReady = true;
+    const pids = members.map((m) => `${m.plan.nodeId}=${m.child.pid ?? '?'}`).join(' ');
+    ctx.stdout.write(`pado dev: ${plan.nodes.length} node(s) ready; bootstrap servers: ` +
+      `${plan.bootstrap}\npado dev: node pids: ${pids}\n`);
+    if (startControl !== null) controlReady = openControl(args, ctx, startControl, control);
+  };
+  const onExit = (member: Member): void => {
+    member.whenReady?.(false);
+    member.whenReady = null;
+    // Before the cluster was ever ready a node's exit is a start-up failure: stop everything.
+    // After, a dev cluster is one to break: the death is reported and the others keep running
+    // (all of them gone ends pado dev, unless some were killed on request: they may come back).
+    if (!clusterReady) settle({ kind: 'failed', member });
+    else if (members.every((m) => m.exit !== null) && members.every((m) => m.stopping === null)) {
+      settle({ kind: 'all-gone' });
+    } else if (!closing) ctx.stderr.write(nodeDiedMessage(member, members));
+  };
+  const startChild = (member: Member): void => {
+    const child = spawnNode(member.plan);
+    Object.assign(member, { child, ready: false, exit: null, stopping: null });
+    child.onLine((line) => {
       const entry = parseLogLine(line);
-      ctx.stdout.write(formatChildLine(node.nodeId, line, entry, ctx.stdoutIsTty));
-      if (member.ready || entry?.['msg'] !== readyMessage) return;
+      ctx.stdout.write(formatChildLine(member.plan.nodeId, line, entry, ctx.stdoutIsTty));
+      if (member.child !== child || member.ready || entry?.['msg'] !== readyMessage) return;
       member.ready = true;
-      readyCount++;
-      if (readyCount === plan.nodes.length && !clusterReady) {
-        clusterReady = true;
-        const pids = members.map((m) => `${m.plan.nodeId}=${m.child.pid ?? '?'}`).join(' ');
-        ctx.stdout.write(`pado dev: ${plan.nodes.length} node(s) ready; bootstrap servers: ` +
-          `${plan.bootstrap}\npado dev: node pids: ${pids}\n`);
-      }
+      onReady(member);
     });
-    void member.child.exited.then((exit) => {
+    void child.exited.then((exit) => {
+      if (member.child !== child) return;
       member.exit = exit;
-      // Before the cluster was ever ready a node's exit is a start-up failure: stop everything.
-      // After, a dev cluster is one to break: the death is reported and the others keep running.
-      if (!clusterReady) settle({ kind: 'failed', member });
-      else if (members.every((m) => m.exit !== null)) settle({ kind: 'all-gone' });
-      else ctx.stderr.write(nodeDiedMessage(member, members));
+      onExit(member);
     });
-    return member;
-  });
+  };
+  for (const node of plan.nodes) {
+    const member: Member = { plan: node, child: noChild, ready: false, exit: null, stopping: null,
+      whenReady: null };
+    members.push(member);
+    startChild(member);
+  }
+  const control: DevControlHandler = (action, nodeId) => {
+    const member = members.find((m) => m.plan.nodeId === nodeId);
+    if (member === undefined) {
+      return Promise.resolve({ status: 404, message: `no node ${nodeId} in this pado dev ` +
+        `(nodes 1–${members.length})` });
+    }
+    if (closing) return Promise.resolve({ status: 409, message: 'pado dev is stopping' });
+    return action === 'kill' ? killMember(member) : restartMember(member, () => closing, startChild);
+  };
   const outcome = await Promise.race<Outcome>([
     firstSignal.then((signal) => ({ kind: 'signal', signal })), settled]);
+  closing = true;
   // The next signal (the first, if a child's exit came first) kills everything at once.
-  void (outcome.kind === 'signal' ? ctx.signals.next() : firstSignal).then((signal) => {
+  void (outcome.kind === 'signal' ? ctx.signals.next() : firstSignal).then(async (signal) => {
     ctx.stderr.write(`pado dev: ${signal} while stopping: killing every node now\n`);
     for (const member of members) member.child.kill('SIGKILL');
+    void (await controlReady)?.close();
     ctx.exitNow(signalExitCode(signal));
   });
   const running = members.filter((m) => m.exit === null).length;
@@ -200,8 +250,89 @@ export async function runDev(
       : `pado dev: ${outcome.signal}: stopping ${running} node(s) within ${devStopMsMax} ms ` +
         '(again to kill them now)\n');
   const clean = await stopAll(members, ctx);
+  await (await controlReady)?.close();
   const died = members.some((m) => m.exit !== null && m.exit.code !== 0);
   return outcome.kind === 'signal' && clean && !died ? ExitCode.ok : ExitCode.failure;
+}
+
+/** A placeholder replaced by the first spawn, before anything reads it. */
+const noChild: DevChild = {
+  exited: new Promise<ChildExit>(() => undefined),
+  onLine: () => undefined,
+  kill: () => undefined,
+};
+
+async function openControl(args: DevArgs, ctx: CliContext, startControl: StartDevControl,
+  handler: DevControlHandler): Promise<DevControl | null> {
+  try {
+    const control = await startControl(args.dataDir, handler);
+    const dir = args.dataDir === devDataDirDefault ? '' : ` --data-dir ${args.dataDir}`;
+    ctx.stdout.write(`pado dev: \`pado dev kill <id>${dir}\` and \`pado dev restart <id>${dir}\` ` +
+      'from another shell kill and restart a node\n');
+    return control;
+  } catch (err) {
+    ctx.stderr.write(`pado dev: no control channel (${(err as Error).message}); ` +
+      '`pado dev kill|restart` will not reach this pado dev\n');
+    return null;
+  }
+}
+
+/** `pado dev kill <id>`: SIGKILL, answered once the process is gone. */
+async function killMember(member: Member): Promise<DevControlAnswer> {
+  const id = member.plan.nodeId;
+  if (member.exit !== null) {
+    return { status: 409, message: `node ${id} is not running; \`pado dev restart ${id}\` ` +
+      'starts it' };
+  }
+  const pid = member.child.pid ?? '?';
+  member.stopping = 'kill';
+  member.child.kill('SIGKILL');
+  await member.child.exited;
+  return { status: 200, message: `node ${id} (pid ${pid}) killed with SIGKILL; ` +
+    `\`pado dev restart ${id}\` starts it again on its data` };
+}
+
+/**
+ * `pado dev restart <id>`: a running node is stopped first (SIGTERM, a controlled shutdown;
+ * SIGKILL past `devStopMsMax`), then started again with the same arguments — ports and data
+ * directory — and answered once it serves clients, exits, or `devRestartReadyMsMax` passes.
+ */
+async function restartMember(member: Member, closing: () => boolean,
+  startChild: (member: Member) => void): Promise<DevControlAnswer> {
+  const id = member.plan.nodeId;
+  if (member.exit === null) {
+    member.stopping = 'restart';
+    member.child.kill('SIGTERM');
+    if (await within(member.child.exited, devStopMsMax) === 'timeout') member.child.kill('SIGKILL');
+    await member.child.exited;
+  }
+  if (closing()) return { status: 409, message: 'pado dev is stopping' };
+  const ready = new Promise<boolean>((resolve) => { member.whenReady = resolve; });
+  startChild(member);
+  const pid = member.child.pid ?? '?';
+  const outcome = await within(ready, devRestartReadyMsMax);
+  if (outcome === true) {
+    return { status: 200, message: `node ${id} restarted (pid ${pid}) and serves clients` };
+  }
+  if (outcome === 'timeout') {
+    return { status: 504, message: `node ${id} (pid ${pid}) was started but does not serve ` +
+      `clients after ${devRestartReadyMsMax} ms; see its [n${id}] lines in pado dev's output` };
+  }
+  return { status: 500, message: `node ${id} ${describeExit(member.exit)} before it was ready; ` +
+    `see its [n${id}] lines in pado dev's output` };
+}
+
+/** `promise`'s value, or 'timeout' after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function describeExit(exit: ChildExit | null): string {
@@ -210,10 +341,16 @@ function describeExit(exit: ChildExit | null): string {
 }
 
 function nodeDiedMessage(member: Member, members: readonly Member[]): string {
+  const id = member.plan.nodeId;
+  if (member.stopping === 'restart') {
+    return `pado dev: node ${id} ${describeExit(member.exit)} for a restart\n`;
+  }
   const alive = members.filter((m) => m.exit === null).map((m) => m.plan.nodeId);
-  return `pado dev: node ${member.plan.nodeId} ${describeExit(member.exit)}; node(s) ${alive.join(',')} keep ` +
-    `running (the cluster moves its leaderships; see its [n${member.plan.nodeId}] lines above). Ctrl+C ` +
-    'stops the rest; start pado dev again to bring it back on its data\n';
+  const how = member.stopping === 'kill' ? ' on request' : '';
+  const rest = alive.length === 0 ? 'no node is running' : `node(s) ${alive.join(',')} keep running`;
+  return `pado dev: node ${id} ${describeExit(member.exit)}${how}; ${rest} (the cluster moves ` +
+    `its leaderships; see its [n${id}] lines above). \`pado dev restart ${id}\` starts it ` +
+    'again on its data; Ctrl+C stops the rest\n';
 }
 
 function unexpectedExitMessage(member: Member): string {

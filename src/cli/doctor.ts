@@ -1,20 +1,18 @@
 /**
  * `pado doctor [--bootstrap host:port]`: the cluster's health as `pado cluster health` sees it
- * (a voter or replica down, partitions under-replicated or leaderless, the quorum incomplete), then
+ * (a voter or replica down, partitions under-replicated or leaderless, a broker's disk low or
+ * full, an internal topic with too few replicas, the quorum incomplete), then
  * that every node can reach every other node at the address it advertises, in both directions. From the broker list (Metadata), it asks each node
  * (ConnectCheck, Pado's private API 1002) to connect to each other node's advertised address and
  * say which node answered there; it also checks that the nodes agree on loopback vs. network
  * addresses. Prints each problem with how to fix it; exit 1 when there is any.
  * `doctorFindings` is pure; the verb gathers the checks (one connection per node, bounded).
  */
-import {
-  evaluateHealth, fetchMinInsyncReplicas, type KafkaClient,
-} from '../client/index.js';
+import { fetchHealth, type KafkaClient } from '../client/index.js';
 import { PadoError, PadoErrorCode } from '../common/index.js';
 import { ApiKey, type ConnectCheckResponse } from '../protocol/index.js';
 import { parseBootstrap, type Bootstrap } from './args.js';
 import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from './verb.js';
-import { fetchClusterSnapshot, fetchDamagedReplicas } from './cluster/common.js';
 
 export interface DoctorNode {
   id: number;
@@ -124,12 +122,8 @@ export const doctor = defineVerb<DoctorArgs>({
     // The cluster's own view first: a voter or replica that is down never shows up in the broker
     // list below (only registered, live brokers do), so it is caught here — `pado doctor` used to
     // say "ok" with a node dead.
-    const { metadata, health } = await withClient(ctx, args.bootstrap, async (c) => {
-      const snapshot = await fetchClusterSnapshot(c);
-      const damagedReplicas = await fetchDamagedReplicas(c.io, snapshot.brokers);
-      return { metadata: await c.metadata([]),
-        health: evaluateHealth({ ...snapshot, damagedReplicas }, await fetchMinInsyncReplicas(c, snapshot)) };
-    });
+    const { metadata, health } = await withClient(ctx, args.bootstrap, async (c) =>
+      ({ health: (await fetchHealth(c)).report, metadata: await c.metadata([]) }));
     const nodes = metadata.brokers.slice(0, doctorNodesMax)
       .map((b) => ({ id: b.nodeId, host: b.host, port: b.port }));
     const checks = (await Promise.all(nodes.map((n) => checksFrom(ctx, n, nodes)))).flat();
@@ -137,7 +131,7 @@ export const doctor = defineVerb<DoctorArgs>({
     const pairs = checks.filter((c) => c.from !== 0).length;
     if (findings.length === 0) {
       ctx.stdout.write(`ok: ${nodes.length} nodes, ${pairs} directed pairs checked, ` +
-        'all reachable; every partition led and in sync, the quorum complete\n');
+        'all reachable; every partition led and in sync, no disk low, the quorum complete\n');
       return ExitCode.ok;
     }
     for (const f of findings) ctx.stdout.write(`problem: ${f}\n`);

@@ -12,13 +12,17 @@ import { argumentError, type RawOptions } from './args.js';
 import { clusterAddVoter } from './cluster/add-voter.js';
 import { clusterDecommission } from './cluster/decommission.js';
 import { clusterEvents } from './cluster/events.js';
+import { clusterConfigGet, clusterConfigReset, clusterConfigSet } from './cluster/config.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
 import { clusterMaintenance } from './cluster/maintenance.js';
 import { clusterPartitions } from './cluster/partitions.js';
+import { clusterLogdirsDescribe } from './cluster/logdirs-describe.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
+import { completionVerb, type CompletionCommand } from './completion.js';
 import { consume } from './consume.js';
 import { dev } from './dev.js';
+import { devKill, devRestart } from './dev-node.js';
 import { doctor } from './doctor.js';
 import { groupDelete } from './group/delete.js';
 import { groupOffsetDelete } from './group/offset-delete.js';
@@ -30,6 +34,7 @@ import { produce } from './produce.js';
 import { securityInit } from './security/init.js';
 import { rotateKey } from './security/rotate-key.js';
 import { start } from './start.js';
+import { top } from './top.js';
 import { topicAlterConfig } from './topic/alter-config.js';
 import { topicCreate } from './topic/create.js';
 import { topicDelete } from './topic/delete.js';
@@ -87,32 +92,55 @@ const entries: readonly Entry[] = [
   entry(start), entry(dev), entry(topicCreate), entry(topicList), entry(topicDescribe),
   entry(topicAlterConfig), entry(topicAddPartitions), entry(topicTrimPrefix), entry(topicDelete), entry(produce), entry(consume),
   entry(groupList), entry(groupDescribe), entry(groupResetOffsets), entry(groupDelete), entry(groupOffsetDelete), entry(groupSeek),
-  entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterAddVoter), entry(clusterRemoveVoter),
+  entry(clusterInfo), entry(clusterHealth), entry(clusterEvents), entry(clusterConfigGet),
+  entry(clusterConfigSet), entry(clusterConfigReset), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
   entry(clusterMaintenance),
   entry(clusterPartitions),
   entry(securityInit),
+  entry(devKill), entry(devRestart),
+  entry(clusterLogdirsDescribe),
+  entry(top),
+  entry(completionVerb(() => completionCommands())),
   entry(rotateKey),
 ];
 
 export const commandNames: readonly string[] = entries.map(commandName);
 
+/** Every command's words and flags (with the client security flags of connecting verbs). */
+function completionCommands(): CompletionCommand[] {
+  return entries.map((e) => ({ words: commandName(e).split(' '),
+    options: connects(e) ? [...e.options, ...clientSecurityOptions] : e.options }));
+}
+
 /** First words of multi-word commands ('topic'). */
 const nouns = new Set(commandNames.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
+
+/** Leading words of multi-word commands ('cluster', 'cluster config'): more words follow. */
+const prefixes = new Set(commandNames.flatMap((n) => {
+  const words = n.split(' ');
+  return words.slice(1).map((_, k) => words.slice(0, k + 1).join(' '));
+}));
 
 /** Flags whose value may be negative; mri would read `--acks -1` as a flag `-1`. */
 const negativeValueFlags = new Set(['--acks', '--shift-by']);
 
-/** `topic create x` → `topic create`, `x`; `--acks -1` → `--acks=-1`. */
+/**
+ * `topic create x` → `topic create`, `x`; `cluster config set a=1` → `cluster config set`, `a=1`;
+ * `--acks -1` → `--acks=-1`.
+ */
 export function normalizeArgv(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const word = args[i]!;
     const next = args[i + 1];
-    if (i === 0 && nouns.has(word) && next !== undefined && !next.startsWith('-')) {
-      out.push(`${word} ${next}`);
-      i++;
+    if (i === 0 && prefixes.has(word) && next !== undefined && !next.startsWith('-')) {
+      let command = word;
+      while (prefixes.has(command) && args[i + 1] !== undefined && !args[i + 1]!.startsWith('-')) {
+        command = `${command} ${args[++i]!}`;
+      }
+      out.push(command);
     } else if (negativeValueFlags.has(word) && next !== undefined && /^-\d+$/.test(next)) {
       out.push(`${word}=${next}`);
       i++;
@@ -154,7 +182,8 @@ export function parseArgv(args: readonly string[], env: Environment): Invocation
 
 function unknownCommand(word: string | undefined): Error {
   if (word === undefined) return argumentError('no command given; see `pado --help`');
-  const best = suggest(word, [...commandNames, ...nouns]);
+  // Nouns first: on a tie ('topci' is as far from `top` as from `topic`) the noun is meant.
+  const best = suggest(word, [...nouns, ...commandNames]);
   return argumentError(`unknown command '${word}'` +
     (best === undefined ? '' : `; did you mean \`pado ${best}\`?`) + '; see `pado --help`');
 }
@@ -191,8 +220,8 @@ function buildCac(withHelp: boolean, onAction: OnAction): CAC {
     for (const example of verb.examples) command.example(example);
     command.action((...actionArgs: unknown[]) => {
       const options = actionArgs.pop() as RawOptions;
-      // A variadic argument (`[...partitions]`) arrives as an array: one positional per item.
-      onAction(verb, actionArgs.flat().map((a) => String(a)), options);
+      // A variadic argument (<...names>) arrives as an array: its words are positionals too.
+      onAction(verb, actionArgs.flatMap((a) => (Array.isArray(a) ? a.map(String) : [String(a)])), options);
     });
   }
   if (withHelp) {

@@ -67,6 +67,7 @@ export const clientApiVersions: Readonly<Record<number, VersionRange>> = {
   [ApiKey.deleteGroups]: { min: 0, max: 2 },
   [ApiKey.offsetDelete]: { min: 0, max: 0 },
   [ApiKey.deleteRecords]: { min: 0, max: 2 },
+  [ApiKey.describeLogDirs]: { min: 0, max: 4 },
   // Cluster APIs (cluster-requests.ts). DescribeQuorum is used only when this build's protocol
   // has its codec (`describeQuorumApiKey` in cluster-requests.ts checks the table first).
   [ApiKey.describeCluster]: { min: 0, max: 1 },

@@ -8,12 +8,14 @@ import { ResourceType } from './requests.js';
 import type { KafkaClient } from './client.js';
 import type { QuorumDescription } from './cluster-requests.js';
 import {
-  missingBrokerIds, quorumLag, type ClusterSnapshot,
+  fetchClusterSnapshot, fetchDamagedReplicas, missingBrokerIds, quorumLag, type ClusterSnapshot,
 } from './cluster-snapshot.js';
+import { diskProblems, fetchDiskStates } from './disk-health.js';
 
 export const healthProblemKinds = [
   'no-controller', 'missing-broker', 'offline', 'leaderless', 'damaged-replica', 'under-min-isr',
   'under-replicated', 'topic-error', 'quorum-no-leader', 'quorum-voter-behind', 'quorum-error',
+  'disk-full', 'disk-low', 'internal-topic-under-replicated',
 ] as const;
 export type HealthProblemKind = (typeof healthProblemKinds)[number];
 
@@ -42,7 +44,10 @@ export const quorumLagRecordsMax = 1_000;
 /** Each topic's effective min.insync.replicas (DescribeConfigs); a topic absent is unknown. */
 export type MinInsyncReplicas = ReadonlyMap<string, number>;
 
-/** Every problem in the snapshot, in a stable order: brokers, partitions, quorum. */
+/**
+ * Every problem in the snapshot, in a stable order: brokers (missing, then disks), partitions,
+ * internal topics, quorum.
+ */
 export function evaluateHealth(snapshot: ClusterSnapshot,
   minInsyncReplicas: MinInsyncReplicas = new Map()): HealthReport {
   const problems: HealthProblem[] = [];
@@ -57,7 +62,10 @@ export function evaluateHealth(snapshot: ClusterSnapshot,
       message: `broker ${id} is named as a replica or voter but is not registered (down or ` +
         `fenced); start broker ${id}, or check its log for why it was fenced` });
   }
+  problems.push(...diskProblems(snapshot.diskStates ?? [],
+    new Set(snapshot.brokers.map((b) => b.brokerId))));
   problems.push(...partitionProblems(snapshot, new Set(missing), minInsyncReplicas));
+  problems.push(...internalTopicProblems(snapshot));
   if (snapshot.quorum !== null) problems.push(...quorumProblems(snapshot.quorum));
   return { healthy: problems.length === 0, quorumChecked: snapshot.quorum !== null, problems };
 }
@@ -85,8 +93,56 @@ function partitionProblems(
     for (const p of partitions) {
       const problem = partitionProblem(name, p, live, missing, minInsyncReplicas.get(name),
         damaged.get(`${name}-${p.partitionIndex}`) ?? []);
+      if (problem !== null && isInternalTopic(topic)) problem.message += groupsConsequence(problem.kind);
       if (problem !== null) problems.push(problem);
     }
+  }
+  return problems;
+}
+
+/** Kafka's internal topics Pado keeps (`__consumer_offsets`); Metadata marks them internal. */
+function isInternalTopic(topic: { name: string | null; isInternal?: boolean }): boolean {
+  return topic.isInternal === true || topic.name === '__consumer_offsets';
+}
+
+/** What a partition problem of `__consumer_offsets` means for the groups coordinated there. */
+function groupsConsequence(kind: HealthProblemKind): string {
+  if (kind === 'offline' || kind === 'leaderless') {
+    return ' (an internal partition: the consumer groups it coordinates cannot join, sync or ' +
+      'commit until it has a leader)';
+  }
+  if (kind === 'under-min-isr') {
+    return ' (an internal partition: the consumer groups it coordinates cannot commit offsets)';
+  }
+  if (kind === 'under-replicated') {
+    return ' (an internal partition: its consumer groups still commit, on fewer copies)';
+  }
+  return '';
+}
+
+/** The replicas the controller gives internal topics (Kafka's offsets.topic.replication.factor). */
+export const internalTopicReplicationFactor = 3;
+
+/**
+ * An internal topic with fewer replicas than min(3, live brokers): a cluster that started with
+ * one node and grew, until the controller adds replicas (controller/internal-topics.ts, when a
+ * broker is unfenced and every 30 s). One problem per topic, not one per partition.
+ */
+export function internalTopicProblems(snapshot: ClusterSnapshot): HealthProblem[] {
+  const target = Math.min(internalTopicReplicationFactor, snapshot.brokers.length);
+  const problems: HealthProblem[] = [];
+  for (const topic of snapshot.topics) {
+    if (!isInternalTopic(topic) || topic.errorCode !== 0 || topic.name === null) continue;
+    const short = topic.partitions.filter((p) => p.replicaNodes.length < target);
+    if (short.length === 0) continue;
+    const fewest = Math.min(...short.map((p) => p.replicaNodes.length));
+    problems.push({ kind: 'internal-topic-under-replicated', subject: topic.name,
+      message: `internal topic ${topic.name}: ${short.length} of ${topic.partitions.length} ` +
+        `partitions have fewer than ${target} replicas (as few as ${fewest}), so one broker's ` +
+        "loss can lose consumer groups' committed offsets; the controller adds replicas on live " +
+        'brokers when a broker joins and every 30 s: if this lasts over a minute, run `pado ' +
+        "cluster info` to check the controller and look for 'internal topic' in its log " +
+        '(unless offsetsTopicReplicationFactor is set lower on purpose)' });
   }
   return problems;
 }
@@ -255,3 +311,15 @@ export async function fetchMinInsyncReplicas(client: KafkaClient,
   return out;
 }
 
+/**
+ * What `pado cluster health`, `pado doctor` and the console evaluate: one broker's snapshot, the
+ * copies every live broker reports damaged, the disks the cluster's events say are low or full,
+ * and the topics' min.insync.replicas.
+ */
+export async function fetchHealth(client: KafkaClient):
+  Promise<{ snapshot: ClusterSnapshot; report: HealthReport }> {
+  const fetched = await fetchClusterSnapshot(client);
+  const damagedReplicas = await fetchDamagedReplicas(client.io, fetched.brokers);
+  const snapshot = { ...fetched, damagedReplicas, diskStates: await fetchDiskStates(client) };
+  return { snapshot, report: evaluateHealth(snapshot, await fetchMinInsyncReplicas(client, snapshot)) };
+}

@@ -5,7 +5,8 @@
  * brokers that do not serve it yet (the caller prints "not available" on null).
  */
 import {
-  apiTable, ApiKey, defaultDescribeClusterRequest, type DescribeClusterResponse,
+  apiTable, ApiKey, defaultDescribeClusterRequest, type DescribeClusterEventsResponse,
+  type DescribeClusterResponse,
 } from '../protocol/index.js';
 import type { KafkaClient } from './client.js';
 
@@ -101,26 +102,14 @@ function replicaState(r: Partial<QuorumReplica>): QuorumReplica {
   };
 }
 
-/** One cluster event as a broker answers it (DescribeClusterEvents; metadata/records.ts). */
-export interface ClusterEventView {
-  readonly id: number;
-  readonly timeMs: number;
-  readonly kind: string;
-  /** 0 info, 1 warn, 2 error. */
-  readonly severity: number;
-  /** -1: none. */
-  readonly brokerId: number;
-  readonly topic: string | null;
-  readonly message: string;
-}
+/**
+ * One cluster event as a broker answers it (DescribeClusterEvents; metadata/records.ts): severity
+ * 0 info, 1 warn, 2 error; brokerId -1 none.
+ */
+export type ClusterEventView = DescribeClusterEventsResponse['events'][number];
 
-export interface ClusterEventsAnswer {
-  readonly errorCode: number;
-  readonly errorMessage: string | null;
-  /** The newest event's id (0: none yet). */
-  readonly lastId: number;
-  readonly events: readonly ClusterEventView[];
-}
+/** `lastId`: the newest event's id (0: none yet). */
+export type ClusterEventsAnswer = DescribeClusterEventsResponse;
 
 /**
  * The cluster events after `afterId`, oldest first (issue 16). `maxWaitMs` > 0 waits for one

@@ -8,6 +8,7 @@ import { checkBrokerError } from './broker-errors.js';
 import { KafkaClient } from './client.js';
 import { describeCluster, describeQuorum, type QuorumDescription } from './cluster-requests.js';
 import type { ClientIo } from './connection.js';
+import type { BrokerDiskState } from './disk-health.js';
 
 export interface SnapshotBroker {
   brokerId: number;
@@ -27,6 +28,8 @@ export interface ClusterSnapshot {
   quorum: QuorumDescription | null;
   /** Copies their own brokers report damaged (`fetchDamagedReplicas`); absent: not asked. */
   damagedReplicas?: DamagedReplica[];
+  /** Brokers whose newest disk event says low or full (`fetchDiskStates`); absent: not asked. */
+  diskStates?: BrokerDiskState[];
 }
 
 /** A broker's own copy of a partition that fails its checks or lacks a range (being repaired). */

@@ -57,6 +57,7 @@ export {
 } from './cluster-snapshot.js';
 export {
   evaluateHealth, fetchMinInsyncReplicas, healthProblemKinds, partitionProblem, quorumLagRecordsMax,
+  fetchHealth, internalTopicProblems, internalTopicReplicationFactor,
   quorumProblems, type HealthProblem, type HealthProblemKind, type HealthReport,
   type MinInsyncReplicas,
 } from './cluster-health.js';
@@ -65,6 +66,10 @@ export {
   latestOffsets, offsetsAt, topicPartitions,
   type DescribedGroup, type GroupDescription, type MemberRow, type OffsetRow,
 } from './group-admin.js';
+export {
+  diskProblems, fetchDiskStates, latestDiskStates, type BrokerDiskState,
+} from './disk-health.js';
+export { describeLogDirs, type LogDirsQuery } from './log-dirs.js';
 export {
   alterPartitionReassignments, listPartitionReassignments, electPreferredLeaders,
   alterBrokerMaintenance, describeBrokerMaintenance, replicationThrottle,

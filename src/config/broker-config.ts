@@ -1,9 +1,11 @@
 /**
  * The broker configs reported by DescribeConfigs on a broker resource (type 4). Kafka clients and
- * tools (kafka-configs, kcat -L, admin UIs) look for these names; all are read-only here because
- * Pado changes node settings through its config file, not dynamically.
+ * tools (kafka-configs, kcat -L, admin UIs) look for these names. The dynamic cluster configs
+ * (config/dynamic.ts) are writable, and reported as DYNAMIC_DEFAULT_BROKER_CONFIG when the cluster
+ * sets them; the rest are read-only: each node's config file sets them.
  */
 import type { NodeConfig } from './node-config.js';
+import { isDynamicClusterConfig } from './dynamic.js';
 import {
   ConfigSource, ConfigType, minInsyncReplicasFor, topicConfigDefaults, type ConfigEntry,
 } from './topic-config.js';
@@ -99,19 +101,30 @@ const builtinDefaults: Readonly<Record<string, string>> = {
   'log.retention.ms': String(topicConfigDefaults['retention.ms']),
   'log.retention.bytes': String(topicConfigDefaults['retention.bytes']),
   'log.cleanup.policy': topicConfigDefaults['cleanup.policy'],
+  // Pado's built-in node defaults (node-config.ts nodeConfigDefaults), which are Kafka's too.
+  'auto.create.topics.enable': 'true',
+  'num.partitions': '1',
+  'default.replication.factor': '1',
 };
 
-export function describeBrokerConfig(config: NodeConfig): ConfigEntry[] {
+/**
+ * `config` is the node's config with the cluster's dynamic configs applied; `setByCluster` names
+ * the ones the cluster sets.
+ */
+export function describeBrokerConfig(config: NodeConfig,
+  setByCluster: ReadonlySet<string> = new Set()): ConfigEntry[] {
   return brokerConfigDefs.map((def) => {
     const value = def.value(config);
-    const isDefault = def.isDefault?.(config) ?? builtinDefaults[def.name] === value;
+    const dynamic = setByCluster.has(def.name);
+    const isDefault = !dynamic && (def.isDefault?.(config) ?? builtinDefaults[def.name] === value);
     return {
       name: def.name,
       value,
       isDefault,
-      readOnly: true,
+      readOnly: !isDynamicClusterConfig(def.name),
       isSensitive: false,
-      source: isDefault ? ConfigSource.defaultConfig : ConfigSource.staticBrokerConfig,
+      source: dynamic ? ConfigSource.dynamicDefaultBrokerConfig
+        : isDefault ? ConfigSource.defaultConfig : ConfigSource.staticBrokerConfig,
       configType: def.type,
       documentation: def.doc,
     };

@@ -25,3 +25,4 @@ export {
   type SecurityProtocol, type SaslMechanismName, type ListenerConfig, type SslConfig,
   type SslClientAuth,
 } from './listeners.js';
+export { dynamicClusterConfigs, isDynamicClusterConfig, withDynamicConfigs, dynamicConfigProblem } from './dynamic.js';

@@ -248,7 +248,8 @@ const httpExample = '"httpListen": "127.0.0.1:9644"';
 const advertisedExample = '"advertised": "broker1.example.com:9092"';
 
 export const fieldHints: Readonly<Record<string, FieldHint>> = {
-  nodeId: { what: 'a node id (integer 0–2147483647)', example: '--node-id 1' },
+  nodeId: { what: 'a node id (integer 1–2147483647; Pado keeps 0 for "no node", so a Kafka ' +
+    'broker.id=0 becomes e.g. 1)', example: '--node-id 1' },
   listen: { what: 'a host:port', example: listenExample },
   'listen.host': { what: 'a host name or IP address', example: listenExample },
   'listen.port': portHint(listenExample),
@@ -397,7 +398,8 @@ export const nodeConfigSchema = {
   additionalProperties: false,
   required: Object.keys(nodeConfigDefaults()),
   properties: {
-    nodeId: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1 },
+    // 0 is Raft's "no node" in Pado (raft/): a node id starts at 1.
+    nodeId: { type: 'integer', minimum: 1, maximum: 2 ** 31 - 1 },
     listen: hostPortSchema(0),
     advertised: hostPortSchema(1),
     dataDir: { type: 'string', minLength: 1 },

@@ -52,6 +52,8 @@ export type ConfigType = (typeof ConfigType)[keyof typeof ConfigType];
 /** Kafka's DescribeConfigs ConfigSource codes. */
 export const ConfigSource = {
   dynamicTopicConfig: 1,
+  /** Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG: set cluster-wide in the metadata (config/dynamic.ts). */
+  dynamicDefaultBrokerConfig: 3,
   staticBrokerConfig: 4,
   defaultConfig: 5,
 } as const;

@@ -6,8 +6,7 @@
  */
 import {
   checkBrokerError, checkGroupError, commitGroupOffsets, describeGroupAt, describeOne,
-  evaluateHealth, fetchClusterSnapshot, fetchDamagedReplicas, fetchMinInsyncReplicas,
-  findGroupCoordinator, listGroups, missingBrokerIds, offsetsAt, OffsetSpec, quorumLag,
+  fetchHealth, findGroupCoordinator, listGroups, missingBrokerIds, offsetsAt, OffsetSpec, quorumLag,
   ResourceType, TopicReader, decodeFetchedRecords, topicPartitions,
   type ClusterClient, type GroupDescription, type HealthReport, type KafkaClient,
 } from '../client/index.js';
@@ -37,10 +36,7 @@ export interface Overview {
 
 export async function overview(cluster: ClusterClient): Promise<Overview> {
   const client = await cluster.any();
-  const snapshot = await fetchClusterSnapshot(client);
-  const damagedReplicas = await fetchDamagedReplicas(client.io, snapshot.brokers);
-  const health = evaluateHealth({ ...snapshot, damagedReplicas },
-    await fetchMinInsyncReplicas(client, snapshot));
+  const { snapshot, report: health } = await fetchHealth(client);
   const live = snapshot.brokers.map((b) => ({ id: b.brokerId, host: b.host, port: b.port,
     rack: b.rack, state: 'live' as const, controller: b.brokerId === snapshot.controllerId }));
   const down = missingBrokerIds(snapshot).map((id) => ({ id, host: null, port: null, rack: null,

@@ -70,7 +70,7 @@ function brokerNotes(before: MetadataImage, records: readonly MetadataRecord[], 
       }
       case 'fenceBroker':
         notes.push({ kind: 'broker-fenced', severity: EventSeverity.warn, brokerId: r.brokerId,
-          message: `broker ${r.brokerId} fenced: it leads nothing and is out of every ISR${because(cause)}` });
+          message: `broker ${r.brokerId} fenced (it leads nothing and is out of every ISR)${because(cause)}` });
         break;
       case 'unfenceBroker':
         notes.push({ kind: 'broker-unfenced', severity: EventSeverity.info, brokerId: r.brokerId,

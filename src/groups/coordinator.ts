@@ -180,6 +180,23 @@ export class GroupCoordinator extends GroupMembership {
   // ---- ListGroups, DescribeGroups, DeleteGroups ------------------------------------------------
 
   /** Groups whose state is in `statesFilter` (case-insensitive, as Kafka); empty = all. */
+  /**
+   * Durable committed offsets, by group, topic and partition (the consumer-group lag metric), at
+   * most `max` of them.
+   */
+  committedOffsets(max: number): { group: string; topic: string; partition: number; offset: number }[] {
+    const out: { group: string; topic: string; partition: number; offset: number }[] = [];
+    for (const [group, topics] of this.durableOffsets) {
+      for (const [topic, partitions] of topics) {
+        for (const [partition, c] of partitions) {
+          if (out.length >= max) return out;
+          out.push({ group, topic, partition, offset: c.offset });
+        }
+      }
+    }
+    return out;
+  }
+
   listGroups(statesFilter: readonly string[]): ListedGroup[] {
     const states = new Set(statesFilter.map((s) => s.toLowerCase()));
     const out: ListedGroup[] = [];

@@ -414,7 +414,8 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
         const topic = req.topic !== null && image.topicsByName.has(req.topic) ? req.topic : null;
         return { records: [], result: { errorCode: 0, errorMessage: null }, notes: [{
           kind: req.kind as ClusterEventKind, severity, brokerId: req.brokerId, topic,
-          message: `broker ${req.brokerId}: ${req.message}` }] };
+          // A report is a peer's input: no control characters (terminal escapes) reach `pado cluster events`.
+          message: `broker ${req.brokerId}: ${req.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}` }] };
       }, { settle: false });
     } catch (err) {
       return refused(this.refusalCode(err, 'event report'), 'not committed');

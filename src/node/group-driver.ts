@@ -177,6 +177,11 @@ export class GroupDriver {
     return { errorCode: KafkaError.coordinatorNotAvailable.code, topics: [] };
   }
 
+  /** This partition's durable committed offsets (at most `max`). */
+  committedOffsets(max: number) {
+    return this.core.committedOffsets(max);
+  }
+
   listGroups(statesFilter: readonly string[]) {
     return Promise.resolve(this.core.listGroups(statesFilter));
   }

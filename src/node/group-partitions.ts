@@ -239,6 +239,16 @@ export class GroupPartitions implements GroupService {
   }
 
   /** The groups of every loaded partition (a loading one lists nothing yet). */
+  /** Committed offsets of the groups this node coordinates (at most `max`): the lag metric's. */
+  committedOffsets(max: number): { group: string; topic: string; partition: number; offset: number }[] {
+    const out: { group: string; topic: string; partition: number; offset: number }[] = [];
+    for (const o of this.owned.values()) {
+      if (o.kind !== 'loaded' || out.length >= max) continue;
+      out.push(...o.driver.committedOffsets(max - out.length));
+    }
+    return out;
+  }
+
   async listGroups(statesFilter: readonly string[]): Promise<ListedGroup[]> {
     const loaded = [...this.owned.values()].filter((o): o is Loaded => o.kind === 'loaded');
     const lists = await Promise.all(loaded.map((o) => o.driver.listGroups(statesFilter)));

@@ -16,7 +16,7 @@ import {
   assert, delay, limits, randomUuid, withinMs, type Clock, type Net, type Random,
 } from '../common/index.js';
 import {
-  effectiveTopicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
+  effectiveTopicConfigs, withDynamicConfigs, type NodeConfig, type RaftVoterAddress, type TopicConfigs,
 } from '../config/index.js';
 import { createTopics, type ControllerContext } from '../controller/index.js';
 import {
@@ -51,6 +51,7 @@ import { flushLogger } from './io/logger.js';
 import { NodeListeners, peerNet } from './listeners.js';
 import { isrChangeSender } from './isr-changes.js';
 import { ReplicaManager, topicOverrides, type ReplicaView } from './replica-manager.js';
+import { logDirsHandler } from './log-dirs.js';
 import type { PartitionReplica } from './partition-replica.js';
 import type { NodeIo } from './io/index.js';
 import { NodeObservability } from './observability.js';
@@ -141,7 +142,9 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
   // fenced and leads nothing: clients must see neither, only peers are served.
   const clientGate = new ReadyGate();
   const { broker, handlers } = services;
-  const gated = gateClientRequests(withForwarding(brokerHandlers(broker, handlers), broker),
+  replicas.effectiveConfig = () => broker.effectiveConfig();
+  const served = [...handlers, logDirsHandler(config.dataDir, io.disk, () => replicas.view())];
+  const gated = gateClientRequests(withForwarding(brokerHandlers(broker, served), broker),
     clientGate, { holds: () => broker.holdsLease(),
       lapsedForMs: () => services.lifecycle.leaseLapsedForMs(),
       wait: (timeoutMs, signal) => broker.waitForLease(timeoutMs, signal) });
@@ -152,9 +155,13 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     if (quorum.metadata.isController()) observed.metrics.leadersElected(leaderChanges(previous, next));
   });
   let stopping = false;
+  // The group coordinators, once loaded (the lag metric reads their committed offsets).
+  let groupsLoaded: GroupPartitions | null = null;
   observed.attach({ nodeId: config.nodeId, image: () => quorum.metadata.image(),
     raft: () => quorum.driver.status(), isController: () => quorum.metadata.isController(),
     replicas: () => replicas.view(), diskFreeBytes: () => replicas.diskFreeBytes,
+    topicDefaults: () => broker.effectiveConfig().topicDefaults,
+    groupOffsets: () => groupsLoaded?.committedOffsets(groupLagSeriesMax) ?? [],
     notReady: () => (stopping ? 'stopping'
       : !clientGate.isOpen ? 'starting: not yet registered, unfenced and caught up'
         : !services.lifecycle.holdsLease() ? 'no lease from the controller (fenced, or cut off from it)'
@@ -193,12 +200,14 @@ export async function startNode(config: NodeConfig, log: Logger, given: NodeIo,
     'serving clients: registered, unfenced and caught up with the metadata log');
   const groupSnapshots = await GroupSnapshotStore.open(join(config.dataDir, '__group-snapshots'),
     io.openKv);
-  const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots, config.topicDefaults,
+  const groupDriver = openGroups(quorum.metadata, replicas, groupSnapshots,
+    () => services.broker.effectiveConfig().topicDefaults,
     log, io);
   // Ready with the groups this node leads loaded, if they load soon: a leader whose HW waits for
   // followers that are down answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, and start-up goes on.
   await withinMs(clock, groupDriver.settled(), groupsLoadMsMax);
   services.groups.resolve(groupDriver);
+  groupsLoaded = groupDriver;
   replicas.startRetention();
   log.info({ clusterId: quorum.metadata.image().clusterId, controllerId: quorum.metadata.controllerId() },
     'node ready');
@@ -354,6 +363,9 @@ function clusterServices(inputs: ServiceInputs): ClusterServices {
   return { broker, link, groups, duties, remote, lifecycle, registeredAs, handlers, bootstrap, diskWatch };
 }
 
+/** kafka_consumergroup_lag series a node reports at most (each scrape's cost and size stay bounded). */
+const groupLagSeriesMax = 10_000;
+
 /** How often each broker measures its data disk for the disk-low/full/ok events. */
 const diskWatchMs = 5_000;
 
@@ -454,7 +466,7 @@ function openGroups(
   metadata: RaftMetadata,
   replicas: ReplicaManager,
   snapshots: GroupSnapshotStore,
-  topicDefaults: NodeConfig['topicDefaults'],
+  topicDefaults: () => NodeConfig['topicDefaults'],
   log: Logger,
   { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
 ): GroupPartitions {
@@ -467,7 +479,7 @@ function openGroups(
       const now = metadata.image().topicsByName.get(offsetsTopicName);
       if (now === undefined) return 1;
       return effectiveTopicConfigs(topicOverrides(now), replicationFactorOf(now),
-        topicDefaults)['min.insync.replicas'];
+        topicDefaults())['min.insync.replicas'];
     },
     waitForAdvance: (partition, timeoutMs, signal) => {
       const replica = replicas.get(offsetsTopicName, partition);
@@ -529,7 +541,8 @@ function makeBroker(
   holdsLease: () => boolean,
   { clock, random }: Pick<NodeIo, 'clock' | 'random'>,
 ): Broker {
-  const controllerContext = controllerContextOf(config, config.defaultPartitions, random);
+  const effective = effectiveConfigOf(metadata, config);
+  const controllerContext = controllerContextOf(effective, random);
   const overrides = (topic: string): Partial<TopicConfigs> => {
     const t = metadata.image().topicsByName.get(topic);
     return t === undefined ? {} : topicOverrides(t);
@@ -541,9 +554,12 @@ function makeBroker(
     get clusterId() {
       return metadata.image().clusterId;
     },
-    autoCreateTopics: config.autoCreateTopics,
+    get autoCreateTopics() {
+      return effective().autoCreateTopics;
+    },
     controllerContext,
     nodeConfig: config,
+    effectiveConfig: effective,
     image: () => metadata.image(),
     propose: (decide) => metadata.propose(decide),
     isController: () => metadata.isController(),
@@ -583,21 +599,41 @@ function makeBroker(
     topicConfig(topic) {
       const t = metadata.image().topicsByName.get(topic);
       if (t === undefined) return undefined;
-      return effectiveTopicConfigs(topicOverrides(t), replicationFactorOf(t), config.topicDefaults);
+      return effectiveTopicConfigs(topicOverrides(t), replicationFactorOf(t), effective().topicDefaults);
     },
     topicOverrides: overrides,
     nowMs: () => clock.now(),
   };
 }
 
-function controllerContextOf(
-  config: NodeConfig, defaultPartitions: number, random: Random,
-): ControllerContext {
+/** The decisions' context; the defaults follow the cluster's dynamic configs. */
+function controllerContextOf(effective: () => NodeConfig, random: Random): ControllerContext {
   return {
     newTopicId: () => randomUuid(random),
-    defaultPartitions,
-    defaultReplicationFactor: config.defaultReplicationFactor,
+    get defaultPartitions() {
+      return effective().defaultPartitions;
+    },
+    get defaultReplicationFactor() {
+      return effective().defaultReplicationFactor;
+    },
     partitionsPerTopicMax,
+  };
+}
+
+/**
+ * The node config with the cluster's dynamic configs (config/dynamic.ts) applied, recomputed only
+ * when the image's broker configs change.
+ */
+export function effectiveConfigOf(metadata: { image(): MetadataImage }, config: NodeConfig): () => NodeConfig {
+  let from: ReadonlyMap<string, string> | null = null;
+  let cached = config;
+  return () => {
+    const entries = metadata.image().brokerConfigs;
+    if (entries !== from) {
+      cached = withDynamicConfigs(config, entries);
+      from = entries;
+    }
+    return cached;
   };
 }
 
@@ -636,6 +672,7 @@ async function openQuorum(
       newDirectoryId: () => randomUuid(random) });
   const mustJoin = config.join !== undefined && store.storage.lastIndex() === 0;
   const machine = new MetadataMachine(log.child({ module: 'metadata' }), clock);
+  const effectiveMachineConfig = effectiveConfigOf({ image: () => machine.image }, config);
   const kv = testRaftKvEnabled(env) ? new RaftKvMachine() : undefined;
   if (kv !== undefined) {
     log.warn({ env: testRaftKvEnv }, 'test-only RaftKv API enabled: never set this in production');
@@ -667,7 +704,7 @@ async function openQuorum(
     driver,
     machine,
     metadata: new RaftMetadata(driver, machine, config.nodeId, clock,
-      log.child({ module: 'controller' }), minIsrOfTopic(config.topicDefaults)),
+      log.child({ module: 'controller' }), minIsrOfTopic(() => effectiveMachineConfig().topicDefaults)),
     handlers: [
       raftMessageHandler(raftService(driver, peers), () => clock.now()),
       ...(kv === undefined ? [] : [raftKvHandler(new RaftKv(driver, kv))]),
@@ -730,7 +767,9 @@ async function bootstrapCluster(
       ];
       return { records, result: undefined };
     });
-    const ctx = controllerContextOf(config, config.offsetsTopicPartitions, random);
+    // The offsets topic's partition count (offsets.topic.num.partitions), not num.partitions.
+    const ctx = controllerContextOf(() => ({ ...config, defaultPartitions: config.offsetsTopicPartitions }),
+      random);
     await metadata.propose((image) => {
       if (image.topicsByName.has(offsetsTopicName)) return { records: [], result: undefined };
       // Brokers register themselves: wait for every initial voter, so the topic is spread.

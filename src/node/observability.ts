@@ -9,7 +9,7 @@ import type { Clock } from '../common/index.js';
 import { effectiveTopicConfigs, type NodeConfig } from '../config/index.js';
 import { replicationFactorOf, type MetadataImage } from '../metadata/index.js';
 import {
-  adminRoutes, NodeMetrics, type HttpMount, type NodeState, type PartitionState,
+  adminRoutes, NodeMetrics, type GroupLag, type HttpMount, type NodeState, type PartitionState,
 } from '../observability/index.js';
 import { apiTable } from '../protocol/index.js';
 import { listenError, type RequestObserver } from '../server/index.js';
@@ -27,6 +27,10 @@ export interface ObservedParts {
   readonly isController: () => boolean;
   readonly replicas: () => readonly ReplicaView[];
   readonly diskFreeBytes: () => number | undefined;
+  /** Committed offsets of the groups this node coordinates (bounded), for the lag metric. */
+  readonly groupOffsets: () => readonly { group: string; topic: string; partition: number; offset: number }[];
+  /** The topic defaults in force (the node's config with the cluster's dynamic configs). */
+  readonly topicDefaults: () => NodeConfig['topicDefaults'];
   /** Null when serving clients, else why not. */
   readonly notReady: () => string | null;
 }
@@ -112,13 +116,21 @@ export class NodeObservability {
       let minIsr = minIsrOf.get(v.topic);
       if (minIsr === undefined && topic !== undefined) {
         minIsr = effectiveTopicConfigs(topicOverrides(topic), replicationFactorOf(topic),
-          this.config.topicDefaults)['min.insync.replicas'];
+          parts.topicDefaults())['min.insync.replicas'];
         minIsrOf.set(v.topic, minIsr);
       }
       partitions.push({ topic: v.topic, partition: v.partition,
         leader: v.role === 'leader' && p?.leader === parts.nodeId,
         replicas: p?.replicas.length ?? 0, isr: p?.isr.length ?? 0, minIsr: minIsr ?? 1,
         sizeBytes: v.sizeBytes, logEndOffset: v.logEndOffset, highWatermark: v.highWatermark });
+    }
+    // Lag against this node's own replica's high watermark (a follower's trails the leader's by a
+    // fetch round): no request to any other node per scrape.
+    const hw = new Map(partitions.map((p) => [`${p.partition}\u0000${p.topic}`, p.highWatermark]));
+    const groupLag: GroupLag[] = [];
+    for (const c of parts.groupOffsets()) {
+      const end = hw.get(`${c.partition}\u0000${c.topic}`);
+      if (end !== undefined && c.offset >= 0) groupLag.push({ ...c, lag: Math.max(0, end - c.offset) });
     }
     const free = parts.diskFreeBytes();
     return {
@@ -128,7 +140,7 @@ export class NodeObservability {
         observers: status.conf.learners.length },
       brokers: { active: image.brokers.size - fenced, fenced }, offlinePartitions: offline, partitions,
       ...(free === undefined ? {} : { diskFreeBytes: free }),
-      ready: parts.notReady() === null,
+      ready: parts.notReady() === null, groupLag,
     };
   }
 }

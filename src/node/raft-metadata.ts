@@ -112,21 +112,24 @@ export class MetadataMachine implements RaftStateMachine {
 }
 
 /**
- * A topic's effective min.insync.replicas under the node's topic defaults, for the events the
- * controller derives (isr-below-min); cached per topic image (a config change makes a new one).
+ * A topic's effective min.insync.replicas under the topic defaults in force (the node's, with the
+ * cluster's dynamic configs), for the events the controller derives (isr-below-min); cached per
+ * topic image and defaults (a config change makes a new one of either).
  */
-export function minIsrOfTopic(defaults?: Readonly<TopicDefaults>): (topic: TopicImage) => number {
-  const cache = new WeakMap<TopicImage, number>();
+export function minIsrOfTopic(defaults: () => Readonly<TopicDefaults> | undefined = () => undefined):
+  (topic: TopicImage) => number {
+  const cache = new WeakMap<TopicImage, { defaults: Readonly<TopicDefaults> | undefined; minIsr: number }>();
   return (topic) => {
-    let minIsr = cache.get(topic);
-    if (minIsr === undefined) {
+    const now = defaults();
+    let known = cache.get(topic);
+    if (known === undefined || known.defaults !== now) {
       const checked = validateTopicConfigs(Object.fromEntries(topic.configs));
       // Invariant: the controller validated every config before it was committed.
       const overrides = checked.ok ? checked.configs : {};
-      minIsr = effectiveTopicConfigs(overrides, replicationFactorOf(topic), defaults)['min.insync.replicas'];
-      cache.set(topic, minIsr);
+      known = { defaults: now, minIsr: effectiveTopicConfigs(overrides, replicationFactorOf(topic), now)['min.insync.replicas'] };
+      cache.set(topic, known);
     }
-    return minIsr;
+    return known.minIsr;
   };
 }
 

@@ -56,6 +56,8 @@ export interface ReplicaView {
   readonly takesWrites: boolean;
   /** Bytes of the log's segments. */
   readonly sizeBytes: number;
+  /** A follower's: the leader's high watermark in its last answer (-1 before one). */
+  readonly leaderHighWatermark?: number;
 }
 
 export interface FollowerSlot {
@@ -168,9 +170,10 @@ export class ReplicaManager {
 
   /** Opens every partition log on disk; `applyImage` then adopts or removes each. */
   static async open(config: NodeConfig, log: Logger, io: StorageIo): Promise<ReplicaManager> {
+    let opened: ReplicaManager | null = null;
     const logs = await LogManager.open(config.dataDir, io, {
       diskReserveBytes: config.diskReserveBytes,
-      configFor: () => logConfigOf(config.topicDefaults, config),
+      configFor: () => logConfigOf((opened?.effectiveConfig() ?? config).topicDefaults, config),
     });
     // A torn tail after a crash is expected and repaired, but the operator should know data
     // that was never acknowledged was dropped (and how much, in case it was not a crash).
@@ -184,6 +187,7 @@ export class ReplicaManager {
       'after a clean shutdown' : 'partition logs opened after an unclean stop: data beyond each ' +
       'HW checkpoint was CRC-checked');
     const manager = new ReplicaManager(config, log, logs, io.clock);
+    opened = manager;
     for (const [name, partitionLog] of logs.all()) {
       const damage = partitionLog.damage;
       const dash = name.lastIndexOf('-');
@@ -221,6 +225,12 @@ export class ReplicaManager {
     followed?.replica.repair(damage.offset);
     this.onDamageFound(topic, partition, damage);
   }
+
+  /**
+   * The node config with the cluster's dynamic configs applied (config/dynamic.ts): the topic
+   * defaults every partition's configs start from. The node sets it once composed.
+   */
+  effectiveConfig: () => NodeConfig = () => this.config;
 
   /** Told of every damage found (the node reports it as a cluster event). */
   onDamageFound: (topic: string, partition: number, damage: LogDamage) => void = () => undefined;
@@ -370,7 +380,8 @@ export class ReplicaManager {
     for (const f of this.followers.values()) {
       out.push({ topic: f.topic, partition: f.partition, role: 'follower', leaderEpoch: f.replica.leaderEpoch,
         highWatermark: f.replica.highWatermark, logEndOffset: f.log.logEndOffset, durableEndOffset: f.log.durableEndOffset,
-        takesWrites: false, sizeBytes: f.log.sizeBytes });
+        takesWrites: false, sizeBytes: f.log.sizeBytes,
+        leaderHighWatermark: f.replica.leaderHighWatermark });
     }
     return out;
   }
@@ -421,11 +432,13 @@ export class ReplicaManager {
     for (const topic of previous.topicsById.values()) {
       if (!next.topicsById.has(topic.topicId)) await this.removeTopic(topic);
     }
+    // A change of the cluster's dynamic configs (topic defaults) reaches every topic.
+    const defaultsChanged = previous.brokerConfigs !== next.brokerConfigs;
+    const defaults = this.effectiveConfig().topicDefaults;
     for (const topic of next.topicsById.values()) {
       const before = previous.topicsById.get(topic.topicId);
-      if (before === topic) continue;
-      const configs = effectiveTopicConfigs(topicOverrides(topic), replicationFactorOf(topic),
-        this.config.topicDefaults);
+      if (before === topic && !defaultsChanged) continue;
+      const configs = effectiveTopicConfigs(topicOverrides(topic), replicationFactorOf(topic), defaults);
       for (const p of topic.partitions) await this.applyPartition(topic, p, configs);
     }
     // Leaders add only live brokers to an ISR (the controller refuses fenced ones, KIP-841).

@@ -5,18 +5,11 @@
  * as server-sent events (`id:` the event id, so a browser's EventSource resumes with
  * Last-Event-ID after a reconnect), the kept ones first unless `since` says otherwise.
  */
+import type { ClusterEvent } from '../metadata/index.js';
 import { jsonAnswer, textAnswer, type HttpMount, type HttpRequest, type HttpResponse } from './routes.js';
 
-/** An event as the metadata holds it (metadata/image.ts ClusterEvent; types only, no import). */
-export interface FeedEvent {
-  readonly id: number;
-  readonly timeMs: number;
-  readonly kind: string;
-  readonly severity: number;
-  readonly brokerId: number;
-  readonly topic: string | null;
-  readonly message: string;
-}
+/** An event as the metadata holds it. */
+export type FeedEvent = ClusterEvent;
 
 export interface EventFeedOptions {
   /** The kept events, oldest first, and the newest id. */

@@ -1,5 +1,5 @@
 export {
-  NodeMetrics, type ApiNames, type NodeState, type PartitionState,
+  NodeMetrics, type ApiNames, type GroupLag, type NodeState, type PartitionState,
 } from './metrics.js';
 export {
   adminRoutes, isStream, jsonAnswer, textAnswer, type AdminRoutesOptions, type HttpAnswer, type HttpHandler,

@@ -51,6 +51,19 @@ export interface NodeState {
   /** Free bytes on the data directory's file system, when measured. */
   readonly diskFreeBytes?: number;
   readonly ready: boolean;
+  /**
+   * Consumer-group lag of the groups this node coordinates: each committed offset's distance to
+   * the partition's high watermark as this node's replica knows it (partitions without a replica
+   * here are left out).
+   */
+  readonly groupLag?: readonly GroupLag[];
+}
+
+export interface GroupLag {
+  readonly group: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
 }
 
 /** Kafka's request names (its `request` label), by API key; others by key. */
@@ -240,6 +253,13 @@ export class NodeMetrics {
     perPartition('kafka_cluster_partition_insyncreplicascount', 'In-sync replicas of the partition',
       (p) => p.isr);
     perPartition('kafka_cluster_partition_replicascount', 'Replicas of the partition', (p) => p.replicas);
+    new Gauge({ name: 'kafka_consumergroup_lag',
+      help: 'Records between a group\'s committed offset and the partition\'s high watermark ' +
+        '(groups this node coordinates; kafka_exporter\'s name)',
+      labelNames: ['consumergroup', 'topic', 'partition'], registers, collect() {
+        this.reset();
+        for (const l of read()?.groupLag ?? []) this.labels(l.group, l.topic, String(l.partition)).set(l.lag);
+      } });
     new Gauge({ name: 'pado_disk_free_bytes', help: 'Free bytes on the data directory\'s file system',
       registers, collect() {
         const free = read()?.diskFreeBytes;

@@ -101,6 +101,8 @@ export class FollowerReplica {
   private logEnd: number;
   private syncedEnd: number;
   private hw: number;
+  /** The leader's high watermark in its last answer with records (-1 before one). */
+  private leaderHw = -1;
   /** Invariant: while true we only ask OffsetForLeaderEpoch; fetching starts once it is false. */
   private truncating: boolean;
   /** Invariant: ≤ logEnd; everything from it must be refetched (see the header). */
@@ -163,6 +165,14 @@ export class FollowerReplica {
 
   get highWatermark(): number {
     return this.hw;
+  }
+
+  /**
+   * The leader's high watermark as its last answer said, not capped at our log end: how far we
+   * are behind what the partition has committed (DescribeLogDirs' offsetLag). -1 before one.
+   */
+  get leaderHighWatermark(): number {
+    return this.leaderHw;
   }
 
   /** The epoch of our last record (sent as a Fetch's lastFetchedEpoch). */
@@ -235,6 +245,7 @@ export class FollowerReplica {
       batchCount++;
     }
     this.hw = Math.max(this.hw, Math.min(response.highWatermark, this.logEnd));
+    this.leaderHw = response.highWatermark;
     return batchCount === 0 ? none : { kind: 'append', batchCount };
   }
 

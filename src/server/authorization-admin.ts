@@ -191,6 +191,8 @@ export const clusterRules: readonly (readonly [number, Rule])[] = [
   [1003, onCluster(Op.describe, () => ({ errorCode: clusterDenied, errorMessage: deniedMessage,
     lastId: -1, events: [] }))],
   [80, onCluster(Op.alter, () => clusterError)],
+  // DescribeLogDirs: Kafka answers a refusal with no results (and, v3+, the error code).
+  [35, onCluster(Op.describe, () => ({ throttleTimeMs: 0, errorCode: clusterDenied, results: [] }))],
   [81, onCluster(Op.alter, () => clusterError)],
   // Reassignment, elections and maintenance (issue 16): ALTER on the cluster, as Kafka's
   // ElectLeaders and AlterPartitionReassignments; their listings DESCRIBE.

@@ -153,5 +153,10 @@ export interface Broker {
   /** The topic's own overrides (what DescribeConfigs reports as dynamic). */
   topicOverrides(topic: string): Partial<TopicConfigs>;
   readonly nodeConfig: Readonly<NodeConfig>;
+  /**
+   * The node config with the cluster's dynamic configs applied (config/dynamic.ts): what topic
+   * defaults and auto-creation follow now.
+   */
+  effectiveConfig(): Readonly<NodeConfig>;
   nowMs(): number;
 }

@@ -21,6 +21,9 @@ export type * from './controller-service.js';
 export type * from './membership-service.js';
 export { membershipHandlers } from './handlers/connect-check.js';
 export {
+  describeLogDirsHandler, type LogDirReplica, type LogDirsSource,
+} from './handlers/describe-log-dirs.js';
+export {
   ConnectionSession, type ListenerSecurity, type AuthRefusal,
 } from './session.js';
 export { clientListenerHandlers, peerOnlyApiKeys } from './listener-apis.js';

@@ -38,6 +38,8 @@ export interface FsOps {
   syncDir(dir: string): Promise<void>;
   /** Free bytes available to this (unprivileged) process on the file system holding `dir`. */
   freeBytes(dir: string): Promise<number>;
+  /** Total bytes of the file system holding `dir` (DescribeLogDirs v4); absent: unknown. */
+  totalBytes?(dir: string): Promise<number>;
 }
 
 /** What storage is handed: the disk and the node's clock (group commit waits a turn on it). */

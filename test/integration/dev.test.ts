@@ -4,8 +4,14 @@
  * -L succeeds against each of the three listeners (each answers with at least itself in the broker
  * list) and `pado cluster info` / `cluster health --format json` answer; with the printed list as
  * --bootstrap, `pado produce` and `pado consume` move 300 lines through an RF 3 topic with 3
- * partitions, each line once. Then node 2 is SIGKILLed by the pid `pado dev` printed: `pado dev`
- * reports it and keeps nodes 1 and 3 running, and they still serve all 300 lines. Then one SIGINT
+ * partitions, each line once; `pado top --once` reaches every node's HTTP listener at its default
+ * address (Kafka port + 552). Then `pado dev kill 2` (a second process, through the supervisor's
+ * control channel): `pado dev` reports node 2 killed and keeps nodes 1 and 3 running, which take
+ * 30 more lines from kcat and serve all 330 to kcat; `pado dev restart 2` answers once node 2
+ * serves clients, `pado cluster health` becomes healthy again (node 2 back in every ISR), and
+ * kcat reads all 330 lines from node 2 alone. Then node 2 is SIGKILLed from outside by the pid
+ * the restart printed: `pado dev` reports it and keeps nodes 1 and 3 running, and they still
+ * serve all 330 lines. Then one SIGINT
  * to `pado dev` alone (not its process group) must stop the rest: `pado dev` exits 1 (a node died
  * on the way) and no listener accepts connections within 10 s. Cleanup (also on failure) sends two signals, which kill every
  * node at once, then SIGKILL.
@@ -72,7 +78,7 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('pado dev --nodes 3: bootstrap line, every node answers, survives a node\'s death, SIGINT stops the rest', async () => {
+test('pado dev --nodes 3: bootstrap line, every node answers, survives pado dev kill 2 and a node\'s death, restarts it, SIGINT stops the rest', async () => {
   const basePort = await freeConsecutivePorts(nodeCount);
   const ports = Array.from({ length: nodeCount }, (_, i) => basePort + i);
   const proc = spawn(process.execPath, [mainJs, 'dev', '--nodes', String(nodeCount),
@@ -141,21 +147,65 @@ test('pado dev --nodes 3: bootstrap line, every node answers, survives a node\'s
   assert.equal(consumed.code, 0, consumed.stderr);
   assert.deepEqual(consumed.stdout.split('\n').filter((l) => l !== '').sort(), [...sent].sort());
 
-  // A node dies: pado dev says so and keeps the other two, which still serve every line.
-  const victim = pids.get(2);
-  assert.ok(victim !== undefined && victim > 0, `pids printed: ${[...pids].join(' ')}`);
+  // `pado top` finds every node's HTTP listener by itself (Kafka port + 552, as pado dev sets).
+  const topped = await pado(['top', '--once', '--format', 'json']);
+  assert.equal(topped.code, 0, topped.stderr);
+  const topFrame = JSON.parse(topped.stdout) as { brokers: { brokerId: number; http: string; error: null }[] };
+  assert.deepEqual(topFrame.brokers.map((b) => [b.brokerId, b.http, b.error]),
+    ports.map((p, i) => [i + 1, `127.0.0.1:${p + 552}`, null]));
+
+  // `pado dev kill 2` from another shell: the supervisor SIGKILLs it, says so and keeps the
+  // others, which take produces and serve every line (kcat).
+  const survivors = [ports[0], ports[2]].map((p) => `127.0.0.1:${p}`).join(',');
+  const control = (verb: string) => run(process.execPath, [mainJs, 'dev', verb, '2', '--data-dir', dataDir],
+    { timeoutMs: 150_000 });
+  const killed = await control('kill');
+  assert.equal(killed.code, 0, killed.stderr);
+  assert.match(killed.stdout, /^node 2 \(pid \d+\) killed with SIGKILL/);
+  await waitFor('pado dev reports node 2 killed on request', () => (lines.some((l) =>
+    /^pado dev: node 2 was killed by SIGKILL on request; node\(s\) 1,3 keep running/.test(l))
+    ? true : undefined), 10_000);
+  assert.equal(proc.exitCode, null, 'pado dev is still running');
+  const more = Array.from({ length: 30 }, (_, i) => `more ${i}`);
+  const kcatProduced = await run('kcat', ['-b', survivors, '-P', '-t', 'dev-lines', '-X', 'acks=all'],
+    { input: more.join('\n') + '\n', timeoutMs: 60_000 });
+  assert.equal(kcatProduced.code, 0, kcatProduced.stderr);
+  const all = [...sent, ...more].sort();
+  const kcatConsume = (brokers: string) => waitFor(`kcat reads every line from ${brokers}`, async () => {
+    const r = await run('kcat', ['-b', brokers, '-C', '-t', 'dev-lines', '-o', 'beginning', '-e',
+      '-q'], { timeoutMs: 30_000 }).catch(() => undefined);
+    const got = r?.stdout.split('\n').filter((l) => l !== '') ?? [];
+    return r?.code === 0 && got.length === all.length ? got.sort() : undefined;
+  }, 30_000, 500);
+  assert.deepEqual(await kcatConsume(survivors), all);
+
+  // `pado dev restart 2`: answered once it serves clients again; the cluster heals (node 2
+  // back in every ISR) and node 2 alone serves every line.
+  const restarted = await control('restart');
+  assert.equal(restarted.code, 0, restarted.stderr);
+  const newPid = Number(/^node 2 restarted \(pid (\d+)\) and serves clients$/m.exec(restarted.stdout)?.[1]);
+  assert.ok(newPid > 0 && newPid !== pids.get(2), restarted.stdout);
+  await waitFor('cluster health is healthy again', async () => {
+    const r = await run(process.execPath, [mainJs, 'cluster', 'health', '--bootstrap', list],
+      { timeoutMs: 20_000 });
+    return r.code === 0 ? true : undefined;
+  }, 60_000, 500);
+  assert.deepEqual(await kcatConsume(`127.0.0.1:${ports[1]}`), all);
+
+  // A node dies from outside (its new pid): pado dev says so and keeps the other two, which
+  // still serve every line.
+  const victim = newPid;
   process.kill(victim, 'SIGKILL');
   await waitFor('pado dev reports node 2', () => (lines.some((l) =>
     /^pado dev: node 2 was killed by SIGKILL; node\(s\) 1,3 keep running/.test(l)) ? true : undefined), 10_000);
   assert.equal(proc.exitCode, null, 'pado dev is still running');
-  const survivors = [ports[0], ports[2]].map((p) => `127.0.0.1:${p}`).join(',');
   const after = await waitFor('nodes 1 and 3 serve every line', async () => {
     const r = await run(process.execPath, [mainJs, 'consume', 'dev-lines', '--from-beginning', '-e',
       '--bootstrap', survivors], { timeoutMs: 30_000 });
     const got = r.stdout.split('\n').filter((l) => l !== '');
-    return r.code === 0 && got.length === sent.length ? got : undefined;
+    return r.code === 0 && got.length === all.length ? got : undefined;
   }, 30_000, 500);
-  assert.deepEqual(after.sort(), [...sent].sort());
+  assert.deepEqual(after.sort(), all);
 
   proc.kill('SIGINT');
   const code = await Promise.race([exited, new Promise<'timeout'>((r) => {

@@ -25,7 +25,9 @@ const severityNames = ['INFO', 'WARN', 'ERROR'] as const;
 /** One line: time (UTC), severity, kind, sentence. */
 export function formatEvent(e: ClusterEventView): string {
   const severity = (severityNames[e.severity] ?? 'INFO').padEnd(5);
-  return `${new Date(e.timeMs).toISOString()}  ${severity}  ${e.kind.padEnd(19)}  ${e.message}`;
+  // What peers wrote reaches a terminal: no control characters (escape sequences) through.
+  const message = e.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  return `${new Date(e.timeMs).toISOString()}  ${severity}  ${e.kind.padEnd(19)}  ${message}`;
 }
 
 /** Long-poll length per round of --follow: under the client's request timeout. */

@@ -3,10 +3,7 @@
  * step to take; exit 0 when there are none, 1 otherwise (so scripts and probes can use it).
  * The evaluation itself is client/cluster-health.ts.
  */
-import {
-  evaluateHealth, fetchClusterSnapshot, fetchDamagedReplicas, fetchMinInsyncReplicas,
-  quorumUnavailable, type HealthReport,
-} from '../../client/index.js';
+import { fetchHealth, quorumUnavailable, type HealthReport } from '../../client/index.js';
 import { choiceOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
@@ -19,7 +16,7 @@ export interface ClusterHealthArgs {
 
 export const clusterHealth = defineVerb<ClusterHealthArgs>({
   command: 'cluster health',
-  description: 'Check partitions, brokers and the metadata quorum; exit 1 when unhealthy',
+  description: 'Check partitions, brokers, their disks and the metadata quorum; exit 1 when unhealthy',
   options: [bootstrapOption, formatOption],
   examples: ['pado cluster health --bootstrap 127.0.0.1:9092'],
   parse(_positionals, options, env) {
@@ -29,12 +26,7 @@ export const clusterHealth = defineVerb<ClusterHealthArgs>({
     };
   },
   async run(args, ctx) {
-    const report = await withClient(ctx, args.bootstrap, async (client) => {
-      const snapshot = await fetchClusterSnapshot(client);
-      const damagedReplicas = await fetchDamagedReplicas(client.io, snapshot.brokers);
-      return evaluateHealth({ ...snapshot, damagedReplicas },
-        await fetchMinInsyncReplicas(client, snapshot));
-    });
+    const { report } = await withClient(ctx, args.bootstrap, fetchHealth);
     printHealth(ctx, args.format, report);
     return report.healthy ? ExitCode.ok : ExitCode.failure;
   },

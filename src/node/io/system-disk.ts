@@ -94,6 +94,10 @@ export const systemDisk: FsOps = {
     const stats = await fsp.statfs(dir);
     return stats.bavail * stats.bsize;
   },
+  async totalBytes(dir) {
+    const stats = await fsp.statfs(dir);
+    return stats.blocks * stats.bsize;
+  },
   async syncDir(dir) {
     const handle = await fsp.open(dir, 'r');
     try {

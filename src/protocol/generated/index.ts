@@ -128,6 +128,11 @@ import {
   type AlterConfigsRequest, type AlterConfigsResponse,
 } from './alter-configs.js';
 import {
+  decodeDescribeLogDirsRequest, encodeDescribeLogDirsRequest, sizeDescribeLogDirsRequest,
+  decodeDescribeLogDirsResponse, encodeDescribeLogDirsResponse, sizeDescribeLogDirsResponse,
+  type DescribeLogDirsRequest, type DescribeLogDirsResponse,
+} from './describe-log-dirs.js';
+import {
   decodeSaslAuthenticateRequest, encodeSaslAuthenticateRequest, sizeSaslAuthenticateRequest,
   decodeSaslAuthenticateResponse, encodeSaslAuthenticateResponse, sizeSaslAuthenticateResponse,
   type SaslAuthenticateRequest, type SaslAuthenticateResponse,
@@ -292,6 +297,7 @@ export * from './describe-cluster.js';
 export * from './describe-cluster-events.js';
 export * from './describe-configs.js';
 export * from './describe-groups.js';
+export * from './describe-log-dirs.js';
 export * from './describe-quorum.js';
 export * from './describe-user-scram-credentials.js';
 export * from './elect-leaders.js';
@@ -351,6 +357,7 @@ export const ApiKey = {
   deleteAcls: 31,
   describeConfigs: 32,
   alterConfigs: 33,
+  describeLogDirs: 35,
   saslAuthenticate: 36,
   createPartitions: 37,
   deleteGroups: 42,
@@ -729,6 +736,20 @@ export const alterConfigsApi: ApiInfo<AlterConfigsRequest, AlterConfigsResponse>
   decodeResponse: decodeAlterConfigsResponse,
   encodeResponse: encodeAlterConfigsResponse,
   sizeResponse: sizeAlterConfigsResponse,
+};
+
+export const describeLogDirsApi: ApiInfo<DescribeLogDirsRequest, DescribeLogDirsResponse> = {
+  key: 35,
+  name: 'DescribeLogDirs',
+  minVersion: 0,
+  maxVersion: 4,
+  requestFlexibleFrom: 2,
+  decodeRequest: decodeDescribeLogDirsRequest,
+  encodeRequest: encodeDescribeLogDirsRequest,
+  sizeRequest: sizeDescribeLogDirsRequest,
+  decodeResponse: decodeDescribeLogDirsResponse,
+  encodeResponse: encodeDescribeLogDirsResponse,
+  sizeResponse: sizeDescribeLogDirsResponse,
 };
 
 export const saslAuthenticateApi: ApiInfo<SaslAuthenticateRequest, SaslAuthenticateResponse> = {
@@ -1150,6 +1171,7 @@ export const apiTable: ReadonlyMap<number, ApiInfo> = new Map<number, ApiInfo>([
   [31, deleteAclsApi],
   [32, describeConfigsApi],
   [33, alterConfigsApi],
+  [35, describeLogDirsApi],
   [36, saslAuthenticateApi],
   [37, createPartitionsApi],
   [42, deleteGroupsApi],

@@ -22,6 +22,7 @@ import { describeBrokerMaintenance } from './describe-broker-maintenance.js';
 import { describeCluster } from './describe-cluster.js';
 import { describeConfigs } from './describe-configs.js';
 import { describeGroups } from './describe-groups.js';
+import { describeLogDirs } from './describe-log-dirs.js';
 import { describeClusterEvents } from './describe-cluster-events.js';
 import { describeQuorum } from './describe-quorum.js';
 import { reportClusterEvent } from './report-cluster-event.js';
@@ -82,6 +83,7 @@ export const schemaSources: readonly { readonly file: string; readonly text: str
   { file: 'describe-cluster-events', text: describeClusterEvents },
   { file: 'describe-configs', text: describeConfigs },
   { file: 'describe-groups', text: describeGroups },
+  { file: 'describe-log-dirs', text: describeLogDirs },
   { file: 'describe-quorum', text: describeQuorum },
   { file: 'describe-user-scram-credentials', text: describeUserScramCredentials },
   { file: 'elect-leaders', text: electLeaders },

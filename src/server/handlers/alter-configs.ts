@@ -4,11 +4,16 @@
  * default), as Kafka's legacy API does; IncrementalAlterConfigs applies SET (0), DELETE (1),
  * APPEND (2) and SUBTRACT (3) — the last two only for list configs (cleanup.policy). Values are
  * validated by the controller; a resource with an error changes nothing. validateOnly commits
- * nothing. Broker configs are read-only (they come from the node config file). Turning on a
+ * nothing. The broker resource with the empty name (Kafka's cluster-wide default) takes the
+ * dynamic cluster configs (config/dynamic.ts: topic defaults, auto-creation), SET and DELETE;
+ * a named broker is refused: per-node settings live in each node's config file. Turning on a
  * topic's unclean.leader.election.enable elects leaders for its offline partitions in the same
  * commit (controller/controller.ts alterTopicConfigs).
  */
 import { alterTopicConfigs, type Outcome } from '../../controller/index.js';
+import {
+  dynamicConfigProblem, isDynamicClusterConfig, type NodeConfig,
+} from '../../config/index.js';
 import { applyRecords, type MetadataImage, type MetadataRecord } from '../../metadata/index.js';
 import {
   KafkaError,
@@ -33,9 +38,10 @@ export function alterConfigsHandler(broker: Broker): Handler<AlterConfigsRequest
     async handle(_ctx, req) {
       const responses = await alterAll(broker, req.validateOnly, req.resources, (r) => {
         const named = new Set(r.configs.map((c) => c.name));
-        const resets = Object.keys(broker.topicOverrides(r.resourceName))
-          .filter((n) => !named.has(n))
-          .map((name) => ({ name, value: null }));
+        const current = r.resourceType === ResourceType.broker
+          ? [...broker.image().brokerConfigs.keys()].filter(isDynamicClusterConfig)
+          : Object.keys(broker.topicOverrides(r.resourceName));
+        const resets = current.filter((n) => !named.has(n)).map((name) => ({ name, value: null }));
         return [...r.configs.map((c) => ({ name: c.name, value: c.value })), ...resets];
       });
       return { throttleTimeMs: 0, responses };
@@ -56,7 +62,10 @@ export function incrementalAlterConfigsHandler(
         for (const c of r.configs) {
           if (c.configOperation === OpType.set) changes.push({ name: c.name, value: c.value });
           else if (c.configOperation === OpType.delete) changes.push({ name: c.name, value: null });
-          else if (c.configOperation === OpType.append || c.configOperation === OpType.subtract) {
+          else if (r.resourceType === ResourceType.broker) {
+            const errorMessage = `${c.name}: the cluster's configs take SET (0) and DELETE (1)`;
+            return { errorCode: KafkaError.invalidConfig.code, errorMessage };
+          } else if (c.configOperation === OpType.append || c.configOperation === OpType.subtract) {
             const list = applyListOp(broker, r.resourceName, c.name, c.configOperation, c.value);
             if ('error' in list) return { errorCode: KafkaError.invalidConfig.code, errorMessage: list.error };
             changes.push({ name: c.name, value: list.value });
@@ -108,7 +117,7 @@ async function alterAll<R extends ResourceLike>(
     const result = resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const more: MetadataRecord[] = [];
-      const outcome = alterOne(current, r, changesOf, more);
+      const outcome = alterOne(current, r, changesOf, more, broker.nodeConfig);
       if (more.length > 0) current = applyRecords(current, more);
       records.push(...more);
       return { ...base, ...outcome };
@@ -122,12 +131,20 @@ function alterOne<R extends ResourceLike>(
   r: R,
   changesOf: (r: R) => Change[] | Outcome,
   records: MetadataRecord[],
+  nodeConfig: Readonly<NodeConfig>,
 ): Outcome {
   if (r.resourceType === ResourceType.broker) {
-    return {
-      errorCode: KafkaError.invalidRequest.code,
-      errorMessage: 'broker configs are read-only here: set them in the node config file and restart',
-    };
+    if (r.resourceName !== '') {
+      return {
+        errorCode: KafkaError.invalidRequest.code,
+        errorMessage: `Pado's dynamic broker configs are cluster-wide: use the empty broker name ` +
+          `(kafka-configs --entity-default, pado cluster config set), not broker ${r.resourceName}; ` +
+          'per-node settings live in each node\'s config file',
+      };
+    }
+    const changes = changesOf(r);
+    if (!Array.isArray(changes)) return changes;
+    return alterClusterConfigs(image, changes, nodeConfig, records);
   }
   if (r.resourceType !== ResourceType.topic) {
     return {
@@ -140,4 +157,19 @@ function alterOne<R extends ResourceLike>(
   const { outcome, records: more } = alterTopicConfigs(image, r.resourceName, changes);
   if (outcome.errorCode === 0) records.push(...more);
   return outcome;
+}
+
+/** The cluster-wide dynamic configs: each change checked, all or nothing. */
+function alterClusterConfigs(image: MetadataImage, changes: readonly Change[], nodeConfig: Readonly<NodeConfig>,
+  records: MetadataRecord[]): Outcome {
+  for (const c of changes) {
+    const problem = dynamicConfigProblem(nodeConfig, c.name, c.value);
+    if (problem !== null) return { errorCode: KafkaError.invalidConfig.code, errorMessage: problem };
+  }
+  for (const c of changes) {
+    // Deleting what is not set changes nothing (and records nothing).
+    if (c.value === null && !image.brokerConfigs.has(c.name)) continue;
+    records.push({ type: 'config', resourceType: 'broker', resourceName: '', name: c.name, value: c.value });
+  }
+  return { errorCode: 0, errorMessage: null };
 }

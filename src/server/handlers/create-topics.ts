@@ -47,7 +47,7 @@ export function createTopicsHandler(broker: Broker): Handler<CreateTopicsRequest
 function describeConfigs(broker: Broker, name: string, req: CreateTopicsRequest,
   replicationFactor: number): TopicOut['configs'] {
   const overrides = req.validateOnly ? {} : broker.topicOverrides(name);
-  return describeTopicConfig(overrides, replicationFactor, broker.nodeConfig.topicDefaults)
+  return describeTopicConfig(overrides, replicationFactor, broker.effectiveConfig().topicDefaults)
     .map((e) => ({
       name: e.name,
       value: e.value,

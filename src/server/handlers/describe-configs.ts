@@ -1,11 +1,14 @@
 /**
  * DescribeConfigs (key 32), v0–v4. Resource type 2 (topic): every topic config with its effective
  * value and source (topic override, node config file, or built-in default). Type 4 (broker): the
- * node's settings under Kafka's names, read-only. configurationKeys narrows the list (null = all).
+ * node's settings under Kafka's names (the dynamic cluster configs writable; name "" lists only what the
+ * cluster sets). configurationKeys narrows the list (null = all).
  * Synonyms (v1+) are not reported; documentation (v3+) is. Unknown topic →
  * UNKNOWN_TOPIC_OR_PARTITION; another broker's id or another resource type → INVALID_REQUEST.
  */
-import { describeBrokerConfig, describeTopicConfig, type ConfigEntry } from '../../config/index.js';
+import {
+  describeBrokerConfig, describeTopicConfig, isDynamicClusterConfig, type ConfigEntry,
+} from '../../config/index.js';
 import {
   KafkaError,
   type DescribeConfigsRequest,
@@ -66,7 +69,7 @@ function entriesFor(broker: Broker, r: ResourceIn): ConfigEntry[] | { errorCode:
     const topic = broker.image().topicsByName.get(r.resourceName);
     const replicationFactor = topic === undefined ? 0 : replicationFactorOf(topic);
     return describeTopicConfig(broker.topicOverrides(r.resourceName), replicationFactor,
-      broker.nodeConfig.topicDefaults);
+      broker.effectiveConfig().topicDefaults);
   }
   if (r.resourceType === ResourceType.broker) {
     if (r.resourceName !== '' && r.resourceName !== String(broker.nodeId)) {
@@ -75,7 +78,10 @@ function entriesFor(broker: Broker, r: ResourceIn): ConfigEntry[] | { errorCode:
         errorMessage: `this is broker ${broker.nodeId}; ask broker ${r.resourceName} itself`,
       };
     }
-    return describeBrokerConfig(broker.nodeConfig);
+    const setByCluster = new Set([...broker.image().brokerConfigs.keys()].filter(isDynamicClusterConfig));
+    const entries = describeBrokerConfig(broker.effectiveConfig(), setByCluster);
+    // The empty name is Kafka's cluster-wide default resource: only what the cluster sets.
+    return r.resourceName === '' ? entries.filter((e) => setByCluster.has(e.name)) : entries;
   }
   return {
     errorCode: KafkaError.invalidRequest.code,

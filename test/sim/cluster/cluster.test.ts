@@ -7,7 +7,8 @@
  * PADO_SIM_CLUSTER_SEEDS=<count> (default 200) and PADO_SIM_FIRST_SEED choose the seeds;
  * PADO_SEED=<n> replays one and prints its whole trace. A failing seed prints its findings, the tail
  * of its trace and the command that replays it. PADO_SIM_RESULTS=<file> appends each seed's result
- * line to that file as it comes (to follow a long run).
+ * line to that file as it comes (to follow a long run). A seed runner silent for
+ * PADO_SIM_SILENT_MS (default 5 min) is killed and the seed it was on named.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,13 @@ interface SeedResult {
   trace: string[];
 }
 
+/**
+ * A seed runner silent this long is stuck: a seed takes seconds (a minute on a very busy machine),
+ * and a node caught in a synchronous loop (seed 5145 on 8101c9d) stops the whole process, which
+ * no check inside it can see. The runner is killed and the seed it was on named.
+ */
+const silentMsMax = Number(process.env.PADO_SIM_SILENT_MS ?? 5 * 60_000);
+
 function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]> {
   return new Promise((resolve, reject) => {
     const args = [runner, '--first', String(from), '--count', String(n), '--window', String(windowMs)];
@@ -47,7 +55,15 @@ function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', trace ? 'inherit' : 'pipe'] });
     let out = '';
     let err = '';
+    let stuck: number | null = null;
+    const watchdog = (): NodeJS.Timeout => setTimeout(() => {
+      stuck = from + out.split('\n').filter((l) => l.startsWith('{')).length;
+      child.kill('SIGKILL');
+    }, silentMsMax);
+    let silence = watchdog();
     child.stdout!.on('data', (d: Buffer) => {
+      clearTimeout(silence);
+      silence = watchdog();
       const text = d.toString();
       if (resultsFile !== undefined) {
         const done = out.lastIndexOf('\n') + 1;
@@ -59,6 +75,14 @@ function runSeeds(from: number, n: number, trace: boolean): Promise<SeedResult[]
     child.stderr?.on('data', (d: Buffer) => { err += d.toString(); });
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(silence);
+      if (stuck !== null) {
+        reject(new Error(`seed ${stuck} printed nothing for ${silentMsMax} ms (a node stuck in a ` +
+          `synchronous loop?): killed; replay: PADO_SEED=${stuck} npm run test:sim -- --cluster, ` +
+          'and profile it with node --prof dist/test/sim/cluster/run-seeds.js --first ' +
+          `${stuck} --count 1`));
+        return;
+      }
       const results = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SeedResult);
       if (code !== 0 && results.length < n) {
         reject(new Error(`seed runner from ${from} exited ${code} after ${results.length} seeds: ${err.slice(-2000)}`));

@@ -3,7 +3,10 @@
 // prefixing, and the supervisor on fake children driven step by step: the bootstrap line appears
 // only when every node is ready; a signal SIGTERMs every child and exits 0 once they stop; a
 // second signal SIGKILLs them and exits at once; a child that exits on its own is named with its
-// code and the others are stopped (exit 1).
+// code and the others are stopped (exit 1); the control channel's kill and restart (`pado dev
+// kill|restart <id>`): SIGKILL, reported, others untouched; a restart spawns the same plan again
+// and answers once it is ready; unknown ids and nodes not running are refused; every node killed
+// on request does not end pado dev.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import {
   formatChildLine, parseLogLine, planDevCluster, runDev,
   type ChildExit, type DevArgs, type DevChild, type DevNodePlan,
 } from '../../../src/cli/dev.js';
+import type { DevControlHandler } from '../../../src/cli/dev-control.js';
 import { isPadoError } from '../../../src/common/index.js';
 import { clientIo } from '../../support/client-io.js';
 
@@ -117,14 +121,21 @@ function harness(exitOnTerm = true) {
       return undefined as never;
     },
   };
+  const control: { handler: DevControlHandler | null; closed: boolean } = { handler: null, closed: false };
   const done = runDev(args, ctx, (plan) => {
     const child = fakeChild(plan, exitOnTerm);
     children.push(child);
     return child;
+  }, (_dir, handler) => {
+    control.handler = handler;
+    return Promise.resolve({ port: 1, close: () => {
+      control.closed = true;
+      return Promise.resolve();
+    } });
   });
   const ready = (c: FakeChild): void =>
     c.emit(`{"level":30,"nodeId":${c.plan.nodeId},"msg":"node started"}`);
-  return { ctx, out, err, exits, children, done, ready,
+  return { ctx, out, err, exits, children, done, ready, control,
     send: (s: Signal) => waiters.shift()?.(s), waiting: () => waiters.length };
 }
 
@@ -194,4 +205,46 @@ test('dev: once ready, when every node has died pado dev ends; exit 1', async ()
   for (const c of h.children) c.exit({ code: null, signal: 'SIGKILL' });
   assert.equal(await h.done, 1);
   assert.match(h.err.join(''), /every node has exited/);
+});
+
+test('dev: the control channel kills a node and restarts it on the same plan', async () => {
+  const h = harness();
+  for (const c of h.children) h.ready(c);
+  await until(() => h.control.handler !== null);
+  const control = h.control.handler!;
+  assert.match(h.out.join(''), /`pado dev kill <id> --data-dir data` and `pado dev restart <id>/);
+  assert.deepEqual(await control('kill', 7), { status: 404,
+    message: 'no node 7 in this pado dev (nodes 1–3)' });
+  const killed = await control('kill', 2);
+  assert.equal(killed.status, 200);
+  assert.match(killed.message, /^node 2 \(pid \?\) killed with SIGKILL; `pado dev restart 2`/);
+  assert.deepEqual(h.children.map((c) => c.kills), [[], ['SIGKILL'], []]);
+  await until(() => h.err.join('').includes('node 2 was killed by SIGKILL on request'));
+  assert.match(h.err.join(''), /node 2 was killed by SIGKILL on request; node\(s\) 1,3 keep running/);
+  assert.equal((await control('kill', 2)).status, 409, 'not running');
+
+  const restarting = control('restart', 2);
+  await until(() => h.children.length === 4);
+  const again = h.children[3]!;
+  assert.deepEqual(again.plan, h.children[1]!.plan, 'same ports, data dir and arguments');
+  h.ready(again);
+  assert.deepEqual(await restarting, { status: 200,
+    message: 'node 2 restarted (pid ?) and serves clients' });
+
+  // A running node is stopped (SIGTERM) before it starts again.
+  const second = control('restart', 2);
+  await until(() => h.children.length === 5);
+  assert.deepEqual(again.kills, ['SIGTERM']);
+  assert.match(h.err.join(''), /node 2 exited with code 0 for a restart/);
+  h.children[4]!.exit({ code: 1, signal: null });
+  assert.deepEqual(await second, { status: 500, message: 'node 2 exited with code 1 before ' +
+    'it was ready; see its [n2] lines in pado dev\'s output' });
+
+  // Every node killed on request: pado dev waits for restarts instead of ending.
+  for (const id of [1, 3]) assert.equal((await control('kill', id)).status, 200);
+  assert.match(h.err.join(''), /node 3 was killed by SIGKILL on request; no node is running/);
+  h.send('SIGINT');
+  assert.equal(await h.done, 1, 'nodes died on the way');
+  assert.ok(h.control.closed, 'the channel is closed');
+  assert.equal((await control('restart', 1)).status, 409, 'no restart while stopping');
 });

@@ -3,12 +3,16 @@
 // states (healthy, broker down, partition offline — every replica down, or only replicas outside
 // the ISR up — leaderless, under min.insync.replicas, under-replicated, no controller, quorum
 // voter behind or silent, quorum without leader, a broker reporting its own copy damaged:
-// repairing, a leader handing off, the only in-sync copy) each yields exactly the expected problem
-// kinds, and the messages name the partition, the broker and the next step.
+// repairing, a leader handing off, the only in-sync copy; a broker's disk full or low, as its newest
+// disk event says; `__consumer_offsets` on fewer replicas than the live brokers allow, or its
+// partitions out of sync, with what that means for consumer groups) each yields exactly the
+// expected problem kinds, and the messages name the partition, the broker and the next step.
+// Also which disk event of a broker counts (its newest) for `latestDiskStates`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ClusterSnapshot } from '../../../src/cli/cluster/common.js';
-import { evaluateHealth, quorumLagRecordsMax } from '../../../src/client/index.js';
+import { evaluateHealth, latestDiskStates, quorumLagRecordsMax } from '../../../src/client/index.js';
+import type { ClusterEventView } from '../../../src/client/index.js';
 import { clusterInfoView } from '../../../src/cli/cluster/info.js';
 import type { QuorumDescription, QuorumReplica } from '../../../src/client/index.js';
 import type { MetadataResponseTopic } from '../../../src/protocol/index.js';
@@ -183,6 +187,44 @@ const cases: { name: string; snapshot: ClusterSnapshot; kinds: string[]; match?:
     match: [/no active controller/, /quorum has no leader.*majority \(2 of 3\)/],
   },
   {
+    name: 'a live broker\'s disk full, another\'s low; a dead broker\'s stale state is not repeated',
+    snapshot: snapshot({ brokers: [broker(1), broker(2), broker(3)], diskStates: [
+      { brokerId: 2, state: 'full', message: 'data disk full: 7 MiB free, under the 16 MiB reserve',
+        timeMs: 0 },
+      { brokerId: 3, state: 'low', message: 'data disk low: 40 MiB free', timeMs: 0 },
+      { brokerId: 4, state: 'full', message: 'data disk full', timeMs: 0 }] }),
+    kinds: ['disk-full', 'disk-low'],
+    match: [new RegExp('^broker 2\'s data disk is full \\(it reported: data ' +
+      'disk full: 7 MiB free, under the 16 MiB reserve\\): produces to the partitions it leads ' +
+      'are refused with KAFKA_STORAGE_ERROR .*; free space on it: lower `retention\\.ms`'),
+    /^broker 3's data disk is low .*data disk low: 40 MiB free\); free space on it: .*, before produces are refused$/],
+  },
+  {
+    name: '__consumer_offsets on fewer replicas than the live brokers could hold',
+    snapshot: snapshot({ topics: [{ ...topic('__consumer_offsets', [[1, [1], [1]], [2, [2, 3], [2, 3]],
+      [3, [3, 1, 2], [3, 1, 2]]]), isInternal: true }] }),
+    kinds: ['internal-topic-under-replicated'],
+    match: [/^internal topic __consumer_offsets: 2 of 3 partitions have fewer than 3 replicas \(as few as 1\), so one broker's loss can lose consumer groups' committed offsets; the controller adds replicas/],
+  },
+  {
+    name: '__consumer_offsets on 2 replicas with 2 live brokers is all it can have',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)],
+      topics: [{ ...topic('__consumer_offsets', [[1, [1, 2], [1, 2]]]), isInternal: true }] }),
+    kinds: [],
+  },
+  {
+    name: '__consumer_offsets partitions out of sync or under min ISR say what it means for groups',
+    snapshot: snapshot({ brokers: [broker(1), broker(2)], topics: [{ ...topic('__consumer_offsets',
+      [[1, [1, 2, 3], [1, 2]], [1, [1, 3, 2], [1]], [-1, [3], [3]]]), isInternal: true }] }),
+    minIsr: { __consumer_offsets: 2 },
+    kinds: ['missing-broker', 'under-replicated', 'under-min-isr', 'offline',
+      'internal-topic-under-replicated'],
+    match: [/broker 3/, /^partition __consumer_offsets-0: 2 of 3 replicas in sync \(behind: 3\); start broker 3 \(an internal partition: its consumer groups still commit, on fewer copies\)$/,
+      /acks=all produces are refused .*; start broker 3 \(an internal partition: the consumer groups it coordinates cannot commit offsets\)$/,
+      /^partition __consumer_offsets-2 has no leader.*cannot join, sync or commit until it has a leader\)$/,
+      /1 of 3 partitions have fewer than 2 replicas/],
+  },
+  {
     name: 'quorum voter missing from the broker list',
     snapshot: snapshot({ brokers: [broker(1), broker(2)],
       quorum: quorum(1, [replica(1, 10), replica(2, 10), replica(3, -1)]) }),
@@ -225,4 +267,16 @@ test('info: live and missing brokers, controller, quorum members with lag and ag
     { id: 4, role: 'observer', logEndOffset: 100, lag: 0, caughtUpMsAgo: 0 },
   ]);
   assert.equal(clusterInfoView(snapshot({})).quorum, null);
+});
+
+test('disks: each broker\'s newest disk event tells its state; other events do not count', () => {
+  const e = (id: number, kind: string, brokerId: number): ClusterEventView =>
+    ({ id, timeMs: id * 1000, kind, severity: 0, brokerId, topic: null, message: `${kind} #${id}` });
+  assert.deepEqual(latestDiskStates([e(1, 'disk-low', 2), e(2, 'disk-full', 2), e(3, 'disk-low', 3),
+    e(4, 'broker-fenced', 3), e(5, 'disk-ok', 3), e(6, 'disk-full', 1), e(7, 'disk-low', -1)]), [
+    { brokerId: 1, state: 'full', message: 'disk-full #6', timeMs: 6000 },
+    { brokerId: 2, state: 'full', message: 'disk-full #2', timeMs: 2000 },
+  ]);
+  assert.deepEqual(latestDiskStates([e(9, 'disk-ok', 2), e(8, 'disk-full', 2)]), [],
+    'by id, not by position');
 });

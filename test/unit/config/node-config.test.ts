@@ -93,8 +93,14 @@ const errorCases: { name: string; run: () => unknown; message: string }[] = [
   {
     name: 'node id that is not a number, from the environment',
     run: () => resolveNodeConfig([envLayer({ PADO_NODE_ID: 'one' })]),
-    message: 'config nodeId: "one" is not a node id (integer 0–2147483647); ' +
-      'write e.g. --node-id 1',
+    message: 'config nodeId: "one" is not a node id (integer 1–2147483647; Pado keeps 0 for "no node", ' +
+      'so a Kafka broker.id=0 becomes e.g. 1); write e.g. --node-id 1',
+  },
+  {
+    name: 'node id 0 (a Kafka quickstart\'s broker.id=0), from a config file: refused, not a crash',
+    run: () => resolveNodeConfig([parseConfigFile('{ "broker.id": 0 }', 'server.json')]),
+    message: 'config nodeId: 0 is not a node id (integer 1–2147483647; Pado keeps 0 for "no node", ' +
+      'so a Kafka broker.id=0 becomes e.g. 1); write e.g. --node-id 1',
   },
   {
     name: 'log level not in the list',

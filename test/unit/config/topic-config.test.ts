@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ConfigSource, ConfigType, describeBrokerConfig, describeTopicConfig, effectiveTopicConfigs,
+  ConfigSource, ConfigType, describeBrokerConfig, dynamicClusterConfigs, withDynamicConfigs, describeTopicConfig, effectiveTopicConfigs,
   minInsyncReplicasFor, nodeConfigDefaults, topicConfigDefaults, validateTopicConfigs,
   validateTopicName,
 } from '../../../src/config/index.js';
@@ -135,13 +135,18 @@ test('describeBrokerConfig: min.insync.replicas is default until the node config
     ['2', false, ConfigSource.staticBrokerConfig]);
 });
 
-test('describeBrokerConfig reports the listener and Kafka-named defaults read-only', () => {
+test('describeBrokerConfig: the listener and Kafka-named defaults; only the dynamic cluster configs writable', () => {
   const entries = describeBrokerConfig({ ...nodeConfigDefaults(), nodeId: 3 });
   const byName = new Map(entries.map((e) => [e.name, e]));
   assert.equal(byName.get('node.id')?.value, '3');
   assert.equal(byName.get('listeners')?.value, 'PLAINTEXT://127.0.0.1:9092');
   assert.equal(byName.get('message.max.bytes')?.isDefault, true);
-  assert.ok(entries.every((e) => e.readOnly));
+  assert.equal(byName.get('num.partitions')?.source, 5, 'the built-in default');
+  assert.deepEqual(entries.filter((e) => !e.readOnly).map((e) => e.name).sort(), [...dynamicClusterConfigs].sort());
+  const set = describeBrokerConfig(withDynamicConfigs({ ...nodeConfigDefaults(), nodeId: 3 },
+    new Map([['log.retention.ms', '1000'], ['cluster.id', 'x']])), new Set(['log.retention.ms']));
+  const retention = set.find((e) => e.name === 'log.retention.ms');
+  assert.deepEqual([retention?.value, retention?.source, retention?.isDefault], ['1000', 3, false]);
 });
 
 test('topic names follow Kafka rules', () => {

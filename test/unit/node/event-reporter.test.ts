@@ -49,11 +49,13 @@ test('the controller records broker reports at the kind\'s severity; refuses oth
   assert.deepEqual([e.kind, e.severity, e.brokerId, e.message, e.timeMs],
     ['corrupt-data', EventSeverity.error, 2, 'broker 2: corrupt data in t-0 from offset 7', 5_000]);
   assert.equal((await d.reportEvent(report({ kind: 'broker-fenced' }))).errorCode, KafkaError.invalidRequest.code);
+  assert.equal((await d.reportEvent(report({ kind: 'disk-low', message: 'x\u001b[2J\u001b]0;pwned\u0007\ny' }))).errorCode, 0);
+  assert.equal(metadata.image().events.at(-1)?.message, 'broker 2: x [2J ]0;pwned  y', 'control characters blanked');
   assert.equal((await d.reportEvent(report({ brokerEpoch: 9 }))).errorCode, KafkaError.staleBrokerEpoch.code);
   assert.equal((await d.reportEvent(report({ topic: 'nope', kind: 'disk-low' }))).errorCode, 0);
   assert.equal(metadata.image().events.at(-1)?.topic, null, 'an unknown topic is not named');
-  // Broker 2 has used 3 of its 20 (the stale one counts; a refused kind is refused before).
-  for (let i = 3; i < 20; i++) assert.equal((await d.reportEvent(report())).errorCode, 0);
+  // Broker 2 has used 4 of its 20 (the stale one counts; a refused kind is refused before).
+  for (let i = 4; i < 20; i++) assert.equal((await d.reportEvent(report())).errorCode, 0);
   assert.equal((await d.reportEvent(report())).errorCode, KafkaError.throttlingQuotaExceeded.code,
     'broker 2: 20 reports this minute');
   assert.equal((await d.reportEvent(report({ brokerId: 1, brokerEpoch: 1 }))).errorCode, 0, 'another broker');

@@ -42,6 +42,7 @@ const table = withAuthorization(handlerTable([
   echo(ApiKey.metadata, () => ({ topics: [{ name: 'orders' }, { name: 'secret' }] })),
   echo(ApiKey.heartbeat, () => ({ throttleTimeMs: 0, errorCode: 0 })),
   echo(ApiKey.describeCluster, () => ({ errorCode: 0 })),
+  echo(ApiKey.describeLogDirs, () => ({ throttleTimeMs: 0, errorCode: 0, results: [{ logDir: '/d' }] })),
   echo(4242, () => ({})),
 ]), access, () => undefined);
 
@@ -96,4 +97,11 @@ test('Metadata v0 (an empty list means every topic) shows only what the principa
       errorCode: number }[] };
   assert.deepEqual(denied.topics.map((t) => [t.name, t.errorCode]), [['secret', 29]],
     'a v0 request naming only a denied topic does not read as "every topic"');
+});
+
+test('DescribeLogDirs needs DESCRIBE on the cluster: refused with no results, as Kafka does', async () => {
+  assert.deepEqual(await call(ApiKey.describeLogDirs, ctx('alice'), { topics: null }),
+    { throttleTimeMs: 0, errorCode: 31, results: [] });
+  assert.deepEqual(await call(ApiKey.describeLogDirs, ctx('admin'), { topics: null }),
+    { throttleTimeMs: 0, errorCode: 0, results: [{ logDir: '/d' }] });
 });
