@@ -15,8 +15,12 @@ import { clusterEvents } from './cluster/events.js';
 import { clusterConfigGet, clusterConfigReset, clusterConfigSet } from './cluster/config.js';
 import { clusterHealth } from './cluster/health.js';
 import { clusterInfo } from './cluster/info.js';
-import { clusterMaintenance } from './cluster/maintenance.js';
-import { clusterPartitions } from './cluster/partitions.js';
+import {
+  clusterMaintenanceDisable, clusterMaintenanceEnable, clusterMaintenanceStatus,
+} from './cluster/maintenance.js';
+import {
+  clusterPartitionsMove, clusterPartitionsTransferLeadership,
+} from './cluster/partitions.js';
 import { clusterLogdirsDescribe } from './cluster/logdirs-describe.js';
 import { clusterRemoveVoter } from './cluster/remove-voter.js';
 import { completionVerb, type CompletionCommand } from './completion.js';
@@ -96,8 +100,8 @@ const entries: readonly Entry[] = [
   entry(clusterConfigSet), entry(clusterConfigReset), entry(clusterAddVoter), entry(clusterRemoveVoter),
   entry(clusterDecommission), entry(userCreate), entry(userList), entry(userDelete), entry(doctor),
   entry(aclAdd), entry(aclList), entry(aclRemove),
-  entry(clusterMaintenance),
-  entry(clusterPartitions),
+  entry(clusterMaintenanceEnable), entry(clusterMaintenanceDisable), entry(clusterMaintenanceStatus),
+  entry(clusterPartitionsMove), entry(clusterPartitionsTransferLeadership),
   entry(securityInit),
   entry(devKill), entry(devRestart),
   entry(clusterLogdirsDescribe),

@@ -1,6 +1,6 @@
 /**
  * `pado cluster maintenance enable|disable <id>` and `pado cluster maintenance status` (rpk's
- * names): drain a broker's leaderships before a reboot (controller/maintenance.ts decides).
+ * names; three verbs sharing `parseMaintenance`): drain a broker's leaderships before a reboot (controller/maintenance.ts decides).
  * `enable` waits (up to --timeout-ms) until the broker leads nothing another in-sync replica
  * could lead, then says what it still leads and why; `disable` hands its preferred partitions
  * back; `status` lists the brokers in maintenance. The state is in the cluster's metadata: it
@@ -110,23 +110,39 @@ async function status(client: KafkaClient, ctx: CliContext, format: OutputFormat
   return ExitCode.ok;
 }
 
-export const clusterMaintenance = defineVerb<MaintenanceArgs>({
-  command: 'cluster maintenance <action> [id]',
-  description: 'enable|disable <id>: drain a broker\'s leaderships before a reboot (and give ' +
-    'them back); status: brokers in maintenance mode',
-  options: [
-    bootstrapOption, formatOption,
-    { flags: '--timeout-ms <ms>',
-      description: 'enable: how long to wait for the drain (0: until done)', default: 30_000 },
-  ],
-  examples: [
-    'pado cluster maintenance enable 2',
-    'pado cluster maintenance status',
-    'pado cluster maintenance disable 2',
-  ],
-  parse(positionals, options, env) {
-    return parseMaintenance(positionals, options, parseBootstrap(options, env));
-  },
-  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => (args.action === 'status'
-    ? status(client, ctx, args.format) : enableOrDisable(client, ctx, args))),
+const run = (args: MaintenanceArgs, ctx: CliContext): Promise<number> =>
+  withClient(ctx, args.bootstrap, (client) => (args.action === 'status'
+    ? status(client, ctx, args.format) : enableOrDisable(client, ctx, args)));
+
+const timeoutOption = { flags: '--timeout-ms <ms>',
+  description: 'how long to wait for the drain (0: until done)', default: 30_000 };
+
+export const clusterMaintenanceEnable = defineVerb<MaintenanceArgs>({
+  command: 'cluster maintenance enable <id>',
+  description: 'Drain a broker\'s leaderships before a reboot (maintenance mode, as rpk\'s)',
+  options: [bootstrapOption, timeoutOption],
+  examples: ['pado cluster maintenance enable 2'],
+  parse: (positionals, options, env) =>
+    parseMaintenance(['enable', ...positionals], options, parseBootstrap(options, env)),
+  run,
+});
+
+export const clusterMaintenanceDisable = defineVerb<MaintenanceArgs>({
+  command: 'cluster maintenance disable <id>',
+  description: 'End a broker\'s maintenance mode: it leads its preferred partitions again',
+  options: [bootstrapOption],
+  examples: ['pado cluster maintenance disable 2'],
+  parse: (positionals, options, env) =>
+    parseMaintenance(['disable', ...positionals], options, parseBootstrap(options, env)),
+  run,
+});
+
+export const clusterMaintenanceStatus = defineVerb<MaintenanceArgs>({
+  command: 'cluster maintenance status',
+  description: 'List the brokers in maintenance mode and what they still lead',
+  options: [bootstrapOption, formatOption],
+  examples: ['pado cluster maintenance status --format json'],
+  parse: (positionals, options, env) =>
+    parseMaintenance(['status', ...positionals], options, parseBootstrap(options, env)),
+  run,
 });

@@ -1,13 +1,14 @@
 /**
- * `pado cluster partitions move|transfer-leadership …` (rpk's names): one cac command whose first
- * positional is the action, so the two-word command joining of cli/index.ts serves it as it is.
- * The work is in move.ts and transfer-leadership.ts; this file parses.
+ * `pado cluster partitions move …` and `pado cluster partitions transfer-leadership …` (rpk's
+ * names): the verbs and their parsing; the work is in move.ts and transfer-leadership.ts.
  */
 import { argumentError, booleanOption, choiceOption, intOption, parseBootstrap, stringOption,
   type Bootstrap, type RawOptions } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
-import { bootstrapOption, defineVerb, withClient, type OptionSpec } from '../verb.js';
+import {
+  bootstrapOption, defineVerb, withClient, type CliContext, type OptionSpec,
+} from '../verb.js';
 import { parseNodeId } from './add-voter.js';
 import {
   cancelMoves, move, moveStatus, parseMoveSpec, readReassignmentFile, type MoveSpec,
@@ -80,33 +81,23 @@ export function parsePartitions(positionals: readonly string[], options: RawOpti
 
 /** [flags, description] of the verb's own options. */
 const moveOptions: OptionSpec[] = ([
-  ['--file <json>', 'move: the partitions and replicas as kafka-reassign-partitions.sh takes ' +
+  ['--file <json>', 'the partitions and replicas as kafka-reassign-partitions.sh takes ' +
     'them ({"version":1,"partitions":[…]})'],
-  ['--throttle <bytes/s>', 'move: limit what the new replicas fetch (Kafka\'s replication ' +
+  ['--throttle <bytes/s>', 'limit what the new replicas fetch (Kafka\'s replication ' +
     'throttle; removed when the move ends)'],
-  ['--status', 'move: list the moves in progress'],
-  ['--cancel', 'move: cancel the moves of the named partitions (all if none)'],
-  ['--no-wait', 'move: start the move and return'],
-  ['--to <broker>', 'transfer-leadership: the broker to lead'],
-  ['--timeout-ms <ms>', 'how long to follow the change (move: 0, until done)'],
+  ['--status', 'list the moves in progress'],
+  ['--cancel', 'cancel the moves of the named partitions (all if none)'],
+  ['--no-wait', 'start the move and return'],
+  ['--timeout-ms <ms>', 'how long to follow the move (default 0: until done)'],
 ] as const).map(([flags, description]) => ({ flags, description }));
 
-export const clusterPartitions = defineVerb<PartitionsArgs>({
-  command: 'cluster partitions <action> [...partitions]',
-  description: 'move: reassign partitions to brokers (--status, --cancel); ' +
-    'transfer-leadership: make an in-sync replica the leader',
-  options: [bootstrapOption, formatOption, ...moveOptions],
-  examples: [
-    'pado cluster partitions move orders:0=1,2,4 orders:1=4,2,3 --throttle 10485760',
-    'pado cluster partitions move --file reassignment.json',
-    'pado cluster partitions move --status',
-    'pado cluster partitions move --cancel orders:0',
-    'pado cluster partitions transfer-leadership orders:0 --to 2',
-  ],
-  parse(positionals, options, env) {
-    return parsePartitions(positionals, options, parseBootstrap(options, env));
-  },
-  run: (args, ctx) => withClient(ctx, args.bootstrap, (client) => {
+const transferOptions: OptionSpec[] = ([
+  ['--to <broker>', 'the broker to lead (an in-sync replica)'],
+  ['--timeout-ms <ms>', 'how long to wait for the new leader (default 30000)'],
+] as const).map(([flags, description]) => ({ flags, description }));
+
+const run = (args: PartitionsArgs, ctx: CliContext): Promise<number> =>
+  withClient(ctx, args.bootstrap, (client) => {
     switch (args.action) {
       case 'status': return moveStatus(client, ctx, args.format);
       case 'cancel': return cancelMoves(client, ctx, args.partitions);
@@ -114,5 +105,30 @@ export const clusterPartitions = defineVerb<PartitionsArgs>({
       case 'transfer': return transferLeadership(client, ctx, watchInterrupt(ctx), args.partition,
         args.to, args.timeoutMs);
     }
-  }),
+  });
+
+export const clusterPartitionsMove = defineVerb<PartitionsArgs>({
+  command: 'cluster partitions move [...partitions]',
+  description: 'Reassign partitions to brokers (<topic>:<p>=<b1,b2,…>), follow the move; ' +
+    '--status, --cancel',
+  options: [bootstrapOption, formatOption, ...moveOptions],
+  examples: [
+    'pado cluster partitions move orders:0=1,2,4 orders:1=4,2,3 --throttle 10485760',
+    'pado cluster partitions move --file reassignment.json',
+    'pado cluster partitions move --status',
+    'pado cluster partitions move --cancel orders:0',
+  ],
+  parse: (positionals, options, env) =>
+    parsePartitions(['move', ...positionals], options, parseBootstrap(options, env)),
+  run,
+});
+
+export const clusterPartitionsTransferLeadership = defineVerb<PartitionsArgs>({
+  command: 'cluster partitions transfer-leadership <partition>',
+  description: 'Make an in-sync replica the leader of <topic>:<p> (--to <broker>)',
+  options: [bootstrapOption, ...transferOptions],
+  examples: ['pado cluster partitions transfer-leadership orders:0 --to 2'],
+  parse: (positionals, options, env) => parsePartitions(['transfer-leadership', ...positionals],
+    options, parseBootstrap(options, env)),
+  run,
 });
