@@ -16,7 +16,9 @@ import {
 } from '../args.js';
 import { formatTable, outputFormats, type OutputFormat } from '../output.js';
 import { formatOption } from '../topic/list.js';
-import { bootstrapOption, defineVerb, ExitCode, withClient, type CliContext } from '../verb.js';
+import {
+  bootstrapOption, defineVerb, ExitCode, withClient, type CliContext, type OptionSpec,
+} from '../verb.js';
 import { parseNodeId } from './add-voter.js';
 import { pollUntil, watchInterrupt } from './wait.js';
 
@@ -117,32 +119,22 @@ const run = (args: MaintenanceArgs, ctx: CliContext): Promise<number> =>
 const timeoutOption = { flags: '--timeout-ms <ms>',
   description: 'how long to wait for the drain (0: until done)', default: 30_000 };
 
-export const clusterMaintenanceEnable = defineVerb<MaintenanceArgs>({
-  command: 'cluster maintenance enable <id>',
-  description: 'Drain a broker\'s leaderships before a reboot (maintenance mode, as rpk\'s)',
-  options: [bootstrapOption, timeoutOption],
-  examples: ['pado cluster maintenance enable 2'],
-  parse: (positionals, options, env) =>
-    parseMaintenance(['enable', ...positionals], options, parseBootstrap(options, env)),
-  run,
-});
+/** One of the three verbs: `action` first, then what the command line gave. */
+function maintenanceVerb(action: MaintenanceArgs['action'], command: string, description: string,
+  options: OptionSpec[]) {
+  return defineVerb<MaintenanceArgs>({
+    command, description, options: [bootstrapOption, ...options],
+    examples: [`pado ${command.replace(' <id>', ' 2')}`],
+    parse: (positionals, raw, env) =>
+      parseMaintenance([action, ...positionals], raw, parseBootstrap(raw, env)),
+    run,
+  });
+}
 
-export const clusterMaintenanceDisable = defineVerb<MaintenanceArgs>({
-  command: 'cluster maintenance disable <id>',
-  description: 'End a broker\'s maintenance mode: it leads its preferred partitions again',
-  options: [bootstrapOption],
-  examples: ['pado cluster maintenance disable 2'],
-  parse: (positionals, options, env) =>
-    parseMaintenance(['disable', ...positionals], options, parseBootstrap(options, env)),
-  run,
-});
-
-export const clusterMaintenanceStatus = defineVerb<MaintenanceArgs>({
-  command: 'cluster maintenance status',
-  description: 'List the brokers in maintenance mode and what they still lead',
-  options: [bootstrapOption, formatOption],
-  examples: ['pado cluster maintenance status --format json'],
-  parse: (positionals, options, env) =>
-    parseMaintenance(['status', ...positionals], options, parseBootstrap(options, env)),
-  run,
-});
+export const clusterMaintenanceEnable = maintenanceVerb('enable', 'cluster maintenance enable <id>',
+  'Drain a broker\'s leaderships before a reboot (maintenance mode, as rpk\'s)', [timeoutOption]);
+export const clusterMaintenanceDisable = maintenanceVerb('disable',
+  'cluster maintenance disable <id>',
+  'End a broker\'s maintenance mode: it leads its preferred partitions again', []);
+export const clusterMaintenanceStatus = maintenanceVerb('status', 'cluster maintenance status',
+  'List the brokers in maintenance mode and what they still lead', [formatOption]);
