@@ -26,6 +26,8 @@ export const failoverBoundMs: Readonly<Record<FaultKind, number>> = {
   kill: 3_500, isolate: 3_500, power: 8_500, 'one-way': 7_500, bridge: 7_500, 'power-all': 10_000,
   'disk-full': 7_500, 'bit-flip': 3_500, forge: 3_500,
   'slow-disk': 7_500, replace: 8_500,
+  // Planned by an operator: leaderships move in order (no session to expire), clients follow.
+  move: 3_500, maintenance: 3_500,
 };
 
 export const settledGapMs = 4_000;

@@ -11,10 +11,16 @@
  * slow data disk (every operation up to 50–400 ms late), a machine whose disks die and are replaced
  * (the operator's way, README "Replacing a node": once the cluster fenced it, `pado cluster
  * decommission` — the CLI's own plan and requests — then the node starts on empty disks with
- * `--join`, under its old id; its replicas are copied back). A schedule is plain data, so the shrinker
+ * `--join`, under its old id; its replicas are copied back), and two operators' actions (issue 16)
+ * that faults meet halfway: a partition of the workload's topic moved onto a node (a reassignment:
+ * the new replica catches up, then the one it replaces leaves; cancelled if still under way when the
+ * episode ends) and a node put in maintenance (its leaderships drained; back at the end).
+ * A schedule is plain data, so the shrinker
  * (shrink.ts) can drop episodes and shorten them and replay the rest.
  */
-import { KafkaClient } from '../../../src/client/index.js';
+import {
+  alterBrokerMaintenance, alterPartitionReassignments, KafkaClient, listPartitionReassignments,
+} from '../../../src/client/index.js';
 import { fetchClusterSnapshot } from '../../../src/cli/cluster/common.js';
 import { planDecommission } from '../../../src/cli/cluster/decommission.js';
 import { delay, type Prng } from '../../../src/common/index.js';
@@ -23,10 +29,11 @@ import {
 } from '../../../src/protocol/index.js';
 import { forgedFrames } from '../../support/forged-frames.js';
 import { kafkaPort, prngFor, type World } from './world.js';
+import { topic } from './workload.js';
 
 export const faultKinds = [
   'kill', 'power', 'power-all', 'isolate', 'one-way', 'bridge', 'disk-full', 'bit-flip', 'forge', 'slow-disk',
-  'replace',
+  'replace', 'move', 'maintenance',
 ] as const;
 export type FaultKind = (typeof faultKinds)[number];
 
@@ -41,7 +48,7 @@ export interface Episode {
 
 const weights: Readonly<Record<FaultKind, number>> = {
   kill: 4, power: 3, 'power-all': 1, isolate: 3, 'one-way': 2, bridge: 2, 'disk-full': 2, 'bit-flip': 2, forge: 2, 'slow-disk': 2,
-  replace: 2,
+  replace: 2, move: 2, maintenance: 2,
 };
 
 /** A replaced node is down at least this long: fenced (1.2 s), then decommissioned by its operator. */
@@ -175,6 +182,12 @@ function start(world: World, e: Episode, stopped: () => boolean): Promise<string
     case 'forge':
       void forgeBurst(world, a!, prngFor(world.seed, `forge ${e.atMs}`));
       break;
+    case 'move':
+      void operate(world, `move ${e.atMs}`, (client) => moveOnto(world, client, a!, prngFor(world.seed, `move ${e.atMs}`)));
+      break;
+    case 'maintenance':
+      void operate(world, `maintenance ${e.atMs}`, (client) => maintain(client, a!, true));
+      break;
     case 'bit-flip': {
       const fs = world.host(a!).fs;
       const logs = fs.paths().filter((p) => /\/data\/sim-\d+\/\d+\.log$/.test(p) && fs.sizeOf(p) > 0);
@@ -220,6 +233,13 @@ function undo(world: World, e: Episode, operatorDone: boolean): void {
     case 'bit-flip':
     case 'forge':
       break; // bit rot stays: the node must find and repair it; a forged frame is sent once
+    case 'move':
+      // A move still under way (a target down or cut off) is cancelled, as an operator would.
+      void operate(world, `cancel ${e.atMs}`, (client) => cancelMoves(world, client));
+      break;
+    case 'maintenance':
+      void operate(world, `maintenance off ${e.atMs}`, (client) => maintain(client, e.nodes[0]!, false));
+      break;
     default:
       world.net.healAll();
   }
@@ -307,4 +327,69 @@ async function decommission(world: World, id: number, budgetMs: number, stopped:
     }
   }
   return stopped() ? null : `node ${id} could not be decommissioned: ${why}`;
+}
+
+/**
+ * An operator's admin call through any running node, tried every 250 ms for up to 10 s while it
+ * fails (no controller, the node it asked went down); each outcome is noted in the trace.
+ */
+async function operate(world: World, what: string, act: (client: KafkaClient) => Promise<string>): Promise<void> {
+  const io = world.clientIo('10.0.4.2');
+  const deadline = world.clock.now() + 10_000;
+  for (let attempt = 0; world.clock.now() < deadline; attempt++) {
+    if (attempt > 0) await delay(world.clock, 250);
+    const running = world.hosts.filter((h) => h.running);
+    if (running.length === 0) continue;
+    const via = running[attempt % running.length]!;
+    let client: KafkaClient | undefined;
+    try {
+      client = await KafkaClient.connect({ host: via.address, port: kafkaPort, clientId: 'operator', io,
+        connectTimeoutMs: 1_000, requestTimeoutMs: 5_000 });
+      const outcome = await act(client);
+      world.note(`operator ${what}: ${outcome}`);
+      if (!outcome.startsWith('retry')) return;
+    } catch (e) {
+      world.note(`operator ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      await client?.close();
+    }
+  }
+}
+
+/** Moves a partition of the workload's topic so that node `to` holds a replica (or leads it first). */
+async function moveOnto(world: World, client: KafkaClient, to: number, prng: Prng): Promise<string> {
+  const md = await client.metadata([topic]);
+  const t = md.topics.find((x) => x.name === topic);
+  if (t === undefined || t.partitions.length === 0) return 'retry: no topic yet';
+  // A partition `to` has no replica of, if any (its data moves: a new replica copies the log and
+  // joins the ISR, then one of the old ones leaves); else one it has, made its first replica.
+  const sorted = [...t.partitions].sort((x, y) => x.partitionIndex - y.partitionIndex);
+  const away = sorted.filter((x) => !x.replicaNodes.includes(to));
+  const p = prng.pick(away.length > 0 ? away : sorted);
+  const current = [...p.replicaNodes];
+  const leaving = prng.pick(current);
+  const replicas = current.includes(to) ? [to, ...current.filter((id) => id !== to)]
+    : current.map((id) => (id === leaving ? to : id));
+  if (!world.hosts.some((h) => h.id === to)) return 'no such node';
+  const [answer] = await alterPartitionReassignments(client, [{ topic, partition: p.partitionIndex, replicas }]);
+  if (answer === undefined) return 'retry: no answer';
+  if (answer.errorCode === KafkaError.notController.code) return 'retry: not the controller';
+  return `${topic}-${p.partitionIndex} [${current.join(',')}] → [${replicas.join(',')}]: error ${answer.errorCode}` +
+    `${answer.errorMessage === null ? '' : ` ${answer.errorMessage}`}`;
+}
+
+/** Cancels every move of the workload's topic still under way. */
+async function cancelMoves(_world: World, client: KafkaClient): Promise<string> {
+  const ongoing = (await listPartitionReassignments(client)).filter((m) => m.topic === topic);
+  if (ongoing.length === 0) return 'nothing under way';
+  const answers = await alterPartitionReassignments(client,
+    ongoing.map((m) => ({ topic, partition: m.partition, replicas: null })));
+  if (answers.some((a) => a.errorCode === KafkaError.notController.code)) return 'retry: not the controller';
+  return `cancelled ${answers.map((a) => `${a.topic}-${a.partition}: ${a.errorCode}`).join(', ')}`;
+}
+
+async function maintain(client: KafkaClient, id: number, enabled: boolean): Promise<string> {
+  const r = await alterBrokerMaintenance(client, id, enabled);
+  if (r.errorCode === KafkaError.notController.code) return 'retry: not the controller';
+  return `node ${id} maintenance ${enabled ? 'on' : 'off'}: error ${r.errorCode}`;
 }
