@@ -5,3 +5,4 @@ export * as limits from './limits.js';
 export * from './clock.js';
 export * from './random.js';
 export * from './net.js';
+export * from './text.js';

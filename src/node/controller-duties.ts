@@ -15,7 +15,7 @@
  * barrier).
  */
 import type { Logger } from 'pino';
-import { PadoError, type Clock } from '../common/index.js';
+import { blankControlCharacters, PadoError, type Clock } from '../common/index.js';
 import {
   BrokerLeases, electPreferredLeaders, expireSessions, fenceAndMoveAway, growInternalTopics,
   completeReassignments,
@@ -415,7 +415,7 @@ export class ControllerDuties implements ControllerService, PartitionControllerS
         return { records: [], result: { errorCode: 0, errorMessage: null }, notes: [{
           kind: req.kind as ClusterEventKind, severity, brokerId: req.brokerId, topic,
           // A report is a peer's input: no control characters (terminal escapes) reach `pado cluster events`.
-          message: `broker ${req.brokerId}: ${req.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}` }] };
+          message: `broker ${req.brokerId}: ${blankControlCharacters(req.message)}` }] };
       }, { settle: false });
     } catch (err) {
       return refused(this.refusalCode(err, 'event report'), 'not committed');

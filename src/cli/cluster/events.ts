@@ -5,7 +5,7 @@
  * and cause. `--follow` keeps printing new ones (a long poll per round) until Ctrl+C, moving to
  * another bootstrap broker when the one it asks goes away. `formatEvent` is pure.
  */
-import { delay } from '../../common/index.js';
+import { blankControlCharacters, delay } from '../../common/index.js';
 import { describeClusterEvents, type ClusterEventView } from '../../client/index.js';
 import { booleanOption, choiceOption, intOption, parseBootstrap, type Bootstrap } from '../args.js';
 import { outputFormats, type OutputFormat } from '../output.js';
@@ -26,7 +26,7 @@ const severityNames = ['INFO', 'WARN', 'ERROR'] as const;
 export function formatEvent(e: ClusterEventView): string {
   const severity = (severityNames[e.severity] ?? 'INFO').padEnd(5);
   // What peers wrote reaches a terminal: no control characters (escape sequences) through.
-  const message = e.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+  const message = blankControlCharacters(e.message);
   return `${new Date(e.timeMs).toISOString()}  ${severity}  ${e.kind.padEnd(19)}  ${message}`;
 }
 
